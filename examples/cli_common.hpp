@@ -1,0 +1,65 @@
+#pragma once
+// Helpers the reference tools share: durations as operators write them, progress on a terminal.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace expose_tools {
+
+/// "1s", "250ms", "2m", "1h", "500us", or plain seconds ("0.5"); nullopt when malformed or not positive.
+inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ns") scale = 1;
+  else if (unit == "m" || unit == "min") scale = 60e9;
+  else if (unit == "h") scale = 3600e9;
+  else return std::nullopt;
+  const double ns = value * scale;
+  if (!(ns >= 1) || !std::isfinite(ns) || ns > 1e18) return std::nullopt;
+  return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(ns))};
+}
+
+/// A progress line on stderr, redrawn at most a few times a second; silent unless stderr is a terminal.
+class progress_line {
+ public:
+  explicit progress_line(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
+  void operator()(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200) && done < total) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    const double eta = rate > 0 && total > done ? static_cast<double>(total - done) / rate : 0;
+    std::fprintf(stderr, "\rreading %5.1f%%  %7.1f MB/s  ETA %4.0f s ", total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0,
+                 rate / 1e6, eta);
+    shown_ = true;
+  }
+  ~progress_line() {
+    if (shown_) std::fprintf(stderr, "\r%60s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace expose_tools

@@ -1,0 +1,118 @@
+// expose-mine: a packet trace in, the communication rules of the network out.
+//
+//   expose-mine [options] TRACE...
+//
+// Exit status: 0 rules written; 1 an input could not be read or an option value is wrong;
+// 2 the command line itself is wrong; 3 rules written, but an input was damaged (see stderr).
+
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+#include "expose/expose.hpp"
+#include "expose/io/json.hpp"
+#include "expose/io/pcap_file.hpp"
+
+namespace ex = expose;
+
+namespace {
+
+struct settings {
+  std::vector<std::string> traces;
+  std::string window = "1s";
+  double min_score = ex::scores::jmeasure{}.min_score;
+  std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
+  std::string filter;
+  std::string format = "text";
+  std::string output;
+  std::size_t top = 0;
+  std::string key = "five-tuple";
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+template <class Key>
+ex::mine_result run(const settings& s, Key key, std::chrono::nanoseconds width) {
+  expose_tools::progress_line progress(!s.quiet);
+  ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress)};
+  std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
+  auto spec = ex::key_by(key) | ex::window_by(ex::windows::tumbling{width}) |
+              ex::score_by(ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support}) |
+              ex::count_by(ex::engine::gustavson{.threads = s.threads});
+  auto result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec);
+  if (s.top != 0) ex::keep_top(result, s.top, spec.cluster);
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng)"};
+  settings s;
+  app.add_option("traces", s.traces, "capture files (pcap or pcapng), read as one stream in time order")
+      ->required()
+      ->type_name("TRACE");
+  app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
+  app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")
+      ->capture_default_str();
+  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")
+      ->capture_default_str();
+  app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
+  app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
+  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
+  app.add_option("-k,--key", s.key, "what a flow is")
+      ->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))
+      ->capture_default_str();
+  app.add_option("-j,--threads", s.threads, "counting threads (0: one per core)")->capture_default_str();
+  app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
+  app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  const auto width = expose_tools::parse_duration(s.window);
+  if (!width) {
+    std::cerr << "expose-mine: --window: '" << s.window << "' is not a positive duration (try 1s, 250ms, 2m)\n";
+    return 1;
+  }
+  if (!(s.min_score >= 0)) {
+    std::cerr << "expose-mine: --min-score: must be 0 or more bits\n";
+    return 1;
+  }
+  try {
+    ex::mine_result result;
+    if (s.key == "host-pair") result = run(s, ex::keys::host_pair{}, *width);
+    else if (s.key == "service") result = run(s, ex::keys::service{}, *width);
+    else result = run(s, ex::keys::five_tuple{}, *width);
+
+    for (const auto& w : result.input.warnings) std::cerr << "expose-mine: warning: " << w << "\n";
+    std::ofstream file;
+    if (!s.output.empty()) {
+      file.open(s.output);
+      if (!file) {
+        std::cerr << "expose-mine: --output: cannot write '" << s.output << "'\n";
+        return 1;
+      }
+    }
+    std::ostream& out = s.output.empty() ? std::cout : file;
+    if (s.format == "json") ex::io::write_json(out, result);
+    else ex::io::write_text(out, result);
+    out.flush();
+    if (!out) {
+      std::cerr << "expose-mine: writing the output failed\n";
+      return 1;
+    }
+    return result.input.damaged ? 3 : 0;
+  } catch (const ex::error& e) {
+    std::cerr << "expose-mine: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,98 @@
+#pragma once
+// The counting engine: one antecedent at a time, a dense accumulator over its co-active items
+// (a row of A'A, Gustavson's method), the row scored and reset. No global pair table: memory is
+// the activity plus one counter per item per thread. Items that can take part in no rule are
+// dropped before counting, antecedents that can head none are never expanded, and rows are
+// shared among threads.
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "expose/activity.hpp"
+#include "expose/concepts.hpp"
+#include "expose/rule.hpp"
+
+namespace expose::engine {
+
+struct gustavson {
+  unsigned threads = 0;  ///< 0: one per core
+
+  template <class S>
+  [[nodiscard]] std::vector<scored_pair> count(const activity& a, const S& scorer) const {
+    const auto n_items = static_cast<std::uint32_t>(a.items());
+    const std::uint64_t n = a.samples;
+
+    // Consequents: only items that can appear in a rule stay in the window lists.
+    std::vector<std::uint64_t> counts(n_items);
+    std::vector<std::uint32_t> heads;
+    std::vector<char> appears(n_items);
+    bool all_appear = true;
+    for (std::uint32_t x = 0; x < n_items; ++x) {
+      counts[x] = a.count(x);
+      appears[x] = scorer.can_appear(counts[x], n) ? 1 : 0;
+      all_appear = all_appear && appears[x];
+      if (appears[x] && scorer.can_head(counts[x], n)) heads.push_back(x);
+    }
+    std::vector<std::size_t> start;
+    std::vector<std::uint32_t> kept;
+    if (!all_appear) {
+      start.reserve(a.windows.size() + 1);
+      start.push_back(0);
+      for (std::size_t w = 0; w < a.windows.size(); ++w) {
+        for (auto y : a.items_in(w))
+          if (appears[y]) kept.push_back(y);
+        start.push_back(kept.size());
+      }
+    }
+    const std::size_t* row_start = all_appear ? a.window_start.data() : start.data();
+    const std::uint32_t* row_items = all_appear ? a.window_items.data() : kept.data();
+
+    unsigned t = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+    t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, heads.size() / 16)));
+    std::vector<std::vector<scored_pair>> found(t);
+    std::atomic<std::size_t> next{0};
+    auto work = [&](unsigned id) {
+      std::vector<std::uint32_t> acc(n_items, 0);
+      std::vector<std::uint32_t> touched;
+      auto& out = found[id];
+      constexpr std::size_t chunk = 32;
+      for (std::size_t begin; (begin = next.fetch_add(chunk)) < heads.size();) {
+        const std::size_t end = std::min(begin + chunk, heads.size());
+        for (std::size_t h = begin; h < end; ++h) {
+          const std::uint32_t x = heads[h];
+          for (std::uint32_t w : a.windows_of(x))
+            for (std::size_t i = row_start[w]; i < row_start[w + 1]; ++i)
+              if (acc[row_items[i]]++ == 0) touched.push_back(row_items[i]);
+          for (std::uint32_t y : touched) {
+            if (y != x) {
+              const pair_counts c{counts[x], counts[y], acc[y], n};
+              const double s = scorer.score(c);
+              if (scorer.accepts(c, s)) out.push_back({x, y, c, s});
+            }
+            acc[y] = 0;
+          }
+          touched.clear();
+        }
+      }
+    };
+    if (t == 1) {
+      work(0);
+    } else {
+      std::vector<std::jthread> pool;
+      for (unsigned id = 0; id < t; ++id) pool.emplace_back(work, id);
+    }
+    std::vector<scored_pair> all;
+    for (auto& f : found) all.insert(all.end(), f.begin(), f.end());
+    std::sort(all.begin(), all.end(), [](const scored_pair& l, const scored_pair& r) {
+      return l.x != r.x ? l.x < r.x : l.y < r.y;
+    });
+    return all;
+  }
+};
+
+static_assert(CountingEngine<gustavson>);
+
+}  // namespace expose::engine

@@ -1,0 +1,70 @@
+#pragma once
+// The JSON report of DESIGN.md section 5 (component expose::json, with nlohmann/json). Other programs
+// read it: field names and meanings are a contract; fields may be added, never renamed or dropped.
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "expose/io/text.hpp"
+#include "expose/pipeline.hpp"
+#include "expose/version.hpp"
+
+namespace expose::io {
+
+[[nodiscard]] inline nlohmann::ordered_json flow_json(const flow_pattern& p) {
+  return {{"proto", p.field_text(field::proto)},
+          {"src", p.field_text(field::src_ip)},
+          {"sport", p.field_text(field::src_port)},
+          {"dst", p.field_text(field::dst_ip)},
+          {"dport", p.field_text(field::dst_port)}};
+}
+
+[[nodiscard]] inline nlohmann::ordered_json to_json(const mine_result& r) {
+  using json = nlohmann::ordered_json;
+  auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+  json skipped = json::object();
+  for (const auto& [why, n] : r.input.skipped) skipped[why] = n;
+  json out = {{"tool", "expose"},
+              {"version", version},
+              {"input",
+               {{"packets", r.input.packets},
+                {"decoded", r.input.decoded},
+                {"skipped", skipped},
+                {"flows", r.flows},
+                {"windows", r.windows},
+                {"window_seconds", r.window_seconds},
+                {"start", seconds(r.input.start_ns)},
+                {"end", seconds(r.input.end_ns)},
+                {"items", r.items.size()},
+                {"damaged", r.input.damaged},
+                {"warnings", r.input.warnings}}}};
+  json rules = json::array();
+  for (const rule& x : r.rules) {
+    rules.push_back({{"lhs", flow_json(r.items[x.lhs])},
+                     {"rhs", flow_json(r.items[x.rhs])},
+                     {"kind", kind_text(x.kind)},
+                     {"score", x.score},
+                     {"reverse_score", x.reverse_score},
+                     {"support", x.counts.n_xy},
+                     {"lhs_count", x.counts.n_x},
+                     {"rhs_count", x.counts.n_y},
+                     {"samples", x.counts.n},
+                     {"confidence", x.confidence()},
+                     {"text", rule_text(r, x)}});
+  }
+  out["rules"] = std::move(rules);
+  json clusters = json::array();
+  for (std::size_t c = 0; c < r.clusters.size(); ++c) {
+    json flows = json::array();
+    for (auto item : r.clusters[c].items) flows.push_back(r.items[item].text());
+    clusters.push_back({{"id", c}, {"flows", std::move(flows)}, {"rules", r.clusters[c].rules}});
+  }
+  out["clusters"] = std::move(clusters);
+  return out;
+}
+
+inline void write_json(std::ostream& out, const mine_result& r) { out << to_json(r).dump(2) << "\n"; }
+
+}  // namespace expose::io

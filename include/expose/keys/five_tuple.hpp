@@ -1,0 +1,18 @@
+#pragma once
+// The default key: the whole initiator-oriented 5-tuple, `src.sport : dst.dport : proto`.
+
+#include "expose/concepts.hpp"
+#include "expose/flow_key.hpp"
+
+namespace expose::keys {
+
+struct five_tuple {
+  using key_type = flow_key;
+  using hash = flow_key_hash;
+  [[nodiscard]] key_type key(const flow_key& f) const { return f; }
+  [[nodiscard]] flow_pattern pattern(const key_type& k) const { return exact(k); }
+};
+
+static_assert(KeyPolicy<five_tuple>);
+
+}  // namespace expose::keys

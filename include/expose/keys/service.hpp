@@ -1,0 +1,20 @@
+#pragma once
+// Services: every client of one server port is one item, `*.* : dst.dport : proto`.
+
+#include "expose/concepts.hpp"
+#include "expose/flow_key.hpp"
+
+namespace expose::keys {
+
+struct service {
+  using key_type = flow_key;
+  using hash = flow_key_hash;
+  [[nodiscard]] key_type key(const flow_key& f) const { return {{}, f.dst, 0, f.dport, f.proto}; }
+  [[nodiscard]] flow_pattern pattern(const key_type& k) const {
+    return {k, {slot::any, slot::any, slot::kept, slot::kept, slot::kept}};
+  }
+};
+
+static_assert(KeyPolicy<service>);
+
+}  // namespace expose::keys

@@ -1,0 +1,167 @@
+#pragma once
+// The pipeline: stages composed at the call site, built before any data exists, run in one call.
+//
+//   auto spec = key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s})
+//             | score_by(scores::jmeasure{.min_score = 0.01});
+//   auto result = mine(io::pcap_file("trace.pcap"), spec);
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/activity.hpp"
+#include "expose/clusters/components.hpp"
+#include "expose/concepts.hpp"
+#include "expose/engine/gustavson.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/flow_table.hpp"
+#include "expose/input.hpp"
+#include "expose/keys/five_tuple.hpp"
+#include "expose/lattice/none.hpp"
+#include "expose/rule.hpp"
+#include "expose/rule_set.hpp"
+#include "expose/scores/jmeasure.hpp"
+#include "expose/windows/tumbling.hpp"
+
+namespace expose {
+
+/// A whole mining job's policies. Every stage has a default; replace one with `|` and a verb.
+template <KeyPolicy K = keys::five_tuple, WindowPolicy W = windows::tumbling, Lattice L = lattice::none,
+          ScorePolicy S = scores::jmeasure, CountingEngine E = engine::gustavson, ClusterPolicy C = clusters::components>
+struct pipeline {
+  K key{};
+  W window{};
+  L lattice{};
+  S score{};
+  E engine{};
+  C cluster{};
+};
+
+namespace detail {
+enum class stage_slot { key, window, lattice, score, engine, cluster };
+
+template <stage_slot Slot, class P>
+struct stage {
+  P policy;
+};
+
+template <class K, class W, class L, class S, class E, class C, stage_slot Slot, class P>
+auto with(const pipeline<K, W, L, S, E, C>& p, const P& policy) {
+  if constexpr (Slot == stage_slot::key) return pipeline<P, W, L, S, E, C>{policy, p.window, p.lattice, p.score, p.engine, p.cluster};
+  else if constexpr (Slot == stage_slot::window) return pipeline<K, P, L, S, E, C>{p.key, policy, p.lattice, p.score, p.engine, p.cluster};
+  else if constexpr (Slot == stage_slot::lattice) return pipeline<K, W, P, S, E, C>{p.key, p.window, policy, p.score, p.engine, p.cluster};
+  else if constexpr (Slot == stage_slot::score) return pipeline<K, W, L, P, E, C>{p.key, p.window, p.lattice, policy, p.engine, p.cluster};
+  else if constexpr (Slot == stage_slot::engine) return pipeline<K, W, L, S, P, C>{p.key, p.window, p.lattice, p.score, policy, p.cluster};
+  else return pipeline<K, W, L, S, E, P>{p.key, p.window, p.lattice, p.score, p.engine, policy};
+}
+}  // namespace detail
+
+/// The stage verbs: each names one stage and is checked against that stage's concept.
+template <KeyPolicy K> constexpr auto key_by(K k) { return detail::stage<detail::stage_slot::key, K>{k}; }
+template <WindowPolicy W> constexpr auto window_by(W w) { return detail::stage<detail::stage_slot::window, W>{w}; }
+template <Lattice L> constexpr auto generalize_by(L l) { return detail::stage<detail::stage_slot::lattice, L>{l}; }
+template <ScorePolicy S> constexpr auto score_by(S s) { return detail::stage<detail::stage_slot::score, S>{s}; }
+template <CountingEngine E> constexpr auto count_by(E e) { return detail::stage<detail::stage_slot::engine, E>{e}; }
+template <ClusterPolicy C> constexpr auto cluster_by(C c) { return detail::stage<detail::stage_slot::cluster, C>{c}; }
+
+template <class K, class W, class L, class S, class E, class C, detail::stage_slot Slot, class P>
+auto operator|(const pipeline<K, W, L, S, E, C>& p, const detail::stage<Slot, P>& s) {
+  return detail::with<K, W, L, S, E, C, Slot, P>(p, s.policy);
+}
+namespace detail {
+template <stage_slot A, class PA, stage_slot B, class PB>
+auto operator|(const stage<A, PA>& a, const stage<B, PB>& b) {
+  return pipeline<>{} | a | b;
+}
+}  // namespace detail
+
+/// Everything a run learned: the input as read, the items (flows, or generic patterns), the rules
+/// over item ids ranked most significant first, and the clusters of the rule graph.
+struct mine_result {
+  input_stats input;
+  std::uint64_t flows = 0;      ///< connections seen (both directions one flow)
+  std::uint64_t windows = 0;    ///< N: windows spanned, empty ones included
+  double window_seconds = 0;
+  std::uint64_t activity_entries = 0;
+  std::vector<flow_pattern> items;
+  std::vector<rule> rules;
+  std::vector<cluster> clusters;
+};
+
+/// Keeps the `n` most significant rules and clusters what is left again.
+template <ClusterPolicy C>
+void keep_top(mine_result& r, std::size_t n, const C& clustering) {
+  if (r.rules.size() <= n) return;
+  r.rules.resize(n);
+  r.clusters = clustering.cluster(r.rules, r.items.size());
+}
+
+namespace io {
+/// Any range of decoded packet records as a source.
+template <std::ranges::input_range R>
+  requires std::convertible_to<std::ranges::range_reference_t<R>, const packet&>
+struct packets {
+  R range;
+  template <class Sink>
+  void read(Sink&& sink, input_stats& stats) {
+    for (const packet& p : range) {
+      ++stats.packets;
+      ++stats.decoded;
+      sink(p);
+    }
+  }
+};
+template <class R>
+packets(R&&) -> packets<std::views::all_t<R>>;
+}  // namespace io
+
+/// Runs a pipeline over a packet source (or any range of packets).
+template <class Source, class K, class W, class L, class S, class E, class C>
+[[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec) {
+  if constexpr (!PacketSource<std::remove_cvref_t<Source>>) {
+    static_assert(std::ranges::input_range<Source>, "mine: the source must model PacketSource or be a range of expose::packet");
+    return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec);
+  } else {
+    mine_result r;
+    flow_table table;
+    boost::unordered_flat_map<typename K::key_type, std::uint32_t, typename K::hash> item_of_key;
+    std::vector<std::uint32_t> item_of_flow;
+    activity_builder act;
+    std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
+    auto sink = [&](const packet& p) {
+      const auto [flow, inserted] = table.find_or_insert(p);
+      if (inserted) {
+        const auto key = spec.key.key(table.flows()[flow]);
+        auto [it, fresh] = item_of_key.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
+        if (fresh) r.items.push_back(spec.key.pattern(key));
+        item_of_flow.push_back(it->second);
+      }
+      first = std::min(first, p.ts_ns);
+      last = std::max(last, p.ts_ns);
+      const auto [lo, hi] = spec.window.window_range(p.ts_ns);
+      for (auto w = lo; w <= hi; ++w) act.add(w, item_of_flow[flow]);
+    };
+    source.read(sink, r.input);
+    if (first <= last) {
+      r.input.start_ns = first;
+      r.input.end_ns = last;
+    }
+    r.flows = table.size();
+    r.window_seconds = spec.window.seconds();
+    activity a = std::move(act).finish(r.items.size());
+    spec.lattice.expand(a, r.items);
+    r.windows = a.samples;
+    r.activity_entries = a.entries();
+    r.rules = make_rules(spec.engine.count(a, spec.score), spec.score);
+    r.clusters = spec.cluster.cluster(r.rules, r.items.size());
+    return r;
+  }
+}
+
+}  // namespace expose

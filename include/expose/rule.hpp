@@ -1,0 +1,52 @@
+#pragma once
+// Rules and their counts: X => Y ("whenever X happens, Y happens too") and X <=> Y.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace expose {
+
+/// The sufficient statistics of a pair: samples where X, Y and both are active, and N.
+struct pair_counts {
+  std::uint64_t n_x = 0;
+  std::uint64_t n_y = 0;
+  std::uint64_t n_xy = 0;
+  std::uint64_t n = 0;
+  [[nodiscard]] pair_counts reversed() const { return {n_y, n_x, n_xy, n}; }
+  friend bool operator==(const pair_counts&, const pair_counts&) = default;
+};
+
+/// One direction X => Y that passed the scorer, as the counting engine reports it.
+struct scored_pair {
+  std::uint32_t x = 0;
+  std::uint32_t y = 0;
+  pair_counts counts;
+  double score = 0;
+  friend bool operator==(const scored_pair&, const scored_pair&) = default;
+};
+
+enum class rule_kind : std::uint8_t { implies, equivalent };
+
+[[nodiscard]] inline const char* kind_text(rule_kind k) { return k == rule_kind::implies ? "=>" : "<=>"; }
+
+/// A reported rule over item ids. For `<=>` the lhs is the side whose rule scores higher.
+struct rule {
+  std::uint32_t lhs = 0;
+  std::uint32_t rhs = 0;
+  rule_kind kind = rule_kind::implies;
+  double score = 0;          ///< score of lhs => rhs
+  double reverse_score = 0;  ///< score of rhs => lhs
+  pair_counts counts;        ///< n_x is the lhs count, n_y the rhs count, n_xy the support, n the samples
+  [[nodiscard]] double confidence() const {
+    return counts.n_x == 0 ? 0.0 : static_cast<double>(counts.n_xy) / static_cast<double>(counts.n_x);
+  }
+};
+
+/// A group of items tied together by rules: item ids ascending, rule indices ascending.
+struct cluster {
+  std::vector<std::uint32_t> items;
+  std::vector<std::size_t> rules;
+};
+
+}  // namespace expose

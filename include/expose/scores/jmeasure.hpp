@@ -1,0 +1,58 @@
+#pragma once
+// The J-measure (Smyth & Goodman) in bits: how much knowing X happened tells about Y, weighted by
+// how often X happens. Kept: positive association, support >= min_support, score >= min_score.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "expose/concepts.hpp"
+#include "expose/rule.hpp"
+
+namespace expose::scores {
+
+struct jmeasure {
+  double min_score = 0.01;         ///< bits
+  std::uint64_t min_support = 3;   ///< samples where both sides are active
+
+  /// J(X=>Y) = P(X) * [ P(Y|X) log2(P(Y|X)/P(Y)) + P(~Y|X) log2(P(~Y|X)/P(~Y)) ]; 0 when undefined.
+  [[nodiscard]] static double score(const pair_counts& c) {
+    if (c.n == 0 || c.n_x == 0 || c.n_y == 0) return 0.0;
+    const double n = static_cast<double>(c.n);
+    const double px = static_cast<double>(c.n_x) / n;
+    const double py = static_cast<double>(c.n_y) / n;
+    const double q = static_cast<double>(c.n_xy) / static_cast<double>(c.n_x);  // P(Y|X)
+    double j = 0.0;
+    if (q > 0.0) j += q * std::log2(q / py);
+    if (q < 1.0 && py < 1.0) j += (1.0 - q) * std::log2((1.0 - q) / (1.0 - py));
+    return px * j;
+  }
+
+  /// Only positive association counts as a rule: Y is likelier when X happens than otherwise.
+  [[nodiscard]] bool accepts(const pair_counts& c, double s) const {
+    return c.n_xy >= std::max<std::uint64_t>(min_support, 1) && s >= min_score &&
+           static_cast<double>(c.n_xy) * static_cast<double>(c.n) > static_cast<double>(c.n_x) * static_cast<double>(c.n_y);
+  }
+
+  /// J(X=>Y) <= I(X;Y) <= H(X): an item with too little entropy takes part in no rule.
+  [[nodiscard]] bool can_appear(std::uint64_t n_x, std::uint64_t n) const {
+    return n_x >= std::max<std::uint64_t>(min_support, 1) && n_x <= n && entropy(n_x, n) >= min_score;
+  }
+  /// For a kept rule P(Y) >= min_support/N and P(Y|X) > P(Y), so J <= P(X) log2(N/min_support).
+  [[nodiscard]] bool can_head(std::uint64_t n_x, std::uint64_t n) const {
+    if (!can_appear(n_x, n)) return false;
+    const double ms = static_cast<double>(std::max<std::uint64_t>(min_support, 1));
+    return static_cast<double>(n_x) / static_cast<double>(n) * std::log2(static_cast<double>(n) / ms) >= min_score;
+  }
+
+  /// Binary entropy of an item active in n_x of n samples, in bits.
+  [[nodiscard]] static double entropy(std::uint64_t n_x, std::uint64_t n) {
+    if (n == 0 || n_x == 0 || n_x >= n) return 0.0;
+    const double p = static_cast<double>(n_x) / static_cast<double>(n);
+    return -p * std::log2(p) - (1 - p) * std::log2(1 - p);
+  }
+};
+
+static_assert(ScorePolicy<jmeasure>);
+
+}  // namespace expose::scores
