@@ -164,4 +164,10 @@ template <class Source, class K, class W, class L, class S, class E, class C>
   }
 }
 
+/// Runs a single stage with defaults for the others: `mine(trace, key_by(keys::service{}))`.
+template <class Source, detail::stage_slot Slot, class P>
+[[nodiscard]] mine_result mine(Source&& source, const detail::stage<Slot, P>& stage) {
+  return mine(std::forward<Source>(source), pipeline<>{} | stage);
+}
+
 }  // namespace expose

@@ -164,9 +164,10 @@ class decoder {
   }
 
   skip_reason wlan(const std::uint8_t* at) {
-    if (!have(at, 24)) return skip_reason::truncated;
+    if (!have(at, 2)) return skip_reason::truncated;
     const std::uint8_t fc0 = at[0], fc1 = at[1];
     if (((fc0 >> 2) & 0x3) != 2) return skip_reason::wlan_control;  // not a data frame
+    if (!have(at, 24)) return skip_reason::truncated;
     if ((fc0 & 0x40) != 0) return skip_reason::non_ip;               // null-function: no payload
     if ((fc1 & 0x40) != 0) return skip_reason::wlan_protected;
     std::size_t len = 24;

@@ -24,9 +24,9 @@
 namespace expose::io {
 
 struct pcap_read_options {
-  std::string filter;  ///< BPF expression, as tcpdump takes it; empty: every packet
+  std::string filter{};  ///< BPF expression, as tcpdump takes it; empty: every packet
   /// Called every few thousand records with (bytes read, bytes in all files).
-  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  std::function<void(std::uint64_t, std::uint64_t)> progress{};
 };
 
 /// One or more capture files read as one time-ordered stream.

@@ -1,0 +1,72 @@
+#include "expose/activity.hpp"
+
+#include <vector>
+
+#include "doctest.hpp"
+
+using namespace expose;
+
+namespace {
+std::vector<std::uint32_t> as_vector(std::span<const std::uint32_t> s) { return {s.begin(), s.end()}; }
+}  // namespace
+
+TEST_CASE("activity.one_entry_per_item_per_window") {
+  activity_builder b;
+  b.add(100, 0);
+  b.add(100, 0);
+  b.add(100, 1);
+  b.add(101, 1);
+  b.add(104, 0);
+  CHECK(b.entries() == 4);
+  const activity a = std::move(b).finish(2);
+  CHECK(a.samples == 5);  // windows 100..104, the empty 102 and 103 included
+  CHECK(a.windows == std::vector<std::int64_t>{100, 101, 104});
+  CHECK(a.count(0) == 2);
+  CHECK(a.count(1) == 2);
+  CHECK(as_vector(a.windows_of(0)) == std::vector<std::uint32_t>{0, 2});
+  CHECK(as_vector(a.windows_of(1)) == std::vector<std::uint32_t>{0, 1});
+  CHECK(as_vector(a.items_in(0)) == std::vector<std::uint32_t>{0, 1});
+  CHECK(as_vector(a.items_in(2)) == std::vector<std::uint32_t>{0});
+}
+
+TEST_CASE("activity.out_of_order_entries_are_sorted_and_merged") {
+  activity_builder b;
+  b.add(10, 2);
+  b.add(8, 2);
+  b.add(10, 1);
+  b.add(10, 2);  // again after going back in time
+  b.add(9, 0);
+  const activity a = std::move(b).finish(3);
+  CHECK(a.samples == 3);
+  CHECK(a.entries() == 4);
+  CHECK(a.windows == std::vector<std::int64_t>{8, 9, 10});
+  CHECK(as_vector(a.items_in(2)) == std::vector<std::uint32_t>{1, 2});
+  CHECK(as_vector(a.windows_of(2)) == std::vector<std::uint32_t>{0, 2});
+}
+
+TEST_CASE("activity.huge_gaps_cost_nothing_per_empty_window") {
+  activity_builder b;
+  b.add(0, 0);                 // 1970
+  b.add(1'767'600'000, 0);     // 2026, in 1-s windows
+  b.add(1'767'600'000, 1);
+  const activity a = std::move(b).finish(2);
+  CHECK(a.samples == 1'767'600'001ULL);
+  CHECK(a.windows.size() == 2);
+  CHECK(a.window_start.size() == 3);
+}
+
+TEST_CASE("activity.touch_extends_the_span") {
+  activity_builder b;
+  b.add(5, 0);
+  b.touch(9);
+  const activity a = std::move(b).finish(1);
+  CHECK(a.samples == 5);
+}
+
+TEST_CASE("activity.empty") {
+  activity_builder b;
+  const activity a = std::move(b).finish(0);
+  CHECK(a.samples == 0);
+  CHECK(a.items() == 0);
+  CHECK(a.entries() == 0);
+}

@@ -1,0 +1,62 @@
+#include "expose/engine/gustavson.hpp"
+
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/detail/random.hpp"
+#include "expose/engine/brute_force.hpp"
+#include "expose/scores/jmeasure.hpp"
+
+using namespace expose;
+
+namespace {
+// A random activity matrix: items with skewed rates, a few planted co-active pairs.
+activity random_activity(std::uint64_t seed, std::size_t items, std::int64_t windows) {
+  detail::splitmix64 rng(seed);
+  std::vector<double> rate(items);
+  for (auto& r : rate) r = 0.002 + 0.3 * rng.unit() * rng.unit() * rng.unit();
+  std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+  for (std::int64_t w = 0; w < windows; ++w) {
+    for (std::uint32_t x = 0; x < items; ++x) {
+      const bool partner_on = x % 7 == 1 && rng.chance(0.8) &&
+                              !entries.empty() && entries.back().first == w && entries.back().second == x - 1;
+      if (partner_on || rng.chance(rate[x])) entries.emplace_back(w, x);
+    }
+  }
+  return activity::from_sorted(entries, items, static_cast<std::uint64_t>(windows));
+}
+}  // namespace
+
+TEST_CASE("engine.gustavson.equals_brute_force") {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    const activity a = random_activity(seed, 120, 400);
+    for (const scores::jmeasure j : {scores::jmeasure{.min_score = 0.0, .min_support = 1},
+                                     scores::jmeasure{.min_score = 0.01, .min_support = 3},
+                                     scores::jmeasure{.min_score = 0.05, .min_support = 5}}) {
+      const auto expected = engine::brute_force{}.count(a, j);
+      CHECK(engine::gustavson{.threads = 1}.count(a, j) == expected);
+      CHECK(engine::gustavson{.threads = 2}.count(a, j) == expected);
+      CHECK(engine::gustavson{.threads = 5}.count(a, j) == expected);
+    }
+  }
+}
+
+TEST_CASE("engine.gustavson.counts_a_hand_made_matrix") {
+  // windows 0..5; item 0 in {0,1,2}, item 1 in {0,1,2,3}, item 2 in {5}
+  const std::vector<std::pair<std::int64_t, std::uint32_t>> e{{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 1}, {3, 1}, {5, 2}};
+  const activity a = activity::from_sorted(e, 3, 6);
+  const auto pairs = engine::gustavson{.threads = 1}.count(a, scores::jmeasure{.min_score = 0.0, .min_support = 1});
+  REQUIRE(pairs.size() == 2);
+  CHECK(pairs[0].x == 0);
+  CHECK(pairs[0].y == 1);
+  CHECK(pairs[0].counts == pair_counts{3, 4, 3, 6});
+  CHECK(pairs[0].score == doctest::Approx(scores::jmeasure::score({3, 4, 3, 6})));
+  CHECK(pairs[1].x == 1);
+  CHECK(pairs[1].y == 0);
+  CHECK(pairs[1].counts == pair_counts{4, 3, 3, 6});
+}
+
+TEST_CASE("engine.gustavson.empty_input") {
+  const activity a = activity::from_sorted({}, 0, 0);
+  CHECK(engine::gustavson{}.count(a, scores::jmeasure{}).empty());
+}

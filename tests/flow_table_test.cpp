@@ -1,0 +1,38 @@
+#include "expose/flow_table.hpp"
+
+#include "doctest.hpp"
+
+using namespace expose;
+
+namespace {
+packet pkt(std::uint32_t s, std::uint16_t sp, std::uint32_t d, std::uint16_t dp, std::uint8_t flags) {
+  packet p;
+  p.src = ip_address::v4(s);
+  p.dst = ip_address::v4(d);
+  p.sport = sp;
+  p.dport = dp;
+  p.proto = proto::tcp;
+  p.tcp_flags = flags;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("flow_table.both_directions_are_one_flow_initiator_first") {
+  flow_table t;
+  const auto a = t.find_or_insert(pkt(0x0a000002, 443, 0x0a000001, 50000, tcp_flag::syn | tcp_flag::ack));
+  const auto b = t.find_or_insert(pkt(0x0a000001, 50000, 0x0a000002, 443, tcp_flag::ack));
+  CHECK(a.inserted);
+  CHECK_FALSE(b.inserted);
+  CHECK(a.id == b.id);
+  REQUIRE(t.size() == 1);
+  CHECK(exact(t.flows()[0]).text() == "10.0.0.1.50000 : 10.0.0.2.443 : tcp");
+}
+
+TEST_CASE("flow_table.distinct_connections_get_distinct_ids") {
+  flow_table t;
+  CHECK(t.find_or_insert(pkt(0x0a000001, 50000, 0x0a000002, 443, tcp_flag::syn)).id == 0);
+  CHECK(t.find_or_insert(pkt(0x0a000001, 50001, 0x0a000002, 443, tcp_flag::syn)).id == 1);
+  CHECK(t.find_or_insert(pkt(0x0a000003, 50000, 0x0a000002, 443, tcp_flag::syn)).id == 2);
+  CHECK(t.find_or_insert(pkt(0x0a000002, 443, 0x0a000001, 50001, tcp_flag::ack)).id == 1);
+  CHECK(t.size() == 3);
+}

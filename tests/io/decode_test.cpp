@@ -1,0 +1,161 @@
+#include "expose/io/decode.hpp"
+
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/io/encode.hpp"
+
+using namespace expose;
+using io::skip_reason;
+using bytes = std::vector<std::uint8_t>;
+
+namespace {
+packet tcp_packet(const char* s, const char* d) {
+  packet p;
+  p.src = *ip_address::parse(s);
+  p.dst = *ip_address::parse(d);
+  p.sport = 51234;
+  p.dport = 80;
+  p.proto = proto::tcp;
+  p.tcp_flags = tcp_flag::syn;
+  p.length = 60;
+  return p;
+}
+// The IP packet of an Ethernet frame (its 14-byte header removed).
+bytes ip_of(const packet& p) {
+  const auto f = io::encode_ethernet(p);
+  return bytes(f.begin() + 14, f.end());
+}
+bytes cat(bytes a, const bytes& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+std::string decoded(int link, const bytes& frame, skip_reason expect = skip_reason::none) {
+  packet out;
+  const skip_reason why = io::decode(link, frame.data(), frame.size(), out);
+  CHECK(why == expect);
+  if (why != skip_reason::none) return std::string(io::reason_name(why));
+  return exact({out.src, out.dst, out.sport, out.dport, out.proto}).text();
+}
+const bytes macs(12, 0x02);
+}  // namespace
+
+TEST_CASE("io.decode.ethernet_ipv4_tcp") {
+  packet out;
+  const auto f = io::encode_ethernet(tcp_packet("10.0.0.1", "10.0.0.2"));
+  REQUIRE(io::decode(io::link::ethernet, f.data(), f.size(), out) == skip_reason::none);
+  CHECK(exact({out.src, out.dst, out.sport, out.dport, out.proto}).text() == "10.0.0.1.51234 : 10.0.0.2.80 : tcp");
+  CHECK(out.tcp_flags == tcp_flag::syn);
+}
+
+TEST_CASE("io.decode.vlan_qinq_mpls_pppoe") {
+  const auto ip = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
+  const std::string want = "10.0.0.1.51234 : 10.0.0.2.80 : tcp";
+  CHECK(decoded(io::link::ethernet, cat(cat(macs, {0x81, 0x00, 0x00, 0x64, 0x08, 0x00}), ip)) == want);
+  CHECK(decoded(io::link::ethernet, cat(cat(macs, {0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00}), ip)) == want);
+  // two MPLS labels, the second bottom-of-stack
+  CHECK(decoded(io::link::ethernet, cat(cat(macs, {0x88, 0x47, 0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40}), ip)) == want);
+  CHECK(decoded(io::link::ethernet, cat(cat(macs, {0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x40, 0x00, 0x21}), ip)) == want);
+}
+
+TEST_CASE("io.decode.linux_cooked_raw_loopback_ppp") {
+  const auto ip = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
+  const std::string want = "10.0.0.1.51234 : 10.0.0.2.80 : tcp";
+  bytes sll(16, 0);
+  sll[14] = 0x08;
+  CHECK(decoded(io::link::linux_sll, cat(sll, ip)) == want);
+  bytes sll2(20, 0);
+  sll2[0] = 0x08;
+  CHECK(decoded(io::link::linux_sll2, cat(sll2, ip)) == want);
+  CHECK(decoded(io::link::raw, ip) == want);
+  CHECK(decoded(io::link::ipv4, ip) == want);
+  CHECK(decoded(io::link::null, cat({2, 0, 0, 0}, ip)) == want);   // little-endian writer
+  CHECK(decoded(io::link::null, cat({0, 0, 0, 2}, ip)) == want);   // big-endian writer
+  CHECK(decoded(io::link::loop, cat({0, 0, 0, 2}, ip)) == want);
+  CHECK(decoded(io::link::ppp, cat({0xff, 0x03, 0x00, 0x21}, ip)) == want);
+  CHECK(decoded(io::link::ppp, cat({0x00, 0x21}, ip)) == want);
+}
+
+TEST_CASE("io.decode.ipv6_with_extension_headers") {
+  auto ip = ip_of(tcp_packet("2001:db8::1", "2001:db8::2"));
+  REQUIRE(ip.size() >= 60);
+  CHECK(decoded(io::link::raw, ip) == "[2001:db8::1].51234 : [2001:db8::2].80 : tcp");
+  // insert hop-by-hop (8 bytes) and a first fragment (offset 0) before TCP
+  bytes ext{6 /*unused*/, 0, 0, 0, 0, 0, 0, 0};
+  bytes frag{6, 0, 0x00, 0x01, 0, 0, 0, 1};  // offset 0, more fragments
+  ext[0] = 44;  // hop-by-hop's next header: fragment
+  ip[6] = 0;    // IPv6 next header: hop-by-hop
+  bytes with(ip.begin(), ip.begin() + 40);
+  with = cat(cat(cat(with, ext), frag), bytes(ip.begin() + 40, ip.end()));
+  CHECK(decoded(io::link::raw, with) == "[2001:db8::1].51234 : [2001:db8::2].80 : tcp");
+  with[40 + 8 + 2] = 0x01;  // fragment offset 32: a later fragment
+  CHECK(decoded(io::link::raw, with, skip_reason::fragment) == "ip-fragment");
+}
+
+TEST_CASE("io.decode.reasons_for_what_is_not_a_packet") {
+  auto ip = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
+  CHECK(decoded(io::link::ethernet, cat(macs, {0x08, 0x06, 0, 1}), skip_reason::non_ip) == "non-ip");  // ARP
+  CHECK(decoded(io::link::ethernet, bytes(10, 0), skip_reason::truncated) == "truncated");
+  CHECK(decoded(io::link::raw, bytes(ip.begin(), ip.begin() + 30), skip_reason::truncated) == "truncated");
+  CHECK(decoded(io::link::raw, {0x70, 0, 0}, skip_reason::bad_ip) == "bad-ip-header");
+  CHECK(decoded(147, ip, skip_reason::link_type) == "unsupported-link-type");
+  auto frag = ip;
+  frag[6] = 0x00;
+  frag[7] = 0x10;  // fragment offset 16 bytes
+  CHECK(decoded(io::link::raw, frag, skip_reason::fragment) == "ip-fragment");
+  auto bad_ihl = ip;
+  bad_ihl[0] = 0x44;
+  CHECK(decoded(io::link::raw, bad_ihl, skip_reason::bad_ip) == "bad-ip-header");
+}
+
+TEST_CASE("io.decode.udp_icmp_and_other_protocols") {
+  packet u = tcp_packet("10.0.0.1", "10.0.0.2");
+  u.proto = proto::udp;
+  u.sport = 5353;
+  u.dport = 5353;
+  CHECK(decoded(io::link::raw, ip_of(u)) == "10.0.0.1.5353 : 10.0.0.2.5353 : udp");
+  packet i = u;
+  i.proto = proto::icmp;
+  i.icmp_type = 8;
+  packet out;
+  const auto ib = ip_of(i);
+  REQUIRE(io::decode(io::link::raw, ib.data(), ib.size(), out) == skip_reason::none);
+  CHECK(out.proto == proto::icmp);
+  CHECK(out.icmp_type == 8);
+  CHECK(out.sport == 0);
+  packet g = u;
+  g.proto = 89;  // OSPF: a flow between the hosts, no ports
+  CHECK(decoded(io::link::raw, ip_of(g)) == "10.0.0.1.0 : 10.0.0.2.0 : 89");
+}
+
+TEST_CASE("io.decode.tunnels_key_the_inner_packet") {
+  const auto inner = ip_of(tcp_packet("192.168.1.1", "192.168.1.2"));
+  packet outer = tcp_packet("10.0.0.1", "10.0.0.2");
+  outer.proto = 47;
+  auto gre = ip_of(outer);
+  gre.resize(20);
+  gre = cat(cat(gre, {0x00, 0x00, 0x08, 0x00}), inner);
+  CHECK(decoded(io::link::raw, gre) == "192.168.1.1.51234 : 192.168.1.2.80 : tcp");
+  outer.proto = 4;
+  auto ipip = ip_of(outer);
+  ipip.resize(20);
+  CHECK(decoded(io::link::raw, cat(ipip, inner)) == "192.168.1.1.51234 : 192.168.1.2.80 : tcp");
+  CHECK(decoded(io::link::raw, cat(ipip, {0x45})) == "10.0.0.1.0 : 10.0.0.2.0 : 4");  // inner cut short: the tunnel
+}
+
+TEST_CASE("io.decode.wlan_data_frames") {
+  const auto ip = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
+  bytes hdr(24, 0);
+  hdr[0] = 0x08;  // data
+  const bytes snap{0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+  CHECK(decoded(io::link::ieee802_11, cat(cat(hdr, snap), ip)) == "10.0.0.1.51234 : 10.0.0.2.80 : tcp");
+  bytes radiotap{0, 0, 8, 0, 0, 0, 0, 0};
+  CHECK(decoded(io::link::radiotap, cat(cat(cat(radiotap, hdr), snap), ip)) == "10.0.0.1.51234 : 10.0.0.2.80 : tcp");
+  bytes beacon(24, 0);
+  beacon[0] = 0x80;
+  CHECK(decoded(io::link::ieee802_11, beacon, skip_reason::wlan_control) == "802.11-control-or-management");
+  auto prot = hdr;
+  prot[1] = 0x40;
+  CHECK(decoded(io::link::ieee802_11, cat(cat(prot, snap), ip), skip_reason::wlan_protected) == "802.11-encrypted");
+}

@@ -1,0 +1,66 @@
+#include "expose/io/json.hpp"
+
+#include <sstream>
+
+#include "doctest.hpp"
+#include "expose/synth/demo.hpp"
+
+using namespace expose;
+using namespace std::chrono_literals;
+
+TEST_CASE("io.json.fields_of_design_section_5") {
+  const auto r = mine(synth::demo{.seed = 1}.packets(), pipeline<>{});
+  std::ostringstream s;
+  io::write_json(s, r);
+  const auto j = nlohmann::json::parse(s.str());
+  CHECK(j["tool"] == "expose");
+  CHECK(j["version"] == "0.1.0");
+  const auto& in = j["input"];
+  CHECK(in["packets"] == 30158);
+  CHECK(in["decoded"] == 30158);
+  CHECK(in["skipped"].is_object());
+  CHECK(in["skipped"].empty());
+  CHECK(in["flows"] == 1213);
+  CHECK(in["windows"] == 600);
+  CHECK(in["window_seconds"] == 1.0);
+  CHECK(in["start"].get<double>() == doctest::Approx(1767600000.0));
+  CHECK(in["end"].get<double>() > 1767600599.0);
+  REQUIRE(j["rules"].size() == 5);
+  const auto& r0 = j["rules"][0];
+  CHECK(r0["lhs"] == nlohmann::json{{"proto", "udp"}, {"src", "10.0.0.21"}, {"sport", "123"}, {"dst", "10.0.0.1"}, {"dport", "123"}});
+  CHECK(r0["rhs"]["src"] == "10.0.0.22");
+  CHECK(r0["kind"] == "<=>");
+  CHECK(r0["score"].get<double>() == doctest::Approx(scores::jmeasure::score({136, 136, 136, 600})));
+  CHECK(r0["reverse_score"].get<double>() == doctest::Approx(r0["score"].get<double>()));
+  CHECK(r0["support"] == 136);
+  CHECK(r0["lhs_count"] == 136);
+  CHECK(r0["rhs_count"] == 136);
+  CHECK(r0["samples"] == 600);
+  CHECK(r0["confidence"] == 1.0);
+  CHECK(r0["text"] == "10.0.0.21.123 : 10.0.0.1.123 : udp <=> 10.0.0.22.123 : 10.0.0.1.123 : udp");
+  REQUIRE(j["clusters"].size() == 3);
+  CHECK(j["clusters"][0]["id"] == 0);
+  CHECK(j["clusters"][0]["flows"] == nlohmann::json{"10.0.0.21.123 : 10.0.0.1.123 : udp", "10.0.0.22.123 : 10.0.0.1.123 : udp"});
+  CHECK(j["clusters"][0]["rules"] == nlohmann::json{0});
+  CHECK(j["clusters"][2]["rules"] == nlohmann::json{2, 3, 4});
+}
+
+TEST_CASE("io.json.field_order_is_stable") {
+  const auto r = mine(synth::demo{.seed = 1, .duration = 120s}.packets(), pipeline<>{});
+  const std::string text = io::to_json(r).dump();
+  CHECK(text.rfind("{\"tool\":\"expose\",\"version\":\"0.1.0\",\"input\":{\"packets\":", 0) == 0);
+  CHECK(text.find("\"rules\":[") < text.find("\"clusters\":["));
+}
+
+TEST_CASE("io.json.skipped_reasons_and_wildcards") {
+  mine_result r;
+  r.input.packets = 3;
+  r.input.skipped["non-ip"] = 2;
+  r.items.push_back({{}, {slot::any, slot::any, slot::kept, slot::kept, slot::kept}});
+  r.items[0].key.dst = ip_address::v4(0x0a000001u);
+  r.items[0].key.dport = 22;
+  r.items[0].key.proto = proto::tcp;
+  const auto j = io::to_json(r);
+  CHECK(j["input"]["skipped"]["non-ip"] == 2);
+  CHECK(io::flow_json(r.items[0]) == nlohmann::ordered_json{{"proto", "tcp"}, {"src", "*"}, {"sport", "*"}, {"dst", "10.0.0.1"}, {"dport", "22"}});
+}

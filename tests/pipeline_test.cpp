@@ -1,0 +1,105 @@
+#include "expose/pipeline.hpp"
+
+#include <chrono>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/io/text.hpp"
+#include "expose/keys/host_pair.hpp"
+#include "expose/keys/service.hpp"
+#include "expose/synth/demo.hpp"
+
+using namespace expose;
+using namespace std::chrono_literals;
+
+// The pipeline reads at the call site and has a default for every stage.
+static_assert(std::is_same_v<decltype(key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s})), pipeline<>>);
+static_assert(std::is_same_v<decltype(pipeline<>{} | key_by(keys::service{})),
+                             pipeline<keys::service, windows::tumbling, lattice::none, scores::jmeasure>>);
+static_assert(std::is_same_v<decltype(score_by(scores::jmeasure{}) | key_by(keys::host_pair{}) | window_by(windows::tumbling{})),
+                             pipeline<keys::host_pair>>);
+
+TEST_CASE("pipeline.stages_keep_their_settings") {
+  const auto spec = key_by(keys::five_tuple{}) | window_by(windows::tumbling{250ms}) |
+                    score_by(scores::jmeasure{.min_score = 0.2, .min_support = 7}) | count_by(engine::gustavson{.threads = 1});
+  CHECK(spec.window.width == 250ms);
+  CHECK(spec.score.min_score == 0.2);
+  CHECK(spec.score.min_support == 7);
+  CHECK(spec.engine.threads == 1);
+}
+
+TEST_CASE("pipeline.demo_trace_yields_exactly_the_planted_rules") {
+  const auto trace = synth::demo{.seed = 1}.packets();
+  const auto r = mine(trace, key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s}) | score_by(scores::jmeasure{}));
+  CHECK(r.input.packets == 30158);
+  CHECK(r.input.decoded == 30158);
+  CHECK(r.flows == 1213);
+  CHECK(r.windows == 600);
+  REQUIRE(r.rules.size() == 5);
+  using T = synth::demo::truth;
+  auto text = [&](std::size_t i) { return io::rule_text(r, r.rules[i]); };
+  CHECK(text(0) == std::string(T::ntp_a) + " <=> " + T::ntp_b);
+  CHECK(r.rules[0].counts == pair_counts{136, 136, 136, 600});
+  CHECK(text(1) == std::string(T::msn) + " <=> " + T::aol);
+  CHECK(r.rules[1].counts.n_xy == 73);
+  for (std::size_t i = 2; i < 5; ++i) {
+    CHECK(r.rules[i].kind == rule_kind::equivalent);
+    CHECK(r.rules[i].counts.n_xy == 57);
+    const std::string t = text(i);
+    int found = 0;
+    for (const char* flow : T::mdns) found += t.find(flow) != std::string::npos ? 1 : 0;
+    CHECK(found == 2);  // two of the three advertisement flows
+  }
+  REQUIRE(r.clusters.size() == 3);
+  CHECK(r.clusters[2].items.size() == 3);
+  CHECK(r.clusters[2].rules == std::vector<std::size_t>{2, 3, 4});
+}
+
+TEST_CASE("pipeline.demo_is_the_same_whatever_the_thread_count") {
+  const auto trace = synth::demo{.seed = 7, .duration = 300s}.packets();
+  const auto one = mine(trace, count_by(engine::gustavson{.threads = 1}) | score_by(scores::jmeasure{}));
+  const auto two = mine(trace, count_by(engine::gustavson{.threads = 2}) | score_by(scores::jmeasure{}));
+  REQUIRE(one.rules.size() == two.rules.size());
+  for (std::size_t i = 0; i < one.rules.size(); ++i) CHECK(io::rule_text(one, one.rules[i]) == io::rule_text(two, two.rules[i]));
+}
+
+TEST_CASE("pipeline.keep_top_reclusters") {
+  auto r = mine(synth::demo{.seed = 1}.packets(), pipeline<>{});
+  keep_top(r, 2, clusters::components{});
+  CHECK(r.rules.size() == 2);
+  CHECK(r.clusters.size() == 2);
+}
+
+TEST_CASE("pipeline.other_keys") {
+  // One client talks to a web server and a DNS server in the same windows, over new ports each time.
+  std::vector<packet> trace;
+  for (std::int64_t s = 0; s < 100; ++s) {
+    if (s % 4 != 0) continue;
+    packet dns;
+    dns.ts_ns = s * 1'000'000'000;
+    dns.src = ip_address::v4(0x0a000005u);
+    dns.dst = ip_address::v4(0x0a000035u);
+    dns.sport = static_cast<std::uint16_t>(40000 + s);
+    dns.dport = 53;
+    dns.proto = proto::udp;
+    packet web = dns;
+    web.ts_ns += 10'000'000;
+    web.dst = ip_address::v4(0x0a000050u);
+    web.dport = 80;
+    web.proto = proto::tcp;
+    web.tcp_flags = tcp_flag::syn;
+    trace.push_back(dns);
+    trace.push_back(web);
+  }
+  const auto by_flow = mine(trace, pipeline<>{});
+  CHECK(by_flow.rules.empty());  // every flow happens once
+  const auto by_pair = mine(trace, key_by(keys::host_pair{}));
+  REQUIRE(by_pair.rules.size() == 1);
+  CHECK(io::rule_text(by_pair, by_pair.rules[0]) == "10.0.0.5.* : 10.0.0.53.* : * <=> 10.0.0.5.* : 10.0.0.80.* : *");
+  const auto by_service = mine(trace, key_by(keys::service{}));
+  REQUIRE(by_service.rules.size() == 1);
+  CHECK(io::rule_text(by_service, by_service.rules[0]) == "*.* : 10.0.0.53.53 : udp <=> *.* : 10.0.0.80.80 : tcp");
+  CHECK(by_service.rules[0].counts == pair_counts{25, 25, 25, 97});
+}

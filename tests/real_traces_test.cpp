@@ -1,0 +1,106 @@
+// Every capture in EXPOSE_TRACE_DIR (../shared/traces, see its MANIFEST.md) is read without a crash;
+// intact files give exactly the record count capinfos reports, the damaged one its first record
+// and a warning. Skipped, visibly, when EXPOSE_TRACE_DIR is not set.
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "doctest.hpp"
+#include "expose/io/pcap_file.hpp"
+#include "expose/pipeline.hpp"
+
+using namespace expose;
+namespace fs = std::filesystem;
+
+namespace {
+const char* trace_dir() { return std::getenv("EXPOSE_TRACE_DIR"); }
+
+// capinfos -c on each file.
+const std::map<std::string, std::uint64_t> capinfos_packets = {
+    {"esnet_masscan_tcp_0_1000_vlan.pcap", 1005},
+    {"honeynet2010-2_suspicious-time.pcap", 745},
+    {"nfpuzzle_evidence04.pcap", 13625},
+    {"ppa_evilprogram.pcap", 659},
+    {"ppa_gnutella.pcap", 1343},
+    {"slips_test-cc-capture-1.pcap", 7931},
+    {"slips_test7-malicious.pcap", 2000},
+    {"ustc_Tinba.pcap", 22000},
+    {"wireshark_logistics_multicast.pcapng", 885},
+    {"zeek_dce-rpc_mapi.pcap", 800},
+    {"edge/chrissanders_http_ip4and6.pcapng", 20},
+    {"edge/nfpuzzle_evidence08_80211.pcap", 133068},
+    {"edge/tcpdump_QinQpacket.pcap", 249},
+    {"edge/tcpdump_mpls-traceroute.pcap", 18},
+    {"edge/wireshark_dhcp-nanosecond.pcap", 4},
+    {"edge/wireshark_grpc_web_nulllink.pcapng", 340},
+    {"edge/zeek_gre-aruba.pcap", 2407},
+};
+
+mine_result mine_file(const fs::path& path) { return mine(io::pcap_file(path), pipeline<>{}); }
+
+bool skipped_without_traces() {
+  if (trace_dir() != nullptr) return false;
+  std::printf("SKIPPED: EXPOSE_TRACE_DIR is not set, so the real traces are not read\n");
+  return true;
+}
+}  // namespace
+
+TEST_CASE("real_traces.every_intact_file_counts_like_capinfos") {
+  if (skipped_without_traces()) return;
+  for (const auto& [name, packets] : capinfos_packets) {
+    CAPTURE(name);
+    const auto r = mine_file(fs::path(trace_dir()) / name);
+    CHECK(r.input.packets == packets);
+    CHECK_FALSE(r.input.damaged);
+    std::uint64_t skipped = 0;
+    for (const auto& [why, n] : r.input.skipped) skipped += n;
+    CHECK(r.input.decoded + skipped == r.input.packets);
+  }
+}
+
+TEST_CASE("real_traces.no_file_is_left_out") {
+  if (skipped_without_traces()) return;
+  std::size_t seen = 0;
+  for (const auto& e : fs::recursive_directory_iterator(trace_dir())) {
+    const auto ext = e.path().extension();
+    if (ext != ".pcap" && ext != ".pcapng") continue;
+    const auto rel = fs::relative(e.path(), trace_dir()).generic_string();
+    CAPTURE(rel);
+    CHECK((capinfos_packets.contains(rel) || rel == "edge/pcapfix_test_damaged.pcap"));
+    ++seen;
+  }
+  CHECK(seen == capinfos_packets.size() + 1);
+}
+
+TEST_CASE("real_traces.damaged_file_gives_its_first_record_and_a_warning") {
+  if (skipped_without_traces()) return;
+  const auto r = mine_file(fs::path(trace_dir()) / "edge/pcapfix_test_damaged.pcap");
+  CHECK(r.input.packets == 1);
+  CHECK(r.input.damaged);
+  REQUIRE(r.input.warnings.size() == 1);
+  CHECK(r.input.warnings[0].find("pcapfix_test_damaged.pcap' is damaged after record 1") != std::string::npos);
+}
+
+TEST_CASE("real_traces.known_contents") {
+  if (skipped_without_traces()) return;
+  const fs::path dir(trace_dir());
+  // Every frame of the masscan capture is 802.1Q-tagged TCP: nothing may be skipped.
+  const auto masscan = mine_file(dir / "esnet_masscan_tcp_0_1000_vlan.pcap");
+  CHECK(masscan.input.decoded == 1005);
+  CHECK(masscan.flows == 1001);
+  // The first frame of the Tinba capture is 4 bytes long.
+  const auto tinba = mine_file(dir / "ustc_Tinba.pcap");
+  CHECK(tinba.input.skipped.at("truncated") >= 1);
+  // The nanosecond file's stamps, as tcpdump --nano -tt prints them.
+  const auto nano = mine_file(dir / "edge/wireshark_dhcp-nanosecond.pcap");
+  CHECK(nano.input.decoded == 4);
+  CHECK(nano.input.start_ns == 1102274184'317453000LL);
+  CHECK(nano.input.end_ns == 1102274184'387798000LL);
+  // 802.11 without radiotap: beacons and acknowledgements are not data; much of the data is encrypted.
+  const auto wlan = mine_file(dir / "edge/nfpuzzle_evidence08_80211.pcap");
+  CHECK(wlan.input.skipped.at("802.11-control-or-management") > 0);
+  CHECK(wlan.input.skipped.at("802.11-encrypted") > 0);
+}

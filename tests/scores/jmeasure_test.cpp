@@ -1,0 +1,56 @@
+#include "expose/scores/jmeasure.hpp"
+
+#include <cmath>
+
+#include "doctest.hpp"
+
+using namespace expose;
+using scores::jmeasure;
+
+TEST_CASE("scores.jmeasure.hand_computed_values") {
+  // P(X)=0.1, P(Y)=0.2, P(Y|X)=0.8: 0.1 * (0.8*log2(4) + 0.2*log2(0.25)) = 0.1 * (1.6 - 0.4)
+  CHECK(jmeasure::score({10, 20, 8, 100}) == doctest::Approx(0.12).epsilon(1e-12));
+  // X and Y always together, each half the time: 0.5 * log2(2)
+  CHECK(jmeasure::score({5, 5, 5, 10}) == doctest::Approx(0.5).epsilon(1e-12));
+  // P(X)=0.05, P(Y)=0.1, P(Y|X)=0.6: 0.05*(0.6*log2(6) + 0.4*log2(0.4/0.9))
+  const double expected = 0.05 * (0.6 * std::log2(6.0) + 0.4 * std::log2(0.4 / 0.9));
+  CHECK(jmeasure::score({30, 60, 18, 600}) == doctest::Approx(expected).epsilon(1e-12));
+}
+
+TEST_CASE("scores.jmeasure.zero_at_independence_and_for_always_on") {
+  CHECK(jmeasure::score({10, 20, 2, 100}) == doctest::Approx(0.0));
+  CHECK(jmeasure::score({10, 100, 10, 100}) == 0.0);  // P(Y) = 1 carries no information
+  CHECK(jmeasure::score({0, 10, 0, 100}) == 0.0);
+  CHECK(jmeasure::score({0, 0, 0, 0}) == 0.0);
+}
+
+TEST_CASE("scores.jmeasure.accepts_positive_association_with_support") {
+  const jmeasure j{.min_score = 0.01, .min_support = 3};
+  CHECK(j.accepts({10, 20, 8, 100}, 0.12));
+  CHECK_FALSE(j.accepts({10, 20, 8, 100}, 0.009));          // below the threshold
+  CHECK_FALSE(j.accepts({2, 2, 2, 100}, 0.5));              // support 2 < 3
+  CHECK_FALSE(j.accepts({50, 60, 10, 100}, jmeasure::score({50, 60, 10, 100})));  // negative association
+}
+
+TEST_CASE("scores.jmeasure.pruning_bounds_are_sound") {
+  const jmeasure j{.min_score = 0.05, .min_support = 2};
+  // H(X) bounds any rule: an item active in 999 of 1000 windows has H ~ 0.0114 bits
+  CHECK_FALSE(j.can_appear(999, 1000));
+  CHECK(j.can_appear(500, 1000));
+  CHECK_FALSE(j.can_appear(1, 1000));  // below the minimum support
+  // P(X) log2(N / min_support): 3/1000 * log2(500) ~ 0.0269 < 0.05; 10/1000 * log2(500) ~ 0.0897
+  CHECK_FALSE(j.can_head(3, 1000));
+  CHECK(j.can_head(10, 1000));
+  // Exhaustively: no accepted rule is headed by an item the bound rejects.
+  const std::uint64_t n = 60;
+  for (std::uint64_t nx = 1; nx <= n; ++nx)
+    for (std::uint64_t ny = 1; ny <= n; ++ny)
+      for (std::uint64_t nxy = 0; nxy <= std::min(nx, ny); ++nxy) {
+        if (nx + ny - nxy > n) continue;
+        const pair_counts c{nx, ny, nxy, n};
+        if (j.accepts(c, jmeasure::score(c))) {
+          CHECK(j.can_head(nx, n));
+          CHECK(j.can_appear(ny, n));
+        }
+      }
+}
