@@ -26,22 +26,26 @@ struct settings {
   std::string window = "1s";
   double min_score = ex::scores::jmeasure{}.min_score;
   std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
+  double alpha = ex::scores::significant<>{}.alpha;
   std::string filter;
   std::string format = "text";
   std::string output;
   std::size_t top = 0;
   std::string key = "five-tuple";
   unsigned threads = 0;
+  std::string templates = "paper";
+  bool all_rules = false;
   bool quiet = false;
 };
 
-template <class Key>
-ex::mine_result run(const settings& s, Key key, std::chrono::nanoseconds width) {
+template <class Key, class Lattice>
+ex::mine_result run(const settings& s, Key key, Lattice lattice, std::chrono::nanoseconds width) {
   expose_tools::progress_line progress(!s.quiet);
   ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress)};
   std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
-  auto spec = ex::key_by(key) | ex::window_by(ex::windows::tumbling{width}) |
-              ex::score_by(ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support}) |
+  auto spec = ex::key_by(key) | ex::window_by(ex::windows::tumbling{width}) | ex::generalize_by(lattice) |
+              ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
+                                                   .alpha = s.alpha}) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads});
   auto result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec);
   if (s.top != 0) ex::keep_top(result, s.top, spec.cluster);
@@ -61,6 +65,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")
       ->capture_default_str();
+  app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
   app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
@@ -69,6 +76,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))
       ->capture_default_str();
   app.add_option("-j,--threads", s.threads, "counting threads (0: one per core)")->capture_default_str();
+  app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
+      ->check(CLI::IsMember({"paper", "none"}))
+      ->capture_default_str();
+  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
   try {
@@ -89,9 +100,15 @@ int main(int argc, char** argv) {
   }
   try {
     ex::mine_result result;
-    if (s.key == "host-pair") result = run(s, ex::keys::host_pair{}, *width);
-    else if (s.key == "service") result = run(s, ex::keys::service{}, *width);
-    else result = run(s, ex::keys::five_tuple{}, *width);
+    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
+    if (s.templates == "none" || s.key != "five-tuple") {
+      if (s.templates != "none") std::cerr << "expose-mine: note: --templates paper needs --key five-tuple; mining without templates\n";
+      if (s.key == "host-pair") result = run(s, ex::keys::host_pair{}, ex::lattice::none{}, *width);
+      else if (s.key == "service") result = run(s, ex::keys::service{}, ex::lattice::none{}, *width);
+      else result = run(s, ex::keys::five_tuple{}, ex::lattice::none{}, *width);
+    } else {
+      result = run(s, ex::keys::five_tuple{}, paper, *width);
+    }
 
     for (const auto& w : result.input.warnings) std::cerr << "expose-mine: warning: " << w << "\n";
     std::ofstream file;

@@ -1,6 +1,7 @@
 #pragma once
 // Every public concept, so the contracts of the pipeline's stages read in one place.
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "expose/activity.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/input.hpp"
+#include "expose/item_space.hpp"
 #include "expose/packet.hpp"
 #include "expose/rule.hpp"
 
@@ -34,6 +36,7 @@ template <class K>
 concept KeyPolicy = requires(const K& k, const flow_key& f, const typename K::key_type& key) {
   typename K::key_type;
   typename K::hash;
+  { K::slots } -> std::convertible_to<std::array<slot, field_count>>;  // which fields the key holds
   { k.key(f) } -> std::same_as<typename K::key_type>;
   { k.pattern(key) } -> std::same_as<flow_pattern>;
 };
@@ -45,11 +48,19 @@ concept WindowPolicy = requires(const W& w, std::int64_t ts_ns) {
   { w.seconds() } -> std::convertible_to<double>;
 };
 
-/// Generalization: may add generic items (patterns with `*` or host variables) to the activity.
-/// A placeholder until templates land: `lattice::none` adds nothing.
+namespace detail {
+struct keep_archetype {
+  bool operator()(std::uint64_t, std::uint64_t) const { return true; }
+};
+}  // namespace detail
+
+/// Generalization: from the key policy's flows (patterns and activity) to the items rules are
+/// mined over, adding generic items (patterns with `*` or a host variable). `keep(count, samples)`
+/// says whether an item active in `count` of `samples` can take part in a rule at all, so items
+/// without support are never built.
 template <class L>
-concept Lattice = requires(const L& l, activity& a, std::vector<flow_pattern>& items) {
-  l.expand(a, items);
+concept Lattice = requires(const L& l, std::vector<flow_pattern> base, activity a, detail::keep_archetype keep) {
+  { l.generalize(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
 };
 
 /// How a rule X => Y is scored from its counts, when it is kept, and which items can take part

@@ -102,6 +102,16 @@ struct flow_pattern {
   }
 };
 
+/// Hashes a pattern: its key and its slots.
+struct flow_pattern_hash {
+  using is_avalanching = void;
+  [[nodiscard]] std::size_t operator()(const flow_pattern& p) const noexcept {
+    std::uint64_t s = 0;
+    for (slot x : p.slots) s = s << 2 | static_cast<std::uint64_t>(x);
+    return flow_key_hash{}(p.key) ^ static_cast<std::size_t>(flow_key_hash::mix(s + 0x9e3779b97f4a7c15ULL));
+  }
+};
+
 /// The pattern of one plain flow.
 [[nodiscard]] inline flow_pattern exact(const flow_key& k) { return {k, {}}; }
 

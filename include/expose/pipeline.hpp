@@ -22,18 +22,21 @@
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
+#include "expose/item_space.hpp"
 #include "expose/keys/five_tuple.hpp"
 #include "expose/lattice/none.hpp"
+#include "expose/lattice/templates.hpp"
 #include "expose/rule.hpp"
 #include "expose/rule_set.hpp"
 #include "expose/scores/jmeasure.hpp"
+#include "expose/scores/significant.hpp"
 #include "expose/windows/tumbling.hpp"
 
 namespace expose {
 
 /// A whole mining job's policies. Every stage has a default; replace one with `|` and a verb.
-template <KeyPolicy K = keys::five_tuple, WindowPolicy W = windows::tumbling, Lattice L = lattice::none,
-          ScorePolicy S = scores::jmeasure, CountingEngine E = engine::gustavson, ClusterPolicy C = clusters::components>
+template <KeyPolicy K = keys::five_tuple, WindowPolicy W = windows::tumbling, Lattice L = lattice::paper_templates,
+          ScorePolicy S = scores::significant<scores::jmeasure>, CountingEngine E = engine::gustavson, ClusterPolicy C = clusters::components>
 struct pipeline {
   K key{};
   W window{};
@@ -87,6 +90,7 @@ struct mine_result {
   input_stats input;
   std::uint64_t flows = 0;      ///< connections seen (both directions one flow)
   std::uint64_t windows = 0;    ///< N: windows spanned, empty ones included
+  std::uint64_t host_samples = 0;  ///< (host, window) samples, for rules with a host variable
   double window_seconds = 0;
   std::uint64_t activity_entries = 0;
   std::vector<flow_pattern> items;
@@ -155,10 +159,39 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     r.flows = table.size();
     r.window_seconds = spec.window.seconds();
     activity a = std::move(act).finish(r.items.size());
-    spec.lattice.expand(a, r.items);
-    r.windows = a.samples;
     r.activity_entries = a.entries();
-    r.rules = make_rules(spec.engine.count(a, spec.score), spec.score);
+    if constexpr (requires { L::template check_key<K>(); }) L::template check_key<K>();
+    const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return spec.score.can_appear(count, samples); };
+    item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), keep);
+    r.windows = space.windows.samples;
+    r.host_samples = space.hosts.samples;
+    // Count each sample space; a pair of items that share a flow is never a rule.
+    auto pairs = spec.engine.count(space.windows, spec.score);
+    auto host_pairs = spec.engine.count(space.hosts, spec.score);
+    const auto offset = static_cast<std::uint32_t>(space.window_items());
+    std::erase_if(pairs, [&](const scored_pair& p) { return space.overlap(p.x, p.y); });
+    std::erase_if(host_pairs, [&](const scored_pair& p) { return space.overlap(p.x + offset, p.y + offset); });
+    if constexpr (requires(std::vector<scored_pair>& v) { spec.score.filter(v, std::uint64_t{}); }) {
+      // The hypotheses are all pairs of items that could make a rule in each sample space.
+      const auto testable = [&](const activity& space_activity) {
+        std::uint64_t k = 0;
+        for (std::uint32_t i = 0; i < space_activity.items(); ++i)
+          k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
+        return k * (k > 0 ? k - 1 : 0) / 2;
+      };
+      spec.score.filter(pairs, testable(space.windows));
+      spec.score.filter(host_pairs, testable(space.hosts));
+    }
+    for (auto& p : host_pairs) {
+      p.x += offset;
+      p.y += offset;
+    }
+    pairs.insert(pairs.end(), host_pairs.begin(), host_pairs.end());
+    r.rules = make_rules(pairs, spec.score);
+    if constexpr (requires { spec.lattice.keep_instances; }) {
+      if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
+    }
+    r.items = std::move(space.items);
     r.clusters = spec.cluster.cluster(r.rules, r.items.size());
     return r;
   }

@@ -6,9 +6,19 @@
 #include <vector>
 
 #include "expose/concepts.hpp"
+#include "expose/item_space.hpp"
 #include "expose/rule.hpp"
 
 namespace expose {
+
+/// Ranks rules: score, then support, then item ids.
+inline void rank(std::vector<rule>& rules) {
+  std::sort(rules.begin(), rules.end(), [](const rule& l, const rule& r) {
+    if (l.score != r.score) return l.score > r.score;
+    if (l.counts.n_xy != r.counts.n_xy) return l.counts.n_xy > r.counts.n_xy;
+    return l.lhs != r.lhs ? l.lhs < r.lhs : l.rhs < r.rhs;
+  });
+}
 
 /// `pairs` as a counting engine returns them (sorted by x, then y).
 template <ScorePolicy S>
@@ -29,12 +39,39 @@ template <ScorePolicy S>
       rules.push_back({hi.x, hi.y, rule_kind::equivalent, hi.score, lo.score, hi.counts});
     }
   }
-  std::sort(rules.begin(), rules.end(), [](const rule& l, const rule& r) {
-    if (l.score != r.score) return l.score > r.score;
-    if (l.counts.n_xy != r.counts.n_xy) return l.counts.n_xy > r.counts.n_xy;
-    return l.lhs != r.lhs ? l.lhs < r.lhs : l.rhs < r.rhs;
-  });
+  rank(rules);
   return rules;
+}
+
+/// The most general rule wins: drops every rule that another kept rule explains. G explains R
+/// when G's sides cover R's (the same way round, or either way for <=>), G is more general (a side
+/// covers more flows, or, covering the same flows, G binds a host variable and R does not), and R
+/// scores at most `ratio` times G (scores over different samples, windows against host-windows,
+/// are not compared). Keeps the order of `rules`.
+inline void suppress_explained(std::vector<rule>& rules, const item_space& space, double ratio = 1.5) {
+  const auto host = [&](const rule& r) { return r.lhs >= space.window_items(); };
+  const auto size = [&](std::uint32_t i) { return space.members[i].size(); };
+  const auto covered = [&](const rule& g, std::uint32_t gl, std::uint32_t gr, const rule& r) {
+    if (size(gl) < size(r.lhs) || size(gr) < size(r.rhs)) return false;
+    const bool wider = size(gl) > size(r.lhs) || size(gr) > size(r.rhs);
+    const bool bound = host(g) && !host(r);
+    if (!wider && !bound) return false;
+    if (host(g) == host(r) && r.score > ratio * g.score) return false;
+    return space.covers(gl, r.lhs) && space.covers(gr, r.rhs);
+  };
+  std::vector<char> drop(rules.size(), 0);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    for (std::size_t j = 0; j < rules.size() && !drop[i]; ++j) {
+      if (i == j) continue;
+      const rule& g = rules[j];
+      const rule& r = rules[i];
+      if (covered(g, g.lhs, g.rhs, r) || (g.kind == rule_kind::equivalent && covered(g, g.rhs, g.lhs, r))) drop[i] = 1;
+    }
+  }
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    if (!drop[i]) rules[out++] = rules[i];
+  rules.resize(out);
 }
 
 }  // namespace expose

@@ -12,7 +12,7 @@ TEST_CASE("io.text.summary_rules_clusters") {
   std::ostringstream s;
   io::write_text(s, r);
   const std::string t = s.str();
-  CHECK(t.rfind("expose 0.1.0: 30158 packets, 30158 decoded; 1213 flows, 1213 items; 600 windows of 1 s\n", 0) == 0);
+  CHECK(t.rfind("expose 0.1.0: 30158 packets, 30158 decoded; 1213 flows, 1561 items; 600 windows of 1 s\n", 0) == 0);
   CHECK(t.find("\n5 rules, most significant first") != std::string::npos);
   CHECK(t.find("\n   1  0.4854     136/136     10.0.0.21.123 : 10.0.0.1.123 : udp <=> 10.0.0.22.123 : 10.0.0.1.123 : udp\n") !=
         std::string::npos);

@@ -1,16 +1,20 @@
 #pragma once
-// No generalization: every item is a flow as the key policy made it. The default until templates land.
+// No generalization: every item is a flow as the key policy made it.
 
 #include <vector>
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/item_space.hpp"
 
 namespace expose::lattice {
 
 struct none {
-  void expand(activity&, std::vector<flow_pattern>&) const {}
+  template <class Keep>
+  [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep&) const {
+    return item_space::plain(std::move(base), std::move(a));
+  }
 };
 
 static_assert(Lattice<none>);

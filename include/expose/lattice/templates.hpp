@@ -1,0 +1,346 @@
+#pragma once
+// Generic rules: templates over the key's fields, listed as types, applied to every flow.
+//
+//   generalize_by(lattice::templates<lattice::client_port, lattice::same_client>{})
+//
+// A template's generic item stands for the set of observed flows it covers and is named by its
+// closure, the most specific pattern covering exactly that set (if every flow it covers has dport
+// 22, it is `A.* : R1.22`, not `A.* : R1.*`); items with equal closures are one item. A generic
+// item is active in a window when any flow it covers is. A template with a host variable makes
+// items counted per host: the samples are (host, window) pairs where the host is an endpoint of
+// some active flow, and the item is active in (h, w) when a flow it covers, with h in the
+// variable's place, is active in w. Where a generic item X strictly contains an item Y that can
+// take part in rules, the rest X minus Y is an item of its own (so FTP data connections can be
+// scored against their control connection without the trivial rule between a flow and its own
+// generalization).
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/activity.hpp"
+#include "expose/concepts.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/item_space.hpp"
+#include "expose/lattice/mask.hpp"
+
+namespace expose::lattice {
+
+/// A key generalized by a template: its type carries the template's mask, so a generic key and a
+/// plain one cannot be confused.
+template <mask M>
+struct generic_key {
+  static constexpr lattice::mask mask = M;
+  flow_key key;  ///< fields the mask does not keep are zero
+  [[nodiscard]] flow_pattern pattern() const { return {key, M.slots}; }
+  friend bool operator==(const generic_key&, const generic_key&) = default;
+};
+
+/// Applies a template to a plain key.
+template <class Shape>
+[[nodiscard]] generic_key<Shape::value> generalize(const flow_key& k) {
+  flow_key g = k;
+  constexpr mask m = Shape::value;
+  if constexpr (m[field::src_ip] != slot::kept) g.src = {};
+  if constexpr (m[field::src_port] != slot::kept) g.sport = 0;
+  if constexpr (m[field::dst_ip] != slot::kept) g.dst = {};
+  if constexpr (m[field::dst_port] != slot::kept) g.dport = 0;
+  if constexpr (m[field::proto] != slot::kept) g.proto = 0;
+  return {g};
+}
+
+/// The paper's rule shapes, one template each.
+using client_port = shape<any<fields::src_port>>;                        ///< UnivMail.* : OldMail1.25
+using any_client = shape<any<fields::src_ip>, any<fields::src_port>>;    ///< *.* : Router1.22
+using any_ports = shape<any<fields::src_port>, any<fields::dst_port>>;   ///< IP1.* : Mirror.* (passive data)
+using same_client = shape<var<fields::src_ip>, any<fields::src_port>>;   ///< $C.* : Web.80
+using same_client_any_server = shape<var<fields::src_ip>, any<fields::src_port>, any<fields::dst_ip>>;  ///< $C.* : *.53
+using same_server = shape<any<fields::src_ip>, any<fields::src_port>, var<fields::dst_ip>>;  ///< *.* : $S.143
+
+namespace detail {
+
+[[nodiscard]] inline flow_pattern apply(const mask& m, flow_pattern p) {
+  for (std::size_t i = 0; i < field_count; ++i) {
+    const auto f = static_cast<field>(i);
+    if (m[f] == slot::kept) continue;
+    p.slots[i] = m[f];
+    switch (f) {
+      case field::src_ip: p.key.src = {}; break;
+      case field::src_port: p.key.sport = 0; break;
+      case field::dst_ip: p.key.dst = {}; break;
+      case field::dst_port: p.key.dport = 0; break;
+      case field::proto: p.key.proto = 0; break;
+    }
+  }
+  return p;
+}
+
+/// The most specific pattern covering both: fields that differ become `*`.
+inline void widen(flow_pattern& c, const flow_pattern& p) {
+  auto differ = [&](field f, bool same) {
+    auto& s = c.slots[static_cast<std::size_t>(f)];
+    if (s == slot::kept && (!same || p.at(f) != slot::kept)) s = slot::any;
+  };
+  differ(field::src_ip, c.key.src == p.key.src);
+  differ(field::src_port, c.key.sport == p.key.sport);
+  differ(field::dst_ip, c.key.dst == p.key.dst);
+  differ(field::dst_port, c.key.dport == p.key.dport);
+  differ(field::proto, c.key.proto == p.key.proto);
+  c = apply(mask{c.slots}, c);  // zero what became `*`
+}
+
+/// Windows (positions) where any of `members` is active, ascending.
+inline std::vector<std::uint32_t> union_windows(const activity& a, const std::vector<std::uint32_t>& members) {
+  std::vector<std::uint32_t> w;
+  for (auto m : members) {
+    auto s = a.windows_of(m);
+    w.insert(w.end(), s.begin(), s.end());
+  }
+  std::sort(w.begin(), w.end());
+  w.erase(std::unique(w.begin(), w.end()), w.end());
+  return w;
+}
+
+}  // namespace detail
+
+template <class... Shapes>
+struct templates {
+  static_assert(sizeof...(Shapes) > 0, "lattice::templates: list at least one template (or use lattice::none)");
+
+  bool keep_instances = false;  ///< report rules a more general rule explains (--all-rules)
+  bool rests = true;          ///< add X minus Y items where a generic X strictly contains a rule-able Y
+  std::size_t max_rests = 4;  ///< ... only when X contains at most this many rule-able items
+
+  static constexpr std::array<mask, sizeof...(Shapes)> masks{Shapes::value...};
+
+  /// Fails to compile, naming the problem, when a template names a field the key lacks.
+  template <class Key>
+  static constexpr void check_key() {
+    static_assert((fits<Shapes, Key>() && ...),
+                  "lattice::templates: a template names a field that the key policy lacks (see the key's `slots`)");
+  }
+
+  template <class Keep>
+  [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+    item_space s;
+    const auto nb = static_cast<std::uint32_t>(base.size());
+    s.base = nb;
+    s.members.resize(nb);
+    for (std::uint32_t i = 0; i < nb; ++i) s.members[i] = {i};
+    const std::uint64_t n = a.samples;
+
+    // Window items: every template without a variable, applied to every flow, merged by closure.
+    std::vector<std::vector<std::uint32_t>> groups;
+    {
+      boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> index;
+      for (const mask& m : masks) {
+        if (m.vars() != 0) continue;
+        for (std::uint32_t i = 0; i < nb; ++i) {
+          auto [it, fresh] = index.try_emplace(detail::apply(m, base[i]), static_cast<std::uint32_t>(groups.size()));
+          if (fresh) groups.emplace_back();
+          groups[it->second].push_back(i);
+        }
+      }
+    }
+    std::vector<flow_pattern> items = base;
+    std::vector<std::vector<std::uint32_t>> item_windows;  // generic items' windows, by id - nb
+    {
+      boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_closure;
+      for (auto& g : groups) {
+        if (g.size() < 2) continue;  // the flow itself
+        std::sort(g.begin(), g.end());
+        g.erase(std::unique(g.begin(), g.end()), g.end());
+        if (g.size() < 2) continue;
+        flow_pattern c = base[g[0]];
+        for (auto i : g) detail::widen(c, base[i]);
+        if (by_closure.contains(c)) continue;  // equal closures cover equal sets
+        auto w = detail::union_windows(a, g);
+        if (!keep(w.size(), n)) continue;
+        by_closure.emplace(c, static_cast<std::uint32_t>(items.size()));
+        items.push_back(c);
+        s.members.push_back(std::move(g));
+        item_windows.push_back(std::move(w));
+      }
+    }
+    if (rests) add_rests(a, keep, items, s.members, item_windows, nb);
+
+    // The window activity: flows and generic items together.
+    {
+      std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+      entries.reserve(a.entries() + [&] { std::size_t t = 0; for (auto& w : item_windows) t += w.size(); return t; }());
+      for (std::size_t w = 0; w < a.windows.size(); ++w)
+        for (auto i : a.items_in(w)) entries.emplace_back(a.windows[w], i);
+      for (std::size_t g = 0; g < item_windows.size(); ++g)
+        for (auto w : item_windows[g]) entries.emplace_back(a.windows[w], static_cast<std::uint32_t>(nb + g));
+      std::sort(entries.begin(), entries.end());
+      s.windows = activity::from_sorted(entries, items.size(), n);
+    }
+
+    // Host-variable items, counted over (host, window) samples.
+    add_host_items(a, keep, base, items, s);
+    s.items = std::move(items);
+    return s;
+  }
+
+ private:
+  template <class Shape, class Key>
+  static constexpr bool fits() {
+    for (std::size_t i = 0; i < field_count; ++i)
+      if (Shape::names(static_cast<field>(i)) && Key::slots[i] != slot::kept) return false;
+    return true;
+  }
+
+  template <class Keep>
+  void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items,
+                 std::vector<std::vector<std::uint32_t>>& members, std::vector<std::vector<std::uint32_t>>& item_windows,
+                 std::uint32_t nb) const {
+    const std::uint64_t n = a.samples;
+    auto count = [&](std::uint32_t i) { return i < nb ? a.count(i) : item_windows[i - nb].size(); };
+    const auto generic_end = static_cast<std::uint32_t>(items.size());
+    boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;  // member-set hash -> items
+    auto set_hash = [](const std::vector<std::uint32_t>& v) {
+      std::uint64_t h = v.size();
+      for (auto x : v) h = flow_key_hash::mix(h ^ x);
+      return h;
+    };
+    for (std::uint32_t i = 0; i < generic_end; ++i) by_hash[set_hash(members[i])].push_back(i);
+    std::vector<std::vector<std::uint32_t>> generic_of(nb);  // flow -> generic items whose first flow it is
+    for (std::uint32_t y = nb; y < generic_end; ++y) generic_of[members[y][0]].push_back(y);
+    for (std::uint32_t x = nb; x < generic_end; ++x) {
+      // the rule-able items inside x: its flows, and generic items whose flows are all x's
+      std::vector<std::uint32_t> inside;
+      for (auto f : members[x]) {
+        if (keep(a.count(f), n)) inside.push_back(f);
+        if (inside.size() > max_rests) break;
+        for (auto y : generic_of[f])
+          if (y != x && members[y].size() < members[x].size() && keep(count(y), n) &&
+              std::includes(members[x].begin(), members[x].end(), members[y].begin(), members[y].end()))
+            inside.push_back(y);
+      }
+      if (inside.empty() || inside.size() > max_rests) continue;
+      for (auto y : inside) {
+        std::vector<std::uint32_t> rest;
+        std::set_difference(members[x].begin(), members[x].end(), members[y].begin(), members[y].end(), std::back_inserter(rest));
+        if (rest.size() < 2) continue;  // a single flow is an item already
+        auto& same = by_hash[set_hash(rest)];
+        if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) { return members[z] == rest; })) continue;
+        auto w = detail::union_windows(a, rest);
+        if (!keep(w.size(), n)) continue;
+        flow_pattern c = items[rest[0]];
+        for (auto f : rest) detail::widen(c, items[f]);
+        same.push_back(static_cast<std::uint32_t>(items.size()));
+        items.push_back(c);
+        members.push_back(std::move(rest));
+        item_windows.push_back(std::move(w));
+      }
+    }
+  }
+
+  template <class Keep>
+  void add_host_items(const activity& a, const Keep& keep, const std::vector<flow_pattern>& base,
+                      std::vector<flow_pattern>& items, item_space& s) const {
+    const auto nb = static_cast<std::uint32_t>(base.size());
+    struct host_item {
+      flow_pattern closure;
+      field bound;  // src_ip or dst_ip
+      std::vector<std::uint32_t> flows;
+    };
+    std::vector<host_item> cand;
+    {
+      boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> index;
+      for (const mask& m : masks) {
+        if (m.vars() == 0) continue;
+        const field bound = m[field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
+        for (std::uint32_t i = 0; i < nb; ++i) {
+          auto [it, fresh] = index.try_emplace(detail::apply(m, base[i]), static_cast<std::uint32_t>(cand.size()));
+          if (fresh) cand.push_back({it->first, bound, {}});
+          cand[it->second].flows.push_back(i);
+        }
+      }
+    }
+    if (cand.empty()) return;
+    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? base[flow].key.src : base[flow].key.dst; };
+
+    // Samples: per window, the hosts that are endpoints of an active flow.
+    std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
+    std::vector<ip_address> hosts;
+    for (std::size_t w = 0; w < a.windows.size(); ++w) {
+      const std::size_t from = hosts.size();
+      for (auto i : a.items_in(w)) {
+        if (base[i].at(field::src_ip) == slot::kept) hosts.push_back(base[i].key.src);
+        if (base[i].at(field::dst_ip) == slot::kept) hosts.push_back(base[i].key.dst);
+      }
+      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end());
+      hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
+      first_sample[w + 1] = hosts.size();
+    }
+    const std::uint64_t samples = hosts.size();
+
+    // Closures; items bound to fewer than two hosts say nothing a window item does not.
+    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_closure;
+    std::vector<std::uint32_t> kept;
+    for (std::uint32_t c = 0; c < cand.size(); ++c) {
+      auto& h = cand[c];
+      std::sort(h.flows.begin(), h.flows.end());
+      flow_pattern cl = h.closure;
+      bool first = true;
+      bool two_hosts = false;
+      for (auto f : h.flows) {
+        if (first) {
+          cl = base[f];
+          first = false;
+        } else {
+          detail::widen(cl, base[f]);
+        }
+        two_hosts = two_hosts || host_of(f, h.bound) != host_of(h.flows[0], h.bound);
+      }
+      if (!two_hosts) continue;
+      cl = detail::apply(mask{[&] { auto sl = cl.slots; sl[static_cast<std::size_t>(h.bound)] = slot::var; return sl; }()}, cl);
+      if (by_closure.contains(cl)) continue;
+      by_closure.emplace(cl, c);
+      h.closure = cl;
+      kept.push_back(c);
+    }
+    // Each flow's host items; then the entries.
+    std::vector<std::vector<std::uint32_t>> of_flow(nb);
+    for (std::uint32_t k = 0; k < kept.size(); ++k)
+      for (auto f : cand[kept[k]].flows) of_flow[f].push_back(k);
+    std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+    for (std::size_t w = 0; w < a.windows.size(); ++w) {
+      const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
+      const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
+      for (auto f : a.items_in(w))
+        for (auto k : of_flow[f]) {
+          const auto at = std::lower_bound(lo, hi, host_of(f, cand[kept[k]].bound));
+          entries.emplace_back(static_cast<std::int64_t>(at - hosts.begin()), k);
+        }
+    }
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    std::vector<std::uint64_t> counts(kept.size(), 0);
+    for (const auto& e : entries) ++counts[e.second];
+    std::vector<std::uint32_t> remap(kept.size(), UINT32_MAX);
+    std::uint32_t next = 0;
+    for (std::uint32_t k = 0; k < kept.size(); ++k) {
+      if (!keep(counts[k], samples)) continue;
+      remap[k] = next++;
+      items.push_back(cand[kept[k]].closure);
+      s.members.push_back(cand[kept[k]].flows);
+    }
+    std::erase_if(entries, [&](const auto& e) { return remap[e.second] == UINT32_MAX; });
+    for (auto& e : entries) e.second = remap[e.second];
+    s.hosts = activity::from_sorted(entries, next, samples);
+  }
+};
+
+/// The default set: every rule shape of the paper's case studies.
+using paper_templates = templates<client_port, any_client, any_ports, same_client, same_client_any_server, same_server>;
+
+static_assert(Lattice<paper_templates>);
+static_assert(Lattice<templates<client_port>>);
+
+}  // namespace expose::lattice

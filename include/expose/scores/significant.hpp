@@ -1,0 +1,83 @@
+#pragma once
+// Significance beyond a raw threshold: an exact test of co-occurrence under independence
+// (hypergeometric upper tail) with Benjamini-Hochberg control of the false-discovery rate over
+// every pair of items that could make a rule, not only the pairs that happened to co-occur.
+// Wraps any scorer: its score and threshold stay, and a kept rule must also be significant.
+//
+//   score_by(scores::significant{.scorer = scores::jmeasure{.min_score = 0.01}, .alpha = 0.01})
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "expose/concepts.hpp"
+#include "expose/rule.hpp"
+#include "expose/scores/jmeasure.hpp"
+
+namespace expose::scores {
+
+/// P(K >= n_xy) for K ~ Hypergeometric(N, n_y, n_x): the chance that X and Y, placed in n_x and
+/// n_y of N samples independently at random, meet in n_xy samples or more.
+[[nodiscard]] inline double cooccurrence_p_value(const pair_counts& c) {
+  const double n = static_cast<double>(c.n), nx = static_cast<double>(c.n_x), ny = static_cast<double>(c.n_y);
+  const double hi = std::min(nx, ny);
+  double k = static_cast<double>(c.n_xy);
+  if (k <= std::max(0.0, nx + ny - n)) return 1.0;
+  if (k > hi) return 0.0;
+  auto lchoose = [](double a, double b) { return std::lgamma(a + 1) - std::lgamma(b + 1) - std::lgamma(a - b + 1); };
+  const double log_first = lchoose(ny, k) + lchoose(n - ny, nx - k) - lchoose(n, nx);
+  double term = 1.0, sum = 1.0;  // terms relative to the first
+  for (double i = k; i < hi; ++i) {
+    term *= (ny - i) * (nx - i) / ((i + 1) * (n - ny - nx + i + 1));
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return std::min(1.0, std::exp(log_first + std::log(sum)));
+}
+
+template <ScorePolicy S = jmeasure>
+struct significant {
+  S scorer{};
+  double alpha = 0.01;  ///< false-discovery rate over the pairs tested; 1 turns the test off
+
+  [[nodiscard]] double score(const pair_counts& c) const { return scorer.score(c); }
+  [[nodiscard]] bool accepts(const pair_counts& c, double s) const { return scorer.accepts(c, s); }
+  [[nodiscard]] bool can_head(std::uint64_t n_x, std::uint64_t n) const { return scorer.can_head(n_x, n); }
+  [[nodiscard]] bool can_appear(std::uint64_t n_x, std::uint64_t n) const { return scorer.can_appear(n_x, n); }
+
+  /// Keeps the pairs the Benjamini-Hochberg procedure rejects at level alpha, among `hypotheses`
+  /// unordered pairs (both directions of a pair are one hypothesis: the test is symmetric).
+  void filter(std::vector<scored_pair>& pairs, std::uint64_t hypotheses) const {
+    if (alpha >= 1.0 || pairs.empty()) return;
+    std::vector<double> p(pairs.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i) p[i] = cooccurrence_p_value(pairs[i].counts);
+    // Unordered pairs, each once, ranked by p.
+    std::vector<double> ranked;
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      if (pairs[i].x < pairs[i].y || !std::binary_search(pairs.begin(), pairs.end(), scored_pair{pairs[i].y, pairs[i].x, {}, 0}, by_items))
+        ranked.push_back(p[i]);
+    std::sort(ranked.begin(), ranked.end());
+    const double m = static_cast<double>(std::max<std::uint64_t>(hypotheses, ranked.size()));
+    double cut = -1.0;
+    for (std::size_t k = ranked.size(); k-- > 0;)
+      if (ranked[k] <= static_cast<double>(k + 1) * alpha / m) {
+        cut = ranked[k];
+        break;
+      }
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      if (p[i] <= cut) pairs[out++] = pairs[i];
+    pairs.resize(out);
+  }
+
+ private:
+  static bool by_items(const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; }
+};
+
+template <class S>
+significant(S, double) -> significant<S>;
+
+static_assert(ScorePolicy<significant<>>);
+
+}  // namespace expose::scores

@@ -1,0 +1,198 @@
+#include "expose/lattice/templates.hpp"
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/detail/random.hpp"
+#include "expose/io/text.hpp"
+#include "expose/pipeline.hpp"
+
+using namespace expose;
+
+namespace {
+constexpr std::int64_t sec = 1'000'000'000;
+
+struct trace_builder {
+  std::vector<packet> packets;
+  detail::splitmix64 rng{42};
+  std::uint16_t next_port = 40000;
+
+  static ip_address ip(const char* s) { return *ip_address::parse(s); }
+  std::uint16_t fresh() { return next_port = static_cast<std::uint16_t>(next_port == 65000 ? 40000 : next_port + 1); }
+  // A connection attempt: a SYN (and nothing else), so the client is the initiator.
+  void syn(std::int64_t t, const char* c, std::uint16_t cp, const char* s, std::uint16_t sp) {
+    packet p;
+    p.ts_ns = t;
+    p.src = ip(c);
+    p.dst = ip(s);
+    p.sport = cp;
+    p.dport = sp;
+    p.proto = proto::tcp;
+    p.tcp_flags = tcp_flag::syn;
+    p.length = 60;
+    packets.push_back(p);
+  }
+  void udp(std::int64_t t, const char* c, std::uint16_t cp, const char* s, std::uint16_t sp) {
+    packet p;
+    p.ts_ns = t;
+    p.src = ip(c);
+    p.dst = ip(s);
+    p.sport = cp;
+    p.dport = sp;
+    p.proto = proto::udp;
+    p.length = 80;
+    packets.push_back(p);
+  }
+  // Background: random one-off connections from many clients to many servers.
+  void noise(std::int64_t seconds, int per_second) {
+    for (std::int64_t s = 0; s < seconds; ++s)
+      for (int i = 0; i < per_second; ++i) {
+        const std::string c = "172.16.0." + std::to_string(1 + rng.below(200));
+        const std::string v = "198.51.100." + std::to_string(1 + rng.below(200));
+        syn(s * sec + static_cast<std::int64_t>(rng.below(1000)) * 1'000'000, c.c_str(), fresh(), v.c_str(), 443);
+      }
+  }
+  std::vector<std::string> mine_texts() {
+    std::sort(packets.begin(), packets.end(), [](const packet& a, const packet& b) { return a.ts_ns < b.ts_ns; });
+    const auto r = mine(packets, pipeline<>{});
+    std::vector<std::string> out;
+    for (const auto& x : r.rules) out.push_back(io::rule_text(r, x));
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("lattice.templates.ssh_scan_of_three_routers") {
+  // Scanners hit three routers' ssh within one second, from fresh ports, at random times.
+  trace_builder b;
+  const char* scanners[] = {"203.0.113.5", "203.0.113.9", "203.0.113.77"};
+  for (std::int64_t s = 0; s < 600; ++s) {
+    if (!b.rng.chance(0.08)) continue;
+    const char* a = scanners[b.rng.below(3)];
+    for (const char* r : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) b.syn(s * sec + 100'000'000, a, b.fresh(), r, 22);
+  }
+  b.noise(600, 3);
+  const auto rules = b.mine_texts();
+  REQUIRE(rules.size() == 3);
+  CHECK(rules[0] == "$A.* : 10.0.0.2.22 : tcp <=> $A.* : 10.0.0.1.22 : tcp");
+  CHECK(rules[1] == "$A.* : 10.0.0.2.22 : tcp <=> $A.* : 10.0.0.3.22 : tcp");
+  CHECK(rules[2] == "$A.* : 10.0.0.1.22 : tcp <=> $A.* : 10.0.0.3.22 : tcp");
+}
+
+TEST_CASE("lattice.templates.mail_server_to_two_dead_hosts") {
+  trace_builder b;
+  for (std::int64_t s = 0; s < 600; ++s) {
+    if (!b.rng.chance(0.1)) continue;
+    b.syn(s * sec, "18.7.22.69", b.fresh(), "10.0.5.25", 25);
+    b.syn(s * sec + 2'000'000, "18.7.22.69", b.fresh(), "10.0.5.26", 25);
+  }
+  b.noise(600, 3);
+  const auto rules = b.mine_texts();
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0] == "18.7.22.69.* : 10.0.5.25.25 : tcp <=> 18.7.22.69.* : 10.0.5.26.25 : tcp");
+}
+
+TEST_CASE("lattice.templates.name_lookup_before_web_per_client") {
+  trace_builder b;
+  for (int c = 1; c <= 20; ++c) {
+    const std::string client = "10.1.0." + std::to_string(c);
+    for (std::int64_t s = 0; s < 600; ++s) {
+      if (!b.rng.chance(0.03)) continue;
+      b.udp(s * sec, client.c_str(), b.fresh(), "10.0.0.53", 53);
+      b.syn(s * sec + 30'000'000, client.c_str(), b.fresh(), "10.0.0.80", 80);
+    }
+  }
+  b.noise(600, 3);
+  const auto rules = b.mine_texts();
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0] == "$A.* : 10.0.0.53.53 : udp <=> $A.* : 10.0.0.80.80 : tcp");
+}
+
+TEST_CASE("lattice.templates.ftp_data_comes_with_its_control_connection") {
+  // One long control connection; passive data connections to high ports while it is active.
+  trace_builder b;
+  for (std::int64_t s = 0; s < 600; ++s) {
+    if (!b.rng.chance(0.1)) continue;
+    b.syn(s * sec, "10.2.0.7", 41000, "10.0.0.21", 21);  // the same control connection
+    b.packets.back().tcp_flags = s == 0 ? tcp_flag::syn : tcp_flag::ack;
+    b.syn(s * sec + 50'000'000, "10.2.0.7", b.fresh(), "10.0.0.21", static_cast<std::uint16_t>(50000 + b.rng.below(10000)));
+  }
+  b.noise(600, 3);
+  const auto rules = b.mine_texts();
+  REQUIRE(rules.size() == 1);
+  // the data connections (all of 10.2.0.7.* : 10.0.0.21.* but the control connection) and the control
+  CHECK(rules[0] == "10.2.0.7.41000 : 10.0.0.21.21 : tcp <=> 10.2.0.7.* : 10.0.0.21.* : tcp");
+}
+
+TEST_CASE("lattice.templates.instances_suppressed_unless_asked") {
+  trace_builder b;
+  for (std::int64_t s = 0; s < 600; ++s) {
+    if (!b.rng.chance(0.2)) continue;
+    const char* scanner = s < 300 ? "203.0.113.5" : "203.0.113.6";
+    b.syn(s * sec, scanner, b.fresh(), "10.0.0.1", 22);
+    b.syn(s * sec, scanner, b.fresh(), "10.0.0.2", 22);
+  }
+  std::sort(b.packets.begin(), b.packets.end(), [](const packet& x, const packet& y) { return x.ts_ns < y.ts_ns; });
+  const auto general = mine(b.packets, pipeline<>{});
+  const auto all = mine(b.packets, generalize_by(lattice::paper_templates{.keep_instances = true}));
+  CHECK(general.rules.size() < all.rules.size());
+  REQUIRE(general.rules.size() == 1);
+  CHECK(io::rule_text(general, general.rules[0]) == "$A.* : 10.0.0.2.22 : tcp <=> $A.* : 10.0.0.1.22 : tcp");
+  std::vector<std::string> texts;
+  for (const auto& x : all.rules) texts.push_back(io::rule_text(all, x));
+  std::sort(texts.begin(), texts.end());
+  // every instance and mixed form, each explained by the first
+  CHECK(texts == std::vector<std::string>{"$A.* : 10.0.0.2.22 : tcp <=> $A.* : 10.0.0.1.22 : tcp",
+                                          "*.* : 10.0.0.2.22 : tcp <=> *.* : 10.0.0.1.22 : tcp",
+                                          "203.0.113.5.* : 10.0.0.1.22 : tcp <=> *.* : 10.0.0.2.22 : tcp",
+                                          "203.0.113.5.* : 10.0.0.2.22 : tcp <=> *.* : 10.0.0.1.22 : tcp",
+                                          "203.0.113.5.* : 10.0.0.2.22 : tcp <=> 203.0.113.5.* : 10.0.0.1.22 : tcp",
+                                          "203.0.113.6.* : 10.0.0.1.22 : tcp <=> *.* : 10.0.0.2.22 : tcp",
+                                          "203.0.113.6.* : 10.0.0.1.22 : tcp <=> 203.0.113.6.* : 10.0.0.2.22 : tcp",
+                                          "203.0.113.6.* : 10.0.0.2.22 : tcp <=> *.* : 10.0.0.1.22 : tcp"});
+}
+
+TEST_CASE("lattice.templates.host_variable_counts_host_windows") {
+  // Window 0: a -> S:80 and a -> D:53;  window 1: b -> S:80 only;  window 2: b -> S:80 and b -> D:53.
+  // Samples are (host, window) pairs with the host an endpoint: w0 {a, S, D}, w1 {b, S}, w2 {b, S, D}: 8.
+  // $C.* : S.80 is active in (a,0), (b,1), (b,2): 3;  $C.* : D.53 in (a,0), (b,2): 2;  both: 2.
+  trace_builder b;
+  b.syn(0, "10.0.0.1", 40001, "10.0.0.80", 80);
+  b.udp(1, "10.0.0.1", 40002, "10.0.0.53", 53);
+  b.syn(sec, "10.0.0.2", 40003, "10.0.0.80", 80);
+  b.syn(2 * sec, "10.0.0.2", 40004, "10.0.0.80", 80);
+  b.udp(2 * sec + 1, "10.0.0.2", 40005, "10.0.0.53", 53);
+  const auto r = mine(b.packets, generalize_by(lattice::templates<lattice::same_client>{}) |
+                                     score_by(scores::jmeasure{.min_score = 0, .min_support = 1}));
+  CHECK(r.windows == 3);
+  CHECK(r.host_samples == 8);
+  bool found = false;
+  for (const auto& x : r.rules) {
+    if (io::rule_text(r, x) != "$A.* : 10.0.0.53.53 : udp <=> $A.* : 10.0.0.80.80 : tcp") continue;
+    found = true;
+    CHECK(x.counts == pair_counts{2, 3, 2, 8});
+  }
+  CHECK(found);
+}
+
+TEST_CASE("lattice.templates.closure_names_the_most_specific_pattern") {
+  // Two clients' fresh-port flows to one server port: `*.* : S.22`, and with one client `A.* : S.22`.
+  trace_builder b;
+  for (std::int64_t s = 0; s < 10; ++s) b.syn(s * sec, "10.0.0.1", b.fresh(), "10.0.0.9", 22);
+  const auto one = mine(b.packets, generalize_by(lattice::templates<lattice::any_client>{}) |
+                                       score_by(scores::jmeasure{.min_score = 0, .min_support = 1}));
+  REQUIRE(one.items.size() == 11);
+  CHECK(one.items[10].text() == "10.0.0.1.* : 10.0.0.9.22 : tcp");
+  b.syn(11 * sec, "10.0.0.2", b.fresh(), "10.0.0.9", 22);
+  const auto two = mine(b.packets, generalize_by(lattice::templates<lattice::any_client, lattice::client_port>{}) |
+                                       score_by(scores::jmeasure{.min_score = 0, .min_support = 1}));
+  std::vector<std::string> generic;
+  for (std::size_t i = two.flows; i < two.items.size(); ++i) generic.push_back(two.items[i].text());
+  CHECK(generic == std::vector<std::string>{"*.* : 10.0.0.9.22 : tcp", "10.0.0.1.* : 10.0.0.9.22 : tcp"});
+}
+
+static_assert(decltype(lattice::generalize<lattice::client_port>(flow_key{}))::mask == lattice::client_port::value);
+static_assert(!std::is_same_v<decltype(lattice::generalize<lattice::client_port>(flow_key{})), decltype(lattice::generalize<lattice::any_client>(flow_key{}))>);
+static_assert(lattice::paper_templates::masks.size() == 6);
