@@ -54,3 +54,20 @@ TEST_CASE("scores.jmeasure.pruning_bounds_are_sound") {
         }
       }
 }
+
+TEST_CASE("scores.jmeasure.kernel_agrees_with_score_and_accepts") {
+  const jmeasure j{.min_score = 0.02, .min_support = 2};
+  const std::uint64_t n = 50;
+  const auto k = j.prepare(n);
+  for (std::uint64_t nx = 1; nx <= n; nx += 3)
+    for (std::uint64_t ny = 1; ny <= n; ny += 2)
+      for (std::uint64_t nxy = 0; nxy <= std::min(nx, ny); ++nxy) {
+        if (nx + ny - nxy > n) continue;
+        const pair_counts c{nx, ny, nxy, n};
+        double s = -1;
+        const bool kept = k.keep(c, s);
+        const double expected = jmeasure::score(c);
+        if (std::abs(expected - j.min_score) > 1e-9) CHECK(kept == j.accepts(c, expected));
+        if (kept) CHECK(s == doctest::Approx(expected).epsilon(1e-12));
+      }
+}

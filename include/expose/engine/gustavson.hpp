@@ -52,6 +52,19 @@ struct gustavson {
 
     unsigned t = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
     t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, heads.size() / 16)));
+    // A scorer may offer a prepared kernel for this N (support checked first, log table, ...).
+    const auto kernel = [&] {
+      if constexpr (requires { scorer.prepare(n); }) return scorer.prepare(n);
+      else return 0;
+    }();
+    auto keep = [&](const pair_counts& c, double& s) {
+      if constexpr (requires { scorer.prepare(n); }) {
+        return kernel.keep(c, s);
+      } else {
+        s = scorer.score(c);
+        return scorer.accepts(c, s);
+      }
+    };
     std::vector<std::vector<scored_pair>> found(t);
     std::atomic<std::size_t> next{0};
     auto work = [&](unsigned id) {
@@ -69,8 +82,8 @@ struct gustavson {
           for (std::uint32_t y : touched) {
             if (y != x) {
               const pair_counts c{counts[x], counts[y], acc[y], n};
-              const double s = scorer.score(c);
-              if (scorer.accepts(c, s)) out.push_back({x, y, c, s});
+              double s = 0;
+              if (keep(c, s)) out.push_back({x, y, c, s});
             }
             acc[y] = 0;
           }

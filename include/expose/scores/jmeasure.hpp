@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "expose/concepts.hpp"
 #include "expose/rule.hpp"
@@ -43,6 +44,39 @@ struct jmeasure {
     if (!can_appear(n_x, n)) return false;
     const double ms = static_cast<double>(std::max<std::uint64_t>(min_support, 1));
     return static_cast<double>(n_x) / static_cast<double>(n) * std::log2(static_cast<double>(n) / ms) >= min_score;
+  }
+
+  /// The engine's inner loop for one sample count N: support and direction are checked before any
+  /// logarithm, and log2 of every count up to N comes from a table (it halves the cost of J).
+  struct kernel {
+    const jmeasure* policy;
+    std::uint64_t n;
+    std::vector<double> log2_of;  // log2(k) for k in [0, n]; empty when n is too large for a table
+
+    [[nodiscard]] double lg(std::uint64_t k) const {
+      return k < log2_of.size() ? log2_of[k] : std::log2(static_cast<double>(k));
+    }
+    /// True, with the score in `s`, when X => Y is kept.
+    [[nodiscard]] bool keep(const pair_counts& c, double& s) const {
+      if (c.n_xy < std::max<std::uint64_t>(policy->min_support, 1)) return false;
+      if (static_cast<double>(c.n_xy) * static_cast<double>(c.n) <= static_cast<double>(c.n_x) * static_cast<double>(c.n_y)) return false;
+      // N*J = n_xy*log2(n_xy*N/(n_x*n_y)) + m*log2(m*N/(n_x*(N-n_y))), m = n_x - n_xy
+      const double ln = lg(c.n), lx = lg(c.n_x);
+      double nj = static_cast<double>(c.n_xy) * (lg(c.n_xy) + ln - lx - lg(c.n_y));
+      const std::uint64_t m = c.n_x - c.n_xy;
+      if (m != 0 && c.n_y < c.n) nj += static_cast<double>(m) * (lg(m) + ln - lx - lg(c.n - c.n_y));
+      s = nj / static_cast<double>(c.n);
+      return s >= policy->min_score;
+    }
+  };
+  [[nodiscard]] kernel prepare(std::uint64_t n) const {
+    kernel k{this, n, {}};
+    if (n <= (std::uint64_t{1} << 24)) {
+      k.log2_of.resize(n + 1);
+      k.log2_of[0] = 0;
+      for (std::uint64_t i = 1; i <= n; ++i) k.log2_of[i] = std::log2(static_cast<double>(i));
+    }
+    return k;
   }
 
   /// Binary entropy of an item active in n_x of n samples, in bits.
