@@ -24,6 +24,7 @@ namespace {
 struct settings {
   std::vector<std::string> traces;
   std::string window = "1s";
+  std::uint32_t lag = 0;
   double min_score = ex::scores::jmeasure{}.min_score;
   std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
   double alpha = ex::scores::significant<>{}.alpha;
@@ -43,7 +44,7 @@ ex::mine_result run(const settings& s, Key key, Lattice lattice, std::chrono::na
   expose_tools::progress_line progress(!s.quiet);
   ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress)};
   std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
-  auto spec = ex::key_by(key) | ex::window_by(ex::windows::tumbling{width}) | ex::generalize_by(lattice) |
+  auto spec = ex::key_by(key) | ex::window_by(ex::windows::lagged{.width = width, .lag = s.lag}) | ex::generalize_by(lattice) |
               ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
                                                    .alpha = s.alpha}) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads});
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
       ->required()
       ->type_name("TRACE");
   app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
+  app.add_option("-l,--lag", s.lag, "also count the right side up to this many windows after the left (rules say which comes first)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000u));
   app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")
       ->capture_default_str();
   app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")

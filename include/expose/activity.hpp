@@ -59,6 +59,20 @@ struct activity {
   }
 };
 
+/// The activity "within k windows after": an item is active in window w when it is active in any
+/// of w, w+1, ..., w+k of `a` (never before `a`'s first window). Samples stay N.
+[[nodiscard]] inline activity dilate_back(const activity& a, std::int64_t k) {
+  std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+  entries.reserve(a.entries() * static_cast<std::size_t>(k + 1));
+  const std::int64_t first = a.windows.empty() ? 0 : a.windows.front();
+  for (std::size_t w = 0; w < a.windows.size(); ++w)
+    for (auto item : a.items_in(w))
+      for (std::int64_t d = 0; d <= k && a.windows[w] - d >= first; ++d) entries.emplace_back(a.windows[w] - d, item);
+  std::sort(entries.begin(), entries.end());
+  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+  return activity::from_sorted(entries, a.items(), a.samples);
+}
+
 /// Collects (window, item) activity as packets stream in, one entry per item per window.
 /// Memory is one entry per active (window, item) pair and one word per item.
 class activity_builder {

@@ -31,4 +31,5 @@
 #include "expose/scores/significant.hpp"
 #include "expose/synth/demo.hpp"
 #include "expose/version.hpp"
+#include "expose/windows/lagged.hpp"
 #include "expose/windows/tumbling.hpp"

@@ -19,6 +19,7 @@
 #include "expose/clusters/components.hpp"
 #include "expose/concepts.hpp"
 #include "expose/engine/gustavson.hpp"
+#include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
@@ -30,6 +31,7 @@
 #include "expose/rule_set.hpp"
 #include "expose/scores/jmeasure.hpp"
 #include "expose/scores/significant.hpp"
+#include "expose/windows/lagged.hpp"
 #include "expose/windows/tumbling.hpp"
 
 namespace expose {
@@ -166,7 +168,19 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     r.windows = space.windows.samples;
     r.host_samples = space.hosts.samples;
     // Count each sample space; a pair of items that share a flow is never a rule.
-    auto pairs = spec.engine.count(space.windows, spec.score);
+    std::uint32_t lag = 0;
+    if constexpr (requires { spec.window.lag; }) lag = spec.window.lag;
+    std::vector<scored_pair> pairs;
+    if (lag > 0) {
+      if constexpr (requires(const activity& h) { spec.engine.count(h, h, spec.score); }) {
+        const activity tails = dilate_back(space.windows, lag);
+        pairs = spec.engine.count(space.windows, tails, spec.score);
+      } else {
+        throw bad_argument("mine: lagged windows need a counting engine that takes heads and tails (engine::gustavson)");
+      }
+    } else {
+      pairs = spec.engine.count(space.windows, spec.score);
+    }
     auto host_pairs = spec.engine.count(space.hosts, spec.score);
     const auto offset = static_cast<std::uint32_t>(space.window_items());
     std::erase_if(pairs, [&](const scored_pair& p) { return space.overlap(p.x, p.y); });
@@ -188,6 +202,15 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     }
     pairs.insert(pairs.end(), host_pairs.begin(), host_pairs.end());
     r.rules = make_rules(pairs, spec.score);
+    if (lag > 0) {
+      // Which way: the reverse of a lagged => was not kept; a <=> leans one way when its reverse
+      // scores well below it. (For a lagged =>, reverse_score is the reverse's unlagged score.)
+      for (auto& x : r.rules) {
+        if (x.lhs >= offset) continue;  // host-variable rules are counted without lag
+        x.lag = lag;
+        if (x.kind == rule_kind::implies || x.score > 1.5 * x.reverse_score) x.order = rule_order::lhs_first;
+      }
+    }
     if constexpr (requires { spec.lattice.keep_instances; }) {
       if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
     }

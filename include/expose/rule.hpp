@@ -28,6 +28,12 @@ struct scored_pair {
 
 enum class rule_kind : std::uint8_t { implies, equivalent };
 
+/// What a rule says about time: nothing (same window), or, under lagged windows, that the left
+/// side comes first (its rule scores well above the reverse one).
+enum class rule_order : std::uint8_t { together, lhs_first };
+
+[[nodiscard]] inline const char* order_text(rule_order o) { return o == rule_order::together ? "together" : "lhs_first"; }
+
 [[nodiscard]] inline const char* kind_text(rule_kind k) { return k == rule_kind::implies ? "=>" : "<=>"; }
 
 /// A reported rule over item ids. For `<=>` the lhs is the side whose rule scores higher.
@@ -38,6 +44,8 @@ struct rule {
   double score = 0;          ///< score of lhs => rhs
   double reverse_score = 0;  ///< score of rhs => lhs
   pair_counts counts;        ///< n_x is the lhs count, n_y the rhs count, n_xy the support, n the samples
+  std::uint32_t lag = 0;     ///< windows the rhs may follow the lhs by (lagged windows), else 0
+  rule_order order = rule_order::together;
   [[nodiscard]] double confidence() const {
     return counts.n_x == 0 ? 0.0 : static_cast<double>(counts.n_xy) / static_cast<double>(counts.n_x);
   }

@@ -67,3 +67,18 @@ TEST_CASE("engine.gustavson.empty_input") {
   const activity a = activity::from_sorted({}, 0, 0);
   CHECK(engine::gustavson{}.count(a, scores::jmeasure{}).empty());
 }
+
+TEST_CASE("engine.gustavson.heads_and_tails_equal_brute_force") {
+  const activity a = random_activity(9, 80, 300);
+  const activity tails = dilate_back(a, 2);
+  const scores::jmeasure j{.min_score = 0.005, .min_support = 2};
+  const auto expected = engine::brute_force{}.count(a, tails, j);
+  REQUIRE_FALSE(expected.empty());
+  const auto got = engine::gustavson{.threads = 2}.count(a, tails, j);
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].x == expected[i].x);
+    CHECK(got[i].y == expected[i].y);
+    CHECK(got[i].counts == expected[i].counts);
+  }
+}

@@ -14,16 +14,23 @@ namespace expose::engine {
 struct brute_force {
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& a, const S& scorer) const {
+    return count(a, a, scorer);
+  }
+
+  /// X counted in `heads`, Y in `tails` (same items and samples; windows compared by their index).
+  template <class S>
+  [[nodiscard]] std::vector<scored_pair> count(const activity& heads, const activity& a, const S& scorer) const {
     std::vector<scored_pair> out;
     const auto n_items = static_cast<std::uint32_t>(a.items());
     for (std::uint32_t x = 0; x < n_items; ++x) {
       for (std::uint32_t y = 0; y < n_items; ++y) {
         if (x == y) continue;
-        auto wx = a.windows_of(x), wy = a.windows_of(y);
+        auto wx = heads.windows_of(x), wy = a.windows_of(y);
         std::uint64_t both = 0;
         for (std::size_t i = 0, j = 0; i < wx.size() && j < wy.size();) {
-          if (wx[i] < wy[j]) ++i;
-          else if (wy[j] < wx[i]) ++j;
+          const auto l = heads.windows[wx[i]], r = a.windows[wy[j]];
+          if (l < r) ++i;
+          else if (r < l) ++j;
           else { ++both; ++i; ++j; }
         }
         const pair_counts c{wx.size(), wy.size(), both, a.samples};

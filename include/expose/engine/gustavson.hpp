@@ -22,19 +22,38 @@ struct gustavson {
 
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& a, const S& scorer) const {
+    return count(a, a, scorer);
+  }
+
+  /// Rules X => Y with X counted in `heads` and Y in `tails` (the same items and samples, e.g.
+  /// `tails = dilate_back(heads, k)` for "Y within k windows after X").
+  template <class S>
+  [[nodiscard]] std::vector<scored_pair> count(const activity& heads, const activity& a, const S& scorer) const {
     const auto n_items = static_cast<std::uint32_t>(a.items());
     const std::uint64_t n = a.samples;
+    // Where each of the heads' windows stands among the tails' windows (none: it has no tails).
+    constexpr std::uint32_t absent = UINT32_MAX;
+    std::vector<std::uint32_t> at;
+    if (&heads != &a) {
+      at.assign(heads.windows.size(), absent);
+      for (std::size_t i = 0, j = 0; i < heads.windows.size(); ++i) {
+        while (j < a.windows.size() && a.windows[j] < heads.windows[i]) ++j;
+        if (j < a.windows.size() && a.windows[j] == heads.windows[i]) at[i] = static_cast<std::uint32_t>(j);
+      }
+    }
 
     // Consequents: only items that can appear in a rule stay in the window lists.
     std::vector<std::uint64_t> counts(n_items);
-    std::vector<std::uint32_t> heads;
+    std::vector<std::uint32_t> rows;  // the antecedents worth a row
     std::vector<char> appears(n_items);
     bool all_appear = true;
+    std::vector<std::uint64_t> head_counts(n_items);
     for (std::uint32_t x = 0; x < n_items; ++x) {
       counts[x] = a.count(x);
+      head_counts[x] = heads.count(x);
       appears[x] = scorer.can_appear(counts[x], n) ? 1 : 0;
       all_appear = all_appear && appears[x];
-      if (appears[x] && scorer.can_head(counts[x], n)) heads.push_back(x);
+      if (scorer.can_appear(head_counts[x], n) && scorer.can_head(head_counts[x], n)) rows.push_back(x);
     }
     std::vector<std::size_t> start;
     std::vector<std::uint32_t> kept;
@@ -51,7 +70,7 @@ struct gustavson {
     const std::uint32_t* row_items = all_appear ? a.window_items.data() : kept.data();
 
     unsigned t = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
-    t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, heads.size() / 16)));
+    t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, rows.size() / 16)));
     // A scorer may offer a prepared kernel for this N (support checked first, log table, ...).
     const auto kernel = [&] {
       if constexpr (requires { scorer.prepare(n); }) return scorer.prepare(n);
@@ -72,16 +91,19 @@ struct gustavson {
       std::vector<std::uint32_t> touched;
       auto& out = found[id];
       constexpr std::size_t chunk = 32;
-      for (std::size_t begin; (begin = next.fetch_add(chunk)) < heads.size();) {
-        const std::size_t end = std::min(begin + chunk, heads.size());
+      for (std::size_t begin; (begin = next.fetch_add(chunk)) < rows.size();) {
+        const std::size_t end = std::min(begin + chunk, rows.size());
         for (std::size_t h = begin; h < end; ++h) {
-          const std::uint32_t x = heads[h];
-          for (std::uint32_t w : a.windows_of(x))
+          const std::uint32_t x = rows[h];
+          for (std::uint32_t hw : heads.windows_of(x)) {
+            const std::uint32_t w = at.empty() ? hw : at[hw];
+            if (w == absent) continue;
             for (std::size_t i = row_start[w]; i < row_start[w + 1]; ++i)
               if (acc[row_items[i]]++ == 0) touched.push_back(row_items[i]);
+          }
           for (std::uint32_t y : touched) {
             if (y != x) {
-              const pair_counts c{counts[x], counts[y], acc[y], n};
+              const pair_counts c{head_counts[x], counts[y], acc[y], n};
               double s = 0;
               if (keep(c, s)) out.push_back({x, y, c, s});
             }

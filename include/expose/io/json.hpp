@@ -52,7 +52,9 @@ namespace expose::io {
                      {"rhs_count", x.counts.n_y},
                      {"samples", x.counts.n},
                      {"confidence", x.confidence()},
-                     {"text", rule_text(r, x)}});
+                     {"text", rule_text(r, x)},
+                     {"order", order_text(x.order)},
+                     {"lag_windows", x.lag}});
   }
   out["rules"] = std::move(rules);
   json clusters = json::array();

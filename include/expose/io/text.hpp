@@ -40,7 +40,9 @@ inline void write_text(std::ostream& out, const mine_result& r) {
     const rule& x = r.rules[i];
     std::snprintf(buf, sizeof buf, "%4zu  %.4f  %6llu/%-6llu  ", i + 1, x.score,
                   static_cast<unsigned long long>(x.counts.n_xy), static_cast<unsigned long long>(x.counts.n_x));
-    out << buf << rule_text(r, x) << "\n";
+    out << buf << rule_text(r, x);
+    if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
+    out << "\n";
   }
   if (r.clusters.empty()) return;
   out << "\n" << r.clusters.size() << (r.clusters.size() == 1 ? " cluster" : " clusters") << " of the rule graph\n";
