@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
-  app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
   app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
   app.add_option("-k,--key", s.key, "what a flow is")
@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
     }
     std::ostream& out = s.output.empty() ? std::cout : file;
     if (s.format == "json") ex::io::write_json(out, result);
+    else if (s.format == "dot") ex::io::write_dot(out, result);
     else ex::io::write_text(out, result);
     out.flush();
     if (!out) {

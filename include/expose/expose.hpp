@@ -13,6 +13,7 @@
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
 #include "expose/io/decode.hpp"
+#include "expose/io/dot.hpp"
 #include "expose/io/encode.hpp"
 #include "expose/io/text.hpp"
 #include "expose/item_space.hpp"

@@ -1,0 +1,60 @@
+#pragma once
+// The rule graph as Graphviz: one subgraph per cluster, flows as nodes, rules as edges weighted
+// and labelled by score (`dot -Tsvg` draws the picture of the paper's Fig. 6).
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "expose/pipeline.hpp"
+
+namespace expose::io {
+
+namespace detail {
+inline std::string dot_quote(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+}  // namespace detail
+
+inline void write_dot(std::ostream& out, const mine_result& r) {
+  out << "digraph expose {\n  graph [rankdir=LR, fontname=\"Helvetica\", label=" << detail::dot_quote(
+      "expose: " + std::to_string(r.rules.size()) + " rules over " + std::to_string(r.windows) + " windows") << "];\n"
+      << "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n"
+      << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+  std::vector<char> drawn(r.items.size(), 0);
+  auto node = [&](std::uint32_t i) { return "n" + std::to_string(i); };
+  for (std::size_t c = 0; c < r.clusters.size(); ++c) {
+    out << "  subgraph cluster_" << c << " {\n    label=" << detail::dot_quote("cluster " + std::to_string(c))
+        << "; style=dashed; color=gray50;\n";
+    for (auto i : r.clusters[c].items) {
+      out << "    " << node(i) << " [label=" << detail::dot_quote(r.items[i].text()) << "];\n";
+      drawn[i] = 1;
+    }
+    out << "  }\n";
+  }
+  double top = 0;
+  for (const auto& x : r.rules) top = std::max(top, x.score);
+  char buf[64];
+  for (const auto& x : r.rules) {
+    for (auto i : {x.lhs, x.rhs})
+      if (!drawn[i]) {
+        out << "  " << node(i) << " [label=" << detail::dot_quote(r.items[i].text()) << "];\n";
+        drawn[i] = 1;
+      }
+    const double width = top > 0 ? 1.0 + 4.0 * x.score / top : 1.0;
+    std::snprintf(buf, sizeof buf, "%.4f", x.score);
+    out << "  " << node(x.lhs) << " -> " << node(x.rhs) << " [label=\"" << buf << "\", weight=" << std::max(1, static_cast<int>(100 * x.score))
+        << ", penwidth=" << std::to_string(width).substr(0, 4)
+        << (x.kind == rule_kind::equivalent ? ", dir=both" : "") << "];\n";
+  }
+  out << "}\n";
+}
+
+}  // namespace expose::io
