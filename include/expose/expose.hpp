@@ -2,6 +2,7 @@
 // The umbrella: everything that needs no optional library. Adapters (libpcap, JSON) are included
 // on their own: expose/io/pcap_file.hpp, expose/io/pcap_writer.hpp, expose/io/json.hpp.
 
+#include "expose/accuracy.hpp"
 #include "expose/activity.hpp"
 #include "expose/address.hpp"
 #include "expose/clusters/components.hpp"
@@ -31,6 +32,9 @@
 #include "expose/scores/jmeasure.hpp"
 #include "expose/scores/significant.hpp"
 #include "expose/synth/demo.hpp"
+#include "expose/synth/demo_truth.hpp"
+#include "expose/synth/generator.hpp"
+#include "expose/synth/truth.hpp"
 #include "expose/version.hpp"
 #include "expose/windows/lagged.hpp"
 #include "expose/windows/tumbling.hpp"

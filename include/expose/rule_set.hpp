@@ -43,29 +43,32 @@ template <ScorePolicy S>
   return rules;
 }
 
-/// The most general rule wins: drops every rule that another kept rule explains. G explains R
-/// when G's sides cover R's (the same way round, or either way for <=>), G is more general (a side
-/// covers more flows, or, covering the same flows, G binds a host variable and R does not), and R
-/// scores at most `ratio` times G (scores over different samples, windows against host-windows,
-/// are not compared). Keeps the order of `rules`.
-inline void suppress_explained(std::vector<rule>& rules, const item_space& space, double ratio = 1.5) {
+/// The most general rule wins: where one kept rule G covers another R — G's sides cover R's (the
+/// same way round, or either way for <=>) and G is more general (a side covers more flows, or,
+/// covering the same flows, G binds a host variable and R does not) — only one of them is
+/// reported. Counted over the same samples, it is the more general one unless the specific one
+/// scores higher (then the general one only adds flows that do not follow the pattern); a rule
+/// with a host variable wins over a window rule it covers. Keeps the order of `rules`.
+inline void suppress_explained(std::vector<rule>& rules, const item_space& space) {
   const auto host = [&](const rule& r) { return r.lhs >= space.window_items(); };
   const auto size = [&](std::uint32_t i) { return space.members[i].size(); };
-  const auto covered = [&](const rule& g, std::uint32_t gl, std::uint32_t gr, const rule& r) {
+  const auto covers = [&](std::uint32_t gl, std::uint32_t gr, const rule& g, const rule& r) {
     if (size(gl) < size(r.lhs) || size(gr) < size(r.rhs)) return false;
     const bool wider = size(gl) > size(r.lhs) || size(gr) > size(r.rhs);
     const bool bound = host(g) && !host(r);
     if (!wider && !bound) return false;
-    if (host(g) == host(r) && r.score > ratio * g.score) return false;
+    if (host(r) && !host(g)) return false;
     return space.covers(gl, r.lhs) && space.covers(gr, r.rhs);
   };
   std::vector<char> drop(rules.size(), 0);
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    for (std::size_t j = 0; j < rules.size() && !drop[i]; ++j) {
+  for (std::size_t j = 0; j < rules.size(); ++j) {
+    const rule& g = rules[j];
+    for (std::size_t i = 0; i < rules.size(); ++i) {
       if (i == j) continue;
-      const rule& g = rules[j];
       const rule& r = rules[i];
-      if (covered(g, g.lhs, g.rhs, r) || (g.kind == rule_kind::equivalent && covered(g, g.rhs, g.lhs, r))) drop[i] = 1;
+      if (!covers(g.lhs, g.rhs, g, r) && !(g.kind == rule_kind::equivalent && covers(g.rhs, g.lhs, g, r))) continue;
+      if (host(g) != host(r) || r.score <= g.score) drop[i] = 1;  // g explains r
+      else drop[j] = 1;                                             // r is the pattern; g dilutes it
     }
   }
   std::size_t out = 0;

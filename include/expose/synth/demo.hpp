@@ -39,7 +39,7 @@ struct demo {
     constexpr std::int64_t sec = 1'000'000'000;
     const std::int64_t t0 = 1767600000LL * sec;
     const std::int64_t end = t0 + duration.count() * sec;
-    detail::splitmix64 rng(seed);
+    expose::detail::splitmix64 rng(seed);
     std::vector<packet> out;
     auto lan = [](std::uint32_t host) { return ip_address::v4(0x0a000000u | host); };
     auto add = [&](std::int64_t t, ip_address s, std::uint16_t sp, ip_address d, std::uint16_t dp, std::uint8_t pr,

@@ -1,0 +1,116 @@
+// expose-accuracy: scores mined rules against the ground truth of a synthetic trace.
+//
+//   expose-synth --truth truth.json -o trace.pcap
+//   expose-mine --format json -o rules.json trace.pcap
+//   expose-accuracy --truth truth.json rules.json [--format text|json]
+//
+// Prints recall (planted patterns with at least one true rule), precision (true rules over all
+// rules), rules per found pattern, each pattern's rules and every false rule with the reason.
+// Exit status: 0 scored; 1 a file could not be read or is not what it should be; 2 bad command line.
+
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "expose/accuracy.hpp"
+#include "expose/accuracy_json.hpp"
+#include "expose/synth/truth_json.hpp"
+#include "expose/version.hpp"
+
+namespace ex = expose;
+
+namespace {
+
+std::string percent(std::size_t a, std::size_t b, double ratio) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%zu/%zu = %.1f%%", a, b, 100.0 * ratio);
+  return buf;
+}
+
+void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth::ground_truth& t) {
+  out << "expose-accuracy " << ex::version << ": " << r.rules << " rules against " << r.planted << " planted patterns";
+  if (!t.generator.empty())
+    out << " (" << t.generator << ", seed " << t.seed << ", " << t.hosts << " hosts, "
+        << static_cast<double>(t.end_ns - t.start_ns) / 1e9 << " s)";
+  out << "\n\n";
+  out << "recall     " << percent(r.found, r.planted, r.recall) << "   planted patterns with at least one true rule\n";
+  out << "precision  " << percent(r.true_rules, r.rules, r.precision) << "   true rules over all rules\n";
+  char per[32];
+  std::snprintf(per, sizeof per, "%.2f", r.rules_per_found_pattern);
+  out << "rules per found pattern  " << per << "\n\n";
+  std::size_t width = 7;
+  for (const auto& p : r.patterns) width = std::max(width, p.name.size());
+  out << "found  rules  " << std::left << std::setw(static_cast<int>(width)) << "pattern" << "  paper rule\n";
+  for (const auto& p : r.patterns) {
+    out << std::left << std::setw(5) << (p.found ? "yes" : "no") << "  " << std::right << std::setw(5) << p.rules << "  "
+        << std::left << std::setw(static_cast<int>(width)) << p.name << "  " << p.paper_rule << "\n";
+  }
+  const auto wrong = r.false_rules();
+  out << "\n" << wrong.size() << (wrong.size() == 1 ? " false rule" : " false rules") << (wrong.empty() ? "\n" : " (rank, why, rule)\n");
+  for (const auto& j : wrong) {
+    out << std::right << std::setw(6) << j.index + 1 << "  " << std::left << std::setw(15) << ex::verdict_text(j.why) << "  "
+        << j.text << "   [" << j.detail << "]\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"expose-accuracy: scores mined rules (expose-mine --format json) against a ground truth (expose-synth --truth)"};
+  std::string truth_file, rules_file, format = "text";
+  app.add_option("--truth", truth_file, "ground truth written by expose-synth --truth")->required()->type_name("FILE.json");
+  app.add_option("rules", rules_file, "rules written by expose-mine --format json")->required()->type_name("RULES.json");
+  app.add_option("-F,--format", format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  app.set_version_flag("-V,--version", std::string("expose-accuracy ") + ex::version);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  ex::synth::ground_truth truth;
+  {
+    std::ifstream in(truth_file);
+    if (!in) {
+      std::cerr << "expose-accuracy: cannot read '" << truth_file << "': " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    try {
+      truth = ex::synth::read_truth_json(in);
+    } catch (const ex::error& e) {
+      std::cerr << "expose-accuracy: '" << truth_file << "': " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::vector<ex::mined_rule> rules;
+  {
+    std::ifstream in(rules_file);
+    if (!in) {
+      std::cerr << "expose-accuracy: cannot read '" << rules_file << "': " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    try {
+      rules = ex::read_rules_json(in);
+    } catch (const ex::error& e) {
+      std::cerr << "expose-accuracy: '" << rules_file << "': " << e.what() << "\n";
+      return 1;
+    }
+  }
+  const auto report = ex::score_accuracy(rules, truth);
+  if (format == "json") std::cout << ex::to_json(report).dump(2) << "\n";
+  else write_text(std::cout, report, truth);
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "expose-accuracy: writing the output failed\n";
+    return 1;
+  }
+  return 0;
+}

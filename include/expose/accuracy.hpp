@@ -1,0 +1,367 @@
+#pragma once
+// Scoring mined rules against the ground truth of a synthetic trace: recall (planted patterns
+// found), precision (true rules over all rules), rules per found pattern, and every false rule
+// with the reason it is false. Reading expose-mine's JSON is in expose/accuracy_json.hpp.
+//
+// A rule side *meets* a truth member when every field is compatible: equal values, a value inside
+// the member's prefix or port range, or `*` / a host variable on either side. A rule is true when
+//   - its sides are not the two directions of one connection, nor the same flow;
+//   - neither side meets a background member (a heavy always-on flow, the random noise);
+//   - both sides meet members of one planted pattern: two different members, or one member that
+//     stands for several flows happening together (`many`), with the pattern's host variable bound
+//     consistently (the client of `$C.* : DNS.53` and of `$C.* : Web.80` must be one host: two
+//     different concrete clients are two instances, and their rule is chance);
+//   - and, when one side covers the other (every flow of the narrower side is a flow of the wider
+//     one), the wider side also meets a member the narrower does not: the rule then ties the rest
+//     of the wider side to the narrower, as the paper's ftp rule `IP1.* : Mirror.* => IP1.* :
+//     Mirror.21` does (data connections come with a control connection); without such a member the
+//     wider side merely generalizes the narrower one and the rule is trivially true of any data.
+// Everything else is false: noise, a side that meets no planted flow; cross-pattern, sides from two
+// different patterns; other instances, one pattern but two of its instances (two different hosts
+// for its host variable, or two flows of one member shape that is not `many`).
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "expose/address.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/synth/truth.hpp"
+
+namespace expose {
+
+/// A rule as a miner reported it: two flow patterns and the letters of their host variables.
+struct mined_rule {
+  flow_pattern lhs;
+  flow_pattern rhs;
+  std::string kind = "=>";  ///< "=>" or "<=>"
+  std::string text;         ///< as the miner wrote it; made from the patterns when empty
+  std::array<char, field_count> lhs_vars{};  ///< letter of each `var` slot ('A' when 0)
+  std::array<char, field_count> rhs_vars{};
+
+  [[nodiscard]] std::string display() const {
+    if (!text.empty()) return text;
+    char letter = 'A';
+    for (const auto* vars : {&lhs_vars, &rhs_vars})
+      for (char c : *vars)
+        if (c != 0 && letter == 'A') letter = c;
+    return lhs.text(letter) + " " + kind + " " + rhs.text(letter);
+  }
+};
+
+/// Why a rule is judged as it is.
+enum class verdict : std::uint8_t {
+  true_rule,        ///< both sides belong to one planted pattern
+  same_connection,  ///< the two directions of one connection
+  generalization,   ///< one side merely generalizes the other (or they are the same flow)
+  background,       ///< a side touches a heavy always-on flow or the random noise
+  cross_pattern,    ///< the sides belong to two different planted patterns
+  other_instances,  ///< one pattern, but two of its instances: two hosts where it binds one, or two
+                    ///< flows of one shape (two clients' control connections meeting by chance)
+  noise,            ///< a side meets no planted flow
+};
+
+[[nodiscard]] inline const char* verdict_text(verdict v) {
+  switch (v) {
+    case verdict::true_rule: return "true";
+    case verdict::same_connection: return "same-connection";
+    case verdict::generalization: return "generalization";
+    case verdict::background: return "background";
+    case verdict::cross_pattern: return "cross-pattern";
+    case verdict::other_instances: return "other-instances";
+    case verdict::noise: return "noise";
+  }
+  return "?";
+}
+
+/// One rule's judgement.
+struct judged_rule {
+  std::size_t index = 0;  ///< position in the input
+  verdict why = verdict::noise;
+  std::vector<std::string> patterns;  ///< true: the planted patterns it belongs to; background: what it touches
+  std::string detail;                 ///< a sentence for the operator
+  std::string text;                   ///< the rule as written
+  [[nodiscard]] bool correct() const { return why == verdict::true_rule; }
+};
+
+struct pattern_accuracy {
+  std::string name;
+  std::string paper_rule;
+  bool found = false;
+  std::size_t rules = 0;                  ///< true rules belonging to it
+  std::vector<std::size_t> rule_indices;  ///< their positions in the input
+};
+
+struct accuracy_report {
+  std::size_t planted = 0;     ///< planted multi-flow patterns
+  std::size_t found = 0;       ///< ... with at least one true rule
+  std::size_t rules = 0;       ///< rules scored
+  std::size_t true_rules = 0;
+  double recall = 0;           ///< found / planted (1 when nothing was planted)
+  double precision = 1;        ///< true_rules / rules (1 when there are no rules: nothing false was said)
+  double rules_per_found_pattern = 0;  ///< true_rules / found (0 when none was found)
+  std::vector<pattern_accuracy> patterns;  ///< every planted multi-flow pattern, in truth order
+  std::vector<judged_rule> judged;         ///< every rule, in input order
+
+  [[nodiscard]] std::vector<judged_rule> false_rules() const {
+    std::vector<judged_rule> out;
+    for (const auto& j : judged)
+      if (!j.correct()) out.push_back(j);
+    return out;
+  }
+};
+
+// ---- reading a rule side from its five field texts ----
+
+/// Sets one field of a rule side from its text: a value, "*", or a host variable "$A" (addresses only).
+/// False when the text is none of those.
+[[nodiscard]] inline bool set_rule_field(flow_pattern& p, std::array<char, field_count>& vars, field f, std::string_view text) {
+  if (!text.empty() && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  synth::truth_member m;
+  m.flow = p;
+  char var = 0;
+  if (!synth::set_member_field(m, f, text, var)) return false;
+  if (m.src_prefix != 0 || m.dst_prefix != 0 || m.sport_last != 0 || m.dport_last != 0) return false;  // no ranges in rules
+  p = m.flow;
+  vars[static_cast<std::size_t>(f)] = m.flow.at(f) == slot::var ? var : 0;
+  return true;
+}
+
+namespace detail {
+
+[[nodiscard]] inline bool in_prefix(const ip_address& a, const ip_address& net, unsigned bits) {
+  if (bits == 0) return a == net;
+  if (net.is_v4()) {
+    if (!a.is_v4()) return false;
+    bits += 96;
+  }
+  bits = std::min(bits, 128u);
+  const auto& x = a.bytes();
+  const auto& y = net.bytes();
+  std::size_t i = 0;
+  for (; bits >= 8; bits -= 8, ++i)
+    if (x[i] != y[i]) return false;
+  if (bits == 0) return true;
+  const auto mask = static_cast<std::uint8_t>(0xff << (8 - bits));
+  return (x[i] & mask) == (y[i] & mask);
+}
+
+/// Every field compatible: equal, inside the member's prefix or range, or `*`/variable on either side.
+[[nodiscard]] inline bool meets(const flow_pattern& side, const synth::truth_member& m) {
+  for (std::size_t i = 0; i < field_count; ++i) {
+    const auto f = static_cast<field>(i);
+    if (side.at(f) != slot::kept || m.flow.at(f) != slot::kept) continue;
+    const auto& a = side.key;
+    const auto& b = m.flow.key;
+    bool ok = true;
+    switch (f) {
+      case field::src_ip: ok = in_prefix(a.src, b.src, m.src_prefix); break;
+      case field::dst_ip: ok = in_prefix(a.dst, b.dst, m.dst_prefix); break;
+      case field::src_port: ok = m.sport_last > b.sport ? (a.sport >= b.sport && a.sport <= m.sport_last) : a.sport == b.sport; break;
+      case field::dst_port: ok = m.dport_last > b.dport ? (a.dport >= b.dport && a.dport <= m.dport_last) : a.dport == b.dport; break;
+      case field::proto: ok = a.proto == b.proto; break;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+[[nodiscard]] inline bool same_value(const flow_key& a, field fa, const flow_key& b, field fb) {
+  switch (fa) {
+    case field::src_ip:
+    case field::dst_ip: {
+      const auto& x = fa == field::src_ip ? a.src : a.dst;
+      const auto& y = fb == field::src_ip ? b.src : b.dst;
+      return x == y;
+    }
+    case field::src_port:
+    case field::dst_port: return (fa == field::src_port ? a.sport : a.dport) == (fb == field::src_port ? b.sport : b.dport);
+    case field::proto: return a.proto == b.proto;
+  }
+  return false;
+}
+
+/// Field fa of x and field fb of y say the same: both `*`, both variables, or equal values.
+[[nodiscard]] inline bool same_field(const flow_pattern& x, field fa, const flow_pattern& y, field fb) {
+  if (x.at(fa) != y.at(fb)) return false;
+  return x.at(fa) != slot::kept || same_value(x.key, fa, y.key, fb);
+}
+
+[[nodiscard]] inline bool same_flow(const flow_pattern& x, const flow_pattern& y) {
+  for (std::size_t i = 0; i < field_count; ++i)
+    if (!same_field(x, static_cast<field>(i), y, static_cast<field>(i))) return false;
+  return true;
+}
+
+/// x is y seen from the other end: `a.p : b.q` and `b.q : a.p`.
+[[nodiscard]] inline bool reversed_flow(const flow_pattern& x, const flow_pattern& y) {
+  return same_field(x, field::src_ip, y, field::dst_ip) && same_field(x, field::dst_ip, y, field::src_ip) &&
+         same_field(x, field::src_port, y, field::dst_port) && same_field(x, field::dst_port, y, field::src_port) &&
+         same_field(x, field::proto, y, field::proto);
+}
+
+/// Every flow of `narrow` is a flow of `wide` (variables count as `*`).
+[[nodiscard]] inline bool covers(const flow_pattern& wide, const flow_pattern& narrow) {
+  for (std::size_t i = 0; i < field_count; ++i) {
+    const auto f = static_cast<field>(i);
+    if (wide.at(f) != slot::kept) continue;
+    if (narrow.at(f) != slot::kept || !same_value(wide.key, f, narrow.key, f)) return false;
+  }
+  return true;
+}
+
+/// The host variable of a pattern is bound to one host: the fields where the members have it must
+/// not name two different hosts, nor two different variables of the rule.
+[[nodiscard]] inline bool binds_one_host(const mined_rule& r, const synth::truth_member& ml, const synth::truth_member& mr) {
+  std::optional<ip_address> host;
+  char letter = 0;
+  auto take = [&](const flow_pattern& side, const std::array<char, field_count>& vars, const synth::truth_member& m) {
+    for (field f : {field::src_ip, field::dst_ip}) {
+      if (m.flow.at(f) != slot::var) continue;
+      const auto i = static_cast<std::size_t>(f);
+      if (side.at(f) == slot::kept) {
+        const auto& a = f == field::src_ip ? side.key.src : side.key.dst;
+        if (host && *host != a) return false;
+        host = a;
+      } else if (side.at(f) == slot::var) {
+        const char l = vars[i] != 0 ? vars[i] : 'A';
+        if (letter != 0 && letter != l) return false;
+        letter = l;
+      }
+    }
+    return true;
+  };
+  return take(r.lhs, r.lhs_vars, ml) && take(r.rhs, r.rhs_vars, mr);
+}
+
+}  // namespace detail
+
+/// Judges one rule against the truth.
+[[nodiscard]] inline judged_rule judge(const mined_rule& r, const synth::ground_truth& truth, std::size_t index = 0) {
+  judged_rule j;
+  j.index = index;
+  j.text = r.display();
+  if (detail::reversed_flow(r.lhs, r.rhs)) {
+    j.why = verdict::same_connection;
+    j.detail = "the two directions of one connection";
+    return j;
+  }
+  if (detail::same_flow(r.lhs, r.rhs)) {
+    j.why = verdict::generalization;
+    j.detail = "both sides are the same flow";
+    return j;
+  }
+  for (const auto& p : truth.patterns) {
+    if (!p.background) continue;
+    for (const auto& m : p.members)
+      if (detail::meets(r.lhs, m) || detail::meets(r.rhs, m)) {
+        j.patterns.push_back(p.name);
+        break;
+      }
+  }
+  if (!j.patterns.empty()) {
+    j.why = verdict::background;
+    j.detail = "touches background '" + j.patterns.front() + "'";
+    return j;
+  }
+  const bool lhs_wide = detail::covers(r.lhs, r.rhs), rhs_wide = detail::covers(r.rhs, r.lhs);
+  bool lhs_planted = false, rhs_planted = false, wide_only = false, other_instances = false;
+  std::string lhs_name, rhs_name, instance_pattern, instance_detail;
+  for (const auto& p : truth.patterns) {
+    if (p.background) continue;
+    std::vector<std::size_t> lm, rm;
+    for (std::size_t i = 0; i < p.members.size(); ++i) {
+      if (detail::meets(r.lhs, p.members[i])) lm.push_back(i);
+      if (detail::meets(r.rhs, p.members[i])) rm.push_back(i);
+    }
+    if (!lm.empty() && !lhs_planted) lhs_planted = true, lhs_name = p.name;
+    if (!rm.empty() && !rhs_planted) rhs_planted = true, rhs_name = p.name;
+    bool match = false;
+    for (auto i : lm) {
+      for (auto k : rm) {
+        const auto& mi = p.members[i];
+        const auto& mk = p.members[k];
+        if (i == k && !mi.many) {
+          if (lhs_wide || rhs_wide) {
+            wide_only = true;  // one flow shape and its own generalization
+          } else if (!other_instances) {
+            other_instances = true;
+            instance_pattern = p.name;
+            instance_detail = "two flows of one shape ('" + (mi.role.empty() ? synth::member_text(mi, p.var) : mi.role) + "')";
+          }
+          continue;
+        }
+        if (!detail::binds_one_host(r, mi, mk)) {
+          if (!other_instances) {
+            other_instances = true;
+            instance_pattern = p.name;
+            instance_detail = "two different hosts";
+          }
+          continue;
+        }
+        // A side that covers the other must hold a member the other does not (the rest of it).
+        if (i != k && ((lhs_wide && detail::meets(r.rhs, mi)) || (rhs_wide && detail::meets(r.lhs, mk)))) {
+          wide_only = true;
+          continue;
+        }
+        match = true;
+        break;
+      }
+      if (match) break;
+    }
+    if (match) j.patterns.push_back(p.name);
+  }
+  if (!j.patterns.empty()) {
+    j.why = verdict::true_rule;
+    j.detail = "belongs to '" + j.patterns.front() + "'";
+  } else if (wide_only) {
+    j.why = verdict::generalization;
+    j.detail = std::string(lhs_wide ? "the left side" : "the right side") + " merely generalizes the other";
+  } else if (other_instances) {
+    j.why = verdict::other_instances;
+    j.detail = instance_detail + " of '" + instance_pattern + "'";
+  } else if (lhs_planted && rhs_planted) {
+    j.why = verdict::cross_pattern;
+    j.detail = "'" + lhs_name + "' with '" + rhs_name + "'";
+  } else {
+    j.why = verdict::noise;
+    j.detail = std::string(lhs_planted ? "the right side" : "the left side") + " meets no planted flow";
+  }
+  return j;
+}
+
+/// Scores a list of rules against the truth.
+[[nodiscard]] inline accuracy_report score_accuracy(std::span<const mined_rule> rules, const synth::ground_truth& truth) {
+  accuracy_report rep;
+  for (const auto& p : truth.patterns)
+    if (p.multi_flow()) rep.patterns.push_back({p.name, p.paper_rule, false, 0, {}});
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    auto j = judge(rules[i], truth, i);
+    if (j.correct()) {
+      ++rep.true_rules;
+      for (const auto& name : j.patterns)
+        for (auto& pa : rep.patterns)
+          if (pa.name == name) {
+            pa.found = true;
+            ++pa.rules;
+            pa.rule_indices.push_back(i);
+          }
+    }
+    rep.judged.push_back(std::move(j));
+  }
+  rep.rules = rules.size();
+  rep.planted = rep.patterns.size();
+  rep.found = static_cast<std::size_t>(std::count_if(rep.patterns.begin(), rep.patterns.end(), [](const auto& p) { return p.found; }));
+  rep.recall = rep.planted == 0 ? 1.0 : static_cast<double>(rep.found) / static_cast<double>(rep.planted);
+  rep.precision = rep.rules == 0 ? 1.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.rules);
+  rep.rules_per_found_pattern = rep.found == 0 ? 0.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.found);
+  return rep;
+}
+
+}  // namespace expose

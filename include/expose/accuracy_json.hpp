@@ -1,0 +1,84 @@
+#pragma once
+// The accuracy harness's JSON side (component expose::json, with nlohmann/json): reads the rules of
+// an expose-mine report (`--format json`: rules[].lhs/rhs with proto/src/sport/dst/dport strings,
+// "*" for any value, "$A" for a host variable) and writes the accuracy report.
+
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "expose/accuracy.hpp"
+#include "expose/error.hpp"
+#include "expose/version.hpp"
+
+namespace expose {
+
+/// The rules of an expose-mine JSON report; throws bad_argument naming the rule and field that is wrong.
+[[nodiscard]] inline std::vector<mined_rule> rules_from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("rules") || !j["rules"].is_array())
+    throw bad_argument("not an expose-mine JSON report (no \"rules\" array)");
+  std::vector<mined_rule> out;
+  static constexpr std::pair<const char*, field> fields[] = {
+      {"proto", field::proto}, {"src", field::src_ip}, {"sport", field::src_port}, {"dst", field::dst_ip}, {"dport", field::dst_port}};
+  const auto& rules = j["rules"];
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto& jr = rules[i];
+    mined_rule r;
+    auto side = [&](const char* name, flow_pattern& p, std::array<char, field_count>& vars) {
+      if (!jr.is_object() || !jr.contains(name) || !jr[name].is_object())
+        throw bad_argument("rule " + std::to_string(i) + ": no \"" + name + "\" object");
+      for (const auto& [key, f] : fields) {
+        const auto& v = jr[name];
+        if (!v.contains(key) || !v[key].is_string())
+          throw bad_argument("rule " + std::to_string(i) + ": " + name + "." + key + " is missing or not a string");
+        const auto text = v[key].get<std::string>();
+        if (!set_rule_field(p, vars, f, text))
+          throw bad_argument("rule " + std::to_string(i) + ": " + name + "." + key + " '" + text +
+                             "' is not a value, \"*\" or a host variable");
+      }
+    };
+    side("lhs", r.lhs, r.lhs_vars);
+    side("rhs", r.rhs, r.rhs_vars);
+    if (jr.contains("kind") && jr["kind"].is_string()) r.kind = jr["kind"].get<std::string>();
+    if (jr.contains("text") && jr["text"].is_string()) r.text = jr["text"].get<std::string>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+/// The same from a stream of JSON text; throws bad_argument when it is not JSON or not a report.
+[[nodiscard]] inline std::vector<mined_rule> read_rules_json(std::istream& in) {
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw bad_argument(std::string("not JSON: ") + e.what());
+  }
+  return rules_from_json(j);
+}
+
+[[nodiscard]] inline nlohmann::ordered_json to_json(const accuracy_report& r) {
+  using json = nlohmann::ordered_json;
+  json patterns = json::array();
+  for (const auto& p : r.patterns)
+    patterns.push_back({{"name", p.name}, {"paper_rule", p.paper_rule}, {"found", p.found}, {"rules", p.rules}, {"rule_indices", p.rule_indices}});
+  json rules = json::array();
+  for (const auto& j : r.judged)
+    if (!j.correct())
+      rules.push_back({{"index", j.index}, {"verdict", verdict_text(j.why)}, {"patterns", j.patterns}, {"detail", j.detail}, {"text", j.text}});
+  return {{"tool", "expose-accuracy"},
+          {"version", version},
+          {"planted", r.planted},
+          {"found", r.found},
+          {"recall", r.recall},
+          {"rules", r.rules},
+          {"true_rules", r.true_rules},
+          {"precision", r.precision},
+          {"rules_per_found_pattern", r.rules_per_found_pattern},
+          {"patterns", std::move(patterns)},
+          {"false_rules", std::move(rules)}};
+}
+
+}  // namespace expose

@@ -1,0 +1,747 @@
+#pragma once
+// The synthetic trace generator: a site with the paper's case studies planted among random noise
+// and always-on heavy flows, deterministic by seed, with the ground truth of what it planted.
+//
+//   namespace ex = expose;
+//   const ex::synth::generator gen{.seed = 7, .duration = 1h, .hosts = 1000, .rates = {.ssh_scan = 0}};
+//   gen.generate([&](const ex::packet& p) { writer.write(p); });   // time order, bounded memory
+//   ex::synth::ground_truth truth = gen.truth();
+//
+// Planted (each event at random times, the gap between two events uniform in [0.2, 1.8] x the
+// mean, so nothing is periodic; rates in `pattern_rates`, per hour, 0 switches a pattern off):
+//   dns-before-web    every client: UDP to DNS:53 from a fresh port, then TCP to Web:80 from a
+//                     fresh port 5-100 ms after the answer
+//   ftp-control-data  one client in ten: a control connection to Mirror:21 kept open and active,
+//                     passive data connections from fresh ports to Mirror:50000-50999 while it is
+//   mail-dead-hosts   UnivMail, fresh ports, to OldMail1:25 and OldMail2:25 at once; unanswered
+//                     SYNs, retransmitted after 1 s and 3 s
+//   ntp-lockstep      two clients polling one server (port 123 both sides) within 50 ms
+//   ssh-scan          one of three scanners, fresh ports, to R1:22, R2:22, R3:22 within 300 ms
+//   imap-imaps        one client in four: IMAP:143 and IMAP:993 within 200 ms
+//   dhcp              a client's broadcast 0.0.0.0:68 -> 255.255.255.255:67, the server's answer
+//                     DHCP:67 -> 255.255.255.255:68, then request and acknowledgement (broadcast
+//                     or to the client's address)
+//   llmnr-dns-wins    one client in five: LLMNR to 224.0.0.252:5355, DNS:53 and WINS:137 from
+//                     port 137, within 50 ms
+//   mdns-advert       one host advertising 5353 -> 5353 to four others within 30 ms
+//   im-msn-aol        two clients refreshing long-lived MSN (1863) and AOL (5190) sessions together
+//   web-crawler       a robot fetching from Web1:80 and Web2:80 within the same second
+//   traceroute        a host's probes answered by ICMP time-exceeded from eight routers and a
+//                     port-unreachable from the target, all within 100 ms
+//   p2p-1, p2p-2      two hosts, each with 30 peers; a burst on 2-3 long-lived connections to one
+//                     peer, on ports 6881-6889
+// Background, which must yield no rule: `heavy_flows` always-on downloads (a 1500-byte packet every
+// 5-40 ms and an ack every other one) and `noise_per_second` random one-off connections from
+// clients to 198.18.0.0/15 on ports 443 and 80.
+//
+// The trace is made in time slices (`slice`, 30 s by default): every event starting in the slice
+// is generated, the slice's packets sorted and handed on, and those that fall later (a long ftp
+// session) kept for the next slice. Each planted process has its own random stream and packets
+// with equal timestamps are ordered by (process, sequence), so the slice length does not change
+// the trace.
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "expose/address.hpp"
+#include "expose/concepts.hpp"
+#include "expose/detail/random.hpp"
+#include "expose/error.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/input.hpp"
+#include "expose/packet.hpp"
+#include "expose/synth/truth.hpp"
+
+namespace expose::synth {
+
+/// Planted events per hour: per client (or host) for the per-client patterns, per site otherwise.
+/// 0 switches a pattern off (and leaves it out of the ground truth).
+struct pattern_rates {
+  double dns_web = 30;     ///< per client
+  double ftp = 8;          ///< sessions per ftp client (one client in ten)
+  double mail = 60;
+  double ntp = 120;
+  double ssh_scan = 40;
+  double imap = 20;        ///< per imap client (one client in four)
+  double dhcp = 60;
+  double llmnr = 20;       ///< per Windows client (one client in five)
+  double mdns = 60;
+  double im = 60;          ///< per IM client (two clients)
+  double crawler = 60;
+  double traceroute = 40;
+  double p2p = 720;        ///< bursts per P2P host (two hosts, 30 peers each)
+
+  /// The patterns by their ground-truth names ("p2p" sets both P2P hosts).
+  static constexpr std::array<std::string_view, 13> names = {
+      "dns-before-web", "ftp-control-data", "mail-dead-hosts", "ntp-lockstep", "ssh-scan", "imap-imaps", "dhcp",
+      "llmnr-dns-wins", "mdns-advert", "im-msn-aol", "web-crawler", "traceroute", "p2p"};
+
+  /// The rate of a pattern named as in `names`; null when there is no such pattern.
+  [[nodiscard]] double* find(std::string_view name) {
+    double* const by_index[] = {&dns_web, &ftp, &mail, &ntp, &ssh_scan, &imap, &dhcp, &llmnr, &mdns, &im, &crawler, &traceroute, &p2p};
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == name) return by_index[i];
+    return nullptr;
+  }
+};
+
+/// The address plan of the generated site.
+namespace site {
+[[nodiscard]] inline ip_address v4(std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
+  return ip_address::v4((a << 24) | (b << 16) | (c << 8) | d);
+}
+inline constexpr std::uint32_t max_clients = 250 * 256;
+/// Client i (from 0): 10.1.(i / 250).(i % 250 + 1).
+[[nodiscard]] inline ip_address client(std::uint32_t i) { return v4(10, 1, i / 250, i % 250 + 1); }
+[[nodiscard]] inline ip_address dns() { return v4(10, 0, 0, 53); }
+[[nodiscard]] inline ip_address web() { return v4(10, 0, 0, 80); }
+[[nodiscard]] inline ip_address web1() { return v4(10, 0, 0, 81); }
+[[nodiscard]] inline ip_address web2() { return v4(10, 0, 0, 82); }
+[[nodiscard]] inline ip_address mirror() { return v4(10, 0, 0, 21); }
+[[nodiscard]] inline ip_address univ_mail() { return v4(10, 0, 0, 25); }
+[[nodiscard]] inline ip_address old_mail(int k) { return v4(10, 0, 2, 25 + static_cast<std::uint32_t>(k)); }  // k = 0, 1
+[[nodiscard]] inline ip_address ntp_server() { return v4(10, 0, 0, 123); }
+[[nodiscard]] inline ip_address ntp_client(int k) { return v4(10, 0, 3, 21 + static_cast<std::uint32_t>(k)); }  // k = 0, 1
+[[nodiscard]] inline ip_address router(int k) { return v4(10, 0, 0, 1 + static_cast<std::uint32_t>(k)); }  // k = 0, 1, 2
+[[nodiscard]] inline ip_address scanner(int k) { return v4(192, 0, 2, 66 + 11 * static_cast<std::uint32_t>(k)); }
+[[nodiscard]] inline ip_address imap() { return v4(10, 0, 0, 143); }
+[[nodiscard]] inline ip_address dhcp() { return v4(10, 0, 0, 67); }
+[[nodiscard]] inline ip_address unspecified() { return v4(0, 0, 0, 0); }
+[[nodiscard]] inline ip_address broadcast() { return v4(255, 255, 255, 255); }
+[[nodiscard]] inline ip_address llmnr() { return v4(224, 0, 0, 252); }
+[[nodiscard]] inline ip_address wins() { return v4(10, 0, 0, 137); }
+[[nodiscard]] inline ip_address mdns_host(int k) { return v4(10, 0, 4, 40 + static_cast<std::uint32_t>(k)); }  // 0 advertises to 1-4
+[[nodiscard]] inline ip_address msn() { return v4(64, 4, 0, 1); }
+[[nodiscard]] inline ip_address aol() { return v4(64, 12, 0, 1); }
+[[nodiscard]] inline ip_address robot() { return v4(192, 0, 2, 99); }
+[[nodiscard]] inline ip_address tracer() { return v4(10, 0, 5, 5); }
+[[nodiscard]] inline ip_address trace_hop(int k) { return v4(198, 51, 100, 1 + static_cast<std::uint32_t>(k)); }  // k = 0..7
+[[nodiscard]] inline ip_address trace_target() { return v4(198, 51, 100, 200); }
+[[nodiscard]] inline ip_address p2p_host(int k) { return v4(10, 0, 6, 1 + static_cast<std::uint32_t>(k)); }  // k = 0, 1
+[[nodiscard]] inline ip_address heavy_client(std::uint32_t i) { return v4(10, 2, i / 250, i % 250 + 1); }
+[[nodiscard]] inline ip_address heavy_server(std::uint32_t i) { return v4(203, 0, 113, 1 + i % 200); }
+[[nodiscard]] inline std::uint16_t heavy_port(std::uint32_t i) { return static_cast<std::uint16_t>(40000 + i % 20000); }
+inline constexpr int trace_hops = 8;
+inline constexpr int p2p_hosts = 2;
+inline constexpr int p2p_peers = 30;
+inline constexpr std::uint16_t passive_first = 50000, passive_last = 50999;
+inline constexpr std::uint16_t probe_port = 33434;
+}  // namespace site
+
+/// The generator's settings; an aggregate configured with designated initializers.
+struct generator {
+  std::uint64_t seed = 1;
+  std::chrono::seconds duration{600};
+  std::uint32_t hosts = 50;          ///< client hosts, 1 to 64000
+  double noise_per_second = 5.0;     ///< random one-off connections
+  std::uint32_t heavy_flows = 8;     ///< always-on flows carrying most of the bytes
+  pattern_rates rates{};
+  std::chrono::seconds slice{30};    ///< longest generation slice (shorter at high rates): bounds memory, not the trace
+  std::int64_t start_ns = 1767600000LL * 1'000'000'000;  ///< 2026-01-05 08:00:00 UTC
+
+  /// Calls `on_packet(const packet&)` for every packet of the trace, in time order.
+  template <class Sink>
+  void generate(Sink&& on_packet) const;
+
+  /// The same, as a packet source: `mine(gen, spec)` mines the trace without writing it.
+  template <class Sink>
+  void read(Sink&& sink, input_stats& stats) const {
+    generate([&](const packet& p) {
+      ++stats.packets;
+      ++stats.decoded;
+      sink(p);
+    });
+  }
+
+  /// Every packet in one vector: for short traces and tests.
+  [[nodiscard]] std::vector<packet> packets() const {
+    std::vector<packet> out;
+    generate([&](const packet& p) { out.push_back(p); });
+    return out;
+  }
+
+  /// What was planted, as flow patterns; background patterns (heavy, noise) included.
+  [[nodiscard]] ground_truth truth() const;
+
+  /// The clients that carry a per-client pattern: `count` of them spread over the hosts.
+  [[nodiscard]] static std::vector<std::uint32_t> subset(std::uint32_t hosts, std::uint32_t count, std::uint32_t offset) {
+    std::vector<std::uint32_t> out;
+    if (hosts == 0) return out;
+    count = std::clamp<std::uint32_t>(count, 1, hosts);
+    const std::uint32_t every = hosts / count;
+    for (std::uint32_t i = 0; i < count; ++i) out.push_back((offset + i * every) % hosts);
+    return out;
+  }
+  [[nodiscard]] std::vector<std::uint32_t> ftp_clients() const { return subset(hosts, hosts / 10, 2); }
+  [[nodiscard]] std::vector<std::uint32_t> imap_clients() const { return subset(hosts, hosts / 4, 1); }
+  [[nodiscard]] std::vector<std::uint32_t> llmnr_clients() const { return subset(hosts, hosts / 5, 3); }
+  [[nodiscard]] std::vector<std::uint32_t> im_clients() const { return subset(hosts, 2, 4); }
+
+  /// Throws bad_argument when a setting is out of range.
+  void check() const {
+    if (hosts == 0 || hosts > site::max_clients)
+      throw bad_argument("synth::generator: hosts must be 1 to " + std::to_string(site::max_clients));
+    if (duration.count() <= 0 || duration.count() > 366LL * 86400)
+      throw bad_argument("synth::generator: duration must be 1 s to 366 days");
+    if (slice.count() <= 0) throw bad_argument("synth::generator: slice must be positive");
+    if (!(noise_per_second == 0 || (noise_per_second >= 1e-6 && noise_per_second <= 1e6)))
+      throw bad_argument("synth::generator: noise_per_second must be 0 or 0.000001 to 1000000");
+    if (heavy_flows > 50000) throw bad_argument("synth::generator: heavy_flows must be at most 50000");
+    const double all[] = {rates.dns_web, rates.ftp, rates.mail, rates.ntp, rates.ssh_scan, rates.imap, rates.dhcp,
+                          rates.llmnr, rates.mdns, rates.im, rates.crawler, rates.traceroute, rates.p2p};
+    for (double r : all)
+      if (!(r == 0 || (r >= 1e-3 && r <= 3.6e6)))
+        throw bad_argument("synth::generator: a pattern rate must be 0 (off) or 0.001 to 3600000 per hour");
+  }
+};
+
+}  // namespace expose::synth
+
+namespace expose::detail {
+
+/// One planted process of the generator: a client's name lookups, the site's NTP pair, a heavy flow...
+enum class synth_process_kind : std::uint8_t {
+  dns_web, ftp, mail, ntp, ssh_scan, imap, dhcp, llmnr, mdns, im, crawler, traceroute, p2p, heavy, noise
+};
+
+struct synth_process {
+  synth_process_kind kind;
+  std::uint32_t id = 0;     // ties between equal timestamps are broken by (id, seq)
+  std::uint32_t host = 0;   // client index, heavy flow index or P2P host index
+  std::int64_t next = 0;    // next event
+  std::int64_t mean = 0;    // mean gap between events (ns)
+  splitmix64 rng{0};
+  std::uint64_t seq = 0;
+  std::uint16_t port = 0;   // fresh-port counter, or the fixed port of a long-lived connection
+  std::uint32_t events = 0;
+};
+
+struct synth_peer {
+  ip_address addr;
+  std::array<std::uint16_t, 3> local{};
+  std::array<std::uint16_t, 3> remote{};
+  std::uint8_t connections = 0;
+  bool open = false;
+};
+
+class synth_run {
+ public:
+  struct stamped {
+    packet p;
+    std::uint64_t order;
+  };
+
+  explicit synth_run(const synth::generator& g) : g_(g), t0_(g.start_ns), end_(g.start_ns + g.duration.count() * sec) {
+    g.check();
+    const auto& r = g.rates;
+    auto per_hour = [](double rate) { return static_cast<std::int64_t>(std::llround(3.6e12 / rate)); };
+    auto add = [&](synth_process_kind k, std::uint32_t host, std::int64_t mean) {
+      synth_process p{.kind = k, .id = static_cast<std::uint32_t>(procs_.size()), .host = host, .mean = mean};
+      p.rng = splitmix64(stream_seed(g.seed, static_cast<std::uint64_t>(k), host));
+      p.port = static_cast<std::uint16_t>(49152 + p.rng.below(16000));
+      p.next = t0_ + static_cast<std::int64_t>(p.rng.below(static_cast<std::uint64_t>(mean)));
+      procs_.push_back(p);
+      return procs_.size() - 1;
+    };
+    if (r.dns_web > 0)
+      for (std::uint32_t c = 0; c < g.hosts; ++c) add(synth_process_kind::dns_web, c, per_hour(r.dns_web));
+    if (r.ftp > 0)
+      for (auto c : g.ftp_clients()) add(synth_process_kind::ftp, c, per_hour(r.ftp));
+    if (r.imap > 0)
+      for (auto c : g.imap_clients()) add(synth_process_kind::imap, c, per_hour(r.imap));
+    if (r.llmnr > 0)
+      for (auto c : g.llmnr_clients()) add(synth_process_kind::llmnr, c, per_hour(r.llmnr));
+    if (r.im > 0)
+      for (auto c : g.im_clients()) {
+        auto& p = procs_[add(synth_process_kind::im, c, per_hour(r.im))];
+        p.port = static_cast<std::uint16_t>(49152 + p.rng.below(15000));  // MSN on port, AOL on port + 1
+      }
+    if (r.mail > 0) add(synth_process_kind::mail, 0, per_hour(r.mail));
+    if (r.ntp > 0) add(synth_process_kind::ntp, 0, per_hour(r.ntp));
+    if (r.ssh_scan > 0) add(synth_process_kind::ssh_scan, 0, per_hour(r.ssh_scan));
+    if (r.dhcp > 0) add(synth_process_kind::dhcp, 0, per_hour(r.dhcp));
+    if (r.mdns > 0) add(synth_process_kind::mdns, 0, per_hour(r.mdns));
+    if (r.crawler > 0) add(synth_process_kind::crawler, 0, per_hour(r.crawler));
+    if (r.traceroute > 0) add(synth_process_kind::traceroute, 0, per_hour(r.traceroute));
+    if (r.p2p > 0)
+      for (std::uint32_t h = 0; h < synth::site::p2p_hosts; ++h) {
+        auto& p = procs_[add(synth_process_kind::p2p, h, per_hour(r.p2p))];
+        peers_.emplace_back();
+        auto& peers = peers_.back();
+        for (int k = 0; k < synth::site::p2p_peers; ++k) {
+          synth_peer peer;
+          peer.addr = ip_address::v4(0x64400000u | static_cast<std::uint32_t>(p.rng.below(1u << 22)));  // 100.64.0.0/10
+          peer.connections = static_cast<std::uint8_t>(2 + p.rng.below(2));
+          std::array<std::uint16_t, 9> ports{};
+          for (std::uint16_t i = 0; i < 9; ++i) ports[i] = static_cast<std::uint16_t>(6881 + i);
+          for (std::uint8_t i = 0; i < peer.connections; ++i) {
+            std::swap(ports[i], ports[i + p.rng.below(9u - i)]);
+            peer.remote[i] = ports[i];
+            peer.local[i] = fresh(p);
+          }
+          peers.push_back(peer);
+        }
+        p.host = static_cast<std::uint32_t>(peers_.size() - 1);
+      }
+    for (std::uint32_t i = 0; i < g.heavy_flows; ++i) {
+      auto& p = procs_[add(synth_process_kind::heavy, i, 22 * ms)];
+      p.next = t0_ + static_cast<std::int64_t>(p.rng.below(5 * ms));
+    }
+    if (g.noise_per_second > 0)
+      add(synth_process_kind::noise, 0, std::max<std::int64_t>(1, std::llround(1e9 / g.noise_per_second)));
+  }
+
+  /// The slice actually used: `slice`, shortened so that about 250,000 packets are held at a
+  /// time at most (the trace does not depend on it).
+  [[nodiscard]] std::int64_t slice_ns() const {
+    const auto& r = g_.rates;
+    const double per_hour = static_cast<double>(g_.hosts) * r.dns_web * 12 +
+                            static_cast<double>(g_.ftp_clients().size()) * r.ftp * 100 +
+                            static_cast<double>(g_.imap_clients().size()) * r.imap * 20 +
+                            static_cast<double>(g_.llmnr_clients().size()) * r.llmnr * 8 + 2 * r.im * 4 + 2 * r.p2p * 15 +
+                            r.mail * 6 + r.ntp * 4 + r.ssh_scan * 60 + r.dhcp * 4 + r.mdns * 4 + r.crawler * 25 + r.traceroute * 18;
+    const double per_second = per_hour / 3600 + g_.noise_per_second * 12 + static_cast<double>(g_.heavy_flows) * 70;
+    const double fit = per_second > 0 ? 2.5e5 / per_second : 1e9;  // seconds
+    const std::int64_t longest = g_.slice.count() * sec;
+    return fit * 1e9 >= static_cast<double>(longest) ? longest : std::max<std::int64_t>(10 * ms, static_cast<std::int64_t>(fit * 1e9));
+  }
+
+  template <class Sink>
+  void run(Sink& on_packet) {
+    const std::int64_t width = slice_ns();
+    for (std::int64_t s = t0_; s < end_; s += width) {
+      const std::int64_t slice_end = std::min(s + width, end_);
+      const std::size_t carried = buf_.size();
+      for (auto& p : procs_)
+        while (p.next < slice_end) {
+          fire(p, p.next);
+          ++p.events;
+          p.next += gap(p);
+        }
+      auto less = [](const stamped& a, const stamped& b) {
+        return a.p.ts_ns != b.p.ts_ns ? a.p.ts_ns < b.p.ts_ns : a.order < b.order;
+      };
+      std::sort(buf_.begin() + static_cast<std::ptrdiff_t>(carried), buf_.end(), less);
+      std::inplace_merge(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(carried), buf_.end(), less);
+      std::size_t k = 0;
+      for (; k < buf_.size() && buf_[k].p.ts_ns < slice_end; ++k) on_packet(std::as_const(buf_[k].p));
+      buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+  }
+
+ private:
+  static constexpr std::int64_t sec = 1'000'000'000, ms = 1'000'000, us = 1'000;
+
+  static std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t kind, std::uint64_t index) {
+    splitmix64 m(seed ^ (kind * 0x9e3779b97f4a7c15ULL) ^ (index * 0xd1b54a32d192ed03ULL));
+    m.next();
+    return m.next();
+  }
+  static std::int64_t gap(synth_process& p) {
+    if (p.kind == synth_process_kind::heavy) return 5 * ms + static_cast<std::int64_t>(p.rng.below(35 * ms));
+    const auto m = static_cast<std::uint64_t>(p.mean);
+    return static_cast<std::int64_t>(std::max<std::uint64_t>(1, m / 5 + p.rng.below(m * 8 / 5 + 1)));
+  }
+  static std::uint16_t fresh(synth_process& p) {
+    p.port = static_cast<std::uint16_t>(49152 + (p.port - 49152 + 1 + p.rng.below(7)) % 16384);
+    return p.port;
+  }
+  static std::int64_t between(synth_process& p, std::int64_t lo, std::int64_t hi) {
+    return lo + static_cast<std::int64_t>(p.rng.below(static_cast<std::uint64_t>(hi - lo + 1)));
+  }
+
+  void emit(synth_process& p, std::int64_t t, const ip_address& s, std::uint16_t sp, const ip_address& d, std::uint16_t dp,
+            std::uint8_t pr, std::uint8_t flags, std::uint32_t len, std::uint8_t icmp_type = 0, std::uint8_t icmp_code = 0) {
+    if (t >= end_) return;
+    buf_.push_back({packet{t, s, d, sp, dp, pr, flags, icmp_type, icmp_code, len}, (std::uint64_t{p.id} << 40) | p.seq++});
+  }
+  void udp(synth_process& p, std::int64_t t, const ip_address& s, std::uint16_t sp, const ip_address& d, std::uint16_t dp, std::uint32_t len) {
+    emit(p, t, s, sp, d, dp, proto::udp, 0, len);
+  }
+  void tcp(synth_process& p, std::int64_t t, const ip_address& s, std::uint16_t sp, const ip_address& d, std::uint16_t dp,
+           std::uint8_t flags, std::uint32_t len) {
+    emit(p, t, s, sp, d, dp, proto::tcp, flags, len);
+  }
+  static constexpr std::uint8_t ack = tcp_flag::ack, psh_ack = tcp_flag::ack | 0x08, syn = tcp_flag::syn,
+                                syn_ack = tcp_flag::syn | tcp_flag::ack, fin_ack = tcp_flag::fin | tcp_flag::ack;
+
+  /// A request and an answer `rtt` later on an open connection (or a UDP exchange).
+  void exchange(synth_process& p, std::int64_t t, std::uint8_t pr, const ip_address& c, std::uint16_t cp, const ip_address& s,
+                std::uint16_t sp, std::int64_t rtt, std::uint32_t req, std::uint32_t resp) {
+    const std::uint8_t f = pr == proto::tcp ? psh_ack : 0;
+    emit(p, t, c, cp, s, sp, pr, f, req);
+    emit(p, t + rtt, s, sp, c, cp, pr, f, resp);
+  }
+  /// Opens a TCP connection: SYN, SYN-ACK after `rtt`, ACK. Returns the time the client may send.
+  std::int64_t open(synth_process& p, std::int64_t t, const ip_address& c, std::uint16_t cp, const ip_address& s,
+                    std::uint16_t sp, std::int64_t rtt) {
+    tcp(p, t, c, cp, s, sp, syn, 60);
+    tcp(p, t + rtt, s, sp, c, cp, syn_ack, 60);
+    tcp(p, t + rtt + 50 * us, c, cp, s, sp, ack, 54);
+    return t + rtt + 100 * us;
+  }
+  /// Closes it: FIN from the client, FIN-ACK, ACK.
+  void close(synth_process& p, std::int64_t t, const ip_address& c, std::uint16_t cp, const ip_address& s, std::uint16_t sp,
+             std::int64_t rtt) {
+    tcp(p, t, c, cp, s, sp, fin_ack, 54);
+    tcp(p, t + rtt, s, sp, c, cp, fin_ack, 54);
+    tcp(p, t + rtt + 50 * us, c, cp, s, sp, ack, 54);
+  }
+  /// A whole short TCP fetch: open, a request, `n` data packets back, close. Returns its end.
+  std::int64_t fetch(synth_process& p, std::int64_t t, const ip_address& c, std::uint16_t cp, const ip_address& s,
+                     std::uint16_t sp, std::int64_t rtt, std::uint32_t n) {
+    t = open(p, t, c, cp, s, sp, rtt);
+    tcp(p, t, c, cp, s, sp, psh_ack, 400);
+    t += rtt;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      tcp(p, t, s, sp, c, cp, i + 1 == n ? psh_ack : ack, i + 1 == n ? 600 + static_cast<std::uint32_t>(p.rng.below(800)) : 1514);
+      if (i % 2 == 1 || i + 1 == n) tcp(p, t + 100 * us, c, cp, s, sp, ack, 54);
+      t += between(p, 200 * us, 2 * ms);
+    }
+    close(p, t, c, cp, s, sp, rtt);
+    return t + rtt;
+  }
+
+  void fire(synth_process& p, std::int64_t t) {
+    switch (p.kind) {
+      case synth_process_kind::dns_web: {
+        const auto c = synth::site::client(p.host);
+        const auto rtt = between(p, 1 * ms, 20 * ms);
+        exchange(p, t, proto::udp, c, fresh(p), synth::site::dns(), 53, rtt, 74, 120);
+        fetch(p, t + rtt + between(p, 5 * ms, 100 * ms), c, fresh(p), synth::site::web(), 80, between(p, 300 * us, 3 * ms),
+              2 + static_cast<std::uint32_t>(p.rng.below(5)));
+        break;
+      }
+      case synth_process_kind::ftp: {
+        const auto c = synth::site::client(p.host);
+        const auto cp = fresh(p);
+        const auto rtt = between(p, 300 * us, 3 * ms);
+        t = open(p, t, c, cp, synth::site::mirror(), 21, rtt);
+        tcp(p, t, synth::site::mirror(), 21, c, cp, psh_ack, 120);  // banner
+        t += between(p, 100 * ms, 800 * ms);
+        exchange(p, t, proto::tcp, c, cp, synth::site::mirror(), 21, rtt, 70, 90);  // USER
+        t += between(p, 100 * ms, 800 * ms);
+        exchange(p, t, proto::tcp, c, cp, synth::site::mirror(), 21, rtt, 70, 90);  // PASS
+        const auto transfers = 1 + p.rng.below(4);
+        for (std::uint64_t i = 0; i < transfers; ++i) {
+          t += between(p, 1 * sec, 6 * sec);
+          exchange(p, t, proto::tcp, c, cp, synth::site::mirror(), 21, rtt, 60, 100);  // PASV, 227
+          const auto dport = static_cast<std::uint16_t>(synth::site::passive_first + p.rng.below(synth::site::passive_last - synth::site::passive_first + 1));
+          t = fetch(p, t + rtt + between(p, 1 * ms, 10 * ms), c, fresh(p), synth::site::mirror(), dport, rtt,
+                    4 + static_cast<std::uint32_t>(p.rng.below(40)));
+          tcp(p, t, synth::site::mirror(), 21, c, cp, psh_ack, 90);  // 226 Transfer complete
+        }
+        t += between(p, 500 * ms, 3 * sec);
+        exchange(p, t, proto::tcp, c, cp, synth::site::mirror(), 21, rtt, 60, 70);  // QUIT
+        close(p, t + rtt + 1 * ms, c, cp, synth::site::mirror(), 21, rtt);
+        break;
+      }
+      case synth_process_kind::mail: {
+        for (int k = 0; k < 2; ++k) {
+          const auto cp = fresh(p);
+          const auto t1 = t + between(p, 0, 100 * ms);
+          for (std::int64_t retry : {std::int64_t{0}, 1 * sec, 3 * sec}) tcp(p, t1 + retry, synth::site::univ_mail(), cp, synth::site::old_mail(k), 25, syn, 74);
+        }
+        break;
+      }
+      case synth_process_kind::ntp:
+        for (int k = 0; k < 2; ++k)
+          exchange(p, t + between(p, 0, 50 * ms), proto::udp, synth::site::ntp_client(k), 123, synth::site::ntp_server(), 123,
+                   between(p, 1 * ms, 10 * ms), 90, 90);
+        break;
+      case synth_process_kind::ssh_scan: {
+        const auto s = synth::site::scanner(static_cast<int>(p.rng.below(3)));
+        for (int r = 0; r < 3; ++r) {
+          const auto cp = fresh(p);
+          const auto rtt = between(p, 50 * ms, 250 * ms);
+          auto t1 = open(p, t + between(p, 0, 300 * ms), s, cp, synth::site::router(r), 22, rtt);
+          tcp(p, t1 + rtt / 2, synth::site::router(r), 22, s, cp, psh_ack, 95);  // banner
+          exchange(p, t1 + rtt, proto::tcp, s, cp, synth::site::router(r), 22, rtt, 95, 1100);  // key exchange
+          t1 += 3 * rtt;
+          const auto tries = 2 + p.rng.below(4);
+          for (std::uint64_t i = 0; i < tries; ++i) {
+            exchange(p, t1, proto::tcp, s, cp, synth::site::router(r), 22, rtt, 150, 90);
+            t1 += rtt + between(p, 100 * ms, 600 * ms);
+          }
+          close(p, t1, s, cp, synth::site::router(r), 22, rtt);
+        }
+        break;
+      }
+      case synth_process_kind::imap: {
+        const auto c = synth::site::client(p.host);
+        const auto rtt = between(p, 300 * us, 3 * ms);
+        fetch(p, t, c, fresh(p), synth::site::imap(), 143, rtt, 1 + static_cast<std::uint32_t>(p.rng.below(3)));
+        fetch(p, t + between(p, 0, 200 * ms), c, fresh(p), synth::site::imap(), 993, rtt, 1 + static_cast<std::uint32_t>(p.rng.below(4)));
+        break;
+      }
+      case synth_process_kind::dhcp: {
+        const auto c = synth::site::client(static_cast<std::uint32_t>(p.rng.below(g_.hosts)));
+        udp(p, t, synth::site::unspecified(), 68, synth::site::broadcast(), 67, 342);  // discover
+        t += between(p, 1 * ms, 5 * ms);
+        udp(p, t, synth::site::dhcp(), 67, synth::site::broadcast(), 68, 342);  // offer
+        t += between(p, 10 * ms, 60 * ms);
+        udp(p, t, synth::site::unspecified(), 68, synth::site::broadcast(), 67, 342);  // request
+        t += between(p, 1 * ms, 5 * ms);
+        udp(p, t, synth::site::dhcp(), 67, p.rng.chance(0.5) ? synth::site::broadcast() : c, 68, 342);  // ack
+        break;
+      }
+      case synth_process_kind::llmnr: {
+        const auto c = synth::site::client(p.host);
+        const auto cp = fresh(p);
+        udp(p, t, c, cp, synth::site::llmnr(), 5355, 70);
+        udp(p, t + 100 * ms, c, cp, synth::site::llmnr(), 5355, 70);
+        exchange(p, t + between(p, 0, 50 * ms), proto::udp, c, fresh(p), synth::site::dns(), 53, between(p, 1 * ms, 20 * ms), 74, 120);
+        exchange(p, t + between(p, 0, 50 * ms), proto::udp, c, 137, synth::site::wins(), 137, between(p, 1 * ms, 10 * ms), 92, 104);
+        break;
+      }
+      case synth_process_kind::mdns:
+        for (int k = 1; k <= 4; ++k) udp(p, t + between(p, 0, 30 * ms), synth::site::mdns_host(0), 5353, synth::site::mdns_host(k), 5353, 300);
+        break;
+      case synth_process_kind::im: {
+        const auto c = synth::site::client(p.host);
+        const std::uint16_t msn_port = p.port, aol_port = static_cast<std::uint16_t>(p.port + 1);
+        if (p.events == 0) {
+          open(p, t, c, msn_port, synth::site::msn(), 1863, 40 * ms);
+          open(p, t, c, aol_port, synth::site::aol(), 5190, 60 * ms);
+          t += 100 * ms;
+        }
+        exchange(p, t, proto::tcp, c, msn_port, synth::site::msn(), 1863, between(p, 20 * ms, 80 * ms), 120, 180);
+        exchange(p, t + between(p, 0, 80 * ms), proto::tcp, c, aol_port, synth::site::aol(), 5190, between(p, 20 * ms, 80 * ms), 120, 180);
+        break;
+      }
+      case synth_process_kind::crawler: {
+        const bool first1 = p.rng.chance(0.5);
+        const auto rtt = between(p, 30 * ms, 100 * ms);
+        fetch(p, t, synth::site::robot(), fresh(p), first1 ? synth::site::web1() : synth::site::web2(), 80, rtt, 2 + static_cast<std::uint32_t>(p.rng.below(7)));
+        fetch(p, t + between(p, 100 * ms, 800 * ms), synth::site::robot(), fresh(p), first1 ? synth::site::web2() : synth::site::web1(), 80, rtt,
+              2 + static_cast<std::uint32_t>(p.rng.below(7)));
+        break;
+      }
+      case synth_process_kind::traceroute: {
+        const auto sp = fresh(p);
+        for (int ttl = 1; ttl <= synth::site::trace_hops + 1; ++ttl) {
+          const auto tp = t + ttl * 5 * ms;
+          udp(p, tp, synth::site::tracer(), sp, synth::site::trace_target(), static_cast<std::uint16_t>(synth::site::probe_port + ttl - 1), 60);
+          const auto back = tp + ttl * 3 * ms + between(p, 0, 2 * ms);
+          if (ttl <= synth::site::trace_hops) emit(p, back, synth::site::trace_hop(ttl - 1), 0, synth::site::tracer(), 0, proto::icmp, 0, 70, 11, 0);
+          else emit(p, back, synth::site::trace_target(), 0, synth::site::tracer(), 0, proto::icmp, 0, 70, 3, 3);
+        }
+        break;
+      }
+      case synth_process_kind::p2p: {
+        auto& peer = peers_[p.host][p.rng.below(synth::site::p2p_peers)];
+        const auto h = synth::site::p2p_host(static_cast<int>(p.host));
+        for (std::uint8_t i = 0; i < peer.connections; ++i) {
+          auto t1 = t + between(p, 0, 150 * ms);
+          const auto rtt = between(p, 20 * ms, 200 * ms);
+          if (!peer.open) t1 = open(p, t1, h, peer.local[i], peer.addr, peer.remote[i], rtt);
+          tcp(p, t1, h, peer.local[i], peer.addr, peer.remote[i], psh_ack, 85);  // have / request
+          const auto pieces = 1 + p.rng.below(3);
+          for (std::uint64_t k = 0; k < pieces; ++k)
+            tcp(p, t1 + rtt + static_cast<std::int64_t>(k) * ms, peer.addr, peer.remote[i], h, peer.local[i], ack, 1514);
+          tcp(p, t1 + rtt + 5 * ms, h, peer.local[i], peer.addr, peer.remote[i], ack, 54);
+        }
+        peer.open = true;
+        break;
+      }
+      case synth_process_kind::heavy: {
+        const auto c = synth::site::heavy_client(p.host), s = synth::site::heavy_server(p.host);
+        const auto cp = synth::site::heavy_port(p.host);
+        if (p.events == 0) t = open(p, t, c, cp, s, 443, 2 * ms);
+        tcp(p, t, s, 443, c, cp, ack, 1514);
+        if (p.events % 2 == 1) tcp(p, t + 200 * us, c, cp, s, 443, ack, 54);
+        break;
+      }
+      case synth_process_kind::noise: {
+        const auto c = synth::site::client(static_cast<std::uint32_t>(p.rng.below(g_.hosts)));
+        const auto s = ip_address::v4(0xc6120000u | static_cast<std::uint32_t>(p.rng.below(1u << 17)));  // 198.18.0.0/15
+        const auto dport = static_cast<std::uint16_t>(p.rng.chance(0.7) ? 443 : 80);
+        fetch(p, t, c, static_cast<std::uint16_t>(49152 + p.rng.below(16384)), s, dport, between(p, 10 * ms, 80 * ms),
+              1 + static_cast<std::uint32_t>(p.rng.below(8)));
+        break;
+      }
+    }
+  }
+
+  const synth::generator& g_;
+  std::int64_t t0_, end_;
+  std::vector<synth_process> procs_;
+  std::vector<std::vector<synth_peer>> peers_;
+  std::vector<stamped> buf_;
+};
+
+}  // namespace expose::detail
+
+namespace expose::synth {
+
+template <class Sink>
+void generator::generate(Sink&& on_packet) const {
+  expose::detail::synth_run run(*this);
+  run.run(on_packet);
+}
+
+inline ground_truth generator::truth() const {
+  check();
+  ground_truth t;
+  t.generator = "expose::synth::generator";
+  t.seed = seed;
+  t.start_ns = start_ns;
+  t.end_ns = start_ns + duration.count() * 1'000'000'000;
+  t.hosts = hosts;
+  t.noise_per_second = noise_per_second;
+  t.heavy_flows = heavy_flows;
+
+  // A member from its fields: a null address or port 0 with `any` means the field varies.
+  auto member = [](std::string role, std::uint8_t pr, slot src_slot, ip_address src, slot sport_slot, std::uint16_t sport,
+                   slot dst_slot, ip_address dst, slot dport_slot, std::uint16_t dport) {
+    truth_member m;
+    m.role = std::move(role);
+    m.flow.key = {src, dst, sport, dport, pr};
+    m.flow.slots = {src_slot, sport_slot, dst_slot, dport_slot, slot::kept};
+    return m;
+  };
+  const slot K = slot::kept, A = slot::any, V = slot::var;
+  const ip_address none{};
+  auto pattern = [&](std::string name, std::string paper, std::string what, std::string per, std::uint64_t instances,
+                     double rate, char var, std::vector<truth_member> members) {
+    truth_pattern p;
+    p.name = std::move(name);
+    p.paper_rule = std::move(paper);
+    p.description = std::move(what);
+    p.per = std::move(per);
+    p.instances = instances;
+    p.rate_per_hour = rate;
+    p.var = var;
+    p.members = std::move(members);
+    t.patterns.push_back(std::move(p));
+  };
+  const auto& r = rates;
+  if (r.dns_web > 0)
+    pattern("dns-before-web", "$C.* : Web.80 => $C.* : DNS.53",
+            "every client resolves a name (UDP to DNS:53 from a fresh port), then fetches a page (TCP to Web:80 from a fresh port) 5-100 ms later",
+            "client", hosts, r.dns_web, 'C',
+            {member("name lookup", proto::udp, V, none, A, 0, K, site::dns(), K, 53),
+             member("web fetch", proto::tcp, V, none, A, 0, K, site::web(), K, 80)});
+  if (r.ftp > 0) {
+    auto data = member("passive data connection", proto::tcp, V, none, A, 0, K, site::mirror(), K, site::passive_first);
+    data.dport_last = site::passive_last;
+    pattern("ftp-control-data", "IP1.* : Mirror.* => IP1.* : Mirror.21",
+            "a control connection to Mirror:21 kept open and active while passive data connections run from fresh ports to Mirror:50000-50999",
+            "client", ftp_clients().size(), r.ftp, 'C',
+            {member("control connection", proto::tcp, V, none, A, 0, K, site::mirror(), K, 21), data});
+  }
+  if (r.mail > 0)
+    pattern("mail-dead-hosts", "UnivMail.* : OldMail1.25 <=> UnivMail.* : OldMail2.25",
+            "the mail server delivers to a list with users on two dead hosts: unanswered SYNs to both at once, from fresh ports",
+            "site", 1, r.mail, 'C',
+            {member("to OldMail1", proto::tcp, K, site::univ_mail(), A, 0, K, site::old_mail(0), K, 25),
+             member("to OldMail2", proto::tcp, K, site::univ_mail(), A, 0, K, site::old_mail(1), K, 25)});
+  if (r.ntp > 0)
+    pattern("ntp-lockstep", "Client1.123 : NTP.123 <=> Client2.123 : NTP.123",
+            "two clients with the same NTP client poll one server within 50 ms of each other", "site", 1, r.ntp, 'C',
+            {member("client 1", proto::udp, K, site::ntp_client(0), K, 123, K, site::ntp_server(), K, 123),
+             member("client 2", proto::udp, K, site::ntp_client(1), K, 123, K, site::ntp_server(), K, 123)});
+  if (r.ssh_scan > 0)
+    pattern("ssh-scan", "*.* : Router1.22 <=> *.* : Router2.22 (three router clique)",
+            "one of three scanners opens ssh connections to the three main routers within 300 ms and tries passwords",
+            "host", 3, r.ssh_scan, 'S',
+            {member("to router 1", proto::tcp, V, none, A, 0, K, site::router(0), K, 22),
+             member("to router 2", proto::tcp, V, none, A, 0, K, site::router(1), K, 22),
+             member("to router 3", proto::tcp, V, none, A, 0, K, site::router(2), K, 22)});
+  if (r.imap > 0)
+    pattern("imap-imaps", "$C.* : IMAP.143 <=> $C.* : IMAP.993",
+            "a mail client checks IMAP and IMAPS together (within 200 ms)", "client", imap_clients().size(), r.imap, 'C',
+            {member("imap", proto::tcp, V, none, A, 0, K, site::imap(), K, 143),
+             member("imaps", proto::tcp, V, none, A, 0, K, site::imap(), K, 993)});
+  if (r.dhcp > 0) {
+    auto unicast = member("answer to the client", proto::udp, K, site::dhcp(), K, 67, K, site::client(0), K, 68);
+    unicast.dst_prefix = 16;
+    unicast.flow.key.dst = site::v4(10, 1, 0, 0);
+    pattern("dhcp", "*.67 : 255.255.255.255.68 <=> IP1.68 : *.67",
+            "a client broadcasts from 0.0.0.0:68 to 255.255.255.255:67 and the server answers from port 67 to port 68 (broadcast or the client)",
+            "site", 1, r.dhcp, 'C',
+            {member("client broadcast", proto::udp, K, site::unspecified(), K, 68, K, site::broadcast(), K, 67),
+             member("broadcast answer", proto::udp, K, site::dhcp(), K, 67, K, site::broadcast(), K, 68), unicast});
+  }
+  if (r.llmnr > 0)
+    pattern("llmnr-dns-wins",
+            "Host.* : Multicast.5355 <=> Host.* : DNS.53; Host.137 : WINS.137 <=> Host.* : DNS.53; Host.137 : WINS.137 <=> Host.* : Multicast.5355",
+            "a Windows client looks a name up over LLMNR (224.0.0.252:5355), DNS and WINS (from port 137) at once", "client",
+            llmnr_clients().size(), r.llmnr, 'C',
+            {member("llmnr", proto::udp, V, none, A, 0, K, site::llmnr(), K, 5355),
+             member("dns", proto::udp, V, none, A, 0, K, site::dns(), K, 53),
+             member("wins", proto::udp, V, none, K, 137, K, site::wins(), K, 137)});
+  if (r.mdns > 0) {
+    std::vector<truth_member> m;
+    for (int k = 1; k <= 4; ++k)
+      m.push_back(member("advertisement to H" + std::to_string(k + 1), proto::udp, K, site::mdns_host(0), K, 5353, K,
+                         site::mdns_host(k), K, 5353));
+    pattern("mdns-advert", "H1.5353 : H2.5353 <=> H1.5353 : H3.5353; H1.5353 : H4.5353",
+            "a host advertises its music over mDNS to four others at once", "site", 1, r.mdns, 'C', std::move(m));
+  }
+  if (r.im > 0)
+    pattern("im-msn-aol", "Host.* : MSNServ.1863 <=> Host.* : AOLServ.5190",
+            "an aggregating IM client refreshes its long-lived MSN and AOL sessions together", "client", im_clients().size(),
+            r.im, 'C',
+            {member("msn session", proto::tcp, V, none, A, 0, K, site::msn(), K, 1863),
+             member("aol session", proto::tcp, V, none, A, 0, K, site::aol(), K, 5190)});
+  if (r.crawler > 0)
+    pattern("web-crawler", "Robot.* : Web1.80 <=> Robot.* : Web2.80",
+            "a crawler fetches from two web servers within the same second, in either order", "site", 1, r.crawler, 'C',
+            {member("to Web1", proto::tcp, K, site::robot(), A, 0, K, site::web1(), K, 80),
+             member("to Web2", proto::tcp, K, site::robot(), A, 0, K, site::web2(), K, 80)});
+  if (r.traceroute > 0) {
+    std::vector<truth_member> m;
+    for (int k = 0; k < site::trace_hops; ++k)
+      m.push_back(member("time exceeded from hop " + std::to_string(k + 1), proto::icmp, K, site::tracer(), K, 0, K,
+                         site::trace_hop(k), K, 0));
+    m.push_back(member("port unreachable from the target", proto::icmp, K, site::tracer(), K, 0, K, site::trace_target(), K, 0));
+    auto probes = member("probes", proto::udp, K, site::tracer(), A, 0, K, site::trace_target(), K, site::probe_port);
+    probes.dport_last = static_cast<std::uint16_t>(site::probe_port + site::trace_hops);
+    probes.many = true;
+    m.push_back(probes);
+    pattern("traceroute", "Host.0 : IP1.0 : 1 <=> Host.0 : IP2.0 : 1; Host.0 : IP3.0 : 1 ...",
+            "a host's traceroute probes are answered by ICMP from eight routers and the target within 100 ms", "site", 1,
+            r.traceroute, 'C', std::move(m));
+  }
+  if (r.p2p > 0)
+    for (int h = 0; h < site::p2p_hosts; ++h) {
+      auto m = member("connections to one peer", proto::tcp, K, site::p2p_host(h), A, 0, V, none, K, 6881);
+      m.dport_last = 6889;
+      m.many = true;
+      pattern("p2p-" + std::to_string(h + 1), "Host.* : Peer.6881 <=> Host.* : Peer.6883 (BitTorrent ports 6881-6889)",
+              "a BitTorrent host with 30 peers; bursts on its 2-3 long-lived connections to one peer at a time", "host", 1, r.p2p,
+              'P', {m});
+    }
+  if (heavy_flows > 0) {
+    std::vector<truth_member> m;
+    for (std::uint32_t i = 0; i < heavy_flows; ++i)
+      m.push_back(member("heavy download " + std::to_string(i + 1), proto::tcp, K, site::heavy_client(i), K,
+                         site::heavy_port(i), K, site::heavy_server(i), K, 443));
+    pattern("heavy", "(none: always-on flows carry no information)",
+            "always-on downloads: a 1500-byte packet every 5-40 ms and an ack every other one", "site", heavy_flows, 0, 'C',
+            std::move(m));
+    t.patterns.back().background = true;
+  }
+  if (noise_per_second > 0) {
+    auto m = member("random connection", proto::tcp, K, site::v4(10, 1, 0, 0), A, 0, K, site::v4(198, 18, 0, 0), A, 0);
+    m.src_prefix = 16;
+    m.dst_prefix = 15;
+    pattern("noise", "(none: independent connections)",
+            "random one-off connections from clients to 198.18.0.0/15, ports 443 and 80", "site", 1, noise_per_second * 3600,
+            'C', {m});
+    t.patterns.back().background = true;
+  }
+  return t;
+}
+
+static_assert(PacketSource<const generator>);
+
+}  // namespace expose::synth

@@ -1,0 +1,129 @@
+#pragma once
+// The ground truth as JSON (component expose::json, with nlohmann/json), both ways:
+//
+//   {"tool": "expose-synth", "version": "0.1.0", "generator": "expose::synth::generator",
+//    "seed": 1, "start": 1767600000.0, "end": 1767600600.0, "hosts": 50, "noise_per_second": 5.0,
+//    "heavy_flows": 8,
+//    "patterns": [{"name": "dns-before-web", "paper_rule": "$C.* : Web.80 => $C.* : DNS.53",
+//                  "description": "...", "background": false, "per": "client", "instances": 50,
+//                  "rate_per_hour": 30.0,
+//                  "members": [{"role": "name lookup", "proto": "udp", "src": "$C", "sport": "*",
+//                               "dst": "10.0.0.53", "dport": "53", "many": false,
+//                               "text": "$C.* : 10.0.0.53.53 : udp"}, ...]}, ...]}
+//
+// Member fields are strings as in expose-mine's rules: a value, "*", or a host variable "$C"; a
+// kept address may carry a prefix ("10.1.0.0/16") and a kept port a range ("6881-6889").
+
+#include <cmath>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "expose/error.hpp"
+#include "expose/synth/truth.hpp"
+#include "expose/version.hpp"
+
+namespace expose::synth {
+
+[[nodiscard]] inline nlohmann::ordered_json to_json(const truth_member& m, char var) {
+  return {{"role", m.role},
+          {"proto", member_field_text(m, field::proto, var)},
+          {"src", member_field_text(m, field::src_ip, var)},
+          {"sport", member_field_text(m, field::src_port, var)},
+          {"dst", member_field_text(m, field::dst_ip, var)},
+          {"dport", member_field_text(m, field::dst_port, var)},
+          {"many", m.many},
+          {"text", member_text(m, var)}};
+}
+
+[[nodiscard]] inline nlohmann::ordered_json to_json(const ground_truth& t) {
+  using json = nlohmann::ordered_json;
+  json patterns = json::array();
+  for (const auto& p : t.patterns) {
+    json members = json::array();
+    for (const auto& m : p.members) members.push_back(to_json(m, p.var));
+    patterns.push_back({{"name", p.name},
+                        {"paper_rule", p.paper_rule},
+                        {"description", p.description},
+                        {"background", p.background},
+                        {"per", p.per},
+                        {"instances", p.instances},
+                        {"rate_per_hour", p.rate_per_hour},
+                        {"members", std::move(members)}});
+  }
+  auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+  return {{"tool", "expose-synth"},
+          {"version", version},
+          {"generator", t.generator},
+          {"seed", t.seed},
+          {"start", seconds(t.start_ns)},
+          {"end", seconds(t.end_ns)},
+          {"hosts", t.hosts},
+          {"noise_per_second", t.noise_per_second},
+          {"heavy_flows", t.heavy_flows},
+          {"patterns", std::move(patterns)}};
+}
+
+inline void write_json(std::ostream& out, const ground_truth& t) { out << to_json(t).dump(2) << "\n"; }
+
+/// Reads a ground truth back; throws bad_argument naming the pattern and field that is wrong.
+[[nodiscard]] inline ground_truth truth_from_json(const nlohmann::json& j) {
+  auto fail = [](const std::string& what) -> ground_truth { throw bad_argument("ground truth: " + what); };
+  if (!j.is_object() || !j.contains("patterns") || !j["patterns"].is_array())
+    return fail("not a ground-truth object (no \"patterns\" array)");
+  auto ns = [](const nlohmann::json& v) { return static_cast<std::int64_t>(std::llround(v.get<double>() * 1e9)); };
+  ground_truth t;
+  try {
+    t.generator = j.value("generator", std::string{});
+    t.seed = j.value("seed", std::uint64_t{0});
+    if (j.contains("start")) t.start_ns = ns(j["start"]);
+    if (j.contains("end")) t.end_ns = ns(j["end"]);
+    t.hosts = j.value("hosts", std::uint32_t{0});
+    t.noise_per_second = j.value("noise_per_second", 0.0);
+    t.heavy_flows = j.value("heavy_flows", std::uint32_t{0});
+    for (const auto& jp : j["patterns"]) {
+      truth_pattern p;
+      p.name = jp.at("name").get<std::string>();
+      p.paper_rule = jp.value("paper_rule", std::string{});
+      p.description = jp.value("description", std::string{});
+      p.background = jp.value("background", false);
+      p.per = jp.value("per", std::string{"site"});
+      p.instances = jp.value("instances", std::uint64_t{1});
+      p.rate_per_hour = jp.value("rate_per_hour", 0.0);
+      for (const auto& jm : jp.at("members")) {
+        truth_member m;
+        m.role = jm.value("role", std::string{});
+        m.many = jm.value("many", false);
+        static constexpr std::pair<const char*, field> fields[] = {{"proto", field::proto},
+                                                                   {"src", field::src_ip},
+                                                                   {"sport", field::src_port},
+                                                                   {"dst", field::dst_ip},
+                                                                   {"dport", field::dst_port}};
+        for (const auto& [name, f] : fields) {
+          const std::string text = jm.value(name, std::string{"*"});
+          if (!set_member_field(m, f, text, p.var))
+            return fail("pattern '" + p.name + "': member field " + name + " '" + text + "' is not a value, \"*\" or a host variable");
+        }
+        p.members.push_back(std::move(m));
+      }
+      t.patterns.push_back(std::move(p));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return fail(std::string("malformed: ") + e.what());
+  }
+  return t;
+}
+
+/// Reads a ground truth from a stream of JSON text; throws bad_argument when it is not one.
+[[nodiscard]] inline ground_truth read_truth_json(std::istream& in) {
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw bad_argument(std::string("ground truth: not JSON: ") + e.what());
+  }
+  return truth_from_json(j);
+}
+
+}  // namespace expose::synth

@@ -1,0 +1,218 @@
+#include "expose/accuracy.hpp"
+
+#include <sstream>
+
+#include "doctest.hpp"
+#include "expose/accuracy_json.hpp"
+#include "expose/synth/generator.hpp"
+
+using namespace expose;
+
+namespace {
+
+ip_address ip(const char* text) { return *ip_address::parse(text); }
+
+// A flow pattern from the paper's notation with fields split: "*" any, "$A" a variable.
+flow_pattern side(const char* proto, const char* src, const char* sport, const char* dst, const char* dport) {
+  flow_pattern p;
+  std::array<char, field_count> vars{};
+  REQUIRE(set_rule_field(p, vars, field::proto, proto));
+  REQUIRE(set_rule_field(p, vars, field::src_ip, src));
+  REQUIRE(set_rule_field(p, vars, field::src_port, sport));
+  REQUIRE(set_rule_field(p, vars, field::dst_ip, dst));
+  REQUIRE(set_rule_field(p, vars, field::dst_port, dport));
+  return p;
+}
+
+mined_rule mrule(flow_pattern lhs, flow_pattern rhs, const char* kind = "<=>") { return {lhs, rhs, kind, "", {}, {}}; }
+
+synth::truth_member member(const char* proto, const char* src, const char* sport, const char* dst, const char* dport,
+                           bool many = false) {
+  synth::truth_member m;
+  char var = 0;
+  REQUIRE(synth::set_member_field(m, field::proto, proto, var));
+  REQUIRE(synth::set_member_field(m, field::src_ip, src, var));
+  REQUIRE(synth::set_member_field(m, field::src_port, sport, var));
+  REQUIRE(synth::set_member_field(m, field::dst_ip, dst, var));
+  REQUIRE(synth::set_member_field(m, field::dst_port, dport, var));
+  m.many = many;
+  return m;
+}
+
+synth::truth_pattern pattern(const char* name, std::vector<synth::truth_member> members, bool background = false) {
+  synth::truth_pattern p;
+  p.name = name;
+  p.members = std::move(members);
+  p.background = background;
+  return p;
+}
+
+// Two planted patterns (per-client name lookups before web fetches; two lock-step NTP clients),
+// one heavy flow and the noise.
+synth::ground_truth crafted_truth() {
+  synth::ground_truth t;
+  t.patterns.push_back(pattern("dns-before-web", {member("udp", "$C", "*", "10.0.0.53", "53"), member("tcp", "$C", "*", "10.0.0.80", "80")}));
+  t.patterns.push_back(pattern("ntp-lockstep", {member("udp", "10.0.3.21", "123", "10.0.0.123", "123"),
+                                                member("udp", "10.0.3.22", "123", "10.0.0.123", "123")}));
+  t.patterns.push_back(pattern("heavy", {member("tcp", "10.2.0.1", "40000", "203.0.113.1", "443")}, true));
+  t.patterns.push_back(pattern("noise", {member("tcp", "10.1.0.0/16", "*", "198.18.0.0/15", "*")}, true));
+  return t;
+}
+
+flow_pattern ntp_a() { return side("udp", "10.0.3.21", "123", "10.0.0.123", "123"); }
+flow_pattern ntp_b() { return side("udp", "10.0.3.22", "123", "10.0.0.123", "123"); }
+
+}  // namespace
+
+TEST_CASE("accuracy.crafted_case") {
+  const std::vector<mined_rule> rules = {
+      mrule(ntp_a(), ntp_b()),  // true
+      mrule(side("tcp", "10.1.0.9", "50123", "198.18.3.4", "443"), side("tcp", "10.1.0.7", "50999", "198.19.0.1", "80")),  // noise
+      mrule(side("tcp", "10.2.0.1", "40000", "203.0.113.1", "443"), ntp_a()),  // touches the heavy flow
+      mrule(side("udp", "$A", "*", "10.0.0.53", "53"), side("udp", "10.1.0.5", "*", "10.0.0.53", "53"), "=>"),  // its own generalization
+  };
+  const auto r = score_accuracy(rules, crafted_truth());
+  CHECK(r.planted == 2);
+  CHECK(r.found == 1);
+  CHECK(r.recall == 0.5);
+  CHECK(r.rules == 4);
+  CHECK(r.true_rules == 1);
+  CHECK(r.precision == 0.25);
+  CHECK(r.rules_per_found_pattern == 1.0);
+  REQUIRE(r.patterns.size() == 2);
+  CHECK(r.patterns[0].name == "dns-before-web");
+  CHECK_FALSE(r.patterns[0].found);
+  CHECK(r.patterns[1].name == "ntp-lockstep");
+  CHECK(r.patterns[1].found);
+  CHECK(r.patterns[1].rules == 1);
+  CHECK(r.patterns[1].rule_indices == std::vector<std::size_t>{0});
+  const auto wrong = r.false_rules();
+  REQUIRE(wrong.size() == 3);
+  CHECK(wrong[0].index == 1);
+  CHECK(wrong[0].why == verdict::background);  // both sides are noise flows
+  CHECK(wrong[0].patterns == std::vector<std::string>{"noise"});
+  CHECK(wrong[1].index == 2);
+  CHECK(wrong[1].why == verdict::background);
+  CHECK(wrong[1].patterns == std::vector<std::string>{"heavy"});
+  CHECK(wrong[2].index == 3);
+  CHECK(wrong[2].why == verdict::generalization);
+  CHECK(wrong[2].text == "$A.* : 10.0.0.53.53 : udp => 10.1.0.5.* : 10.0.0.53.53 : udp");
+}
+
+TEST_CASE("accuracy.no_rules") {
+  const auto r = score_accuracy({}, crafted_truth());
+  CHECK(r.recall == 0);
+  CHECK(r.precision == 1);
+  CHECK(r.rules_per_found_pattern == 0);
+}
+
+TEST_CASE("accuracy.verdicts") {
+  const auto t = crafted_truth();
+  auto why = [&](const mined_rule& r) { return judge(r, t).why; };
+  const auto dns = [](const char* host) { return side("udp", host, "*", "10.0.0.53", "53"); };
+  const auto web = [](const char* host) { return side("tcp", host, "*", "10.0.0.80", "80"); };
+  // Generic per-client rule, and its instance for one client: true.
+  CHECK(why(mrule(web("$A"), dns("$A"), "=>")) == verdict::true_rule);
+  CHECK(why(mrule(web("10.1.0.5"), dns("10.1.0.5"))) == verdict::true_rule);
+  CHECK(why(mrule(side("tcp", "10.1.0.5", "50001", "10.0.0.80", "80"), side("udp", "10.1.0.5", "50000", "10.0.0.53", "53"))) ==
+        verdict::true_rule);
+  // Two clients' flows meeting by chance: one pattern, two instances.
+  CHECK(why(mrule(web("10.1.0.5"), dns("10.1.0.9"))) == verdict::other_instances);
+  CHECK(judge(mrule(web("10.1.0.5"), dns("10.1.0.9")), t).detail == "two different hosts of 'dns-before-web'");
+  CHECK(judge(mrule(side("tcp", "10.1.0.5", "50001", "10.0.0.80", "80"), side("tcp", "10.1.0.9", "50002", "10.0.0.80", "80")), t).detail ==
+        "two flows of one shape ('$C.* : 10.0.0.80.80 : tcp') of 'dns-before-web'");
+  // A side from each planted pattern.
+  CHECK(why(mrule(ntp_a(), dns("$A"))) == verdict::cross_pattern);
+  // A side that meets nothing planted.
+  CHECK(why(mrule(ntp_a(), side("udp", "10.5.5.5", "*", "10.0.0.9", "514"))) == verdict::noise);
+  // Both directions of one connection; a flow with itself.
+  CHECK(why(mrule(side("tcp", "10.0.0.1", "5000", "10.0.0.2", "80"), side("tcp", "10.0.0.2", "80", "10.0.0.1", "5000"))) ==
+        verdict::same_connection);
+  CHECK(why(mrule(ntp_a(), ntp_a())) == verdict::generalization);
+  // So generic that it takes in the heavy flow.
+  CHECK(why(mrule(side("tcp", "*", "*", "*", "443"), ntp_a())) == verdict::background);
+}
+
+TEST_CASE("accuracy.wider_side_with_a_rest_is_true") {
+  // The paper's ftp rule: the data connections (the rest of `IP1.* : Mirror.*`) come with the control connection.
+  synth::ground_truth t;
+  t.patterns.push_back(pattern("ftp", {member("tcp", "$C", "*", "10.0.0.21", "21"), member("tcp", "$C", "*", "10.0.0.21", "50000-50999")}));
+  const auto control = side("tcp", "$A", "*", "10.0.0.21", "21");
+  CHECK(judge(mrule(side("tcp", "$A", "*", "10.0.0.21", "*"), control, "=>"), t).why == verdict::true_rule);
+  CHECK(judge(mrule(side("tcp", "$A", "*", "10.0.0.21", "50123"), control, "=>"), t).why == verdict::true_rule);
+  // A control connection "implies" every control connection: nothing but generalization.
+  CHECK(judge(mrule(control, side("tcp", "10.1.0.5", "*", "10.0.0.21", "21"), "=>"), t).why == verdict::generalization);
+  // Outside the passive range: no planted flow.
+  CHECK(judge(mrule(side("tcp", "$A", "*", "10.0.0.21", "20"), control, "=>"), t).why == verdict::noise);
+}
+
+TEST_CASE("accuracy.many_member_and_ranges") {
+  synth::ground_truth t;
+  t.patterns.push_back(pattern("p2p-1", {member("tcp", "10.0.6.1", "*", "$P", "6881-6889", true)}));
+  REQUIRE(t.patterns[0].multi_flow());
+  const auto to = [](const char* peer, const char* port) { return side("tcp", "10.0.6.1", "*", peer, port); };
+  CHECK(judge(mrule(to("100.64.1.2", "6881"), to("100.64.1.2", "6885")), t).why == verdict::true_rule);
+  CHECK(judge(mrule(to("100.64.1.2", "6881"), to("100.70.0.9", "6885")), t).why == verdict::other_instances);
+  CHECK(judge(mrule(to("100.64.1.2", "6881"), to("100.64.1.2", "6890")), t).why == verdict::noise);
+  CHECK(detail::in_prefix(ip("198.19.255.1"), ip("198.18.0.0"), 15));
+  CHECK_FALSE(detail::in_prefix(ip("198.20.0.1"), ip("198.18.0.0"), 15));
+  CHECK(detail::in_prefix(ip("2001:db8::1"), ip("2001:db8::"), 32));
+  CHECK_FALSE(detail::in_prefix(ip("2001:db9::1"), ip("2001:db8::"), 32));
+}
+
+TEST_CASE("accuracy.rules_from_expose_mine_json") {
+  std::istringstream in(R"({"tool": "expose", "rules": [
+    {"lhs": {"proto": "udp", "src": "10.0.3.21", "sport": "123", "dst": "10.0.0.123", "dport": "123"},
+     "rhs": {"proto": "udp", "src": "10.0.3.22", "sport": "123", "dst": "10.0.0.123", "dport": "123"},
+     "kind": "<=>", "text": "10.0.3.21.123 : 10.0.0.123.123 : udp <=> 10.0.3.22.123 : 10.0.0.123.123 : udp"},
+    {"lhs": {"proto": "tcp", "src": "$B", "sport": "*", "dst": "10.0.0.80", "dport": "80"},
+     "rhs": {"proto": "udp", "src": "$B", "sport": "*", "dst": "10.0.0.53", "dport": "53"}, "kind": "=>"}]})");
+  const auto rules = read_rules_json(in);
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0].lhs == ntp_a());
+  CHECK(rules[0].kind == "<=>");
+  CHECK(rules[1].lhs.at(field::src_ip) == slot::var);
+  CHECK(rules[1].lhs_vars[0] == 'B');
+  CHECK(rules[1].rhs.at(field::src_port) == slot::any);
+  CHECK(rules[1].display() == "$B.* : 10.0.0.80.80 : tcp => $B.* : 10.0.0.53.53 : udp");
+  const auto r = score_accuracy(rules, crafted_truth());
+  CHECK(r.found == 2);
+  CHECK(r.precision == 1.0);
+  const auto j = to_json(r);
+  CHECK(j["recall"] == 1.0);
+  CHECK(j["false_rules"].empty());
+  CHECK(j["patterns"][0]["rule_indices"] == nlohmann::json{1});
+}
+
+TEST_CASE("accuracy.rules_json_errors_name_the_rule") {
+  std::istringstream not_json("rules");
+  CHECK_THROWS_WITH_AS((void)read_rules_json(not_json), doctest::Contains("not JSON"), bad_argument);
+  std::istringstream no_rules(R"({"tool": "expose"})");
+  CHECK_THROWS_WITH_AS((void)read_rules_json(no_rules), doctest::Contains("no \"rules\" array"), bad_argument);
+  std::istringstream bad(R"({"rules": [{"lhs": {"proto": "tcp", "src": "10.0.0.1", "sport": "*", "dst": "x", "dport": "80"},
+                                        "rhs": {"proto": "tcp", "src": "*", "sport": "*", "dst": "*", "dport": "*"}}]})");
+  CHECK_THROWS_WITH_AS((void)read_rules_json(bad), doctest::Contains("rule 0: lhs.dst 'x'"), bad_argument);
+  std::istringstream range(R"({"rules": [{"lhs": {"proto": "tcp", "src": "*", "sport": "*", "dst": "*", "dport": "1-2"},
+                                          "rhs": {"proto": "tcp", "src": "*", "sport": "*", "dst": "*", "dport": "*"}}]})");
+  CHECK_THROWS_WITH_AS((void)read_rules_json(range), doctest::Contains("rule 0: lhs.dport '1-2'"), bad_argument);
+}
+
+TEST_CASE("accuracy.generator_truth_judges_the_paper_rules") {
+  // The paper's rules, written over the generator's site, are true; cross-pattern pairs are not.
+  const auto t = synth::generator{.hosts = 100}.truth();
+  auto why = [&](flow_pattern a, flow_pattern b) { return judge(mrule(a, b), t).why; };
+  CHECK(why(side("tcp", "*", "*", "10.0.0.1", "22"), side("tcp", "*", "*", "10.0.0.2", "22")) == verdict::true_rule);
+  CHECK(why(side("tcp", "10.0.0.25", "*", "10.0.2.25", "25"), side("tcp", "10.0.0.25", "*", "10.0.2.26", "25")) == verdict::true_rule);
+  CHECK(why(side("udp", "0.0.0.0", "68", "255.255.255.255", "67"), side("udp", "10.0.0.67", "67", "255.255.255.255", "68")) ==
+        verdict::true_rule);
+  CHECK(why(side("udp", "$A", "137", "10.0.0.137", "137"), side("udp", "$A", "*", "224.0.0.252", "5355")) == verdict::true_rule);
+  CHECK(why(side("icmp", "10.0.5.5", "0", "198.51.100.1", "0"), side("icmp", "10.0.5.5", "0", "198.51.100.2", "0")) == verdict::true_rule);
+  CHECK(why(side("udp", "10.0.4.40", "5353", "10.0.4.41", "5353"), side("udp", "10.0.4.40", "5353", "10.0.4.42", "5353")) ==
+        verdict::true_rule);
+  CHECK(why(side("tcp", "10.0.6.1", "51000", "100.64.3.4", "6881"), side("tcp", "10.0.6.1", "51003", "100.64.3.4", "6882")) ==
+        verdict::true_rule);
+  CHECK(why(side("tcp", "10.0.6.1", "51000", "100.64.3.4", "6881"), side("tcp", "10.0.6.2", "51003", "100.64.3.4", "6882")) ==
+        verdict::cross_pattern);
+  CHECK(why(side("udp", "10.0.3.21", "123", "10.0.0.123", "123"), side("tcp", "10.2.0.1", "40000", "203.0.113.1", "443")) ==
+        verdict::background);
+}
