@@ -84,16 +84,19 @@ struct gustavson {
         return scorer.accepts(c, s);
       }
     };
-    std::vector<std::vector<scored_pair>> found(t);
+    // Rows are handed out in chunks; each chunk's rules are kept apart and joined in chunk order,
+    // so the output comes out sorted by (x, y) without a global sort.
+    constexpr std::size_t chunk = 32;
+    const std::size_t chunks = (rows.size() + chunk - 1) / chunk;
+    std::vector<std::vector<scored_pair>> found(chunks);
     std::atomic<std::size_t> next{0};
-    auto work = [&](unsigned id) {
+    auto work = [&] {
       std::vector<std::uint32_t> acc(n_items, 0);
       std::vector<std::uint32_t> touched;
-      auto& out = found[id];
-      constexpr std::size_t chunk = 32;
-      for (std::size_t begin; (begin = next.fetch_add(chunk)) < rows.size();) {
-        const std::size_t end = std::min(begin + chunk, rows.size());
-        for (std::size_t h = begin; h < end; ++h) {
+      for (std::size_t c; (c = next.fetch_add(1)) < chunks;) {
+        auto& out = found[c];
+        const std::size_t end = std::min((c + 1) * chunk, rows.size());
+        for (std::size_t h = c * chunk; h < end; ++h) {
           const std::uint32_t x = rows[h];
           for (std::uint32_t hw : heads.windows_of(x)) {
             const std::uint32_t w = at.empty() ? hw : at[hw];
@@ -101,29 +104,36 @@ struct gustavson {
             for (std::size_t i = row_start[w]; i < row_start[w + 1]; ++i)
               if (acc[row_items[i]]++ == 0) touched.push_back(row_items[i]);
           }
+          const std::size_t first = out.size();
           for (std::uint32_t y : touched) {
             if (y != x) {
-              const pair_counts c{head_counts[x], counts[y], acc[y], n};
+              const pair_counts c2{head_counts[x], counts[y], acc[y], n};
               double s = 0;
-              if (keep(c, s)) out.push_back({x, y, c, s});
+              if (keep(c2, s)) out.push_back({x, y, c2, s});
             }
             acc[y] = 0;
           }
+          std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                    [](const scored_pair& l, const scored_pair& r) { return l.y < r.y; });
           touched.clear();
         }
       }
     };
     if (t == 1) {
-      work(0);
+      work();
     } else {
       std::vector<std::jthread> pool;
-      for (unsigned id = 0; id < t; ++id) pool.emplace_back(work, id);
+      for (unsigned id = 0; id < t; ++id) pool.emplace_back(work);
     }
+    if (found.size() == 1) return std::move(found[0]);
+    std::size_t total = 0;
+    for (const auto& f : found) total += f.size();
     std::vector<scored_pair> all;
-    for (auto& f : found) all.insert(all.end(), f.begin(), f.end());
-    std::sort(all.begin(), all.end(), [](const scored_pair& l, const scored_pair& r) {
-      return l.x != r.x ? l.x < r.x : l.y < r.y;
-    });
+    all.reserve(total);
+    for (auto& f : found) {
+      all.insert(all.end(), f.begin(), f.end());
+      f = {};
+    }
     return all;
   }
 };
