@@ -113,7 +113,7 @@ struct templates {
 
   bool keep_instances = false;  ///< report rules a more general rule explains (--all-rules)
   bool rests = true;          ///< add X minus Y items where a generic X strictly contains a rule-able Y
-  std::size_t max_rests = 4;  ///< ... only when X contains at most this many rule-able items
+  std::size_t max_rests = 4;  ///< ... only when X splits into at most this many largest rule-able pieces
 
   static constexpr std::array<mask, sizeof...(Shapes)> masks{Shapes::value...};
 
@@ -211,15 +211,28 @@ struct templates {
     std::vector<std::vector<std::uint32_t>> generic_of(nb);  // flow -> generic items whose first flow it is
     for (std::uint32_t y = nb; y < generic_end; ++y) generic_of[members[y][0]].push_back(y);
     for (std::uint32_t x = nb; x < generic_end; ++x) {
-      // the rule-able items inside x: its flows, and generic items whose flows are all x's
+      // the rule-able items inside x: generic items whose flows are all x's, and x's flows that no
+      // such item covers (only the largest pieces: a rest is taken against each of them)
       std::vector<std::uint32_t> inside;
-      for (auto f : members[x]) {
-        if (keep(a.count(f), n)) inside.push_back(f);
-        if (inside.size() > max_rests) break;
+      for (auto f : members[x])
         for (auto y : generic_of[f])
           if (y != x && members[y].size() < members[x].size() && keep(count(y), n) &&
               std::includes(members[x].begin(), members[x].end(), members[y].begin(), members[y].end()))
             inside.push_back(y);
+      std::erase_if(inside, [&](std::uint32_t y) {
+        return std::any_of(inside.begin(), inside.end(), [&](std::uint32_t z) {
+          return z != y && members[z].size() > members[y].size() &&
+                 std::includes(members[z].begin(), members[z].end(), members[y].begin(), members[y].end());
+        });
+      });
+      if (inside.size() > max_rests) continue;
+      for (auto f : members[x]) {
+        if (!keep(a.count(f), n)) continue;
+        const bool covered = std::any_of(inside.begin(), inside.end(), [&](std::uint32_t y) {
+          return y >= nb && std::binary_search(members[y].begin(), members[y].end(), f);
+        });
+        if (!covered) inside.push_back(f);
+        if (inside.size() > max_rests) break;
       }
       if (inside.empty() || inside.size() > max_rests) continue;
       for (auto y : inside) {
