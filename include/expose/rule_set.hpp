@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "expose/concepts.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
@@ -52,24 +54,47 @@ template <ScorePolicy S>
 inline void suppress_explained(std::vector<rule>& rules, const item_space& space) {
   const auto host = [&](const rule& r) { return r.lhs >= space.window_items(); };
   const auto size = [&](std::uint32_t i) { return space.members[i].size(); };
-  const auto covers = [&](std::uint32_t gl, std::uint32_t gr, const rule& g, const rule& r) {
-    if (size(gl) < size(r.lhs) || size(gr) < size(r.rhs)) return false;
-    const bool wider = size(gl) > size(r.lhs) || size(gr) > size(r.rhs);
-    const bool bound = host(g) && !host(r);
-    if (!wider && !bound) return false;
+  const auto n_items = static_cast<std::uint32_t>(space.items.size());
+  // The items covering each item in a rule (itself included): those that hold its first flow and
+  // all its others. Only candidates found this way are compared, never all pairs of rules.
+  std::vector<std::uint32_t> in_rule(n_items, 0);
+  for (const auto& r : rules) in_rule[r.lhs] = in_rule[r.rhs] = 1;
+  std::vector<std::vector<std::uint32_t>> holding(space.base);  // flow -> items in rules that hold it
+  for (std::uint32_t i = 0; i < n_items; ++i)
+    if (in_rule[i])
+      for (auto f : space.members[i]) holding[f].push_back(i);
+  const auto covering = [&](std::uint32_t i) {
+    std::vector<std::uint32_t> out;
+    for (auto g : holding[space.members[i].front()])
+      if (size(g) >= size(i) && space.covers(g, i)) out.push_back(g);
+    return out;
+  };
+  boost::unordered_flat_map<std::uint64_t, std::vector<std::size_t>> by_sides;  // (lhs, rhs) -> rules
+  const auto sides = [](std::uint32_t l, std::uint32_t r) { return std::uint64_t{l} << 32 | r; };
+  for (std::size_t i = 0; i < rules.size(); ++i) by_sides[sides(rules[i].lhs, rules[i].rhs)].push_back(i);
+
+  const auto wider = [&](std::uint32_t gl, std::uint32_t gr, const rule& g, const rule& r) {
+    const bool more = size(gl) > size(r.lhs) || size(gr) > size(r.rhs);
     if (host(r) && !host(g)) return false;
-    return space.covers(gl, r.lhs) && space.covers(gr, r.rhs);
+    return more || (host(g) && !host(r));
   };
   std::vector<char> drop(rules.size(), 0);
-  for (std::size_t j = 0; j < rules.size(); ++j) {
-    const rule& g = rules[j];
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-      if (i == j) continue;
-      const rule& r = rules[i];
-      if (!covers(g.lhs, g.rhs, g, r) && !(g.kind == rule_kind::equivalent && covers(g.rhs, g.lhs, g, r))) continue;
-      if (host(g) != host(r) || r.score <= g.score) drop[i] = 1;  // g explains r
-      else drop[j] = 1;                                             // r is the pattern; g dilutes it
-    }
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const rule& r = rules[i];
+    const auto cl = covering(r.lhs), cr = covering(r.rhs);
+    for (auto a : cl)
+      for (auto b : cr)
+        for (int turn = 0; turn < 2; ++turn) {
+          const auto it = by_sides.find(turn == 0 ? sides(a, b) : sides(b, a));
+          if (it == by_sides.end()) continue;
+          for (std::size_t j : it->second) {
+            const rule& g = rules[j];
+            if (j == i || (turn == 1 && g.kind != rule_kind::equivalent)) continue;
+            if (!wider(a, b, g, r)) continue;
+            if (host(g) != host(r) || r.score <= g.score) drop[i] = 1;  // g explains r
+            else drop[j] = 1;                                             // r is the pattern; g dilutes it
+          }
+        }
   }
   std::size_t out = 0;
   for (std::size_t i = 0; i < rules.size(); ++i)
