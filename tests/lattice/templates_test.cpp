@@ -1,6 +1,9 @@
 #include "expose/lattice/templates.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -8,6 +11,7 @@
 #include "expose/detail/random.hpp"
 #include "expose/io/text.hpp"
 #include "expose/pipeline.hpp"
+#include "expose/synth/generator.hpp"
 
 using namespace expose;
 
@@ -196,3 +200,42 @@ TEST_CASE("lattice.templates.closure_names_the_most_specific_pattern") {
 static_assert(decltype(lattice::generalize<lattice::client_port>(flow_key{}))::mask == lattice::client_port::value);
 static_assert(!std::is_same_v<decltype(lattice::generalize<lattice::client_port>(flow_key{})), decltype(lattice::generalize<lattice::any_client>(flow_key{}))>);
 static_assert(lattice::paper_templates::masks.size() == 6);
+
+namespace {
+// One planted pattern of the generator alone (every other rate 0), among noise and heavy flows.
+std::vector<std::string> rules_of_pattern(std::string_view name) {
+  synth::pattern_rates defaults, rates;
+  for (auto n : synth::pattern_rates::names) *rates.find(n) = 0;
+  *rates.find(name) = *defaults.find(name);
+  const synth::generator gen{.seed = 2, .duration = std::chrono::seconds{1800}, .hosts = 40, .noise_per_second = 5, .rates = rates};
+  const auto r = mine(gen, pipeline<>{});
+  std::vector<std::string> out;
+  for (const auto& x : r.rules) out.push_back(io::rule_text(r, x));
+  return out;
+}
+bool has(const std::vector<std::string>& rules, const std::string& text) {
+  return std::find(rules.begin(), rules.end(), text) != rules.end();
+}
+}  // namespace
+
+TEST_CASE("lattice.templates.paper_shapes_found_in_generic_form") {
+  // The paper's rules (section 4.8-4.9), as the generator's site names them.
+  const auto imap = rules_of_pattern("imap-imaps");
+  REQUIRE_FALSE(imap.empty());
+  CHECK(imap[0] == "$A.* : 10.0.0.143.143 : tcp <=> $A.* : 10.0.0.143.993 : tcp");
+  const auto crawler = rules_of_pattern("web-crawler");
+  REQUIRE_FALSE(crawler.empty());
+  CHECK(crawler[0] == "192.0.2.99.* : 10.0.0.81.80 : tcp => 192.0.2.99.* : 10.0.0.82.80 : tcp");
+  const auto im = rules_of_pattern("im-msn-aol");
+  REQUIRE_FALSE(im.empty());
+  CHECK(im[0] == "$A.* : 64.4.0.1.1863 : tcp <=> $A.* : 64.12.0.1.5190 : tcp");
+  const auto dhcp = rules_of_pattern("dhcp");
+  REQUIRE_FALSE(dhcp.empty());
+  CHECK(dhcp[0] == "10.0.0.67.67 : 255.255.255.255.68 : udp <=> 0.0.0.0.68 : 255.255.255.255.67 : udp");
+  const auto llmnr = rules_of_pattern("llmnr-dns-wins");
+  CHECK(has(llmnr, "$A.* : 10.0.0.53.53 : udp <=> $A.* : 224.0.0.252.5355 : udp"));
+  CHECK(has(llmnr, "$A.137 : 10.0.0.137.137 : udp <=> $A.* : 10.0.0.53.53 : udp"));
+  CHECK(has(llmnr, "$A.137 : 10.0.0.137.137 : udp <=> $A.* : 224.0.0.252.5355 : udp"));
+  const auto traceroute = rules_of_pattern("traceroute");
+  CHECK(has(traceroute, "10.0.5.5.0 : 198.51.100.2.0 : icmp <=> 10.0.5.5.0 : 198.51.100.3.0 : icmp"));
+}
