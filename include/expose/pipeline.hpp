@@ -193,7 +193,10 @@ template <class Source, class K, class W, class L, class S, class E, class C>
           k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
         return k * (k > 0 ? k - 1 : 0) / 2;
       };
-      spec.score.filter(pairs, testable(space.windows));
+      if constexpr (requires(std::vector<scored_pair>& v, const activity& w) { spec.score.filter(v, std::uint64_t{}, w); })
+        spec.score.filter(pairs, testable(space.windows), space.windows);  // windows in time order: bursts
+      else
+        spec.score.filter(pairs, testable(space.windows));
       spec.score.filter(host_pairs, testable(space.hosts));
     }
     for (auto& p : host_pairs) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "expose/activity.hpp"
 #include "expose/concepts.hpp"
 #include "expose/rule.hpp"
 #include "expose/scores/jmeasure.hpp"
@@ -40,6 +41,8 @@ template <ScorePolicy S = jmeasure>
 struct significant {
   S scorer{};
   double alpha = 0.01;  ///< false-discovery rate over the pairs tested; 1 turns the test off
+  /// Co-occurring windows closer than this (in windows) are one burst for the test over windows.
+  static constexpr std::int64_t burst_gap = 3;
 
   [[nodiscard]] double score(const pair_counts& c) const { return scorer.score(c); }
   [[nodiscard]] bool accepts(const pair_counts& c, double s) const { return scorer.accepts(c, s); }
@@ -55,9 +58,46 @@ struct significant {
   /// Keeps the pairs the Benjamini-Hochberg procedure rejects at level alpha, among `hypotheses`
   /// unordered pairs (both directions of a pair are one hypothesis: the test is symmetric).
   void filter(std::vector<scored_pair>& pairs, std::uint64_t hypotheses) const {
+    filter_by(pairs, hypotheses, [](const scored_pair& x) { return cooccurrence_p_value(x.counts); });
+  }
+
+  /// The same over windows in time order: activity comes in bursts of nearby windows (a session
+  /// lasts seconds), and two bursts that overlap once by chance would look like many independent
+  /// meetings. Each pair is tested on bursts: co-occurring windows at most `burst_gap` apart count
+  /// as one event, and N and both sides' counts are divided by the mean events per burst.
+  void filter(std::vector<scored_pair>& pairs, std::uint64_t hypotheses, const activity& windows) const {
+    filter_by(pairs, hypotheses, [&](const scored_pair& x) { return cooccurrence_p_value(bursts(x, windows)); });
+  }
+
+  /// A pair's counts with each burst of co-occurring windows taken as one event.
+  [[nodiscard]] static pair_counts bursts(const scored_pair& x, const activity& a) {
+    const auto wx = a.windows_of(x.x), wy = a.windows_of(x.y);
+    std::uint64_t runs = 0, both = 0;
+    std::int64_t last = 0;
+    for (std::size_t i = 0, j = 0; i < wx.size() && j < wy.size();) {
+      if (wx[i] < wy[j]) ++i;
+      else if (wy[j] < wx[i]) ++j;
+      else {
+        const std::int64_t w = a.windows[wx[i]];
+        if (both == 0 || w > last + burst_gap) ++runs;
+        last = w;
+        ++both;
+        ++i;
+        ++j;
+      }
+    }
+    if (runs == 0 || both != x.counts.n_xy) return x.counts;  // counted otherwise (lagged tails): as is
+    const double len = static_cast<double>(both) / static_cast<double>(runs);
+    auto thin = [&](std::uint64_t k) { return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(static_cast<double>(k) / len))); };
+    return {thin(x.counts.n_x), thin(x.counts.n_y), runs, thin(x.counts.n)};
+  }
+
+ private:
+  template <class PValue>
+  void filter_by(std::vector<scored_pair>& pairs, std::uint64_t hypotheses, PValue&& p_value) const {
     if (alpha >= 1.0 || pairs.empty()) return;
     std::vector<double> p(pairs.size());
-    for (std::size_t i = 0; i < pairs.size(); ++i) p[i] = cooccurrence_p_value(pairs[i].counts);
+    for (std::size_t i = 0; i < pairs.size(); ++i) p[i] = p_value(pairs[i]);
     // Unordered pairs, each once, ranked by p.
     std::vector<double> ranked;
     for (std::size_t i = 0; i < pairs.size(); ++i)
@@ -77,7 +117,6 @@ struct significant {
     pairs.resize(out);
   }
 
- private:
   static bool by_items(const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; }
 };
 
