@@ -207,7 +207,8 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     r.rules = make_rules(pairs, spec.score);
     if (lag > 0) {
       // Which way: the reverse of a lagged => was not kept; a <=> leans one way when its reverse
-      // scores well below it. (For a lagged =>, reverse_score is the reverse's unlagged score.)
+      // scores well below it. (For a lagged =>, reverse_score is J of the swapped counts, with the
+      // rhs's lagged count as the antecedent's: a bound of comparison, not a lagged rhs => lhs.)
       for (auto& x : r.rules) {
         if (x.lhs >= offset) continue;  // host-variable rules are counted without lag
         x.lag = lag;
