@@ -57,17 +57,32 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   const auto n_items = static_cast<std::uint32_t>(space.items.size());
   // The items covering each item in a rule (itself included): those that hold its first flow and
   // all its others. Only candidates found this way are compared, never all pairs of rules.
-  std::vector<std::uint32_t> in_rule(n_items, 0);
+  std::vector<char> in_rule(n_items, 0);
   for (const auto& r : rules) in_rule[r.lhs] = in_rule[r.rhs] = 1;
-  std::vector<std::vector<std::uint32_t>> holding(space.base);  // flow -> items in rules that hold it
+  // Only the first flows of items in rules are looked up: index just those.
+  boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> holding;  // first flow -> items in rules holding it
+  for (std::uint32_t i = 0; i < n_items; ++i)
+    if (in_rule[i]) holding.try_emplace(space.members[i].front());
   for (std::uint32_t i = 0; i < n_items; ++i)
     if (in_rule[i])
-      for (auto f : space.members[i]) holding[f].push_back(i);
-  const auto covering = [&](std::uint32_t i) {
-    std::vector<std::uint32_t> out;
-    for (auto g : holding[space.members[i].front()])
-      if (size(g) >= size(i) && space.covers(g, i)) out.push_back(g);
-    return out;
+      for (auto f : space.members[i])
+        if (const auto it = holding.find(f); it != holding.end()) it->second.push_back(i);
+  // Does `outer` hold every flow of `inner`? Binary search when inner is much the smaller.
+  const auto holds = [&](std::uint32_t outer, std::uint32_t inner) {
+    const auto& o = space.members[outer];
+    const auto& in = space.members[inner];
+    if (in.size() * 16 > o.size()) return space.covers(outer, inner);
+    return std::all_of(in.begin(), in.end(), [&](std::uint32_t f) { return std::binary_search(o.begin(), o.end(), f); });
+  };
+  std::vector<std::vector<std::uint32_t>> covering_of(n_items);  // memo per item in a rule
+  std::vector<char> known(n_items, 0);
+  const auto covering = [&](std::uint32_t i) -> const std::vector<std::uint32_t>& {
+    if (!known[i]) {
+      known[i] = 1;
+      for (auto g : holding.find(space.members[i].front())->second)
+        if (size(g) >= size(i) && holds(g, i)) covering_of[i].push_back(g);
+    }
+    return covering_of[i];
   };
   boost::unordered_flat_map<std::uint64_t, std::vector<std::size_t>> by_sides;  // (lhs, rhs) -> rules
   const auto sides = [](std::uint32_t l, std::uint32_t r) { return std::uint64_t{l} << 32 | r; };
@@ -81,7 +96,8 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   std::vector<char> drop(rules.size(), 0);
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const rule& r = rules[i];
-    const auto cl = covering(r.lhs), cr = covering(r.rhs);
+    const auto& cl = covering(r.lhs);
+    const auto& cr = covering(r.rhs);
     for (auto a : cl)
       for (auto b : cr)
         for (int turn = 0; turn < 2; ++turn) {
