@@ -35,6 +35,36 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string&
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(ns))};
 }
 
+/// "4G", "512M", "100k" (powers of 1024) or plain bytes; nullopt when malformed.
+inline std::optional<std::uint64_t> parse_size(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  if (unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I')) unit.pop_back();  // GiB, MiB
+  double scale = 0;
+  if (unit.empty()) scale = 1;
+  else if (unit == "k" || unit == "K") scale = 1024.0;
+  else if (unit == "m" || unit == "M") scale = 1024.0 * 1024;
+  else if (unit == "g" || unit == "G") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "t" || unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
+  else return std::nullopt;
+  const double bytes = value * scale;
+  if (!(bytes >= 0) || !std::isfinite(bytes) || bytes > 1.8e19) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+/// Half of this machine's physical memory (the tools' default memory limit).
+inline std::uint64_t half_of_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2 : 0;
+}
+
 /// A progress line on stderr, redrawn at most a few times a second; silent unless stderr is a terminal.
 class progress_line {
  public:

@@ -3,7 +3,8 @@
 //   expose-mine [options] TRACE...
 //
 // Exit status: 0 rules written; 1 an input could not be read or an option value is wrong;
-// 2 the command line itself is wrong; 3 rules written, but an input was damaged (see stderr).
+// 2 the command line itself is wrong; 3 rules written, but an input was damaged or a flow or
+// memory limit left packets out (see stderr).
 
 #include <CLI/CLI.hpp>
 
@@ -37,6 +38,10 @@ struct settings {
   std::string templates = "paper";
   bool all_rules = false;
   bool quiet = false;
+  std::uint64_t max_flows = 0;
+  std::string max_memory = "half";
+  std::string idle = "60s";
+  ex::ingest_limits limits{};
 };
 
 template <class Key, class Lattice>
@@ -48,7 +53,7 @@ ex::mine_result run(const settings& s, Key key, Lattice lattice, std::chrono::na
               ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
                                                    .alpha = s.alpha}) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads});
-  auto result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec);
+  auto result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec, s.limits);
   if (s.top != 0) ex::keep_top(result, s.top, spec.cluster);
   return result;
 }
@@ -83,6 +88,12 @@ int main(int argc, char** argv) {
   app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
       ->check(CLI::IsMember({"paper", "none"}))
       ->capture_default_str();
+  app.add_option("--max-flows", s.max_flows, "hold at most this many flows; at the limit idle rare flows are evicted (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--max-memory", s.max_memory, "memory for flows and activity: 4G, 512M, ..., 0 for no limit (default: half of RAM)")
+      ->capture_default_str();
+  app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
+      ->capture_default_str();
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
@@ -98,6 +109,20 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --window: '" << s.window << "' is not a positive duration (try 1s, 250ms, 2m)\n";
     return 1;
   }
+  const auto memory = s.max_memory == "half" ? std::optional<std::uint64_t>(expose_tools::half_of_memory()) : expose_tools::parse_size(s.max_memory);
+  if (!memory) {
+    std::cerr << "expose-mine: --max-memory: '" << s.max_memory << "' is not a size (try 4G, 512M, or 0 for no limit)\n";
+    return 1;
+  }
+  const auto idle = expose_tools::parse_duration(s.idle);
+  if (!idle) {
+    std::cerr << "expose-mine: --idle: '" << s.idle << "' is not a positive duration (try 60s, 5m)\n";
+    return 1;
+  }
+  s.limits = {.max_flows = s.max_flows,
+              .max_memory = *memory,
+              .idle_ns = idle->count(),
+              .evict_below = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.min_support, UINT32_MAX))};
   if (!(s.min_score >= 0)) {
     std::cerr << "expose-mine: --min-score: must be 0 or more bits\n";
     return 1;
@@ -132,7 +157,8 @@ int main(int argc, char** argv) {
       std::cerr << "expose-mine: writing the output failed\n";
       return 1;
     }
-    return result.input.damaged ? 3 : 0;
+    const bool left_out = result.limits.refused != 0 || result.limits.stopped;
+    return result.input.damaged || left_out ? 3 : 0;
   } catch (const ex::error& e) {
     std::cerr << "expose-mine: " << e.what() << "\n";
     return 1;

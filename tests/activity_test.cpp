@@ -70,3 +70,24 @@ TEST_CASE("activity.empty") {
   CHECK(a.items() == 0);
   CHECK(a.entries() == 0);
 }
+
+TEST_CASE("activity.retain_drops_and_renames_items") {
+  activity_builder b;
+  b.add(10, 0);
+  b.add(10, 1);
+  b.add(11, 2);
+  b.add(12, 1);
+  CHECK(b.counts(3) == std::vector<std::uint32_t>{1, 2, 1});
+  CHECK(b.last_window(1) == 12);
+  b.retain({UINT32_MAX, 0, 1});  // item 0 goes; 1 -> 0, 2 -> 1
+  CHECK(b.entries() == 3);
+  CHECK(b.last_window(0) == 12);
+  CHECK(b.last_window(1) == 11);
+  b.add(12, 0);  // already active in window 12: no new entry
+  b.add(13, 2);  // a new item after the renaming
+  const activity a = std::move(b).finish(3);
+  CHECK(a.samples == 4);
+  CHECK(as_vector(a.windows_of(0)) == std::vector<std::uint32_t>{0, 2});
+  CHECK(as_vector(a.windows_of(1)) == std::vector<std::uint32_t>{1});
+  CHECK(as_vector(a.windows_of(2)) == std::vector<std::uint32_t>{3});
+}

@@ -36,3 +36,18 @@ TEST_CASE("flow_table.distinct_connections_get_distinct_ids") {
   CHECK(t.find_or_insert(pkt(0x0a000002, 443, 0x0a000001, 50001, tcp_flag::ack)).id == 1);
   CHECK(t.size() == 3);
 }
+
+TEST_CASE("flow_table.retain_forgets_flows_and_renumbers_the_rest") {
+  flow_table t;
+  for (std::uint16_t i = 0; i < 4; ++i) t.find_or_insert(pkt(0x0a000001, static_cast<std::uint16_t>(50000 + i), 0x0a000002, 443, tcp_flag::syn));
+  const auto renamed = t.retain({1, 0, 1, 0});
+  CHECK(renamed == std::vector<std::uint32_t>{0, flow_table::gone, 1, flow_table::gone});
+  REQUIRE(t.size() == 2);
+  CHECK(exact(t.flows()[1]).text() == "10.0.0.1.50002 : 10.0.0.2.443 : tcp");
+  // Both directions of a kept flow still find it; a forgotten one is new again.
+  CHECK(t.find(pkt(0x0a000002, 443, 0x0a000001, 50002, tcp_flag::ack)) == 1u);
+  CHECK_FALSE(t.find(pkt(0x0a000001, 50001, 0x0a000002, 443, tcp_flag::ack)).has_value());
+  const auto again = t.find_or_insert(pkt(0x0a000001, 50001, 0x0a000002, 443, tcp_flag::ack));
+  CHECK(again.inserted);
+  CHECK(again.id == 2);
+}

@@ -95,6 +95,30 @@ class activity_builder {
   }
 
   [[nodiscard]] std::size_t entries() const noexcept { return entries_.size(); }
+  /// The last window an item was added in (the least int64 if never).
+  [[nodiscard]] std::int64_t last_window(std::uint32_t item) const noexcept {
+    return item < last_.size() ? last_[item] : none;
+  }
+  /// Windows each of `n_items` items is active in so far (one pass over the entries).
+  [[nodiscard]] std::vector<std::uint32_t> counts(std::size_t n_items) const {
+    std::vector<std::uint32_t> c(n_items, 0);
+    for (const auto& e : entries_) ++c[e.second];
+    return c;
+  }
+  /// Renames items (`renamed[old]`), dropping the entries of items renamed to UINT32_MAX.
+  void retain(const std::vector<std::uint32_t>& renamed) {
+    std::size_t out = 0;
+    for (const auto& e : entries_)
+      if (const auto id = renamed[e.second]; id != UINT32_MAX) entries_[out++] = {e.first, id};
+    entries_.resize(out);
+    std::vector<std::int64_t> last;
+    for (std::size_t old = 0; old < renamed.size(); ++old)
+      if (renamed[old] != UINT32_MAX) {
+        if (renamed[old] >= last.size()) last.resize(renamed[old] + 1, none);
+        last[renamed[old]] = old < last_.size() ? last_[old] : none;
+      }
+    last_ = std::move(last);
+  }
 
   /// The matrix over `n_items` items; N spans the first to the last window seen.
   [[nodiscard]] activity finish(std::size_t n_items) && {

@@ -21,6 +21,7 @@
 #include "expose/keys/five_tuple.hpp"
 #include "expose/keys/host_pair.hpp"
 #include "expose/keys/service.hpp"
+#include "expose/limits.hpp"
 #include "expose/lattice/mask.hpp"
 #include "expose/lattice/none.hpp"
 #include "expose/lattice/templates.hpp"

@@ -6,8 +6,10 @@
 //   auto result = mine(io::pcap_file("trace.pcap"), spec);
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <ranges>
 #include <type_traits>
 #include <utility>
@@ -24,6 +26,7 @@
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
 #include "expose/item_space.hpp"
+#include "expose/limits.hpp"
 #include "expose/keys/five_tuple.hpp"
 #include "expose/lattice/none.hpp"
 #include "expose/lattice/templates.hpp"
@@ -98,7 +101,23 @@ struct mine_result {
   std::vector<flow_pattern> items;
   std::vector<rule> rules;
   std::vector<cluster> clusters;
+  limit_report limits;  ///< what the ingest limits made the run do
 };
+
+/// Puts what the limits made a run do into its warnings, one sentence each.
+inline void describe(const limit_report& done, const ingest_limits& limits, input_stats& input) {
+  if (done.evicted_flows != 0)
+    input.warnings.push_back("flow or memory limit reached " + std::to_string(done.evictions) + " time(s): evicted " +
+                             std::to_string(done.evicted_flows) + " flows idle for " + std::to_string(limits.idle_ns / 1'000'000'000) +
+                             " s and active in fewer than " + std::to_string(limits.evict_below) + " windows (" +
+                             std::to_string(done.evicted_entries) + " activity entries dropped; generic rules do not count them)");
+  if (done.refused != 0)
+    input.warnings.push_back("flow or memory limit reached with no idle flow to evict: " + std::to_string(done.refused) +
+                             " packets of new connections were left out (skipped: flow limit)");
+  if (done.stopped)
+    input.warnings.push_back("memory limit reached by the activity itself: the results cover the first " +
+                             std::to_string(done.stopped_after) + " packets (the rest: skipped, memory limit)");
+}
 
 /// Keeps the `n` most significant rules and clusters what is left again.
 template <ClusterPolicy C>
@@ -129,10 +148,10 @@ packets(R&&) -> packets<std::views::all_t<R>>;
 
 /// Runs a pipeline over a packet source (or any range of packets).
 template <class Source, class K, class W, class L, class S, class E, class C>
-[[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec) {
+[[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec, const ingest_limits& limits = {}) {
   if constexpr (!PacketSource<std::remove_cvref_t<Source>>) {
     static_assert(std::ranges::input_range<Source>, "mine: the source must model PacketSource or be a range of expose::packet");
-    return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec);
+    return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec, limits);
   } else {
     mine_result r;
     flow_table table;
@@ -140,9 +159,88 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     std::vector<std::uint32_t> item_of_flow;
     activity_builder act;
     std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
+    std::uint64_t flows_seen = 0;
+    bool refusing = false;           // at the limit with nothing to evict: new connections wait
+    std::uint64_t since_check = 0;   // packets since the memory estimate was last looked at
+    std::uint64_t since_refusal_try = 0;
+    const auto over = [&] {
+      return (limits.max_flows != 0 && table.size() >= limits.max_flows) ||
+             (limits.max_memory != 0 && ingest_limits::estimate(table.size(), act.entries()) >= limits.max_memory);
+    };
+    // Evicts idle, rare items and every flow that maps to them; true when it freed a tenth of the room.
+    const auto evict = [&](std::int64_t now_window) {
+      const auto idle = static_cast<std::int64_t>(std::ceil(static_cast<double>(limits.idle_ns) / 1e9 / spec.window.seconds()));
+      const auto counts = act.counts(r.items.size());
+      std::vector<std::uint32_t> renamed(r.items.size(), flow_table::gone);
+      std::uint32_t kept_items = 0;
+      std::uint64_t dropped_entries = 0;
+      for (std::uint32_t i = 0; i < r.items.size(); ++i) {
+        const bool idle_and_rare = act.last_window(i) + idle < now_window && counts[i] < limits.evict_below;
+        if (idle_and_rare) dropped_entries += counts[i];
+        else renamed[i] = kept_items++;
+      }
+      const std::size_t before = table.size();
+      std::vector<char> keep_flow(table.size());
+      for (std::size_t f = 0; f < table.size(); ++f) keep_flow[f] = renamed[item_of_flow[f]] != flow_table::gone;
+      const auto flow_renamed = table.retain(keep_flow);
+      std::vector<std::uint32_t> items_of_kept(table.size());
+      for (std::size_t f = 0; f < flow_renamed.size(); ++f)
+        if (flow_renamed[f] != flow_table::gone) items_of_kept[flow_renamed[f]] = renamed[item_of_flow[f]];
+      item_of_flow = std::move(items_of_kept);
+      boost::unordered::erase_if(item_of_key, [&](const auto& kv) { return renamed[kv.second] == flow_table::gone; });
+      for (auto& kv : item_of_key) kv.second = renamed[kv.second];
+      std::size_t out = 0;
+      for (std::uint32_t i = 0; i < r.items.size(); ++i)
+        if (renamed[i] != flow_table::gone) r.items[out++] = r.items[i];
+      r.items.resize(out);
+      act.retain(renamed);
+      const std::size_t freed = before - table.size();
+      ++r.limits.evictions;
+      r.limits.evicted_flows += freed;
+      r.limits.evicted_entries += dropped_entries;
+      return !over() && (limits.max_flows == 0 || table.size() <= limits.max_flows - limits.max_flows / 10) &&
+             (limits.max_memory == 0 ||
+              ingest_limits::estimate(table.size(), act.entries()) <= limits.max_memory - limits.max_memory / 10);
+    };
     auto sink = [&](const packet& p) {
+      if (r.limits.stopped) {
+        --r.input.decoded;
+        ++r.input.skipped["memory limit"];
+        return;
+      }
+      const auto [lo, hi] = spec.window.window_range(p.ts_ns);
+      if (limits.limited()) {
+        if (refusing && ++since_refusal_try >= 65536) {  // flows age: try to make room again
+          since_refusal_try = 0;
+          refusing = !evict(lo);
+        }
+        if (refusing && !table.find(p)) {
+          --r.input.decoded;
+          ++r.input.skipped["flow limit"];
+          ++r.limits.refused;
+          return;
+        }
+        if (++since_check >= 4096 || (limits.max_flows != 0 && table.size() >= limits.max_flows)) {
+          since_check = 0;
+          if (!refusing && over()) refusing = !evict(lo);
+          if (limits.max_memory != 0 && act.entries() * ingest_limits::bytes_per_entry >= limits.max_memory) {
+            r.limits.stopped = true;  // the activity itself fills the budget: read no more
+            r.limits.stopped_after = r.input.packets - 1;
+            --r.input.decoded;
+            ++r.input.skipped["memory limit"];
+            return;
+          }
+          if (refusing && !table.find(p)) {
+            --r.input.decoded;
+            ++r.input.skipped["flow limit"];
+            ++r.limits.refused;
+            return;
+          }
+        }
+      }
       const auto [flow, inserted] = table.find_or_insert(p);
       if (inserted) {
+        ++flows_seen;
         const auto key = spec.key.key(table.flows()[flow]);
         auto [it, fresh] = item_of_key.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
         if (fresh) r.items.push_back(spec.key.pattern(key));
@@ -150,15 +248,15 @@ template <class Source, class K, class W, class L, class S, class E, class C>
       }
       first = std::min(first, p.ts_ns);
       last = std::max(last, p.ts_ns);
-      const auto [lo, hi] = spec.window.window_range(p.ts_ns);
       for (auto w = lo; w <= hi; ++w) act.add(w, item_of_flow[flow]);
     };
     source.read(sink, r.input);
+    describe(r.limits, limits, r.input);
     if (first <= last) {
       r.input.start_ns = first;
       r.input.end_ns = last;
     }
-    r.flows = table.size();
+    r.flows = flows_seen;
     r.window_seconds = spec.window.seconds();
     activity a = std::move(act).finish(r.items.size());
     r.activity_entries = a.entries();
@@ -226,8 +324,8 @@ template <class Source, class K, class W, class L, class S, class E, class C>
 
 /// Runs a single stage with defaults for the others: `mine(trace, key_by(keys::service{}))`.
 template <class Source, detail::stage_slot Slot, class P>
-[[nodiscard]] mine_result mine(Source&& source, const detail::stage<Slot, P>& stage) {
-  return mine(std::forward<Source>(source), pipeline<>{} | stage);
+[[nodiscard]] mine_result mine(Source&& source, const detail::stage<Slot, P>& stage, const ingest_limits& limits = {}) {
+  return mine(std::forward<Source>(source), pipeline<>{} | stage, limits);
 }
 
 }  // namespace expose

@@ -39,7 +39,9 @@ namespace expose::io {
                 {"end", seconds(r.input.end_ns)},
                 {"items", r.items.size()},
                 {"damaged", r.input.damaged},
-                {"warnings", r.input.warnings}}}};
+                {"warnings", r.input.warnings},
+                {"evicted_flows", r.limits.evicted_flows},
+                {"refused_packets", r.limits.refused}}}};
   json rules = json::array();
   for (const rule& x : r.rules) {
     rules.push_back({{"lhs", flow_json(r.items[x.lhs])},

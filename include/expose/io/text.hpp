@@ -33,6 +33,9 @@ inline void write_text(std::ostream& out, const mine_result& r) {
   std::snprintf(buf, sizeof buf, "%g", r.window_seconds);
   out << "; " << r.flows << " flows, " << r.items.size() << " items; " << r.windows << " windows of " << buf << " s\n";
   if (r.input.damaged) out << "warning: the input is damaged; these results cover what was read before the damage\n";
+  if (r.limits.evicted_flows != 0 || r.limits.refused != 0 || r.limits.stopped)
+    out << "warning: a flow or memory limit was reached (" << r.limits.evicted_flows << " flows evicted, " << r.limits.refused
+        << " packets of new connections left out" << (r.limits.stopped ? ", reading stopped early" : "") << ")\n";
 
   out << "\n" << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << ", most significant first";
   out << " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";

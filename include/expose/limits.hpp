@@ -1,0 +1,46 @@
+#pragma once
+// Ingest limits: how many flows, and how much memory, a run may hold while it reads.
+//
+// Memory grows with two things only: flows (connection state and the item each one becomes) and
+// activity entries (one per item per window it is active in). When a limit is reached the run
+// evicts flows that are idle and rare — not seen for `idle_ns` and active in fewer than
+// `evict_below` windows, so with `evict_below` at the minimum support no evicted flow could have
+// made a rule of its own — and drops their activity. If that frees too little, packets of new
+// connections are refused (counted as skipped, reason "flow limit") until idle flows can be
+// evicted again; if the activity alone outgrows the memory limit, reading stops. Every one of
+// these is said in the run's warnings.
+
+#include <cstdint>
+
+namespace expose {
+
+struct ingest_limits {
+  std::uint64_t max_flows = 0;   ///< flows held at once; 0: no limit
+  std::uint64_t max_memory = 0;  ///< bytes for flows and activity (estimated, see below); 0: no limit
+  std::int64_t idle_ns = 60'000'000'000;  ///< a flow not seen for this long may be evicted
+  std::uint32_t evict_below = 3;          ///< ... if it was active in fewer windows than this
+
+  /// The estimate behind `max_memory`: bytes held per flow while reading (flow table, item,
+  /// item map, per-item window mark), and per activity entry at the peak of mining (the entry
+  /// read, both sorted forms, and the generic items' share). Measured in tests/limits_test.cpp
+  /// and README "Memory".
+  static constexpr std::uint64_t bytes_per_flow = 320;
+  static constexpr std::uint64_t bytes_per_entry = 48;
+
+  [[nodiscard]] bool limited() const noexcept { return max_flows != 0 || max_memory != 0; }
+  [[nodiscard]] static constexpr std::uint64_t estimate(std::uint64_t flows, std::uint64_t entries) noexcept {
+    return flows * bytes_per_flow + entries * bytes_per_entry;
+  }
+};
+
+/// What the limits made a run do (all zero when no limit was reached).
+struct limit_report {
+  std::uint64_t evictions = 0;       ///< times idle flows were evicted
+  std::uint64_t evicted_flows = 0;   ///< flows forgotten
+  std::uint64_t evicted_entries = 0; ///< their activity entries, dropped
+  std::uint64_t refused = 0;         ///< packets of new connections refused at the limit
+  bool stopped = false;              ///< the activity alone reached the memory limit: later packets left out
+  std::uint64_t stopped_after = 0;   ///< records read before that
+};
+
+}  // namespace expose
