@@ -38,6 +38,7 @@ namespace expose::io {
                 {"start", seconds(r.input.start_ns)},
                 {"end", seconds(r.input.end_ns)},
                 {"items", r.items.size()},
+                {"activity_entries", r.activity_entries},
                 {"damaged", r.input.damaged},
                 {"warnings", r.input.warnings},
                 {"evicted_flows", r.limits.evicted_flows},
