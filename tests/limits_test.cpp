@@ -111,7 +111,7 @@ TEST_CASE("limits.activity_past_the_memory_limit_stops_reading_and_keeps_what_ca
   CHECK(r.limits.stopped_after == 8191);
   CHECK(r.input.decoded == 8191);
   CHECK(r.input.skipped.at("memory limit") == 10000 - 8191);
-  CHECK(says(r, "the results cover the first 8191 packets"));
+  CHECK(says(r, "the results cover the first 8191 decoded packets"));
   CHECK(r.windows == 820);  // windows 0..819 hold the 8191 packets read
 }
 

@@ -68,6 +68,14 @@ class ip_address {
     const auto x = a.words(), y = b.words();
     return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
   }
+  /// A cheap strict total order (by machine words) for sorting and searching where the order
+  /// itself is never shown; text output uses the byte order of `<=>`.
+  struct word_less {
+    bool operator()(const ip_address& a, const ip_address& b) const noexcept {
+      const auto x = a.words(), y = b.words();
+      return x[0] != y[0] ? x[0] < y[0] : x[1] < y[1];
+    }
+  };
   /// The address as two machine words (for hashing and fast comparison; not an order).
   [[nodiscard]] std::array<std::uint64_t, 2> words() const noexcept {
     std::array<std::uint64_t, 2> w;

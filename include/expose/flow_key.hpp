@@ -29,12 +29,13 @@ struct flow_key {
 struct flow_key_hash {
   using is_avalanching = void;
   [[nodiscard]] std::size_t operator()(const flow_key& k) const noexcept {
-    std::uint64_t w[4];
-    std::memcpy(w, k.src.bytes().data(), 16);
-    std::memcpy(w + 2, k.dst.bytes().data(), 16);
-    std::uint64_t h = (std::uint64_t{k.sport} << 24) ^ (std::uint64_t{k.dport} << 8) ^ k.proto;
-    for (std::uint64_t x : w) h = mix(h ^ x);
-    return static_cast<std::size_t>(mix(h));
+    // Each address folded by one multiply, then one full mix: cheap, and every bit of the key
+    // reaches every bit of the hash.
+    const auto s = k.src.words(), d = k.dst.words();
+    const std::uint64_t ports = (std::uint64_t{k.sport} << 24) ^ (std::uint64_t{k.dport} << 8) ^ k.proto;
+    const std::uint64_t a = (s[0] ^ (s[1] * 0x9e3779b97f4a7c15ULL)) * 0xc2b2ae3d27d4eb4fULL;
+    const std::uint64_t b = (d[0] ^ (d[1] * 0x165667b19e3779f9ULL)) * 0xd6e8feb86659fd93ULL;
+    return static_cast<std::size_t>(mix(a ^ ((b << 31) | (b >> 33)) ^ ports));
   }
   static constexpr std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64 finalizer
     x ^= x >> 30;

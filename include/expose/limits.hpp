@@ -41,7 +41,8 @@ struct limit_report {
   std::uint64_t evicted_entries = 0; ///< their activity entries, dropped
   std::uint64_t refused = 0;         ///< packets of new connections refused at the limit
   bool stopped = false;              ///< the activity alone reached the memory limit: later packets left out
-  std::uint64_t stopped_after = 0;   ///< records read before that
+  std::uint64_t stopped_after = 0;   ///< decoded packets taken before that
+  std::uint64_t left_after_stop = 0; ///< decoded packets left out after it
 };
 
 }  // namespace expose

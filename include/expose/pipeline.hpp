@@ -25,6 +25,7 @@
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
+#include "expose/io/read_ahead.hpp"
 #include "expose/item_space.hpp"
 #include "expose/limits.hpp"
 #include "expose/keys/five_tuple.hpp"
@@ -104,8 +105,12 @@ struct mine_result {
   limit_report limits;  ///< what the ingest limits made the run do
 };
 
-/// Puts what the limits made a run do into its warnings, one sentence each.
+/// Puts what the limits made a run do into the input's counts (packets left out are skipped, not
+/// decoded) and its warnings, one sentence each.
 inline void describe(const limit_report& done, const ingest_limits& limits, input_stats& input) {
+  input.decoded -= done.refused + done.left_after_stop;
+  if (done.refused != 0) input.skipped["flow limit"] += done.refused;
+  if (done.left_after_stop != 0) input.skipped["memory limit"] += done.left_after_stop;
   if (done.evicted_flows != 0)
     input.warnings.push_back("flow or memory limit reached " + std::to_string(done.evictions) + " time(s): evicted " +
                              std::to_string(done.evicted_flows) + " flows idle for " + std::to_string(limits.idle_ns / 1'000'000'000) +
@@ -116,7 +121,7 @@ inline void describe(const limit_report& done, const ingest_limits& limits, inpu
                              " packets of new connections were left out (skipped: flow limit)");
   if (done.stopped)
     input.warnings.push_back("memory limit reached by the activity itself: the results cover the first " +
-                             std::to_string(done.stopped_after) + " packets (the rest: skipped, memory limit)");
+                             std::to_string(done.stopped_after) + " decoded packets (the rest: skipped, memory limit)");
 }
 
 /// Keeps the `n` most significant rules and clusters what is left again.
@@ -146,6 +151,13 @@ template <class R>
 packets(R&&) -> packets<std::views::all_t<R>>;
 }  // namespace io
 
+namespace detail {
+template <class S>
+inline constexpr bool in_memory = false;
+template <class R>
+inline constexpr bool in_memory<io::packets<R>> = true;
+}  // namespace detail
+
 /// Runs a pipeline over a packet source (or any range of packets).
 template <class Source, class K, class W, class L, class S, class E, class C>
 [[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec, const ingest_limits& limits = {}) {
@@ -160,6 +172,7 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     activity_builder act;
     std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
     std::uint64_t flows_seen = 0;
+    std::uint64_t taken = 0;         // decoded packets taken into flows
     bool refusing = false;           // at the limit with nothing to evict: new connections wait
     std::uint64_t since_check = 0;   // packets since the memory estimate was last looked at
     std::uint64_t since_refusal_try = 0;
@@ -204,10 +217,10 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     };
     auto sink = [&](const packet& p) {
       if (r.limits.stopped) {
-        --r.input.decoded;
-        ++r.input.skipped["memory limit"];
+        ++r.limits.left_after_stop;
         return;
       }
+      ++taken;
       const auto [lo, hi] = spec.window.window_range(p.ts_ns);
       if (limits.limited()) {
         if (refusing && ++since_refusal_try >= 65536) {  // flows age: try to make room again
@@ -215,8 +228,6 @@ template <class Source, class K, class W, class L, class S, class E, class C>
           refusing = !evict(lo);
         }
         if (refusing && !table.find(p)) {
-          --r.input.decoded;
-          ++r.input.skipped["flow limit"];
           ++r.limits.refused;
           return;
         }
@@ -224,15 +235,12 @@ template <class Source, class K, class W, class L, class S, class E, class C>
           since_check = 0;
           if (!refusing && over()) refusing = !evict(lo);
           if (limits.max_memory != 0 && act.entries() * ingest_limits::bytes_per_entry >= limits.max_memory) {
-            r.limits.stopped = true;  // the activity itself fills the budget: read no more
-            r.limits.stopped_after = r.input.packets - 1;
-            --r.input.decoded;
-            ++r.input.skipped["memory limit"];
+            r.limits.stopped = true;  // the activity itself fills the budget: take no more
+            r.limits.stopped_after = taken - 1;
+            ++r.limits.left_after_stop;
             return;
           }
           if (refusing && !table.find(p)) {
-            --r.input.decoded;
-            ++r.input.skipped["flow limit"];
             ++r.limits.refused;
             return;
           }
@@ -250,7 +258,9 @@ template <class Source, class K, class W, class L, class S, class E, class C>
       last = std::max(last, p.ts_ns);
       for (auto w = lo; w <= hi; ++w) act.add(w, item_of_flow[flow]);
     };
-    source.read(sink, r.input);
+    // A file or generator is read on a second core; packets already in memory are taken as they are.
+    if constexpr (detail::in_memory<std::remove_cvref_t<Source>>) source.read(sink, r.input);
+    else io::read_ahead(source, sink, r.input);
     describe(r.limits, limits, r.input);
     if (first <= last) {
       r.input.start_ns = first;

@@ -287,7 +287,7 @@ struct templates {
         if (base[i].at(field::src_ip) == slot::kept) hosts.push_back(base[i].key.src);
         if (base[i].at(field::dst_ip) == slot::kept) hosts.push_back(base[i].key.dst);
       }
-      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end());
+      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end(), ip_address::word_less{});
       hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
       first_sample[w + 1] = hosts.size();
     }
@@ -328,7 +328,7 @@ struct templates {
       const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
       for (auto f : a.items_in(w))
         for (auto k : of_flow[f]) {
-          const auto at = std::lower_bound(lo, hi, host_of(f, cand[kept[k]].bound));
+          const auto at = std::lower_bound(lo, hi, host_of(f, cand[kept[k]].bound), ip_address::word_less{});
           entries.emplace_back(static_cast<std::int64_t>(at - hosts.begin()), k);
         }
     }
