@@ -9,7 +9,9 @@
 #include "expose/io/text.hpp"
 #include "expose/keys/host_pair.hpp"
 #include "expose/keys/service.hpp"
+#include "expose/engine/brute_force.hpp"
 #include "expose/synth/demo.hpp"
+#include "expose/synth/generator.hpp"
 
 using namespace expose;
 using namespace std::chrono_literals;
@@ -110,4 +112,24 @@ TEST_CASE("pipeline.other_keys") {
   REQUIRE(by_service.rules.size() == 1);
   CHECK(io::rule_text(by_service, by_service.rules[0]) == "*.* : 10.0.0.53.53 : udp <=> *.* : 10.0.0.80.80 : tcp");
   CHECK(by_service.rules[0].counts == pair_counts{25, 25, 25, 97});
+}
+
+TEST_CASE("pipeline.the_fast_engine_equals_the_obvious_one_on_generated_traces") {
+  for (std::uint64_t seed : {1u, 2u}) {
+    const synth::generator gen{.seed = seed, .duration = 300s, .hosts = 30, .noise_per_second = 2};
+    for (std::uint32_t lag : {0u, 2u}) {
+      const auto spec = key_by(keys::five_tuple{}) | window_by(windows::lagged{.width = 1s, .lag = lag});
+      const auto fast = mine(gen, spec | count_by(engine::gustavson{.threads = 2}));
+      const auto slow = mine(gen, spec | count_by(engine::brute_force{}));
+      CHECK(fast.items.size() == slow.items.size());
+      REQUIRE(fast.rules.size() == slow.rules.size());
+      CHECK(fast.rules.size() > 10);
+      for (std::size_t i = 0; i < fast.rules.size(); ++i) {
+        CHECK(fast.items[fast.rules[i].lhs].text() == slow.items[slow.rules[i].lhs].text());
+        CHECK(fast.items[fast.rules[i].rhs].text() == slow.items[slow.rules[i].rhs].text());
+        CHECK(fast.rules[i].counts == slow.rules[i].counts);
+        CHECK(fast.rules[i].score == doctest::Approx(slow.rules[i].score).epsilon(1e-12));
+      }
+    }
+  }
 }

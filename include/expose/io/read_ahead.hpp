@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -20,8 +21,9 @@ namespace expose::io {
 
 /// Reads `source` on a worker thread; `stats` belongs to the worker until this returns. An
 /// exception thrown by the source is rethrown here, after the packets read before it were sunk.
-template <PacketSource Source, class Sink>
-void read_ahead(Source& source, Sink&& sink, input_stats& stats, std::size_t batch_size = 4096, std::size_t depth = 8) {
+template <class Source, class Sink>
+  requires PacketSource<std::remove_cvref_t<Source>>
+void read_ahead(Source&& source, Sink&& sink, input_stats& stats, std::size_t batch_size = 4096, std::size_t depth = 8) {
   std::mutex m;
   std::condition_variable ready, room;
   std::deque<std::vector<packet>> full;  // batches waiting, oldest first, at most `depth`
