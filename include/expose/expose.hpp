@@ -6,6 +6,7 @@
 #include "expose/activity.hpp"
 #include "expose/address.hpp"
 #include "expose/clusters/components.hpp"
+#include "expose/clusters/summary.hpp"
 #include "expose/concepts.hpp"
 #include "expose/engine/brute_force.hpp"
 #include "expose/engine/gustavson.hpp"

@@ -19,6 +19,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/clusters/components.hpp"
+#include "expose/clusters/summary.hpp"
 #include "expose/concepts.hpp"
 #include "expose/engine/gustavson.hpp"
 #include "expose/error.hpp"
@@ -130,6 +131,7 @@ void keep_top(mine_result& r, std::size_t n, const C& clustering) {
   if (r.rules.size() <= n) return;
   r.rules.resize(n);
   r.clusters = clustering.cluster(r.rules, r.items.size());
+  clusters::describe(r.clusters, r.rules, r.items);
 }
 
 namespace io {
@@ -328,6 +330,7 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     }
     r.items = std::move(space.items);
     r.clusters = spec.cluster.cluster(r.rules, r.items.size());
+    clusters::describe(r.clusters, r.rules, r.items);
     return r;
   }
 }

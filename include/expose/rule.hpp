@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace expose {
@@ -52,9 +53,13 @@ struct rule {
 };
 
 /// A group of items tied together by rules: item ids ascending, rule indices ascending.
+/// A group of the rule graph: its items (ascending ids), the rules among them (indexes into the
+/// run's rules, most significant first), how dense it is, and one line saying what it is.
 struct cluster {
   std::vector<std::uint32_t> items;
   std::vector<std::size_t> rules;
+  double density = 0;   ///< pairs of its items joined by a rule / all pairs (1: a clique)
+  std::string summary{};  ///< e.g. `*.* : {10.0.0.1,10.0.0.2,10.0.0.3}.22 : tcp — clique of 3`
 };
 
 }  // namespace expose

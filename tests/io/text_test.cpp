@@ -16,7 +16,7 @@ TEST_CASE("io.text.summary_rules_clusters") {
   CHECK(t.find("\n5 rules, most significant first") != std::string::npos);
   CHECK(t.find("\n   1  0.4854     136/136     10.0.0.21.123 : 10.0.0.1.123 : udp <=> 10.0.0.22.123 : 10.0.0.1.123 : udp\n") !=
         std::string::npos);
-  CHECK(t.find("\n3 clusters of the rule graph\ncluster 0: 2 flows, 1 rule (rules 1)\n  10.0.0.21.123 : 10.0.0.1.123 : udp\n") !=
+  CHECK(t.find("\n3 clusters of the rule graph\ncluster 0: 2 flows, 1 rule (rules 1)\n  {10.0.0.21,10.0.0.22}.123 : 10.0.0.1.123 : udp \u2014 clique of 2\n    10.0.0.21.123 : 10.0.0.1.123 : udp\n") !=
         std::string::npos);
 }
 

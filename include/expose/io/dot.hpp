@@ -31,7 +31,7 @@ inline void write_dot(std::ostream& out, const mine_result& r) {
   std::vector<char> drawn(r.items.size(), 0);
   auto node = [&](std::uint32_t i) { return "n" + std::to_string(i); };
   for (std::size_t c = 0; c < r.clusters.size(); ++c) {
-    out << "  subgraph cluster_" << c << " {\n    label=" << detail::dot_quote("cluster " + std::to_string(c))
+    out << "  subgraph cluster_" << c << " {\n    label=" << detail::dot_quote("cluster " + std::to_string(c) + ": " + r.clusters[c].summary)
         << "; style=dashed; color=gray50;\n";
     for (auto i : r.clusters[c].items) {
       out << "    " << node(i) << " [label=" << detail::dot_quote(r.items[i].text()) << "];\n";

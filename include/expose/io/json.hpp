@@ -64,7 +64,11 @@ namespace expose::io {
   for (std::size_t c = 0; c < r.clusters.size(); ++c) {
     json flows = json::array();
     for (auto item : r.clusters[c].items) flows.push_back(r.items[item].text());
-    clusters.push_back({{"id", c}, {"flows", std::move(flows)}, {"rules", r.clusters[c].rules}});
+    clusters.push_back({{"id", c},
+                        {"flows", std::move(flows)},
+                        {"rules", r.clusters[c].rules},
+                        {"density", r.clusters[c].density},
+                        {"summary", r.clusters[c].summary}});
   }
   out["clusters"] = std::move(clusters);
   return out;

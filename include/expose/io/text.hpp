@@ -54,8 +54,8 @@ inline void write_text(std::ostream& out, const mine_result& r) {
     out << "cluster " << c << ": " << cl.items.size() << " flows, " << cl.rules.size()
         << (cl.rules.size() == 1 ? " rule" : " rules") << " (rules";
     for (auto i : cl.rules) out << " " << i + 1;
-    out << ")\n";
-    for (auto item : cl.items) out << "  " << r.items[item].text() << "\n";
+    out << ")\n  " << cl.summary << "\n";
+    for (auto item : cl.items) out << "    " << r.items[item].text() << "\n";
   }
 }
 
