@@ -15,6 +15,7 @@
 
 #include "cli_common.hpp"
 #include "expose/expose.hpp"
+#include "expose/io/html.hpp"
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
 
@@ -32,6 +33,7 @@ struct settings {
   std::string filter;
   std::string format = "text";
   std::string output;
+  std::string report;
   std::size_t top = 0;
   std::string key = "five-tuple";
   unsigned threads = 0;
@@ -80,6 +82,8 @@ int main(int argc, char** argv) {
   app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
   app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
+  app.add_option("--report", s.report, "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table")
+      ->type_name("FILE.html");
   app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
   app.add_option("-k,--key", s.key, "what a flow is")
       ->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))
@@ -148,6 +152,14 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    std::ofstream report;
+    if (!s.report.empty()) {
+      report.open(s.report);
+      if (!report) {
+        std::cerr << "expose-mine: --report: cannot write '" << s.report << "'\n";
+        return 1;
+      }
+    }
     std::ostream& out = s.output.empty() ? std::cout : file;
     if (s.format == "json") ex::io::write_json(out, result);
     else if (s.format == "dot") ex::io::write_dot(out, result);
@@ -156,6 +168,17 @@ int main(int argc, char** argv) {
     if (!out) {
       std::cerr << "expose-mine: writing the output failed\n";
       return 1;
+    }
+    if (!s.report.empty()) {
+      std::string title;
+      for (const auto& t : s.traces) title += (title.empty() ? "" : ", ") + t;
+      const auto written = ex::io::write_html(report, result, {.title = title});
+      if (!written.note.empty()) std::cerr << "expose-mine: note: --report: " << written.note << "\n";
+      report.close();
+      if (!report) {
+        std::cerr << "expose-mine: --report: cannot write '" << s.report << "'\n";
+        return 1;
+      }
     }
     const bool left_out = result.limits.refused != 0 || result.limits.stopped;
     return result.input.damaged || left_out ? 3 : 0;
