@@ -16,6 +16,7 @@
 #include "cli_common.hpp"
 #include "expose/expose.hpp"
 #include "expose/io/html.hpp"
+#include "expose/clusters/spectral.hpp"
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
 
@@ -38,6 +39,8 @@ struct settings {
   std::string key = "five-tuple";
   unsigned threads = 0;
   std::string templates = "paper";
+  std::string clusters = "components";
+  double conductance = ex::clusters::spectral{}.max_conductance;
   bool all_rules = false;
   bool quiet = false;
   std::uint64_t max_flows = 0;
@@ -46,15 +49,15 @@ struct settings {
   ex::ingest_limits limits{};
 };
 
-template <class Key, class Lattice>
-ex::mine_result run(const settings& s, Key key, Lattice lattice, std::chrono::nanoseconds width) {
+template <class Key, class Lattice, class Clusters>
+ex::mine_result run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::chrono::nanoseconds width) {
   expose_tools::progress_line progress(!s.quiet);
   ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress)};
   std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
   auto spec = ex::key_by(key) | ex::window_by(ex::windows::lagged{.width = width, .lag = s.lag}) | ex::generalize_by(lattice) |
               ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
                                                    .alpha = s.alpha}) |
-              ex::count_by(ex::engine::gustavson{.threads = s.threads});
+              ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
   auto result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec, s.limits);
   if (s.top != 0) ex::keep_top(result, s.top, spec.cluster);
   return result;
@@ -98,6 +101,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
       ->capture_default_str();
+  app.add_option("-c,--clusters", s.clusters, "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; slow past ~10 000 rules)")
+      ->check(CLI::IsMember({"spectral", "components"}))
+      ->capture_default_str();
+  app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
@@ -133,14 +142,18 @@ int main(int argc, char** argv) {
   }
   try {
     ex::mine_result result;
+    const auto by_clusters = [&](auto key, auto lattice) {
+      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{}, *width);
+      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance}, *width);
+    };
     const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
     if (s.templates == "none" || s.key != "five-tuple") {
       if (s.templates != "none") std::cerr << "expose-mine: note: --templates paper needs --key five-tuple; mining without templates\n";
-      if (s.key == "host-pair") result = run(s, ex::keys::host_pair{}, ex::lattice::none{}, *width);
-      else if (s.key == "service") result = run(s, ex::keys::service{}, ex::lattice::none{}, *width);
-      else result = run(s, ex::keys::five_tuple{}, ex::lattice::none{}, *width);
+      if (s.key == "host-pair") result = by_clusters(ex::keys::host_pair{}, ex::lattice::none{});
+      else if (s.key == "service") result = by_clusters(ex::keys::service{}, ex::lattice::none{});
+      else result = by_clusters(ex::keys::five_tuple{}, ex::lattice::none{});
     } else {
-      result = run(s, ex::keys::five_tuple{}, paper, *width);
+      result = by_clusters(ex::keys::five_tuple{}, paper);
     }
 
     for (const auto& w : result.input.warnings) std::cerr << "expose-mine: warning: " << w << "\n";

@@ -2,6 +2,7 @@
 // The text report: a summary of the input, one rule per line in the paper's notation (most
 // significant first, with score and support), then the clusters.
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -53,7 +54,9 @@ inline void write_text(std::ostream& out, const mine_result& r) {
     const auto& cl = r.clusters[c];
     out << "cluster " << c << ": " << cl.items.size() << " flows, " << cl.rules.size()
         << (cl.rules.size() == 1 ? " rule" : " rules") << " (rules";
-    for (auto i : cl.rules) out << " " << i + 1;
+    constexpr std::size_t listed = 20;  // a scan's cluster can hold 100 000 rules: name the first few
+    for (std::size_t k = 0; k < std::min(cl.rules.size(), listed); ++k) out << " " << cl.rules[k] + 1;
+    if (cl.rules.size() > listed) out << " and " << cl.rules.size() - listed << " more";
     out << ")\n  " << cl.summary << "\n";
     for (auto item : cl.items) out << "    " << r.items[item].text() << "\n";
   }

@@ -1,0 +1,50 @@
+#include "expose/clusters/summary.hpp"
+
+#include <string>
+#include <vector>
+
+#include "doctest.hpp"
+
+using namespace expose;
+
+namespace {
+flow_pattern flow(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t p = proto::tcp) {
+  return exact(flow_key{ip_address::v4(src), ip_address::v4(dst), sport, dport, p});
+}
+rule edge(std::uint32_t a, std::uint32_t b) {
+  rule r;
+  r.lhs = a;
+  r.rhs = b;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("clusters.summary.shared_fields_once_differing_ones_as_a_set") {
+  std::vector<flow_pattern> items{flow(0x0a000063, 1, 0x0a000003, 22), flow(0x0a000063, 1, 0x0a000001, 22), flow(0x0a000063, 1, 0x0a000002, 22)};
+  for (auto& p : items) {  // *.* : R.22, as the paper's scan rule
+    p.slots[static_cast<std::size_t>(field::src_ip)] = slot::any;
+    p.slots[static_cast<std::size_t>(field::src_port)] = slot::any;
+  }
+  std::vector<cluster> c(1);
+  c[0].items = {0, 1, 2};
+  c[0].rules = {0, 1, 2};
+  clusters::describe(c, {edge(0, 1), edge(1, 2), edge(0, 2)}, items);
+  CHECK(c[0].density == 1.0);
+  CHECK(c[0].summary == "*.* : {10.0.0.1,10.0.0.2,10.0.0.3}.22 : tcp \u2014 clique of 3");
+}
+
+TEST_CASE("clusters.summary.stars_counts_and_density") {
+  std::vector<flow_pattern> items;
+  for (std::uint16_t i = 0; i < 6; ++i) items.push_back(flow(0x0a000005, 5000, 0x0a000010 + i, static_cast<std::uint16_t>(80 + i)));
+  std::vector<cluster> star(1);
+  star[0].items = {0, 1, 2, 3, 4, 5};
+  star[0].rules = {0, 1, 2, 3, 4};
+  clusters::describe(star, {edge(0, 1), edge(0, 2), edge(3, 0), edge(0, 4), edge(0, 5)}, items);
+  CHECK(star[0].density == doctest::Approx(5.0 / 15));
+  CHECK(star[0].summary == "10.0.0.5.5000 : {6 hosts}.{6 ports} : tcp \u2014 star of 6 around 10.0.0.5.5000 : 10.0.0.16.80 : tcp");
+  std::vector<cluster> chain(1);
+  chain[0].items = {0, 1, 2, 3};
+  chain[0].rules = {0, 1, 2};
+  clusters::describe(chain, {edge(0, 1), edge(1, 2), edge(2, 3)}, items);
+  CHECK(chain[0].summary == "10.0.0.5.5000 : {10.0.0.16,10.0.0.17,10.0.0.18,10.0.0.19}.{80,81,82,83} : tcp \u2014 4 flows, 3 pairs, density 0.50");
+}
