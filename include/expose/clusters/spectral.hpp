@@ -4,8 +4,9 @@
 // sweep of its Fiedler vector (the second eigenvector of the normalized Laplacian) where the
 // conductance — the weight crossing the cut over the smaller side's volume — is least; a group is
 // cut while that conductance is below `max_conductance`, and the parts are split again. Dense
-// eigen-decomposition (Eigen) for small groups, Lanczos (Spectra) for large sparse ones. Results
-// are deterministic: ties broken by item id, eigenvector signs fixed.
+// eigen-decomposition (Eigen) for small groups, Lanczos (Spectra) for large sparse ones, and lazy
+// power steps where Lanczos does not settle. Results are deterministic: ties broken by item id,
+// eigenvector signs fixed, fixed start vectors.
 
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
@@ -27,7 +28,9 @@ namespace expose::clusters {
 struct spectral {
   double max_conductance = 0.1;   ///< cut a group while its best cut's conductance is below this
   std::size_t min_items = 2;      ///< smaller clusters are not reported
-  std::size_t dense_below = 300;  ///< groups smaller than this use a dense eigen-solver
+  std::size_t dense_below = 100;  ///< groups smaller than this use a dense eigen-solver
+  int lanczos_rounds = 20;        ///< restarts of the sparse solver before lazy power steps take over
+  int power_steps = 300;          ///< those steps
 
   [[nodiscard]] std::vector<expose::cluster> cluster(const std::vector<rule>& rules, std::size_t n_items) const {
     // The weighted graph over the items in rules: one edge per pair, its best rule's score.
@@ -184,9 +187,28 @@ struct spectral {
       Spectra::SparseSymMatProd<double> op(a);
       Spectra::SymEigsSolver<Spectra::SparseSymMatProd<double>> solver(op, 2, std::min<Eigen::Index>(n, 20));
       solver.init();
-      solver.compute(Spectra::SortRule::LargestAlge, 1000, 1e-8);
-      if (solver.info() != Spectra::CompInfo::Successful) return {std::vector<char>(k, 0), 1.0};
-      fiedler = solver.eigenvectors().col(1);  // largest first
+      solver.compute(Spectra::SortRule::LargestAlge, lanczos_rounds, 1e-6);
+      if (solver.info() == Spectra::CompInfo::Successful) {
+        fiedler = solver.eigenvectors().col(1);  // largest first
+      } else {
+        // Many weakly tied groups make the top of the spectrum nearly degenerate and Lanczos slow
+        // to settle; any vector from that top space cuts along the groups, so a fixed number of
+        // lazy power steps, kept orthogonal to the first eigenvector D^1/2 1, serves.
+        Eigen::VectorXd top(n), x(n);
+        for (Eigen::Index i = 0; i < n; ++i) top(i) = std::sqrt(degree[static_cast<std::size_t>(i)]);
+        top.normalize();
+        std::uint64_t state = 0x9e3779b97f4a7c15ULL ^ group.front();
+        for (Eigen::Index i = 0; i < n; ++i) {
+          state = state * 6364136223846793005ULL + 1442695040888963407ULL;  // a fixed start: deterministic
+          x(i) = static_cast<double>(state >> 11) * 0x1.0p-53 - 0.5;
+        }
+        for (int step = 0; step < power_steps; ++step) {
+          x -= top.dot(x) * top;
+          x = 0.5 * (x + a * x);
+          x.normalize();
+        }
+        fiedler = x;
+      }
     }
     // Sweep in the order of the embedding f_i / sqrt(d_i); ties by item id.
     std::vector<double> x(k);
