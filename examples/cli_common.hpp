@@ -9,19 +9,26 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace expose_tools {
 
-/// "1s", "250ms", "2m", "1h", "500us", or plain seconds ("0.5"); nullopt when malformed or not positive.
-inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) {
+/// A leading number and the unit after it ("250ms" -> 250, "ms"); nullopt without a number.
+inline std::optional<std::pair<double, std::string>> number_and_unit(const std::string& text) {
   std::size_t used = 0;
-  double value = 0;
   try {
-    value = std::stod(text, &used);
+    const double value = std::stod(text, &used);
+    return std::pair{value, text.substr(used)};
   } catch (...) {
     return std::nullopt;
   }
-  const std::string unit = text.substr(used);
+}
+
+/// "1s", "250ms", "2m", "1h", "500us", or plain seconds ("0.5"); nullopt when malformed or not positive.
+inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) {
+  const auto parsed = number_and_unit(text);
+  if (!parsed) return std::nullopt;
+  const auto& [value, unit] = *parsed;
   double scale = 0;
   if (unit.empty() || unit == "s") scale = 1e9;
   else if (unit == "ms") scale = 1e6;
@@ -37,14 +44,10 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string&
 
 /// "4G", "512M", "100k" (powers of 1024) or plain bytes; nullopt when malformed.
 inline std::optional<std::uint64_t> parse_size(const std::string& text) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  std::string unit = text.substr(used);
+  const auto parsed = number_and_unit(text);
+  if (!parsed) return std::nullopt;
+  const double value = parsed->first;
+  std::string unit = parsed->second;
   if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
   if (unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I')) unit.pop_back();  // GiB, MiB
   double scale = 0;

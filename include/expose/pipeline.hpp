@@ -222,32 +222,28 @@ template <class Source, class K, class W, class L, class S, class E, class C>
         ++r.limits.left_after_stop;
         return;
       }
-      ++taken;
       const auto [lo, hi] = spec.window.window_range(p.ts_ns);
       if (limits.limited()) {
         if (refusing && ++since_refusal_try >= 65536) {  // flows age: try to make room again
           since_refusal_try = 0;
           refusing = !evict(lo);
         }
-        if (refusing && !table.find(p)) {
-          ++r.limits.refused;
-          return;
-        }
         if (++since_check >= 4096 || (limits.max_flows != 0 && table.size() >= limits.max_flows)) {
           since_check = 0;
           if (!refusing && over()) refusing = !evict(lo);
           if (limits.max_memory != 0 && act.entries() * ingest_limits::bytes_per_entry >= limits.max_memory) {
             r.limits.stopped = true;  // the activity itself fills the budget: take no more
-            r.limits.stopped_after = taken - 1;
+            r.limits.stopped_after = taken;
             ++r.limits.left_after_stop;
             return;
           }
-          if (refusing && !table.find(p)) {
-            ++r.limits.refused;
-            return;
-          }
+        }
+        if (refusing && !table.find(p)) {
+          ++r.limits.refused;
+          return;
         }
       }
+      ++taken;
       const auto [flow, inserted] = table.find_or_insert(p);
       if (inserted) {
         ++flows_seen;
