@@ -159,3 +159,129 @@ TEST_CASE("io.decode.wlan_data_frames") {
   prot[1] = 0x40;
   CHECK(decoded(io::link::ieee802_11, cat(cat(prot, snap), ip), skip_reason::wlan_protected) == "802.11-encrypted");
 }
+
+namespace {
+// An IPv4 header of protocol `proto` from 10.0.0.1 to 10.0.0.2 followed by `payload`.
+bytes ipv4_carrying(std::uint8_t proto, const bytes& payload) {
+  packet outer = tcp_packet("10.0.0.1", "10.0.0.2");
+  outer.proto = proto;
+  auto ip = ip_of(outer);
+  ip.resize(20);
+  return cat(ip, payload);
+}
+}  // namespace
+
+TEST_CASE("io.decode.gre_variants_of_wireless_controllers_switches_and_pptp") {
+  const auto inner = ip_of(tcp_packet("192.168.1.1", "192.168.1.2"));
+  const std::string want = "192.168.1.1.51234 : 192.168.1.2.80 : tcp";
+  const bytes ether = cat(cat(macs, {0x08, 0x00}), inner);
+  // Aruba: GRE type 0x8200 carries the client's 802.11 QoS data frame, LLC/SNAP, IP
+  bytes qos(26, 0);
+  qos[0] = 0x88;
+  const bytes snap{0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat(cat({0x00, 0x00, 0x82, 0x00}, qos), cat(snap, inner)))) == want);
+  // ERSPAN type II: sequence number in GRE, then an 8-byte ERSPAN header, then the mirrored frame
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat(cat({0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 7}, bytes(8, 0)), ether))) == want);
+  // ERSPAN type I: no sequence number, no header
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat({0x00, 0x00, 0x88, 0xbe}, ether))) == want);
+  // ERSPAN type III: 12-byte header, and 8 more when its O bit is set
+  bytes e3(12, 0);
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat(cat({0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1}, e3), ether))) == want);
+  e3[11] = 0x01;
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat(cat(cat({0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1}, e3), bytes(8, 0)), ether))) == want);
+  // PPTP: enhanced GRE (version 1, key always, sequence number), PPP with address and control
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat({0x30, 0x01, 0x88, 0x0b, 0, 40, 0, 1, 0, 0, 0, 9, 0xff, 0x03, 0x00, 0x21}, inner))) ==
+        want);
+  // Encrypted PPTP payload (MPPE, protocol 0x00fd) or a GRE version 2: the tunnel itself is the flow
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, {0x30, 0x01, 0x88, 0x0b, 0, 4, 0, 1, 0, 0, 0, 9, 0x00, 0xfd, 1, 2})) ==
+        "10.0.0.1.0 : 10.0.0.2.0 : 47");
+  CHECK(decoded(io::link::raw, ipv4_carrying(47, cat({0x00, 0x02, 0x08, 0x00}, inner))) == "10.0.0.1.0 : 10.0.0.2.0 : 47");
+}
+
+TEST_CASE("io.decode.later_fragments_join_the_flow_of_their_first") {
+  auto first = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
+  first[4] = 0x12;  // identification 0x1234
+  first[5] = 0x34;
+  first[6] = 0x20;  // more fragments, offset 0
+  auto later = bytes(first.begin(), first.begin() + 20);
+  later[6] = 0x00;  // last fragment at offset 185 * 8
+  later[7] = 185;
+  later = cat(later, bytes(100, 0xee));
+  io::fragment_table table;
+  auto run = [&](const bytes& f, std::int64_t ts, skip_reason expect = skip_reason::none) {
+    packet out;
+    out.ts_ns = ts;
+    const skip_reason why = io::decode(io::link::raw, f.data(), f.size(), out, table);
+    CHECK(why == expect);
+    return why == skip_reason::none ? exact({out.src, out.dst, out.sport, out.dport, out.proto}).text() : std::string(io::reason_name(why));
+  };
+  CHECK(run(later, 0, skip_reason::fragment) == "ip-fragment");  // before its first: nothing to join
+  CHECK(run(first, 1'000'000'000) == "10.0.0.1.51234 : 10.0.0.2.80 : tcp");
+  CHECK(table.size() == 1);
+  CHECK(run(later, 2'000'000'000) == "10.0.0.1.51234 : 10.0.0.2.80 : tcp");
+  auto other = later;
+  other[5] = 0x35;  // another datagram
+  CHECK(run(other, 2'000'000'000, skip_reason::fragment) == "ip-fragment");
+  // 30 s of trace time later the first fragment is forgotten
+  CHECK(run(later, 31'000'000'001, skip_reason::fragment) == "ip-fragment");
+  CHECK(table.size() == 0);
+  // without a table, later fragments are skipped as before
+  CHECK(decoded(io::link::raw, later, skip_reason::fragment) == "ip-fragment");
+
+  // IPv6: the fragment header's identification, with a hop-by-hop header before it
+  auto ip6 = ip_of(tcp_packet("2001:db8::1", "2001:db8::2"));
+  ip6[6] = 0;
+  const bytes hop{44, 0, 0, 0, 0, 0, 0, 0};
+  const bytes frag_first{6, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef};
+  const bytes frag_later{6, 0, 0x05, 0x00, 0xde, 0xad, 0xbe, 0xef};
+  const bytes head(ip6.begin(), ip6.begin() + 40);
+  CHECK(run(cat(cat(cat(head, hop), frag_first), bytes(ip6.begin() + 40, ip6.end())), 40'000'000'000) ==
+        "[2001:db8::1].51234 : [2001:db8::2].80 : tcp");
+  CHECK(run(cat(cat(cat(head, hop), frag_later), bytes(64, 0xee)), 40'000'000'001) == "[2001:db8::1].51234 : [2001:db8::2].80 : tcp");
+
+  // the table holds at most its capacity, forgetting the oldest first
+  io::fragment_table small({.capacity = 2});
+  for (std::uint32_t id = 0; id < 5; ++id) small.first({ip_address::v4(1u), ip_address::v4(2u), id, proto::udp}, {1, 2, 0, 0}, 0);
+  CHECK(small.size() == 2);
+  CHECK_FALSE(small.later({ip_address::v4(1u), ip_address::v4(2u), 2, proto::udp}, 0));
+  CHECK(small.later({ip_address::v4(1u), ip_address::v4(2u), 4, proto::udp}, 0)->dport == 2);
+}
+
+TEST_CASE("io.decode.icmp_unreachable_joins_the_flow_it_quotes") {
+  packet probe = tcp_packet("10.0.0.1", "10.0.0.9");
+  probe.proto = proto::udp;
+  probe.sport = 40000;
+  probe.dport = 33434;
+  const auto quoted = ip_of(probe);
+  const bytes quote(quoted.begin(), quoted.begin() + 28);  // IP header and 8 bytes, as routers send
+  packet icmp = tcp_packet("10.0.0.9", "10.0.0.1");
+  icmp.proto = proto::icmp;
+  auto error = [&](std::uint8_t type, std::uint8_t code) {
+    auto ip = ip_of(icmp);
+    ip.resize(20);
+    return cat(cat(ip, {type, code, 0, 0, 0, 0, 0, 0}), quote);
+  };
+  // port unreachable: a packet of the probe's flow, from its destination back to its source
+  CHECK(decoded(io::link::raw, error(3, 3)) == "10.0.0.9.33434 : 10.0.0.1.40000 : udp");
+  // time exceeded (traceroute): the router's own ICMP flow
+  CHECK(decoded(io::link::raw, error(11, 0)) == "10.0.0.9.0 : 10.0.0.1.0 : icmp");
+  // a quote cut short stays ICMP
+  auto cut = error(3, 1);
+  cut.resize(cut.size() - 6);
+  CHECK(decoded(io::link::raw, cut) == "10.0.0.9.0 : 10.0.0.1.0 : icmp");
+  // and the option keeps every error apart
+  packet out;
+  const auto f = error(3, 3);
+  REQUIRE(io::decode(io::link::raw, f.data(), f.size(), out, io::decode_options{.icmp_errors_join_quoted_flow = false}) ==
+          skip_reason::none);
+  CHECK(out.proto == proto::icmp);
+  CHECK(out.icmp_type == 3);
+  // ICMPv6 destination unreachable quoting a TCP SYN
+  const auto syn6 = ip_of(tcp_packet("2001:db8::1", "2001:db8::2"));
+  packet icmp6 = tcp_packet("2001:db8::ff", "2001:db8::1");
+  icmp6.proto = proto::icmp6;
+  auto ip6 = ip_of(icmp6);
+  ip6.resize(40);
+  CHECK(decoded(io::link::raw, cat(cat(ip6, {1, 4, 0, 0, 0, 0, 0, 0}), bytes(syn6.begin(), syn6.begin() + 48))) ==
+        "[2001:db8::2].80 : [2001:db8::1].51234 : tcp");
+}

@@ -1,7 +1,8 @@
 #pragma once
-// Decoding a captured frame into a packet record: link layer, tags and labels, IP, transport.
-// Depends on nothing but the standard library, so any capture source can use it. A frame that
-// cannot become a packet gets a reason, never an exception.
+// Decoding a captured frame into a packet record: link layer, tags and labels, tunnels, IP,
+// transport. Any capture source can use it. A frame that cannot become a packet gets a reason,
+// never an exception. Stateless, except for the optional fragment table that lets later IP
+// fragments join the flow of their first.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "expose/address.hpp"
+#include "expose/io/fragments.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -20,7 +22,7 @@ enum class skip_reason : std::uint8_t {
   non_ip,        ///< ARP, LLDP, spanning tree and other non-IP frames
   link_type,     ///< a link type the decoder does not know
   bad_ip,        ///< an IP header that contradicts itself (version, lengths)
-  fragment,      ///< a non-first IP fragment (no ports to key it by)
+  fragment,      ///< a later IP fragment whose first fragment was not seen (no ports to key it by)
   wlan_control,  ///< 802.11 management or control frame
   wlan_protected,  ///< 802.11 data frame with encrypted payload
 };
@@ -57,6 +59,15 @@ inline constexpr int ipv6 = 229;
 inline constexpr int linux_sll2 = 276;
 }  // namespace link
 
+/// How the decoder treats what could be read two ways.
+struct decode_options {
+  /// ICMP destination-unreachable and packet-too-big errors count toward the flow they quote (as a
+  /// packet from the quoted destination back to its source): a refused port or an unreachable host
+  /// is the answer within that conversation. Time-exceeded (traceroute), redirects and parameter
+  /// problems stay ICMP flows from the router that sent them, whose identity is the news.
+  bool icmp_errors_join_quoted_flow = true;
+};
+
 namespace detail {
 
 inline std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
@@ -69,7 +80,9 @@ inline std::uint32_t be32(const std::uint8_t* p) {
 
 class decoder {
  public:
-  decoder(const std::uint8_t* data, std::size_t caplen, packet& out) : p_(data), end_(data + caplen), out_(out) {}
+  decoder(const std::uint8_t* data, std::size_t caplen, packet& out, const decode_options& opt = {},
+          fragment_table* fragments = nullptr)
+      : p_(data), end_(data + caplen), out_(out), opt_(opt), fragments_(fragments) {}
 
   skip_reason link(int type) {
     switch (type) {
@@ -98,6 +111,8 @@ class decoder {
   const std::uint8_t* p_;
   const std::uint8_t* end_;
   packet& out_;
+  const decode_options& opt_;
+  fragment_table* fragments_;
   int depth_ = 0;
 
   [[nodiscard]] bool have(const std::uint8_t* at, std::size_t n) const {
@@ -197,8 +212,30 @@ class decoder {
     const std::uint16_t frag = be16(at + 6);
     out_.src = ip_address::v4(at + 12);
     out_.dst = ip_address::v4(at + 16);
-    if ((frag & 0x1fff) != 0) return skip_reason::fragment;
-    return transport(at[9], at + ihl);
+    const fragment_table::datagram d{out_.src, out_.dst, be16(at + 4), at[9]};
+    if ((frag & 0x1fff) != 0) return later_fragment(d);
+    const int depth = depth_;
+    const skip_reason r = transport(at[9], at + ihl);
+    if ((frag & 0x2000) != 0) first_fragment(d, r, depth);
+    return r;
+  }
+
+  // A first fragment (more fragments follow, offset 0) that decoded: later ones may join its flow.
+  void first_fragment(const fragment_table::datagram& d, skip_reason r, int depth_before) {
+    if (fragments_ == nullptr || r != skip_reason::none || depth_ != depth_before) return;  // tunnels: not followed
+    fragments_->first(d, {out_.sport, out_.dport, out_.icmp_type, out_.icmp_code}, out_.ts_ns);
+  }
+  skip_reason later_fragment(const fragment_table::datagram& d) {
+    if (fragments_ == nullptr) return skip_reason::fragment;
+    const auto known = fragments_->later(d, out_.ts_ns);
+    if (!known) return skip_reason::fragment;
+    out_.proto = d.proto;
+    out_.sport = known->sport;
+    out_.dport = known->dport;
+    out_.icmp_type = known->icmp_type;
+    out_.icmp_code = known->icmp_code;
+    out_.tcp_flags = 0;
+    return skip_reason::none;
   }
 
   skip_reason ipv6(const std::uint8_t* at) {
@@ -206,21 +243,32 @@ class decoder {
     if ((at[0] >> 4) != 6) return skip_reason::bad_ip;
     out_.src = ip_address::v6(at + 8);
     out_.dst = ip_address::v6(at + 24);
-    std::uint8_t next = at[6];
-    at += 40;
-    for (int i = 0; i < max_depth; ++i) {
+    return ipv6_next(at[6], at + 40, max_depth);
+  }
+
+  // The extension headers after the fixed IPv6 header, then the transport.
+  skip_reason ipv6_next(std::uint8_t next, const std::uint8_t* at, int headers_left) {
+    for (; headers_left > 0; --headers_left) {
       switch (next) {
         case 0: case 43: case 60: case 135: case 139: case 140:  // hop-by-hop, routing, options, mobility, HIP, shim6
           if (!have(at, 8)) return skip_reason::truncated;
           next = at[0];
           at += (std::size_t{at[1]} + 1) * 8;
           continue;
-        case 44:  // fragment
+        case 44: {  // fragment
           if (!have(at, 8)) return skip_reason::truncated;
-          if ((be16(at + 2) & 0xfff8) != 0) return skip_reason::fragment;
-          next = at[0];
-          at += 8;
-          continue;
+          const fragment_table::datagram d{out_.src, out_.dst, be32(at + 4), at[0]};
+          if ((be16(at + 2) & 0xfff8) != 0) return later_fragment(d);
+          if ((at[3] & 0x01) == 0) {  // an atomic fragment (RFC 6946): the whole datagram
+            next = at[0];
+            at += 8;
+            continue;
+          }
+          const int depth = depth_;
+          const skip_reason r = ipv6_next(at[0], at + 8, headers_left - 1);
+          first_fragment(d, r, depth);
+          return r;
+        }
         case 51:  // authentication header
           if (!have(at, 8)) return skip_reason::truncated;
           next = at[0];
@@ -230,6 +278,54 @@ class decoder {
       }
     }
     return skip_reason::bad_ip;
+  }
+
+  // What GRE carries, by its protocol type: an EtherType, or one of the vendor payloads seen in
+  // wireless controllers' and switches' mirrored traffic.
+  skip_reason gre_payload(std::uint16_t type, const std::uint8_t* at, bool sequenced) {
+    if (type >= 0x8200 && type <= 0x83ff) return wlan(at);  // Aruba WLAN: the client's 802.11 frame
+    switch (type) {
+      case 0x88be: return ethernet(at + (sequenced ? 8 : 0));  // ERSPAN type II (8-byte header), type I (none)
+      case 0x22eb: {  // ERSPAN type III: 12-byte header, 8 more when its O bit says a subheader follows
+        if (!have(at, 12)) return skip_reason::truncated;
+        return ethernet(at + 12 + ((at[11] & 0x01) != 0 ? 8 : 0));
+      }
+      case 0x880b: return ppp(at);  // PPTP
+      default: return ethertype(type, at);
+    }
+  }
+
+  // An ICMP error quotes the IP header and first eight bytes of the packet that caused it; when that
+  // packet had ports, the error becomes a packet of its flow, from the quoted destination back.
+  void join_quoted_flow(const std::uint8_t* at) {
+    if (!have(at, 1)) return;
+    ip_address src, dst;
+    std::uint8_t proto = 0;
+    const std::uint8_t* l4 = nullptr;
+    if ((at[0] >> 4) == 4) {
+      if (!have(at, 20)) return;
+      const std::size_t ihl = std::size_t{at[0] & 0x0fu} * 4;
+      if (ihl < 20 || (be16(at + 6) & 0x1fff) != 0) return;
+      src = ip_address::v4(at + 12);
+      dst = ip_address::v4(at + 16);
+      proto = at[9];
+      l4 = at + ihl;
+    } else if ((at[0] >> 4) == 6) {
+      if (!have(at, 40)) return;
+      src = ip_address::v6(at + 8);
+      dst = ip_address::v6(at + 24);
+      proto = at[6];
+      l4 = at + 40;
+    } else {
+      return;
+    }
+    if ((proto != expose::proto::tcp && proto != expose::proto::udp && proto != 132) || !have(l4, 4)) return;
+    out_.src = dst;
+    out_.dst = src;
+    out_.sport = be16(l4 + 2);
+    out_.dport = be16(l4);
+    out_.proto = proto;
+    out_.tcp_flags = out_.icmp_type = out_.icmp_code = 0;
   }
 
   skip_reason transport(std::uint8_t proto, const std::uint8_t* at) {
@@ -248,11 +344,14 @@ class decoder {
         out_.sport = be16(at);
         out_.dport = be16(at + 2);
         return skip_reason::none;
-      case expose::proto::icmp: case expose::proto::icmp6:
+      case expose::proto::icmp: case expose::proto::icmp6: {
         if (!have(at, 2)) return skip_reason::truncated;
         out_.icmp_type = at[0];
         out_.icmp_code = at[1];
+        const bool unreachable = proto == expose::proto::icmp ? at[0] == 3 : (at[0] == 1 || at[0] == 2);
+        if (unreachable && opt_.icmp_errors_join_quoted_flow) join_quoted_flow(at + 8);
         return skip_reason::none;
+      }
       case 4: case 41: {  // IPv4 or IPv6 in IP: key the inner packet when it decodes
         if (++depth_ > max_depth) return skip_reason::none;
         const packet outer = out_;
@@ -260,14 +359,25 @@ class decoder {
         if (inner != skip_reason::none) out_ = outer;
         return skip_reason::none;
       }
-      case 47: {  // GRE version 0: key the inner packet when it decodes, else the tunnel itself
-        if (!have(at, 4) || (at[1] & 0x07) != 0 || ++depth_ > max_depth) return skip_reason::none;
+      case 47: {  // GRE: key the inner packet when it decodes, else the tunnel itself
+        if (!have(at, 4) || ++depth_ > max_depth) return skip_reason::none;
+        const unsigned version = at[1] & 0x07u;
+        const bool sequenced = (at[0] & 0x10) != 0;
         std::size_t len = 4;
-        if ((at[0] & 0x80) != 0) len += 4;  // checksum (and reserved)
-        if ((at[0] & 0x20) != 0) len += 4;  // key
-        if ((at[0] & 0x10) != 0) len += 4;  // sequence number
+        if (version == 0) {  // RFC 2784/2890
+          if ((at[0] & 0x40) != 0) return skip_reason::none;  // RFC 1701 source routing: not followed
+          if ((at[0] & 0x80) != 0) len += 4;  // checksum (and reserved)
+          if ((at[0] & 0x20) != 0) len += 4;  // key
+          if (sequenced) len += 4;
+        } else if (version == 1) {  // enhanced GRE of PPTP (RFC 2637): key always, then sequence, ack
+          len += 4;
+          if (sequenced) len += 4;
+          if ((at[1] & 0x80) != 0) len += 4;
+        } else {
+          return skip_reason::none;
+        }
         const packet outer = out_;
-        const skip_reason inner = ethertype(be16(at + 2), at + len);
+        const skip_reason inner = gre_payload(be16(at + 2), at + len, sequenced);
         if (inner != skip_reason::none) out_ = outer;
         return skip_reason::none;
       }
@@ -279,9 +389,17 @@ class decoder {
 }  // namespace detail
 
 /// Decodes one frame of link type `link_type` into `out` (all but the timestamp and length).
-/// Returns `skip_reason::none` when `out` holds a packet.
-[[nodiscard]] inline skip_reason decode(int link_type, const std::uint8_t* data, std::size_t caplen, packet& out) {
-  return detail::decoder(data, caplen, out).link(link_type);
+/// Returns `skip_reason::none` when `out` holds a packet. Later IP fragments are skipped.
+[[nodiscard]] inline skip_reason decode(int link_type, const std::uint8_t* data, std::size_t caplen, packet& out,
+                                        const decode_options& opt = {}) {
+  return detail::decoder(data, caplen, out, opt).link(link_type);
+}
+
+/// As above, with a fragment table: later IP fragments whose first fragment it remembers join that
+/// flow. `out.ts_ns` must hold the frame's time (it ages the table).
+[[nodiscard]] inline skip_reason decode(int link_type, const std::uint8_t* data, std::size_t caplen, packet& out,
+                                        fragment_table& fragments, const decode_options& opt = {}) {
+  return detail::decoder(data, caplen, out, opt, &fragments).link(link_type);
 }
 
 }  // namespace expose::io

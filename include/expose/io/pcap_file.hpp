@@ -27,6 +27,8 @@ struct pcap_read_options {
   std::string filter{};  ///< BPF expression, as tcpdump takes it; empty: every packet
   /// Called every few thousand records with (bytes read, bytes in all files).
   std::function<void(std::uint64_t, std::uint64_t)> progress{};
+  decode_options decode{};
+  fragment_options fragments{};  ///< how long later IP fragments may wait for their first
 };
 
 /// One or more capture files read as one time-ordered stream.
@@ -56,6 +58,7 @@ class pcap_files {
       if (advance(files[i], stats)) order.push(i);
 
     std::uint64_t since_progress = 0;
+    fragment_table fragments(opt_.fragments);
     packet p;
     while (!order.empty()) {
       const std::size_t i = order.top();
@@ -65,12 +68,12 @@ class pcap_files {
       if (c.filter && pcap_offline_filter(&*c.filter, c.header, c.data) == 0) {
         ++stats.skipped["filtered"];
       } else {
-        const skip_reason why = decode(c.link_type, c.data, c.header->caplen, p);
+        p.ts_ns = c.ts_ns;
+        const skip_reason why = decode(c.link_type, c.data, c.header->caplen, p, fragments, opt_.decode);
         if (why != skip_reason::none) {
           ++stats.skipped[std::string(reason_name(why))];
         } else {
           ++stats.decoded;
-          p.ts_ns = c.ts_ns;
           p.length = c.header->len;
           sink(std::as_const(p));
         }
