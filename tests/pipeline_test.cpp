@@ -133,3 +133,37 @@ TEST_CASE("pipeline.the_fast_engine_equals_the_obvious_one_on_generated_traces")
     }
   }
 }
+
+TEST_CASE("pipeline.clock_at_epoch_zero_gaps_of_years_and_packets_out_of_order") {
+  // Two flows meet in 40 windows: 20 at the epoch (a capture box without a clock), 20 about twenty
+  // years later; every pair arrives in reverse order, a few windows late. One flow of noise.
+  constexpr std::int64_t second = 1'000'000'000;
+  constexpr std::int64_t years = 20LL * 365 * 24 * 3600 * second;
+  std::vector<packet> trace;
+  auto add = [&](std::int64_t ts, std::uint32_t dst, std::uint16_t dport) {
+    packet p;
+    p.ts_ns = ts;
+    p.src = ip_address::v4(0x0a000001u);
+    p.dst = ip_address::v4(dst);
+    p.sport = 40000;
+    p.dport = dport;
+    p.proto = proto::udp;
+    trace.push_back(p);
+  };
+  for (std::int64_t k = 0; k < 40; ++k) {
+    const std::int64_t base = (k < 20 ? 0 : years) + (k % 20) * 10 * second + 7;  // 7 ns: nanoseconds kept
+    add(base + 500'000'000, 0x0a000002u, 53);
+    add(base, 0x0a000003u, 123);
+    if (k % 5 == 0) add(base + 3 * second, 0x0a000004u, 161);
+  }
+  std::swap(trace[3], trace[30]);  // out of order across windows
+  const auto r = mine(trace, generalize_by(lattice::none{}) | score_by(scores::jmeasure{.min_score = 0, .min_support = 3}));
+  CHECK(r.input.start_ns == 7);
+  CHECK(r.input.end_ns == years + 190 * second + 500'000'007);
+  CHECK(r.windows == static_cast<std::uint64_t>(years / second + 191));
+  CHECK(r.flows == 3);
+  CHECK(r.activity_entries == 40 + 40 + 8);
+  REQUIRE(r.rules.size() == 1);
+  CHECK(io::rule_text(r, r.rules[0]) == "10.0.0.1.40000 : 10.0.0.2.53 : udp <=> 10.0.0.1.40000 : 10.0.0.3.123 : udp");
+  CHECK(r.rules[0].counts == pair_counts{40, 40, 40, r.windows});
+}
