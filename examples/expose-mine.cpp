@@ -17,6 +17,7 @@
 #include "expose/expose.hpp"
 #include "expose/io/html.hpp"
 #include "expose/clusters/spectral.hpp"
+#include "expose/io/flow_log.hpp"
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
 
@@ -46,19 +47,27 @@ struct settings {
   std::uint64_t max_flows = 0;
   std::string max_memory = "half";
   std::string idle = "60s";
+  std::string icmp_errors = "joined";
   ex::ingest_limits limits{};
+  bool flow_logs = false;  // the inputs are flow logs (Zeek conn.log, CSV), not captures
 };
 
 template <class Key, class Lattice, class Clusters>
 ex::mine_result run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::chrono::nanoseconds width) {
   expose_tools::progress_line progress(!s.quiet);
-  ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress)};
   std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
   auto spec = ex::key_by(key) | ex::window_by(ex::windows::lagged{.width = width, .lag = s.lag}) | ex::generalize_by(lattice) |
               ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
                                                    .alpha = s.alpha}) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
-  auto result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec, s.limits);
+  ex::mine_result result;
+  if (s.flow_logs) {
+    result = ex::mine(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)}), spec, s.limits);
+  } else {
+    ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress),
+                                    .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}};
+    result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec, s.limits);
+  }
   if (s.top != 0) ex::keep_top(result, s.top, spec.cluster);
   return result;
 }
@@ -66,9 +75,9 @@ ex::mine_result run(const settings& s, Key key, Lattice lattice, Clusters cluste
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng)"};
+  CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng) or flow logs (Zeek conn.log, CSV)"};
   settings s;
-  app.add_option("traces", s.traces, "capture files (pcap or pcapng), read as one stream in time order")
+  app.add_option("traces", s.traces, "capture files (pcap or pcapng) read as one stream in time order, or flow logs (Zeek conn.log as TSV or JSON, CSV)")
       ->required()
       ->type_name("TRACE");
   app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
@@ -107,6 +116,9 @@ int main(int argc, char** argv) {
   app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
+      ->check(CLI::IsMember({"joined", "apart"}))
+      ->capture_default_str();
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
@@ -138,6 +150,22 @@ int main(int argc, char** argv) {
               .evict_below = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.min_support, UINT32_MAX))};
   if (!(s.min_score >= 0)) {
     std::cerr << "expose-mine: --min-score: must be 0 or more bits\n";
+    return 1;
+  }
+  // Captures or flow logs, judged by content; one run takes one kind.
+  std::string a_capture, a_log;
+  for (const auto& t : s.traces) {
+    if (!std::filesystem::is_regular_file(t)) continue;  // the reader names what is wrong with it
+    (ex::io::sniff_flow_log(t) ? a_log : a_capture) = t;
+  }
+  if (!a_log.empty() && !a_capture.empty()) {
+    std::cerr << "expose-mine: cannot mix packet captures and flow logs in one run: '" << a_capture << "' is a capture, '" << a_log
+              << "' a flow log\n";
+    return 1;
+  }
+  s.flow_logs = !a_log.empty();
+  if (s.flow_logs && !s.filter.empty()) {
+    std::cerr << "expose-mine: --filter: applies to packet captures, not to flow logs such as '" << a_log << "'\n";
     return 1;
   }
   try {

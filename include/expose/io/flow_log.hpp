@@ -1,0 +1,490 @@
+#pragma once
+// Flow logs as input (component expose::json, for Zeek's JSON logs): Zeek `conn.log` as TSV or as
+// JSON lines, and a CSV of connections. Each connection becomes the packets the pipeline would have
+// counted: one at its start, from originator to responder, and one at the start of every later
+// window it spans, so a connection is active in every window from its first to its last. Give the
+// source the pipeline's window width as `step`.
+//
+// CSV: a header row names the columns, in any order, unknown ones ignored:
+//   start   (required) Unix seconds with up to nine decimals, or `YYYY-MM-DD[T ]hh:mm:ss[.frac][Z]` (UTC)
+//   end | duration     end time as `start`, or seconds; neither: a one-moment connection
+//   src, dst (required) IPv4 or IPv6 address         sport, dport   ports (0 when absent or empty)
+//   proto  (required)  tcp, udp, icmp, icmp6, sctp, or an IP protocol number
+// nfdump's `-o csv` is read as it comes (names ts, te, td, sa, da, sp, dp, pr; its summary
+// trailer ignored); its date-times are local time, so run it with TZ=UTC.
+// For ICMP the ports are the type and code, as Zeek writes them.
+//
+// A line that cannot be read is skipped and counted ("malformed record"), with one warning per
+// file naming the first such line; a file that cannot be opened, or lacks a required column, is an
+// error naming it.
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "expose/address.hpp"
+#include "expose/concepts.hpp"
+#include "expose/error.hpp"
+#include "expose/input.hpp"
+#include "expose/packet.hpp"
+
+namespace expose::io {
+
+enum class flow_log_format { zeek_tsv, zeek_json, csv };
+
+[[nodiscard]] constexpr std::string_view format_name(flow_log_format f) {
+  switch (f) {
+    case flow_log_format::zeek_tsv: return "Zeek conn.log (TSV)";
+    case flow_log_format::zeek_json: return "Zeek conn.log (JSON)";
+    case flow_log_format::csv: return "CSV flows";
+  }
+  return "flows";
+}
+
+struct flow_log_options {
+  /// The pipeline's window width: a connection is counted in every window of this width it spans.
+  std::chrono::nanoseconds step = std::chrono::seconds(1);
+  /// Longer connections are taken for damage and skipped ("implausible duration").
+  std::chrono::nanoseconds max_duration = std::chrono::hours(24 * 366);
+  /// Called every few thousand records with (bytes read, bytes in all files).
+  std::function<void(std::uint64_t, std::uint64_t)> progress{};
+};
+
+namespace detail {
+
+/// Decimal seconds ("1300475167.096535", "-3", "12.5") as nanoseconds, exactly.
+[[nodiscard]] inline std::optional<std::int64_t> decimal_seconds(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  const bool negative = s.front() == '-';
+  if (negative) s.remove_prefix(1);
+  const auto dot = s.find('.');
+  const std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if (whole.empty() && frac.empty()) return std::nullopt;
+  std::int64_t sec = 0;
+  if (!whole.empty()) {
+    const auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), sec);
+    if (ec != std::errc{} || p != whole.data() + whole.size() || sec > 9'000'000'000LL) return std::nullopt;
+  }
+  std::int64_t ns = 0;
+  for (std::size_t i = 0; i < frac.size(); ++i) {
+    if (frac[i] < '0' || frac[i] > '9') return std::nullopt;
+    if (i < 9) ns = ns * 10 + (frac[i] - '0');
+  }
+  for (std::size_t i = frac.size(); i < 9; ++i) ns *= 10;
+  const std::int64_t total = sec * 1'000'000'000 + ns;
+  return negative ? -total : total;
+}
+
+/// `YYYY-MM-DD[T ]hh:mm:ss[.frac][Z]`, UTC, as nanoseconds since the epoch.
+[[nodiscard]] inline std::optional<std::int64_t> utc_datetime(std::string_view s) {
+  if (!s.empty() && s.back() == 'Z') s.remove_suffix(1);
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  auto num = [&](std::size_t at, std::size_t len) -> int {
+    int v = 0;
+    const auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + len, v);
+    return ec == std::errc{} && p == s.data() + at + len ? v : -1;
+  };
+  const int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+    return std::nullopt;
+  const auto days = std::chrono::sys_days{std::chrono::year{y} / mo / d}.time_since_epoch().count();
+  std::int64_t ns = 0;
+  if (s.size() > 19) {
+    const auto frac = decimal_seconds(std::string("0") + std::string(s.substr(19)));
+    if (!frac || s[19] != '.') return std::nullopt;
+    ns = *frac;
+  }
+  return ((static_cast<std::int64_t>(days) * 24 + h) * 60 + mi) * 60'000'000'000LL + se * 1'000'000'000LL + ns;
+}
+
+[[nodiscard]] inline std::optional<std::int64_t> timestamp(std::string_view s) {
+  if (auto t = decimal_seconds(s)) return t;
+  return utc_datetime(s);
+}
+
+[[nodiscard]] inline std::optional<std::uint16_t> port_number(std::string_view s) {
+  if (s.empty() || s == "-") return std::uint16_t{0};
+  unsigned v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || v > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(v);
+}
+
+[[nodiscard]] inline std::optional<std::uint8_t> protocol_number(std::string_view s) {
+  std::string lower(s);
+  std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::array<std::pair<std::string_view, std::uint8_t>, 9> names = {{
+      {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmp6", 58}, {"ipv6-icmp", 58}, {"sctp", 132}, {"gre", 47}, {"esp", 50}, {"ah", 51}}};
+  for (const auto& [name, n] : names)
+    if (lower == name) return n;
+  unsigned v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || v > 255) return std::nullopt;
+  return static_cast<std::uint8_t>(v);
+}
+
+[[nodiscard]] inline std::vector<std::string_view> split(std::string_view line, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t from = 0;
+  while (true) {
+    const auto at = line.find(sep, from);
+    out.push_back(line.substr(from, at == std::string_view::npos ? std::string_view::npos : at - from));
+    if (at == std::string_view::npos) return out;
+    from = at + 1;
+  }
+}
+
+/// The scalar members of a JSON object as their text, numbers exactly as written (a double would
+/// round Zeek's microsecond times); nested values are passed over.
+struct top_level_fields : nlohmann::json_sax<nlohmann::json> {
+  std::map<std::string, std::string, std::less<>> fields;
+  bool object = false;
+  int depth = 0;
+  std::string key_;
+  void value(std::string text) {
+    if (depth == 1) fields[key_] = std::move(text);
+  }
+  bool null() override { value("-"); return true; }
+  bool boolean(bool v) override { value(v ? "true" : "false"); return true; }
+  bool number_integer(number_integer_t v) override { value(std::to_string(v)); return true; }
+  bool number_unsigned(number_unsigned_t v) override { value(std::to_string(v)); return true; }
+  bool number_float(number_float_t, const string_t& s) override { value(s); return true; }
+  bool string(string_t& v) override { value(v); return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    if (depth == 0) object = true;
+    ++depth;
+    return true;
+  }
+  bool end_object() override { --depth; return true; }
+  bool start_array(std::size_t) override { ++depth; return true; }
+  bool end_array() override { --depth; return true; }
+  bool key(string_t& k) override {
+    if (depth == 1) key_ = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+};
+
+/// One connection as a flow log has it.
+struct connection {
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  ip_address src, dst;
+  std::uint16_t sport = 0, dport = 0;
+  std::uint8_t proto = 0;
+};
+
+/// The fields of a connection as text, from whichever format; empty `end`/`duration` when absent.
+struct connection_text {
+  std::string_view start, end, duration, src, dst, sport, dport, proto;
+};
+
+/// Why a record is skipped, or the connection.
+[[nodiscard]] inline std::pair<std::optional<connection>, std::string_view> parse_connection(const connection_text& t,
+                                                                                           std::int64_t max_duration_ns) {
+  connection c;
+  const auto start = timestamp(t.start);
+  if (!start) return {std::nullopt, "bad time"};
+  c.start_ns = c.end_ns = *start;
+  if (!t.end.empty() && t.end != "-") {
+    const auto end = timestamp(t.end);
+    if (!end) return {std::nullopt, "bad time"};
+    c.end_ns = *end;
+  } else if (!t.duration.empty() && t.duration != "-") {
+    const auto d = decimal_seconds(t.duration);
+    if (!d) return {std::nullopt, "bad duration"};
+    c.end_ns = c.start_ns + *d;
+  }
+  if (c.end_ns < c.start_ns) return {std::nullopt, "ends before it starts"};
+  if (c.end_ns - c.start_ns > max_duration_ns) return {std::nullopt, "implausible duration"};
+  const auto src = ip_address::parse(t.src), dst = ip_address::parse(t.dst);
+  if (!src || !dst) return {std::nullopt, "bad address"};
+  c.src = *src;
+  c.dst = *dst;
+  const auto sport = port_number(t.sport), dport = port_number(t.dport);
+  if (!sport || !dport) return {std::nullopt, "bad port"};
+  c.sport = *sport;
+  c.dport = *dport;
+  const auto proto = protocol_number(t.proto);
+  if (!proto) return {std::nullopt, "bad protocol"};
+  c.proto = *proto;
+  if (c.proto == expose::proto::icmp && !(c.src.is_v4() && c.dst.is_v4())) c.proto = expose::proto::icmp6;  // Zeek says icmp for both
+  return {c, {}};
+}
+
+/// The packets that make `c` active in every window of width `step_ns` it spans.
+/// `knows_originator`: the log says who opened the connection (Zeek), so the first packet says so
+/// too; otherwise (CSV, often one record per direction) the ports decide, as for a capture.
+template <class Sink>
+void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink& sink) {
+  packet p;
+  p.src = c.src;
+  p.dst = c.dst;
+  p.proto = c.proto;
+  if (c.proto == expose::proto::icmp || c.proto == expose::proto::icmp6) {
+    p.icmp_type = static_cast<std::uint8_t>(c.sport);  // Zeek: type and code in the port fields
+    p.icmp_code = static_cast<std::uint8_t>(c.dport);
+  } else {
+    p.sport = c.sport;
+    p.dport = c.dport;
+  }
+  p.tcp_flags = c.proto == expose::proto::tcp && knows_originator ? tcp_flag::syn : std::uint8_t{0};
+  p.ts_ns = c.start_ns;
+  sink(std::as_const(p));
+  p.tcp_flags = 0;
+  std::int64_t window = c.start_ns / step_ns;
+  if (c.start_ns % step_ns != 0 && c.start_ns < 0) --window;
+  for (std::int64_t t = (window + 1) * step_ns; t <= c.end_ns; t += step_ns) {
+    p.ts_ns = t;
+    sink(std::as_const(p));
+  }
+}
+
+}  // namespace detail
+
+/// What a file holds, judged by its first bytes: a flow log format, or nothing (a capture, or unknown).
+[[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 16> head{};
+  in.read(head.data(), head.size());
+  const std::string_view h(head.data(), static_cast<std::size_t>(in.gcount()));
+  if (h.starts_with("#separator")) return flow_log_format::zeek_tsv;
+  const auto first = h.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && h[first] == '{') return flow_log_format::zeek_json;
+  if (h.size() >= 4) {
+    static constexpr std::array<std::string_view, 5> capture_magic = {
+        std::string_view("\xd4\xc3\xb2\xa1", 4), std::string_view("\xa1\xb2\xc3\xd4", 4), std::string_view("\x4d\x3c\xb2\xa1", 4),
+        std::string_view("\xa1\xb2\x3c\x4d", 4), std::string_view("\x0a\x0d\x0d\x0a", 4)};
+    for (const auto m : capture_magic)
+      if (h.starts_with(m)) return std::nullopt;
+  }
+  const bool printable = std::ranges::all_of(h, [](char c) { return c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f); });
+  if (printable && h.find(',') != std::string_view::npos) return flow_log_format::csv;
+  return std::nullopt;
+}
+
+/// One or more flow logs read one after the other (the pipeline does not need them in time order).
+class flow_logs {
+ public:
+  using options = flow_log_options;
+
+  explicit flow_logs(std::vector<std::filesystem::path> paths, options opt = {}) : paths_(std::move(paths)), opt_(opt) {
+    if (paths_.empty()) throw bad_argument("flow_logs: no input file given");
+    if (opt_.step.count() <= 0) throw bad_argument("flow_logs: the step (window width) must be positive");
+  }
+
+  template <class Sink>
+  void read(Sink&& sink, input_stats& stats) {
+    for (const auto& path : paths_) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(path, ec);
+      if (!ec) total_ += size;
+    }
+    for (const auto& path : paths_) read_one(path, sink, stats);
+    if (opt_.progress) opt_.progress(total_, total_);
+  }
+
+ private:
+  struct file_state {
+    std::string name;
+    std::uint64_t line = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t first_bad_line = 0;
+    std::string first_bad_reason;
+  };
+
+  template <class Sink>
+  void read_one(const std::filesystem::path& path, Sink& sink, input_stats& stats) {
+    const auto format = sniff_flow_log(path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw bad_trace("cannot read '" + path.string() + "': " + std::strerror(errno));
+    if (!format) throw bad_trace("cannot read '" + path.string() + "': not a Zeek conn.log (TSV or JSON) nor a CSV of flows");
+    file_state f;
+    f.name = path.string();
+    std::string line;
+    auto take = [&](const detail::connection_text& t) {
+      if (opt_.progress && (stats.packets & 4095) == 0) {
+        const auto at = in.tellg();
+        opt_.progress(done_ + (at < 0 ? 0 : static_cast<std::uint64_t>(at)), total_);
+      }
+      ++stats.packets;
+      const auto [c, why] = detail::parse_connection(t, opt_.max_duration.count());
+      if (!c) return bad(f, stats, why);
+      ++stats.decoded;
+      detail::emit(*c, opt_.step.count(), *format != flow_log_format::csv, sink);
+    };
+    switch (*format) {
+      case flow_log_format::zeek_tsv: read_zeek_tsv(in, f, stats, take); break;
+      case flow_log_format::zeek_json: read_zeek_json(in, f, stats, take); break;
+      case flow_log_format::csv: read_csv(in, f, stats, take); break;
+    }
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec) done_ += size;
+    if (f.malformed != 0)
+      stats.warnings.push_back("'" + f.name + "': " + std::to_string(f.malformed) + " malformed record(s) skipped, the first on line " +
+                               std::to_string(f.first_bad_line) + " (" + f.first_bad_reason + ")");
+  }
+
+  static void bad(file_state& f, input_stats& stats, std::string_view why) {
+    ++stats.skipped["malformed record"];
+    if (f.malformed++ == 0) {
+      f.first_bad_line = f.line;
+      f.first_bad_reason = std::string(why);
+    }
+  }
+  static void bad_line(file_state& f, input_stats& stats, std::string_view why) {
+    ++stats.packets;
+    bad(f, stats, why);
+  }
+
+  template <class Take>
+  void read_zeek_tsv(std::istream& in, file_state& f, input_stats& stats, Take& take) {
+    char sep = '\t';
+    std::vector<std::string> fields;
+    std::array<std::size_t, 8> col{};
+    bool have_fields = false;
+    std::string line;
+    while (std::getline(in, line)) {
+      ++f.line;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      if (line.front() == '#') {
+        if (line.starts_with("#separator ")) {
+          const std::string_view v = std::string_view(line).substr(11);
+          sep = v.starts_with("\\x") && v.size() >= 4 ? static_cast<char>(std::stoi(std::string(v.substr(2, 2)), nullptr, 16))
+                                                       : (v.empty() ? '\t' : v.front());
+        } else if (line.starts_with("#fields")) {
+          const auto names = detail::split(line, sep);
+          fields.assign(names.begin() + 1, names.end());
+          col = columns(f, fields, {"ts", "", "duration?", "id.orig_h", "id.resp_h", "id.orig_p", "id.resp_p", "proto"});
+          have_fields = true;
+        }
+        continue;
+      }
+      if (!have_fields) throw bad_trace("'" + f.name + "' line " + std::to_string(f.line) + ": a record before the #fields line");
+      const auto v = detail::split(line, sep);
+      if (v.size() != fields.size()) {
+        bad_line(f, stats, "wrong number of fields");
+        continue;
+      }
+      auto at = [&](std::size_t i) { return col[i] == npos ? std::string_view{} : v[col[i]]; };
+      take(detail::connection_text{at(0), {}, at(2), at(3), at(4), at(5), at(6), at(7)});
+    }
+  }
+
+  template <class Take>
+  void read_zeek_json(std::istream& in, file_state& f, input_stats& stats, Take& take) {
+    std::string line;
+    while (std::getline(in, line)) {
+      ++f.line;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      detail::top_level_fields j;
+      if (!nlohmann::json::sax_parse(line, &j, nlohmann::json::input_format_t::json, false) || !j.object) {
+        bad_line(f, stats, "not a JSON object");
+        continue;
+      }
+      std::array<std::string, 8> text;
+      const std::array<const char*, 8> names = {"ts", "", "duration", "id.orig_h", "id.resp_h", "id.orig_p", "id.resp_p", "proto"};
+      bool missing = false;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i][0] == '\0') continue;
+        const auto it = j.fields.find(names[i]);
+        if (it != j.fields.end()) text[i] = it->second;
+        else if (i != 2) missing = true;  // duration is left out for connections without one
+      }
+      if (missing) {
+        bad_line(f, stats, "a required field is missing");
+        continue;
+      }
+      take(detail::connection_text{text[0], {}, text[2], text[3], text[4], text[5], text[6], text[7]});
+    }
+  }
+
+  template <class Take>
+  void read_csv(std::istream& in, file_state& f, input_stats& stats, Take& take) {
+    std::string line;
+    std::vector<std::string> header;
+    std::array<std::size_t, 8> col{};
+    while (std::getline(in, line)) {
+      ++f.line;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line.front() == '#') continue;
+      if (line == "Summary") break;  // nfdump's trailer: totals, not flows
+      const auto v = detail::split(line, ',');
+      if (header.empty()) {
+        for (auto name : v) {
+          std::string n(name);
+          n.erase(0, n.find_first_not_of(" \""));
+          n.erase(n.find_last_not_of(" \"") + 1);
+          std::ranges::transform(n, n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          header.push_back(n);
+        }
+        for (const auto& [ours, nfdump] : {std::pair{"start", "ts"}, {"end", "te"}, {"duration", "td"}, {"src", "sa"},
+                                           {"dst", "da"}, {"sport", "sp"}, {"dport", "dp"}, {"proto", "pr"}})
+          std::ranges::replace(header, std::string(nfdump), std::string(ours));
+        col = columns(f, header, {"start", "end?", "duration?", "src", "dst", "sport?", "dport?", "proto"});
+        continue;
+      }
+      if (v.size() < header.size()) {
+        bad_line(f, stats, "too few fields");
+        continue;
+      }
+      auto at = [&](std::size_t i) -> std::string_view {
+        if (col[i] == npos) return {};
+        std::string_view s = v[col[i]];
+        while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '"')) s.remove_suffix(1);
+        return s;
+      };
+      take(detail::connection_text{at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)});
+    }
+  }
+
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  /// Where each wanted column is; a name ending in '?' is optional, an empty one unused.
+  static std::array<std::size_t, 8> columns(const file_state& f, const std::vector<std::string>& have,
+                                            const std::array<std::string_view, 8>& want) {
+    std::array<std::size_t, 8> at{};
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      at[i] = npos;
+      std::string_view name = want[i];
+      if (name.empty()) continue;
+      const bool optional = name.ends_with('?');
+      if (optional) name.remove_suffix(1);
+      const auto it = std::ranges::find(have, name);
+      if (it != have.end()) at[i] = static_cast<std::size_t>(it - have.begin());
+      else if (!optional) throw bad_trace("'" + f.name + "': no '" + std::string(name) + "' column");
+    }
+    return at;
+  }
+
+  std::vector<std::filesystem::path> paths_;
+  options opt_;
+  std::uint64_t total_ = 0;
+  std::uint64_t done_ = 0;
+};
+
+static_assert(PacketSource<flow_logs>);
+
+}  // namespace expose::io

@@ -1,0 +1,154 @@
+#include "expose/io/flow_log.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/io/text.hpp"
+#include "expose/keys/service.hpp"
+#include "expose/pipeline.hpp"
+
+using namespace expose;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path write(const std::string& name, const std::string& text) {
+  const auto path = fs::temp_directory_path() / ("expose_flow_log_" + name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// Every 10 s for 200 s a client resolves a name and opens a web connection lasting 2.5 s; a
+// monitoring session spans the whole time; one connection of noise.
+struct conn {
+  std::string ts, duration, src, sport, dst, dport, proto;
+};
+std::vector<conn> connections() {
+  std::vector<conn> c;
+  for (int k = 0; k < 20; ++k) {
+    const std::string t = std::to_string(1'600'000'000 + 10 * k);
+    c.push_back({t + ".000000123", "0.010000", "10.0.0.5", std::to_string(40000 + k), "10.0.0.53", "53", "udp"});
+    c.push_back({t + ".250000000", "2.500000", "10.0.0.5", std::to_string(50000 + k), "10.0.0.80", "80", "tcp"});
+  }
+  c.push_back({"1600000000.5", "199.0", "10.0.0.9", "33000", "10.0.0.161", "161", "udp"});
+  c.push_back({"1600000042.0", "-", "10.0.0.7", "8", "10.0.0.8", "0", "icmp"});
+  return c;
+}
+
+std::string zeek_tsv() {
+  std::ostringstream o;
+  o << "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
+    << "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\n"
+    << "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\n";
+  int uid = 0;
+  for (const auto& c : connections())
+    o << c.ts << "\tC" << uid++ << '\t' << c.src << '\t' << c.sport << '\t' << c.dst << '\t' << c.dport << '\t' << c.proto << "\t-\t"
+      << c.duration << "\t0\t0\tSF\n";
+  o << "#close\t2020-09-13-12-30-00\n";
+  return o.str();
+}
+
+std::string zeek_json() {
+  std::ostringstream o;
+  int uid = 0;
+  for (const auto& c : connections()) {
+    o << R"({"ts":)" << c.ts << R"(,"uid":"C)" << uid++ << R"(","id.orig_h":")" << c.src << R"(","id.orig_p":)" << c.sport
+      << R"(,"id.resp_h":")" << c.dst << R"(","id.resp_p":)" << c.dport << R"(,"proto":")" << c.proto << '"';
+    if (c.duration != "-") o << R"(,"duration":)" << c.duration;
+    o << R"(,"conn_state":"SF"})" << '\n';
+  }
+  return o.str();
+}
+
+std::string csv() {
+  std::ostringstream o;
+  o << "proto,src,sport,dst,dport,start,duration,bytes\n";
+  for (const auto& c : connections())
+    o << c.proto << ',' << c.src << ',' << c.sport << ',' << c.dst << ',' << c.dport << ',' << c.ts << ','
+      << (c.duration == "-" ? "" : c.duration) << ",100\n";
+  return o.str();
+}
+
+auto spec() { return window_by(windows::tumbling{1s}) | generalize_by(lattice::none{}); }
+
+mine_result mine_log(const fs::path& path) { return mine(io::flow_logs({path}, {.step = 1s}), spec()); }
+}  // namespace
+
+TEST_CASE("io.flow_log.formats_are_recognized_by_their_first_bytes") {
+  CHECK(io::sniff_flow_log(write("a.log", zeek_tsv())) == io::flow_log_format::zeek_tsv);
+  CHECK(io::sniff_flow_log(write("a.json", zeek_json())) == io::flow_log_format::zeek_json);
+  CHECK(io::sniff_flow_log(write("a.csv", csv())) == io::flow_log_format::csv);
+  CHECK_FALSE(io::sniff_flow_log(write("a.pcap", std::string("\xd4\xc3\xb2\xa1\x02\x00\x04\x00", 8))));
+  CHECK_FALSE(io::sniff_flow_log(write("a.bin", std::string("\x01\x02\x00\xff", 4))));
+}
+
+TEST_CASE("io.flow_log.a_connection_is_active_in_every_window_it_spans") {
+  for (const auto& path : {write("b.log", zeek_tsv()), write("b.json", zeek_json()), write("b.csv", csv())}) {
+    CAPTURE(path);
+    const auto r = mine_log(path);
+    CHECK(r.input.packets == 42);  // records read
+    CHECK(r.input.decoded == 42);
+    CHECK(r.input.skipped.empty());
+    CHECK(r.input.start_ns == 1'600'000'000'000'000'123LL);  // nanoseconds kept
+    CHECK(r.flows == 42);
+    // DNS: 1 window each; web: 3 windows each (x.25 to x+2.75); SNMP: 200 windows (0.5 to 199.5); ICMP: 1
+    CHECK(r.activity_entries == 20 + 20 * 3 + 200 + 1);
+    CHECK(r.windows == 200);
+    CHECK(r.rules.empty());  // every connection is its own flow: nothing repeats
+  }
+  // keyed by service the pattern shows: a name lookup, then a web connection in the same window
+  const auto r = mine(io::flow_logs({write("c.log", zeek_tsv())}, {.step = 1s}),
+                      spec() | key_by(keys::service{}));
+  REQUIRE(r.rules.size() == 1);
+  CHECK(io::rule_text(r, r.rules[0]) == "*.* : 10.0.0.53.53 : udp <=> *.* : 10.0.0.80.80 : tcp");
+  CHECK(r.rules[0].counts == pair_counts{20, 60, 20, 200});
+}
+
+TEST_CASE("io.flow_log.bad_records_are_counted_and_the_first_named") {
+  auto text = csv();
+  text += "udp,10.0.0.1,1,10.0.0.2,2,not-a-time,,1\n";
+  text += "udp,10.0.0.1,1,10.0.0.999,2,1600000000,,1\n";
+  text += "udp,10.0.0.1,1,10.0.0.2,2,1600000010,-5,1\n";
+  text += "udp,10.0.0.1,1\n";
+  text += "udp,10.0.0.1,1,10.0.0.2,2,1600000000,99999999999,1\n";
+  const auto r = mine_log(write("d.csv", text));
+  CHECK(r.input.packets == 47);
+  CHECK(r.input.decoded == 42);
+  CHECK(r.input.skipped.at("malformed record") == 5);
+  REQUIRE(r.input.warnings.size() == 1);
+  CHECK(r.input.warnings[0].ends_with("d.csv': 5 malformed record(s) skipped, the first on line 44 (bad time)"));
+
+  auto json = zeek_json() + "{\"ts\":1600000000,\"proto\":\"udp\"}\n[1,2]\n{\"ts\":";
+  const auto j = mine_log(write("e.json", json));
+  CHECK(j.input.decoded == 42);
+  CHECK(j.input.skipped.at("malformed record") == 3);
+  CHECK(j.input.warnings[0].ends_with("3 malformed record(s) skipped, the first on line 43 (a required field is missing)"));
+}
+
+TEST_CASE("io.flow_log.missing_columns_and_unreadable_files_name_themselves") {
+  CHECK_THROWS_WITH_AS(mine_log(write("f.csv", "start,src,dst\n1,10.0.0.1,10.0.0.2\n")), doctest::Contains("f.csv': no 'proto' column"),
+                       bad_trace);
+  CHECK_THROWS_WITH_AS(mine_log(write("g.log", "#separator \\x09\n1\t2\n")), doctest::Contains("g.log' line 2: a record before the #fields line"),
+                       bad_trace);
+  CHECK_THROWS_WITH_AS(mine_log("/nonexistent/conn.log"), doctest::Contains("cannot read '/nonexistent/conn.log'"), bad_trace);
+  CHECK_THROWS_AS(io::flow_logs({}, {}), bad_argument);
+}
+
+TEST_CASE("io.flow_log.times_in_every_spelling") {
+  CHECK(io::detail::timestamp("1600000000.000000123") == 1'600'000'000'000'000'123LL);
+  CHECK(io::detail::timestamp("1600000000") == 1'600'000'000'000'000'000LL);
+  CHECK(io::detail::timestamp("0.5") == 500'000'000LL);
+  CHECK(io::detail::timestamp("2020-09-13T12:26:40Z") == 1'600'000'000'000'000'000LL);
+  CHECK(io::detail::timestamp("2020-09-13 12:26:40.25") == 1'600'000'000'250'000'000LL);
+  CHECK_FALSE(io::detail::timestamp("2020-13-13 12:26:40"));
+  CHECK_FALSE(io::detail::timestamp("12:26"));
+  CHECK_FALSE(io::detail::timestamp(""));
+  CHECK(io::detail::protocol_number("TCP") == 6);
+  CHECK(io::detail::protocol_number("47") == 47);
+  CHECK_FALSE(io::detail::protocol_number("256"));
+}
