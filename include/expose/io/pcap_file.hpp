@@ -2,6 +2,8 @@
 // Reading pcap and pcapng files through libpcap (component expose::pcap): both byte orders,
 // micro- and nanosecond stamps, a BPF filter as tcpdump takes it, several files merged in time order.
 // A damaged file yields every record before the damage and a warning naming the file and offset.
+// A pcapng file whose interfaces have different link types, which libpcap refuses, is read from where
+// libpcap stopped by the project's own pcapng reader (each packet decoded by its interface's type).
 
 #include <pcap/pcap.h>
 
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -19,6 +22,7 @@
 #include "expose/error.hpp"
 #include "expose/input.hpp"
 #include "expose/io/decode.hpp"
+#include "expose/io/pcapng_reader.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -65,7 +69,7 @@ class pcap_files {
       order.pop();
       cursor& c = files[i];
       ++stats.packets;
-      if (c.filter && pcap_offline_filter(&*c.filter, c.header, c.data) == 0) {
+      if (!passes(c)) {
         ++stats.skipped["filtered"];
       } else {
         p.ts_ns = c.ts_ns;
@@ -108,12 +112,33 @@ class pcap_files {
     const pcap_pkthdr* header = nullptr;
     const std::uint8_t* data = nullptr;
     std::int64_t ts_ns = 0;
+    // After libpcap refused a pcapng file of mixed link types: the own reader, a BPF program per type.
+    std::unique_ptr<pcapng_reader> own;
+    pcap_pkthdr own_header{};
+    std::map<int, std::unique_ptr<bpf_program, bpf_freer>> own_filters;
     [[nodiscard]] std::uint64_t offset() const {
+      if (own) return own->position();
       FILE* f = handle ? pcap_file(handle.get()) : nullptr;
       const long at = f ? std::ftell(f) : -1;
       return at < 0 ? 0 : static_cast<std::uint64_t>(at);
     }
   };
+
+  /// Whether the current record passes the BPF filter (compiled for its link type).
+  bool passes(cursor& c) const {
+    if (opt_.filter.empty()) return true;
+    if (!c.own) return pcap_offline_filter(&*c.filter, c.header, c.data) != 0;
+    auto& prog = c.own_filters[c.link_type];
+    if (!prog) {
+      std::unique_ptr<pcap_t, pcap_closer> dead(pcap_open_dead(c.link_type, 262144));
+      prog.reset(new bpf_program{});
+      if (!dead || pcap_compile(dead.get(), prog.get(), opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        prog.reset();
+        return false;  // the filter cannot speak of this link type: nothing of it passes
+      }
+    }
+    return pcap_offline_filter(prog.get(), c.header, c.data) != 0;
+  }
 
   cursor open(const std::filesystem::path& path) const {
     char err[PCAP_ERRBUF_SIZE] = {};
@@ -135,6 +160,7 @@ class pcap_files {
 
   /// Moves a file to its next record; false at its end or at damage (with a warning).
   static bool advance(cursor& c, input_stats& stats) {
+    if (c.own) return advance_own(c, stats);
     if (!c.handle) return false;
     pcap_pkthdr* h = nullptr;
     const u_char* d = nullptr;
@@ -146,6 +172,16 @@ class pcap_files {
       ++c.records;
       return true;
     }
+    if (rc == PCAP_ERROR && std::string_view(pcap_geterr(c.handle.get())).find("different from the type of the first interface") !=
+                                std::string_view::npos) {
+      // libpcap takes one link type per file: read on with the own reader, past the records it gave.
+      c.handle.reset();
+      c.own = std::make_unique<pcapng_reader>(c.name);
+      pcapng_reader::record r;
+      for (std::uint64_t k = 0; k < c.records; ++k)
+        if (!c.own->next(r)) break;
+      return advance_own(c, stats);
+    }
     if (rc == PCAP_ERROR) {
       stats.damaged = true;
       stats.warnings.push_back("'" + c.name + "' is damaged after record " + std::to_string(c.records) +
@@ -153,6 +189,28 @@ class pcap_files {
                                "; the results hold the " + std::to_string(c.records) + " records before it");
     }
     c.handle.reset();
+    return false;
+  }
+
+  static bool advance_own(cursor& c, input_stats& stats) {
+    pcapng_reader::record r;
+    if (c.own->next(r)) {
+      c.link_type = r.link_type;
+      c.own_header.caplen = r.caplen;
+      c.own_header.len = r.len;
+      c.header = &c.own_header;
+      c.data = r.data;
+      c.ts_ns = r.ts_ns;
+      ++c.records;
+      return true;
+    }
+    if (!c.own->error().empty()) {
+      stats.damaged = true;
+      stats.warnings.push_back("'" + c.name + "' is damaged after record " + std::to_string(c.records) + " (at byte " +
+                               std::to_string(c.own->offset()) + "): " + c.own->error() + "; the results hold the " +
+                               std::to_string(c.records) + " records before it");
+    }
+    c.own.reset();
     return false;
   }
 

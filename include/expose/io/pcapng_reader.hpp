@@ -1,0 +1,181 @@
+#pragma once
+// A pcapng reader for what libpcap refuses: a file whose interfaces have different link types
+// (libpcap 1.10 takes the first interface's type for the whole file). Reads section headers in
+// either byte order, interface descriptions (link type, if_tsresol, if_tsoffset) and enhanced,
+// simple and obsolete packet blocks; every other block is passed over. `pcap_files` falls back to it;
+// it needs nothing but the standard library. Format: IETF draft-ietf-opsawg-pcapng.
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace expose::io {
+
+class pcapng_reader {
+ public:
+  /// One packet record: its interface's link type, capture time, the bytes captured.
+  struct record {
+    int link_type = 0;
+    std::int64_t ts_ns = 0;
+    std::uint32_t caplen = 0;
+    std::uint32_t len = 0;  ///< bytes on the wire
+    const std::uint8_t* data = nullptr;
+  };
+
+  explicit pcapng_reader(const std::filesystem::path& path) : file_(std::fopen(path.c_str(), "rb")) {
+    if (!file_) error_ = "cannot open it";
+  }
+
+  /// The next packet record; false at the end of the file or at damage (then `error()` says what).
+  bool next(record& r) {
+    while (file_ && error_.empty()) {
+      offset_ = static_cast<std::uint64_t>(std::ftell(file_.get()));
+      std::uint8_t head[8];
+      const std::size_t got = std::fread(head, 1, 8, file_.get());
+      if (got == 0) return false;  // a clean end
+      if (got < 8) return fail("a block header cut short");
+      std::uint32_t type = u32(head), total = u32(head + 4);
+      if (type == section_type) {
+        std::uint8_t magic[4];
+        if (std::fread(magic, 1, 4, file_.get()) != 4) return fail("a section header cut short");
+        if (magic[0] == 0x1a && magic[1] == 0x2b) big_ = true;
+        else if (magic[0] == 0x4d && magic[1] == 0x3c) big_ = false;
+        else return fail("a section header with an unknown byte-order magic");
+        total = u32(head + 4);
+        interfaces_.clear();
+        seen_section_ = true;
+        if (total < 28 || total % 4 != 0) return fail("a section header of impossible length " + std::to_string(total));
+        if (!skip(total - 12)) return fail("a section header cut short");
+        continue;
+      }
+      if (!seen_section_) return fail("not a pcapng file (no section header first)");
+      if (total < 12 || total % 4 != 0 || total > max_block) return fail("a block of impossible length " + std::to_string(total));
+      body_.resize(total - 8);
+      if (std::fread(body_.data(), 1, body_.size(), file_.get()) != body_.size()) return fail("a block cut short");
+      const std::uint8_t* b = body_.data();
+      const std::size_t n = body_.size() - 4;  // without the trailing length
+      switch (type) {
+        case 1: {  // interface description
+          if (n < 8) return fail("an interface description cut short");
+          interface i;
+          i.link_type = u16(b);
+          i.snaplen = u32(b + 4);
+          options(b + 8, n - 8, i);
+          interfaces_.push_back(i);
+          continue;
+        }
+        case 6: {  // enhanced packet
+          if (n < 20) return fail("a packet block cut short");
+          const std::uint32_t id = u32(b);
+          if (id >= interfaces_.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
+          const std::uint32_t caplen = u32(b + 12);
+          if (caplen > n - 20) return fail("a packet longer than its block");
+          return take(r, interfaces_[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
+        }
+        case 3: {  // simple packet: interface 0, no time (it keeps the last one seen)
+          if (n < 4 || interfaces_.empty()) return fail("a simple packet block without an interface");
+          const std::uint32_t len = u32(b);
+          std::uint32_t caplen = len < n - 4 ? len : static_cast<std::uint32_t>(n - 4);
+          if (interfaces_[0].snaplen != 0 && caplen > interfaces_[0].snaplen) caplen = interfaces_[0].snaplen;
+          r = {interfaces_[0].link_type, last_ts_, caplen, len, b + 4};
+          return true;
+        }
+        case 2: {  // packet (obsolete)
+          if (n < 20) return fail("a packet block cut short");
+          const std::uint32_t id = u16(b);
+          if (id >= interfaces_.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
+          const std::uint32_t caplen = u32(b + 12);
+          if (caplen > n - 20) return fail("a packet longer than its block");
+          return take(r, interfaces_[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
+        }
+        default: continue;  // statistics, name resolution, custom blocks: not needed
+      }
+    }
+    return false;
+  }
+
+  /// What went wrong, empty when nothing did.
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
+  /// Where the last block began (for warnings).
+  [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
+  /// Bytes read so far.
+  [[nodiscard]] std::uint64_t position() const {
+    const long at = file_ ? std::ftell(file_.get()) : -1;
+    return at < 0 ? 0 : static_cast<std::uint64_t>(at);
+  }
+
+ private:
+  static constexpr std::uint32_t section_type = 0x0a0d0d0a;
+  static constexpr std::uint32_t max_block = 256u << 20;
+  struct interface {
+    int link_type = 0;
+    std::uint32_t snaplen = 0;
+    std::uint64_t units = 1'000'000;  ///< time units per second (if_tsresol; microseconds by default)
+    std::int64_t offset_s = 0;        ///< if_tsoffset
+  };
+  struct closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+
+  // Numbers in the section's byte order (the block type of a section header reads the same both ways).
+  [[nodiscard]] std::uint16_t u16(const std::uint8_t* p) const {
+    return big_ ? static_cast<std::uint16_t>(p[0] << 8 | p[1]) : static_cast<std::uint16_t>(p[1] << 8 | p[0]);
+  }
+  [[nodiscard]] std::uint32_t u32(const std::uint8_t* p) const {
+    return big_ ? (std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3])
+                : (std::uint32_t{p[3]} << 24 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[1]} << 8 | p[0]);
+  }
+
+  bool skip(std::uint32_t n) {
+    body_.resize(n);
+    return std::fread(body_.data(), 1, n, file_.get()) == n;
+  }
+  bool fail(std::string why) {
+    error_ = std::move(why);
+    return false;
+  }
+
+  void options(const std::uint8_t* p, std::size_t n, interface& i) const {
+    while (n >= 4) {
+      const std::uint16_t code = u16(p), len = u16(p + 2);
+      const std::size_t padded = (std::size_t{len} + 3) / 4 * 4;
+      if (code == 0 || 4 + padded > n) return;
+      if (code == 9 && len >= 1) {  // if_tsresol: 10^-v, or 2^-v with the top bit set
+        const std::uint8_t v = p[4];
+        const unsigned e = v & 0x7f;
+        if ((v & 0x80) != 0 ? e < 64 : e <= 19) {
+          std::uint64_t units = 1;
+          for (unsigned k = 0; k < e; ++k) units *= (v & 0x80) != 0 ? 2 : 10;
+          i.units = units;
+        }
+      } else if (code == 14 && len == 8) {  // if_tsoffset, seconds
+        const std::uint64_t first = u32(p + 4), second = u32(p + 8);
+        i.offset_s = static_cast<std::int64_t>(big_ ? (first << 32 | second) : (second << 32 | first));
+      }
+      p += 4 + padded;
+      n -= 4 + padded;
+    }
+  }
+
+  bool take(record& r, const interface& i, std::uint64_t ts, std::uint32_t caplen, std::uint32_t len, const std::uint8_t* data) {
+    const std::uint64_t sec = ts / i.units, frac = ts % i.units;
+    const auto frac_ns = static_cast<std::uint64_t>(static_cast<unsigned __int128>(frac) * 1'000'000'000u / i.units);
+    last_ts_ = (static_cast<std::int64_t>(sec) + i.offset_s) * 1'000'000'000 + static_cast<std::int64_t>(frac_ns);
+    r = {i.link_type, last_ts_, caplen, len, data};
+    return true;
+  }
+
+  std::unique_ptr<std::FILE, closer> file_;
+  std::vector<std::uint8_t> body_;
+  std::vector<interface> interfaces_;
+  bool big_ = false;
+  bool seen_section_ = false;
+  std::int64_t last_ts_ = 0;
+  std::uint64_t offset_ = 0;
+  std::string error_;
+};
+
+}  // namespace expose::io
