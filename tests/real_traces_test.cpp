@@ -39,6 +39,31 @@ const std::map<std::string, std::uint64_t> capinfos_packets = {
     {"edge/zeek_gre-aruba.pcap", 2407},
 };
 
+// Decoded packets, flows, and TCP+UDP flows of every intact file (the README's table; tshark's
+// figures and a sentence for each difference are there).
+struct keyed {
+  std::uint64_t decoded, flows, tcp_udp_flows;
+};
+const std::map<std::string, keyed> keyed_by_file = {
+    {"edge/chrissanders_http_ip4and6.pcapng", {20, 2, 2}},
+    {"edge/nfpuzzle_evidence08_80211.pcap", {0, 0, 0}},
+    {"edge/tcpdump_QinQpacket.pcap", {144, 1, 1}},
+    {"edge/tcpdump_mpls-traceroute.pcap", {18, 11, 9}},
+    {"edge/wireshark_dhcp-nanosecond.pcap", {4, 2, 2}},
+    {"edge/wireshark_grpc_web_nulllink.pcapng", {340, 9, 9}},
+    {"edge/zeek_gre-aruba.pcap", {2407, 23, 23}},
+    {"esnet_masscan_tcp_0_1000_vlan.pcap", {1005, 1001, 1001}},
+    {"honeynet2010-2_suspicious-time.pcap", {725, 48, 40}},
+    {"nfpuzzle_evidence04.pcap", {13625, 7450, 7447}},
+    {"ppa_evilprogram.pcap", {620, 117, 116}},
+    {"ppa_gnutella.pcap", {1343, 243, 243}},
+    {"slips_test-cc-capture-1.pcap", {7931, 297, 297}},
+    {"slips_test7-malicious.pcap", {1969, 314, 305}},
+    {"ustc_Tinba.pcap", {21912, 8507, 8504}},
+    {"wireshark_logistics_multicast.pcapng", {882, 98, 98}},
+    {"zeek_dce-rpc_mapi.pcap", {795, 29, 29}},
+};
+
 mine_result mine_file(const fs::path& path) { return mine(io::pcap_file(path), pipeline<>{}); }
 
 bool skipped_without_traces() {
@@ -59,6 +84,19 @@ TEST_CASE("real_traces.every_intact_file_counts_like_capinfos") {
     for (const auto& [why, n] : r.input.skipped) skipped += n;
     CHECK(r.input.decoded + skipped == r.input.packets);
   }
+}
+
+TEST_CASE("real_traces.decoded_and_flows_as_in_the_readme_table") {
+  if (skipped_without_traces()) return;
+  for (const auto& [name, want] : keyed_by_file) {
+    CAPTURE(name);
+    const auto r = mine_file(fs::path(trace_dir()) / name);
+    CHECK(r.input.decoded == want.decoded);
+    CHECK(r.flows == want.flows);
+    const auto count = [&](std::uint8_t p) { return r.flows_by_protocol.contains(p) ? r.flows_by_protocol.at(p) : 0; };
+    CHECK(count(proto::tcp) + count(proto::udp) == want.tcp_udp_flows);
+  }
+  CHECK(keyed_by_file.size() == capinfos_packets.size());
 }
 
 TEST_CASE("real_traces.no_file_is_left_out") {

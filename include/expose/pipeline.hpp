@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <ranges>
 #include <type_traits>
@@ -96,6 +97,7 @@ auto operator|(const stage<A, PA>& a, const stage<B, PB>& b) {
 struct mine_result {
   input_stats input;
   std::uint64_t flows = 0;      ///< connections seen (both directions one flow)
+  std::map<std::uint8_t, std::uint64_t> flows_by_protocol;  ///< the same, by IP protocol number
   std::uint64_t windows = 0;    ///< N: windows spanned, empty ones included
   std::uint64_t host_samples = 0;  ///< (host, window) samples, for rules with a host variable
   double window_seconds = 0;
@@ -247,6 +249,7 @@ template <class Source, class K, class W, class L, class S, class E, class C>
       const auto [flow, inserted] = table.find_or_insert(p);
       if (inserted) {
         ++flows_seen;
+        ++r.flows_by_protocol[p.proto];
         const auto key = spec.key.key(table.flows()[flow]);
         auto [it, fresh] = item_of_key.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
         if (fresh) r.items.push_back(spec.key.pattern(key));

@@ -21,6 +21,7 @@ TEST_CASE("io.json.fields_of_design_section_5") {
   CHECK(in["skipped"].is_object());
   CHECK(in["skipped"].empty());
   CHECK(in["flows"] == 1213);
+  CHECK(in["flows_by_protocol"] == nlohmann::json{{"tcp", 1208}, {"udp", 5}});
   CHECK(in["windows"] == 600);
   CHECK(in["window_seconds"] == 1.0);
   CHECK(in["start"].get<double>() == doctest::Approx(1767600000.0));

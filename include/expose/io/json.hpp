@@ -26,6 +26,8 @@ namespace expose::io {
   auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
   json skipped = json::object();
   for (const auto& [why, n] : r.input.skipped) skipped[why] = n;
+  json by_protocol = json::object();
+  for (const auto& [proto, n] : r.flows_by_protocol) by_protocol[proto_name(proto)] = n;
   json out = {{"tool", "expose"},
               {"version", version},
               {"input",
@@ -42,7 +44,8 @@ namespace expose::io {
                 {"damaged", r.input.damaged},
                 {"warnings", r.input.warnings},
                 {"evicted_flows", r.limits.evicted_flows},
-                {"refused_packets", r.limits.refused}}}};
+                {"refused_packets", r.limits.refused},
+                {"flows_by_protocol", by_protocol}}}};
   json rules = json::array();
   for (const rule& x : r.rules) {
     rules.push_back({{"lhs", flow_json(r.items[x.lhs])},
