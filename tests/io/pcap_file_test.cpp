@@ -180,3 +180,26 @@ TEST_CASE("io.pcap_file.unreadable_file_names_itself") {
   CHECK_THROWS_WITH_AS((void)read_all(io::pcap_file(junk)), doctest::Contains(not_pcap.c_str()), bad_trace);
   CHECK_THROWS_AS((void)io::pcap_files({}), bad_argument);
 }
+
+TEST_CASE("io.pcap_file.a_corrupted_record_header_keeps_what_came_before") {
+  const auto path = temp("corrupted.pcap");
+  {
+    io::pcap_writer w(path);
+    for (int i = 0; i < 10; ++i) w.write(udp(i * 1'000'000'000LL, 0x0a000002u, static_cast<std::uint16_t>(1000 + i)));
+  }
+  // the sixth record's captured length overwritten with garbage, the bytes after it left as they are
+  const auto record = 16 + io::encode_ethernet(udp(0, 0x0a000002u, 1000)).size();
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(24 + 5 * record + 8));
+    const char garbage[4] = {'\xf0', '\xff', '\xff', '\x7f'};
+    f.write(garbage, 4);
+  }
+  const auto c = read_all(io::pcap_file(path));
+  CHECK(c.stats.packets == 5);
+  CHECK(c.stats.decoded == 5);
+  CHECK(c.stats.damaged);
+  REQUIRE(c.stats.warnings.size() == 1);
+  CHECK(c.stats.warnings[0].find("is damaged after record 5") != std::string::npos);
+  CHECK(c.stats.warnings[0].find("the results hold the 5 records before it") != std::string::npos);
+}
