@@ -160,6 +160,14 @@ TEST_CASE("io.pcapng_reader.damage_keeps_what_came_before") {
   CHECK_FALSE(r.next(rec));
   CHECK(r.error() == "a packet of interface 7, which was not described");
 
+  pcapng h{false, {}};
+  h.section();
+  h.interface(1, 9);
+  h.packet(0, ~0ULL, ethernet_frame(proto::udp, 53));  // 2^64 - 1 ns: year 2554, past int64 nanoseconds
+  io::pcapng_reader far(h.write("far.pcapng"));
+  REQUIRE(far.next(rec));
+  CHECK_FALSE(rec.time_ok);
+
   io::pcapng_reader none("/nonexistent/x.pcapng");
   CHECK_FALSE(none.next(rec));
   CHECK(none.error() == "cannot open it");

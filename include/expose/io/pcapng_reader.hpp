@@ -23,6 +23,7 @@ class pcapng_reader {
     std::uint32_t caplen = 0;
     std::uint32_t len = 0;  ///< bytes on the wire
     const std::uint8_t* data = nullptr;
+    bool time_ok = true;  ///< false: the time lies beyond int64 nanoseconds (past 2262); `ts_ns` keeps the last good one
   };
 
   explicit pcapng_reader(const std::filesystem::path& path) : file_(std::fopen(path.c_str(), "rb")) {
@@ -80,7 +81,7 @@ class pcapng_reader {
           const std::uint32_t len = u32(b);
           std::uint32_t caplen = len < n - 4 ? len : static_cast<std::uint32_t>(n - 4);
           if (interfaces_[0].snaplen != 0 && caplen > interfaces_[0].snaplen) caplen = interfaces_[0].snaplen;
-          r = {interfaces_[0].link_type, last_ts_, caplen, len, b + 4};
+          r = {interfaces_[0].link_type, last_ts_, caplen, len, b + 4, true};
           return true;
         }
         case 2: {  // packet (obsolete)
@@ -162,9 +163,12 @@ class pcapng_reader {
 
   bool take(record& r, const interface& i, std::uint64_t ts, std::uint32_t caplen, std::uint32_t len, const std::uint8_t* data) {
     const std::uint64_t sec = ts / i.units, frac = ts % i.units;
-    const auto frac_ns = static_cast<std::uint64_t>(static_cast<unsigned __int128>(frac) * 1'000'000'000u / i.units);
-    last_ts_ = (static_cast<std::int64_t>(sec) + i.offset_s) * 1'000'000'000 + static_cast<std::int64_t>(frac_ns);
-    r = {i.link_type, last_ts_, caplen, len, data};
+    const auto frac_ns = static_cast<std::int64_t>(static_cast<unsigned __int128>(frac) * 1'000'000'000u / i.units);
+    std::int64_t s = 0, ns = 0;
+    const bool ok = sec <= static_cast<std::uint64_t>(INT64_MAX) && !__builtin_add_overflow(static_cast<std::int64_t>(sec), i.offset_s, &s) &&
+                    !__builtin_mul_overflow(s, std::int64_t{1'000'000'000}, &ns) && !__builtin_add_overflow(ns, frac_ns, &ns);
+    if (ok) last_ts_ = ns;
+    r = {i.link_type, last_ts_, caplen, len, data, ok};
     return true;
   }
 
