@@ -62,7 +62,9 @@ class pcap_files {
       order.pop();
       cursor& c = files[i];
       ++stats.packets;
-      if (c.filter && pcap_offline_filter(&*c.filter, c.header, c.data) == 0) {
+      if (!c.ts_ok) {
+        ++stats.skipped["bad-timestamp"];
+      } else if (c.filter && pcap_offline_filter(&*c.filter, c.header, c.data) == 0) {
         ++stats.skipped["filtered"];
       } else {
         const skip_reason why = decode(c.link_type, c.data, c.header->caplen, p);
@@ -105,6 +107,7 @@ class pcap_files {
     const pcap_pkthdr* header = nullptr;
     const std::uint8_t* data = nullptr;
     std::int64_t ts_ns = 0;
+    bool ts_ok = true;  ///< false: the record's time does not fit in int64 nanoseconds (ts_ns keeps the last one)
     [[nodiscard]] std::uint64_t offset() const {
       FILE* f = handle ? pcap_file(handle.get()) : nullptr;
       const long at = f ? std::ftell(f) : -1;
@@ -139,7 +142,12 @@ class pcap_files {
     if (rc == 1) {
       c.header = h;
       c.data = d;
-      c.ts_ns = static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec);
+      // A pcapng block's 64-bit time in coarse units can lie past year 2262, beyond int64 nanoseconds:
+      // such a record is skipped (bad-timestamp) and keeps its place in the merge.
+      std::int64_t ns = 0;
+      c.ts_ok = !__builtin_mul_overflow(static_cast<std::int64_t>(h->ts.tv_sec), std::int64_t{1'000'000'000}, &ns) &&
+                !__builtin_add_overflow(ns, static_cast<std::int64_t>(h->ts.tv_usec), &ns);
+      if (c.ts_ok) c.ts_ns = ns;
       ++c.records;
       return true;
     }
