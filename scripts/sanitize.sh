@@ -7,8 +7,9 @@
 # reader too. Any report (a bad read or write, a leak, undefined behaviour) stops the program with
 # exit status 86, which no test expects, so the test fails and its output holds the report.
 # Left out: the packaging and meson tests (they rebuild everything without sanitizers), the
-# benchmarks and the header check. Extra arguments go to ctest (e.g. -R cli). Needs the packages scripts/quickstart.sh
-# installs; Debian's g++ ships the sanitizer runtimes (libasan8, libubsan1).
+# compile_fail tests (they only compile), the benchmarks and the header check. Extra arguments
+# go to ctest (e.g. -R cli). Needs the packages scripts/quickstart.sh installs; Debian's g++
+# ships the sanitizer runtimes (libasan8, libubsan1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${EXPOSE_SANITIZE_BUILD:-build-asan}
@@ -27,4 +28,4 @@ export ASAN_OPTIONS="exitcode=86:abort_on_error=0:detect_leaks=1:strict_string_c
 export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
 export LSAN_OPTIONS="exitcode=86"
 echo "sanitize: ctest in $build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset})"
-ctest --test-dir "$build" --output-on-failure -j"${EXPOSE_JOBS:-2}" -E "packaging|meson" "$@"
+ctest --test-dir "$build" --output-on-failure -j"${EXPOSE_JOBS:-2}" -E "^(packaging|meson|compile_fail)\." "$@"
