@@ -7,9 +7,10 @@
 #   pcap_file_fuzz   the input as a capture file through expose::io::pcap_files and a whole
 #                    expose::mine() run with the default pipeline, then the text report
 # Each target also aborts on a broken invariant (see the header of its .cpp). Fails (exit 1) when
-# a target crashed, timed out (-timeout, 10 s an input) or ran out of memory, and prints the
-# reproducer: `build-fuzz/fuzz/TARGET REPRODUCER` runs that one input again. The corpus grows in
-# build-fuzz/corpus/TARGET across runs; reproducers go to build-fuzz/artifacts/.
+# a target crashed, timed out (EXPOSE_FUZZ_TIMEOUT, default 10 s an input; the slowest input seen
+# takes 0.1 s of CPU, so raise it only on a loaded machine) or ran out of memory (2 GB), and
+# prints the reproducer: `build-fuzz/fuzz/TARGET REPRODUCER` runs that one input again. The
+# corpus grows in build-fuzz/corpus/TARGET across runs; reproducers go to build-fuzz/artifacts/.
 # Needs clang and libFuzzer (Debian 12: clang, libclang-rt-14-dev) and the packages
 # scripts/quickstart.sh installs. EXPOSE_FUZZ_BUILD changes the build folder.
 set -euo pipefail
@@ -46,7 +47,7 @@ for target in decode_fuzz pcap_file_fuzz; do
   stamp="$artifacts/.started-$target"
   touch "$stamp"
   set +e
-  "$build/fuzz/$target" "$build/corpus/$name" "$build/seeds/$name" -max_total_time="$seconds" -timeout=10 \
+  "$build/fuzz/$target" "$build/corpus/$name" "$build/seeds/$name" -max_total_time="$seconds" -timeout="${EXPOSE_FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" >"$log" 2>&1
   rc=$?
   set -e
