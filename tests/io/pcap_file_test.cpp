@@ -124,6 +124,38 @@ TEST_CASE("io.pcap_file.pcapng") {
   CHECK(c.packets[0].dport == 53);
 }
 
+TEST_CASE("io.pcap_file.pcapng_time_past_int64_nanoseconds_is_skipped") {
+  // A pcapng packet block's time is 64 bits of if_tsresol units: all ones in nanoseconds is year
+  // 2554, past what int64 nanoseconds hold. Found by fuzz/pcap_file_fuzz (signed overflow).
+  const auto frame = io::encode_ethernet(udp(0, 0x0a000002u, 40000));
+  const auto path = temp("far-future.pcapng");
+  {
+    std::ofstream f(path, std::ios::binary);
+    auto u32 = [&](std::uint32_t v) { put32(f, v, false); };
+    u32(0x0a0d0d0a); u32(28); u32(0x1a2b3c4d); u32(0x00000001); u32(0xffffffff); u32(0xffffffff); u32(28);
+    u32(1); u32(32); u32(0x00000001); u32(65535);
+    u32(0x0001'0009); u32(0x0000'0009);  // if_tsresol = 9: nanoseconds
+    u32(0); u32(32);
+    const std::uint32_t padded = static_cast<std::uint32_t>((frame.size() + 3) / 4 * 4);
+    const std::uint32_t len = 32 + padded;
+    for (const std::uint64_t ts : {1'600'000'000'000'000'000ULL, ~0ULL, 1'600'000'001'000'000'000ULL}) {
+      u32(6); u32(len); u32(0); u32(static_cast<std::uint32_t>(ts >> 32)); u32(static_cast<std::uint32_t>(ts));
+      u32(static_cast<std::uint32_t>(frame.size())); u32(static_cast<std::uint32_t>(frame.size()));
+      f.write(reinterpret_cast<const char*>(frame.data()), static_cast<std::streamsize>(frame.size()));
+      for (std::size_t i = frame.size(); i < padded; ++i) f.put(0);
+      u32(len);
+    }
+  }
+  const auto c = read_all(io::pcap_file(path));
+  CHECK(c.stats.packets == 3);
+  CHECK(c.stats.decoded == 2);
+  CHECK(c.stats.skipped.at("bad-timestamp") == 1);
+  CHECK_FALSE(c.stats.damaged);
+  REQUIRE(c.packets.size() == 2);
+  CHECK(c.packets[0].ts_ns == 1'600'000'000'000'000'000LL);
+  CHECK(c.packets[1].ts_ns == 1'600'000'001'000'000'000LL);
+}
+
 TEST_CASE("io.pcap_file.several_files_merge_in_time_order") {
   const auto a = temp("a.pcap"), b = temp("b.pcap");
   {

@@ -71,3 +71,17 @@ TEST_CASE("scores.jmeasure.kernel_agrees_with_score_and_accepts") {
         if (kept) CHECK(s == doctest::Approx(expected).epsilon(1e-12));
       }
 }
+
+TEST_CASE("scores.jmeasure.kernel_table_is_bounded_past_a_million_samples") {
+  // A trace of a few packets months apart spans ~10 M windows (found by fuzz/pcap_file_fuzz).
+  const jmeasure j{.min_score = 0.0, .min_support = 2};
+  const std::uint64_t n = 10'000'000;
+  const auto k = j.prepare(n);
+  CHECK(k.log2_of.size() == jmeasure::table_max + 1);
+  for (const pair_counts c : {pair_counts{3, 3, 3, n}, pair_counts{2'000'000, 3'000'000, 1'500'000, n},
+                              pair_counts{5, 9'999'990, 5, n}}) {
+    double s = -1;
+    REQUIRE(k.keep(c, s) == j.accepts(c, jmeasure::score(c)));
+    if (s != -1) CHECK(s == doctest::Approx(jmeasure::score(c)).epsilon(1e-9));
+  }
+}

@@ -69,7 +69,9 @@ class pcap_files {
       order.pop();
       cursor& c = files[i];
       ++stats.packets;
-      if (!passes(c)) {
+      if (!c.ts_ok) {
+        ++stats.skipped["bad-timestamp"];
+      } else if (!passes(c)) {
         ++stats.skipped["filtered"];
       } else {
         p.ts_ns = c.ts_ns;
@@ -112,6 +114,7 @@ class pcap_files {
     const pcap_pkthdr* header = nullptr;
     const std::uint8_t* data = nullptr;
     std::int64_t ts_ns = 0;
+    bool ts_ok = true;  ///< false: the record's time does not fit in int64 nanoseconds (ts_ns keeps the last one)
     // After libpcap refused a pcapng file of mixed link types: the own reader, a BPF program per type.
     std::unique_ptr<pcapng_reader> own;
     pcap_pkthdr own_header{};
@@ -168,7 +171,12 @@ class pcap_files {
     if (rc == 1) {
       c.header = h;
       c.data = d;
-      c.ts_ns = static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec);
+      // A pcapng block's 64-bit time in coarse units can lie past year 2262, beyond int64 nanoseconds:
+      // such a record is skipped (bad-timestamp) and keeps its place in the merge.
+      std::int64_t ns = 0;
+      c.ts_ok = !__builtin_mul_overflow(static_cast<std::int64_t>(h->ts.tv_sec), std::int64_t{1'000'000'000}, &ns) &&
+                !__builtin_add_overflow(ns, static_cast<std::int64_t>(h->ts.tv_usec), &ns);
+      if (c.ts_ok) c.ts_ns = ns;
       ++c.records;
       return true;
     }
@@ -201,6 +209,7 @@ class pcap_files {
       c.header = &c.own_header;
       c.data = r.data;
       c.ts_ns = r.ts_ns;
+      c.ts_ok = r.time_ok;
       ++c.records;
       return true;
     }
