@@ -25,6 +25,7 @@
 #include <string>
 
 #include "expose/io/pcap_file.hpp"
+#include "expose/io/pcapng_reader.hpp"
 #include "expose/io/text.hpp"
 #include "expose/pipeline.hpp"
 
@@ -54,7 +55,9 @@ struct memory_file {
   }
 };
 
-// Records libpcap returns before its end or its first error: what `input.packets` must count.
+// Records libpcap returns before its end or its first error: what `input.packets` must count. When
+// libpcap stops at a pcapng interface of another link type, the reader goes on with its own pcapng
+// reader, so then it is the records that reader finds in the whole file.
 std::uint64_t records(const std::string& path) {
   char err[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
@@ -62,8 +65,16 @@ std::uint64_t records(const std::string& path) {
   std::uint64_t n = 0;
   pcap_pkthdr* h = nullptr;
   const u_char* d = nullptr;
-  while (pcap_next_ex(p, &h, &d) == 1) ++n;
+  int rc = 0;
+  while ((rc = pcap_next_ex(p, &h, &d)) == 1) ++n;
+  const bool mixed = rc == PCAP_ERROR && std::string(pcap_geterr(p)).find("different from the type of the first interface") != std::string::npos;
   pcap_close(p);
+  if (mixed) {
+    expose::io::pcapng_reader own(path);
+    expose::io::pcapng_reader::record r;
+    n = 0;
+    while (own.next(r)) ++n;
+  }
   return n;
 }
 

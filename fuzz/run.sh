@@ -37,10 +37,11 @@ mkdir -p "$artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 failed=0
-for target in decode_fuzz pcap_file_fuzz; do
+for target in decode_fuzz pcap_file_fuzz flow_log_fuzz; do
   name=${target%_fuzz}
   max_len=2048
   [ "$target" = pcap_file_fuzz ] && max_len=65536
+  [ "$target" = flow_log_fuzz ] && max_len=16384
   mkdir -p "$build/corpus/$name"
   log="$build/$target.log"
   echo "fuzz: $target for ${seconds} s (log: $log)"

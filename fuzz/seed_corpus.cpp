@@ -133,6 +133,26 @@ std::vector<frame> decoder_frames() {
   gre.resize(20);
   out.push_back({"gre", io::link::raw, cat(cat(gre, {0x00, 0x00, 0x08, 0x00}), inner)});
   out.push_back({"gre_key_sequence", io::link::raw, cat(cat(gre, {0x30, 0x00, 0x08, 0x00, 0, 0, 0, 1, 0, 0, 0, 2}), inner)});
+  // the GRE variants of tests/io/decode_test.cpp: Aruba WLAN, ERSPAN II and III, PPTP
+  bytes qos(26, 0);
+  qos[0] = 0x88;
+  out.push_back({"gre_aruba", io::link::raw, cat(cat(cat(gre, {0x00, 0x00, 0x82, 0x00}), qos), cat({0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00}, inner))});
+  const bytes ether = cat(cat(macs, {0x08, 0x00}), inner);
+  out.push_back({"gre_erspan2", io::link::raw, cat(cat(cat(gre, {0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 7}), bytes(8, 0)), ether)});
+  out.push_back({"gre_erspan3", io::link::raw, cat(cat(cat(gre, {0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1}), bytes(12, 0)), ether)});
+  out.push_back({"gre_pptp", io::link::raw, cat(cat(gre, {0x30, 0x01, 0x88, 0x0b, 0, 40, 0, 1, 0, 0, 0, 9, 0xff, 0x03, 0x00, 0x21}), inner)});
+  // an ICMP port unreachable quoting a UDP probe, and a first fragment
+  packet probe = tcp_packet("10.0.0.1", "10.0.0.9");
+  probe.proto = proto::udp;
+  const auto quoted = ip_of(probe);
+  packet icmp = tcp_packet("10.0.0.9", "10.0.0.1");
+  icmp.proto = proto::icmp;
+  auto icmp_ip = ip_of(icmp);
+  icmp_ip.resize(20);
+  out.push_back({"icmp_unreachable_quote", io::link::raw, cat(cat(icmp_ip, {3, 3, 0, 0, 0, 0, 0, 0}), bytes(quoted.begin(), quoted.begin() + 28))});
+  auto first_fragment = ip;
+  first_fragment[6] = 0x20;
+  out.push_back({"ipv4_first_fragment", io::link::raw, first_fragment});
   outer.proto = 4;
   auto ipip = ip_of(outer);
   ipip.resize(20);
@@ -215,6 +235,26 @@ void pcap_test_files(const fs::path& dir) {
     for (std::size_t k = frame.size(); k < padded; ++k) f.put(0);
     u32(len);
   }
+  {
+    // tests/io/pcapng_reader_test.cpp: interfaces of two link types (Ethernet, nanoseconds; raw IP),
+    // which libpcap refuses and the own pcapng reader takes
+    std::ofstream f(dir / "mixed.pcapng", std::ios::binary);
+    auto u32 = [&](std::uint32_t v) { put32(f, v, false); };
+    u32(0x0a0d0d0a); u32(28); u32(0x1a2b3c4d); u32(0x00000001); u32(0xffffffff); u32(0xffffffff); u32(28);
+    u32(1); u32(24); u32(0x00000001); u32(65535); u32(0); u32(24);    // Ethernet
+    u32(1); u32(24); u32(0x00000065); u32(65535); u32(0); u32(24);    // raw IP (101)
+    auto epb = [&](std::uint32_t iface, const bytes& data) {
+      const std::uint32_t padded = static_cast<std::uint32_t>((data.size() + 3) / 4 * 4);
+      const std::uint32_t len = 32 + padded;
+      u32(6); u32(len); u32(iface); u32(0x0005'af31); u32(0x1234'5678);
+      u32(static_cast<std::uint32_t>(data.size())); u32(static_cast<std::uint32_t>(data.size()));
+      f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+      for (std::size_t k = data.size(); k < padded; ++k) f.put(0);
+      u32(len);
+    };
+    epb(0, frame);
+    epb(1, bytes(frame.begin() + 14, frame.end()));
+  }
   const fs::path damaged = dir / "damaged.pcap";
   {
     io::pcap_writer w(damaged);
@@ -270,6 +310,30 @@ void trace_seeds(const fs::path& trace, const fs::path& decode_dir, const fs::pa
   pcap_close(p);
 }
 
+// Flow logs in the three formats tests/io/flow_log_test.cpp writes (and the CLI test's conn.log).
+void flow_logs(const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::string tsv_head =
+      "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
+      "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\n"
+      "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\n";
+  std::string tsv = tsv_head, json, csv = "proto,src,sport,dst,dport,start,duration,bytes\n";
+  for (int k = 0; k < 4; ++k) {
+    const std::string t = std::to_string(1'600'000'000 + 60 * k);
+    tsv += t + ".000123\tC" + std::to_string(k) + "\t10.0.0.5\t4000" + std::to_string(k) + "\t10.0.0.53\t53\tudp\tdns\t0.01\t40\t120\tSF\n";
+    tsv += t + ".25\tD" + std::to_string(k) + "\t2001:db8::5\t5000" + std::to_string(k) + "\t2001:db8::80\t80\ttcp\t-\t130.5\t-\t-\tS0\n";
+    json += "{\"ts\":" + t + ".5,\"uid\":\"C\",\"id.orig_h\":\"10.0.0.7\",\"id.orig_p\":8,\"id.resp_h\":\"10.0.0.8\",\"id.resp_p\":0,"
+            "\"proto\":\"icmp\",\"duration\":2.5}\n";
+    csv += "tcp,10.0.0.5,5000" + std::to_string(k) + ",10.0.0.80,443," + t + ",61,100\n";
+  }
+  tsv += "#close\t2020-09-13-12-36-40\n";
+  const auto put = [&](const char* name, const std::string& text) { write_bytes(dir / name, bytes(text.begin(), text.end())); };
+  put("conn.log", tsv);
+  put("conn.json", json);
+  put("flows.csv", csv);
+  put("nfdump.csv", "ts,te,td,sa,da,sp,dp,pr,flg\n2026-01-05 08:00:00,2026-01-05 08:00:02,2.000,10.0.0.1,10.0.0.2,123,123,UDP,........\nSummary\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,6 +344,7 @@ int main(int argc, char** argv) {
   const fs::path decode_dir = fs::path(argv[1]) / "decode", pcap_dir = fs::path(argv[1]) / "pcap_file";
   fs::create_directories(decode_dir);
   fs::create_directories(pcap_dir);
+  flow_logs(fs::path(argv[1]) / "flow_log");
 
   std::map<int, std::vector<frame>> by_link;
   const auto frames = decoder_frames();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz/seed_corpus.sh BUILD_DIR OUT_DIR: writes the fuzzers' seed corpus into OUT_DIR/decode and
+# fuzz/seed_corpus.sh BUILD_DIR OUT_DIR: writes the fuzzers' seed corpus into OUT_DIR/decode, OUT_DIR/flow_log and
 # OUT_DIR/pcap_file with BUILD_DIR/fuzz/seed_corpus (built by fuzz/run.sh, or by any build
 # configured with -DEXPOSE_BUILD_FUZZERS=ON): the frames of tests/io/decode_test.cpp, the small
 # pcap and pcapng files tests/io/pcap_file_test.cpp writes, one pcap per link type and short

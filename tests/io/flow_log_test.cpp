@@ -135,6 +135,13 @@ TEST_CASE("io.flow_log.missing_columns_and_unreadable_files_name_themselves") {
                        bad_trace);
   CHECK_THROWS_WITH_AS(mine_log(write("g.log", "#separator \\x09\n1\t2\n")), doctest::Contains("g.log' line 2: a record before the #fields line"),
                        bad_trace);
+  CHECK_THROWS_WITH_AS(mine_log(write("h.log", "#separator \\x(09\n#fields\tts\n")),
+                       doctest::Contains("h.log' line 1: a #separator that is neither one character nor \\xHH"), bad_trace);
+  // a separator other than the tab, as Zeek allows
+  const auto comma = mine_log(write("i.log", "#separator ,\n#fields,ts,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,duration\n"
+                                             "1600000000.5,10.0.0.1,40000,10.0.0.2,53,udp,0.1\n"));
+  CHECK(comma.input.decoded == 1);
+  CHECK(comma.flows == 1);
   CHECK_THROWS_WITH_AS(mine_log("/nonexistent/conn.log"), doctest::Contains("cannot read '/nonexistent/conn.log'"), bad_trace);
   CHECK_THROWS_AS(io::flow_logs({}, {}), bad_argument);
 }

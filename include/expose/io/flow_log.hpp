@@ -103,7 +103,7 @@ namespace detail {
     return ec == std::errc{} && p == s.data() + at + len ? v : -1;
   };
   const int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+  if (y < 1970 || y > 2262 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
     return std::nullopt;
   const auto days = std::chrono::sys_days{std::chrono::year{y} / mo / d}.time_since_epoch().count();
   std::int64_t ns = 0;
@@ -112,7 +112,11 @@ namespace detail {
     if (!frac || s[19] != '.') return std::nullopt;
     ns = *frac;
   }
-  return ((static_cast<std::int64_t>(days) * 24 + h) * 60 + mi) * 60'000'000'000LL + se * 1'000'000'000LL + ns;
+  std::int64_t t = 0;
+  if (__builtin_mul_overflow((static_cast<std::int64_t>(days) * 24 + h) * 60 + mi, 60'000'000'000LL, &t) ||
+      __builtin_add_overflow(t, se * 1'000'000'000LL + ns, &t))
+    return std::nullopt;  // past 2262-04-11, beyond int64 nanoseconds
+  return t;
 }
 
 [[nodiscard]] inline std::optional<std::int64_t> timestamp(std::string_view s) {
@@ -211,8 +215,7 @@ struct connection_text {
     c.end_ns = *end;
   } else if (!t.duration.empty() && t.duration != "-") {
     const auto d = decimal_seconds(t.duration);
-    if (!d) return {std::nullopt, "bad duration"};
-    c.end_ns = c.start_ns + *d;
+    if (!d || __builtin_add_overflow(c.start_ns, *d, &c.end_ns)) return {std::nullopt, "bad duration"};
   }
   if (c.end_ns < c.start_ns) return {std::nullopt, "ends before it starts"};
   if (c.end_ns - c.start_ns > max_duration_ns) return {std::nullopt, "implausible duration"};
@@ -371,8 +374,13 @@ class flow_logs {
       if (line.front() == '#') {
         if (line.starts_with("#separator ")) {
           const std::string_view v = std::string_view(line).substr(11);
-          sep = v.starts_with("\\x") && v.size() >= 4 ? static_cast<char>(std::stoi(std::string(v.substr(2, 2)), nullptr, 16))
-                                                       : (v.empty() ? '\t' : v.front());
+          unsigned code = 0;
+          if (v.size() == 4 && v.starts_with("\\x") && std::from_chars(v.data() + 2, v.data() + 4, code, 16).ptr == v.data() + 4)
+            sep = static_cast<char>(code);
+          else if (v.size() == 1)
+            sep = v.front();
+          else
+            throw bad_trace("'" + f.name + "' line " + std::to_string(f.line) + ": a #separator that is neither one character nor \\xHH");
         } else if (line.starts_with("#fields")) {
           const auto names = detail::split(line, sep);
           fields.assign(names.begin() + 1, names.end());

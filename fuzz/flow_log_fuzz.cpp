@@ -1,0 +1,80 @@
+// libFuzzer target: any bytes as a flow log (Zeek conn.log TSV or JSON lines, CSV).
+//
+// The bytes are put in an in-memory file (memfd) and read by expose::io::flow_logs through one
+// expose::mine() run with the default pipeline and one-minute windows (connections of at most a
+// day, so one record costs at most 1440 packets). A file that is no flow log, or lacks a required
+// column, is a bad_trace naming the file, as expected; any other exception escapes and is a crash.
+// It aborts when an invariant breaks: every record counted once (decoded + malformed == packets),
+// malformed records come with a warning, flows <= decoded records' packets, rules over known items.
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "expose/io/flow_log.hpp"
+#include "expose/pipeline.hpp"
+
+namespace {
+
+[[noreturn]] void broken(const char* what) {
+  std::fprintf(stderr, "flow_log_fuzz: invariant broken: %s\n", what);
+  std::abort();
+}
+#define EXPOSE_FUZZ_CHECK(cond) \
+  do {                          \
+    if (!(cond)) broken(#cond); \
+  } while (false)
+
+struct memory_file {
+  int fd = memfd_create("expose-flow-log-fuzz", 0);
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  void put(const std::uint8_t* data, std::size_t size) const {
+    if (fd < 0 || ftruncate(fd, 0) != 0) std::abort();
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = pwrite(fd, data + done, size - done, static_cast<off_t>(done));
+      if (n <= 0) std::abort();
+      done += static_cast<std::size_t>(n);
+    }
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const memory_file file;
+  file.put(data, size);
+  using namespace std::chrono_literals;
+  expose::mine_result r;
+  try {
+    r = expose::mine(expose::io::flow_logs({file.path}, {.step = 1min, .max_duration = 24h}),
+                     expose::window_by(expose::windows::tumbling{1min}));
+  } catch (const expose::bad_trace& e) {
+    EXPOSE_FUZZ_CHECK(std::string(e.what()).find("'" + file.path + "'") != std::string::npos);
+    return 0;
+  }
+  const expose::input_stats& in = r.input;
+  std::uint64_t skipped = 0;
+  for (const auto& [why, n] : in.skipped) {
+    EXPOSE_FUZZ_CHECK(why == "malformed record" && n > 0);
+    skipped += n;
+  }
+  EXPOSE_FUZZ_CHECK(in.decoded + skipped == in.packets);
+  EXPOSE_FUZZ_CHECK((skipped == 0) == in.warnings.empty());
+  EXPOSE_FUZZ_CHECK(r.flows <= in.decoded);
+  if (in.decoded > 0) EXPOSE_FUZZ_CHECK(r.windows >= 1 && in.start_ns <= in.end_ns);
+  for (const expose::rule& x : r.rules) {
+    EXPOSE_FUZZ_CHECK(x.lhs < r.items.size() && x.rhs < r.items.size() && x.lhs != x.rhs);
+    EXPOSE_FUZZ_CHECK(std::isfinite(x.score));
+  }
+  return 0;
+}
+
+#undef EXPOSE_FUZZ_CHECK
