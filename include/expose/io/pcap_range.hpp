@@ -39,6 +39,7 @@ struct pcap_classic_header {
   bool nanos = false;    ///< nanosecond timestamps (magic a1b23c4d)
   std::uint32_t snaplen = 0;
   int link_type = 0;     ///< as libpcap reports it (LINKTYPE_RAW read as DLT_RAW)
+  std::optional<std::uint32_t> first_sec;  ///< the first record's second, when there is one
   static constexpr std::uint64_t size = 24;
   static constexpr std::uint64_t record_header = 16;
   static constexpr std::uint32_t max_snaplen = 262144;  ///< libpcap's MAXIMUM_SNAPLEN
@@ -49,8 +50,9 @@ struct pcap_classic_header {
 [[nodiscard]] inline std::optional<pcap_classic_header> read_classic_header(const std::filesystem::path& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) return std::nullopt;
-  std::uint8_t h[24];
-  if (std::fread(h, 1, sizeof h, f.get()) != sizeof h) return std::nullopt;
+  std::uint8_t h[28];
+  const std::size_t got = std::fread(h, 1, sizeof h, f.get());
+  if (got < 24) return std::nullopt;
   std::uint32_t magic;
   std::memcpy(&magic, h, 4);
   pcap_classic_header out;
@@ -70,6 +72,7 @@ struct pcap_classic_header {
   if (out.snaplen == 0 || out.snaplen > pcap_classic_header::max_snaplen) out.snaplen = pcap_classic_header::max_snaplen;
   out.link_type = static_cast<int>(u32(20) & 0x03FFFFFF);
   if (out.link_type == link::raw_linktype) out.link_type = link::raw;  // libpcap's linktype_to_dlt
+  if (got == sizeof h) out.first_sec = u32(24);
   return out;
 }
 
@@ -101,14 +104,18 @@ inline record_header parse_record(const std::uint8_t* p, bool swapped) {
 /// Where the first record starting at or after `offset` begins, for a classic pcap file whose
 /// bytes from `offset` on are `bytes` (`at_eof`: they run to the end of the file). A boundary is a
 /// place from which `chain` record headers in a row are plausible (or the chain ends exactly at
-/// the end of the file). nullopt when there is none in `bytes`.
+/// the end of the file): a fraction of a second in range, 0 < captured length <= the snapshot
+/// length and <= the original length, the second within a day before and a year
+/// after the file's first record and within a day of the previous header's. nullopt when there is
+/// none in `bytes`.
 [[nodiscard]] inline std::optional<std::uint64_t> find_record_boundary(const pcap_classic_header& h, const std::uint8_t* bytes,
                                                                        std::size_t n, std::uint64_t offset, bool at_eof,
                                                                        int chain = 8) {
   constexpr std::uint32_t day = 86400;
   const std::uint32_t frac_limit = h.nanos ? 1'000'000'000u : 1'000'000u;
   const auto plausible = [&](const detail::record_header& r) {
-    return r.frac < frac_limit && r.caplen <= pcap_classic_header::max_snaplen && r.len >= r.caplen && r.len <= 0x7fffffff;
+    const bool when = !h.first_sec || (std::uint64_t{r.sec} + day >= *h.first_sec && r.sec <= std::uint64_t{*h.first_sec} + 366 * day);
+    return when && r.frac < frac_limit && r.caplen != 0 && r.caplen <= h.snaplen && r.len >= r.caplen && r.len <= 0x7fffffff;
   };
   for (std::size_t start = 0; start + pcap_classic_header::record_header <= n; ++start) {
     std::size_t at = start;
@@ -122,7 +129,7 @@ inline record_header parse_record(const std::uint8_t* p, bool swapped) {
         break;
       }
       const auto r = detail::parse_record(bytes + at, h.swapped);
-      const bool near = seen == 0 || (r.sec + day >= prev_sec && r.sec <= prev_sec + day);
+      const bool near = seen == 0 || (std::uint64_t{r.sec} + day >= prev_sec && r.sec <= std::uint64_t{prev_sec} + day);
       if (!plausible(r) || !near) {
         ok = false;
         break;
@@ -327,5 +334,49 @@ class pcap_slices {
 };
 
 static_assert(PacketSource<pcap_slices>);
+
+/// Cuts the files, taken as one stream in the order given, into `parts` equal byte ranges: one
+/// list of slices per part (a part may get none). A file that cannot be cut (not classic pcap, or unreadable) goes whole
+/// to the part its first byte falls to. Every record of every file
+/// is in exactly one part (a record belongs to the range its first byte is in).
+[[nodiscard]] inline std::vector<std::vector<pcap_slice>> cut(const std::vector<std::filesystem::path>& files, int parts) {
+  std::vector<std::uint64_t> sizes;
+  std::uint64_t total = 0;
+  for (const auto& f : files) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(f, ec);
+    sizes.push_back(ec ? 0 : n);
+    total += sizes.back();
+  }
+  const auto r_count = static_cast<std::uint64_t>(std::max(parts, 1));
+  const auto bound = [&](std::uint64_t r) {  // global byte where part r's range begins
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(total) * r) / r_count);
+  };
+  const auto owner = [&](std::uint64_t g) {  // the part whose range holds global byte g
+    std::uint64_t r = 0;
+    while (r + 1 < r_count && bound(r + 1) <= g) ++r;
+    return r;
+  };
+  std::vector<std::vector<pcap_slice>> out(r_count);
+  std::uint64_t g = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::uint64_t size = sizes[i];
+    const bool cuttable = size > pcap_classic_header::size && read_classic_header(files[i]).has_value();
+    if (!cuttable) {
+      out[owner(g)].push_back({files[i]});
+    } else {
+      for (std::uint64_t r = owner(g); r < r_count && bound(r) < g + size; ++r) {
+        const std::uint64_t lo = std::max(bound(r), g), hi = r + 1 == r_count ? g + size : std::min(bound(r + 1), g + size);
+        if (lo >= hi) continue;
+        pcap_slice s{files[i], lo - g, hi == g + size ? UINT64_MAX : hi - g};
+        if (s.begin == 0 && s.end == UINT64_MAX) s = {files[i]};
+        out[r].push_back(std::move(s));
+      }
+    }
+    g += size;
+  }
+  return out;
+}
+
 
 }  // namespace expose::io

@@ -7,8 +7,8 @@
 //   if (rank == 0) write_json(std::cout, run.result);
 //
 // The phases (DESIGN.md §4, "Across machines"):
-//  1. read    every rank reads its byte range of the files (the files as one stream, cut into
-//             equal byte ranges; a classic pcap file is cut anywhere and each range resynchronizes
+//  1. read    every rank reads its byte range of the files (io::cut: the files as one stream, cut
+//             into equal byte ranges; a classic pcap file is cut anywhere and each range resynchronizes
 //             on a record boundary, a pcapng file goes whole to the rank its first byte falls to)
 //             into a flow table and activity keyed by its own flow ids, each connection oriented
 //             by the first packet the rank saw of it.
@@ -72,48 +72,6 @@ struct mine_outcome {
   mine_result result;              ///< the whole result on rank 0; empty on the others
   std::vector<phase_times> times;  ///< every rank's on rank 0; the rank's own elsewhere
 };
-
-/// Cuts the files, taken as one stream in the order given, into `ranks` equal byte ranges: one
-/// list of slices per rank. A file that cannot be cut (not classic pcap, or unreadable) goes whole
-/// to the rank its first byte falls to.
-[[nodiscard]] inline std::vector<std::vector<io::pcap_slice>> plan(const std::vector<std::filesystem::path>& files, int ranks) {
-  std::vector<std::uint64_t> sizes;
-  std::uint64_t total = 0;
-  for (const auto& f : files) {
-    std::error_code ec;
-    const auto n = std::filesystem::file_size(f, ec);
-    sizes.push_back(ec ? 0 : n);
-    total += sizes.back();
-  }
-  const auto r_count = static_cast<std::uint64_t>(std::max(ranks, 1));
-  const auto bound = [&](std::uint64_t r) {  // global byte where rank r's range begins
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(total) * r) / r_count);
-  };
-  const auto owner = [&](std::uint64_t g) {  // the rank whose range holds global byte g
-    std::uint64_t r = 0;
-    while (r + 1 < r_count && bound(r + 1) <= g) ++r;
-    return r;
-  };
-  std::vector<std::vector<io::pcap_slice>> out(r_count);
-  std::uint64_t g = 0;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const std::uint64_t size = sizes[i];
-    const bool cuttable = size > io::pcap_classic_header::size && io::read_classic_header(files[i]).has_value();
-    if (!cuttable) {
-      out[owner(g)].push_back({files[i]});
-    } else {
-      for (std::uint64_t r = owner(g); r < r_count && bound(r) < g + size; ++r) {
-        const std::uint64_t lo = std::max(bound(r), g), hi = r + 1 == r_count ? g + size : std::min(bound(r + 1), g + size);
-        if (lo >= hi) continue;
-        io::pcap_slice s{files[i], lo - g, hi == g + size ? UINT64_MAX : hi - g};
-        if (s.begin == 0 && s.end == UINT64_MAX) s = {files[i]};
-        out[r].push_back(std::move(s));
-      }
-    }
-    g += size;
-  }
-  return out;
-}
 
 namespace detail {
 
@@ -365,7 +323,7 @@ template <class K, class W, class L, class S, class E, class C>
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   if (files.empty()) throw bad_argument("expose::mpi::mine: no input file given");
-  const auto cuts = plan(files, size);
+  const auto cuts = io::cut(files, size);
   mine_outcome out;
   phase_times t;
 
