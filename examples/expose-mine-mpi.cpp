@@ -10,8 +10,6 @@
 // 3 rules written, but an input was damaged. Ingest limits (--max-flows, --max-memory) are not
 // offered: rank 0 holds the merged flows and activity, as one expose-mine process would.
 
-#include <mpi.h>
-
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -25,7 +23,7 @@
 #include "expose/expose.hpp"
 #include "expose/io/html.hpp"
 #include "expose/io/json.hpp"
-#include "expose/mpi/mine.hpp"
+#include "expose/mpi/mine.hpp"  // and <mpi.h>, C API only
 
 namespace ex = expose;
 
@@ -75,13 +73,13 @@ ex::mpi::mine_outcome run(const settings& s, Key key, Lattice lattice, Clusters 
 }
 
 void print_timings(const std::vector<ex::mpi::phase_times>& times) {
-  std::fprintf(stderr, "expose-mine-mpi: timings (s)\n%5s %10s %9s %9s %9s %9s %9s %12s %12s\n", "rank", "packets", "read", "merge", "count",
-               "score", "total", "sent MB", "received MB");
+  std::fprintf(stderr, "expose-mine-mpi: timings (s)\n%5s %10s %9s %9s %9s %9s %9s %12s %12s %9s\n", "rank", "packets", "read", "merge",
+               "count", "score", "total", "sent MB", "received MB", "peak MiB");
   for (std::size_t r = 0; r < times.size(); ++r) {
     const auto& t = times[r];
-    std::fprintf(stderr, "%5zu %10llu %9.3f %9.3f %9.3f %9.3f %9.3f %12.1f %12.1f\n", r, static_cast<unsigned long long>(t.packets), t.read,
-                 t.merge, t.count, t.score, t.read + t.merge + t.count + t.score, static_cast<double>(t.bytes_sent) / 1e6,
-                 static_cast<double>(t.bytes_received) / 1e6);
+    std::fprintf(stderr, "%5zu %10llu %9.3f %9.3f %9.3f %9.3f %9.3f %12.1f %12.1f %9.1f\n", r, static_cast<unsigned long long>(t.packets),
+                 t.read, t.merge, t.count, t.score, t.read + t.merge + t.count + t.score, static_cast<double>(t.bytes_sent) / 1e6,
+                 static_cast<double>(t.bytes_received) / 1e6, static_cast<double>(t.peak_kib) / 1024.0);
   }
 }
 

@@ -24,7 +24,16 @@
 // flows, then the activity. A rank that cannot read its input is named, with the file, in the
 // error every rank throws after the read phase (no rank is left waiting in a collective).
 
+// The C API only: Open MPI's and MPICH's deprecated C++ bindings are left out (they do not
+// compile warning-free).
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -61,6 +70,7 @@ struct phase_times {
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::uint64_t packets = 0;  ///< records this rank read
+  std::uint64_t peak_kib = 0;  ///< the rank's peak resident memory (getrusage), KiB
 };
 
 struct mine_options {
@@ -492,6 +502,7 @@ template <class K, class W, class L, class S, class E, class C>
   t.score = detail::seconds_since(t0);
 
   // Every rank's times to rank 0.
+  if (rusage use{}; getrusage(RUSAGE_SELF, &use) == 0) t.peak_kib = static_cast<std::uint64_t>(use.ru_maxrss);
   out.times.assign(rank == 0 ? static_cast<std::size_t>(size) : 1, {});
   MPI_Gather(&t, sizeof t, MPI_BYTE, out.times.data(), sizeof t, MPI_BYTE, 0, comm);
   if (rank != 0) out.times[0] = t;
