@@ -77,8 +77,8 @@ void print_timings(const std::vector<ex::mpi::phase_times>& times) {
                "count", "score", "total", "sent MB", "received MB", "peak MiB");
   for (std::size_t r = 0; r < times.size(); ++r) {
     const auto& t = times[r];
-    std::fprintf(stderr, "%5zu %10llu %9.3f %9.3f %9.3f %9.3f %9.3f %12.1f %12.1f %9.1f\n", r, static_cast<unsigned long long>(t.packets),
-                 t.read, t.merge, t.count, t.score, t.read + t.merge + t.count + t.score, static_cast<double>(t.bytes_sent) / 1e6,
+    std::fprintf(stderr, "%5zu %10llu %9.3f %9.3f %11.3f %9.3f %9.3f %9.3f %12.1f %12.1f %9.1f\n", r,
+                 static_cast<unsigned long long>(t.packets), t.read, t.merge, t.generalize, t.count, t.score, t.read + t.merge + t.count + t.score, static_cast<double>(t.bytes_sent) / 1e6,
                  static_cast<double>(t.bytes_received) / 1e6, static_cast<double>(t.peak_kib) / 1024.0);
   }
 }
