@@ -34,6 +34,7 @@
 #endif
 #include <mpi.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -73,6 +74,9 @@ struct phase_times {
   std::uint64_t packets = 0;  ///< records this rank read
   std::uint64_t peak_kib = 0;  ///< the rank's peak resident memory (getrusage), KiB
   double generalize = 0;       ///< of `merge`, the generic items (rank 0)
+  /// CPU seconds of the process in each phase (all its threads; waiting ranks sleep, so this is
+  /// the work done, whatever else runs on the machine).
+  double read_cpu = 0, merge_cpu = 0, count_cpu = 0, score_cpu = 0;
 };
 
 struct mine_options {
@@ -317,6 +321,11 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+inline double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 /// Every rank learns whether any failed; rank 0 gathers the messages (rank order). Throws on
 /// every rank when one failed, so none is left in a collective.
@@ -364,6 +373,7 @@ template <class K, class W, class L, class S, class E, class C>
 
   // 1. read
   auto t0 = clock::now();
+  auto c0 = detail::cpu_seconds();
   detail::shard mine_shard;
   std::string failure;
   try {
@@ -373,10 +383,12 @@ template <class K, class W, class L, class S, class E, class C>
   }
   t.packets = mine_shard.input.packets;
   t.read = detail::seconds_since(t0);
+  t.read_cpu = detail::cpu_seconds() - c0;
   detail::agree(failure, comm, t);
 
   // 2. merge (rank 0), generic items, activity to every rank
   t0 = clock::now();
+  c0 = detail::cpu_seconds();
   item_space space;
   std::string problem;
   if (rank != 0) {
@@ -493,9 +505,11 @@ template <class K, class W, class L, class S, class E, class C>
     }
   }
   t.merge = detail::seconds_since(t0);
+  t.merge_cpu = detail::cpu_seconds() - c0;
 
   // 3. count this rank's share of the rows
   t0 = clock::now();
+  c0 = detail::cpu_seconds();
   auto shared = spec;
   if constexpr (requires { shared.engine.part; shared.engine.parts; }) {
     shared.engine.part = static_cast<unsigned>(rank);
@@ -504,9 +518,11 @@ template <class K, class W, class L, class S, class E, class C>
   counted_pairs counted;
   if (rank == 0 || requires { shared.engine.parts; }) counted = count_pairs(space, shared);
   t.count = detail::seconds_since(t0);
+  t.count_cpu = detail::cpu_seconds() - c0;
 
   // 4. rank 0 gathers the pairs and finishes
   t0 = clock::now();
+  c0 = detail::cpu_seconds();
   if (rank != 0) {
     detail::writer w;
     w.put_vector(counted.windows);
@@ -527,6 +543,7 @@ template <class K, class W, class L, class S, class E, class C>
     finish_rules(out.result, std::move(space), std::move(counted), spec);
   }
   t.score = detail::seconds_since(t0);
+  t.score_cpu = detail::cpu_seconds() - c0;
 
   // Every rank's times to rank 0.
   if (rusage use{}; getrusage(RUSAGE_SELF, &use) == 0) t.peak_kib = static_cast<std::uint64_t>(use.ru_maxrss);
