@@ -28,6 +28,14 @@ class flow_table {
     return {it->second, inserted};
   }
 
+  /// The flow of a connection oriented elsewhere (another process's table, which saw its first
+  /// packet): a new connection keeps the orientation given, a known one keeps its own.
+  hit find_or_insert(const flow_key& oriented) {
+    auto [it, inserted] = index_.try_emplace(canonical(oriented), static_cast<std::uint32_t>(flows_.size()));
+    if (inserted) flows_.push_back(oriented);
+    return {it->second, inserted};
+  }
+
   /// The flow of a packet if its connection is known.
   [[nodiscard]] std::optional<std::uint32_t> find(const packet& p) const {
     const auto it = index_.find(canonical({p.src, p.dst, p.sport, p.dport, p.proto}));

@@ -162,6 +162,98 @@ template <class R>
 inline constexpr bool in_memory<io::packets<R>> = true;
 }  // namespace detail
 
+/// The phases of `mine` after ingest, for drivers that ingest another way (several processes,
+/// see expose/mpi/mine.hpp): `generalize_items`, then `count_pairs` (which needs only the space's
+/// two activity matrices), then `finish_rules`. `mine` is exactly these three after its ingest.
+///
+/// Generalizes the base items of `r` (their activity `a`, one column per item of `r.items`): sets
+/// the result's activity entries and sample counts, moves `r.items` into the returned space.
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] item_space generalize_items(mine_result& r, activity a, const pipeline<K, W, L, S, E, C>& spec) {
+  r.activity_entries = a.entries();
+  if constexpr (requires { L::template check_key<K>(); }) L::template check_key<K>();
+  const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return spec.score.can_appear(count, samples); };
+  item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), keep);
+  r.windows = space.windows.samples;
+  r.host_samples = space.hosts.samples;
+  return space;
+}
+
+/// The scored pairs of both sample spaces, each sorted by (x, y) as the engine returns them.
+struct counted_pairs {
+  std::vector<scored_pair> windows;  ///< over window items
+  std::vector<scored_pair> hosts;    ///< over host-variable items, ids from 0 (not yet offset)
+};
+
+/// Counts each sample space with the pipeline's engine (lagged windows: heads against tails).
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] counted_pairs count_pairs(const item_space& space, const pipeline<K, W, L, S, E, C>& spec) {
+  counted_pairs out;
+  std::uint32_t lag = 0;
+  if constexpr (requires { spec.window.lag; }) lag = spec.window.lag;
+  if (lag > 0) {
+    if constexpr (requires(const activity& h) { spec.engine.count(h, h, spec.score); }) {
+      const activity tails = dilate_back(space.windows, lag);
+      out.windows = spec.engine.count(space.windows, tails, spec.score);
+    } else {
+      throw bad_argument("mine: lagged windows need a counting engine that takes heads and tails (engine::gustavson)");
+    }
+  } else {
+    out.windows = spec.engine.count(space.windows, spec.score);
+  }
+  out.hosts = spec.engine.count(space.hosts, spec.score);
+  return out;
+}
+
+/// From counted pairs to the result: trivial pairs dropped, the significance test over every
+/// testable pair, rules made and ranked (lag and order), explained rules suppressed, clusters.
+template <class K, class W, class L, class S, class E, class C>
+void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
+  std::uint32_t lag = 0;
+  if constexpr (requires { spec.window.lag; }) lag = spec.window.lag;
+  auto& pairs = counted.windows;
+  auto& host_pairs = counted.hosts;
+  const auto offset = static_cast<std::uint32_t>(space.window_items());
+  std::erase_if(pairs, [&](const scored_pair& p) { return space.overlap(p.x, p.y); });
+  std::erase_if(host_pairs, [&](const scored_pair& p) { return space.overlap(p.x + offset, p.y + offset); });
+  if constexpr (requires(std::vector<scored_pair>& v) { spec.score.filter(v, std::uint64_t{}); }) {
+    // The hypotheses are all pairs of items that could make a rule in each sample space.
+    const auto testable = [&](const activity& space_activity) {
+      std::uint64_t k = 0;
+      for (std::uint32_t i = 0; i < space_activity.items(); ++i)
+        k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
+      return k * (k > 0 ? k - 1 : 0) / 2;
+    };
+    if constexpr (requires(std::vector<scored_pair>& v, const activity& w) { spec.score.filter(v, std::uint64_t{}, w); })
+      spec.score.filter(pairs, testable(space.windows), space.windows);  // windows in time order: bursts
+    else
+      spec.score.filter(pairs, testable(space.windows));
+    spec.score.filter(host_pairs, testable(space.hosts));
+  }
+  for (auto& p : host_pairs) {
+    p.x += offset;
+    p.y += offset;
+  }
+  pairs.insert(pairs.end(), host_pairs.begin(), host_pairs.end());
+  r.rules = make_rules(pairs, spec.score);
+  if (lag > 0) {
+    // Which way: the reverse of a lagged => was not kept; a <=> leans one way when its reverse
+    // scores well below it. (For a lagged =>, reverse_score is J of the swapped counts, with the
+    // rhs's lagged count as the antecedent's: a bound of comparison, not a lagged rhs => lhs.)
+    for (auto& x : r.rules) {
+      if (x.lhs >= offset) continue;  // host-variable rules are counted without lag
+      x.lag = lag;
+      if (x.kind == rule_kind::implies || x.score > 1.5 * x.reverse_score) x.order = rule_order::lhs_first;
+    }
+  }
+  if constexpr (requires { spec.lattice.keep_instances; }) {
+    if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
+  }
+  r.items = std::move(space.items);
+  r.clusters = spec.cluster.cluster(r.rules, r.items.size());
+  clusters::describe(r.clusters, r.rules, r.items);
+}
+
 /// Runs a pipeline over a packet source (or any range of packets).
 template <class Source, class K, class W, class L, class S, class E, class C>
 [[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec, const ingest_limits& limits = {}) {
@@ -269,67 +361,9 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     }
     r.flows = flows_seen;
     r.window_seconds = spec.window.seconds();
-    activity a = std::move(act).finish(r.items.size());
-    r.activity_entries = a.entries();
-    if constexpr (requires { L::template check_key<K>(); }) L::template check_key<K>();
-    const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return spec.score.can_appear(count, samples); };
-    item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), keep);
-    r.windows = space.windows.samples;
-    r.host_samples = space.hosts.samples;
-    // Count each sample space; a pair of items that share a flow is never a rule.
-    std::uint32_t lag = 0;
-    if constexpr (requires { spec.window.lag; }) lag = spec.window.lag;
-    std::vector<scored_pair> pairs;
-    if (lag > 0) {
-      if constexpr (requires(const activity& h) { spec.engine.count(h, h, spec.score); }) {
-        const activity tails = dilate_back(space.windows, lag);
-        pairs = spec.engine.count(space.windows, tails, spec.score);
-      } else {
-        throw bad_argument("mine: lagged windows need a counting engine that takes heads and tails (engine::gustavson)");
-      }
-    } else {
-      pairs = spec.engine.count(space.windows, spec.score);
-    }
-    auto host_pairs = spec.engine.count(space.hosts, spec.score);
-    const auto offset = static_cast<std::uint32_t>(space.window_items());
-    std::erase_if(pairs, [&](const scored_pair& p) { return space.overlap(p.x, p.y); });
-    std::erase_if(host_pairs, [&](const scored_pair& p) { return space.overlap(p.x + offset, p.y + offset); });
-    if constexpr (requires(std::vector<scored_pair>& v) { spec.score.filter(v, std::uint64_t{}); }) {
-      // The hypotheses are all pairs of items that could make a rule in each sample space.
-      const auto testable = [&](const activity& space_activity) {
-        std::uint64_t k = 0;
-        for (std::uint32_t i = 0; i < space_activity.items(); ++i)
-          k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
-        return k * (k > 0 ? k - 1 : 0) / 2;
-      };
-      if constexpr (requires(std::vector<scored_pair>& v, const activity& w) { spec.score.filter(v, std::uint64_t{}, w); })
-        spec.score.filter(pairs, testable(space.windows), space.windows);  // windows in time order: bursts
-      else
-        spec.score.filter(pairs, testable(space.windows));
-      spec.score.filter(host_pairs, testable(space.hosts));
-    }
-    for (auto& p : host_pairs) {
-      p.x += offset;
-      p.y += offset;
-    }
-    pairs.insert(pairs.end(), host_pairs.begin(), host_pairs.end());
-    r.rules = make_rules(pairs, spec.score);
-    if (lag > 0) {
-      // Which way: the reverse of a lagged => was not kept; a <=> leans one way when its reverse
-      // scores well below it. (For a lagged =>, reverse_score is J of the swapped counts, with the
-      // rhs's lagged count as the antecedent's: a bound of comparison, not a lagged rhs => lhs.)
-      for (auto& x : r.rules) {
-        if (x.lhs >= offset) continue;  // host-variable rules are counted without lag
-        x.lag = lag;
-        if (x.kind == rule_kind::implies || x.score > 1.5 * x.reverse_score) x.order = rule_order::lhs_first;
-      }
-    }
-    if constexpr (requires { spec.lattice.keep_instances; }) {
-      if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
-    }
-    r.items = std::move(space.items);
-    r.clusters = spec.cluster.cluster(r.rules, r.items.size());
-    clusters::describe(r.clusters, r.rules, r.items);
+    item_space space = generalize_items(r, std::move(act).finish(r.items.size()), spec);
+    auto counted = count_pairs(space, spec);
+    finish_rules(r, std::move(space), std::move(counted), spec);
     return r;
   }
 }

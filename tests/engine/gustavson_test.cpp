@@ -1,5 +1,6 @@
 #include "expose/engine/gustavson.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "doctest.hpp"
@@ -80,5 +81,32 @@ TEST_CASE("engine.gustavson.heads_and_tails_equal_brute_force") {
     CHECK(got[i].x == expected[i].x);
     CHECK(got[i].y == expected[i].y);
     CHECK(got[i].counts == expected[i].counts);
+  }
+}
+
+TEST_CASE("engine.gustavson.parts_together_are_the_whole") {
+  // Several processes share one count (expose::mpi): each counts part i of n; the parts are
+  // disjoint, and together, sorted by (x, y), they are the whole count.
+  const activity a = random_activity(4, 300, 500);
+  const scores::jmeasure j{.min_score = 0.0, .min_support = 1};
+  const auto whole = engine::gustavson{.threads = 2}.count(a, j);
+  const activity tails = dilate_back(a, 2);
+  const auto whole_lagged = engine::gustavson{.threads = 1}.count(a, tails, j);
+  for (unsigned parts : {2u, 3u, 7u}) {
+    CAPTURE(parts);
+    std::vector<scored_pair> joined, joined_lagged;
+    for (unsigned part = 0; part < parts; ++part) {
+      const engine::gustavson e{.threads = 2, .part = part, .parts = parts};
+      const auto some = e.count(a, j);
+      if (parts == 2) CHECK(!some.empty());
+      joined.insert(joined.end(), some.begin(), some.end());
+      const auto lagged = e.count(a, tails, j);
+      joined_lagged.insert(joined_lagged.end(), lagged.begin(), lagged.end());
+    }
+    const auto by_items = [](const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; };
+    std::sort(joined.begin(), joined.end(), by_items);
+    std::sort(joined_lagged.begin(), joined_lagged.end(), by_items);
+    CHECK(joined == whole);
+    CHECK(joined_lagged == whole_lagged);
   }
 }

@@ -19,6 +19,10 @@ namespace expose::engine {
 
 struct gustavson {
   unsigned threads = 0;  ///< 0: one per core
+  /// Count only part `part` of `parts` (rows go to parts by chunks of 32, round robin), so several
+  /// processes can share one count: the parts' outputs together, sorted by (x, y), are the whole.
+  unsigned part = 0;
+  unsigned parts = 1;
 
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& a, const S& scorer) const {
@@ -94,6 +98,7 @@ struct gustavson {
       std::vector<std::uint32_t> acc(n_items, 0);
       std::vector<std::uint32_t> touched;
       for (std::size_t c; (c = next.fetch_add(1)) < chunks;) {
+        if (parts > 1 && c % parts != part) continue;
         auto& out = found[c];
         const std::size_t end = std::min((c + 1) * chunk, rows.size());
         for (std::size_t h = c * chunk; h < end; ++h) {

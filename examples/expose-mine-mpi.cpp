@@ -1,0 +1,243 @@
+// expose-mine-mpi: expose-mine across many processes (MPI). Same rules, scores and clusters as
+// expose-mine on the same input, byte for byte, for any number of ranks.
+//
+//   mpirun -np 4 expose-mine-mpi [options] TRACE...
+//
+// The files are read as one stream in the order given (give rotated captures in time order) and
+// cut into equal byte ranges, one per rank; one large classic pcap file is cut too. Rank 0 writes
+// the output. Exit status as expose-mine's: 0 rules written; 1 an input could not be read (the
+// message names the rank and the file) or an option value is wrong; 2 the command line is wrong;
+// 3 rules written, but an input was damaged. Ingest limits (--max-flows, --max-memory) are not
+// offered: rank 0 holds the merged flows and activity, as one expose-mine process would.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+#include "expose/clusters/spectral.hpp"
+#include "expose/expose.hpp"
+#include "expose/io/html.hpp"
+#include "expose/io/json.hpp"
+#include "expose/mpi/mine.hpp"  // and <mpi.h>, C API only
+
+namespace ex = expose;
+
+namespace {
+
+struct settings {
+  std::vector<std::string> traces;
+  std::string window = "1s";
+  std::uint32_t lag = 0;
+  double min_score = ex::scores::jmeasure{}.min_score;
+  std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
+  double alpha = ex::scores::significant<>{}.alpha;
+  std::string filter;
+  std::string icmp_errors = "joined";
+  std::string format = "text";
+  std::string output;
+  std::string report;
+  std::size_t top = 0;
+  std::string key = "five-tuple";
+  unsigned threads = 1;
+  std::string templates = "paper";
+  std::string clusters = "components";
+  double conductance = ex::clusters::spectral{}.max_conductance;
+  bool all_rules = false;
+  bool quiet = false;
+  bool timings = false;
+  bool read_ahead = false;
+};
+
+int rank_of_world() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+template <class Key, class Lattice, class Clusters>
+ex::mpi::mine_outcome run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::chrono::nanoseconds width,
+                          expose_tools::progress_line& progress) {
+  std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
+  auto spec = ex::key_by(key) | ex::window_by(ex::windows::lagged{.width = width, .lag = s.lag}) | ex::generalize_by(lattice) |
+              ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
+                                                   .alpha = s.alpha}) |
+              ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
+  ex::mpi::mine_options opt{.read = {.filter = s.filter, .progress = std::ref(progress),
+                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}},
+                            .read_ahead = s.read_ahead};
+  auto outcome = ex::mpi::mine(MPI_COMM_WORLD, paths, spec, opt);
+  if (rank_of_world() == 0 && s.top != 0) ex::keep_top(outcome.result, s.top, spec.cluster);
+  return outcome;
+}
+
+void print_timings(const std::vector<ex::mpi::phase_times>& times) {
+  std::fprintf(stderr, "expose-mine-mpi: timings (s)\n%5s %10s %9s %9s %9s %9s %9s %12s %12s %9s\n", "rank", "packets", "read", "merge",
+               "count", "score", "total", "sent MB", "received MB", "peak MiB");
+  for (std::size_t r = 0; r < times.size(); ++r) {
+    const auto& t = times[r];
+    std::fprintf(stderr, "%5zu %10llu %9.3f %9.3f %11.3f %9.3f %9.3f %9.3f %12.1f %12.1f %9.1f\n", r,
+                 static_cast<unsigned long long>(t.packets), t.read, t.merge, t.generalize, t.count, t.score, t.read + t.merge + t.count + t.score, static_cast<double>(t.bytes_sent) / 1e6,
+                 static_cast<double>(t.bytes_received) / 1e6, static_cast<double>(t.peak_kib) / 1024.0);
+  }
+  std::fprintf(stderr, "expose-mine-mpi: CPU seconds (the work, whatever else the machine runs)\n%5s %9s %9s %9s %9s %9s\n", "rank", "read",
+               "merge", "count", "score", "total");
+  for (std::size_t r = 0; r < times.size(); ++r) {
+    const auto& t = times[r];
+    std::fprintf(stderr, "%5zu %9.3f %9.3f %9.3f %9.3f %9.3f\n", r, t.read_cpu, t.merge_cpu, t.count_cpu, t.score_cpu,
+                 t.read_cpu + t.merge_cpu + t.count_cpu + t.score_cpu);
+  }
+}
+
+int main_body(int argc, char** argv) {
+  const int rank = rank_of_world();
+  CLI::App app{"expose-mine-mpi: expose-mine across MPI ranks (start with mpirun); the same results as expose-mine"};
+  settings s;
+  app.add_option("traces", s.traces, "capture files (pcap or pcapng), in time order; classic pcap files are cut among the ranks")
+      ->required()
+      ->type_name("TRACE");
+  app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
+  app.add_option("-l,--lag", s.lag, "also count the right side up to this many windows after the left (rules say which comes first)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000u));
+  app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")->capture_default_str();
+  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")->capture_default_str();
+  app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
+  app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
+  app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
+  app.add_option("--report", s.report, "also write an HTML report there")->type_name("FILE.html");
+  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
+  app.add_option("-k,--key", s.key, "what a flow is")->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))->capture_default_str();
+  app.add_option("-j,--threads", s.threads, "counting threads per rank (0: one per core)")->capture_default_str();
+  app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
+      ->check(CLI::IsMember({"paper", "none"}))
+      ->capture_default_str();
+  app.add_option("-c,--clusters", s.clusters, "how rules are grouped: components or spectral")
+      ->check(CLI::IsMember({"spectral", "components"}))
+      ->capture_default_str();
+  app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
+      ->check(CLI::IsMember({"joined", "apart"}))
+      ->capture_default_str();
+  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
+  app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
+  app.add_flag("--timings", s.timings, "print each rank's time per phase (read, merge, count, score) and bytes moved on stderr");
+  app.add_flag("--read-ahead", s.read_ahead, "decode on a second thread in each rank (when each rank has two cores)");
+  app.set_version_flag("-V,--version", std::string("expose-mine-mpi ") + ex::version);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Every rank parses the same arguments; only rank 0 speaks.
+    if (rank != 0) return e.get_exit_code() == 0 ? 0 : 2;
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  const auto width = expose_tools::parse_duration(s.window);
+  if (!width) {
+    if (rank == 0) std::cerr << "expose-mine-mpi: --window: '" << s.window << "' is not a positive duration (try 1s, 250ms, 2m)\n";
+    return 1;
+  }
+  if (!(s.min_score >= 0)) {
+    if (rank == 0) std::cerr << "expose-mine-mpi: --min-score: must be 0 or more bits\n";
+    return 1;
+  }
+  // Outputs are opened by rank 0 before the work, and the answer shared, so no rank mines in vain.
+  std::ofstream file, report;
+  int cannot = 0;
+  if (rank == 0) {
+    if (!s.output.empty()) {
+      file.open(s.output);
+      if (!file) {
+        std::cerr << "expose-mine-mpi: --output: cannot write '" << s.output << "'\n";
+        cannot = 1;
+      }
+    }
+    if (!cannot && !s.report.empty()) {
+      report.open(s.report);
+      if (!report) {
+        std::cerr << "expose-mine-mpi: --report: cannot write '" << s.report << "'\n";
+        cannot = 1;
+      }
+    }
+  }
+  MPI_Bcast(&cannot, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (cannot) return 1;
+
+  expose_tools::progress_line progress(!s.quiet && rank == 0);
+  ex::mpi::mine_outcome outcome;
+  try {
+    const auto by_clusters = [&](auto key, auto lattice) {
+      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{}, *width, progress);
+      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance}, *width, progress);
+    };
+    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
+    if (s.templates == "none" || s.key != "five-tuple") {
+      if (s.templates != "none" && rank == 0)
+        std::cerr << "expose-mine-mpi: note: --templates paper needs --key five-tuple; mining without templates\n";
+      if (s.key == "host-pair") outcome = by_clusters(ex::keys::host_pair{}, ex::lattice::none{});
+      else if (s.key == "service") outcome = by_clusters(ex::keys::service{}, ex::lattice::none{});
+      else outcome = by_clusters(ex::keys::five_tuple{}, ex::lattice::none{});
+    } else {
+      outcome = by_clusters(ex::keys::five_tuple{}, paper);
+    }
+  } catch (const ex::error& e) {
+    // Every rank throws (the ranks agreed on the failure); rank 0 names the rank and the file.
+    if (rank == 0) std::cerr << "expose-mine-mpi: " << e.what() << "\n";
+    return 1;
+  }
+  if (rank != 0) return 0;
+
+  const auto& result = outcome.result;
+  if (s.timings) print_timings(outcome.times);
+  for (const auto& w : result.input.warnings) std::cerr << "expose-mine-mpi: warning: " << w << "\n";
+  std::ostream& out = s.output.empty() ? std::cout : file;
+  if (s.format == "json") ex::io::write_json(out, result);
+  else if (s.format == "dot") ex::io::write_dot(out, result);
+  else ex::io::write_text(out, result);
+  out.flush();
+  if (!out) {
+    std::cerr << "expose-mine-mpi: writing the output failed\n";
+    return 1;
+  }
+  if (!s.report.empty()) {
+    std::string title;
+    for (const auto& t : s.traces) title += (title.empty() ? "" : ", ") + t;
+    const auto written = ex::io::write_html(report, result, {.title = title});
+    if (!written.note.empty()) std::cerr << "expose-mine-mpi: note: --report: " << written.note << "\n";
+    report.close();
+    if (!report) {
+      std::cerr << "expose-mine-mpi: --report: cannot write '" << s.report << "'\n";
+      return 1;
+    }
+  }
+  return result.input.damaged ? 3 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rc = 1;
+  try {
+    rc = main_body(argc, argv);
+  } catch (const std::exception& e) {
+    // Past the points where the ranks agree on failures: stop the whole job rather than leave the
+    // other ranks waiting in a collective.
+    std::fprintf(stderr, "expose-mine-mpi: rank %d: %s\n", rank_of_world(), e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  // The exit status is agreed: the worst of any rank's.
+  MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return rc;
+}

@@ -1,0 +1,557 @@
+#pragma once
+// Mining one trace across many processes with MPI (component expose::mpi), with the results of
+// one process, byte for byte.
+//
+//   MPI_Init(&argc, &argv);
+//   auto run = expose::mpi::mine(MPI_COMM_WORLD, {"day.pcap"}, spec);
+//   if (rank == 0) write_json(std::cout, run.result);
+//
+// The phases (DESIGN.md §4, "Across machines"):
+//  1. read    every rank reads its byte range of the files (io::cut: the files as one stream, cut
+//             into equal byte ranges; a classic pcap file is cut anywhere and each range resynchronizes
+//             on a record boundary, a pcapng file goes whole to the rank its first byte falls to)
+//             into a flow table and activity keyed by its own flow ids, each connection oriented
+//             by the first packet the rank saw of it.
+//  2. merge   rank 0 takes the ranks' flows and activity in rank order, which is the order of
+//             one whole read: a connection keeps the orientation of the rank that saw it first,
+//             flows and items are numbered by first appearance, activity of a window read by two
+//             ranks is OR-ed. Rank 0 then builds the generic items (closures and host variables
+//             over every flow) and sends both activity matrices to every rank.
+//  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts).
+//  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
+//             the significance test over the global count of hypotheses, rules, clusters.
+// Rank 0 holds what one process would hold after ingest; the other ranks hold their range's
+// flows, then the activity. A rank that cannot read its input is named, with the file, in the
+// error every rank throws after the read phase (no rank is left waiting in a collective).
+
+// The C API only: Open MPI's and MPICH's deprecated C++ bindings are left out (they do not
+// compile warning-free).
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
+#include <mpi.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/activity.hpp"
+#include "expose/error.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/flow_table.hpp"
+#include "expose/input.hpp"
+#include "expose/io/pcap_range.hpp"
+#include "expose/io/read_ahead.hpp"
+#include "expose/pipeline.hpp"
+
+namespace expose::mpi {
+
+/// Seconds each phase took on one rank, and the bytes it sent and received.
+struct phase_times {
+  double read = 0;
+  double merge = 0;
+  double count = 0;
+  double score = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t packets = 0;  ///< records this rank read
+  std::uint64_t peak_kib = 0;  ///< the rank's peak resident memory (getrusage), KiB
+  double generalize = 0;       ///< of `merge`, the generic items (rank 0)
+  /// CPU seconds of the process in each phase (all its threads; waiting ranks sleep, so this is
+  /// the work done, whatever else runs on the machine).
+  double read_cpu = 0, merge_cpu = 0, count_cpu = 0, score_cpu = 0;
+};
+
+struct mine_options {
+  io::pcap_read_options read{};  ///< filter; progress is called on rank 0 for its own range
+  bool read_ahead = false;       ///< decode on a second thread (when each rank has two cores)
+};
+
+struct mine_outcome {
+  mine_result result;              ///< the whole result on rank 0; empty on the others
+  std::vector<phase_times> times;  ///< every rank's on rank 0; the rank's own elsewhere
+};
+
+namespace detail {
+
+inline constexpr int tag_bytes = 7301;
+inline constexpr std::size_t max_message = std::size_t{1} << 30;
+
+/// A byte buffer of trivially copyable values and vectors of them.
+struct writer {
+  std::vector<char> bytes;
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void put(const T& v) {
+    const auto* p = reinterpret_cast<const char*>(&v);
+    bytes.insert(bytes.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put_vector(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    put<std::uint64_t>(v.size());
+    const auto* p = reinterpret_cast<const char*>(v.data());
+    bytes.insert(bytes.end(), p, p + v.size() * sizeof(T));
+  }
+  void put_string(const std::string& s) {
+    put<std::uint64_t>(s.size());
+    bytes.insert(bytes.end(), s.begin(), s.end());
+  }
+};
+
+struct reader {
+  const char* at;
+  const char* end;
+  explicit reader(const std::vector<char>& b) : at(b.data()), end(b.data() + b.size()) {}
+  void need(std::size_t n) const {
+    if (static_cast<std::size_t>(end - at) < n) throw error("expose::mpi: a message between ranks is shorter than its contents");
+  }
+  template <class T>
+  T get() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, at, sizeof(T));
+    at += sizeof(T);
+    return v;
+  }
+  template <class T>
+  std::vector<T> get_vector() {
+    const auto n = get<std::uint64_t>();
+    need(n * sizeof(T));
+    std::vector<T> v(n);
+    if (n != 0) std::memcpy(v.data(), at, n * sizeof(T));
+    at += n * sizeof(T);
+    return v;
+  }
+  std::string get_string() {
+    const auto n = get<std::uint64_t>();
+    need(n);
+    std::string s(at, n);
+    at += n;
+    return s;
+  }
+};
+
+/// Waits for a request without holding a core. A rank waiting for rank 0's merge would otherwise
+/// spin in MPI's progress loop for seconds and take the CPU from ranks sharing its machine
+/// (measured: rank 0's merge took twice as long with a spinning rank beside it on 2 cores).
+inline void wait_idly(MPI_Request& request) {
+  int done = 0;
+  for (unsigned tries = 0;; ++tries) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    if (tries > 64) std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+}
+
+/// Messages of any size: the length, then pieces of at most 1 GiB (MPI counts are ints).
+inline void send_bytes(const std::vector<char>& b, int to, MPI_Comm comm, phase_times& t) {
+  std::uint64_t n = b.size();
+  MPI_Request request;
+  MPI_Isend(&n, 1, MPI_UINT64_T, to, tag_bytes, comm, &request);
+  wait_idly(request);
+  for (std::size_t off = 0; off < b.size(); off += max_message) {
+    const auto len = static_cast<int>(std::min(max_message, b.size() - off));
+    MPI_Isend(b.data() + off, len, MPI_BYTE, to, tag_bytes, comm, &request);
+    wait_idly(request);
+  }
+  t.bytes_sent += 8 + b.size();
+}
+
+inline std::vector<char> recv_bytes(int from, MPI_Comm comm, phase_times& t) {
+  std::uint64_t n = 0;
+  MPI_Request request;
+  MPI_Irecv(&n, 1, MPI_UINT64_T, from, tag_bytes, comm, &request);
+  wait_idly(request);
+  std::vector<char> b(n);
+  for (std::size_t off = 0; off < b.size(); off += max_message) {
+    const auto len = static_cast<int>(std::min(max_message, b.size() - off));
+    MPI_Irecv(b.data() + off, len, MPI_BYTE, from, tag_bytes, comm, &request);
+    wait_idly(request);
+  }
+  t.bytes_received += 8 + n;
+  return b;
+}
+
+inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, phase_times& t) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  std::uint64_t n = b.size();
+  MPI_Request request;
+  MPI_Ibcast(&n, 1, MPI_UINT64_T, root, comm, &request);
+  wait_idly(request);
+  if (rank != root) b.resize(n);
+  for (std::size_t off = 0; off < n; off += max_message) {
+    const auto len = static_cast<int>(std::min<std::size_t>(max_message, n - off));
+    MPI_Ibcast(b.data() + off, len, MPI_BYTE, root, comm, &request);
+    wait_idly(request);
+  }
+  if (rank == root) t.bytes_sent += (8 + n) * static_cast<std::uint64_t>(size - 1);
+  else t.bytes_received += 8 + n;
+}
+
+inline void put_activity(writer& w, const activity& a) {
+  w.put(a.samples);
+  w.put_vector(a.windows);
+  w.put_vector(a.window_start);
+  w.put_vector(a.window_items);
+  w.put_vector(a.item_start);
+  w.put_vector(a.item_windows);
+}
+inline activity get_activity(reader& r) {
+  activity a;
+  a.samples = r.get<std::uint64_t>();
+  a.windows = r.get_vector<std::int64_t>();
+  a.window_start = r.get_vector<std::size_t>();
+  a.window_items = r.get_vector<std::uint32_t>();
+  a.item_start = r.get_vector<std::size_t>();
+  a.item_windows = r.get_vector<std::uint32_t>();
+  return a;
+}
+
+/// What one rank read: its flows in first-seen order, oriented by its own first packet of each,
+/// their activity (window-major only), and what the reader saw.
+struct shard {
+  input_stats input;
+  std::int64_t first = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
+  std::vector<flow_key> flows;
+  std::vector<std::int64_t> windows;
+  std::vector<std::size_t> window_start;
+  std::vector<std::uint32_t> window_flows;
+  std::vector<std::uint64_t> starts, stops;              // per slice
+  std::vector<std::int64_t> span_first, span_last;      // per slice
+
+  [[nodiscard]] std::vector<char> pack() const {
+    writer w;
+    w.put(input.packets);
+    w.put(input.decoded);
+    w.put<std::uint64_t>(input.skipped.size());
+    for (const auto& [why, n] : input.skipped) {
+      w.put_string(why);
+      w.put(n);
+    }
+    w.put<std::uint64_t>(input.warnings.size());
+    for (const auto& s : input.warnings) w.put_string(s);
+    w.put<std::uint8_t>(input.damaged ? 1 : 0);
+    w.put(first);
+    w.put(last);
+    w.put_vector(flows);
+    w.put_vector(windows);
+    w.put_vector(window_start);
+    w.put_vector(window_flows);
+    w.put_vector(starts);
+    w.put_vector(stops);
+    w.put_vector(span_first);
+    w.put_vector(span_last);
+    return std::move(w.bytes);
+  }
+  static shard unpack(const std::vector<char>& b) {
+    reader r(b);
+    shard s;
+    s.input.packets = r.get<std::uint64_t>();
+    s.input.decoded = r.get<std::uint64_t>();
+    for (auto n = r.get<std::uint64_t>(); n-- > 0;) {
+      auto why = r.get_string();
+      s.input.skipped[why] = r.get<std::uint64_t>();
+    }
+    for (auto n = r.get<std::uint64_t>(); n-- > 0;) s.input.warnings.push_back(r.get_string());
+    s.input.damaged = r.get<std::uint8_t>() != 0;
+    s.first = r.get<std::int64_t>();
+    s.last = r.get<std::int64_t>();
+    s.flows = r.get_vector<flow_key>();
+    s.windows = r.get_vector<std::int64_t>();
+    s.window_start = r.get_vector<std::size_t>();
+    s.window_flows = r.get_vector<std::uint32_t>();
+    s.starts = r.get_vector<std::uint64_t>();
+    s.stops = r.get_vector<std::uint64_t>();
+    s.span_first = r.get_vector<std::int64_t>();
+    s.span_last = r.get_vector<std::int64_t>();
+    return s;
+  }
+};
+
+template <class W>
+shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, const mine_options& opt, bool show_progress) {
+  shard s;
+  flow_table table;
+  activity_builder act;
+  auto sink = [&](const packet& p) {
+    const auto [lo, hi] = window.window_range(p.ts_ns);
+    const auto flow = table.find_or_insert(p).id;
+    s.first = std::min(s.first, p.ts_ns);
+    s.last = std::max(s.last, p.ts_ns);
+    for (auto w = lo; w <= hi; ++w) act.add(w, flow);
+  };
+  io::pcap_slices source(slices, {.filter = opt.read.filter, .progress = show_progress ? opt.read.progress : nullptr});
+  if (opt.read_ahead) io::read_ahead(source, sink, s.input);
+  else source.read(sink, s.input);
+  activity a = std::move(act).finish(table.size());
+  s.flows = table.flows();
+  s.windows = std::move(a.windows);
+  s.window_start = std::move(a.window_start);
+  s.window_flows = std::move(a.window_items);
+  s.starts = source.starts();
+  s.stops = source.stops();
+  for (const auto& [f, l] : source.spans()) {
+    s.span_first.push_back(f);
+    s.span_last.push_back(l);
+  }
+  return s;
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+inline double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// Every rank learns whether any failed; rank 0 gathers the messages (rank order). Throws on
+/// every rank when one failed, so none is left in a collective.
+inline void agree(const std::string& failure, MPI_Comm comm, phase_times& t) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int bad = failure.empty() ? 0 : 1;
+  MPI_Request request;
+  MPI_Iallreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, comm, &request);
+  wait_idly(request);
+  if (bad == 0) return;
+  if (rank != 0) {
+    writer w;
+    w.put_string(failure);
+    send_bytes(w.bytes, 0, comm, t);
+    throw error(failure.empty() ? "stopped: another rank failed (rank 0 says which)" : failure);
+  }
+  std::string all = failure;
+  for (int r = 1; r < size; ++r) {
+    const auto b = recv_bytes(r, comm, t);
+    reader rd(b);
+    const auto m = rd.get_string();
+    if (!m.empty()) all += (all.empty() ? "" : "\n") + m;
+  }
+  throw error(all);
+}
+
+}  // namespace detail
+
+/// Runs a pipeline over `files` with every rank of `comm`; every rank calls it with the same
+/// arguments. The result is complete on rank 0 and equals `mine(io::pcap_files(files), spec)`
+/// when the files are in time order (as rotated captures are); ingest limits are not applied.
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] mine_outcome mine(MPI_Comm comm, const std::vector<std::filesystem::path>& files, const pipeline<K, W, L, S, E, C>& spec,
+                                const mine_options& opt = {}) {
+  using clock = std::chrono::steady_clock;
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  if (files.empty()) throw bad_argument("expose::mpi::mine: no input file given");
+  const auto cuts = io::cut(files, size);
+  mine_outcome out;
+  phase_times t;
+
+  // 1. read
+  auto t0 = clock::now();
+  auto c0 = detail::cpu_seconds();
+  detail::shard mine_shard;
+  std::string failure;
+  try {
+    mine_shard = detail::read_shard(cuts[static_cast<std::size_t>(rank)], spec.window, opt, rank == 0);
+  } catch (const std::exception& e) {
+    failure = "rank " + std::to_string(rank) + ": " + e.what();
+  }
+  t.packets = mine_shard.input.packets;
+  t.read = detail::seconds_since(t0);
+  t.read_cpu = detail::cpu_seconds() - c0;
+  detail::agree(failure, comm, t);
+
+  // 2. merge (rank 0), generic items, activity to every rank
+  t0 = clock::now();
+  c0 = detail::cpu_seconds();
+  item_space space;
+  std::string problem;
+  if (rank != 0) {
+    detail::send_bytes(mine_shard.pack(), 0, comm, t);
+    mine_shard = {};
+  } else {
+    try {
+      mine_result& r = out.result;
+      flow_table table;
+      boost::unordered_flat_map<typename K::key_type, std::uint32_t, typename K::hash> item_of_key;
+      std::vector<std::uint32_t> item_of_flow;
+      std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+      std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+      std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
+      // Per file, the ranges in rank order: (start found, stop, first ts, last ts, ended early).
+      struct piece {
+        std::uint64_t start, stop;
+        std::int64_t first, last;
+        bool early;
+      };
+      std::map<std::size_t, std::vector<piece>> pieces;
+      std::vector<std::size_t> file_of_slice;
+      for (int from = 0; from < size; ++from) {
+        detail::shard s = from == 0 ? std::move(mine_shard) : detail::shard::unpack(detail::recv_bytes(from, comm, t));
+        std::vector<std::uint32_t> item_of_local(s.flows.size());
+        for (std::size_t f = 0; f < s.flows.size(); ++f) {
+          const auto [id, inserted] = table.find_or_insert(s.flows[f]);
+          if (inserted) {
+            ++r.flows_by_protocol[s.flows[f].proto];
+            const auto key = spec.key.key(table.flows()[id]);
+            auto [it, fresh] = item_of_key.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
+            if (fresh) r.items.push_back(spec.key.pattern(key));
+            item_of_flow.push_back(it->second);
+          }
+          item_of_local[f] = item_of_flow[id];
+        }
+        for (std::size_t w = 0; w < s.windows.size(); ++w)
+          for (std::size_t i = s.window_start[w]; i < s.window_start[w + 1]; ++i)
+            entries.emplace_back(s.windows[w], item_of_local[s.window_flows[i]]);
+        if (!s.windows.empty()) {
+          lo = std::min(lo, s.windows.front());
+          hi = std::max(hi, s.windows.back());
+        }
+        first = std::min(first, s.first);
+        last = std::max(last, s.last);
+        r.input.packets += s.input.packets;
+        r.input.decoded += s.input.decoded;
+        for (const auto& [why, n] : s.input.skipped) r.input.skipped[why] += n;
+        r.input.warnings.insert(r.input.warnings.end(), s.input.warnings.begin(), s.input.warnings.end());
+        r.input.damaged = r.input.damaged || s.input.damaged;
+        const auto& mine_cuts = cuts[static_cast<std::size_t>(from)];
+        for (std::size_t i = 0; i < mine_cuts.size() && i < s.starts.size(); ++i) {
+          const std::size_t file = static_cast<std::size_t>(
+              std::find_if(files.begin(), files.end(), [&](const auto& f) { return f == mine_cuts[i].path; }) - files.begin());
+          std::error_code ec;
+          const auto fsize = std::filesystem::file_size(mine_cuts[i].path, ec);
+          const bool early = !ec && s.stops[i] < std::min<std::uint64_t>(mine_cuts[i].end, fsize);
+          pieces[file].push_back({s.starts[i], s.stops[i], s.span_first[i], s.span_last[i], early});
+        }
+      }
+      // Consecutive ranges of a file must meet exactly where the earlier reader stopped.
+      for (const auto& [file, ps] : pieces)
+        for (std::size_t i = 0; i + 1 < ps.size(); ++i)
+          if (!ps[i].early && ps[i].stop != ps[i + 1].start)
+            throw bad_trace("'" + files[file].string() + "': a range was resynchronized at byte " + std::to_string(ps[i + 1].start) +
+                            " but the records before it run to byte " + std::to_string(ps[i].stop) +
+                            " (record headers are ambiguous there); run with another number of ranks");
+      // One read merges files by time; ranks read them one after the other: say when that differs.
+      std::optional<std::pair<std::size_t, std::int64_t>> before;  // (file, last ts)
+      for (const auto& [file, ps] : pieces) {
+        std::int64_t f_first = std::numeric_limits<std::int64_t>::max(), f_last = std::numeric_limits<std::int64_t>::min();
+        for (const auto& p : ps) {
+          f_first = std::min(f_first, p.first);
+          f_last = std::max(f_last, p.last);
+        }
+        if (f_first > f_last) continue;
+        if (before && f_first < before->second)
+          r.input.warnings.push_back("'" + files[before->first].string() + "' and '" + files[file].string() +
+                                     "' overlap in time or are not in time order: ranks read files one after the other "
+                                     "(one process merges them packet by packet), so results may differ from expose-mine's; "
+                                     "give the files in time order, or merge them first (mergecap -w)");
+        before = std::pair{file, std::max(f_last, before ? before->second : f_last)};
+      }
+      if (first <= last) {
+        r.input.start_ns = first;
+        r.input.end_ns = last;
+      }
+      r.flows = table.size();
+      r.window_seconds = spec.window.seconds();
+      std::sort(entries.begin(), entries.end());
+      entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+      const std::uint64_t samples = hi < lo ? 0 : static_cast<std::uint64_t>(hi - lo) + 1;
+      activity a = activity::from_sorted(entries, r.items.size(), samples);
+      entries = {};
+      const auto g0 = clock::now();
+      space = generalize_items(r, std::move(a), spec);
+      t.generalize = detail::seconds_since(g0);
+    } catch (const std::exception& e) {
+      problem = std::string("rank 0: ") + e.what();
+    }
+  }
+  {
+    detail::writer w;
+    w.put_string(problem);
+    if (rank == 0 && problem.empty()) {
+      detail::put_activity(w, space.windows);
+      detail::put_activity(w, space.hosts);
+    }
+    detail::bcast_bytes(w.bytes, 0, comm, t);
+    detail::reader rd(w.bytes);
+    if (const auto m = rd.get_string(); !m.empty()) throw error(m);
+    if (rank != 0) {
+      space.windows = detail::get_activity(rd);
+      space.hosts = detail::get_activity(rd);
+    }
+  }
+  t.merge = detail::seconds_since(t0);
+  t.merge_cpu = detail::cpu_seconds() - c0;
+
+  // 3. count this rank's share of the rows
+  t0 = clock::now();
+  c0 = detail::cpu_seconds();
+  auto shared = spec;
+  if constexpr (requires { shared.engine.part; shared.engine.parts; }) {
+    shared.engine.part = static_cast<unsigned>(rank);
+    shared.engine.parts = static_cast<unsigned>(size);
+  }
+  counted_pairs counted;
+  if (rank == 0 || requires { shared.engine.parts; }) counted = count_pairs(space, shared);
+  t.count = detail::seconds_since(t0);
+  t.count_cpu = detail::cpu_seconds() - c0;
+
+  // 4. rank 0 gathers the pairs and finishes
+  t0 = clock::now();
+  c0 = detail::cpu_seconds();
+  if (rank != 0) {
+    detail::writer w;
+    w.put_vector(counted.windows);
+    w.put_vector(counted.hosts);
+    detail::send_bytes(w.bytes, 0, comm, t);
+  } else {
+    const auto by_items = [](const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; };
+    for (int from = 1; from < size; ++from) {
+      const auto b = detail::recv_bytes(from, comm, t);
+      detail::reader rd(b);
+      const auto w = rd.get_vector<scored_pair>();
+      const auto h = rd.get_vector<scored_pair>();
+      counted.windows.insert(counted.windows.end(), w.begin(), w.end());
+      counted.hosts.insert(counted.hosts.end(), h.begin(), h.end());
+    }
+    std::sort(counted.windows.begin(), counted.windows.end(), by_items);
+    std::sort(counted.hosts.begin(), counted.hosts.end(), by_items);
+    finish_rules(out.result, std::move(space), std::move(counted), spec);
+  }
+  t.score = detail::seconds_since(t0);
+  t.score_cpu = detail::cpu_seconds() - c0;
+
+  // Every rank's times to rank 0.
+  if (rusage use{}; getrusage(RUSAGE_SELF, &use) == 0) t.peak_kib = static_cast<std::uint64_t>(use.ru_maxrss);
+  out.times.assign(rank == 0 ? static_cast<std::size_t>(size) : 1, {});
+  MPI_Gather(&t, sizeof t, MPI_BYTE, out.times.data(), sizeof t, MPI_BYTE, 0, comm);
+  if (rank != 0) out.times[0] = t;
+  return out;
+}
+
+}  // namespace expose::mpi

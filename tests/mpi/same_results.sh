@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# same_results.sh NAME MPIEXEC_COMMAND... -- MINE MINE_MPI ARGS...
+# Runs `MINE -F json ARGS` and `MPIEXEC_COMMAND MINE_MPI -F json --timings ARGS`, and checks the two
+# JSON reports are the same byte for byte, that there are rules in them (a comparison of two empty
+# reports proves little), and that every rank read packets (so connections and windows cross the
+# ranges). Leaves NAME.single.json, NAME.mpi.json and NAME.mpi.err behind for a look.
+set -uo pipefail
+name=$1
+shift
+launch=()
+while [[ $# -gt 0 && $1 != -- ]]; do launch+=("$1"); shift; done
+shift
+mine=$1 mpi=$2
+shift 2
+"$mine" -q -F json "$@" >"$name.single.json" 2>"$name.single.err"
+rc1=$?
+"${launch[@]}" "$mpi" -q -F json --timings "$@" >"$name.mpi.json" 2>"$name.mpi.err"
+rc2=$?
+cat "$name.mpi.err" >&2
+if [[ $rc1 != "$rc2" ]]; then
+  echo "FAIL: expose-mine exited $rc1, expose-mine-mpi $rc2" >&2
+  exit 1
+fi
+if ! cmp -s "$name.single.json" "$name.mpi.json"; then
+  echo "FAIL: the JSON reports differ:" >&2
+  diff "$name.single.json" "$name.mpi.json" | head -20 >&2
+  exit 1
+fi
+rules=$(grep -c '"lhs"' "$name.single.json")
+if ((rules == 0)); then
+  echo "FAIL: no rules in the reports: the comparison proves little" >&2
+  exit 1
+fi
+# The timings table: one line per rank after the header; a rank with 0 packets read nothing.
+idle=$(awk '/^ *rank /{t=1; next} t && $1 ~ /^[0-9]+$/ && $2 == 0 {print $1}' "$name.mpi.err")
+if [[ -n $idle ]]; then
+  echo "FAIL: rank(s) $idle read no packet: the test does not cross range boundaries" >&2
+  exit 1
+fi
+echo "same results: $rules rules, $(wc -c <"$name.single.json") bytes of JSON"
