@@ -5,6 +5,7 @@
 // Capturing needs root or CAP_NET_RAW; the error says so.
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <atomic>
 #include <chrono>
@@ -59,7 +60,11 @@ class pcap_live {
       pcap_pkthdr* h = nullptr;
       const u_char* d = nullptr;
       const int rc = pcap_next_ex(handle_.get(), &h, &d);
-      if (rc == 0) continue;  // the poll timeout passed without a packet
+      if (rc == 0) {  // nothing waiting (non-blocking): wait for the socket, at most one poll period
+        pollfd fd{pcap_get_selectable_fd(handle_.get()), POLLIN, 0};
+        if (fd.fd >= 0) ::poll(&fd, 1, static_cast<int>(opt_.poll.count()));
+        continue;
+      }
       if (rc == PCAP_ERROR_BREAK) break;
       if (rc != 1) {
         stats.warnings.push_back("capture on '" + interface_ + "' ended: " + pcap_geterr(handle_.get()));
@@ -97,6 +102,7 @@ class pcap_live {
     pcap_set_snaplen(handle_.get(), opt_.snaplen);
     pcap_set_promisc(handle_.get(), opt_.promiscuous ? 1 : 0);
     pcap_set_timeout(handle_.get(), static_cast<int>(opt_.poll.count()));
+    pcap_set_immediate_mode(handle_.get(), 1);  // packets as they come, not when a buffer block fills
     pcap_set_tstamp_precision(handle_.get(), PCAP_TSTAMP_PRECISION_NANO);  // falls back to micro where unsupported
     const int rc = pcap_activate(handle_.get());
     if (rc < 0) {
@@ -107,6 +113,9 @@ class pcap_live {
       handle_.reset();
       throw bad_trace("cannot capture on '" + interface_ + "': " + why);
     }
+    // Non-blocking, with poll() on the socket: a blocking read may wait forever on a quiet link
+    // (Linux TPACKET_V3 starts its timeout at the first packet), and the stop flag must be seen.
+    if (pcap_setnonblock(handle_.get(), 1, err) != 0) throw bad_trace("cannot capture on '" + interface_ + "': " + err);
     nano_ = pcap_get_tstamp_precision(handle_.get()) == PCAP_TSTAMP_PRECISION_NANO;
     if (!opt_.filter.empty()) {
       bpf_program prog{};
