@@ -195,6 +195,7 @@ class rule_store {
       if (!opt.replace)
         throw bad_argument("run '" + run.name + "' is already in the database for site '" + site + "' (forget it first, or replace it)");
       db_.prepare("DELETE FROM runs WHERE id = ?1").bind_all(*old).run();
+      collect_garbage();
     }
     const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     db_.prepare("INSERT INTO runs(site_id, name, started, ended, added_at, packets, flows, windows, window_seconds) "
