@@ -290,17 +290,8 @@ class rule_store {
     if (!only_site.empty() && found.empty()) throw bad_argument("no site '" + only_site + "' in the database" + known_sites());
     for (const auto& [id, name] : found) {
       site_summary s{name, ordered_runs(id), 0};
-      statement firsts(db_,
-                       "SELECT run_id, count(*) FROM (SELECT o.run_id, row_number() OVER (PARTITION BY o.rule_id "
-                       "ORDER BY r.started, r.id) AS k FROM observations o JOIN runs r ON r.id = o.run_id WHERE r.site_id = ?1) "
-                       "WHERE k = 1 GROUP BY run_id");
-      firsts.bind_all(id);
-      std::map<std::int64_t, std::uint64_t> added;
-      while (firsts.step()) {
-        added[firsts.int64(0)] = static_cast<std::uint64_t>(firsts.int64(1));
-        s.distinct_rules += static_cast<std::uint64_t>(firsts.int64(1));
-      }
-      for (auto& r : s.runs) r.new_rules = added.count(r.id) ? added[r.id] : 0;
+      const auto added = firsts(id);
+      for (const auto& kv : added) s.distinct_rules += kv.second;
       out.push_back(std::move(s));
     }
     return out;
@@ -357,6 +348,18 @@ class rule_store {
     if (!s.step()) return std::nullopt;
     return s.int64(0);
   }
+  /// Per run of a site: how many rules it was the first run to report.
+  std::map<std::int64_t, std::uint64_t> firsts(std::int64_t site_id) {
+    statement s(db_,
+                "SELECT run_id, count(*) FROM (SELECT o.run_id, row_number() OVER (PARTITION BY o.rule_id "
+                "ORDER BY r.started, r.id) AS k FROM observations o JOIN runs r ON r.id = o.run_id WHERE r.site_id = ?1) "
+                "WHERE k = 1 GROUP BY run_id");
+    s.bind_all(site_id);
+    std::map<std::int64_t, std::uint64_t> out;
+    while (s.step()) out[s.int64(0)] = static_cast<std::uint64_t>(s.int64(1));
+    return out;
+  }
+  /// A site's runs in run order, with their rule counts and how many rules each was first to report.
   std::vector<run_summary> ordered_runs(std::int64_t site_id) {
     statement s(db_,
                 "SELECT r.id, r.name, r.started, r.ended, r.added_at, r.packets, r.flows, r.windows, r.window_seconds, "
@@ -366,6 +369,8 @@ class rule_store {
     const auto u = [&](int c) { return static_cast<std::uint64_t>(s.int64(c)); };
     while (s.step())
       out.push_back({s.int64(0), s.text(1), s.real(2), s.real(3), s.real(4), u(5), u(6), u(7), s.real(8), u(9), 0});
+    const auto added = firsts(site_id);
+    for (auto& r : out) r.new_rules = added.count(r.id) ? added.at(r.id) : 0;
     return out;
   }
   static std::size_t position(const std::vector<run_summary>& runs, std::int64_t id) {
