@@ -146,6 +146,8 @@ inline void migrate(connection& db) {
   using step = void (*)(connection&);
   static constexpr step steps[] = {migrations::to_1, migrations::to_2};
   static_assert(std::size(steps) == schema_version);
+  // Up to date: nothing to write, and no write lock taken (a reader must not wait for a writer).
+  if (db.scalar("PRAGMA user_version") == schema_version) return;
   for (;;) {
     transaction t(db);  // the version is read under the write lock: two processes never both migrate
     const auto v = db.scalar("PRAGMA user_version");
