@@ -20,7 +20,7 @@ fs::path fresh(const std::string& name) {
   return p;
 }
 
-store::observed_rule rule(const std::string& a, const std::string& b, double score, const char* kind = "<=>") {
+store::observed_rule seen_rule(const std::string& a, const std::string& b, double score, const char* kind = "<=>") {
   store::observed_rule o;
   o.key = store::canonical({"udp", a, "*", "10.0.0.1", "53"}, kind, {"tcp", b, "*", "10.0.0.2", "80"});
   o.score = score;
@@ -37,8 +37,8 @@ store::run_info day(const std::string& name, double start) { return {name, start
 
 TEST_CASE("store.rule_store.new_gone_persistent_day_over_day") {
   store::rule_store db(fresh("days.db").string());
-  const std::vector<store::observed_rule> d1{rule("10.1.0.1", "10.1.0.1", 0.5), rule("10.1.0.2", "10.1.0.2", 0.4)};
-  const std::vector<store::observed_rule> d2{rule("10.1.0.2", "10.1.0.2", 0.45), rule("10.1.0.3", "10.1.0.3", 0.3)};
+  const std::vector<store::observed_rule> d1{seen_rule("10.1.0.1", "10.1.0.1", 0.5), seen_rule("10.1.0.2", "10.1.0.2", 0.4)};
+  const std::vector<store::observed_rule> d2{seen_rule("10.1.0.2", "10.1.0.2", 0.45), seen_rule("10.1.0.3", "10.1.0.3", 0.3)};
   const auto s1 = db.add_run("campus", day("mon", 1000), d1);
   REQUIRE(s1.size() == 2);
   CHECK_FALSE(s1[0].known);
@@ -82,9 +82,9 @@ TEST_CASE("store.rule_store.new_gone_persistent_day_over_day") {
 
 TEST_CASE("store.rule_store.runs_are_ordered_by_trace_time_and_sites_are_apart") {
   store::rule_store db(fresh("order.db").string());
-  db.add_run("a", day("later", 5000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)});
-  db.add_run("a", day("earlier", 1000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5), rule("10.1.0.9", "10.1.0.9", 0.2)});
-  const auto st = db.add_run("b", day("x", 9000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)});
+  db.add_run("a", day("later", 5000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
+  db.add_run("a", day("earlier", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5), seen_rule("10.1.0.9", "10.1.0.9", 0.2)});
+  const auto st = db.add_run("b", day("x", 9000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
   CHECK_FALSE(st[0].known);  // another site's rule is not known here
   const auto d = db.diff("a", "later");
   REQUIRE(d.previous);
@@ -96,23 +96,23 @@ TEST_CASE("store.rule_store.runs_are_ordered_by_trace_time_and_sites_are_apart")
 
 TEST_CASE("store.rule_store.errors_name_the_site_and_the_run") {
   store::rule_store db(fresh("errors.db").string());
-  db.add_run("campus", day("mon", 1000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)});
-  CHECK_THROWS_WITH_AS(db.add_run("campus", day("mon", 1000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)}),
+  db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
+  CHECK_THROWS_WITH_AS(db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)}),
                        "run 'mon' is already in the database for site 'campus' (forget it first, or replace it)", bad_argument);
   CHECK_THROWS_WITH_AS(db.diff("lab", "mon"), "no site 'lab' in the database (sites: campus)", bad_argument);
   CHECK_THROWS_WITH_AS(db.diff("campus", "sun"), "no run 'sun' for site 'campus' in the database (runs: mon)", bad_argument);
   CHECK_THROWS_WITH_AS(db.add_run("", day("x", 1), {}), "the site name is empty", bad_argument);
   // replace: the run's rules are the new ones
-  db.add_run("campus", day("mon", 1000), std::vector{rule("10.1.0.7", "10.1.0.7", 0.5)}, {.replace = true});
+  db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.7", "10.1.0.7", 0.5)}, {.replace = true});
   CHECK(db.diff("campus", "mon").new_rules.at(0).rule.key.lhs.src == "10.1.0.7");
   CHECK(db.db().scalar("SELECT count(*) FROM rules") == 1);  // the replaced rule is gone with its run
 }
 
 TEST_CASE("store.rule_store.forget_a_run_and_a_site") {
   store::rule_store db(fresh("forget.db").string());
-  db.add_run("campus", day("mon", 1000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)});
-  db.add_run("campus", day("tue", 2000), std::vector{rule("10.1.0.2", "10.1.0.2", 0.5)});
-  db.add_run("lab", day("mon", 1000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)});
+  db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
+  db.add_run("campus", day("tue", 2000), std::vector{seen_rule("10.1.0.2", "10.1.0.2", 0.5)});
+  db.add_run("lab", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
   CHECK(db.forget_run("campus", "mon"));
   CHECK_FALSE(db.forget_run("campus", "mon"));
   CHECK(db.db().scalar("SELECT count(*) FROM rules") == 2);  // 10.1.0.1 still held by lab
@@ -128,7 +128,7 @@ TEST_CASE("store.rule_store.an_add_is_all_or_nothing") {
   const auto path = fresh("atomic.db").string();
   store::rule_store db(path);
   std::vector<store::observed_rule> rules;
-  for (int i = 0; i < 10; ++i) rules.push_back(rule("10.1.0." + std::to_string(i), "10.2.0.1", 0.1 * i));
+  for (int i = 0; i < 10; ++i) rules.push_back(seen_rule("10.1.0." + std::to_string(i), "10.2.0.1", 0.1 * i));
   store::add_options opt;
   opt.midway = [] { throw std::runtime_error("killed midway"); };
   CHECK_THROWS_WITH(db.add_run("campus", day("mon", 1000), rules, opt), "killed midway");
@@ -146,7 +146,7 @@ TEST_CASE("store.rule_store.concurrent_writers_both_land") {
     writers.emplace_back([&, w] {
       store::rule_store db(path);  // a connection of its own, as another process would have
       std::vector<store::observed_rule> rules;
-      for (int i = 0; i < 200; ++i) rules.push_back(rule("10.1." + std::to_string(w) + "." + std::to_string(i), "10.2.0.1", 0.3));
+      for (int i = 0; i < 200; ++i) rules.push_back(seen_rule("10.1." + std::to_string(w) + "." + std::to_string(i), "10.2.0.1", 0.3));
       for (int r = 0; r < 5; ++r) db.add_run("campus", day("w" + std::to_string(w) + "r" + std::to_string(r), 1000.0 * r + w), rules);
     });
   for (auto& t : writers) t.join();
@@ -177,7 +177,7 @@ TEST_CASE("store.rule_store.migrates_a_version_1_database") {
   store::rule_store db(path);
   CHECK(db.db().scalar("PRAGMA user_version") == store::schema_version);
   CHECK(db.db().scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'runs_in_order'") == 1);
-  const auto st = db.add_run("campus", day("tue", 2000), std::vector{rule("10.1.0.1", "10.1.0.1", 0.5)});
+  const auto st = db.add_run("campus", day("tue", 2000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
   CHECK(st.at(0).known);
   CHECK(st.at(0).first_run == "mon");
   const auto d = db.diff("campus", "tue");
