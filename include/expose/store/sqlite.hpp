@@ -91,7 +91,8 @@ class statement {
     sqlite3_stmt* s = nullptr;
     const int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &s, nullptr);
     stmt_.reset(s);
-    if (rc != SQLITE_OK) db.fail(std::string(sqlite3_errmsg(db.handle())) + " in: " + std::string(sql), rc);
+    if (rc != SQLITE_OK)  // a mistake in the SQL says where; a file that is not a database just says so
+      db.fail(std::string(sqlite3_errmsg(db.handle())) + ((rc & 0xff) == SQLITE_ERROR ? " in: " + std::string(sql) : ""), rc);
   }
 
   statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_.get(), i, v)); }
