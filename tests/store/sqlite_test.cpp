@@ -54,8 +54,8 @@ TEST_CASE("store.sqlite.transaction_rolls_back_unless_committed") {
 TEST_CASE("store.sqlite.errors_name_the_file_and_the_cause") {
   const auto path = fresh("sqlite-err.db").string();
   store::connection db(path);
-  CHECK_THROWS_WITH_AS(db.exec("SELEKT 1"), doctest::Contains("database '" + path + "': near \"SELEKT\": syntax error"),
-                       store::sqlite_error);
+  const std::string syntax = "database '" + path + "': near \"SELEKT\": syntax error";
+  CHECK_THROWS_WITH_AS(db.exec("SELEKT 1"), doctest::Contains(syntax.c_str()), store::sqlite_error);
   CHECK_THROWS_WITH_AS(db.prepare("SELECT * FROM nowhere"), doctest::Contains("no such table: nowhere"), store::sqlite_error);
   CHECK_THROWS_WITH_AS(store::connection("/nonexistent/dir/x.db"), doctest::Contains("cannot open database '/nonexistent/dir/x.db'"),
                        store::sqlite_error);
