@@ -23,7 +23,7 @@ TEST_CASE("store.report_json.reads_what_expose_mine_writes") {
     // Written back: the rule object of the report, plus its canonical text.
     auto back = store::rule_json(rep.rules[i]);
     CHECK(back["text"] == j["rules"][i]["text"]);
-    CHECK(back["lhs"] == j["rules"][i]["lhs"]);
+    CHECK(nlohmann::json::parse(back["lhs"].dump()) == j["rules"][i]["lhs"]);  // ordered vs. sorted keys
     CHECK(back["confidence"] == j["rules"][i]["confidence"]);
     CHECK(back["canonical"] == rep.rules[i].key.text());
   }
