@@ -92,7 +92,9 @@ struct writer {
     if (store) {
       const double start = static_cast<double>(epoch ? epoch->start_ns : result.input.start_ns) / 1e9;
       run_name = s.run.empty() ? expose_tools::iso_utc(start) : epoch ? s.run + "@" + expose_tools::iso_utc(start) : s.run;
-      const ex::store::run_info info{run_name, static_cast<double>(result.input.start_ns) / 1e9, static_cast<double>(result.input.end_ns) / 1e9,
+      // An epoch's run starts at its epoch (its counts span earlier ones): runs stay in epoch order.
+      const ex::store::run_info info{run_name, epoch ? start : static_cast<double>(result.input.start_ns) / 1e9,
+                                     static_cast<double>(result.input.end_ns) / 1e9,
                                      result.input.packets, result.flows, result.windows, result.window_seconds};
       status = store->add_run(s.site, info, ex::store::observe(result));
       std::size_t known = 0;
