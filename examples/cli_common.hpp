@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
@@ -60,6 +61,23 @@ inline std::optional<std::uint64_t> parse_size(const std::string& text) {
   const double bytes = value * scale;
   if (!(bytes >= 0) || !std::isfinite(bytes) || bytes > 1.8e19) return std::nullopt;
   return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+/// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
+inline std::string utc(double seconds) {
+  const auto t = static_cast<std::time_t>(std::floor(seconds));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+/// The same as ISO 8601, `2026-01-05T10:00:00Z`: a run's default name in a rule database.
+inline std::string iso_utc(double seconds) {
+  std::string t = utc(seconds);
+  t[10] = 'T';
+  return t + "Z";
 }
 
 /// Half of this machine's physical memory (the tools' default memory limit).

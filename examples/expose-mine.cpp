@@ -1,6 +1,10 @@
 // expose-mine: a packet trace in, the communication rules of the network out.
 //
 //   expose-mine [options] TRACE...
+//   expose-mine [options] --live IFACE          (until SIGINT; then the rules are mined and written)
+//   expose-mine --epoch 10m [--history 6] ...   (rules per epoch of trace time, as a stream)
+//   expose-mine --db FILE --site NAME [--run NAME] ...   (adds the run to a rule database and marks
+//                                                         each rule new or known)
 //
 // Exit status: 0 rules written; 1 an input could not be read or an option value is wrong;
 // 2 the command line itself is wrong; 3 rules written, but an input was damaged or a flow or
@@ -8,6 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -20,6 +26,9 @@
 #include "expose/io/flow_log.hpp"
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
+#include "expose/io/pcap_live.hpp"
+#include "expose/store/rule_store.hpp"
+#include "expose/stream.hpp"
 
 namespace ex = expose;
 
@@ -50,26 +59,129 @@ struct settings {
   std::string icmp_errors = "joined";
   ex::ingest_limits limits{};
   bool flow_logs = false;  // the inputs are flow logs (Zeek conn.log, CSV), not captures
+  std::string live;             // capture from this interface instead of reading traces
+  std::string epoch;            // stream: rules per epoch of trace time
+  std::uint32_t history = ex::stream_options{}.history;
+  std::string db, site, run;    // rule database
+  std::chrono::nanoseconds epoch_ns{0};
+};
+
+// SIGINT (and SIGTERM) end a live capture cleanly: the flag stops reading, what was captured is
+// mined and written. A second SIGINT ends the process at once.
+std::atomic<bool> stop_requested{false};
+extern "C" void on_interrupt(int sig) {
+  stop_requested.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
+/// What the tool writes, once per run or once per epoch.
+struct writer {
+  const settings& s;
+  std::ostream& out;
+  std::ofstream* report = nullptr;
+  std::unique_ptr<ex::store::rule_store> store;
+  bool left_out = false, damaged = false;
+  std::size_t written = 0;
+
+  /// One result: kept to --top, added to the database and marked, written in the chosen format.
+  template <class Clusters>
+  void operator()(ex::mine_result& result, const Clusters& clustering, const ex::epoch_result* epoch) {
+    if (s.top != 0) ex::keep_top(result, s.top, clustering);
+    for (const auto& w : result.input.warnings) std::cerr << "expose-mine: warning: " << w << "\n";
+    left_out = left_out || result.limits.refused != 0 || result.limits.stopped;
+    damaged = damaged || result.input.damaged;
+    std::vector<ex::store::rule_status> status;
+    std::string run_name;
+    if (store) {
+      const double start = static_cast<double>(epoch ? epoch->start_ns : result.input.start_ns) / 1e9;
+      run_name = s.run.empty() ? expose_tools::iso_utc(start) : epoch ? s.run + "@" + expose_tools::iso_utc(start) : s.run;
+      // An epoch's run starts at its epoch (its counts span earlier ones): runs stay in epoch order.
+      const ex::store::run_info info{run_name, epoch ? start : static_cast<double>(result.input.start_ns) / 1e9,
+                                     static_cast<double>(result.input.end_ns) / 1e9,
+                                     result.input.packets, result.flows, result.windows, result.window_seconds};
+      status = store->add_run(s.site, info, ex::store::observe(result));
+      std::size_t known = 0;
+      for (const auto& x : status) known += x.known ? 1 : 0;
+      std::cerr << "expose-mine: added run " << run_name << " to site " << s.site << " in '" << s.db << "': " << status.size() - known
+                << " new, " << known << " known\n";
+    }
+    if (s.format == "json") {
+      auto j = ex::io::to_json(result);
+      for (std::size_t i = 0; i < status.size(); ++i) {
+        j["rules"][i]["known"] = status[i].known;
+        j["rules"][i]["runs_seen"] = status[i].runs_seen;
+        j["rules"][i]["first_run"] = status[i].first_run;
+      }
+      if (store) j["db"] = {{"file", s.db}, {"site", s.site}, {"run", run_name}};
+      if (epoch) {
+        j["epoch"] = {{"index", epoch->index},
+                      {"start", static_cast<double>(epoch->start_ns) / 1e9},
+                      {"end", static_cast<double>(epoch->end_ns) / 1e9},
+                      {"span_start", static_cast<double>(epoch->from_ns) / 1e9},
+                      {"epochs_in_span", epoch->epochs_in_span},
+                      {"partial", epoch->partial}};
+        out << j.dump() << "\n";  // one object per line (JSON Lines)
+      } else {
+        out << j.dump(2) << "\n";
+      }
+    } else if (s.format == "dot") {
+      ex::io::write_dot(out, result);
+    } else {
+      if (epoch) {
+        out << (written ? "\n" : "") << "== epoch " << expose_tools::utc(static_cast<double>(epoch->start_ns) / 1e9) << " to "
+            << expose_tools::utc(static_cast<double>(epoch->end_ns) / 1e9) << " UTC" << (epoch->partial ? " (partial)" : "")
+            << "; counts over " << epoch->epochs_in_span << (epoch->epochs_in_span == 1 ? " epoch" : " epochs") << " since "
+            << expose_tools::utc(static_cast<double>(epoch->from_ns) / 1e9) << " ==\n";
+      }
+      ex::io::text_options opt;
+      for (const auto& x : status) opt.marks.push_back(x.known ? "known:" + std::to_string(x.runs_seen) : "new");
+      ex::io::write_text(out, result, opt);
+    }
+    out.flush();
+    ++written;
+    if (report) {
+      // With epochs the report is the last epoch's: it is rewritten each time.
+      std::string title;
+      for (const auto& t : s.traces) title += (title.empty() ? "" : ", ") + t;
+      if (!s.live.empty()) title = "live capture on " + s.live;
+      auto& file = *report;
+      file.close();
+      file.open(s.report);
+      const auto done = ex::io::write_html(file, result, {.title = title});
+      if (!done.note.empty() && written == 1) std::cerr << "expose-mine: note: --report: " << done.note << "\n";
+      file.flush();
+    }
+  }
 };
 
 template <class Key, class Lattice, class Clusters>
-ex::mine_result run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::chrono::nanoseconds width) {
-  expose_tools::progress_line progress(!s.quiet);
-  std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
+void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::chrono::nanoseconds width, writer& w) {
   auto spec = ex::key_by(key) | ex::window_by(ex::windows::lagged{.width = width, .lag = s.lag}) | ex::generalize_by(lattice) |
               ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
                                                    .alpha = s.alpha}) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
-  ex::mine_result result;
-  if (s.flow_logs) {
-    result = ex::mine(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)}), spec, s.limits);
+  const auto go = [&](auto&& source) {
+    if (s.epoch_ns.count() != 0) {
+      ex::stream_miner miner(spec, ex::stream_options{.epoch = s.epoch_ns, .history = s.history}, s.limits);
+      miner.run(source, [&](ex::epoch_result&& e) { w(e.result, spec.cluster, &e); });
+    } else {
+      auto result = ex::mine(std::move(source), spec, s.limits);
+      w(result, spec.cluster, nullptr);
+    }
+  };
+  if (!s.live.empty()) {
+    go(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested}));
   } else {
-    ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress),
-                                    .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}};
-    result = ex::mine(ex::io::pcap_files(std::move(paths), std::move(opt)), spec, s.limits);
+    expose_tools::progress_line progress(!s.quiet);
+    std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
+    if (s.flow_logs) {
+      go(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)}));
+    } else {
+      ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress),
+                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}};
+      go(ex::io::pcap_files(std::move(paths), std::move(opt)));
+    }
   }
-  if (s.top != 0) ex::keep_top(result, s.top, spec.cluster);
-  return result;
 }
 
 }  // namespace
@@ -78,7 +190,6 @@ int main(int argc, char** argv) {
   CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng) or flow logs (Zeek conn.log, CSV)"};
   settings s;
   app.add_option("traces", s.traces, "capture files (pcap or pcapng) read as one stream in time order, or flow logs (Zeek conn.log as TSV or JSON, CSV)")
-      ->required()
       ->type_name("TRACE");
   app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
   app.add_option("-l,--lag", s.lag, "also count the right side up to this many windows after the left (rules say which comes first)")
@@ -121,12 +232,46 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
+  app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
+      ->type_name("IFACE");
+  app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h; a whole number of windows)")
+      ->type_name("D");
+  app.add_option("--history", s.history, "stream: epochs each epoch's counts span, the current one included (sliding)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
+  app.add_option("--db", s.db, "rule database (SQLite, see expose-db): add this run and mark each rule new or known")->type_name("FILE");
+  app.add_option("--site", s.site, "with --db: the site the run belongs to");
+  app.add_option("--run", s.run, "with --db: the run's name (default: its trace start, e.g. 2026-01-05T10:00:00Z; with --epoch, RUN@epoch start)");
   app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (s.traces.empty() && s.live.empty()) {
+    std::cerr << "expose-mine: traces is required (or --live IFACE)\nRun with --help for more information.\n";
+    return 2;
+  }
+  if (!s.traces.empty() && !s.live.empty()) {
+    std::cerr << "expose-mine: --live excludes trace files (got '" << s.traces.front() << "')\n";
+    return 2;
+  }
+  if (!s.db.empty() && s.site.empty()) {
+    std::cerr << "expose-mine: --db needs --site NAME (the site the run belongs to)\n";
+    return 2;
+  }
+  if (s.db.empty() && (!s.site.empty() || !s.run.empty())) {
+    std::cerr << "expose-mine: " << (s.site.empty() ? "--run" : "--site") << " needs --db FILE\n";
+    return 2;
+  }
+  if (!s.epoch.empty()) {
+    const auto epoch = expose_tools::parse_duration(s.epoch);
+    if (!epoch) {
+      std::cerr << "expose-mine: --epoch: '" << s.epoch << "' is not a positive duration (try 10m, 1h)\n";
+      return 1;
+    }
+    s.epoch_ns = *epoch;
   }
 
   const auto width = expose_tools::parse_duration(s.window);
@@ -169,22 +314,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    ex::mine_result result;
-    const auto by_clusters = [&](auto key, auto lattice) {
-      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{}, *width);
-      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance}, *width);
-    };
-    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
-    if (s.templates == "none" || s.key != "five-tuple") {
-      if (s.templates != "none") std::cerr << "expose-mine: note: --templates paper needs --key five-tuple; mining without templates\n";
-      if (s.key == "host-pair") result = by_clusters(ex::keys::host_pair{}, ex::lattice::none{});
-      else if (s.key == "service") result = by_clusters(ex::keys::service{}, ex::lattice::none{});
-      else result = by_clusters(ex::keys::five_tuple{}, ex::lattice::none{});
-    } else {
-      result = by_clusters(ex::keys::five_tuple{}, paper);
-    }
-
-    for (const auto& w : result.input.warnings) std::cerr << "expose-mine: warning: " << w << "\n";
     std::ofstream file;
     if (!s.output.empty()) {
       file.open(s.output);
@@ -201,28 +330,40 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    std::ostream& out = s.output.empty() ? std::cout : file;
-    if (s.format == "json") ex::io::write_json(out, result);
-    else if (s.format == "dot") ex::io::write_dot(out, result);
-    else ex::io::write_text(out, result);
-    out.flush();
-    if (!out) {
+    if (s.epoch_ns.count() != 0 && s.epoch_ns.count() % width->count() != 0) {
+      std::cerr << "expose-mine: --epoch: '" << s.epoch << "' is not a whole number of windows of '" << s.window << "'\n";
+      return 1;
+    }
+    writer w{s, s.output.empty() ? std::cout : file, s.report.empty() ? nullptr : &report, nullptr};
+    if (!s.db.empty()) w.store = std::make_unique<ex::store::rule_store>(s.db);
+    if (!s.live.empty()) {
+      std::signal(SIGINT, on_interrupt);
+      std::signal(SIGTERM, on_interrupt);
+    }
+    const auto by_clusters = [&](auto key, auto lattice) {
+      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{}, *width, w);
+      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance}, *width, w);
+    };
+    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
+    if (s.templates == "none" || s.key != "five-tuple") {
+      if (s.templates != "none") std::cerr << "expose-mine: note: --templates paper needs --key five-tuple; mining without templates\n";
+      if (s.key == "host-pair") by_clusters(ex::keys::host_pair{}, ex::lattice::none{});
+      else if (s.key == "service") by_clusters(ex::keys::service{}, ex::lattice::none{});
+      else by_clusters(ex::keys::five_tuple{}, ex::lattice::none{});
+    } else {
+      by_clusters(ex::keys::five_tuple{}, paper);
+    }
+    if (!w.out) {
       std::cerr << "expose-mine: writing the output failed\n";
       return 1;
     }
-    if (!s.report.empty()) {
-      std::string title;
-      for (const auto& t : s.traces) title += (title.empty() ? "" : ", ") + t;
-      const auto written = ex::io::write_html(report, result, {.title = title});
-      if (!written.note.empty()) std::cerr << "expose-mine: note: --report: " << written.note << "\n";
-      report.close();
-      if (!report) {
-        std::cerr << "expose-mine: --report: cannot write '" << s.report << "'\n";
-        return 1;
-      }
+    if (s.epoch_ns.count() != 0 && w.written == 0) std::cerr << "expose-mine: note: no packet was read: no epoch to report\n";
+    if (!s.report.empty() && !report) {
+      std::cerr << "expose-mine: --report: cannot write '" << s.report << "'\n";
+      return 1;
     }
-    const bool left_out = result.limits.refused != 0 || result.limits.stopped;
-    return result.input.damaged || left_out ? 3 : 0;
+    if (stop_requested.load()) std::cerr << "expose-mine: interrupted: the rules of what was captured are written\n";
+    return w.damaged || w.left_out ? 3 : 0;
   } catch (const ex::error& e) {
     std::cerr << "expose-mine: " << e.what() << "\n";
     return 1;

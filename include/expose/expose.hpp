@@ -1,6 +1,7 @@
 #pragma once
-// The umbrella: everything that needs no optional library. Adapters (libpcap, JSON) are included
-// on their own: expose/io/pcap_file.hpp, expose/io/pcap_writer.hpp, expose/io/json.hpp.
+// The umbrella: everything that needs no optional library. Adapters (libpcap, JSON, SQLite) are
+// included on their own: expose/io/pcap_file.hpp, expose/io/pcap_writer.hpp, expose/io/pcap_live.hpp,
+// expose/io/json.hpp, expose/store/report_json.hpp, expose/store/sqlite.hpp, expose/store/rule_store.hpp.
 
 #include "expose/accuracy.hpp"
 #include "expose/activity.hpp"
@@ -33,6 +34,8 @@
 #include "expose/rule_set.hpp"
 #include "expose/scores/jmeasure.hpp"
 #include "expose/scores/significant.hpp"
+#include "expose/store/rule_key.hpp"
+#include "expose/stream.hpp"
 #include "expose/synth/demo.hpp"
 #include "expose/synth/demo_truth.hpp"
 #include "expose/synth/generator.hpp"

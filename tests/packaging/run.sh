@@ -7,7 +7,7 @@
 # MODE
 #   cmake-install     configure expose (no tests, tools, benchmarks), `cmake --install` it into
 #                     WORK_DIR/cmake-install/prefix, then build and run two consumers:
-#                     find_package(expose REQUIRED COMPONENTS pcap json) and find_package(expose REQUIRED)
+#                     find_package(expose REQUIRED COMPONENTS pcap json db) and find_package(expose REQUIRED)
 #   cmake-subdir      a consumer that does add_subdirectory(SOURCE_DIR)
 #   pkg-config        install as above, then `$CXX core.cpp $(pkg-config --cflags --libs expose)`;
 #                     the .pc file meson installs is checked the same way when meson is there
@@ -58,6 +58,8 @@ run_consumer() {
     core*) expected=("expose $version core: packets=36 flows=5 windows=19 rules=1" "core consumer: ok") ;;
     full*) expected=("expose $version pcap: packets=36 flows=5 windows=19 rules=1"
                      "expose $version json: packets=36 rules=1" "full consumer: ok") ;;
+    db*) expected=("expose $version core: packets=36 flows=5 windows=19 rules=1"
+                   "expose $version db: rules=1 new=0 known=1 persistent=1" "db consumer: ok") ;;
   esac
   # add_subdirectory gives the consumer no version to compare (expose_VERSION stays in expose's scope).
   [[ $label == *add_subdirectory* ]] || expected+=("expose version $version matches the package")
@@ -77,7 +79,9 @@ install_expose() {
   cmake --install "$work/build" --prefix "$prefix"
   local f
   for f in include/expose/expose.hpp include/expose/io/pcap_file.hpp include/expose/io/pcap_writer.hpp \
-    include/expose/io/json.hpp share/cmake/expose/expose-config.cmake share/cmake/expose/expose-config-version.cmake \
+    include/expose/io/json.hpp include/expose/store/rule_store.hpp include/expose/store/sqlite.hpp \
+    include/expose/store/rule_key.hpp include/expose/stream.hpp include/expose/io/pcap_live.hpp \
+    share/cmake/expose/expose-db-targets.cmake share/cmake/expose/expose-config.cmake share/cmake/expose/expose-config-version.cmake \
     share/cmake/expose/expose-targets.cmake share/cmake/expose/expose-pcap-targets.cmake \
     share/cmake/expose/expose-json-targets.cmake share/cmake/expose/FindPCAP.cmake share/pkgconfig/expose.pc; do
     [[ -f "$prefix/$f" ]] || fail "the install lacks $f"
@@ -122,6 +126,7 @@ case $mode in
     install_expose "$work/prefix"
     cmake_consumer cmake_find_components -DCMAKE_PREFIX_PATH="$work/prefix"
     run_consumer "full (find_package COMPONENTS pcap json)" "$work/cmake_find_components/full" "$work/full.pcap"
+    run_consumer "db (find_package COMPONENTS db)" "$work/cmake_find_components/db" "$work/db.db"
     cmake_consumer cmake_find_core -DCMAKE_PREFIX_PATH="$work/prefix"
     run_consumer "core (find_package, no components)" "$work/cmake_find_core/core"
     ;;
@@ -131,6 +136,7 @@ case $mode in
     cmake_consumer cmake_subdir -DEXPOSE_SOURCE_DIR="$src"
     run_consumer "core (add_subdirectory)" "$work/cmake_subdir/core"
     run_consumer "full (add_subdirectory)" "$work/cmake_subdir/full" "$work/full.pcap"
+    run_consumer "db (add_subdirectory)" "$work/cmake_subdir/db" "$work/db.db"
     ;;
 
   pkg-config)
@@ -158,7 +164,7 @@ case $mode in
     ln -s "$src" "$consumer/subprojects/expose"
     step "meson setup and compile the consumer"
     # Forced to the subproject so an expose installed on the machine cannot stand in for it.
-    meson setup "$consumer/build" "$consumer" --force-fallback-for=expose,expose-pcap,expose-json
+    meson setup "$consumer/build" "$consumer" --force-fallback-for=expose,expose-pcap,expose-json,expose-db
     meson compile -C "$consumer/build"
     targets=$(meson introspect --targets "$consumer/build")
     for t in expose-tests expose-mine expose-synth; do
@@ -166,6 +172,7 @@ case $mode in
     done
     run_consumer "core (meson subproject)" "$consumer/build/core"
     run_consumer "full (meson subproject)" "$consumer/build/full" "$work/full.pcap"
+    run_consumer "db (meson subproject)" "$consumer/build/db" "$work/db.db"
     ;;
 esac
 

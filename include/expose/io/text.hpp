@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "expose/pipeline.hpp"
 #include "expose/version.hpp"
@@ -17,7 +18,13 @@ namespace expose::io {
   return r.items[x.lhs].text() + " " + kind_text(x.kind) + " " + r.items[x.rhs].text();
 }
 
-inline void write_text(std::ostream& out, const mine_result& r) {
+/// Options of the text report. `marks`, when not empty, holds one word per rule (e.g. `new` or
+/// `known:3` from a rule database), printed as a column between the support and the rule.
+struct text_options {
+  std::vector<std::string> marks{};
+};
+
+inline void write_text(std::ostream& out, const mine_result& r, const text_options& opt = {}) {
   char buf[160];
   out << "expose " << version << ": " << r.input.packets << " packets, " << r.input.decoded << " decoded";
   std::uint64_t skipped = 0;
@@ -40,11 +47,18 @@ inline void write_text(std::ostream& out, const mine_result& r) {
 
   out << "\n" << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << ", most significant first";
   out << " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";
+  std::size_t width = 0;  // of the marks column
+  for (const auto& m : opt.marks) width = std::max(width, m.size());
   for (std::size_t i = 0; i < r.rules.size(); ++i) {
     const rule& x = r.rules[i];
     std::snprintf(buf, sizeof buf, "%4zu  %.4f  %6llu/%-6llu  ", i + 1, x.score,
                   static_cast<unsigned long long>(x.counts.n_xy), static_cast<unsigned long long>(x.counts.n_x));
-    out << buf << rule_text(r, x);
+    out << buf;
+    if (!opt.marks.empty()) {
+      const std::string mark = i < opt.marks.size() ? opt.marks[i] : std::string{};
+      out << mark << std::string(width - mark.size() + 2, ' ');
+    }
+    out << rule_text(r, x);
     if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
     out << "\n";
   }

@@ -1,0 +1,446 @@
+#pragma once
+// The database of known rules (paper section 5, DESIGN.md section 1.6; component expose::db, SQLite).
+// Per site, the rules of every run: score, support and counts as each run reported them, so that a
+// new run can be matched against what the site has seen before — which rules are new, which
+// vanished since the previous run, which keep coming back, since when and in how many runs.
+//
+//   store::rule_store db("rules.db");
+//   auto status = db.add_run("campus", {.name = "2026-01-05", .start = ...}, store::observe(result));
+//   auto d = db.diff("campus", "2026-01-05");  // d.new_rules, d.gone, d.persistent
+//
+// A rule's identity is its canonical text (store/rule_key.hpp). Runs of a site are ordered by the
+// start of their trace, then by when they were added; "earlier", "previous" and "seen so far" follow
+// that order, so a run added late (a backfill) is diffed against the runs before it in time.
+//
+// Nothing is lost: every write is one transaction (BEGIN IMMEDIATE: the writer takes the lock at
+// once, waiting up to the busy timeout), the file is in WAL mode so readers never block the writer,
+// and a process killed in the middle of an add leaves either the whole run or none of it.
+//
+// The schema is versioned with PRAGMA user_version and migrated on open, one function per step
+// (`migrations`), each step in its own transaction; a file from a newer expose is refused.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "expose/error.hpp"
+#include "expose/store/rule_key.hpp"
+#include "expose/store/sqlite.hpp"
+
+namespace expose::store {
+
+/// What a run is: its name, and what the report says about its input.
+struct run_info {
+  std::string name;
+  double start = 0;  ///< first packet of the trace, seconds since the Unix epoch (orders the runs)
+  double end = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t flows = 0;
+  std::uint64_t windows = 0;
+  double window_seconds = 0;
+};
+
+/// A run as the store lists it.
+struct run_summary {
+  std::int64_t id = 0;
+  std::string name;
+  double start = 0, end = 0;
+  double added_at = 0;  ///< wall clock of the add, seconds since the Unix epoch
+  std::uint64_t packets = 0, flows = 0, windows = 0;
+  double window_seconds = 0;
+  std::uint64_t rules = 0;      ///< rules the run reported
+  std::uint64_t new_rules = 0;  ///< of them, not seen in any earlier run of the site
+};
+
+struct site_summary {
+  std::string name;
+  std::vector<run_summary> runs;  ///< in run order
+  std::uint64_t distinct_rules = 0;
+};
+
+/// A rule of a run with its history at the site, up to and including the run asked about.
+struct known_rule {
+  observed_rule rule;            ///< as the run that saw it last reported it
+  std::uint64_t runs_seen = 0;   ///< runs of the site that reported it
+  std::string first_run, last_run;
+  double first_seen = 0, last_seen = 0;  ///< trace start of those runs
+};
+
+/// What a run changed at its site: rules not seen in any earlier run, rules of the previous run
+/// it lacks, and rules seen before and again now. Each list is most significant first.
+struct run_diff {
+  std::string site;
+  run_summary run;
+  std::optional<run_summary> previous;
+  std::vector<known_rule> new_rules, gone, persistent;
+};
+
+/// Per rule of an added run, in the order given: seen in an earlier run of the site, and by how many runs so far.
+struct rule_status {
+  bool known = false;
+  std::uint64_t runs_seen = 0;
+  std::string first_run;
+  double first_seen = 0;
+};
+
+struct add_options {
+  bool replace = false;  ///< a run of that name at the site is replaced (else: an error)
+  /// Test hook: called inside the transaction once half the rules are written.
+  std::function<void()> midway{};
+};
+
+struct store_options {
+  std::chrono::milliseconds busy_timeout{std::chrono::seconds{30}};
+  bool create = true;  ///< create the file when it does not exist
+};
+
+/// The schema, one step per version. Version 1: sites, runs, rules, observations. Version 2: the
+/// runs' input figures (packets, flows, windows, window width), each observation's order and lag,
+/// and an index giving a site's runs in order.
+namespace migrations {
+inline void to_1(connection& db) {
+  db.exec(R"sql(
+    CREATE TABLE sites(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE runs(id INTEGER PRIMARY KEY,
+                      site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL, started REAL NOT NULL, ended REAL NOT NULL, added_at REAL NOT NULL,
+                      UNIQUE(site_id, name));
+    CREATE TABLE rules(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+                       lhs_proto TEXT NOT NULL, lhs_src TEXT NOT NULL, lhs_sport TEXT NOT NULL, lhs_dst TEXT NOT NULL, lhs_dport TEXT NOT NULL,
+                       rhs_proto TEXT NOT NULL, rhs_src TEXT NOT NULL, rhs_sport TEXT NOT NULL, rhs_dst TEXT NOT NULL, rhs_dport TEXT NOT NULL);
+    CREATE TABLE observations(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                              rule_id INTEGER NOT NULL REFERENCES rules(id),
+                              flipped INTEGER NOT NULL, score REAL NOT NULL, reverse_score REAL NOT NULL,
+                              support INTEGER NOT NULL, lhs_count INTEGER NOT NULL, rhs_count INTEGER NOT NULL,
+                              samples INTEGER NOT NULL,
+                              PRIMARY KEY(run_id, rule_id)) WITHOUT ROWID;
+    CREATE INDEX observations_by_rule ON observations(rule_id, run_id);
+  )sql");
+}
+inline void to_2(connection& db) {
+  db.exec(R"sql(
+    ALTER TABLE runs ADD COLUMN packets INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN flows INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN windows INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN window_seconds REAL NOT NULL DEFAULT 0;
+    ALTER TABLE observations ADD COLUMN rule_order TEXT NOT NULL DEFAULT 'together';
+    ALTER TABLE observations ADD COLUMN lag_windows INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX runs_in_order ON runs(site_id, started, id);
+  )sql");
+}
+}  // namespace migrations
+
+/// The schema version this header writes.
+inline constexpr int schema_version = 2;
+
+/// Brings a database to `schema_version`, one step per transaction; refuses a newer file.
+inline void migrate(connection& db) {
+  using step = void (*)(connection&);
+  static constexpr step steps[] = {migrations::to_1, migrations::to_2};
+  static_assert(std::size(steps) == schema_version);
+  // Up to date: nothing to write, and no write lock taken (a reader must not wait for a writer).
+  if (db.scalar("PRAGMA user_version") == schema_version) return;
+  for (;;) {
+    transaction t(db);  // the version is read under the write lock: two processes never both migrate
+    const auto v = db.scalar("PRAGMA user_version");
+    if (v > schema_version)
+      throw error("database '" + db.path() + "' has schema version " + std::to_string(v) + ", newer than this expose's " +
+                  std::to_string(schema_version) + ": use a newer expose");
+    if (v < 0) throw error("database '" + db.path() + "' has a negative schema version: not an expose rule database");
+    if (v == schema_version) return;  // nothing to write: the transaction rolls back
+    if (v == 0 && db.scalar("SELECT count(*) FROM sqlite_schema") != 0)
+      throw error("database '" + db.path() + "' holds tables but no expose schema version: not an expose rule database");
+    steps[v](db);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    t.commit();
+  }
+}
+
+class rule_store {
+ public:
+  explicit rule_store(const std::string& path, const store_options& opt = {}) : db_(path, opt.create, opt.busy_timeout) {
+    // WAL: readers do not block the writer, and a commit is one append. Switching needs a moment
+    // alone with the file, so a busy answer is retried for as long as the busy timeout.
+    const auto until = std::chrono::steady_clock::now() + opt.busy_timeout;
+    for (;;) {
+      try {
+        statement s(db_, "PRAGMA journal_mode = WAL");
+        s.step();
+        break;
+      } catch (const sqlite_error& e) {
+        if ((e.code() != SQLITE_BUSY && e.code() != SQLITE_LOCKED) || std::chrono::steady_clock::now() > until) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+      }
+    }
+    db_.exec("PRAGMA synchronous = NORMAL");  // durable at each checkpoint, never corrupt (WAL)
+    migrate(db_);
+  }
+
+  /// Records a run of `site` (created when new) with its rules, in one transaction. Returns, per
+  /// rule in the order given, whether an earlier run of the site saw it and how many runs have.
+  std::vector<rule_status> add_run(const std::string& site, const run_info& run, std::span<const observed_rule> rules,
+                                   const add_options& opt = {}) {
+    if (site.empty()) throw bad_argument("the site name is empty");
+    if (run.name.empty()) throw bad_argument("the run name is empty");
+    transaction t(db_);
+    db_.prepare("INSERT INTO sites(name) VALUES(?1) ON CONFLICT(name) DO NOTHING").bind_all(site).run();
+    const std::int64_t site_id = site_of(site).value();
+    if (auto old = run_id(site_id, run.name)) {
+      if (!opt.replace)
+        throw bad_argument("run '" + run.name + "' is already in the database for site '" + site + "' (forget it first, or replace it)");
+      db_.prepare("DELETE FROM runs WHERE id = ?1").bind_all(*old).run();
+      collect_garbage();
+    }
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    db_.prepare("INSERT INTO runs(site_id, name, started, ended, added_at, packets, flows, windows, window_seconds) "
+                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+        .bind_all(site_id, run.name, run.start, run.end, now, run.packets, run.flows, run.windows, run.window_seconds)
+        .run();
+    const std::int64_t rid = db_.last_insert_rowid();
+    statement add_rule(db_,
+                       "INSERT INTO rules(text, kind, lhs_proto, lhs_src, lhs_sport, lhs_dst, lhs_dport, "
+                       "rhs_proto, rhs_src, rhs_sport, rhs_dst, rhs_dport) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                       "ON CONFLICT(text) DO NOTHING");
+    statement find_rule(db_, "SELECT id FROM rules WHERE text = ?1");
+    statement add_obs(db_,
+                      "INSERT INTO observations(run_id, rule_id, flipped, score, reverse_score, support, lhs_count, rhs_count, "
+                      "samples, rule_order, lag_windows) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                      "ON CONFLICT(run_id, rule_id) DO NOTHING");
+    std::vector<std::int64_t> ids;
+    ids.reserve(rules.size());
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      const observed_rule& o = rules[i];
+      const auto text = o.key.text();
+      const auto& l = o.key.lhs;
+      const auto& r = o.key.rhs;
+      add_rule.bind_all(text, o.key.kind, l.proto, l.src, l.sport, l.dst, l.dport, r.proto, r.src, r.sport, r.dst, r.dport).run();
+      find_rule.bind_all(text);
+      if (!find_rule.step()) db_.fail("rule '" + text + "' vanished while being added", SQLITE_INTERNAL);
+      ids.push_back(find_rule.int64(0));
+      find_rule.reset();
+      // A report never holds one rule twice; if it does, the first (most significant) counts.
+      add_obs.bind_all(rid, ids.back(), o.key.flipped, o.score, o.reverse_score, o.support, o.lhs_count, o.rhs_count, o.samples,
+                       o.order, o.lag_windows)
+          .run();
+      if (opt.midway && i + 1 == (rules.size() + 1) / 2) opt.midway();
+    }
+    if (opt.midway && rules.empty()) opt.midway();
+    const auto runs = ordered_runs(site_id);
+    const auto hist = history(site_id, runs, position(runs, rid));
+    t.commit();
+    std::vector<rule_status> out;
+    out.reserve(rules.size());
+    for (const auto id : ids) {
+      const auto& h = hist.at(id);
+      out.push_back({h.runs_seen > 1, h.runs_seen, runs[h.first].name, runs[h.first].start});
+    }
+    return out;
+  }
+
+  /// What run `run` of `site` changed: new, gone (since the previous run) and persistent rules.
+  [[nodiscard]] run_diff diff(const std::string& site, const std::string& run) {
+    const auto site_id = site_of(site);
+    if (!site_id) throw bad_argument("no site '" + site + "' in the database" + known_sites());
+    const auto runs = ordered_runs(*site_id);
+    const auto rid = run_id(*site_id, run);
+    if (!rid) throw bad_argument("no run '" + run + "' for site '" + site + "' in the database" + known_runs(runs));
+    const std::size_t at = position(runs, *rid);
+    run_diff d;
+    d.site = site;
+    d.run = runs[at];
+    if (at > 0) d.previous = runs[at - 1];
+    const auto hist = history(*site_id, runs, at);
+    auto current = observations(runs[at].id);
+    std::map<std::int64_t, char> in_current;
+    for (auto& [id, o] : current) {
+      in_current[id] = 1;
+      const auto& h = hist.at(id);
+      known_rule k{std::move(o), h.runs_seen, runs[h.first].name, runs[h.last].name, runs[h.first].start, runs[h.last].start};
+      (h.runs_seen > 1 ? d.persistent : d.new_rules).push_back(std::move(k));
+    }
+    if (d.previous) {
+      for (auto& [id, o] : observations(d.previous->id)) {
+        if (in_current.count(id)) continue;
+        const auto& h = hist.at(id);
+        d.gone.push_back({std::move(o), h.runs_seen, runs[h.first].name, runs[h.last].name, runs[h.first].start, runs[h.last].start});
+      }
+    }
+    const auto by_score = [](const known_rule& a, const known_rule& b) {
+      return a.rule.score != b.rule.score ? a.rule.score > b.rule.score : a.rule.key.text() < b.rule.key.text();
+    };
+    std::ranges::sort(d.new_rules, by_score);
+    std::ranges::sort(d.gone, by_score);
+    std::ranges::sort(d.persistent, by_score);
+    return d;
+  }
+
+  /// Every site (by name) with its runs in order, their rule counts and how many rules each added.
+  [[nodiscard]] std::vector<site_summary> list(const std::string& only_site = {}) {
+    std::vector<site_summary> out;
+    statement sites(db_, "SELECT id, name FROM sites WHERE ?1 = '' OR name = ?1 ORDER BY name");
+    sites.bind_all(only_site);
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    while (sites.step()) found.emplace_back(sites.int64(0), sites.text(1));
+    if (!only_site.empty() && found.empty()) throw bad_argument("no site '" + only_site + "' in the database" + known_sites());
+    for (const auto& [id, name] : found) {
+      site_summary s{name, ordered_runs(id), 0};
+      const auto added = firsts(id);
+      for (const auto& kv : added) s.distinct_rules += kv.second;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  /// Forgets one run of a site (and the rules no run holds any more); false when there is no such run.
+  bool forget_run(const std::string& site, const std::string& run) {
+    transaction t(db_);
+    const auto site_id = site_of(site);
+    const auto rid = site_id ? run_id(*site_id, run) : std::nullopt;
+    if (!rid) return false;
+    db_.prepare("DELETE FROM runs WHERE id = ?1").bind_all(*rid).run();
+    collect_garbage();
+    t.commit();
+    return true;
+  }
+
+  /// Forgets a site with all its runs; false when there is no such site.
+  bool forget_site(const std::string& site) {
+    transaction t(db_);
+    const auto site_id = site_of(site);
+    if (!site_id) return false;
+    db_.prepare("DELETE FROM sites WHERE id = ?1").bind_all(*site_id).run();
+    collect_garbage();
+    t.commit();
+    return true;
+  }
+
+  /// SQLite's own check of the file: "ok", or what is wrong.
+  [[nodiscard]] std::string integrity_check() {
+    statement s(db_, "PRAGMA integrity_check");
+    std::string out;
+    while (s.step()) out += (out.empty() ? "" : "\n") + s.text(0);
+    return out;
+  }
+
+  [[nodiscard]] connection& db() noexcept { return db_; }
+
+ private:
+  struct seen {
+    std::uint64_t runs_seen = 0;
+    std::size_t first = 0, last = 0;  // positions in the run order
+  };
+
+  std::optional<std::int64_t> site_of(const std::string& name) {
+    statement s(db_, "SELECT id FROM sites WHERE name = ?1");
+    s.bind_all(name);
+    if (!s.step()) return std::nullopt;
+    return s.int64(0);
+  }
+  std::optional<std::int64_t> run_id(std::int64_t site_id, const std::string& name) {
+    statement s(db_, "SELECT id FROM runs WHERE site_id = ?1 AND name = ?2");
+    s.bind_all(site_id, name);
+    if (!s.step()) return std::nullopt;
+    return s.int64(0);
+  }
+  /// Per run of a site: how many rules it was the first run to report.
+  std::map<std::int64_t, std::uint64_t> firsts(std::int64_t site_id) {
+    statement s(db_,
+                "SELECT run_id, count(*) FROM (SELECT o.run_id, row_number() OVER (PARTITION BY o.rule_id "
+                "ORDER BY r.started, r.id) AS k FROM observations o JOIN runs r ON r.id = o.run_id WHERE r.site_id = ?1) "
+                "WHERE k = 1 GROUP BY run_id");
+    s.bind_all(site_id);
+    std::map<std::int64_t, std::uint64_t> out;
+    while (s.step()) out[s.int64(0)] = static_cast<std::uint64_t>(s.int64(1));
+    return out;
+  }
+  /// A site's runs in run order, with their rule counts and how many rules each was first to report.
+  std::vector<run_summary> ordered_runs(std::int64_t site_id) {
+    statement s(db_,
+                "SELECT r.id, r.name, r.started, r.ended, r.added_at, r.packets, r.flows, r.windows, r.window_seconds, "
+                "(SELECT count(*) FROM observations o WHERE o.run_id = r.id) FROM runs r WHERE r.site_id = ?1 ORDER BY r.started, r.id");
+    s.bind_all(site_id);
+    std::vector<run_summary> out;
+    const auto u = [&](int c) { return static_cast<std::uint64_t>(s.int64(c)); };
+    while (s.step())
+      out.push_back({s.int64(0), s.text(1), s.real(2), s.real(3), s.real(4), u(5), u(6), u(7), s.real(8), u(9), 0});
+    const auto added = firsts(site_id);
+    for (auto& r : out) r.new_rules = added.count(r.id) ? added.at(r.id) : 0;
+    return out;
+  }
+  static std::size_t position(const std::vector<run_summary>& runs, std::int64_t id) {
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      if (runs[i].id == id) return i;
+    throw error("run " + std::to_string(id) + " is not among its site's runs");
+  }
+  /// For every rule of the runs up to position `upto`: in how many of them, first and last.
+  std::map<std::int64_t, seen> history(std::int64_t site_id, const std::vector<run_summary>& runs, std::size_t upto) {
+    std::map<std::int64_t, std::size_t> pos;
+    for (std::size_t i = 0; i <= upto; ++i) pos[runs[i].id] = i;
+    statement s(db_,
+                "SELECT o.rule_id, o.run_id FROM observations o JOIN runs r ON r.id = o.run_id "
+                "WHERE r.site_id = ?1 AND (r.started < ?2 OR (r.started = ?2 AND r.id <= ?3))");
+    s.bind_all(site_id, runs[upto].start, runs[upto].id);
+    std::map<std::int64_t, seen> out;
+    while (s.step()) {
+      const auto it = pos.find(s.int64(1));
+      if (it == pos.end()) continue;
+      auto [h, fresh] = out.try_emplace(s.int64(0), seen{0, it->second, it->second});
+      ++h->second.runs_seen;
+      h->second.first = std::min(h->second.first, it->second);
+      h->second.last = std::max(h->second.last, it->second);
+    }
+    return out;
+  }
+  std::vector<std::pair<std::int64_t, observed_rule>> observations(std::int64_t run) {
+    statement s(db_,
+                "SELECT r.id, r.kind, r.lhs_proto, r.lhs_src, r.lhs_sport, r.lhs_dst, r.lhs_dport, r.rhs_proto, r.rhs_src, "
+                "r.rhs_sport, r.rhs_dst, r.rhs_dport, o.flipped, o.score, o.reverse_score, o.support, o.lhs_count, o.rhs_count, "
+                "o.samples, o.rule_order, o.lag_windows FROM observations o JOIN rules r ON r.id = o.rule_id WHERE o.run_id = ?1");
+    s.bind_all(run);
+    std::vector<std::pair<std::int64_t, observed_rule>> out;
+    const auto u = [&](int c) { return static_cast<std::uint64_t>(s.int64(c)); };
+    while (s.step()) {
+      observed_rule o;
+      o.key.kind = s.text(1);
+      o.key.lhs = {s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
+      o.key.rhs = {s.text(7), s.text(8), s.text(9), s.text(10), s.text(11)};
+      o.key.flipped = s.int64(12) != 0;
+      o.score = s.real(13);
+      o.reverse_score = s.real(14);
+      o.support = u(15);
+      o.lhs_count = u(16);
+      o.rhs_count = u(17);
+      o.samples = u(18);
+      o.order = s.text(19);
+      o.lag_windows = static_cast<std::uint32_t>(s.int64(20));
+      out.emplace_back(s.int64(0), std::move(o));
+    }
+    return out;
+  }
+  void collect_garbage() {
+    db_.exec("DELETE FROM rules WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.rule_id = rules.id)");
+  }
+  std::string known_sites() {
+    statement s(db_, "SELECT name FROM sites ORDER BY name");
+    std::string names;
+    while (s.step()) names += (names.empty() ? "" : ", ") + s.text(0);
+    return names.empty() ? " (it holds no site yet)" : " (sites: " + names + ")";
+  }
+  static std::string known_runs(const std::vector<run_summary>& runs) {
+    std::string names;
+    for (const auto& r : runs) names += (names.empty() ? "" : ", ") + r.name;
+    return names.empty() ? "" : " (runs: " + names + ")";
+  }
+
+  connection db_;
+};
+
+}  // namespace expose::store

@@ -1,0 +1,63 @@
+#include "expose/store/sqlite.hpp"
+
+#include <filesystem>
+#include <string>
+
+#include "doctest.hpp"
+
+using namespace expose;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path fresh(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "expose-store-test";
+  fs::create_directories(dir);
+  const fs::path p = dir / name;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(p.string() + suffix);
+  return p;
+}
+}  // namespace
+
+TEST_CASE("store.sqlite.statements_bind_and_read") {
+  store::connection db(fresh("sqlite-basic.db").string());
+  db.exec("CREATE TABLE t(i INTEGER, r REAL, s TEXT)");
+  auto ins = db.prepare("INSERT INTO t VALUES(?1, ?2, ?3)");
+  ins.bind_all(std::int64_t{-7}, 2.5, std::string("a'b")).run();
+  ins.bind_all(std::uint64_t{1} << 40, 0.0, "x").run();
+  auto sel = db.prepare("SELECT i, r, s FROM t ORDER BY i");
+  REQUIRE(sel.step());
+  CHECK(sel.int64(0) == -7);
+  CHECK(sel.real(1) == 2.5);
+  CHECK(sel.text(2) == "a'b");
+  REQUIRE(sel.step());
+  CHECK(sel.int64(0) == (std::int64_t{1} << 40));
+  CHECK_FALSE(sel.step());
+  CHECK(db.scalar("SELECT count(*) FROM t") == 2);
+}
+
+TEST_CASE("store.sqlite.transaction_rolls_back_unless_committed") {
+  store::connection db(fresh("sqlite-tx.db").string());
+  db.exec("CREATE TABLE t(i INTEGER)");
+  {
+    store::transaction t(db);
+    db.exec("INSERT INTO t VALUES(1)");
+  }
+  CHECK(db.scalar("SELECT count(*) FROM t") == 0);
+  {
+    store::transaction t(db);
+    db.exec("INSERT INTO t VALUES(1)");
+    t.commit();
+  }
+  CHECK(db.scalar("SELECT count(*) FROM t") == 1);
+}
+
+TEST_CASE("store.sqlite.errors_name_the_file_and_the_cause") {
+  const auto path = fresh("sqlite-err.db").string();
+  store::connection db(path);
+  const std::string syntax = "database '" + path + "': near \"SELEKT\": syntax error";
+  CHECK_THROWS_WITH_AS(db.exec("SELEKT 1"), doctest::Contains(syntax.c_str()), store::sqlite_error);
+  CHECK_THROWS_WITH_AS(db.prepare("SELECT * FROM nowhere"), doctest::Contains("no such table: nowhere"), store::sqlite_error);
+  CHECK_THROWS_WITH_AS(store::connection("/nonexistent/dir/x.db"), doctest::Contains("cannot open database '/nonexistent/dir/x.db'"),
+                       store::sqlite_error);
+  CHECK_THROWS_AS(store::connection(fresh("never-made.db").string(), false), store::sqlite_error);
+}
