@@ -366,6 +366,11 @@ int main(int argc, char** argv) {
     return w.damaged || w.left_out ? 3 : 0;
   } catch (const ex::error& e) {
     std::cerr << "expose-mine: " << e.what() << "\n";
+    // The outputs are opened before mining (epochs write as they go): leave no empty file behind.
+    for (const auto& path : {s.output, s.report}) {
+      std::error_code ec;
+      if (!path.empty() && std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
+    }
     return 1;
   }
 }
