@@ -170,7 +170,8 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
     }
   };
   if (!s.live.empty()) {
-    go(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested}));
+    go(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested,
+                                  .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}}));
   } else {
     expose_tools::progress_line progress(!s.quiet);
     std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());

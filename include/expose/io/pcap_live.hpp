@@ -32,6 +32,8 @@ struct pcap_live_options {
   std::chrono::milliseconds poll{100};
   std::uint64_t max_packets = 0;     ///< stop after this many records (0: no limit)
   std::chrono::nanoseconds max_duration{0};  ///< stop after this long (0: no limit)
+  decode_options decode{};
+  fragment_options fragments{};  ///< how long later IP fragments may wait for their first
 };
 
 static_assert(std::atomic<bool>::is_always_lock_free, "the stop flag is set from a signal handler");
@@ -52,6 +54,7 @@ class pcap_live {
     const auto started = std::chrono::steady_clock::now();
     const int link = pcap_datalink(handle_.get());
     packet p;
+    fragment_table fragments(opt_.fragments);
     std::uint64_t records = 0;
     for (;;) {
       if (opt_.stop && opt_.stop->load(std::memory_order_relaxed)) break;
@@ -72,13 +75,13 @@ class pcap_live {
       }
       ++records;
       ++stats.packets;
-      const skip_reason why = decode(link, d, h->caplen, p);
+      p.ts_ns = static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec) * (nano_ ? 1 : 1000);
+      const skip_reason why = decode(link, d, h->caplen, p, fragments, opt_.decode);
       if (why != skip_reason::none) {
         ++stats.skipped[std::string(reason_name(why))];
         continue;
       }
       ++stats.decoded;
-      p.ts_ns = static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec) * (nano_ ? 1 : 1000);
       p.length = h->len;
       sink(std::as_const(p));
     }
