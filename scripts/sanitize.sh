@@ -22,7 +22,13 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debu
       -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1 -D_GLIBCXX_ASSERTIONS" -DEXPOSE_SANITIZE=address,undefined \
       -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_INSTALL=OFF >/dev/null
 # What ctest runs; not the one-translation-unit-per-header check, which sanitizers add nothing to.
-cmake --build "$build" -j"${EXPOSE_JOBS:-2}" --target expose_tests expose-mine expose-synth expose-accuracy custom-template demo_trace
+# Every program ctest runs: the optional ones (expose-db with SQLite; expose-mine-mpi and the MPI
+# tests' trace splitter with MPI) when configured.
+targets=(expose_tests expose-mine expose-synth expose-accuracy custom-template demo_trace)
+for optional in examples/expose-db examples/expose-mine-mpi tests/expose_pcap_split; do
+  if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
+done
+cmake --build "$build" -j"${EXPOSE_JOBS:-2}" --target "${targets[@]}"
 
 export ASAN_OPTIONS="exitcode=86:abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
 export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
