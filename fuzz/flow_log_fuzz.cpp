@@ -7,8 +7,6 @@
 // It aborts when an invariant breaks: every record counted once (decoded + malformed == packets),
 // malformed records come with a warning, flows <= decoded records' packets, rules over known items.
 
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -18,38 +16,17 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_support.hpp"
 #include "expose/io/flow_log.hpp"
 #include "expose/pipeline.hpp"
 
-namespace {
-
-[[noreturn]] void broken(const char* what) {
-  std::fprintf(stderr, "flow_log_fuzz: invariant broken: %s\n", what);
-  std::abort();
-}
-#define EXPOSE_FUZZ_CHECK(cond) \
-  do {                          \
-    if (!(cond)) broken(#cond); \
+#define EXPOSE_FUZZ_CHECK(cond)                        \
+  do {                                                 \
+    if (!(cond)) fuzz::broken("flow_log_fuzz", #cond); \
   } while (false)
 
-struct memory_file {
-  int fd = memfd_create("expose-flow-log-fuzz", 0);
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
-  void put(const std::uint8_t* data, std::size_t size) const {
-    if (fd < 0 || ftruncate(fd, 0) != 0) std::abort();
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = pwrite(fd, data + done, size - done, static_cast<off_t>(done));
-      if (n <= 0) std::abort();
-      done += static_cast<std::size_t>(n);
-    }
-  }
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const memory_file file;
+  static const fuzz::memory_file file("expose-flow-log");
   file.put(data, size);
   using namespace std::chrono_literals;
   expose::mine_result r;

@@ -13,8 +13,6 @@
 //   - each rule joins two different known items, with support <= both sides' counts <= samples
 //     and a finite score; each cluster names known rules and items.
 
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstddef>
@@ -24,6 +22,7 @@
 #include <sstream>
 #include <string>
 
+#include "fuzz_support.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/io/pcapng_reader.hpp"
 #include "expose/io/text.hpp"
@@ -31,29 +30,11 @@
 
 namespace {
 
-[[noreturn]] void broken(const char* what) {
-  std::fprintf(stderr, "pcap_file_fuzz: invariant broken: %s\n", what);
-  std::abort();
-}
-#define EXPOSE_FUZZ_CHECK(cond) \
-  do {                          \
-    if (!(cond)) broken(#cond); \
+#define EXPOSE_FUZZ_CHECK(cond)                         \
+  do {                                                  \
+    if (!(cond)) fuzz::broken("pcap_file_fuzz", #cond); \
   } while (false)
 
-// One in-memory file for the whole process, rewritten for every input.
-struct memory_file {
-  int fd = memfd_create("expose-pcap-fuzz", 0);
-  std::string path = "/proc/self/fd/" + std::to_string(fd);
-  void put(const std::uint8_t* data, std::size_t size) const {
-    if (fd < 0 || ftruncate(fd, 0) != 0) std::abort();
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = pwrite(fd, data + done, size - done, static_cast<off_t>(done));
-      if (n <= 0) std::abort();
-      done += static_cast<std::size_t>(n);
-    }
-  }
-};
 
 // Records libpcap returns before its end or its first error: what `input.packets` must count. When
 // libpcap stops at a pcapng interface of another link type, the reader goes on with its own pcapng
@@ -81,7 +62,7 @@ std::uint64_t records(const std::string& path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const memory_file file;
+  static const fuzz::memory_file file("expose-pcap-file");
   file.put(data, size);
 
   expose::mine_result r;
