@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "expose/address.hpp"
+#include "expose/input.hpp"
 #include "expose/io/fragments.hpp"
 #include "expose/packet.hpp"
 
@@ -400,6 +402,22 @@ class decoder {
 [[nodiscard]] inline skip_reason decode(int link_type, const std::uint8_t* data, std::size_t caplen, packet& out,
                                         fragment_table& fragments, const decode_options& opt = {}) {
   return detail::decoder(data, caplen, out, opt, &fragments).link(link_type);
+}
+
+/// What every capture reader does with a frame: decodes it (time `ts_ns`, `len` bytes on the wire)
+/// and hands the packet to `sink`, or counts why it could not.
+template <class Sink>
+void decode_into(int link_type, const std::uint8_t* data, std::size_t caplen, std::uint32_t len, std::int64_t ts_ns, packet& p,
+                 fragment_table& fragments, const decode_options& opt, input_stats& stats, Sink& sink) {
+  p.ts_ns = ts_ns;
+  const skip_reason why = decode(link_type, data, caplen, p, fragments, opt);
+  if (why != skip_reason::none) {
+    ++stats.skipped[std::string(reason_name(why))];
+    return;
+  }
+  ++stats.decoded;
+  p.length = len;
+  sink(static_cast<const packet&>(p));
 }
 
 }  // namespace expose::io

@@ -74,15 +74,7 @@ class pcap_files {
       } else if (!passes(c)) {
         ++stats.skipped["filtered"];
       } else {
-        p.ts_ns = c.ts_ns;
-        const skip_reason why = decode(c.link_type, c.data, c.header->caplen, p, fragments, opt_.decode);
-        if (why != skip_reason::none) {
-          ++stats.skipped[std::string(reason_name(why))];
-        } else {
-          ++stats.decoded;
-          p.length = c.header->len;
-          sink(std::as_const(p));
-        }
+        decode_into(c.link_type, c.data, c.header->caplen, c.header->len, c.ts_ns, p, fragments, opt_.decode, stats, sink);
       }
       if (opt_.progress && ++since_progress == 4096) {
         since_progress = 0;

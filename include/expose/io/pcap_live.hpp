@@ -75,15 +75,8 @@ class pcap_live {
       }
       ++records;
       ++stats.packets;
-      p.ts_ns = static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec) * (nano_ ? 1 : 1000);
-      const skip_reason why = decode(link, d, h->caplen, p, fragments, opt_.decode);
-      if (why != skip_reason::none) {
-        ++stats.skipped[std::string(reason_name(why))];
-        continue;
-      }
-      ++stats.decoded;
-      p.length = h->len;
-      sink(std::as_const(p));
+      const std::int64_t ts = static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(h->ts.tv_usec) * (nano_ ? 1 : 1000);
+      decode_into(link, d, h->caplen, h->len, ts, p, fragments, opt_.decode, stats, sink);
     }
     pcap_stat st{};
     if (pcap_stats(handle_.get(), &st) == 0 && (st.ps_drop != 0 || st.ps_ifdrop != 0))

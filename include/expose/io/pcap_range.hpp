@@ -302,15 +302,7 @@ class pcap_slices {
       if (!pass) {
         ++stats.skipped["filtered"];
       } else {
-        p.ts_ns = ts;
-        const skip_reason why = decode(h.link_type, data, caplen, p, fragments, opt_.decode);
-        if (why != skip_reason::none) {
-          ++stats.skipped[std::string(reason_name(why))];
-        } else {
-          ++stats.decoded;
-          p.length = r.len;
-          sink(std::as_const(p));
-        }
+        decode_into(h.link_type, data, caplen, r.len, ts, p, fragments, opt_.decode, stats, sink);
       }
       const std::uint64_t step = pcap_classic_header::record_header + r.caplen;
       pos += step;
