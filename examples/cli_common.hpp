@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "expose/clusters/join.hpp"
+
 namespace expose_tools {
 
 /// A leading number and the unit after it ("250ms" -> 250, "ms"); nullopt without a number.
@@ -78,6 +80,14 @@ inline std::string iso_utc(double seconds) {
   std::string t = utc(seconds);
   t[10] = 'T';
   return t + "Z";
+}
+
+/// `--cluster-join`: its help and the joins each value names (all, views, instances, none).
+inline constexpr const char* cluster_join_help =
+    "join clusters that are pieces of one pattern: all (views: a finer cluster of another's generic items; "
+    "instances: clusters around one host with flows to one port), views, instances, or none";
+inline expose::clusters::join_options cluster_join_named(const std::string& name) {
+  return {.views = name == "all" || name == "views", .instances = name == "all" || name == "instances"};
 }
 
 /// Half of this machine's physical memory (the tools' default memory limit).

@@ -47,6 +47,7 @@ struct settings {
   std::string templates = "paper";
   std::string clusters = "components";
   double conductance = ex::clusters::spectral{}.max_conductance;
+  std::string cluster_join = "all";
   bool all_rules = false;
   bool quiet = false;
   bool timings = false;
@@ -125,6 +126,9 @@ int main_body(int argc, char** argv) {
   app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--cluster-join", s.cluster_join, expose_tools::cluster_join_help)
+      ->check(CLI::IsMember({"all", "views", "instances", "none"}))
+      ->capture_default_str();
   app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
       ->check(CLI::IsMember({"joined", "apart"}))
       ->capture_default_str();
@@ -176,8 +180,9 @@ int main_body(int argc, char** argv) {
   ex::mpi::mine_outcome outcome;
   try {
     const auto by_clusters = [&](auto key, auto lattice) {
-      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{}, *width, progress);
-      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance}, *width, progress);
+      const auto join = expose_tools::cluster_join_named(s.cluster_join);
+      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{.join = join}, *width, progress);
+      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance, .join = join}, *width, progress);
     };
     const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
     if (s.templates == "none" || s.key != "five-tuple") {

@@ -44,3 +44,17 @@ TEST_CASE("flow_key.hash_and_equality_agree") {
   CHECK(flow_key_hash{}(a) != flow_key_hash{}(a.reversed()));
   CHECK(a.reversed().reversed() == a);
 }
+
+TEST_CASE("flow_key.set_zeroes_what_is_no_longer_kept") {
+  auto a = exact(key("10.1.0.5", 51234, "10.0.1.80", 80, proto::tcp));
+  auto b = exact(key("10.1.0.6", 40000, "10.0.1.80", 80, proto::tcp));
+  a.set(field::src_ip, slot::var);
+  a.set(field::src_port, slot::any);
+  b.set(field::src_ip, slot::var);
+  b.set(field::src_port, slot::any);
+  CHECK(a == b);
+  CHECK(flow_pattern_hash{}(a) == flow_pattern_hash{}(b));
+  CHECK(a.text() == "$A.* : 10.0.1.80.80 : tcp");
+  a.set(field::dst_port, slot::kept);  // kept stays as it is
+  CHECK(a.key.dport == 80);
+}

@@ -142,3 +142,31 @@ TEST_CASE("real_traces.known_contents") {
   CHECK(wlan.input.skipped.at("802.11-control-or-management") > 0);
   CHECK(wlan.input.skipped.at("802.11-encrypted") > 0);
 }
+
+TEST_CASE("real_traces.clusters_as_in_the_readme") {
+  if (skipped_without_traces()) return;
+  const fs::path dir(trace_dir());
+  // The Gnutella servent and its 40 peers: one cluster of ten parts (ten clusters unjoined).
+  const auto gnutella = mine_file(dir / "ppa_gnutella.pcap");
+  CHECK(gnutella.rules.size() == 248);
+  REQUIRE(gnutella.clusters.size() == 1);
+  CHECK(gnutella.clusters[0].items.size() == 51);
+  CHECK(gnutella.clusters[0].parts == 10);
+  CHECK(gnutella.clusters[0].summary ==
+        "10.1.4.176.{7 ports} : {40 hosts}.6346 : tcp \u2014 10 parts: clique of 21; 13 flows, 28 pairs, density 0.36; clique of 3; 7 "
+        "\u00d7 clique of 2");
+  const auto apart = mine(io::pcap_file(dir / "ppa_gnutella.pcap"),
+                          pipeline<>{} | cluster_by(clusters::components{.join = {.views = false, .instances = false}}));
+  CHECK(apart.clusters.size() == 10);
+  // The port scan, the NetBIOS exchange beside it, and the scanner's follow-ups.
+  const auto scan = mine_file(dir / "nfpuzzle_evidence04.pcap");
+  CHECK(scan.rules.size() == 378865);
+  REQUIRE(scan.clusters.size() == 3);
+  CHECK(scan.clusters[0].summary ==
+        "{10.42.42.253,*}.{0,*} : $A.{1001 ports} : {icmp,tcp} \u2014 1001 flows, 378811 pairs, density 0.76");
+  CHECK(scan.clusters[1].summary == "{10.42.42.25,*}.* : {10.42.42.50,10.255.255.255}.{137,139} : {tcp,udp} \u2014 clique of 3");
+  CHECK(scan.clusters[2].summary ==
+        "10.42.42.253.* : {10.42.42.25,10.42.42.50,10.42.42.56}.{27 ports} : tcp \u2014 3 parts: 27 flows, 49 pairs, density 0.14; 2 "
+        "\u00d7 clique of 2");
+  CHECK(scan.clusters[2].parts == 3);
+}

@@ -71,6 +71,20 @@ struct flow_pattern {
   std::array<slot, field_count> slots{};  // all kept
 
   [[nodiscard]] slot at(field f) const { return slots[static_cast<std::size_t>(f)]; }
+
+  /// Sets one field's slot; a field no longer kept has its key value zeroed, so that patterns equal
+  /// in what they keep compare and hash equal.
+  void set(field f, slot s) {
+    slots[static_cast<std::size_t>(f)] = s;
+    if (s == slot::kept) return;
+    switch (f) {
+      case field::src_ip: key.src = {}; break;
+      case field::src_port: key.sport = 0; break;
+      case field::dst_ip: key.dst = {}; break;
+      case field::dst_port: key.dport = 0; break;
+      case field::proto: key.proto = 0; break;
+    }
+  }
   friend auto operator<=>(const flow_pattern&, const flow_pattern&) = default;
   friend bool operator==(const flow_pattern&, const flow_pattern&) = default;
 

@@ -103,6 +103,7 @@ struct mine_result {
   double window_seconds = 0;
   std::uint64_t activity_entries = 0;
   std::vector<flow_pattern> items;
+  std::vector<std::uint32_t> item_flows;  ///< per item, the flows it covers (1 for a plain flow)
   std::vector<rule> rules;
   std::vector<cluster> clusters;
   limit_report limits;  ///< what the ingest limits made the run do
@@ -127,13 +128,21 @@ inline void describe(const limit_report& done, const ingest_limits& limits, inpu
                              std::to_string(done.stopped_after) + " decoded packets (the rest: skipped, memory limit)");
 }
 
+/// Clusters a result's rules by the policy, joins the pieces of one pattern when the policy asks
+/// (`.join`, clusters/join.hpp), and describes each cluster.
+template <ClusterPolicy C>
+void cluster_rules(mine_result& r, const C& clustering) {
+  r.clusters = clustering.cluster(r.rules, r.items.size());
+  if constexpr (requires { clustering.join; }) clusters::join(r.clusters, r.items, r.item_flows, clustering.join);
+  clusters::describe(r.clusters, r.rules, r.items);
+}
+
 /// Keeps the `n` most significant rules and clusters what is left again.
 template <ClusterPolicy C>
 void keep_top(mine_result& r, std::size_t n, const C& clustering) {
   if (r.rules.size() <= n) return;
   r.rules.resize(n);
-  r.clusters = clustering.cluster(r.rules, r.items.size());
-  clusters::describe(r.clusters, r.rules, r.items);
+  cluster_rules(r, clustering);
 }
 
 namespace io {
@@ -249,9 +258,10 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   if constexpr (requires { spec.lattice.keep_instances; }) {
     if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
   }
+  r.item_flows.resize(space.items.size());
+  for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(i < space.members.size() ? space.members[i].size() : 1);
   r.items = std::move(space.items);
-  r.clusters = spec.cluster.cluster(r.rules, r.items.size());
-  clusters::describe(r.clusters, r.rules, r.items);
+  cluster_rules(r, spec.cluster);
 }
 
 /// Runs a pipeline over a packet source (or any range of packets).

@@ -60,6 +60,7 @@ struct cluster {
   std::vector<std::size_t> rules;
   double density = 0;   ///< pairs of its items joined by a rule / all pairs (1: a clique)
   std::string summary{};  ///< e.g. `*.* : {10.0.0.1,10.0.0.2,10.0.0.3}.22 : tcp — clique of 3`
+  std::size_t parts = 1;  ///< clusters of the policy joined into this one (clusters/join.hpp)
 };
 
 }  // namespace expose

@@ -41,6 +41,7 @@ TEST_CASE("io.json.fields_of_design_section_5") {
   CHECK(r0["text"] == "10.0.0.21.123 : 10.0.0.1.123 : udp <=> 10.0.0.22.123 : 10.0.0.1.123 : udp");
   REQUIRE(j["clusters"].size() == 3);
   CHECK(j["clusters"][0]["id"] == 0);
+  CHECK(j["clusters"][0]["parts"] == 1);
   CHECK(j["clusters"][0]["flows"] == nlohmann::json{"10.0.0.21.123 : 10.0.0.1.123 : udp", "10.0.0.22.123 : 10.0.0.1.123 : udp"});
   CHECK(j["clusters"][0]["rules"] == nlohmann::json{0});
   CHECK(j["clusters"][2]["rules"] == nlohmann::json{2, 3, 4});

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <vector>
 
+#include "expose/clusters/join.hpp"
 #include "expose/concepts.hpp"
 #include "expose/rule.hpp"
 
@@ -13,6 +14,7 @@ namespace expose::clusters {
 
 struct components {
   std::size_t min_items = 2;  ///< smaller clusters are not reported
+  join_options join{};        ///< what the pipeline joins after cutting (clusters/join.hpp)
 
   [[nodiscard]] std::vector<expose::cluster> cluster(const std::vector<rule>& rules, std::size_t n_items) const {
     std::vector<std::uint32_t> parent(n_items);

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "expose/clusters/join.hpp"
 #include "expose/concepts.hpp"
 #include "expose/rule.hpp"
 
@@ -31,6 +32,7 @@ struct spectral {
   std::size_t dense_below = 100;  ///< groups smaller than this use a dense eigen-solver
   int lanczos_rounds = 20;        ///< restarts of the sparse solver before lazy power steps take over
   int power_steps = 300;          ///< those steps
+  join_options join{};            ///< what the pipeline joins after cutting (clusters/join.hpp)
 
   [[nodiscard]] std::vector<expose::cluster> cluster(const std::vector<rule>& rules, std::size_t n_items) const {
     // The weighted graph over the items in rules: one edge per pair, its best rule's score.

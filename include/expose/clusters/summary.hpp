@@ -4,6 +4,7 @@
 //
 //   *.* : {10.0.0.1,10.0.0.2,10.0.0.3}.22 : tcp — clique of 3
 //   $A.* : {10.0.0.53.53,10.0.0.80.80} : {udp,tcp} — clique of 2
+//   10.1.0.7.{61 ports} : {30 hosts}.{9 ports} : tcp — 30 parts: 2 × clique of 3; 28 × clique of 2
 
 #include <algorithm>
 #include <cstdint>
@@ -54,13 +55,79 @@ namespace detail {
   return out + "}";
 }
 
+
+/// The shape of a connected set of `n` items with these distinct pairs: `clique of N`, `star of N
+/// around FLOW`, or the counts and the density.
+[[nodiscard]] inline std::string shape(std::size_t n, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
+                                       const std::vector<flow_pattern>& items) {
+  const double all_pairs = n < 2 ? 1.0 : static_cast<double>(n) * static_cast<double>(n - 1) / 2;
+  if (pairs.size() == static_cast<std::size_t>(all_pairs)) return "clique of " + std::to_string(n);
+  // A hub: one item in every pair.
+  for (auto candidate : {pairs.front().first, pairs.front().second})
+    if (std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == candidate || p.second == candidate; }))
+      return "star of " + std::to_string(n) + " around " + items[candidate].text();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(pairs.size()) / all_pairs);
+  return std::to_string(n) + " flows, " + std::to_string(pairs.size()) + " pairs, density " + buf;
+}
+
+/// The shapes of a cluster's parts (its pieces not tied by rules, as clusters/join.hpp joins
+/// them): `55 parts: 55 × clique of 2`, or the kinds of the largest parts first, with counts.
+[[nodiscard]] inline std::string parts_shape(const std::vector<std::uint32_t>& cluster_items,
+                                             const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
+                                             const std::vector<flow_pattern>& items) {
+  // Connected pieces over the cluster's items (positions in `cluster_items`, which is ascending).
+  const auto at = [&](std::uint32_t item) {
+    return static_cast<std::size_t>(std::lower_bound(cluster_items.begin(), cluster_items.end(), item) - cluster_items.begin());
+  };
+  std::vector<std::size_t> parent(cluster_items.size());
+  for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  const auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (const auto& [a, b] : pairs) {
+    const auto x = find(at(a)), y = find(at(b));
+    if (x != y) parent[std::max(x, y)] = std::min(x, y);
+  }
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> piece_pairs(parent.size());
+  std::vector<std::size_t> piece_items(parent.size(), 0);
+  for (std::size_t i = 0; i < parent.size(); ++i) ++piece_items[find(i)];
+  for (const auto& p : pairs) piece_pairs[find(at(p.first))].push_back(p);
+  struct kind {
+    std::string shape;
+    std::size_t items = 0;   // of its largest piece
+    std::size_t pieces = 0;
+  };
+  std::vector<kind> kinds;  // in order of first piece
+  std::size_t pieces = 0;
+  for (std::size_t i = 0; i < parent.size(); ++i) {
+    if (find(i) != i || piece_pairs[i].empty()) continue;
+    ++pieces;
+    auto s = shape(piece_items[i], piece_pairs[i], items);
+    auto k = std::find_if(kinds.begin(), kinds.end(), [&](const kind& x) { return x.shape == s; });
+    if (k == kinds.end()) k = kinds.insert(kinds.end(), kind{std::move(s), 0, 0});
+    k->items = std::max(k->items, piece_items[i]);
+    ++k->pieces;
+  }
+  if (pieces == 1) return kinds.front().shape;
+  // The largest pieces first.
+  std::stable_sort(kinds.begin(), kinds.end(), [](const kind& a, const kind& b) { return a.items > b.items; });
+  std::string out = std::to_string(pieces) + " parts: ";
+  constexpr std::size_t named = 4;
+  for (std::size_t k = 0; k < kinds.size() && k < named; ++k)
+    out += (k ? "; " : "") + (kinds[k].pieces > 1 ? std::to_string(kinds[k].pieces) + " \u00d7 " : std::string{}) + kinds[k].shape;
+  if (kinds.size() > named) out += "; \u2026";
+  return out;
+}
+
 }  // namespace detail
 
 /// Fills each cluster's density and summary from the run's rules and items.
 inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& rules, const std::vector<flow_pattern>& items) {
   for (auto& c : clusters) {
     const std::size_t n = c.items.size();
-    // Distinct pairs joined by a rule, and how many rules each item is in.
+    // Distinct pairs joined by a rule.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
     pairs.reserve(c.rules.size());
     for (auto k : c.rules) pairs.emplace_back(std::min(rules[k].lhs, rules[k].rhs), std::max(rules[k].lhs, rules[k].rhs));
@@ -68,25 +135,11 @@ inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& ru
     pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
     const double all_pairs = n < 2 ? 1.0 : static_cast<double>(n) * static_cast<double>(n - 1) / 2;
     c.density = static_cast<double>(pairs.size()) / all_pairs;
-
-    std::string shape;
-    if (pairs.size() == static_cast<std::size_t>(all_pairs)) {
-      shape = "clique of " + std::to_string(n);
-    } else {
-      // A hub: one item in every pair.
-      std::uint32_t hub = UINT32_MAX;
-      for (auto candidate : {pairs.front().first, pairs.front().second})
-        if (std::all_of(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == candidate || p.second == candidate; }))
-          hub = candidate;
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.2f", c.density);
-      if (hub != UINT32_MAX) shape = "star of " + std::to_string(n) + " around " + items[hub].text();
-      else shape = std::to_string(n) + " flows, " + std::to_string(pairs.size()) + " pairs, density " + buf;
-    }
     using detail::field_set;
     c.summary = field_set(items, c.items, field::src_ip) + "." + field_set(items, c.items, field::src_port) + " : " +
                 field_set(items, c.items, field::dst_ip) + "." + field_set(items, c.items, field::dst_port) + " : " +
-                field_set(items, c.items, field::proto) + " \u2014 " + shape;
+                field_set(items, c.items, field::proto) + " \u2014 " +
+                (c.parts > 1 ? detail::parts_shape(c.items, pairs, items) : detail::shape(n, pairs, items));
   }
 }
 

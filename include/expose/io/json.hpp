@@ -71,7 +71,8 @@ namespace expose::io {
                         {"flows", std::move(flows)},
                         {"rules", r.clusters[c].rules},
                         {"density", r.clusters[c].density},
-                        {"summary", r.clusters[c].summary}});
+                        {"summary", r.clusters[c].summary},
+                        {"parts", r.clusters[c].parts}});
   }
   out["clusters"] = std::move(clusters);
   return out;

@@ -64,18 +64,8 @@ using same_server = shape<any<fields::src_ip>, any<fields::src_port>, var<fields
 namespace detail {
 
 [[nodiscard]] inline flow_pattern apply(const mask& m, flow_pattern p) {
-  for (std::size_t i = 0; i < field_count; ++i) {
-    const auto f = static_cast<field>(i);
-    if (m[f] == slot::kept) continue;
-    p.slots[i] = m[f];
-    switch (f) {
-      case field::src_ip: p.key.src = {}; break;
-      case field::src_port: p.key.sport = 0; break;
-      case field::dst_ip: p.key.dst = {}; break;
-      case field::dst_port: p.key.dport = 0; break;
-      case field::proto: p.key.proto = 0; break;
-    }
-  }
+  for (std::size_t i = 0; i < field_count; ++i)
+    if (const auto f = static_cast<field>(i); m[f] != slot::kept) p.set(f, m[f]);
   return p;
 }
 
