@@ -9,6 +9,7 @@
 #include <string>
 
 #include "doctest.hpp"
+#include "expose/clusters/spectral.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/pipeline.hpp"
 
@@ -158,6 +159,10 @@ TEST_CASE("real_traces.clusters_as_in_the_readme") {
   const auto apart = mine(io::pcap_file(dir / "ppa_gnutella.pcap"),
                           pipeline<>{} | cluster_by(clusters::components{.join = {.views = false, .instances = false}}));
   CHECK(apart.clusters.size() == 10);
+  const auto spectral = mine(io::pcap_file(dir / "ppa_gnutella.pcap"), pipeline<>{} | cluster_by(clusters::spectral{}));
+  REQUIRE(spectral.clusters.size() == 1);
+  CHECK(spectral.clusters[0].summary == gnutella.clusters[0].summary);
+  CHECK(spectral.clusters[0].rules.size() == 248);
   // The port scan, the NetBIOS exchange beside it, and the scanner's follow-ups.
   const auto scan = mine_file(dir / "nfpuzzle_evidence04.pcap");
   CHECK(scan.rules.size() == 378865);

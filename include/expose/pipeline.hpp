@@ -133,7 +133,7 @@ inline void describe(const limit_report& done, const ingest_limits& limits, inpu
 template <ClusterPolicy C>
 void cluster_rules(mine_result& r, const C& clustering) {
   r.clusters = clustering.cluster(r.rules, r.items.size());
-  if constexpr (requires { clustering.join; }) clusters::join(r.clusters, r.items, r.item_flows, clustering.join);
+  if constexpr (requires { clustering.join; }) clusters::join(r.clusters, r.rules, r.items, r.item_flows, clustering.join);
   clusters::describe(r.clusters, r.rules, r.items);
 }
 

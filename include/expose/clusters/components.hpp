@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <vector>
 
 #include "expose/clusters/join.hpp"
 #include "expose/concepts.hpp"
+#include "expose/detail/disjoint_sets.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::clusters {
@@ -17,21 +17,13 @@ struct components {
   join_options join{};        ///< what the pipeline joins after cutting (clusters/join.hpp)
 
   [[nodiscard]] std::vector<expose::cluster> cluster(const std::vector<rule>& rules, std::size_t n_items) const {
-    std::vector<std::uint32_t> parent(n_items);
-    std::iota(parent.begin(), parent.end(), 0u);
-    auto find = [&](std::uint32_t x) {
-      while (parent[x] != x) x = parent[x] = parent[parent[x]];
-      return x;
-    };
-    for (const auto& r : rules) {
-      const auto a = find(r.lhs), b = find(r.rhs);
-      if (a != b) parent[std::max(a, b)] = std::min(a, b);
-    }
+    expose::detail::disjoint_sets<std::uint32_t> sets(n_items);
+    for (const auto& r : rules) sets.unite(r.lhs, r.rhs);
     // Clusters appear in the order of their most significant rule.
     std::vector<std::int64_t> slot(n_items, -1);
     std::vector<expose::cluster> out;
     for (std::size_t i = 0; i < rules.size(); ++i) {
-      const auto root = find(rules[i].lhs);
+      const auto root = sets.find(rules[i].lhs);
       if (slot[root] < 0) {
         slot[root] = static_cast<std::int64_t>(out.size());
         out.emplace_back();

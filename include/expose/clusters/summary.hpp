@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "expose/detail/disjoint_sets.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/rule.hpp"
 
@@ -55,12 +57,12 @@ namespace detail {
   return out + "}";
 }
 
-
 /// The shape of a connected set of `n` items with these distinct pairs: `clique of N`, `star of N
 /// around FLOW`, or the counts and the density.
 [[nodiscard]] inline std::string shape(std::size_t n, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
                                        const std::vector<flow_pattern>& items) {
   const double all_pairs = n < 2 ? 1.0 : static_cast<double>(n) * static_cast<double>(n - 1) / 2;
+  if (pairs.empty()) return "no rules";
   if (pairs.size() == static_cast<std::size_t>(all_pairs)) return "clique of " + std::to_string(n);
   // A hub: one item in every pair.
   for (auto candidate : {pairs.front().first, pairs.front().second})
@@ -80,36 +82,32 @@ namespace detail {
   const auto at = [&](std::uint32_t item) {
     return static_cast<std::size_t>(std::lower_bound(cluster_items.begin(), cluster_items.end(), item) - cluster_items.begin());
   };
-  std::vector<std::size_t> parent(cluster_items.size());
-  for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
-  const auto find = [&](std::size_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (const auto& [a, b] : pairs) {
-    const auto x = find(at(a)), y = find(at(b));
-    if (x != y) parent[std::max(x, y)] = std::min(x, y);
-  }
-  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> piece_pairs(parent.size());
-  std::vector<std::size_t> piece_items(parent.size(), 0);
-  for (std::size_t i = 0; i < parent.size(); ++i) ++piece_items[find(i)];
-  for (const auto& p : pairs) piece_pairs[find(at(p.first))].push_back(p);
+  const std::size_t n = cluster_items.size();
+  expose::detail::disjoint_sets<std::size_t> sets(n);
+  for (const auto& [a, b] : pairs) sets.unite(at(a), at(b));
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> piece_pairs(n);
+  std::vector<std::size_t> piece_items(n, 0);
+  for (std::size_t i = 0; i < n; ++i) ++piece_items[sets.find(i)];
+  for (const auto& p : pairs) piece_pairs[sets.find(at(p.first))].push_back(p);
   struct kind {
     std::string shape;
     std::size_t items = 0;   // of its largest piece
     std::size_t pieces = 0;
   };
   std::vector<kind> kinds;  // in order of first piece
+  std::unordered_map<std::string, std::size_t> kind_of;
   std::size_t pieces = 0;
-  for (std::size_t i = 0; i < parent.size(); ++i) {
-    if (find(i) != i || piece_pairs[i].empty()) continue;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (sets.find(i) != i || piece_pairs[i].empty()) continue;
     ++pieces;
     auto s = shape(piece_items[i], piece_pairs[i], items);
-    auto k = std::find_if(kinds.begin(), kinds.end(), [&](const kind& x) { return x.shape == s; });
-    if (k == kinds.end()) k = kinds.insert(kinds.end(), kind{std::move(s), 0, 0});
-    k->items = std::max(k->items, piece_items[i]);
-    ++k->pieces;
+    const auto [at_kind, fresh] = kind_of.try_emplace(s, kinds.size());
+    if (fresh) kinds.push_back(kind{std::move(s), 0, 0});
+    auto& k = kinds[at_kind->second];
+    k.items = std::max(k.items, piece_items[i]);
+    ++k.pieces;
   }
+  if (pieces == 0) return "no rules";
   if (pieces == 1) return kinds.front().shape;
   // The largest pieces first.
   std::stable_sort(kinds.begin(), kinds.end(), [](const kind& a, const kind& b) { return a.items > b.items; });
