@@ -13,6 +13,9 @@ inline constexpr std::uint8_t icmp = 1;
 inline constexpr std::uint8_t tcp = 6;
 inline constexpr std::uint8_t udp = 17;
 inline constexpr std::uint8_t icmp6 = 58;
+inline constexpr std::uint8_t sctp = 132;
+/// True for the protocols whose header starts with source and destination ports.
+[[nodiscard]] constexpr bool has_ports(std::uint8_t p) { return p == tcp || p == udp || p == sctp; }
 }  // namespace proto
 
 /// TCP flag bits as they stand in the header.

@@ -35,6 +35,7 @@
 #include "expose/address.hpp"
 #include "expose/detail/disjoint_sets.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/packet.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::clusters {
@@ -77,9 +78,6 @@ namespace detail {
   }
   return b[0] != 0xff && a != ip_address{};
 }
-
-/// True for the protocols whose responder port names a service.
-[[nodiscard]] inline bool has_ports(std::uint8_t p) { return p == proto::tcp || p == proto::udp || p == 132 /* SCTP */; }
 
 /// Views: unites B with A where A's generic items cover B (see the top of this header).
 inline void join_views(const std::vector<cluster>& clusters, const std::vector<flow_pattern>& items,
@@ -181,7 +179,7 @@ inline void join_instances(const std::vector<cluster>& clusters, const std::vect
         continue;
       for (auto i : its) {
         const auto& p = items[i];
-        if (p.at(field::proto) != slot::kept || p.at(field::dst_port) != slot::kept || !has_ports(p.key.proto) || p.key.dport == 0)
+        if (p.at(field::proto) != slot::kept || p.at(field::dst_port) != slot::kept || !proto::has_ports(p.key.proto) || p.key.dport == 0)
           continue;
         const auto [at, fresh] = first.try_emplace(key{host, src_side, p.key.proto, p.key.dport}, c);
         if (!fresh) sets.unite(at->second, c);

@@ -321,7 +321,7 @@ class decoder {
     } else {
       return;
     }
-    if ((proto != expose::proto::tcp && proto != expose::proto::udp && proto != 132) || !have(l4, 4)) return;
+    if (!expose::proto::has_ports(proto) || !have(l4, 4)) return;
     out_.src = dst;
     out_.dst = src;
     out_.sport = be16(l4 + 2);
@@ -341,7 +341,7 @@ class decoder {
         out_.dport = be16(at + 2);
         out_.tcp_flags = at[13];
         return skip_reason::none;
-      case expose::proto::udp: case 132:  // UDP, SCTP: ports first
+      case expose::proto::udp: case expose::proto::sctp:  // UDP, SCTP: ports first
         if (!have(at, 4)) return skip_reason::truncated;
         out_.sport = be16(at);
         out_.dport = be16(at + 2);
