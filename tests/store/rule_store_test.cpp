@@ -7,18 +7,11 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "store/fresh_database.hpp"
 
 using namespace expose;
-namespace fs = std::filesystem;
 
 namespace {
-fs::path fresh(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "expose-store-test";
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(p.string() + suffix);
-  return p;
-}
 
 store::observed_rule seen_rule(const std::string& a, const std::string& b, double score, const char* kind = "<=>") {
   store::observed_rule o;

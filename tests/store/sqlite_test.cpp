@@ -4,19 +4,9 @@
 #include <string>
 
 #include "doctest.hpp"
+#include "store/fresh_database.hpp"
 
 using namespace expose;
-namespace fs = std::filesystem;
-
-namespace {
-fs::path fresh(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "expose-store-test";
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(p.string() + suffix);
-  return p;
-}
-}  // namespace
 
 TEST_CASE("store.sqlite.statements_bind_and_read") {
   store::connection db(fresh("sqlite-basic.db").string());
