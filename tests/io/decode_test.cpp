@@ -285,3 +285,47 @@ TEST_CASE("io.decode.icmp_unreachable_joins_the_flow_it_quotes") {
   CHECK(decoded(io::link::raw, cat(cat(ip6, {1, 4, 0, 0, 0, 0, 0, 0}), bytes(syn6.begin(), syn6.begin() + 48))) ==
         "[2001:db8::2].80 : [2001:db8::1].51234 : tcp");
 }
+
+TEST_CASE("io.decode.frame_layout_finds_the_ip_layers") {
+  auto layout_of = [](int link, const bytes& frame) {
+    io::frame_layout l;
+    packet out;
+    (void)io::decode(link, frame.data(), frame.size(), out, l);
+    return l;
+  };
+  const auto ip = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
+  // Behind a VLAN tag: the IP header at 18, TCP at 38.
+  auto l = layout_of(io::link::ethernet, cat(cat(macs, {0x81, 0x00, 0x00, 0x64, 0x08, 0x00}), ip));
+  REQUIRE(l.count == 1);
+  CHECK(l.layers[0].ip == 18);
+  CHECK(l.layers[0].transport == 38);
+  CHECK(l.layers[0].proto == proto::tcp);
+  CHECK(l.layers[0].has_transport);
+  // IPv6 with a hop-by-hop header: TCP after it.
+  auto ip6 = ip_of(tcp_packet("2001:db8::1", "2001:db8::2"));
+  bytes hop{6, 0, 0, 0, 0, 0, 0, 0};
+  ip6[6] = 0;
+  l = layout_of(io::link::raw, cat(cat(bytes(ip6.begin(), ip6.begin() + 40), hop), bytes(ip6.begin() + 40, ip6.end())));
+  REQUIRE(l.count == 1);
+  CHECK(l.layers[0].ip == 0);
+  CHECK(l.layers[0].transport == 48);
+  // IP in IP: two layers, the outer's transport is the inner header.
+  packet outer = tcp_packet("192.0.2.1", "192.0.2.2");
+  outer.proto = 4;
+  auto ipip = ip_of(outer);
+  ipip.resize(20);
+  l = layout_of(io::link::raw, cat(ipip, ip));
+  REQUIRE(l.count == 2);
+  CHECK(l.layers[0].proto == 4);
+  CHECK(l.layers[0].transport == 20);
+  CHECK(l.layers[1].ip == 20);
+  CHECK(l.layers[1].transport == 40);
+  // A later fragment: the IP header, no transport. ARP: nothing. A cut TCP header: the IP header.
+  auto later = ip;
+  later[7] = 0x10;  // fragment offset 16 (x 8 bytes)
+  l = layout_of(io::link::raw, later);
+  REQUIRE(l.count == 1);
+  CHECK_FALSE(l.layers[0].has_transport);
+  CHECK(layout_of(io::link::ethernet, cat(macs, {0x08, 0x06, 0, 1})).count == 0);
+  CHECK(layout_of(io::link::raw, bytes(ip.begin(), ip.begin() + 24)).count == 1);
+}

@@ -4,6 +4,7 @@
 // never an exception. Stateless, except for the optional fragment table that lets later IP
 // fragments join the flow of their first.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -70,6 +71,21 @@ struct decode_options {
   bool icmp_errors_join_quoted_flow = true;
 };
 
+/// Where the IP layers of a frame lie, as the decoder found them: offsets from the frame's first
+/// byte, outermost first (an IP-in-IP or GRE tunnel adds the inner packet). For tools that edit
+/// captured frames (expose/synth/background.hpp) without a second link-layer parser.
+struct frame_layout {
+  struct ip_layer {
+    std::uint32_t ip = 0;         ///< the IP header
+    std::uint32_t transport = 0;  ///< the transport header (after IPv6 extension headers); valid when `has_transport`
+    std::uint8_t proto = 0;       ///< the transport protocol
+    bool has_transport = false;   ///< false for a later fragment: no transport header
+  };
+  static constexpr std::size_t max_layers = 4;
+  std::array<ip_layer, max_layers> layers{};
+  std::size_t count = 0;  ///< layers found; 0: no IP in the frame
+};
+
 namespace detail {
 
 inline std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
@@ -83,8 +99,8 @@ inline std::uint32_t be32(const std::uint8_t* p) {
 class decoder {
  public:
   decoder(const std::uint8_t* data, std::size_t caplen, packet& out, const decode_options& opt = {},
-          fragment_table* fragments = nullptr)
-      : p_(data), end_(data + caplen), out_(out), opt_(opt), fragments_(fragments) {}
+          fragment_table* fragments = nullptr, frame_layout* layout = nullptr)
+      : p_(data), end_(data + caplen), out_(out), opt_(opt), fragments_(fragments), layout_(layout) {}
 
   skip_reason link(int type) {
     switch (type) {
@@ -115,7 +131,22 @@ class decoder {
   packet& out_;
   const decode_options& opt_;
   fragment_table* fragments_;
+  frame_layout* layout_;
   int depth_ = 0;
+
+  std::size_t ip_seen_ = 0;  // IP headers met, recorded in the layout or not
+
+  void ip_found(const std::uint8_t* at) {
+    if (layout_ == nullptr || ip_seen_++ >= frame_layout::max_layers) return;
+    layout_->layers[layout_->count++] = {.ip = static_cast<std::uint32_t>(at - p_)};
+  }
+  void transport_found(std::uint8_t proto, const std::uint8_t* at) {
+    if (layout_ == nullptr || layout_->count == 0 || ip_seen_ != layout_->count) return;  // not the recorded layer's
+    auto& l = layout_->layers[layout_->count - 1];
+    l.transport = static_cast<std::uint32_t>(at - p_);
+    l.proto = proto;
+    l.has_transport = true;
+  }
 
   [[nodiscard]] bool have(const std::uint8_t* at, std::size_t n) const {
     return at <= end_ && static_cast<std::size_t>(end_ - at) >= n;
@@ -214,6 +245,7 @@ class decoder {
     const std::uint16_t frag = be16(at + 6);
     out_.src = ip_address::v4(at + 12);
     out_.dst = ip_address::v4(at + 16);
+    ip_found(at);
     const fragment_table::datagram d{out_.src, out_.dst, be16(at + 4), at[9]};
     if ((frag & 0x1fff) != 0) return later_fragment(d);
     const int depth = depth_;
@@ -245,6 +277,7 @@ class decoder {
     if ((at[0] >> 4) != 6) return skip_reason::bad_ip;
     out_.src = ip_address::v6(at + 8);
     out_.dst = ip_address::v6(at + 24);
+    ip_found(at);
     return ipv6_next(at[6], at + 40, max_depth);
   }
 
@@ -331,6 +364,7 @@ class decoder {
   }
 
   skip_reason transport(std::uint8_t proto, const std::uint8_t* at) {
+    transport_found(proto, at);
     out_.proto = proto;
     out_.sport = out_.dport = 0;
     out_.tcp_flags = out_.icmp_type = out_.icmp_code = 0;
@@ -402,6 +436,14 @@ class decoder {
 [[nodiscard]] inline skip_reason decode(int link_type, const std::uint8_t* data, std::size_t caplen, packet& out,
                                         fragment_table& fragments, const decode_options& opt = {}) {
   return detail::decoder(data, caplen, out, opt, &fragments).link(link_type);
+}
+
+/// As above, also finding where the frame's IP layers lie (`layout.count` is 0 when it has none,
+/// whatever the reason returned: a truncated transport header still has its IP header).
+[[nodiscard]] inline skip_reason decode(int link_type, const std::uint8_t* data, std::size_t caplen, packet& out, frame_layout& layout,
+                                        const decode_options& opt = {}) {
+  layout.count = 0;
+  return detail::decoder(data, caplen, out, opt, nullptr, &layout).link(link_type);
 }
 
 /// What every capture reader does with a frame: decodes it (time `ts_ns`, `len` bytes on the wire)

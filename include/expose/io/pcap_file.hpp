@@ -22,7 +22,7 @@
 #include "expose/error.hpp"
 #include "expose/input.hpp"
 #include "expose/io/decode.hpp"
-#include "expose/io/pcapng_reader.hpp"
+#include "expose/io/pcap_records.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -56,7 +56,7 @@ class pcap_files {
       const auto size = std::filesystem::file_size(path, ec);
       if (!ec) total += size;
     }
-    auto later = [&](std::size_t a, std::size_t b) { return files[a].ts_ns > files[b].ts_ns; };
+    auto later = [&](std::size_t a, std::size_t b) { return files[a].in.current().ts_ns > files[b].in.current().ts_ns; };
     std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> order(later);
     for (std::size_t i = 0; i < files.size(); ++i)
       if (advance(files[i], stats)) order.push(i);
@@ -68,18 +68,19 @@ class pcap_files {
       const std::size_t i = order.top();
       order.pop();
       cursor& c = files[i];
+      const auto& r = c.in.current();
       ++stats.packets;
-      if (!c.ts_ok) {
+      if (!r.ts_ok) {
         ++stats.skipped["bad-timestamp"];
       } else if (!passes(c)) {
         ++stats.skipped["filtered"];
       } else {
-        decode_into(c.link_type, c.data, c.header->caplen, c.header->len, c.ts_ns, p, fragments, opt_.decode, stats, sink);
+        decode_into(r.link_type, r.data, r.caplen, r.len, r.ts_ns, p, fragments, opt_.decode, stats, sink);
       }
       if (opt_.progress && ++since_progress == 4096) {
         since_progress = 0;
         std::uint64_t done = 0;
-        for (auto& f : files) done += f.offset();
+        for (auto& f : files) done += f.in.offset();
         opt_.progress(done, total);
       }
       if (advance(c, stats)) order.push(i);
@@ -98,56 +99,39 @@ class pcap_files {
     }
   };
   struct cursor {
-    std::string name;
-    std::unique_ptr<pcap_t, pcap_closer> handle;
-    std::unique_ptr<bpf_program, bpf_freer> filter;
-    int link_type = 0;
-    std::uint64_t records = 0;
-    const pcap_pkthdr* header = nullptr;
-    const std::uint8_t* data = nullptr;
-    std::int64_t ts_ns = 0;
-    bool ts_ok = true;  ///< false: the record's time does not fit in int64 nanoseconds (ts_ns keeps the last one)
-    // After libpcap refused a pcapng file of mixed link types: the own reader, a BPF program per type.
-    std::unique_ptr<pcapng_reader> own;
-    pcap_pkthdr own_header{};
-    std::map<int, std::unique_ptr<bpf_program, bpf_freer>> own_filters;
-    [[nodiscard]] std::uint64_t offset() const {
-      if (own) return own->position();
-      FILE* f = handle ? pcap_file(handle.get()) : nullptr;
-      const long at = f ? std::ftell(f) : -1;
-      return at < 0 ? 0 : static_cast<std::uint64_t>(at);
-    }
+    pcap_records in;
+    std::unique_ptr<bpf_program, bpf_freer> filter{};
+    // After libpcap refused a pcapng file of mixed link types: a BPF program per link type.
+    std::map<int, std::unique_ptr<bpf_program, bpf_freer>> own_filters{};
   };
 
   /// Whether the current record passes the BPF filter (compiled for its link type).
   bool passes(cursor& c) const {
     if (opt_.filter.empty()) return true;
-    if (!c.own) return pcap_offline_filter(&*c.filter, c.header, c.data) != 0;
-    auto& prog = c.own_filters[c.link_type];
+    pcap_pkthdr h{};
+    h.caplen = c.in.current().caplen;
+    h.len = c.in.current().len;
+    if (!c.in.own_reader()) return pcap_offline_filter(&*c.filter, &h, c.in.current().data) != 0;
+    auto& prog = c.own_filters[c.in.link_type()];
     if (!prog) {
-      std::unique_ptr<pcap_t, pcap_closer> dead(pcap_open_dead(c.link_type, 262144));
+      std::unique_ptr<pcap_t, pcap_closer> dead(pcap_open_dead(c.in.link_type(), 262144));
       prog.reset(new bpf_program{});
       if (!dead || pcap_compile(dead.get(), prog.get(), opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
         prog.reset();
         return false;  // the filter cannot speak of this link type: nothing of it passes
       }
     }
-    return pcap_offline_filter(prog.get(), c.header, c.data) != 0;
+    return pcap_offline_filter(prog.get(), &h, c.in.current().data) != 0;
   }
 
   cursor open(const std::filesystem::path& path) const {
-    char err[PCAP_ERRBUF_SIZE] = {};
-    cursor c;
-    c.name = path.string();
-    c.handle.reset(pcap_open_offline_with_tstamp_precision(c.name.c_str(), PCAP_TSTAMP_PRECISION_NANO, err));
-    if (!c.handle) throw bad_trace("cannot read '" + c.name + "': " + err);
-    c.link_type = pcap_datalink(c.handle.get());
+    cursor c{.in = pcap_records(path)};
     if (!opt_.filter.empty()) {
       c.filter.reset(new bpf_program{});
-      if (pcap_compile(c.handle.get(), c.filter.get(), opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        const std::string why = pcap_geterr(c.handle.get());
+      if (pcap_compile(c.in.handle(), c.filter.get(), opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        const std::string why = pcap_geterr(c.in.handle());
         c.filter.reset();
-        throw bad_argument("invalid filter '" + opt_.filter + "' for '" + c.name + "': " + why);
+        throw bad_argument("invalid filter '" + opt_.filter + "' for '" + c.in.name() + "': " + why);
       }
     }
     return c;
@@ -155,63 +139,11 @@ class pcap_files {
 
   /// Moves a file to its next record; false at its end or at damage (with a warning).
   static bool advance(cursor& c, input_stats& stats) {
-    if (c.own) return advance_own(c, stats);
-    if (!c.handle) return false;
-    pcap_pkthdr* h = nullptr;
-    const u_char* d = nullptr;
-    const int rc = pcap_next_ex(c.handle.get(), &h, &d);
-    if (rc == 1) {
-      c.header = h;
-      c.data = d;
-      // A pcapng block's 64-bit time in coarse units can lie past year 2262, beyond int64 nanoseconds:
-      // such a record is skipped (bad-timestamp) and keeps its place in the merge.
-      std::int64_t ns = 0;
-      c.ts_ok = !__builtin_mul_overflow(static_cast<std::int64_t>(h->ts.tv_sec), std::int64_t{1'000'000'000}, &ns) &&
-                !__builtin_add_overflow(ns, static_cast<std::int64_t>(h->ts.tv_usec), &ns);
-      if (c.ts_ok) c.ts_ns = ns;
-      ++c.records;
-      return true;
-    }
-    if (rc == PCAP_ERROR && std::string_view(pcap_geterr(c.handle.get())).find("different from the type of the first interface") !=
-                                std::string_view::npos) {
-      // libpcap takes one link type per file: read on with the own reader, past the records it gave.
-      c.handle.reset();
-      c.own = std::make_unique<pcapng_reader>(c.name);
-      pcapng_reader::record r;
-      for (std::uint64_t k = 0; k < c.records; ++k)
-        if (!c.own->next(r)) break;
-      return advance_own(c, stats);
-    }
-    if (rc == PCAP_ERROR) {
+    if (c.in.next()) return true;
+    if (!c.in.damage().empty()) {
       stats.damaged = true;
-      stats.warnings.push_back("'" + c.name + "' is damaged after record " + std::to_string(c.records) +
-                               " (near byte " + std::to_string(c.offset()) + "): " + pcap_geterr(c.handle.get()) +
-                               "; the results hold the " + std::to_string(c.records) + " records before it");
+      stats.warnings.push_back(c.in.damage() + "; the results hold the " + std::to_string(c.in.records()) + " records before it");
     }
-    c.handle.reset();
-    return false;
-  }
-
-  static bool advance_own(cursor& c, input_stats& stats) {
-    pcapng_reader::record r;
-    if (c.own->next(r)) {
-      c.link_type = r.link_type;
-      c.own_header.caplen = r.caplen;
-      c.own_header.len = r.len;
-      c.header = &c.own_header;
-      c.data = r.data;
-      c.ts_ns = r.ts_ns;
-      c.ts_ok = r.time_ok;
-      ++c.records;
-      return true;
-    }
-    if (!c.own->error().empty()) {
-      stats.damaged = true;
-      stats.warnings.push_back("'" + c.name + "' is damaged after record " + std::to_string(c.records) + " (at byte " +
-                               std::to_string(c.own->offset()) + "): " + c.own->error() + "; the results hold the " +
-                               std::to_string(c.records) + " records before it");
-    }
-    c.own.reset();
     return false;
   }
 

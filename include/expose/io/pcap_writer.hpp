@@ -41,14 +41,18 @@ class pcap_writer {
   }
 
   /// Writes raw frame bytes of the writer's link type.
-  void write_frame(std::int64_t ts_ns, const std::uint8_t* data, std::size_t len) {
+  void write_frame(std::int64_t ts_ns, const std::uint8_t* data, std::size_t len) { write_frame(ts_ns, data, len, len); }
+
+  /// Writes the `caplen` bytes held of a frame that was `wire_len` bytes on the wire (a record of
+  /// another capture, cut by its snap length), cut further to this writer's snap length.
+  void write_frame(std::int64_t ts_ns, const std::uint8_t* data, std::size_t caplen, std::size_t wire_len) {
     pcap_pkthdr h{};
     std::int64_t sec = ts_ns / 1'000'000'000, frac = ts_ns % 1'000'000'000;
     if (frac < 0) { frac += 1'000'000'000; --sec; }
     h.ts.tv_sec = static_cast<time_t>(sec);
     h.ts.tv_usec = static_cast<suseconds_t>(opt_.nanosecond ? frac : frac / 1000);
-    h.len = static_cast<bpf_u_int32>(len);
-    h.caplen = static_cast<bpf_u_int32>(std::min<std::size_t>(len, opt_.snaplen));
+    h.len = static_cast<bpf_u_int32>(std::max(wire_len, caplen));
+    h.caplen = static_cast<bpf_u_int32>(std::min<std::size_t>(caplen, opt_.snaplen));
     pcap_dump(reinterpret_cast<u_char*>(dump_.get()), &h, data);
     ++written_;
   }

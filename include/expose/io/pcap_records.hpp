@@ -1,0 +1,130 @@
+#pragma once
+// The records of one capture file as they are stored, undecoded (component expose::pcap): pcap and
+// pcapng through libpcap (both byte orders, micro- and nanosecond stamps, read as nanoseconds), and
+// the project's own pcapng reader from where libpcap refuses a file whose interfaces have different
+// link types. `pcap_files` decodes these records; tools that edit frames read them as they are.
+//
+//   io::pcap_records in("trace.pcapng");          // throws bad_trace naming the file when unreadable
+//   while (in.next()) use(in.current());           // link type, time, caplen, len, bytes
+//   if (!in.damage().empty()) warn(in.damage());   // a damaged file ends at the damage
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "expose/error.hpp"
+#include "expose/io/pcapng_reader.hpp"
+
+namespace expose::io {
+
+class pcap_records {
+ public:
+  /// One stored record. `data` stays valid until the next call to `next`.
+  struct record {
+    int link_type = 0;
+    std::int64_t ts_ns = 0;  ///< nanoseconds since the Unix epoch
+    /// False when the time does not fit in int64 nanoseconds (a pcapng time past 2262); `ts_ns` then
+    /// keeps the previous record's.
+    bool ts_ok = true;
+    std::uint32_t caplen = 0;  ///< bytes stored
+    std::uint32_t len = 0;     ///< bytes on the wire
+    const std::uint8_t* data = nullptr;
+  };
+
+  /// Opens `path`; throws bad_trace naming the file and libpcap's reason when it cannot be read.
+  explicit pcap_records(const std::filesystem::path& path) : name_(path.string()) {
+    char err[PCAP_ERRBUF_SIZE] = {};
+    handle_.reset(pcap_open_offline_with_tstamp_precision(name_.c_str(), PCAP_TSTAMP_PRECISION_NANO, err));
+    if (!handle_) throw bad_trace("cannot read '" + name_ + "': " + err);
+    current_.link_type = pcap_datalink(handle_.get());
+  }
+
+  /// Moves to the next record; false at the end of the file or at damage (`damage()` then says where).
+  bool next() {
+    if (own_) return next_own();
+    if (!handle_) return false;
+    pcap_pkthdr* h = nullptr;
+    const u_char* d = nullptr;
+    const int rc = pcap_next_ex(handle_.get(), &h, &d);
+    if (rc == 1) {
+      std::int64_t ns = 0;
+      current_.ts_ok = !__builtin_mul_overflow(static_cast<std::int64_t>(h->ts.tv_sec), std::int64_t{1'000'000'000}, &ns) &&
+                       !__builtin_add_overflow(ns, static_cast<std::int64_t>(h->ts.tv_usec), &ns);
+      if (current_.ts_ok) current_.ts_ns = ns;
+      current_.caplen = h->caplen;
+      current_.len = h->len;
+      current_.data = d;
+      ++records_;
+      return true;
+    }
+    if (rc == PCAP_ERROR &&
+        std::string_view(pcap_geterr(handle_.get())).find("different from the type of the first interface") != std::string_view::npos) {
+      // libpcap takes one link type per file: read on with the own reader, past the records it gave.
+      handle_.reset();
+      own_ = std::make_unique<pcapng_reader>(name_);
+      pcapng_reader::record r;
+      for (std::uint64_t k = 0; k < records_; ++k)
+        if (!own_->next(r)) break;
+      return next_own();
+    }
+    if (rc == PCAP_ERROR)
+      damage_ = "'" + name_ + "' is damaged after record " + std::to_string(records_) + " (near byte " + std::to_string(offset()) +
+                "): " + pcap_geterr(handle_.get());
+    handle_.reset();
+    return false;
+  }
+
+  [[nodiscard]] const record& current() const noexcept { return current_; }
+  /// The link type of the current record (of the file before the first).
+  [[nodiscard]] int link_type() const noexcept { return current_.link_type; }
+  /// Records read so far.
+  [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
+  /// Bytes of the file read so far.
+  [[nodiscard]] std::uint64_t offset() const {
+    if (own_) return own_->position();
+    FILE* f = handle_ ? pcap_file(handle_.get()) : nullptr;
+    const long at = f ? std::ftell(f) : -1;
+    return at < 0 ? 0 : static_cast<std::uint64_t>(at);
+  }
+  /// Empty, or what ended the file early: "'f.pcap' is damaged after record 12 (near byte 3400): ...".
+  [[nodiscard]] const std::string& damage() const noexcept { return damage_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// libpcap's handle while libpcap reads the file (to compile a BPF filter for it); null once the
+  /// own pcapng reader took over or the file ended.
+  [[nodiscard]] pcap_t* handle() const noexcept { return handle_.get(); }
+  /// True once the own pcapng reader reads the file (each record with its interface's link type).
+  [[nodiscard]] bool own_reader() const noexcept { return own_ != nullptr; }
+
+ private:
+  struct pcap_closer {
+    void operator()(pcap_t* p) const { pcap_close(p); }
+  };
+
+  bool next_own() {
+    pcapng_reader::record r;
+    if (own_->next(r)) {
+      current_ = {.link_type = r.link_type, .ts_ns = r.ts_ns, .ts_ok = r.time_ok, .caplen = r.caplen, .len = r.len, .data = r.data};
+      ++records_;
+      return true;
+    }
+    if (!own_->error().empty())
+      damage_ = "'" + name_ + "' is damaged after record " + std::to_string(records_) + " (at byte " + std::to_string(own_->offset()) +
+                "): " + own_->error();
+    own_.reset();
+    return false;
+  }
+
+  std::string name_;
+  std::unique_ptr<pcap_t, pcap_closer> handle_;
+  std::unique_ptr<pcapng_reader> own_;
+  record current_{};
+  std::uint64_t records_ = 0;
+  std::string damage_;
+};
+
+}  // namespace expose::io
