@@ -5,7 +5,10 @@
 //   expose-accuracy --truth truth.json rules.json [--format text|json]
 //
 // Prints recall (planted patterns with at least one true rule), precision (true rules over all
-// rules), rules per found pattern, each pattern's rules and every false rule with the reason.
+// rules), rules per found pattern, each pattern's rules and every false rule with the reason. When
+// the truth names sources (expose-synth --background), also the cross-source rules (false), the
+// rules within one background capture (not judged, and left out of the precision), the source
+// precision (rules not crossing sources over all rules) and each source's rules.
 // Exit status: 0 scored; 1 a file could not be read or is not what it should be; 2 bad command line.
 
 #include <CLI/CLI.hpp>
@@ -41,10 +44,35 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
         << static_cast<double>(t.end_ns - t.start_ns) / 1e9 << " s)";
   out << "\n\n";
   out << "recall     " << percent(r.found, r.planted, r.recall) << "   planted patterns with at least one true rule\n";
-  out << "precision  " << percent(r.true_rules, r.rules, r.precision) << "   true rules over all rules\n";
+  if (t.sources.empty()) {
+    out << "precision  " << percent(r.true_rules, r.rules, r.precision) << "   true rules over all rules\n";
+  } else {
+    out << "precision  " << percent(r.true_rules, r.planted_judged, r.precision)
+        << "   true rules over the rules judged against the planted patterns (not in-capture, not unattributed)\n";
+  }
   char per[32];
   std::snprintf(per, sizeof per, "%.2f", r.rules_per_found_pattern);
   out << "rules per found pattern  " << per << "\n\n";
+  if (!t.sources.empty()) {
+    out << "A mixed trace of " << t.sources.size() << " sources: a rule crosses when one side names a host of one source and the\n"
+        << "other a host of another (a '*' or a host variable names none; multicast and broadcast belong to none).\n";
+    out << "source precision  " << percent(r.rules - r.cross_source, r.rules, r.source_precision)
+        << "   rules not crossing sources over all rules\n";
+    out << "cross-source      " << r.cross_source << (r.cross_source == 1 ? " rule " : " rules") << "   false by construction: the sources never met\n";
+    out << "in-capture        " << r.in_capture << (r.in_capture == 1 ? " rule " : " rules")
+        << "   every host in one background capture: neither true nor false\n";
+    out << "unattributed      " << r.unattributed << (r.unattributed == 1 ? " rule " : " rules")
+        << "   no host of the generated part named, a side meeting no generated flow: not judged\n\n";
+    std::size_t name_width = 6;
+    for (const auto& s : r.sources) name_width = std::max(name_width, s.name.size());
+    out << "rules  true  cross  addresses  source   (rules: whose hosts all belong to it; cross: cross-source rules naming it)\n";
+    for (std::size_t i = 0; i < r.sources.size(); ++i) {
+      const auto& s = r.sources[i];
+      out << std::right << std::setw(5) << s.rules << "  " << std::setw(4) << (i == 0 ? std::to_string(s.true_rules) : "-") << "  "
+          << std::setw(5) << s.cross_source << "  " << std::setw(9) << s.addresses << "  " << s.name << "\n";
+    }
+    out << "\n";
+  }
   std::size_t width = 7;
   for (const auto& p : r.patterns) width = std::max(width, p.name.size());
   out << "found  rules  " << std::left << std::setw(static_cast<int>(width)) << "pattern" << "  paper rule\n";

@@ -1,30 +1,76 @@
 // expose-synth: writes a synthetic trace with planted communication patterns, and what it planted.
 //
 //   expose-synth [--seed N] [--duration 10m] [--hosts N] [--heavy N] [--noise R] [--rate NAME=R]...
-//                [--snaplen B] [--truth FILE.json] -o FILE.pcap
+//                [--snaplen B] [--background FILE... [--spread SEED]] [--truth FILE.json] -o FILE.pcap
 //   expose-synth --demo [--seed N] [--duration 10m] [--noise R] [--snaplen B] [--truth FILE.json] -o FILE.pcap
 //
 // By default it writes the site of expose/synth/generator.hpp: the paper's case studies planted
 // among random connections and always-on heavy flows; `--demo` writes the small demo trace of
-// expose/synth/demo.hpp instead. `--truth` writes the ground truth (JSON) that expose-accuracy
-// scores mined rules against. Exit status 0 written, 1 cannot write or a bad option value,
-// 2 bad command line.
+// expose/synth/demo.hpp instead. `--background` mixes real captures in, each with its own
+// addresses (expose/synth/background.hpp). `--truth` writes the ground truth (JSON) that
+// expose-accuracy scores mined rules against, with the mix's sources. Exit status 0 written,
+// 1 cannot read or write or a bad option value, 2 bad command line, 3 written but a background
+// capture was damaged (its packets before the damage are in).
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli_common.hpp"
 #include "expose/expose.hpp"
 #include "expose/io/pcap_writer.hpp"
+#include "expose/synth/background.hpp"
 #include "expose/synth/demo_truth.hpp"
 #include "expose/synth/generator.hpp"
 #include "expose/synth/truth_json.hpp"
 
 namespace ex = expose;
+
+namespace {
+
+std::string seconds_text(std::int64_t ns) {
+  char buf[32];
+  const double s = static_cast<double>(ns) / 1e9;
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.3g s", s);
+  return buf;
+}
+
+// One line per background capture: what was taken, where it lies, what was left out; then warnings.
+void report_mix(const ex::synth::background_mix& mix, const ex::synth::ground_truth& truth, std::int64_t start_ns, std::int64_t end_ns) {
+  const auto& generated = truth.sources.front();
+  std::cerr << "expose-synth: generated: " << generated.packets << " packets, " << generated.addresses.size() << " addresses\n";
+  for (std::size_t i = 0; i < mix.captures().size(); ++i) {
+    const auto& c = mix.captures()[i];
+    const auto& src = truth.sources[i + 1];
+    std::cerr << "expose-synth: background '" << c.name << "': " << src.packets << " packets, " << src.addresses.size()
+              << " addresses mapped to " << src.v4_range << " and " << src.v6_range << ", " << seconds_text(c.last_ns - c.first_ns)
+              << " starting " << seconds_text(src.start_ns - start_ns) << " after the generated part's start";
+    if (src.end_ns >= end_ns) std::cerr << "; it runs on " << seconds_text(src.end_ns - end_ns) << " past the generated part's end";
+    std::cerr << "\n";
+    if (!c.left_out.empty()) {
+      std::uint64_t n = 0;
+      std::string why;
+      for (const auto& [reason, count] : c.left_out) {
+        n += count;
+        why += (why.empty() ? "" : ", ") + reason + " " + std::to_string(count);
+      }
+      std::cerr << "expose-synth: note: left out " << n << " frame" << (n == 1 ? "" : "s") << " of '" << c.file.string()
+                << "' that hold no IP packet (" << why << ")\n";
+    }
+    if (src.packets == 0) std::cerr << "expose-synth: note: '" << c.file.string() << "' holds no IP packet\n";
+  }
+  for (const auto& w : mix.warnings()) std::cerr << "expose-synth: warning: " << w << "\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"expose-synth: writes a synthetic packet trace with planted communication patterns"};
@@ -45,8 +91,17 @@ int main(int argc, char** argv) {
   std::string rate_help = "planted events per hour of one pattern (per client for per-client patterns; 0 switches it off), NAME=R; names:";
   for (auto n : ex::synth::pattern_rates::names) rate_help += std::string(" ") + std::string(n);
   auto* rate_opt = app.add_option("--rate", rate_settings, rate_help)->type_name("NAME=R");
-  app.add_option("--snaplen", snaplen, "bytes kept of each frame")->capture_default_str()->check(CLI::Range(64u, 262144u));
+  auto* snaplen_opt = app.add_option("--snaplen", snaplen, "bytes kept of each frame (default 65535; 262144 with --background)")
+                          ->check(CLI::Range(64u, 262144u));
   app.add_option("--truth", truth_file, "also write the ground truth (what was planted) to this JSON file");
+  std::vector<std::string> backgrounds;
+  std::uint64_t spread = 0;
+  auto* background_opt = app.add_option("--background", backgrounds,
+                                        "real captures (pcap, pcapng) to mix in, each with its own addresses, merged in time order")
+                             ->type_name("FILE...");
+  auto* spread_opt = app.add_option("--spread", spread, "start each background capture at a random instant (drawn with this seed)")
+                         ->type_name("SEED")
+                         ->needs(background_opt);
   auto* demo_opt = app.add_flag("--demo", demo, "write the small demo trace (expose/synth/demo.hpp) instead");
   demo_opt->excludes(hosts_opt)->excludes(heavy_opt)->excludes(rate_opt);
   app.set_version_flag("-V,--version", std::string("expose-synth ") + ex::version);
@@ -90,30 +145,57 @@ int main(int argc, char** argv) {
 
   try {
     if (!demo) gen.check();
+    // Every background capture is read once before anything is written: an unreadable one stops here.
+    const std::int64_t start_ns = demo ? ex::synth::demo::start_ns : gen.start_ns;
+    const std::int64_t end_ns = start_ns + seconds.count() * 1'000'000'000;
+    std::optional<ex::synth::background_mix> mix;
+    if (!backgrounds.empty()) {
+      ex::synth::background bg{.files = {backgrounds.begin(), backgrounds.end()}};
+      if (spread_opt->count() > 0) bg.spread_seed = spread;
+      try {
+        mix.emplace(bg, start_ns, end_ns);
+      } catch (const ex::error& e) {
+        std::cerr << "expose-synth: --background: " << e.what() << "\n";
+        return 1;
+      }
+    }
+    std::ofstream tf;
     if (!truth_file.empty()) {
-      std::ofstream tf(truth_file);
+      tf.open(truth_file);
       if (!tf) {
         std::cerr << "expose-synth: --truth: cannot write '" << truth_file << "'\n";
         return 1;
       }
-      ex::synth::write_json(tf, demo ? ex::synth::demo_truth(demo_gen) : gen.truth());
+    }
+    auto truth = demo ? ex::synth::demo_truth(demo_gen) : gen.truth();
+    if (mix && snaplen_opt->count() == 0) snaplen = 262144;  // keep every byte the captures hold
+    ex::io::pcap_writer out(output, {.snaplen = snaplen});
+    auto generate = [&](auto&& sink) {
+      if (demo) {
+        for (const auto& p : demo_gen.packets()) sink(p);
+      } else {
+        gen.generate(sink);
+      }
+    };
+    if (mix) {
+      truth.sources = mix->write(generate, out);
+    } else {
+      generate([&](const ex::packet& p) { out.write(p); });
+    }
+    out.close();
+    if (tf.is_open()) {
+      ex::synth::write_json(tf, truth);
       tf.flush();
       if (!tf) {
         std::cerr << "expose-synth: --truth: writing '" << truth_file << "' failed\n";
         return 1;
       }
     }
-    ex::io::pcap_writer out(output, {.snaplen = snaplen});
-    if (demo) {
-      for (const auto& p : demo_gen.packets()) out.write(p);
-    } else {
-      gen.generate([&](const ex::packet& p) { out.write(p); });
-    }
-    out.close();
+    if (mix) report_mix(*mix, truth, start_ns, end_ns);
     std::cerr << "expose-synth: wrote " << out.written() << " packets to " << output;
     if (!truth_file.empty()) std::cerr << " and the ground truth to " << truth_file;
     std::cerr << "\n";
-    return 0;
+    return mix && !mix->warnings().empty() ? 3 : 0;
   } catch (const ex::error& e) {
     std::cerr << "expose-synth: " << e.what() << "\n";
     return 1;

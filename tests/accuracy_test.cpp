@@ -216,3 +216,81 @@ TEST_CASE("accuracy.generator_truth_judges_the_paper_rules") {
   CHECK(why(side("udp", "10.0.3.21", "123", "10.0.0.123", "123"), side("tcp", "10.2.0.1", "40000", "203.0.113.1", "443")) ==
         verdict::background);
 }
+
+namespace {
+
+// The crafted truth as the generated part of a mix with two background captures.
+synth::ground_truth mixed_truth() {
+  auto t = crafted_truth();
+  t.sources.push_back({.name = "generated", .addresses = {ip("10.1.0.1"), ip("10.0.0.53"), ip("10.0.0.80")}, .shared = {ip("224.0.0.251")}});
+  t.sources.push_back({.name = "a.pcap", .addresses = {ip("172.16.0.1"), ip("172.16.0.2")}, .shared = {ip("224.0.0.251")}});
+  t.sources.push_back({.name = "b.pcap", .addresses = {ip("172.17.0.1")}});
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("accuracy.cross_source_judgement") {
+  const auto t = mixed_truth();
+  const auto a_web = side("tcp", "172.16.0.1", "*", "172.16.0.2", "80");
+  const std::vector<mined_rule> rules = {
+      mrule(side("udp", "10.1.0.1", "*", "10.0.0.53", "53"), side("tcp", "10.1.0.1", "*", "10.0.0.80", "80")),  // 0 true
+      mrule(a_web, side("udp", "172.17.0.1", "*", "224.0.0.251", "5353")),                                     // 1 a with b
+      mrule(a_web, side("tcp", "172.16.0.1", "*", "172.16.0.2", "443")),                                       // 2 within a
+      mrule(side("tcp", "*", "*", "172.16.0.2", "80"), side("udp", "*", "*", "*", "53")),                      // 3 generic side: within a
+      mrule(side("tcp", "$A", "*", "172.16.0.2", "80"), side("udp", "$A", "*", "10.0.0.53", "53"), "=>"),     // 4 a with generated
+      mrule(side("tcp", "$A", "*", "172.16.0.2", "80"), side("udp", "$A", "*", "*", "53"), "=>"),             // 5 a variable: within a
+      mrule(side("udp", "10.1.0.1", "*", "10.0.0.53", "53"), side("udp", "*", "*", "224.0.0.251", "5353")),    // 6 noise
+      mrule(side("2", "$A", "0", "224.0.0.22", "0"), side("udp", "$A", "*", "*", "53"), "=>"),                 // 7 unattributed
+  };
+  const auto r = score_accuracy(rules, t);
+  std::vector<verdict> why;
+  for (const auto& j : r.judged) why.push_back(j.why);
+  CHECK(why == std::vector<verdict>{verdict::true_rule, verdict::cross_source, verdict::in_capture, verdict::in_capture,
+                                    verdict::cross_source, verdict::in_capture, verdict::noise, verdict::unattributed});
+  CHECK(r.judged[1].detail == "'a.pcap' with 'b.pcap'");
+  CHECK(r.judged[4].detail == "'a.pcap' with 'generated'");
+  CHECK(r.judged[4].sources == std::vector<std::string>{"a.pcap", "generated"});
+  CHECK(r.judged[3].sources == std::vector<std::string>{"a.pcap"});
+  CHECK(r.judged[7].sources.empty());
+  CHECK(r.rules == 8);
+  CHECK(r.true_rules == 1);
+  CHECK(r.cross_source == 2);
+  CHECK(r.in_capture == 3);
+  CHECK(r.unattributed == 1);
+  CHECK(r.planted_judged == 4);
+  CHECK(r.precision == 0.25);
+  CHECK(r.source_precision == 0.75);
+  REQUIRE(r.sources.size() == 3);
+  CHECK(r.sources[0].name == "generated");
+  CHECK(r.sources[0].rules == 2);
+  CHECK(r.sources[0].true_rules == 1);
+  CHECK(r.sources[0].cross_source == 1);
+  CHECK(r.sources[1].rules == 3);
+  CHECK(r.sources[1].cross_source == 2);
+  CHECK(r.sources[2].rules == 0);
+  CHECK(r.sources[2].cross_source == 1);
+  CHECK(r.sources[2].addresses == 1);
+  const auto wrong = r.false_rules();
+  REQUIRE(wrong.size() == 3);
+  CHECK(wrong[0].index == 1);
+  CHECK(wrong[1].index == 4);
+  CHECK(wrong[2].index == 6);
+
+  const auto j = nlohmann::json::parse(to_json(r).dump());
+  CHECK(j["precision"] == 0.25);
+  CHECK(j["rules"] == 8);
+  CHECK(j["cross_source"] == 2);
+  CHECK(j["in_capture"] == 3);
+  CHECK(j["unattributed"] == 1);
+  CHECK(j["planted_judged"] == 4);
+  CHECK(j["source_precision"] == 0.75);
+  CHECK(j["sources"][1] == nlohmann::json{{"name", "a.pcap"}, {"addresses", 2}, {"rules", 3}, {"true_rules", 0}, {"cross_source", 2}});
+  CHECK(j["false_rules"][0]["verdict"] == "cross-source");
+  CHECK(j["false_rules"][0]["sources"] == nlohmann::json::array({"a.pcap", "b.pcap"}));
+  // Without sources the report has none of the mixed-trace fields.
+  const auto plain = nlohmann::json::parse(to_json(score_accuracy(rules, crafted_truth())).dump());
+  CHECK_FALSE(plain.contains("sources"));
+  CHECK_FALSE(plain.contains("cross_source"));
+  CHECK(plain["precision"] == 0.125);
+}

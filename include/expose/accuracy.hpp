@@ -19,6 +19,21 @@
 // Everything else is false: noise, a side that meets no planted flow; cross-pattern, sides from two
 // different patterns; other instances, one pattern but two of its instances (two different hosts
 // for its host variable, or two flows of one member shape that is not `many`).
+//
+// When the truth names sources (a generated trace mixed with real captures, expose/synth/background.hpp),
+// the hosts a rule names decide first. A host is a concrete address of a side (`*` and a host
+// variable name none) that a source owns (multicast and broadcast addresses belong to none):
+//   - cross-source: one side names a host of one source, the other a host of another. False by
+//     construction: the sources never talked to each other.
+//   - in-capture: every host it names belongs to one background capture. Neither a true planted
+//     rule nor a false one: nobody knows what is true in real traffic. Left out of the planted
+//     precision.
+//   - otherwise (hosts of the generated part only, or none) it is judged as above, but for one case:
+//     unattributed, a rule that names no host of the generated part and has a side meeting no
+//     generated flow at all (what would be noise). That side's flows come from the captures, so
+//     it is not judged either (an IGMP rule `$A.0 : 224.0.0.22.0 : 2 => $A.0 : *.0 : icmp`).
+// The source precision, (rules not crossing sources) / (all rules), is the known answer on real
+// traffic; the planted precision, true rules / (rules judged against the planted patterns), stays.
 
 #include <algorithm>
 #include <array>
@@ -65,6 +80,9 @@ enum class verdict : std::uint8_t {
   other_instances,  ///< one pattern, but two of its instances: two hosts where it binds one, or two
                     ///< flows of one shape (two clients' control connections meeting by chance)
   noise,            ///< a side meets no planted flow
+  cross_source,     ///< its sides name hosts of two different sources of a mixed trace: false by construction
+  in_capture,       ///< every host it names belongs to one background capture: neither true nor false
+  unattributed,     ///< names no host of the generated part, and a side meets no generated flow: not judged
 };
 
 [[nodiscard]] inline const char* verdict_text(verdict v) {
@@ -76,6 +94,9 @@ enum class verdict : std::uint8_t {
     case verdict::cross_pattern: return "cross-pattern";
     case verdict::other_instances: return "other-instances";
     case verdict::noise: return "noise";
+    case verdict::cross_source: return "cross-source";
+    case verdict::in_capture: return "in-capture";
+    case verdict::unattributed: return "unattributed";
   }
   return "?";
 }
@@ -87,7 +108,12 @@ struct judged_rule {
   std::vector<std::string> patterns;  ///< true: the planted patterns it belongs to; background: what it touches
   std::string detail;                 ///< a sentence for the operator
   std::string text;                   ///< the rule as written
+  std::vector<std::string> sources{};  ///< the sources of the hosts it names (mixed traces only)
   [[nodiscard]] bool correct() const { return why == verdict::true_rule; }
+  /// Not judged: a mixed trace's rule within one background capture, or unattributed.
+  [[nodiscard]] bool unjudged() const { return why == verdict::in_capture || why == verdict::unattributed; }
+  /// False: everything but true rules and the rules not judged.
+  [[nodiscard]] bool wrong() const { return why != verdict::true_rule && !unjudged(); }
 };
 
 struct pattern_accuracy {
@@ -98,23 +124,73 @@ struct pattern_accuracy {
   std::vector<std::size_t> rule_indices;  ///< their positions in the input
 };
 
+/// One source of a mixed trace and the rules about it.
+struct source_accuracy {
+  std::string name;
+  std::size_t addresses = 0;     ///< addresses it owns
+  std::size_t rules = 0;         ///< rules naming hosts, all of this source
+  std::size_t true_rules = 0;    ///< ... of them true planted rules
+  std::size_t cross_source = 0;  ///< cross-source rules naming a host of it
+};
+
 struct accuracy_report {
   std::size_t planted = 0;     ///< planted multi-flow patterns
   std::size_t found = 0;       ///< ... with at least one true rule
   std::size_t rules = 0;       ///< rules scored
   std::size_t true_rules = 0;
+  std::size_t planted_judged = 0;  ///< rules judged against the planted patterns: all but in-capture and unattributed ones
   double recall = 0;           ///< found / planted (1 when nothing was planted)
-  double precision = 1;        ///< true_rules / rules (1 when there are no rules: nothing false was said)
+  double precision = 1;        ///< true_rules / planted_judged (1 when there are none: nothing false was said)
   double rules_per_found_pattern = 0;  ///< true_rules / found (0 when none was found)
   std::vector<pattern_accuracy> patterns;  ///< every planted multi-flow pattern, in truth order
   std::vector<judged_rule> judged;         ///< every rule, in input order
+  // A mixed trace (the truth names sources); zeros and empty otherwise.
+  std::size_t cross_source = 0;  ///< rules tying hosts of two sources: false
+  std::size_t in_capture = 0;    ///< rules within one background capture: not judged
+  std::size_t unattributed = 0;  ///< rules naming no host of the generated part, a side meeting no generated flow: not judged
+  double source_precision = 1;   ///< (rules - cross_source) / rules (1 when there are no rules)
+  std::vector<source_accuracy> sources{};  ///< in truth order, the generated part first
 
+  /// Every false rule (in-capture rules are not false), in input order.
   [[nodiscard]] std::vector<judged_rule> false_rules() const {
     std::vector<judged_rule> out;
     for (const auto& j : judged)
-      if (!j.correct()) out.push_back(j);
+      if (j.wrong()) out.push_back(j);
     return out;
   }
+};
+
+/// Which source of a mixed trace owns an address: built once from the truth's sources.
+class source_index {
+ public:
+  source_index() = default;
+  explicit source_index(const synth::ground_truth& truth) {
+    for (std::size_t s = 0; s < truth.sources.size(); ++s)
+      for (const auto& a : truth.sources[s].addresses) owner_.emplace_back(a, s);
+    std::sort(owner_.begin(), owner_.end(), [](const auto& x, const auto& y) { return ip_address::word_less{}(x.first, y.first); });
+  }
+  /// The index in `ground_truth::sources` of the source owning `a`; nullopt for an address no
+  /// source owns (multicast, broadcast, or unknown).
+  [[nodiscard]] std::optional<std::size_t> owner(const ip_address& a) const {
+    const auto it = std::lower_bound(owner_.begin(), owner_.end(), a,
+                                     [](const auto& x, const ip_address& y) { return ip_address::word_less{}(x.first, y); });
+    if (it == owner_.end() || !(it->first == a)) return std::nullopt;
+    return it->second;
+  }
+  /// The sources of the hosts one rule side names (concrete addresses; `*` and variables name none).
+  [[nodiscard]] std::vector<std::size_t> of(const flow_pattern& side) const {
+    std::vector<std::size_t> out;
+    for (field f : {field::src_ip, field::dst_ip}) {
+      if (side.at(f) != slot::kept) continue;
+      const auto s = owner(f == field::src_ip ? side.key.src : side.key.dst);
+      if (s && std::find(out.begin(), out.end(), *s) == out.end()) out.push_back(*s);
+    }
+    return out;
+  }
+  [[nodiscard]] bool empty() const noexcept { return owner_.empty(); }
+
+ private:
+  std::vector<std::pair<ip_address, std::size_t>> owner_;
 };
 
 // ---- reading a rule side from its five field texts ----
@@ -242,11 +318,32 @@ namespace detail {
 
 }  // namespace detail
 
-/// Judges one rule against the truth.
-[[nodiscard]] inline judged_rule judge(const mined_rule& r, const synth::ground_truth& truth, std::size_t index = 0) {
+/// Judges one rule against the truth, with the truth's sources indexed once (`sources`).
+[[nodiscard]] inline judged_rule judge(const mined_rule& r, const synth::ground_truth& truth, const source_index& sources,
+                                       std::size_t index = 0) {
   judged_rule j;
   j.index = index;
   j.text = r.display();
+  if (!truth.sources.empty()) {
+    const auto lhs = sources.of(r.lhs), rhs = sources.of(r.rhs);
+    std::vector<std::size_t> named = lhs;
+    for (auto s : rhs)
+      if (std::find(named.begin(), named.end(), s) == named.end()) named.push_back(s);
+    for (auto s : named) j.sources.push_back(truth.sources[s].name);
+    for (auto a : lhs)
+      for (auto b : rhs)
+        if (a != b) {
+          j.why = verdict::cross_source;
+          j.detail = "'" + truth.sources[a].name + "' with '" + truth.sources[b].name + "'";
+          return j;
+        }
+    // The first source is the generated part; every other a background capture.
+    if (!named.empty() && std::find(named.begin(), named.end(), std::size_t{0}) == named.end()) {
+      j.why = verdict::in_capture;
+      j.detail = "within '" + truth.sources[named.front()].name + "'";
+      return j;
+    }
+  }
   if (detail::reversed_flow(r.lhs, r.rhs)) {
     j.why = verdict::same_connection;
     j.detail = "the two directions of one connection";
@@ -329,6 +426,9 @@ namespace detail {
   } else if (lhs_planted && rhs_planted) {
     j.why = verdict::cross_pattern;
     j.detail = "'" + lhs_name + "' with '" + rhs_name + "'";
+  } else if (!truth.sources.empty() && j.sources.empty()) {  // (a background host alone was in-capture above)
+    j.why = verdict::unattributed;
+    j.detail = std::string(lhs_planted ? "the right side" : "the left side") + " meets no generated flow and no host of the generated part is named";
   } else {
     j.why = verdict::noise;
     j.detail = std::string(lhs_planted ? "the right side" : "the left side") + " meets no planted flow";
@@ -336,13 +436,35 @@ namespace detail {
   return j;
 }
 
+/// Judges one rule against the truth.
+[[nodiscard]] inline judged_rule judge(const mined_rule& r, const synth::ground_truth& truth, std::size_t index = 0) {
+  return judge(r, truth, source_index(truth), index);
+}
+
 /// Scores a list of rules against the truth.
 [[nodiscard]] inline accuracy_report score_accuracy(std::span<const mined_rule> rules, const synth::ground_truth& truth) {
   accuracy_report rep;
   for (const auto& p : truth.patterns)
     if (p.multi_flow()) rep.patterns.push_back({p.name, p.paper_rule, false, 0, {}});
+  const source_index sources(truth);
+  for (const auto& s : truth.sources) rep.sources.push_back({.name = s.name, .addresses = s.addresses.size()});
+  auto source_named = [&](const std::string& name) -> source_accuracy& {
+    for (auto& s : rep.sources)
+      if (s.name == name) return s;
+    return rep.sources.front();  // never: judge names sources of the truth
+  };
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    auto j = judge(rules[i], truth, i);
+    auto j = judge(rules[i], truth, sources, i);
+    if (j.why == verdict::cross_source) {
+      ++rep.cross_source;
+      for (const auto& name : j.sources) ++source_named(name).cross_source;
+    } else if (j.sources.size() == 1) {
+      auto& s = source_named(j.sources.front());
+      ++s.rules;
+      if (j.correct()) ++s.true_rules;
+    }
+    if (j.why == verdict::in_capture) ++rep.in_capture;
+    if (j.why == verdict::unattributed) ++rep.unattributed;
     if (j.correct()) {
       ++rep.true_rules;
       for (const auto& name : j.patterns)
@@ -359,7 +481,9 @@ namespace detail {
   rep.planted = rep.patterns.size();
   rep.found = static_cast<std::size_t>(std::count_if(rep.patterns.begin(), rep.patterns.end(), [](const auto& p) { return p.found; }));
   rep.recall = rep.planted == 0 ? 1.0 : static_cast<double>(rep.found) / static_cast<double>(rep.planted);
-  rep.precision = rep.rules == 0 ? 1.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.rules);
+  rep.planted_judged = rep.rules - rep.in_capture - rep.unattributed;
+  rep.precision = rep.planted_judged == 0 ? 1.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.planted_judged);
+  rep.source_precision = rep.rules == 0 ? 1.0 : static_cast<double>(rep.rules - rep.cross_source) / static_cast<double>(rep.rules);
   rep.rules_per_found_pattern = rep.found == 0 ? 0.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.found);
   return rep;
 }

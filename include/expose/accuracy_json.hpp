@@ -1,7 +1,10 @@
 #pragma once
 // The accuracy harness's JSON side (component expose::json, with nlohmann/json): reads the rules of
 // an expose-mine report (`--format json`: rules[].lhs/rhs with proto/src/sport/dst/dport strings,
-// "*" for any value, "$A" for a host variable) and writes the accuracy report.
+// "*" for any value, "$A" for a host variable) and writes the accuracy report. For a mixed trace
+// (the truth names sources) the report adds "planted_judged" (rules judged against the planted
+// patterns), "cross_source", "in_capture", "unattributed", "source_precision" ((rules - cross_source) / rules) and
+// "sources" (per source: addresses, rules whose hosts all belong to it, true_rules, cross_source).
 
 #include <istream>
 #include <nlohmann/json.hpp>
@@ -66,9 +69,12 @@ namespace expose {
     patterns.push_back({{"name", p.name}, {"paper_rule", p.paper_rule}, {"found", p.found}, {"rules", p.rules}, {"rule_indices", p.rule_indices}});
   json rules = json::array();
   for (const auto& j : r.judged)
-    if (!j.correct())
-      rules.push_back({{"index", j.index}, {"verdict", verdict_text(j.why)}, {"patterns", j.patterns}, {"detail", j.detail}, {"text", j.text}});
-  return {{"tool", "expose-accuracy"},
+    if (j.wrong()) {
+      json jr = {{"index", j.index}, {"verdict", verdict_text(j.why)}, {"patterns", j.patterns}, {"detail", j.detail}, {"text", j.text}};
+      if (!j.sources.empty()) jr["sources"] = j.sources;
+      rules.push_back(std::move(jr));
+    }
+  json out = {{"tool", "expose-accuracy"},
           {"version", version},
           {"planted", r.planted},
           {"found", r.found},
@@ -79,6 +85,18 @@ namespace expose {
           {"rules_per_found_pattern", r.rules_per_found_pattern},
           {"patterns", std::move(patterns)},
           {"false_rules", std::move(rules)}};
+  if (r.sources.empty()) return out;
+  // A mixed trace: how many rules cross sources, and each source's own rules.
+  json sources = json::array();
+  for (const auto& s : r.sources)
+    sources.push_back({{"name", s.name}, {"addresses", s.addresses}, {"rules", s.rules}, {"true_rules", s.true_rules}, {"cross_source", s.cross_source}});
+  out["planted_judged"] = r.planted_judged;
+  out["cross_source"] = r.cross_source;
+  out["in_capture"] = r.in_capture;
+  out["unattributed"] = r.unattributed;
+  out["source_precision"] = r.source_precision;
+  out["sources"] = std::move(sources);
+  return out;
 }
 
 }  // namespace expose

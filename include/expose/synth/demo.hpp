@@ -22,6 +22,7 @@ struct demo {
   std::uint64_t seed = 1;
   std::chrono::seconds duration{600};
   double noise_per_second = 2.0;  ///< random one-off connections
+  static constexpr std::int64_t start_ns = 1767600000LL * 1'000'000'000;  ///< 2026-01-05 08:00:00 UTC
 
   /// The planted flows' texts, as the five-tuple key writes them.
   struct truth {
@@ -37,7 +38,7 @@ struct demo {
   /// Every packet of the trace, in time order. Starts at 2026-01-05 08:00:00 UTC.
   [[nodiscard]] std::vector<packet> packets() const {
     constexpr std::int64_t sec = 1'000'000'000;
-    const std::int64_t t0 = 1767600000LL * sec;
+    const std::int64_t t0 = start_ns;
     const std::int64_t end = t0 + duration.count() * sec;
     expose::detail::splitmix64 rng(seed);
     std::vector<packet> out;

@@ -9,12 +9,18 @@
 // refined where a kept field stands for a range: an address prefix (`10.1.0.0/16`) or a port range
 // (`6881-6889`). Background patterns (always-on heavy flows, random noise) are planted to be
 // ignored: every rule touching them is false.
+//
+// A trace mixed with real background captures (expose/synth/background.hpp) also names its
+// sources: the generated part and each capture, with the addresses each owns after mapping. A rule
+// tying hosts of two sources is false by construction.
 
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "expose/address.hpp"
@@ -70,6 +76,29 @@ struct truth_pattern {
   friend bool operator==(const truth_pattern&, const truth_pattern&) = default;
 };
 
+/// One source of a mixed trace: the generated part ("generated") or a background capture.
+struct truth_source {
+  std::string name{};  ///< "generated", or the capture's file name (made unique: "a.pcap (2)")
+  std::string file{};  ///< the path a background capture was read from; empty for the generated part
+  std::int64_t start_ns = 0;  ///< its first packet in the mixed trace
+  std::int64_t end_ns = 0;  ///< its last packet in the mixed trace
+  std::int64_t shift_ns = 0;  ///< added to a capture's times (its own time = mixed time - shift_ns)
+  std::uint64_t packets = 0;  ///< packets it put in the mixed trace
+  std::string v4_range{};  ///< where a capture's IPv4 addresses were mapped, e.g. "172.16.0.0/16"
+  std::string v6_range{};  ///< where its IPv6 addresses were mapped, e.g. "fd00:0:1::/48"
+  /// The addresses it owns, as they stand in the mixed trace, in order of first appearance: no two
+  /// sources share one.
+  std::vector<ip_address> addresses{};
+  /// A capture's original address -> the address it has in the mixed trace, in order of first appearance.
+  std::vector<std::pair<ip_address, ip_address>> mapping{};
+  /// Addresses kept as they were and owned by no source: multicast, 255.255.255.255, 0.0.0.0, ::.
+  std::vector<ip_address> shared{};
+  /// Frames of a capture that were not taken, by reason ("non-ip", "bad-timestamp", ...).
+  std::map<std::string, std::uint64_t> left_out{};
+
+  friend bool operator==(const truth_source&, const truth_source&) = default;
+};
+
 /// Everything a generator planted, with the settings that made the trace.
 struct ground_truth {
   std::string generator;  ///< "expose::synth::generator" or "expose::synth::demo"
@@ -80,6 +109,8 @@ struct ground_truth {
   double noise_per_second = 0;
   std::uint32_t heavy_flows = 0;
   std::vector<truth_pattern> patterns;
+  /// Empty for a generated trace alone; with background captures, the generated part first.
+  std::vector<truth_source> sources;
 
   [[nodiscard]] const truth_pattern* find(std::string_view name) const {
     for (const auto& p : patterns)

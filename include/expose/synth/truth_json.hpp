@@ -13,9 +13,19 @@
 //
 // Member fields are strings as in expose-mine's rules: a value, "*", or a host variable "$C"; a
 // kept address may carry a prefix ("10.1.0.0/16") and a kept port a range ("6881-6889").
+//
+// A trace mixed with background captures adds "sources" (absent otherwise), the generated part first:
+//    "sources": [{"name": "generated", "file": "", "start": 1767600000.0, "end": 1767600599.9,
+//                 "shift_ns": 0, "packets": 1200, "addresses": ["10.1.0.1", ...], "shared": ["255.255.255.255"]},
+//                {"name": "a.pcap", "file": "traces/a.pcap", "start": ..., "end": ..., "shift_ns": -3000000000,
+//                 "packets": 659, "v4_range": "172.16.0.0/16", "v6_range": "fd00:0:1::/48",
+//                 "left_out": {"non-ip": 39}, "addresses": ["172.16.0.1", ...],
+//                 "mapping": [["192.168.1.5", "172.16.0.1"], ...], "shared": ["224.0.0.251"]}]
 
 #include <cmath>
 #include <istream>
+#include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -53,7 +63,7 @@ namespace expose::synth {
                         {"members", std::move(members)}});
   }
   auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
-  return {{"tool", "expose-synth"},
+  json out = {{"tool", "expose-synth"},
           {"version", version},
           {"generator", t.generator},
           {"seed", t.seed},
@@ -63,6 +73,34 @@ namespace expose::synth {
           {"noise_per_second", t.noise_per_second},
           {"heavy_flows", t.heavy_flows},
           {"patterns", std::move(patterns)}};
+  if (t.sources.empty()) return out;
+  auto texts = [](const std::vector<ip_address>& as) {
+    json a = json::array();
+    for (const auto& x : as) a.push_back(x.to_string());
+    return a;
+  };
+  json sources = json::array();
+  for (const auto& src : t.sources) {
+    json js = {{"name", src.name},
+               {"file", src.file},
+               {"start", seconds(src.start_ns)},
+               {"end", seconds(src.end_ns)},
+               {"shift_ns", src.shift_ns},
+               {"packets", src.packets}};
+    if (!src.v4_range.empty()) js["v4_range"] = src.v4_range;
+    if (!src.v6_range.empty()) js["v6_range"] = src.v6_range;
+    if (!src.left_out.empty()) js["left_out"] = src.left_out;
+    js["addresses"] = texts(src.addresses);
+    if (!src.mapping.empty()) {
+      json m = json::array();
+      for (const auto& [from, to] : src.mapping) m.push_back({from.to_string(), to.to_string()});
+      js["mapping"] = std::move(m);
+    }
+    js["shared"] = texts(src.shared);
+    sources.push_back(std::move(js));
+  }
+  out["sources"] = std::move(sources);
+  return out;
 }
 
 inline void write_json(std::ostream& out, const ground_truth& t) { out << to_json(t).dump(2) << "\n"; }
@@ -108,6 +146,34 @@ inline void write_json(std::ostream& out, const ground_truth& t) { out << to_jso
         p.members.push_back(std::move(m));
       }
       t.patterns.push_back(std::move(p));
+    }
+    if (j.contains("sources")) {
+      if (!j["sources"].is_array()) return fail("\"sources\" is not an array");
+      auto address = [&](const nlohmann::json& v, const std::string& where) {
+        const auto a = v.is_string() ? ip_address::parse(v.get<std::string>()) : std::nullopt;
+        if (!a) throw bad_argument("ground truth: " + where + ": " + v.dump() + " is not an IP address");
+        return *a;
+      };
+      for (const auto& js : j["sources"]) {
+        truth_source src;
+        src.name = js.at("name").get<std::string>();
+        const std::string where = "source '" + src.name + "'";
+        src.file = js.value("file", std::string{});
+        if (js.contains("start")) src.start_ns = ns(js["start"]);
+        if (js.contains("end")) src.end_ns = ns(js["end"]);
+        src.shift_ns = js.value("shift_ns", std::int64_t{0});
+        src.packets = js.value("packets", std::uint64_t{0});
+        src.v4_range = js.value("v4_range", std::string{});
+        src.v6_range = js.value("v6_range", std::string{});
+        if (js.contains("left_out")) src.left_out = js["left_out"].get<std::map<std::string, std::uint64_t>>();
+        for (const auto& a : js.value("addresses", nlohmann::json::array())) src.addresses.push_back(address(a, where + " addresses"));
+        for (const auto& m : js.value("mapping", nlohmann::json::array())) {
+          if (!m.is_array() || m.size() != 2) return fail(where + ": a mapping entry is not [original, mapped]: " + m.dump());
+          src.mapping.emplace_back(address(m[0], where + " mapping"), address(m[1], where + " mapping"));
+        }
+        for (const auto& a : js.value("shared", nlohmann::json::array())) src.shared.push_back(address(a, where + " shared"));
+        t.sources.push_back(std::move(src));
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     return fail(std::string("malformed: ") + e.what());
