@@ -63,8 +63,6 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
         << "   every host in one background capture: neither true nor false\n";
     out << "unattributed      " << r.unattributed << (r.unattributed == 1 ? " rule " : " rules")
         << "   no host of the generated part named, a side meeting no generated flow: not judged\n\n";
-    std::size_t name_width = 6;
-    for (const auto& s : r.sources) name_width = std::max(name_width, s.name.size());
     out << "rules  true  cross  addresses  source   (rules: whose hosts all belong to it; cross: cross-source rules naming it)\n";
     for (std::size_t i = 0; i < r.sources.size(); ++i) {
       const auto& s = r.sources[i];
