@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <random>
 #include <vector>
 
 #include "expose/expose.hpp"
@@ -19,9 +20,11 @@ using client_to_any_server = ex::lattice::shape<ex::lattice::any<ex::fields::src
 int main() {
   // A client that, every few seconds, opens HTTPS to one of several CDN hosts and, at once, DNS.
   std::vector<ex::packet> trace;
-  ex::detail::splitmix64 rng(5);
+  std::mt19937_64 rng(5);  // a fixed seed: the same trace every run
+  std::bernoulli_distribution busy(0.15);
+  std::uniform_int_distribution<std::uint32_t> cdn_host(0, 19);
   for (std::int64_t s = 0; s < 600; ++s) {
-    if (!rng.chance(0.15)) continue;
+    if (!busy(rng)) continue;
     ex::packet dns;
     dns.ts_ns = s * 1'000'000'000;
     dns.src = ex::ip_address::v4(0x0a010005u);
@@ -31,7 +34,7 @@ int main() {
     dns.proto = ex::proto::udp;
     ex::packet web = dns;
     web.ts_ns += 20'000'000;
-    web.dst = ex::ip_address::v4(0xc6336400u + static_cast<std::uint32_t>(rng.below(20)));  // 198.51.100.x
+    web.dst = ex::ip_address::v4(0xc6336400u + cdn_host(rng));  // 198.51.100.x
     web.dport = 443;
     web.proto = ex::proto::tcp;
     web.tcp_flags = ex::tcp_flag::syn;

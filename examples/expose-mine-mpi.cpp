@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "cli_common.hpp"
-#include "expose/clusters/spectral.hpp"
+#include "mine_options.hpp"
 #include "expose/expose.hpp"
 #include "expose/io/html.hpp"
 #include "expose/io/json.hpp"
@@ -77,8 +77,8 @@ ex::mpi::mine_outcome run(const settings& s, Key key, Lattice lattice, Clusters 
 }
 
 void print_timings(const std::vector<ex::mpi::phase_times>& times) {
-  std::fprintf(stderr, "expose-mine-mpi: timings (s)\n%5s %10s %9s %9s %9s %9s %9s %12s %12s %9s\n", "rank", "packets", "read", "merge",
-               "count", "score", "total", "sent MB", "received MB", "peak MiB");
+  std::fprintf(stderr, "expose-mine-mpi: timings (s)\n%5s %10s %9s %9s %11s %9s %9s %9s %12s %12s %9s\n", "rank", "packets", "read", "merge",
+               "generalize", "count", "score", "total", "sent MB", "received MB", "peak MiB");
   for (std::size_t r = 0; r < times.size(); ++r) {
     const auto& t = times[r];
     std::fprintf(stderr, "%5zu %10llu %9.3f %9.3f %11.3f %9.3f %9.3f %9.3f %12.1f %12.1f %9.1f\n", r,
@@ -180,9 +180,7 @@ int main_body(int argc, char** argv) {
   ex::mpi::mine_outcome outcome;
   try {
     const auto by_clusters = [&](auto key, auto lattice) {
-      const auto join = expose_tools::cluster_join_named(s.cluster_join);
-      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{.join = join}, *width, progress);
-      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance, .join = join}, *width, progress);
+      return run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, progress);
     };
     const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
     if (s.templates == "none" || s.key != "five-tuple") {

@@ -20,9 +20,10 @@
 #include <vector>
 
 #include "cli_common.hpp"
+#include "mine_options.hpp"
 #include "expose/expose.hpp"
 #include "expose/io/html.hpp"
-#include "expose/clusters/spectral.hpp"
+#include "expose/io/any_source.hpp"
 #include "expose/io/flow_log.hpp"
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
@@ -170,18 +171,19 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
       w(result, spec.cluster, nullptr);
     }
   };
+  // One source type for every input kind: the pipeline is instantiated once per key, not per input.
   if (!s.live.empty()) {
-    go(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested,
-                                  .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}}));
+    go(ex::io::any_source(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested,
+                                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}})));
   } else {
     expose_tools::progress_line progress(!s.quiet);
     std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
     if (s.flow_logs) {
-      go(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)}));
+      go(ex::io::any_source(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)})));
     } else {
       ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress),
                                       .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}};
-      go(ex::io::pcap_files(std::move(paths), std::move(opt)));
+      go(ex::io::any_source(ex::io::pcap_files(std::move(paths), std::move(opt))));
     }
   }
 }
@@ -346,9 +348,7 @@ int main(int argc, char** argv) {
       std::signal(SIGTERM, on_interrupt);
     }
     const auto by_clusters = [&](auto key, auto lattice) {
-      const auto join = expose_tools::cluster_join_named(s.cluster_join);
-      if (s.clusters == "components") return run(s, key, lattice, ex::clusters::components{.join = join}, *width, w);
-      return run(s, key, lattice, ex::clusters::spectral{.max_conductance = s.conductance, .join = join}, *width, w);
+      run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, w);
     };
     const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
     if (s.templates == "none" || s.key != "five-tuple") {

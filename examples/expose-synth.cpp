@@ -24,6 +24,7 @@
 
 #include "cli_common.hpp"
 #include "expose/expose.hpp"
+#include "expose/synth.hpp"
 #include "expose/io/pcap_writer.hpp"
 #include "expose/synth/background.hpp"
 #include "expose/synth/demo_truth.hpp"

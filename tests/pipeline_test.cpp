@@ -71,6 +71,7 @@ TEST_CASE("pipeline.demo_is_the_same_whatever_the_thread_count") {
   const auto trace = synth::demo{.seed = 7, .duration = 300s}.packets();
   const auto one = mine(trace, count_by(engine::gustavson{.threads = 1}) | score_by(scores::jmeasure{}));
   const auto two = mine(trace, count_by(engine::gustavson{.threads = 2}) | score_by(scores::jmeasure{}));
+  REQUIRE(one.rules.size() > 5);  // the planted rules and chance meetings: equal empty lists would prove nothing
   REQUIRE(one.rules.size() == two.rules.size());
   for (std::size_t i = 0; i < one.rules.size(); ++i) CHECK(io::rule_text(one, one.rules[i]) == io::rule_text(two, two.rules[i]));
 }

@@ -2,8 +2,8 @@
 // The umbrella: everything that needs no optional library. Adapters (libpcap, JSON, SQLite) are
 // included on their own: expose/io/pcap_file.hpp, expose/io/pcap_writer.hpp, expose/io/pcap_live.hpp,
 // expose/io/json.hpp, expose/store/report_json.hpp, expose/store/sqlite.hpp, expose/store/rule_store.hpp.
+// The synthetic trace generator and the accuracy harness are expose/synth.hpp.
 
-#include "expose/accuracy.hpp"
 #include "expose/activity.hpp"
 #include "expose/address.hpp"
 #include "expose/clusters/components.hpp"
@@ -36,10 +36,6 @@
 #include "expose/scores/significant.hpp"
 #include "expose/store/rule_key.hpp"
 #include "expose/stream.hpp"
-#include "expose/synth/demo.hpp"
-#include "expose/synth/demo_truth.hpp"
-#include "expose/synth/generator.hpp"
-#include "expose/synth/truth.hpp"
 #include "expose/version.hpp"
 #include "expose/windows/lagged.hpp"
 #include "expose/windows/tumbling.hpp"
