@@ -36,6 +36,7 @@ struct settings {
   double min_score = ex::scores::jmeasure{}.min_score;
   std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
   double alpha = ex::scores::significant<>{}.alpha;
+  std::string null_model = "alive";
   std::string filter;
   std::string icmp_errors = "joined";
   std::string format = "text";
@@ -65,8 +66,7 @@ ex::mpi::mine_outcome run(const settings& s, Key key, Lattice lattice, Clusters 
                           expose_tools::progress_line& progress) {
   std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
   auto spec = ex::key_by(key) | ex::window_by(ex::windows::lagged{.width = width, .lag = s.lag}) | ex::generalize_by(lattice) |
-              ex::score_by(ex::scores::significant{.scorer = ex::scores::jmeasure{.min_score = s.min_score, .min_support = s.min_support},
-                                                   .alpha = s.alpha}) |
+              ex::score_by(expose_tools::significant_named(s.min_score, s.min_support, s.alpha, s.null_model)) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
   ex::mpi::mine_options opt{.read = {.filter = s.filter, .progress = std::ref(progress),
                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}},
@@ -110,6 +110,9 @@ int main_body(int argc, char** argv) {
   app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--null", s.null_model, expose_tools::null_help)
+      ->check(CLI::IsMember({"alive", "whole-trace"}))
+      ->capture_default_str();
   app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
   app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");

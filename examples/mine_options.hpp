@@ -1,6 +1,6 @@
 #pragma once
 // What the two mining tools (expose-mine, expose-mine-mpi) share beyond cli_common.hpp: the
-// cluster policy chosen at run time.
+// cluster policy and the null model chosen at run time, the scorer.
 
 #include <string>
 
@@ -8,6 +8,10 @@
 #include "expose/clusters/any_of.hpp"
 #include "expose/clusters/components.hpp"
 #include "expose/clusters/spectral.hpp"
+#include "expose/nulls/any_of.hpp"
+#include "expose/nulls/whole_trace.hpp"
+#include "expose/scores/jmeasure.hpp"
+#include "expose/scores/significant.hpp"
 
 namespace expose_tools {
 
@@ -17,6 +21,23 @@ inline any_clusters clusters_named(const std::string& name, double conductance, 
   any_clusters c{.join = cluster_join_named(join)};
   if (name == "spectral") c.chosen = expose::clusters::spectral{.max_conductance = conductance};
   return c;
+}
+
+/// `--null`: what chance means for the significance test, chosen at run time.
+inline constexpr const char* null_help =
+    "null model of the co-occurrence test: alive (each side placed at random within its own lifetime: holds when hosts "
+    "come and go) or whole-trace (within the whole trace: the original method, for stationary traffic)";
+using any_null = expose::nulls::any_of<expose::nulls::alive, expose::nulls::whole_trace>;
+inline any_null null_named(const std::string& name) {
+  any_null n;
+  if (name == "whole-trace") n.chosen = expose::nulls::whole_trace{};
+  return n;
+}
+
+/// The default scorer of both tools: the J-measure with its thresholds, tested for significance.
+inline auto significant_named(double min_score, std::uint64_t min_support, double alpha, const std::string& null) {
+  return expose::scores::significant<expose::scores::jmeasure, any_null>{
+      .scorer = expose::scores::jmeasure{.min_score = min_score, .min_support = min_support}, .alpha = alpha, .null = null_named(null)};
 }
 
 }  // namespace expose_tools

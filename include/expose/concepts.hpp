@@ -74,6 +74,14 @@ concept ScorePolicy = requires(const S& s, const pair_counts& c, double score, s
   { s.can_appear(n_x, n) } -> std::same_as<bool>;
 };
 
+/// What "by chance" means for the significance test (scores/significant.hpp): the counts a pair
+/// of window items is tested on, given the activity in time order. Models: nulls::alive (each side
+/// placed at random within its own lifetime), nulls::whole_trace (within the whole trace).
+template <class N>
+concept NullModel = requires(const N& n, const scored_pair& p, const activity& a) {
+  { n.condition(p, a) } -> std::same_as<pair_counts>;
+};
+
 namespace detail {
 struct score_archetype {
   [[nodiscard]] double score(const pair_counts&) const { return 0; }

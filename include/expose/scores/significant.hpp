@@ -3,8 +3,11 @@
 // (hypergeometric upper tail) with Benjamini-Hochberg control of the false-discovery rate over
 // every pair of items that could make a rule, not only the pairs that happened to co-occur.
 // Wraps any scorer: its score and threshold stay, and a kept rule must also be significant.
+// The null model says what independence means in time: by default each side placed at random
+// within its own lifetime (nulls/alive.hpp), or within the whole trace (nulls/whole_trace.hpp).
 //
 //   score_by(scores::significant{.scorer = scores::jmeasure{.min_score = 0.01}, .alpha = 0.01})
+//   score_by(scores::significant<scores::jmeasure, nulls::whole_trace>{})
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +16,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/nulls/alive.hpp"
 #include "expose/rule.hpp"
 #include "expose/scores/jmeasure.hpp"
 
@@ -37,10 +41,11 @@ namespace expose::scores {
   return std::min(1.0, std::exp(log_first + std::log(sum)));
 }
 
-template <ScorePolicy S = jmeasure>
+template <ScorePolicy S = jmeasure, NullModel Null = nulls::alive>
 struct significant {
   S scorer{};
   double alpha = 0.01;  ///< false-discovery rate over the pairs tested; 1 turns the test off
+  Null null{};          ///< what chance means in time (window items; host-variable items: whole span)
   /// Co-occurring windows closer than this (in windows) are one burst for the test over windows.
   static constexpr std::int64_t burst_gap = 3;
 
@@ -61,12 +66,17 @@ struct significant {
     filter_by(pairs, hypotheses, [](const scored_pair& x) { return cooccurrence_p_value(x.counts); });
   }
 
-  /// The same over windows in time order: activity comes in bursts of nearby windows (a session
-  /// lasts seconds), and two bursts that overlap once by chance would look like many independent
-  /// meetings. Each pair is tested on bursts: co-occurring windows at most `burst_gap` apart count
-  /// as one event, and N and both sides' counts are divided by the mean events per burst.
+  /// The same over windows in time order: each pair is tested on the counts its null model gives
+  /// (nulls::alive: inside both sides' lifetimes), taken in bursts. Activity comes in bursts of
+  /// nearby windows (a session lasts seconds), and two bursts that overlap once by chance would
+  /// look like many independent meetings: co-occurring windows at most `burst_gap` apart count as
+  /// one event, and N and both sides' counts are divided by the mean events per burst.
   void filter(std::vector<scored_pair>& pairs, std::uint64_t hypotheses, const activity& windows) const {
-    filter_by(pairs, hypotheses, [&](const scored_pair& x) { return cooccurrence_p_value(bursts(x, windows)); });
+    filter_by(pairs, hypotheses, [&](const scored_pair& x) {
+      scored_pair conditioned = x;
+      conditioned.counts = null.condition(x, windows);
+      return cooccurrence_p_value(bursts(conditioned, windows));
+    });
   }
 
   /// A pair's counts with each burst of co-occurring windows taken as one event.
@@ -98,6 +108,14 @@ struct significant {
     if (alpha >= 1.0 || pairs.empty()) return;
     std::vector<double> p(pairs.size());
     for (std::size_t i = 0; i < pairs.size(); ++i) p[i] = p_value(pairs[i]);
+    // X => Y and Y => X counted alike are one hypothesis with one p-value: computed both ways, the
+    // two can differ in the last bit and fall on either side of the cut, keeping one direction.
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      if (pairs[i].x < pairs[i].y) continue;
+      const auto j = std::lower_bound(pairs.begin(), pairs.end(), scored_pair{pairs[i].y, pairs[i].x, {}, 0}, by_items);
+      if (j != pairs.end() && j->x == pairs[i].y && j->y == pairs[i].x && j->counts == pairs[i].counts.reversed())
+        p[i] = p[static_cast<std::size_t>(j - pairs.begin())];
+    }
     // Unordered pairs, each once, ranked by p.
     std::vector<double> ranked;
     for (std::size_t i = 0; i < pairs.size(); ++i)
@@ -122,6 +140,8 @@ struct significant {
 
 template <class S>
 significant(S, double) -> significant<S>;
+template <class S, class N>
+significant(S, double, N) -> significant<S, N>;
 
 static_assert(ScorePolicy<significant<>>);
 

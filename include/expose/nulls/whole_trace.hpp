@@ -1,0 +1,22 @@
+#pragma once
+// The whole-trace null model (the method's original): under independence each side is placed in
+// its windows uniformly among all N windows of the trace. It holds for stationary traffic; on real
+// traffic, whose hosts come and go, two flows that are both active only inside one short stretch
+// of a long trace look dependent under it (nulls/alive.hpp conditions on that instead).
+//
+//   score_by(scores::significant<scores::jmeasure, nulls::whole_trace>{})
+
+#include "expose/activity.hpp"
+#include "expose/concepts.hpp"
+#include "expose/rule.hpp"
+
+namespace expose::nulls {
+
+struct whole_trace {
+  /// The counts as the engine counted them: N is every window of the trace.
+  [[nodiscard]] pair_counts condition(const scored_pair& pair, const activity&) const { return pair.counts; }
+};
+
+static_assert(NullModel<whole_trace>);
+
+}  // namespace expose::nulls

@@ -1,0 +1,88 @@
+#include "expose/nulls/alive.hpp"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/nulls/whole_trace.hpp"
+#include "expose/scores/significant.hpp"
+
+using namespace expose;
+
+namespace {
+using entries = std::vector<std::pair<std::int64_t, std::uint32_t>>;
+activity matrix(entries e, std::size_t items, std::uint64_t n) {
+  std::sort(e.begin(), e.end());
+  return activity::from_sorted(e, items, n);
+}
+scored_pair pair_of(const activity& a, std::uint32_t x, std::uint32_t y) {
+  std::uint64_t both = 0;
+  const auto wx = a.windows_of(x), wy = a.windows_of(y);
+  for (std::size_t i = 0, j = 0; i < wx.size() && j < wy.size();) {
+    if (wx[i] < wy[j]) ++i;
+    else if (wy[j] < wx[i]) ++j;
+    else ++both, ++i, ++j;
+  }
+  return {x, y, {a.count(x), a.count(y), both, a.samples}, 0.1};
+}
+}  // namespace
+
+TEST_CASE("nulls.alive.counts_inside_both_lifetimes") {
+  // X alive in windows 10..40 (active 10, 20, 30, 40), Y alive 25..60 (active 25, 30, 40, 60):
+  // common life 25..40 = 16 windows; X has 30, 40 inside it, Y has 25, 30, 40.
+  const activity a = matrix({{10, 0}, {20, 0}, {30, 0}, {40, 0}, {25, 1}, {30, 1}, {40, 1}, {60, 1}}, 2, 1000);
+  const auto p = pair_of(a, 0, 1);
+  CHECK(p.counts == pair_counts{4, 4, 2, 1000});
+  CHECK(nulls::alive{}.condition(p, a) == pair_counts{2, 3, 2, 16});
+  CHECK(nulls::whole_trace{}.condition(p, a) == p.counts);
+  // Symmetric: the reversed pair is the reversed counts.
+  CHECK(nulls::alive{}.condition(pair_of(a, 1, 0), a) == pair_counts{3, 2, 2, 16});
+}
+
+TEST_CASE("nulls.alive.gap_cuts_quiet_stretches") {
+  // X active at 0, 1, 2 and 100, 101; Y at 1, 2 and 500. With gap 10, X lives 0..2 and 100..101,
+  // Y 1..2 and 500..500: common 1..2.
+  const activity a = matrix({{0, 0}, {1, 0}, {2, 0}, {100, 0}, {101, 0}, {1, 1}, {2, 1}, {500, 1}}, 2, 1000);
+  const auto p = pair_of(a, 0, 1);
+  CHECK(nulls::alive{.gap = 10}.condition(p, a) == pair_counts{2, 2, 2, 2});
+  // Unlimited gap: X 0..101, Y 1..500, common 1..101.
+  CHECK(nulls::alive{}.condition(p, a) == pair_counts{4, 2, 2, 101});
+}
+
+TEST_CASE("nulls.alive.always_alive_is_the_whole_trace") {
+  const activity a = matrix({{0, 0}, {0, 1}, {5, 0}, {9, 1}, {9, 0}}, 2, 10);
+  const auto p = pair_of(a, 0, 1);
+  CHECK(nulls::alive{}.condition(p, a) == p.counts);
+}
+
+TEST_CASE("nulls.alive.flows_that_merely_share_a_stretch_are_not_significant") {
+  // Two independent flows, each active in 60 % of the windows of one stretch 1000..1099 of a trace
+  // of 6,700 windows, meeting as often as chance inside that stretch (36 windows), and a real pair
+  // that keeps meeting over a long life (every 50th window, both, 100 times).
+  entries e;
+  for (std::int64_t w = 1000; w < 1100; ++w) {
+    if (w % 5 < 3) e.emplace_back(w, 0);             // X: 60 windows
+    if ((w / 5) % 5 < 3) e.emplace_back(w, 1);       // Y: 60 windows, met by X in 36
+  }
+  for (std::int64_t k = 0; k < 100; ++k) {
+    e.emplace_back(50 * k + 7, 2);
+    e.emplace_back(50 * k + 7, 3);
+  }
+  const activity a = matrix(e, 4, 6700);
+  const auto chance = pair_of(a, 0, 1), real = pair_of(a, 2, 3);
+  REQUIRE(chance.counts.n_xy == 36);
+  // Under the whole trace, 36 meetings of two 60-window flows are far beyond the 0.5 expected.
+  CHECK(scores::cooccurrence_p_value(nulls::whole_trace{}.condition(chance, a)) < 1e-30);
+  // Inside their common life they are what chance gives (36 = 60 x 60 / 100).
+  CHECK(scores::cooccurrence_p_value(nulls::alive{}.condition(chance, a)) > 0.3);
+  CHECK(scores::cooccurrence_p_value(nulls::alive{}.condition(real, a)) < 1e-100);
+  // The whole test (FDR over 6 hypotheses, bursts): the chance pair goes, the real one stays.
+  std::vector<scored_pair> pairs{chance, real};
+  scores::significant<>{}.filter(pairs, 6, a);
+  REQUIRE(pairs.size() == 1);
+  CHECK(pairs[0].x == 2);
+  std::vector<scored_pair> old{chance, real};
+  scores::significant<scores::jmeasure, nulls::whole_trace>{}.filter(old, 6, a);
+  CHECK(old.size() == 2);
+}
