@@ -8,7 +8,8 @@
 // rules), rules per found pattern, each pattern's rules and every false rule with the reason. When
 // the truth names sources (expose-synth --background), also the cross-source rules (false), the
 // rules within one background capture (not judged, and left out of the precision), the source
-// precision (rules not crossing sources over all rules) and each source's rules.
+// precision (rules not crossing sources over all rules), each source's rules, and the true rules
+// that are planted rules widened to '*' within one source (expose/accuracy.hpp).
 // Exit status: 0 scored; 1 a file could not be read or is not what it should be; 2 bad command line.
 
 #include <CLI/CLI.hpp>
@@ -62,7 +63,11 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
     out << "in-capture        " << r.in_capture << (r.in_capture == 1 ? " rule " : " rules")
         << "   every host in one background capture: neither true nor false\n";
     out << "unattributed      " << r.unattributed << (r.unattributed == 1 ? " rule " : " rules")
-        << "   no host of the generated part named, a side meeting no generated flow: not judged\n\n";
+        << "   no host of the generated part named, a side meeting no generated flow, or no host named,\n"
+        << "                               no planted flow met, a capture could hold it: not judged\n";
+    out << "widened           " << r.widened << (r.widened == 1 ? " rule " : " rules")
+        << "   of the true rules: planted rules with fields widened to '*' (as flows of their shape in a\n"
+        << "                               capture would widen them), a host variable keeping each instance in one source\n\n";
     out << "rules  true  cross  addresses  source   (rules: whose hosts all belong to it; cross: cross-source rules naming it)\n";
     for (std::size_t i = 0; i < r.sources.size(); ++i) {
       const auto& s = r.sources[i];
@@ -76,13 +81,24 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
   out << "found  rules  " << std::left << std::setw(static_cast<int>(width)) << "pattern" << "  paper rule\n";
   for (const auto& p : r.patterns) {
     out << std::left << std::setw(5) << (p.found ? "yes" : "no") << "  " << std::right << std::setw(5) << p.rules << "  "
-        << std::left << std::setw(static_cast<int>(width)) << p.name << "  " << p.paper_rule << "\n";
+        << std::left << std::setw(static_cast<int>(width)) << p.name << "  " << p.paper_rule;
+    if (p.widened != 0) out << "   (" << p.widened << " widened)";
+    out << "\n";
   }
   const auto wrong = r.false_rules();
   out << "\n" << wrong.size() << (wrong.size() == 1 ? " false rule" : " false rules") << (wrong.empty() ? "\n" : " (rank, why, rule)\n");
   for (const auto& j : wrong) {
     out << std::right << std::setw(6) << j.index + 1 << "  " << std::left << std::setw(15) << ex::verdict_text(j.why) << "  "
         << j.text << "   [" << j.detail << "]\n";
+  }
+  if (r.widened == 0) return;
+  out << "\n" << r.widened << (r.widened == 1 ? " widened true rule" : " widened true rules") << " (rank, pattern, rule)\n";
+  for (const auto& j : r.judged) {
+    if (!j.widened) continue;
+    std::string names;
+    for (const auto& name : j.patterns) names += (names.empty() ? "" : ",") + name;
+    out << std::right << std::setw(6) << j.index + 1 << "  " << std::left << std::setw(15) << names << "  " << j.text
+        << "   [" << j.detail << "]\n";
   }
 }
 

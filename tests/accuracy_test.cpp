@@ -294,3 +294,106 @@ TEST_CASE("accuracy.cross_source_judgement") {
   CHECK_FALSE(plain.contains("cross_source"));
   CHECK(plain["precision"] == 0.125);
 }
+
+namespace {
+
+// A mix whose generated part plants IMAP with IMAPS per client and a P2P host's connections to one
+// peer, with the heavy flow and the noise; two background captures, a.pcap sharing a multicast address.
+synth::ground_truth widened_truth(bool with_sources) {
+  synth::ground_truth t;
+  t.patterns.push_back(pattern("imap-imaps", {member("tcp", "$C", "*", "10.0.0.143", "143"), member("tcp", "$C", "*", "10.0.0.143", "993")}));
+  t.patterns.push_back(pattern("p2p-1", {member("tcp", "10.0.6.1", "*", "$P", "6881-6889", true)}));
+  t.patterns.push_back(pattern("heavy", {member("tcp", "10.2.0.1", "40000", "203.0.113.1", "443")}, true));
+  t.patterns.push_back(pattern("noise", {member("tcp", "10.1.0.0/16", "*", "198.18.0.0/15", "*")}, true));
+  if (!with_sources) return t;
+  t.sources.push_back({.name = "generated",
+                       .addresses = {ip("10.0.0.143"), ip("10.1.0.1"), ip("10.0.6.1"), ip("10.2.0.1"), ip("203.0.113.1")},
+                       .shared = {ip("224.0.0.251")}});
+  t.sources.push_back({.name = "a.pcap", .addresses = {ip("172.16.0.1"), ip("172.16.0.2")}, .shared = {ip("224.0.0.251")}});
+  t.sources.push_back({.name = "b.pcap", .addresses = {ip("172.17.0.1")}});
+  return t;
+}
+
+std::vector<mined_rule> widened_rules() {
+  return {
+      mrule(side("tcp", "$A", "*", "*", "143"), side("tcp", "$A", "*", "*", "993")),               // 0 imap-imaps widened: true
+      mrule(side("tcp", "*", "*", "$A", "6881"), side("tcp", "*", "*", "$A", "6885")),             // 1 p2p-1 widened: true
+      mrule(side("tcp", "$A", "*", "10.0.0.143", "143"), side("tcp", "$A", "*", "*", "993")),      // 2 names a generated host
+      mrule(side("tcp", "*", "*", "*", "143"), side("tcp", "*", "*", "*", "993")),                 // 3 no host variable: could cross
+      mrule(side("tcp", "$A", "*", "*", "6881"), side("tcp", "$A", "*", "*", "6885")),             // 4 a variable where p2p-1 has none
+      mrule(side("tcp", "$A", "*", "*", "8080"), side("tcp", "$A", "*", "*", "23")),               // 5 a capture's scanner
+      mrule(side("udp", "$A", "*", "224.0.0.251", "5353"), side("tcp", "$A", "*", "*", "8080")),   // 6 a.pcap shares 224.0.0.251
+      mrule(side("udp", "$A", "*", "224.0.0.99", "5353"), side("tcp", "$A", "*", "*", "8080")),    // 7 no capture uses 224.0.0.99
+      mrule(side("tcp", "10.1.0.1", "*", "*", "8080"), side("tcp", "10.1.0.1", "*", "*", "23")),   // 8 a generated host's noise
+      mrule(side("tcp", "$A", "*", "*", "143"), side("tcp", "$A", "*", "10.0.0.143", "993")),      // 9 names a generated host
+  };
+}
+
+}  // namespace
+
+TEST_CASE("accuracy.widened_planted_rule_in_a_mix") {
+  // A planted rule widened to '*' because a capture has flows of its shape is true for its pattern
+  // when a host variable keeps it within one source; counted apart as widened.
+  const auto rules = widened_rules();
+  const auto r = score_accuracy(rules, widened_truth(true));
+  std::vector<verdict> why;
+  for (const auto& j : r.judged) why.push_back(j.why);
+  CHECK(why == std::vector<verdict>{verdict::true_rule, verdict::true_rule, verdict::background, verdict::background, verdict::background,
+                                    verdict::unattributed, verdict::unattributed, verdict::background, verdict::background,
+                                    verdict::background});
+  CHECK(r.judged[0].widened);
+  CHECK(r.judged[0].patterns == std::vector<std::string>{"imap-imaps"});
+  CHECK(r.judged[0].detail ==
+        "widens 'imap-imaps' (dst 10.0.0.143 became * on both sides); its host variable binds one host per instance: it crosses no source");
+  CHECK(r.judged[1].widened);
+  CHECK(r.judged[1].patterns == std::vector<std::string>{"p2p-1"});
+  CHECK(r.judged[1].detail ==
+        "widens 'p2p-1' (src 10.0.6.1 became * on both sides); its host variable binds one host per instance: it crosses no source");
+  for (std::size_t i = 2; i < rules.size(); ++i) CHECK_FALSE(r.judged[i].widened);
+  CHECK(r.judged[2].sources == std::vector<std::string>{"generated"});
+  CHECK(r.judged[2].detail == "touches background 'noise'");
+  CHECK(r.judged[5].detail ==
+        "names no host and meets no planted flow: its flows could be a background capture's (it also covers generated 'noise')");
+  CHECK(r.rules == 10);
+  CHECK(r.true_rules == 2);
+  CHECK(r.widened == 2);
+  CHECK(r.unattributed == 2);
+  CHECK(r.in_capture == 0);
+  CHECK(r.planted_judged == 8);
+  CHECK(r.precision == 0.25);
+  CHECK(r.found == 2);
+  CHECK(r.recall == 1.0);
+  REQUIRE(r.patterns.size() == 2);
+  CHECK(r.patterns[0].widened == 1);
+  CHECK(r.patterns[0].rule_indices == std::vector<std::size_t>{0});
+  CHECK(r.patterns[1].widened == 1);
+  const auto j = nlohmann::json::parse(to_json(r).dump());
+  CHECK(j["widened"] == 2);
+  CHECK(j["unattributed"] == 2);
+  CHECK(j["patterns"][0]["widened"] == 1);
+  REQUIRE(j["widened_rules"].size() == 2);
+  CHECK(j["widened_rules"][0]["index"] == 0);
+  CHECK(j["widened_rules"][0]["patterns"] == nlohmann::json::array({"imap-imaps"}));
+  CHECK(j["widened_rules"][1]["text"] == "*.* : $A.6881 : tcp <=> *.* : $A.6885 : tcp");
+  CHECK(j["false_rules"].size() == 6);
+}
+
+TEST_CASE("accuracy.widened_and_capture_rules_need_sources") {
+  // Without sources (a generated trace alone) the same rules touch the noise: background, as before.
+  const auto rules = widened_rules();
+  const auto r = score_accuracy(rules, widened_truth(false));
+  for (const auto& j : r.judged) {
+    CAPTURE(j.text);
+    CHECK(j.why == verdict::background);
+    CHECK_FALSE(j.widened);
+  }
+  CHECK(r.true_rules == 0);
+  CHECK(r.widened == 0);
+  CHECK(r.unattributed == 0);
+  CHECK(r.found == 0);
+  CHECK(r.precision == 0);
+  const auto j = nlohmann::json::parse(to_json(r).dump());
+  CHECK_FALSE(j.contains("widened"));
+  CHECK_FALSE(j.contains("widened_rules"));
+  CHECK_FALSE(j["patterns"][0].contains("widened"));
+}

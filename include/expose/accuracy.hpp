@@ -28,10 +28,26 @@
 //   - in-capture: every host it names belongs to one background capture. Neither a true planted
 //     rule nor a false one: nobody knows what is true in real traffic. Left out of the planted
 //     precision.
-//   - otherwise (hosts of the generated part only, or none) it is judged as above, but for one case:
+//   - otherwise (hosts of the generated part only, or none) it is judged as above, but for three cases:
 //     unattributed, a rule that names no host of the generated part and has a side meeting no
 //     generated flow at all (what would be noise). That side's flows come from the captures, so
 //     it is not judged either (an IGMP rule `$A.0 : 224.0.0.22.0 : 2 => $A.0 : *.0 : icmp`).
+//     The other two are rules naming no host that the above would call background, because a `*`
+//     lets them touch the noise or a heavy flow, while a background capture could hold the flows of
+//     both sides (it owns or shares every address they name; the truth gives no ports per source):
+//     - widened, true: a planted rule whose fields became `*` where a capture has flows of the
+//       same shape, as `$A.* : *.143 => $A.* : *.993` widens imap-imaps (`$C.* : IMAP.143 <=>
+//       $C.* : IMAP.993`) when a capture also has a client of both ports. Each side covers a
+//       member (every field equal, inside the member's prefix or range, or `*`; a host variable
+//       exactly where the member has the pattern's variable, one letter on both sides), the two
+//       members pair as above (two members, or one `many`; a side covering the other holds a
+//       member the other does not), and a field was widened. The host variable binds one host per
+//       instance, so the rule never crosses sources; a pattern without a variable is never
+//       widened. Counted apart (`widened`), within the true rules.
+//     - unattributed too: no side meets a planted member (`$A.* : *.8080 => $A.* : *.23`, a
+//       capture's telnet scanner). Without ports per source, meeting no planted member is what
+//       says it is not a planted-pattern rule.
+//     A rule that touches the noise or a heavy flow and that no capture could hold stays background.
 // The source precision, (rules not crossing sources) / (all rules), is the known answer on real
 // traffic; the planted precision, true rules / (rules judged against the planted patterns), stays.
 
@@ -109,6 +125,7 @@ struct judged_rule {
   std::string detail;                 ///< a sentence for the operator
   std::string text;                   ///< the rule as written
   std::vector<std::string> sources{};  ///< the sources of the hosts it names (mixed traces only)
+  bool widened = false;  ///< true as a planted rule widened to `*` within one source (mixed traces only)
   [[nodiscard]] bool correct() const { return why == verdict::true_rule; }
   /// Not judged: a mixed trace's rule within one background capture, or unattributed.
   [[nodiscard]] bool unjudged() const { return why == verdict::in_capture || why == verdict::unattributed; }
@@ -122,6 +139,7 @@ struct pattern_accuracy {
   bool found = false;
   std::size_t rules = 0;                  ///< true rules belonging to it
   std::vector<std::size_t> rule_indices;  ///< their positions in the input
+  std::size_t widened = 0;                ///< ... of its true rules, widened matches (mixed traces only)
 };
 
 /// One source of a mixed trace and the rules about it.
@@ -148,6 +166,7 @@ struct accuracy_report {
   std::size_t cross_source = 0;  ///< rules tying hosts of two sources: false
   std::size_t in_capture = 0;    ///< rules within one background capture: not judged
   std::size_t unattributed = 0;  ///< rules naming no host of the generated part, a side meeting no generated flow: not judged
+  std::size_t widened = 0;       ///< true rules that are planted rules widened to `*` within one source (in true_rules)
   double source_precision = 1;   ///< (rules - cross_source) / rules (1 when there are no rules)
   std::vector<source_accuracy> sources{};  ///< in truth order, the generated part first
 
@@ -165,9 +184,14 @@ class source_index {
  public:
   source_index() = default;
   explicit source_index(const synth::ground_truth& truth) {
-    for (std::size_t s = 0; s < truth.sources.size(); ++s)
+    for (std::size_t s = 0; s < truth.sources.size(); ++s) {
       for (const auto& a : truth.sources[s].addresses) owner_.emplace_back(a, s);
-    std::sort(owner_.begin(), owner_.end(), [](const auto& x, const auto& y) { return ip_address::word_less{}(x.first, y.first); });
+      for (const auto& a : truth.sources[s].shared) shared_.emplace_back(a, s);
+      if (!truth.sources[s].addresses.empty() || !truth.sources[s].shared.empty()) has_flows_.push_back(s);
+    }
+    const auto less = [](const auto& x, const auto& y) { return ip_address::word_less{}(x.first, y.first); };
+    std::sort(owner_.begin(), owner_.end(), less);
+    std::sort(shared_.begin(), shared_.end(), less);
   }
   /// The index in `ground_truth::sources` of the source owning `a`; nullopt for an address no
   /// source owns (multicast, broadcast, or unknown).
@@ -187,10 +211,30 @@ class source_index {
     }
     return out;
   }
+  /// The sources whose traffic could hold flows of one rule side, ascending: for each concrete
+  /// address the source owning it or the sources using it as a shared address (multicast,
+  /// broadcast); `*` and a host variable take any source with an address. Ports are not known
+  /// per source, so they do not narrow it.
+  [[nodiscard]] std::vector<std::size_t> of_flows(const flow_pattern& side) const {
+    std::vector<std::size_t> out = has_flows_;
+    for (field f : {field::src_ip, field::dst_ip}) {
+      if (side.at(f) != slot::kept) continue;
+      const auto& a = f == field::src_ip ? side.key.src : side.key.dst;
+      std::vector<std::size_t> here;
+      if (const auto s = owner(a)) here.push_back(*s);
+      auto it = std::lower_bound(shared_.begin(), shared_.end(), a,
+                                 [](const auto& x, const ip_address& y) { return ip_address::word_less{}(x.first, y); });
+      for (; it != shared_.end() && it->first == a; ++it) here.push_back(it->second);
+      std::erase_if(out, [&](std::size_t s) { return std::find(here.begin(), here.end(), s) == here.end(); });
+    }
+    return out;
+  }
   [[nodiscard]] bool empty() const noexcept { return owner_.empty(); }
 
  private:
   std::vector<std::pair<ip_address, std::size_t>> owner_;
+  std::vector<std::pair<ip_address, std::size_t>> shared_;
+  std::vector<std::size_t> has_flows_;  ///< sources owning or sharing at least one address, ascending
 };
 
 // ---- reading a rule side from its five field texts ----
@@ -316,6 +360,42 @@ namespace detail {
   return take(r.lhs, r.lhs_vars, ml) && take(r.rhs, r.rhs_vars, mr);
 }
 
+/// The member holds the pattern's host variable.
+[[nodiscard]] inline bool has_var(const synth::truth_member& m) {
+  return m.flow.at(field::src_ip) == slot::var || m.flow.at(field::dst_ip) == slot::var;
+}
+
+/// A rule side covers a planted member as that member widened: every field equal (or inside the
+/// member's prefix or range), or `*` where the member names a value; a host variable exactly where
+/// the member has the pattern's variable, with the letter `letter` (set by the first side); `*`
+/// where the member varies. `widened` is set when a value became `*`, and names it in `what`.
+[[nodiscard]] inline bool widens(const flow_pattern& side, const std::array<char, field_count>& vars, const synth::truth_member& m,
+                                 char& letter, bool& widened, std::string& what) {
+  for (std::size_t i = 0; i < field_count; ++i) {
+    const auto f = static_cast<field>(i);
+    const slot ms = m.flow.at(f), ss = side.at(f);
+    if (ms == slot::var || ss == slot::var) {
+      if (ms != ss) return false;
+      const char l = vars[i] != 0 ? vars[i] : 'A';
+      if (letter != 0 && letter != l) return false;
+      letter = l;
+    } else if (ms == slot::any) {
+      if (ss != slot::any) return false;
+    } else if (ss == slot::any) {
+      widened = true;
+      if (!what.empty()) what += ", ";
+      static constexpr const char* names[field_count] = {"src", "sport", "dst", "dport", "proto"};
+      what += std::string(names[i]) + " " + synth::member_field_text(m, f, 'C');
+    } else {
+      synth::truth_member one = m;  // the side's value against the member's value, prefix or range
+      for (std::size_t k = 0; k < field_count; ++k)
+        if (k != i) one.flow.set(static_cast<field>(k), slot::any);
+      if (!meets(side, one)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace detail
 
 /// Judges one rule against the truth, with the truth's sources indexed once (`sources`).
@@ -362,12 +442,68 @@ namespace detail {
         break;
       }
   }
+  const bool lhs_wide = detail::covers(r.lhs, r.rhs), rhs_wide = detail::covers(r.rhs, r.lhs);
   if (!j.patterns.empty()) {
+    // A mixed trace: a generic rule touching the noise or a heavy flow may be about a background
+    // capture's flows instead: a planted rule widened by them, or a capture's own pattern.
+    if (!truth.sources.empty() && j.sources.empty()) {
+      const auto lhs_sources = sources.of_flows(r.lhs), rhs_sources = sources.of_flows(r.rhs);
+      const bool a_capture = std::any_of(lhs_sources.begin(), lhs_sources.end(), [&](std::size_t s) {
+        return s != 0 && std::find(rhs_sources.begin(), rhs_sources.end(), s) != rhs_sources.end();
+      });
+      if (a_capture) {
+        std::vector<std::string> widened;
+        std::string what_lhs, what_rhs;
+        bool meets_planted = false;
+        for (const auto& p : truth.patterns) {
+          if (p.background) continue;
+          bool match = false;
+          for (std::size_t i = 0; i < p.members.size(); ++i) {
+            const auto& mi = p.members[i];
+            if (detail::meets(r.lhs, mi) || detail::meets(r.rhs, mi)) meets_planted = true;
+            for (std::size_t k = 0; k < p.members.size() && !match; ++k) {
+              const auto& mk = p.members[k];
+              if (i == k && !mi.many) continue;
+              if (!detail::has_var(mi) || !detail::has_var(mk)) continue;  // without one host per instance it could cross
+              char letter = 0;
+              bool wl = false, wr = false;
+              std::string what_l, what_r;
+              if (!detail::widens(r.lhs, r.lhs_vars, mi, letter, wl, what_l) || !detail::widens(r.rhs, r.rhs_vars, mk, letter, wr, what_r))
+                continue;
+              if (!wl && !wr) continue;
+              // As above: a side covering the other must hold a member the other does not.
+              if (i == k ? (lhs_wide || rhs_wide) : ((lhs_wide && detail::meets(r.rhs, mi)) || (rhs_wide && detail::meets(r.lhs, mk))))
+                continue;
+              match = true;
+              if (widened.empty()) what_lhs = what_l, what_rhs = what_r;
+            }
+          }
+          if (match) widened.push_back(p.name);
+        }
+        if (!widened.empty()) {
+          j.why = verdict::true_rule;
+          j.widened = true;
+          j.patterns = std::move(widened);
+          std::string what;
+          if (what_lhs == what_rhs) what = what_lhs + " became * on both sides";
+          else if (what_rhs.empty()) what = "left " + what_lhs + " became *";
+          else if (what_lhs.empty()) what = "right " + what_rhs + " became *";
+          else what = "left " + what_lhs + ", right " + what_rhs + " became *";
+          j.detail = "widens '" + j.patterns.front() + "' (" + what + "); its host variable binds one host per instance: it crosses no source";
+          return j;
+        }
+        if (!meets_planted) {
+          j.why = verdict::unattributed;
+          j.detail = "names no host and meets no planted flow: its flows could be a background capture's (it also covers generated '" +
+                     j.patterns.front() + "')";
+          return j;
+        }
+      }
+    }
     j.why = verdict::background;
     j.detail = "touches background '" + j.patterns.front() + "'";
     return j;
   }
-  const bool lhs_wide = detail::covers(r.lhs, r.rhs), rhs_wide = detail::covers(r.rhs, r.lhs);
   bool lhs_planted = false, rhs_planted = false, wide_only = false, other_instances = false;
   std::string lhs_name, rhs_name, instance_pattern, instance_detail;
   for (const auto& p : truth.patterns) {
@@ -467,12 +603,14 @@ namespace detail {
     if (j.why == verdict::unattributed) ++rep.unattributed;
     if (j.correct()) {
       ++rep.true_rules;
+      if (j.widened) ++rep.widened;
       for (const auto& name : j.patterns)
         for (auto& pa : rep.patterns)
           if (pa.name == name) {
             pa.found = true;
             ++pa.rules;
             pa.rule_indices.push_back(i);
+            if (j.widened) ++pa.widened;
           }
     }
     rep.judged.push_back(std::move(j));

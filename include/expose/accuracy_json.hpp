@@ -3,8 +3,10 @@
 // an expose-mine report (`--format json`: rules[].lhs/rhs with proto/src/sport/dst/dport strings,
 // "*" for any value, "$A" for a host variable) and writes the accuracy report. For a mixed trace
 // (the truth names sources) the report adds "planted_judged" (rules judged against the planted
-// patterns), "cross_source", "in_capture", "unattributed", "source_precision" ((rules - cross_source) / rules) and
-// "sources" (per source: addresses, rules whose hosts all belong to it, true_rules, cross_source).
+// patterns), "cross_source", "in_capture", "unattributed", "source_precision" ((rules - cross_source) / rules),
+// "sources" (per source: addresses, rules whose hosts all belong to it, true_rules, cross_source),
+// "widened" (true rules that are planted rules widened to "*" within one source, within true_rules),
+// "widened_rules" (each: index, patterns, detail, text) and per pattern "widened".
 
 #include <istream>
 #include <nlohmann/json.hpp>
@@ -64,9 +66,13 @@ namespace expose {
 
 [[nodiscard]] inline nlohmann::ordered_json to_json(const accuracy_report& r) {
   using json = nlohmann::ordered_json;
+  const bool mixed = !r.sources.empty();
   json patterns = json::array();
-  for (const auto& p : r.patterns)
-    patterns.push_back({{"name", p.name}, {"paper_rule", p.paper_rule}, {"found", p.found}, {"rules", p.rules}, {"rule_indices", p.rule_indices}});
+  for (const auto& p : r.patterns) {
+    json jp = {{"name", p.name}, {"paper_rule", p.paper_rule}, {"found", p.found}, {"rules", p.rules}, {"rule_indices", p.rule_indices}};
+    if (mixed) jp["widened"] = p.widened;
+    patterns.push_back(std::move(jp));
+  }
   json rules = json::array();
   for (const auto& j : r.judged)
     if (j.wrong()) {
@@ -85,7 +91,7 @@ namespace expose {
           {"rules_per_found_pattern", r.rules_per_found_pattern},
           {"patterns", std::move(patterns)},
           {"false_rules", std::move(rules)}};
-  if (r.sources.empty()) return out;
+  if (!mixed) return out;
   // A mixed trace: how many rules cross sources, and each source's own rules.
   json sources = json::array();
   for (const auto& s : r.sources)
@@ -96,6 +102,11 @@ namespace expose {
   out["unattributed"] = r.unattributed;
   out["source_precision"] = r.source_precision;
   out["sources"] = std::move(sources);
+  json widened = json::array();
+  for (const auto& j : r.judged)
+    if (j.widened) widened.push_back({{"index", j.index}, {"patterns", j.patterns}, {"detail", j.detail}, {"text", j.text}});
+  out["widened"] = r.widened;
+  out["widened_rules"] = std::move(widened);
   return out;
 }
 
