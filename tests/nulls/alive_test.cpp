@@ -34,10 +34,13 @@ TEST_CASE("nulls.alive.counts_inside_both_lifetimes") {
   const activity a = matrix({{10, 0}, {20, 0}, {30, 0}, {40, 0}, {25, 1}, {30, 1}, {40, 1}, {60, 1}}, 2, 1000);
   const auto p = pair_of(a, 0, 1);
   CHECK(p.counts == pair_counts{4, 4, 2, 1000});
-  CHECK(nulls::alive{}.condition(p, a) == pair_counts{2, 3, 2, 16});
+  CHECK(nulls::alive{.margin = 0}.condition(p, a) == pair_counts{2, 3, 2, 16});
   CHECK(nulls::whole_trace{}.condition(p, a) == p.counts);
   // Symmetric: the reversed pair is the reversed counts.
-  CHECK(nulls::alive{}.condition(pair_of(a, 1, 0), a) == pair_counts{3, 2, 2, 16});
+  CHECK(nulls::alive{.margin = 0}.condition(pair_of(a, 1, 0), a) == pair_counts{3, 2, 2, 16});
+  // A margin of 5 windows: X lives 5..45, Y 20..65, common 20..45 = 26 windows, X has 20, 30, 40
+  // inside Y's life, Y has 25, 30, 40 inside X's.
+  CHECK(nulls::alive{.margin = 5}.condition(p, a) == pair_counts{3, 3, 2, 26});
 }
 
 TEST_CASE("nulls.alive.gap_cuts_quiet_stretches") {
@@ -45,9 +48,9 @@ TEST_CASE("nulls.alive.gap_cuts_quiet_stretches") {
   // Y 1..2 and 500..500: common 1..2.
   const activity a = matrix({{0, 0}, {1, 0}, {2, 0}, {100, 0}, {101, 0}, {1, 1}, {2, 1}, {500, 1}}, 2, 1000);
   const auto p = pair_of(a, 0, 1);
-  CHECK(nulls::alive{.gap = 10}.condition(p, a) == pair_counts{2, 2, 2, 2});
+  CHECK(nulls::alive{.gap = 10, .margin = 0}.condition(p, a) == pair_counts{2, 2, 2, 2});
   // Unlimited gap: X 0..101, Y 1..500, common 1..101.
-  CHECK(nulls::alive{}.condition(p, a) == pair_counts{4, 2, 2, 101});
+  CHECK(nulls::alive{.margin = 0}.condition(p, a) == pair_counts{4, 2, 2, 101});
 }
 
 TEST_CASE("nulls.alive.always_alive_is_the_whole_trace") {
@@ -75,7 +78,7 @@ TEST_CASE("nulls.alive.flows_that_merely_share_a_stretch_are_not_significant") {
   // Under the whole trace, 36 meetings of two 60-window flows are far beyond the 0.5 expected.
   CHECK(scores::cooccurrence_p_value(nulls::whole_trace{}.condition(chance, a)) < 1e-30);
   // Inside their common life they are what chance gives (36 = 60 x 60 / 100).
-  CHECK(scores::cooccurrence_p_value(nulls::alive{}.condition(chance, a)) > 0.3);
+  CHECK(scores::cooccurrence_p_value(nulls::alive{.margin = 0}.condition(chance, a)) > 0.3);
   CHECK(scores::cooccurrence_p_value(nulls::alive{}.condition(real, a)) < 1e-100);
   // The whole test (FDR over 6 hypotheses, bursts): the chance pair goes, the real one stays.
   std::vector<scored_pair> pairs{chance, real};

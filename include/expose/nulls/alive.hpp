@@ -6,7 +6,8 @@
 // which both sides were alive, and each side's count is its activity inside them:
 //
 //   alive(Z)  = from Z's first active window to its last, with every quiet stretch longer than
-//               `gap` windows cut out (gap 0: unlimited, Z's whole lifetime)
+//               `gap` windows cut out (gap 0: unlimited, Z's whole lifetime), each stretch
+//               extended by `margin` windows at both ends (30 by default)
 //   N'        = |alive(X) ∩ alive(Y)|,  n_x' = |X ∩ alive(Y)|,  n_y' = |Y ∩ alive(X)|,  n_xy as counted
 //
 // and the hypergeometric test asks whether X and Y, placed at random inside their common lifetime,
@@ -36,6 +37,10 @@ struct alive {
   /// Quiet stretches longer than this many windows end a side's life until its next activity;
   /// 0 keeps each side alive from its first window to its last.
   std::int64_t gap = 0;
+  /// Windows each lifetime is extended by at both ends (within the trace): one session of a
+  /// pattern (a control connection and its data connections) is tested against the quiet before
+  /// and after it, not only inside itself, where the longer side is always on.
+  std::int64_t margin = 30;
 
   [[nodiscard]] pair_counts condition(const scored_pair& pair, const activity& a) const {
     const auto wx = a.windows_of(pair.x), wy = a.windows_of(pair.y);
@@ -51,12 +56,15 @@ struct alive {
     pair_counts c = pair.counts;
     if (both == 0 || both >= c.n) return c;  // alive throughout: the whole trace is the right null
     c.n = both;
-    c.n_x = nx;
-    // Counted against a lagged tail (Y within k windows after X), Y's count is of its dilated
-    // activity: keep the share of it that lies in X's lifetime.
-    c.n_y = pair.counts.n_y == wy.size() ? ny
-                                          : static_cast<std::uint64_t>(static_cast<double>(pair.counts.n_y) * static_cast<double>(ny) /
-                                                                       static_cast<double>(wy.size()) + 0.5);
+    // A side counted otherwise than its own activity list (the rest X \ Y of a generic item that
+    // contains the other side, or a tail counted within k windows after X) keeps the share of its
+    // count that its activity has inside the other side's lifetime.
+    const auto share = [](std::uint64_t counted, std::size_t listed, std::uint64_t in) {
+      return counted == listed ? in
+                               : static_cast<std::uint64_t>(static_cast<double>(counted) * static_cast<double>(in) / static_cast<double>(listed) + 0.5);
+    };
+    c.n_x = share(pair.counts.n_x, wx.size(), nx);
+    c.n_y = share(pair.counts.n_y, wy.size(), ny);
     c.n_x = std::max(c.n_x, c.n_xy);
     c.n_y = std::max(c.n_y, c.n_xy);
     c.n = std::max({c.n, c.n_x, c.n_y});
@@ -72,6 +80,17 @@ struct alive {
       const std::int64_t w = a.windows[pos];
       if (!out.empty() && (gap == 0 || w - out.back().second <= gap + 1)) out.back().second = w;
       else out.emplace_back(w, w);
+    }
+    if (margin > 0 && !out.empty()) {
+      const std::int64_t first = a.windows.front(), last = a.windows.front() + static_cast<std::int64_t>(a.samples) - 1;
+      std::vector<span_of_windows> wide;
+      for (auto [lo, hi] : out) {
+        lo = std::max(first, lo - margin);
+        hi = std::min(last, hi + margin);
+        if (!wide.empty() && lo <= wide.back().second + 1) wide.back().second = std::max(wide.back().second, hi);
+        else wide.emplace_back(lo, hi);
+      }
+      out = std::move(wide);
     }
     return out;
   }
