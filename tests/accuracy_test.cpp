@@ -3,14 +3,14 @@
 #include <sstream>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/accuracy_json.hpp"
 #include "expose/synth/generator.hpp"
 
 using namespace expose;
+using expose_test::ip;
 
 namespace {
-
-ip_address ip(const char* text) { return *ip_address::parse(text); }
 
 // A flow pattern from the paper's notation with fields split: "*" any, "$A" a variable.
 flow_pattern side(const char* proto, const char* src, const char* sport, const char* dst, const char* dport) {

@@ -18,7 +18,7 @@
 using namespace expose;
 
 namespace {
-constexpr std::uint32_t ip(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+constexpr std::uint32_t ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
   return std::uint32_t{a} << 24 | std::uint32_t{b} << 16 | std::uint32_t{c} << 8 | d;
 }
 flow_pattern flow(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t p = proto::udp) {
@@ -54,22 +54,22 @@ struct graph {
 // A traceroute as the miner sees it: items 0-2 are ICMP replies from three hops, item 3 the
 // generic item covering all the UDP probes (`T.* : Target.* : udp`), items 4-6 the probes to each
 // port (`T.* : Target.33434 : udp` ...), each covering 12 probe flows.
-constexpr std::uint32_t tracer = ip(10, 0, 5, 5), target = ip(198, 51, 100, 200);
+constexpr std::uint32_t tracer = ipv4(10, 0, 5, 5), target = ipv4(198, 51, 100, 200);
 std::vector<flow_pattern> traceroute_items() {
   std::vector<flow_pattern> items;
-  for (std::uint8_t h = 1; h <= 3; ++h) items.push_back(flow(tracer, 0, ip(198, 51, 100, h), 0, proto::icmp));
+  for (std::uint8_t h = 1; h <= 3; ++h) items.push_back(flow(tracer, 0, ipv4(198, 51, 100, h), 0, proto::icmp));
   items.push_back(widen(flow(tracer, 0, target, 0), {field::src_port, field::dst_port}));
   for (std::uint16_t port = 33434; port < 33437; ++port) items.push_back(widen(flow(tracer, 0, target, port), {field::src_port}));
   return items;
 }
 // FTP clients 10.1.0.1, 10.1.0.2 ...: per client its control connections to the mirror
 // (`C.* : Mirror.21`) and its passive data connections (`C.* : Mirror.*`).
-constexpr std::uint32_t mirror = ip(10, 0, 0, 21);
+constexpr std::uint32_t mirror = ipv4(10, 0, 0, 21);
 std::vector<flow_pattern> ftp_clients(std::uint8_t n) {
   std::vector<flow_pattern> items;
   for (std::uint8_t k = 1; k <= n; ++k) {
-    items.push_back(widen(flow(ip(10, 1, 0, k), 0, mirror, 21, proto::tcp), {field::src_port}));
-    items.push_back(widen(flow(ip(10, 1, 0, k), 0, mirror, 0, proto::tcp), {field::src_port, field::dst_port}));
+    items.push_back(widen(flow(ipv4(10, 1, 0, k), 0, mirror, 21, proto::tcp), {field::src_port}));
+    items.push_back(widen(flow(ipv4(10, 1, 0, k), 0, mirror, 0, proto::tcp), {field::src_port, field::dst_port}));
   }
   return items;
 }
@@ -121,7 +121,7 @@ TEST_CASE("clusters.join.the_share_counts_the_most_specific_cover_once") {
 
 TEST_CASE("clusters.join.every_item_must_be_covered") {
   auto items = traceroute_items();
-  items[6] = flow(tracer, 40000, ip(198, 51, 100, 201), 33436);  // not the target: not covered
+  items[6] = flow(tracer, 40000, ipv4(198, 51, 100, 201), 33436);  // not the target: not covered
   auto g = traceroute_graph();
   clusters::join(g.clusters, g.rules, items, {1, 1, 1, 24, 12, 12, 1}, views_only);
   CHECK(g.clusters.size() == 2);
@@ -133,14 +133,14 @@ TEST_CASE("clusters.join.instances_of_a_host_variable") {
   // each is an instance of `$A.* : Web.80`, so B joins A. C: a client's fetch from another web
   // server beside one from Web: not every item an instance, C stays apart. D: `*.* : DNS.53` and
   // `*.* : Web.80` of the window space, equal to A's items but for the variable: D joins A.
-  constexpr std::uint32_t dns = ip(10, 0, 0, 53), web = ip(10, 0, 0, 80), other = ip(10, 0, 0, 81);
+  constexpr std::uint32_t dns = ipv4(10, 0, 0, 53), web = ipv4(10, 0, 0, 80), other = ipv4(10, 0, 0, 81);
   std::vector<flow_pattern> items{
       widen(widen(flow(0, 0, dns, 53), {field::src_port}), {field::src_ip}, slot::var),
       widen(widen(flow(0, 0, web, 80, proto::tcp), {field::src_port}), {field::src_ip}, slot::var),
-      widen(flow(ip(10, 1, 0, 8), 0, web, 80, proto::tcp), {field::src_port}),
-      widen(flow(ip(10, 1, 0, 64), 0, web, 80, proto::tcp), {field::src_port}),
-      widen(flow(ip(10, 1, 0, 9), 0, web, 80, proto::tcp), {field::src_port}),
-      widen(flow(ip(10, 1, 0, 9), 0, other, 80, proto::tcp), {field::src_port}),
+      widen(flow(ipv4(10, 1, 0, 8), 0, web, 80, proto::tcp), {field::src_port}),
+      widen(flow(ipv4(10, 1, 0, 64), 0, web, 80, proto::tcp), {field::src_port}),
+      widen(flow(ipv4(10, 1, 0, 9), 0, web, 80, proto::tcp), {field::src_port}),
+      widen(flow(ipv4(10, 1, 0, 9), 0, other, 80, proto::tcp), {field::src_port}),
       widen(flow(0, 0, dns, 53), {field::src_ip, field::src_port}),
       widen(flow(0, 0, web, 80, proto::tcp), {field::src_ip, field::src_port}),
   };
@@ -159,10 +159,10 @@ TEST_CASE("clusters.join.instances_around_one_host_with_flows_to_one_port") {
   // fifth has a flow to the mirror's port 21, but its other flow goes elsewhere, so the mirror is
   // not in every flow of it (and its client, in both, is in no other cluster).
   auto items = ftp_clients(3);
-  items.push_back(widen(flow(ip(10, 1, 0, 9), 0, mirror, 22, proto::tcp), {field::src_port}));
-  items.push_back(widen(flow(ip(10, 1, 0, 9), 0, ip(10, 0, 0, 25), 25, proto::tcp), {field::src_port}));
-  items.push_back(widen(flow(ip(10, 1, 0, 10), 0, mirror, 21, proto::tcp), {field::src_port}));
-  items.push_back(widen(flow(ip(10, 1, 0, 10), 0, ip(10, 0, 0, 80), 80, proto::tcp), {field::src_port}));
+  items.push_back(widen(flow(ipv4(10, 1, 0, 9), 0, mirror, 22, proto::tcp), {field::src_port}));
+  items.push_back(widen(flow(ipv4(10, 1, 0, 9), 0, ipv4(10, 0, 0, 25), 25, proto::tcp), {field::src_port}));
+  items.push_back(widen(flow(ipv4(10, 1, 0, 10), 0, mirror, 21, proto::tcp), {field::src_port}));
+  items.push_back(widen(flow(ipv4(10, 1, 0, 10), 0, ipv4(10, 0, 0, 80), 80, proto::tcp), {field::src_port}));
   auto g = graph{}.add({0, 1}).add({6, 7}).add({2, 3}).add({4, 5}).add({8, 9});
   const std::vector<std::uint32_t> flows(items.size(), 5);
   auto apart = g;
@@ -197,16 +197,16 @@ TEST_CASE("clusters.join.no_pivot_without_one_host_and_a_service_port") {
   const auto flow6 = [&](const char* src, const char* dst, std::uint16_t dport) {
     return exact(flow_key{v6(src), v6(dst), 40000, dport, proto::udp});
   };
-  std::vector<flow_pattern> items{flow(ip(10, 0, 0, 1), 68, 0xffffffffu, 67),          flow(ip(10, 0, 0, 2), 68, 0xffffffffu, 67),
-                                  flow(ip(10, 0, 0, 3), 68, 0xffffffffu, 67),          flow(ip(10, 0, 0, 4), 68, 0xffffffffu, 67),
-                                  flow(ip(10, 0, 0, 5), 137, ip(10, 0, 0, 255), 137),  flow(ip(10, 0, 0, 6), 137, ip(10, 0, 0, 255), 137),
-                                  flow(ip(10, 0, 0, 7), 137, ip(10, 0, 0, 255), 137),  flow(ip(10, 0, 0, 8), 137, ip(10, 0, 0, 255), 137),
-                                  flow(ip(10, 0, 0, 9), 5353, ip(224, 0, 0, 251), 5353), flow(ip(10, 0, 0, 10), 5353, ip(224, 0, 0, 251), 5353),
-                                  flow(ip(10, 0, 0, 11), 5353, ip(224, 0, 0, 251), 5353), flow(ip(10, 0, 0, 12), 5353, ip(224, 0, 0, 251), 5353),
+  std::vector<flow_pattern> items{flow(ipv4(10, 0, 0, 1), 68, 0xffffffffu, 67),          flow(ipv4(10, 0, 0, 2), 68, 0xffffffffu, 67),
+                                  flow(ipv4(10, 0, 0, 3), 68, 0xffffffffu, 67),          flow(ipv4(10, 0, 0, 4), 68, 0xffffffffu, 67),
+                                  flow(ipv4(10, 0, 0, 5), 137, ipv4(10, 0, 0, 255), 137),  flow(ipv4(10, 0, 0, 6), 137, ipv4(10, 0, 0, 255), 137),
+                                  flow(ipv4(10, 0, 0, 7), 137, ipv4(10, 0, 0, 255), 137),  flow(ipv4(10, 0, 0, 8), 137, ipv4(10, 0, 0, 255), 137),
+                                  flow(ipv4(10, 0, 0, 9), 5353, ipv4(224, 0, 0, 251), 5353), flow(ipv4(10, 0, 0, 10), 5353, ipv4(224, 0, 0, 251), 5353),
+                                  flow(ipv4(10, 0, 0, 11), 5353, ipv4(224, 0, 0, 251), 5353), flow(ipv4(10, 0, 0, 12), 5353, ipv4(224, 0, 0, 251), 5353),
                                   flow6("fe80::1", "ff02::fb", 5353),                  flow6("fe80::2", "ff02::fb", 5353),
                                   flow6("fe80::3", "ff02::fb", 5353),                  flow6("fe80::4", "ff02::fb", 5353),
-                                  flow(ip(10, 0, 0, 20), 0, ip(10, 0, 0, 1), 0, proto::icmp), flow(ip(10, 0, 0, 20), 5000, ip(10, 0, 0, 53), 53),
-                                  flow(ip(10, 0, 0, 20), 0, ip(10, 0, 0, 2), 0, proto::icmp), flow(ip(10, 0, 0, 20), 123, ip(10, 0, 0, 123), 123),
+                                  flow(ipv4(10, 0, 0, 20), 0, ipv4(10, 0, 0, 1), 0, proto::icmp), flow(ipv4(10, 0, 0, 20), 5000, ipv4(10, 0, 0, 53), 53),
+                                  flow(ipv4(10, 0, 0, 20), 0, ipv4(10, 0, 0, 2), 0, proto::icmp), flow(ipv4(10, 0, 0, 20), 123, ipv4(10, 0, 0, 123), 123),
                                   flow6("2001:db8::1", "2001:db8::443", 443),          flow6("2001:db8::2", "2001:db8::443", 443),
                                   flow6("2001:db8::3", "2001:db8::443", 443),          flow6("2001:db8::4", "2001:db8::443", 443)};
   auto g = graph{};

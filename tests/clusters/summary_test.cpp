@@ -8,7 +8,7 @@
 using namespace expose;
 
 namespace {
-flow_pattern flow(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t p = proto::tcp) {
+flow_pattern tcp_flow(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t p = proto::tcp) {
   return exact(flow_key{ip_address::v4(src), ip_address::v4(dst), sport, dport, p});
 }
 rule edge(std::uint32_t a, std::uint32_t b) {
@@ -20,7 +20,7 @@ rule edge(std::uint32_t a, std::uint32_t b) {
 }  // namespace
 
 TEST_CASE("clusters.summary.shared_fields_once_differing_ones_as_a_set") {
-  std::vector<flow_pattern> items{flow(0x0a000063, 1, 0x0a000003, 22), flow(0x0a000063, 1, 0x0a000001, 22), flow(0x0a000063, 1, 0x0a000002, 22)};
+  std::vector<flow_pattern> items{tcp_flow(0x0a000063, 1, 0x0a000003, 22), tcp_flow(0x0a000063, 1, 0x0a000001, 22), tcp_flow(0x0a000063, 1, 0x0a000002, 22)};
   for (auto& p : items) {  // *.* : R.22, as the paper's scan rule
     p.slots[static_cast<std::size_t>(field::src_ip)] = slot::any;
     p.slots[static_cast<std::size_t>(field::src_port)] = slot::any;
@@ -35,7 +35,7 @@ TEST_CASE("clusters.summary.shared_fields_once_differing_ones_as_a_set") {
 
 TEST_CASE("clusters.summary.stars_counts_and_density") {
   std::vector<flow_pattern> items;
-  for (std::uint16_t i = 0; i < 6; ++i) items.push_back(flow(0x0a000005, 5000, 0x0a000010 + i, static_cast<std::uint16_t>(80 + i)));
+  for (std::uint16_t i = 0; i < 6; ++i) items.push_back(tcp_flow(0x0a000005, 5000, 0x0a000010 + i, static_cast<std::uint16_t>(80 + i)));
   std::vector<cluster> star(1);
   star[0].items = {0, 1, 2, 3, 4, 5};
   star[0].rules = {0, 1, 2, 3, 4};

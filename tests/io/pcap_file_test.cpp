@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/io/encode.hpp"
 #include "expose/io/pcap_writer.hpp"
 
 using namespace expose;
+using expose_test::read_all;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,15 +31,6 @@ packet udp(std::int64_t ts_ns, std::uint32_t src, std::uint16_t sport) {
   p.proto = proto::udp;
   p.length = 80;
   return p;
-}
-struct collected {
-  input_stats stats;
-  std::vector<packet> packets;
-};
-collected read_all(io::pcap_files src) {
-  collected c;
-  src.read([&](const packet& p) { c.packets.push_back(p); }, c.stats);
-  return c;
 }
 void put32(std::ofstream& f, std::uint32_t v, bool big) {
   const unsigned char b[4] = {static_cast<unsigned char>(big ? v >> 24 : v), static_cast<unsigned char>(big ? v >> 16 : v >> 8),

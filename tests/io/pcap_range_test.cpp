@@ -8,15 +8,17 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/detail/random.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/io/pcap_writer.hpp"
 
 using namespace expose;
+using expose_test::collected;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path temp(const std::string& name) {
+fs::path range_file(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / "expose-pcap-range-test";
   fs::create_directories(dir);
   return dir / name;
@@ -57,10 +59,6 @@ void write_trace(const fs::path& path, std::int64_t t0, int n, std::uint64_t see
   }
 }
 
-struct collected {
-  input_stats stats;
-  std::vector<packet> packets;
-};
 
 bool same(const packet& a, const packet& b) {
   return a.ts_ns == b.ts_ns && a.src == b.src && a.dst == b.dst && a.sport == b.sport && a.dport == b.dport && a.proto == b.proto &&
@@ -70,25 +68,25 @@ bool same(const packet& a, const packet& b) {
 
 TEST_CASE("io.pcap_range.boundary_found_from_every_byte") {
   for (bool nano : {false, true}) {
-    const auto path = temp(nano ? "every-nano.pcap" : "every.pcap");
+    const auto path = range_file(nano ? "every-nano.pcap" : "every.pcap");
     write_trace(path, 1'700'000'000'000'000'000LL, 300, 7, nano);
     std::ifstream in(path, std::ios::binary);
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<std::uint8_t> file_bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto h = io::read_classic_header(path);
     REQUIRE(h.has_value());
     CHECK(h->nanos == nano);
     std::vector<std::uint64_t> starts;  // the true record boundaries
-    for (std::uint64_t at = 24; at < bytes.size();) {
+    for (std::uint64_t at = 24; at < file_bytes.size();) {
       starts.push_back(at);
       std::uint32_t caplen;
-      std::memcpy(&caplen, bytes.data() + at + 8, 4);
+      std::memcpy(&caplen, file_bytes.data() + at + 8, 4);
       at += 16 + caplen;
     }
     std::size_t next = 0;
-    for (std::uint64_t at = 24; at < bytes.size(); ++at) {
+    for (std::uint64_t at = 24; at < file_bytes.size(); ++at) {
       while (next < starts.size() && starts[next] < at) ++next;
-      const std::uint64_t want = next < starts.size() ? starts[next] : bytes.size();
-      const auto got = io::find_record_boundary(*h, bytes.data() + at, bytes.size() - at, at, true);
+      const std::uint64_t want = next < starts.size() ? starts[next] : file_bytes.size();
+      const auto got = io::find_record_boundary(*h, file_bytes.data() + at, file_bytes.size() - at, at, true);
       REQUIRE(got.has_value());
       if (*got != want) FAIL_CHECK("from byte " << at << ": boundary " << *got << ", expected " << want);
     }
@@ -98,7 +96,7 @@ TEST_CASE("io.pcap_range.boundary_found_from_every_byte") {
 TEST_CASE("io.pcap_range.ambiguous_headers_are_detected") {
   // Payload crafted to hold this file's own record headers can fool the search; the reader of the
   // range before then stops elsewhere than the boundary found, which expose::mpi reports.
-  const auto path = temp("crafted.pcap");
+  const auto path = range_file("crafted.pcap");
   write_trace(path, 1'700'000'000'000'000'000LL, 300, 7, false, true);
   const auto size = fs::file_size(path);
   int fooled = 0;
@@ -114,7 +112,7 @@ TEST_CASE("io.pcap_range.ambiguous_headers_are_detected") {
 }
 
 TEST_CASE("io.pcap_range.parts_together_are_one_read") {
-  const std::vector<fs::path> files = {temp("a.pcap"), temp("b.pcap"), temp("c.pcap")};
+  const std::vector<fs::path> files = {range_file("a.pcap"), range_file("b.pcap"), range_file("c.pcap")};
   write_trace(files[0], 1'700'000'000'000'000'000LL, 500, 1, false);
   write_trace(files[1], 1'700'000'600'000'000'000LL, 40, 2, true);
   write_trace(files[2], 1'700'000'700'000'000'000LL, 700, 3, false);
@@ -146,7 +144,7 @@ TEST_CASE("io.pcap_range.parts_together_are_one_read") {
 }
 
 TEST_CASE("io.pcap_range.filter_and_damage_as_pcap_files") {
-  const auto path = temp("filtered.pcap");
+  const auto path = range_file("filtered.pcap");
   write_trace(path, 1'700'000'000'000'000'000LL, 200, 5, false);
   collected whole, parts;
   io::pcap_file(path, {.filter = "udp"}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
@@ -160,7 +158,7 @@ TEST_CASE("io.pcap_range.filter_and_damage_as_pcap_files") {
                        doctest::Contains("invalid filter 'port eighty'"), bad_argument);
 
   // A file cut short: the records before the damage, and a warning naming the file.
-  const auto cut_short = temp("short.pcap");
+  const auto cut_short = range_file("short.pcap");
   fs::copy_file(path, cut_short, fs::copy_options::overwrite_existing);
   fs::resize_file(cut_short, fs::file_size(path) - 10);
   collected damaged;
@@ -172,11 +170,11 @@ TEST_CASE("io.pcap_range.filter_and_damage_as_pcap_files") {
 }
 
 TEST_CASE("io.pcap_range.files_that_cannot_be_cut_go_whole") {
-  const auto good = temp("good.pcap");
+  const auto good = range_file("good.pcap");
   write_trace(good, 1'700'000'000'000'000'000LL, 100, 9, false);
-  const auto text = temp("not-a-trace.txt");
+  const auto text = range_file("not-a-trace.txt");
   std::ofstream(text) << std::string(5000, 'x');
-  const auto missing = temp("no-such.pcap");
+  const auto missing = range_file("no-such.pcap");
   fs::remove(missing);
   const auto cuts = io::cut({good, text, missing}, 4);
   std::vector<int> whole_text, whole_missing;

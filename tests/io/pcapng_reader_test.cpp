@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/io/encode.hpp"
 #include "expose/io/pcap_file.hpp"
 
 using namespace expose;
+using expose_test::read_all;
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
 
@@ -90,15 +92,6 @@ pcapng mixed(bool big) {
   return f;
 }
 
-struct collected {
-  input_stats stats;
-  std::vector<expose::packet> packets;
-};
-collected read_all(io::pcap_files src) {
-  collected c;
-  src.read([&](const expose::packet& p) { c.packets.push_back(p); }, c.stats);
-  return c;
-}
 }  // namespace
 
 TEST_CASE("io.pcapng_reader.interfaces_of_different_link_types_in_either_byte_order") {

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 // A source that yields `n` packets, numbered by timestamp, then fails if told to.
-struct counting_source {
+struct numbered_source {
   std::int64_t n = 0;
   bool fail_at_end = false;
   template <class Sink>
@@ -24,10 +24,10 @@ struct counting_source {
       ++stats.decoded;
       sink(p);
     }
-    if (fail_at_end) throw bad_trace("counting_source: failed after " + std::to_string(n));
+    if (fail_at_end) throw bad_trace("numbered_source: failed after " + std::to_string(n));
   }
 };
-static_assert(PacketSource<counting_source>);
+static_assert(PacketSource<numbered_source>);
 }  // namespace
 
 TEST_CASE("read_ahead.packets_arrive_in_order_with_the_sources_stats") {
@@ -45,18 +45,18 @@ TEST_CASE("read_ahead.packets_arrive_in_order_with_the_sources_stats") {
 TEST_CASE("read_ahead.a_partial_last_batch_and_an_empty_source") {
   std::vector<std::int64_t> seen;
   input_stats s;
-  io::read_ahead(counting_source{.n = 10}, [&](const packet& p) { seen.push_back(p.ts_ns); }, s, 4, 1);
+  io::read_ahead(numbered_source{.n = 10}, [&](const packet& p) { seen.push_back(p.ts_ns); }, s, 4, 1);
   CHECK(seen == std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   seen.clear();
-  io::read_ahead(counting_source{.n = 0}, [&](const packet& p) { seen.push_back(p.ts_ns); }, s, 4, 1);
+  io::read_ahead(numbered_source{.n = 0}, [&](const packet& p) { seen.push_back(p.ts_ns); }, s, 4, 1);
   CHECK(seen.empty());
 }
 
 TEST_CASE("read_ahead.a_source_error_comes_after_the_packets_before_it") {
   std::int64_t seen = 0;
   input_stats s;
-  CHECK_THROWS_WITH_AS(io::read_ahead(counting_source{.n = 1000, .fail_at_end = true}, [&](const packet&) { ++seen; }, s, 64, 2),
-                       "counting_source: failed after 1000", bad_trace);
+  CHECK_THROWS_WITH_AS(io::read_ahead(numbered_source{.n = 1000, .fail_at_end = true}, [&](const packet&) { ++seen; }, s, 64, 2),
+                       "numbered_source: failed after 1000", bad_trace);
   CHECK(seen == 1000);
 }
 
@@ -67,6 +67,6 @@ TEST_CASE("read_ahead.a_failing_sink_stops_the_reader_without_a_hang") {
     if (++seen == 50) throw std::runtime_error("sink full");
   };
   // The reader has 100000 packets to give and room for only two batches of 10.
-  CHECK_THROWS_WITH_AS(io::read_ahead(counting_source{.n = 100000}, sink, s, 10, 2), "sink full", std::runtime_error);
+  CHECK_THROWS_WITH_AS(io::read_ahead(numbered_source{.n = 100000}, sink, s, 10, 2), "sink full", std::runtime_error);
   CHECK(seen == 50);
 }

@@ -8,16 +8,16 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/detail/random.hpp"
 #include "expose/io/text.hpp"
 #include "expose/pipeline.hpp"
 #include "expose/synth/generator.hpp"
 
 using namespace expose;
+using expose_test::sec;
 
 namespace {
-constexpr std::int64_t sec = 1'000'000'000;
-
 struct trace_builder {
   std::vector<packet> packets;
   detail::splitmix64 rng{42};

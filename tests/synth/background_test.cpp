@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/accuracy.hpp"
 #include "expose/io/decode.hpp"
 #include "expose/io/pcap_file.hpp"
@@ -17,18 +18,18 @@
 #include "expose/synth/truth_json.hpp"
 
 using namespace expose;
+using expose_test::ip;
+using expose_test::sec;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp(const std::string& name) {
+fs::path background_file(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / "expose-background-test";
   fs::create_directories(dir);
   return dir / name;
 }
-
-ip_address ip(const char* text) { return *ip_address::parse(text); }
 
 using bytes = std::vector<std::uint8_t>;
 
@@ -100,8 +101,8 @@ bytes udp6_frame(const char* src, const char* dst) {
 }
 
 // An Ethernet frame: ICMP port unreachable from `router` to `host`, quoting the whole UDP datagram
-// `host` sent to `target` (IPv4 header, UDP header, 4 bytes of payload), every checksum right.
-bytes icmp_unreachable_frame(const char* router, const char* host, const char* target) {
+// `host` sent to `quoted_dst` (IPv4 header, UDP header, 4 bytes of payload), every checksum right.
+bytes icmp_unreachable_frame(const char* router, const char* host, const char* quoted_dst) {
   const std::size_t quoted = 20 + 8 + 4, icmp = 8 + quoted;
   bytes f(14 + 20 + icmp, 0);
   put16(f, 12, 0x0800);
@@ -109,7 +110,7 @@ bytes icmp_unreachable_frame(const char* router, const char* host, const char* t
   const std::size_t t = 34, q = t + 8;
   f[t] = 3;
   f[t + 1] = 3;
-  ipv4_header(f, q, host, target, proto::udp, quoted);
+  ipv4_header(f, q, host, quoted_dst, proto::udp, quoted);
   put16(f, q + 20, 40001);
   put16(f, q + 22, 53);
   put16(f, q + 24, 12);
@@ -127,7 +128,7 @@ bytes arp_frame() {
 
 // A capture of `frames` at the given times (nanoseconds), written with libpcap.
 fs::path capture(const std::string& name, const std::vector<std::pair<std::int64_t, bytes>>& frames) {
-  const auto path = temp(name);
+  const auto path = background_file(name);
   io::pcap_writer w(path, {.nanosecond = true});
   for (const auto& [ts, f] : frames) w.write_frame(ts, f.data(), f.size());
   return path;
@@ -148,7 +149,6 @@ struct recording_writer {
   }
 };
 
-constexpr std::int64_t sec = 1'000'000'000;
 constexpr std::int64_t t0 = 1767600000LL * sec;
 
 packet generated_packet(std::int64_t ts) {
@@ -355,8 +355,8 @@ TEST_CASE("synth.background.spread_is_reproducible_and_keeps_half_inside") {
 }
 
 TEST_CASE("synth.background.errors_name_the_file") {
-  CHECK_THROWS_WITH_AS(synth::background_mix({.files = {temp("no-such.pcap")}}, t0, t0 + sec), doctest::Contains("no-such.pcap"), bad_trace);
-  std::vector<fs::path> many(17, temp("no-such.pcap"));
+  CHECK_THROWS_WITH_AS(synth::background_mix({.files = {background_file("no-such.pcap")}}, t0, t0 + sec), doctest::Contains("no-such.pcap"), bad_trace);
+  std::vector<fs::path> many(17, background_file("no-such.pcap"));
   CHECK_THROWS_WITH_AS(synth::background_mix({.files = many}, t0, t0 + sec), doctest::Contains("at most 16"), bad_argument);
   // A damaged capture: the records before the damage and a warning naming it.
   const auto whole = capture("damaged.pcap", {{t0, tcp_frame("192.168.1.1", "192.168.1.2", 1, 2)},
@@ -417,7 +417,7 @@ TEST_CASE("synth.background.real_traces_mix") {
   CHECK(mix.captures()[1].packets == 725);
   CHECK(mix.captures()[1].left_out == std::map<std::string, std::uint64_t>{{"non-ip", 20}});
   CHECK(mix.captures()[2].packets == 882);
-  const auto path = temp("real-mix.pcap");
+  const auto path = background_file("real-mix.pcap");
   std::vector<synth::truth_source> sources;
   std::uint64_t generated = 0;
   {
