@@ -2,7 +2,7 @@
 # scripts/sanitize.sh [CTEST ARGS...]: the test suite under AddressSanitizer and
 # UndefinedBehaviorSanitizer, each half built once, by the build system that checks most with it:
 #
-#   unit tests  meson builds them into ./build-asan-meson (test files in batches of 8, a unity
+#   unit tests  meson builds them into ./build-asan-meson (test files in batches of 11, a unity
 #               build) and runs them with `meson test`: this is also CI's check that the meson
 #               build of the tests works (the ctest test meson.unit_tests does it unsanitized).
 #               The tools are configured there (examples/meson.build is read), not compiled.
@@ -35,7 +35,7 @@ export LSAN_OPTIONS="exitcode=86"
 # ---- the unit tests, by meson ----
 meson_build="$build-meson"
 meson_args=(--buildtype=debug -Doptimization=1 -Db_sanitize=address,undefined -Db_lundef=false
-            --unity=on --unity_size=8 "-Dcpp_args=$flags")
+            --unity=on --unity-size=11 "-Dcpp_args=$flags")
 if [ -f "$meson_build/build.ninja" ]; then
   meson setup --reconfigure "$meson_build" "${meson_args[@]}" >/dev/null
 else

@@ -87,4 +87,15 @@ class ip_address {
   std::array<std::uint8_t, 16> bytes_{};
 };
 
+/// True for an address that is one host: not broadcast (limited, or an IPv4 address ending in
+/// .255), multicast or unspecified.
+[[nodiscard]] inline bool one_host(const ip_address& a) {
+  const auto& b = a.bytes();
+  if (a.is_v4()) {
+    const auto x = std::uint32_t{b[12]} << 24 | std::uint32_t{b[13]} << 16 | std::uint32_t{b[14]} << 8 | b[15];
+    return x != 0 && (x & 0xffu) != 0xffu && (x >> 28) != 0xe;
+  }
+  return b[0] != 0xff && a != ip_address{};
+}
+
 }  // namespace expose

@@ -74,12 +74,14 @@ concept ScorePolicy = requires(const S& s, const pair_counts& c, double score, s
   { s.can_appear(n_x, n) } -> std::same_as<bool>;
 };
 
-/// What "by chance" means for the significance test (scores/significant.hpp): the counts a pair
-/// of window items is tested on, given the activity in time order. Models: nulls::alive (each side
-/// placed at random within its own lifetime), nulls::whole_trace (within the whole trace).
+/// What "by chance" means for the significance test (scores/significant.hpp): `prepare` reads
+/// what the model needs of one run's item space once (lifetimes of items and hosts), and the
+/// object it returns gives the counts each pair of window items is tested on. Models:
+/// nulls::alive (each side placed at random within its own lifetime, or its shared host's),
+/// nulls::whole_trace (within the whole trace), nulls::any_of (one of them, chosen at run time).
 template <class N>
-concept NullModel = requires(const N& n, const scored_pair& p, const activity& a) {
-  { n.condition(p, a) } -> std::same_as<pair_counts>;
+concept NullModel = requires(const N& n, const item_space& s, const scored_pair& p) {
+  { n.prepare(s).condition(p) } -> std::same_as<pair_counts>;
 };
 
 namespace detail {

@@ -233,8 +233,8 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
         k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
       return k * (k > 0 ? k - 1 : 0) / 2;
     };
-    if constexpr (requires(std::vector<scored_pair>& v, const activity& w) { spec.score.filter(v, std::uint64_t{}, w); })
-      spec.score.filter(pairs, testable(space.windows), space.windows);  // windows in time order: bursts
+    if constexpr (requires(std::vector<scored_pair>& v) { spec.score.filter(v, std::uint64_t{}, space); })
+      spec.score.filter(pairs, testable(space.windows), space);  // windows in time order: lifetimes, bursts
     else
       spec.score.filter(pairs, testable(space.windows));
     spec.score.filter(host_pairs, testable(space.hosts));

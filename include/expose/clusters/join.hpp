@@ -68,17 +68,6 @@ namespace detail {
   return mask != 0;
 }
 
-/// True for an address that is one host: not broadcast (limited, or an IPv4 address ending in
-/// .255), multicast or unspecified.
-[[nodiscard]] inline bool one_host(const ip_address& a) {
-  const auto& b = a.bytes();
-  if (a.is_v4()) {
-    const auto x = std::uint32_t{b[12]} << 24 | std::uint32_t{b[13]} << 16 | std::uint32_t{b[14]} << 8 | b[15];
-    return x != 0 && (x & 0xffu) != 0xffu && (x >> 28) != 0xe;
-  }
-  return b[0] != 0xff && a != ip_address{};
-}
-
 /// Views: unites B with A where A's generic items cover B (see the top of this header).
 inline void join_views(const std::vector<cluster>& clusters, const std::vector<flow_pattern>& items,
                        const std::vector<std::uint32_t>& item_flows, double share, expose::detail::disjoint_sets<std::size_t>& sets) {

@@ -14,21 +14,39 @@
 // would meet n_xy times. Every co-occurrence lies inside both lifetimes, so n_xy is unchanged and
 // the counting engine is not: only the pairs that reach the test pay, O(n_x + n_y) each.
 //
+// Two sides that share a host (one address, not a multicast group or a broadcast) are tested over
+// that host's lifetime instead, from the first to the last window the host is seen in any flow
+// (with the margin; sides that share both hosts, over the longer-lived host's): a host's flows are what the host does, and whether two of them come together
+// more often than chance is asked over the time the host is there. One FTP session of a client,
+// its control and data connections, is then tested against the client's whole life, not against
+// the minute around it, where one session is never significant. Sides of different hosts keep
+// their own lifetimes: hosts that arrive and leave together (a capture starting, a meeting) are no
+// dependency between them.
+//
 // What it cannot tell apart: two flows whose activity is locked to the same clock inside their
 // common lifetime (two keep-alives of one period that happen to be in phase, two cron jobs at the
 // same minute). Their meetings are not chance under any model that keeps each side's own timing;
-// they are reported, as a rule between the two is what an operator would want to see anyway.
+// they are reported, as a rule between the two is what an operator would want to see anyway. And
+// a host's own start-up (DHCP, DNS, NTP, updates in its first minute) is a burst of its flows
+// together: reported, as the host's start-up pattern.
 //
 //   score_by(scores::significant<scores::jmeasure, nulls::alive>{})
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "expose/activity.hpp"
+#include "expose/address.hpp"
 #include "expose/concepts.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/item_space.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::nulls {
@@ -41,38 +59,110 @@ struct alive {
   /// pattern (a control connection and its data connections) is tested against the quiet before
   /// and after it, not only inside itself, where the longer side is always on.
   std::int64_t margin = 30;
+  /// Sides that share a host are tested over the host's lifetime (see the top of this header).
+  bool shared_host = true;
 
-  [[nodiscard]] pair_counts condition(const scored_pair& pair, const activity& a) const {
-    const auto wx = a.windows_of(pair.x), wy = a.windows_of(pair.y);
-    if (wx.empty() || wy.empty()) return pair.counts;
-    const auto lx = lifetime(wx, a), ly = lifetime(wy, a);
-    std::uint64_t both = 0;  // N': windows in both lifetimes
-    for (std::size_t i = 0, j = 0; i < lx.size() && j < ly.size();) {
-      const auto lo = std::max(lx[i].first, ly[j].first), hi = std::min(lx[i].second, ly[j].second);
-      if (lo <= hi) both += static_cast<std::uint64_t>(hi - lo + 1);
-      (lx[i].second < ly[j].second) ? ++i : ++j;
+  using span_of_windows = std::pair<std::int64_t, std::int64_t>;  // inclusive, absolute windows
+
+  /// The model for one run: each window item's hosts and each host's lifetime.
+  class in_run {
+   public:
+    in_run(const alive& model, const item_space& space) : model_(model), a_(space.windows) {
+      if (!model.shared_host) return;
+      boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> ids;
+      const auto n = static_cast<std::uint32_t>(space.window_items());
+      hosts_.assign(n, {none, none});
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const auto w = a_.windows_of(i);
+        if (w.empty()) continue;
+        const std::int64_t first = a_.windows[w.front()], last = a_.windows[w.back()];
+        const auto& p = space.items[i];
+        std::size_t k = 0;
+        for (const auto f : {field::src_ip, field::dst_ip}) {
+          const auto& address = f == field::src_ip ? p.key.src : p.key.dst;
+          if (p.at(f) != slot::kept || !one_host(address)) continue;
+          const auto [it, fresh] = ids.try_emplace(address, static_cast<std::uint32_t>(life_.size()));
+          if (fresh) life_.emplace_back(first, last);
+          auto& l = life_[it->second];
+          l = {std::min(l.first, first), std::max(l.second, last)};
+          hosts_[i][k++] = it->second;
+        }
+      }
     }
-    const std::uint64_t nx = inside(wx, a, ly), ny = inside(wy, a, lx);
-    pair_counts c = pair.counts;
-    if (both == 0 || both >= c.n) return c;  // alive throughout: the whole trace is the right null
-    c.n = both;
-    // A side counted otherwise than its own activity list (the rest X \ Y of a generic item that
-    // contains the other side, or a tail counted within k windows after X) keeps the share of its
-    // count that its activity has inside the other side's lifetime.
-    const auto share = [](std::uint64_t counted, std::size_t listed, std::uint64_t in) {
-      return counted == listed ? in
-                               : static_cast<std::uint64_t>(static_cast<double>(counted) * static_cast<double>(in) / static_cast<double>(listed) + 0.5);
+
+    [[nodiscard]] pair_counts condition(const scored_pair& pair) const {
+      const auto wx = a_.windows_of(pair.x), wy = a_.windows_of(pair.y);
+      if (wx.empty() || wy.empty()) return pair.counts;
+      if (const auto host = shared_life(pair.x, pair.y)) {
+        // Both sides lie inside the host's life: their counts stand, N is the host's life.
+        const auto [lo, hi] = model_.widen(*host, a_);
+        pair_counts c = pair.counts;
+        c.n = std::max({std::min(c.n, static_cast<std::uint64_t>(hi - lo + 1)), c.n_x, c.n_y});
+        return c;
+      }
+      const auto lx = model_.lifetime(wx, a_), ly = model_.lifetime(wy, a_);
+      std::uint64_t both = 0;  // N': windows in both lifetimes
+      for (std::size_t i = 0, j = 0; i < lx.size() && j < ly.size();) {
+        const auto lo = std::max(lx[i].first, ly[j].first), hi = std::min(lx[i].second, ly[j].second);
+        if (lo <= hi) both += static_cast<std::uint64_t>(hi - lo + 1);
+        (lx[i].second < ly[j].second) ? ++i : ++j;
+      }
+      const std::uint64_t nx = inside(wx, a_, ly), ny = inside(wy, a_, lx);
+      pair_counts c = pair.counts;
+      if (both == 0 || both >= c.n) return c;  // alive throughout: the whole trace is the right null
+      c.n = both;
+      // A side counted otherwise than its own activity list (the rest X \ Y of a generic item that
+      // contains the other side, or a tail counted within k windows after X) keeps the share of its
+      // count that its activity has inside the other side's lifetime.
+      const auto share = [](std::uint64_t counted, std::size_t listed, std::uint64_t in) {
+        return counted == listed ? in
+                                 : static_cast<std::uint64_t>(static_cast<double>(counted) * static_cast<double>(in) / static_cast<double>(listed) + 0.5);
+      };
+      c.n_x = share(pair.counts.n_x, wx.size(), nx);
+      c.n_y = share(pair.counts.n_y, wy.size(), ny);
+      c.n_x = std::max(c.n_x, c.n_xy);
+      c.n_y = std::max(c.n_y, c.n_xy);
+      c.n = std::max({c.n, c.n_x, c.n_y});
+      return c;
+    }
+
+   private:
+    static constexpr std::uint32_t none = UINT32_MAX;
+    struct address_hash {
+      using is_avalanching = void;
+      std::size_t operator()(const ip_address& a) const noexcept {
+        const auto w = a.words();
+        return static_cast<std::size_t>(flow_key_hash::mix(w[0] ^ flow_key_hash::mix(w[1])));
+      }
     };
-    c.n_x = share(pair.counts.n_x, wx.size(), nx);
-    c.n_y = share(pair.counts.n_y, wy.size(), ny);
-    c.n_x = std::max(c.n_x, c.n_xy);
-    c.n_y = std::max(c.n_y, c.n_xy);
-    c.n = std::max({c.n, c.n_x, c.n_y});
-    return c;
-  }
+
+    /// The life of the hosts both items name (from the first seen of them to the last: a client's
+    /// sessions with a server seen only then are the client's doing), or nothing.
+    [[nodiscard]] std::optional<span_of_windows> shared_life(std::uint32_t x, std::uint32_t y) const {
+      if (x >= hosts_.size() || y >= hosts_.size()) return std::nullopt;
+      std::optional<span_of_windows> out;
+      for (const auto h : hosts_[x]) {
+        if (h == none || (h != hosts_[y][0] && h != hosts_[y][1])) continue;
+        const auto l = life_[h];
+        out = out ? span_of_windows{std::min(out->first, l.first), std::max(out->second, l.second)} : l;
+      }
+      return out;
+    }
+
+    const alive& model_;
+    const activity& a_;
+    std::vector<std::array<std::uint32_t, 2>> hosts_;  // per window item: its hosts' ids, or none
+    std::vector<span_of_windows> life_;                // per host id: first and last window seen
+  };
+
+  [[nodiscard]] in_run prepare(const item_space& space) const { return in_run(*this, space); }
 
  private:
-  using span_of_windows = std::pair<std::int64_t, std::int64_t>;  // inclusive, absolute windows
+  /// A span extended by the margin, within the trace.
+  [[nodiscard]] span_of_windows widen(span_of_windows s, const activity& a) const {
+    const std::int64_t first = a.windows.front(), last = a.windows.front() + static_cast<std::int64_t>(a.samples) - 1;
+    return {std::max(first, s.first - margin), std::min(last, s.second + margin)};
+  }
 
   [[nodiscard]] std::vector<span_of_windows> lifetime(std::span<const std::uint32_t> positions, const activity& a) const {
     std::vector<span_of_windows> out;
@@ -82,11 +172,9 @@ struct alive {
       else out.emplace_back(w, w);
     }
     if (margin > 0 && !out.empty()) {
-      const std::int64_t first = a.windows.front(), last = a.windows.front() + static_cast<std::int64_t>(a.samples) - 1;
       std::vector<span_of_windows> wide;
-      for (auto [lo, hi] : out) {
-        lo = std::max(first, lo - margin);
-        hi = std::min(last, hi + margin);
+      for (const auto& s : out) {
+        const auto [lo, hi] = widen(s, a);
         if (!wide.empty() && lo <= wide.back().second + 1) wide.back().second = std::max(wide.back().second, hi);
         else wide.emplace_back(lo, hi);
       }

@@ -4,9 +4,10 @@
 //
 //   nulls::any_of<nulls::alive, nulls::whole_trace> n{.chosen = nulls::whole_trace{}};
 
+#include <utility>
 #include <variant>
 
-#include "expose/activity.hpp"
+#include "expose/item_space.hpp"
 #include "expose/concepts.hpp"
 #include "expose/nulls/alive.hpp"
 #include "expose/rule.hpp"
@@ -17,8 +18,15 @@ template <NullModel... Models>
 struct any_of {
   std::variant<Models...> chosen{};
 
-  [[nodiscard]] pair_counts condition(const scored_pair& pair, const activity& a) const {
-    return std::visit([&](const auto& model) { return model.condition(pair, a); }, chosen);
+  /// The chosen model's, prepared for one run.
+  struct in_run {
+    std::variant<decltype(std::declval<const Models&>().prepare(std::declval<const item_space&>()))...> chosen;
+    [[nodiscard]] pair_counts condition(const scored_pair& pair) const {
+      return std::visit([&](const auto& model) { return model.condition(pair); }, chosen);
+    }
+  };
+  [[nodiscard]] in_run prepare(const item_space& space) const {
+    return std::visit([&](const auto& model) { return in_run{model.prepare(space)}; }, chosen);
   }
 };
 

@@ -6,7 +6,7 @@
 //
 //   score_by(scores::significant<scores::jmeasure, nulls::whole_trace>{})
 
-#include "expose/activity.hpp"
+#include "expose/item_space.hpp"
 #include "expose/concepts.hpp"
 #include "expose/rule.hpp"
 
@@ -14,7 +14,10 @@ namespace expose::nulls {
 
 struct whole_trace {
   /// The counts as the engine counted them: N is every window of the trace.
-  [[nodiscard]] pair_counts condition(const scored_pair& pair, const activity&) const { return pair.counts; }
+  struct in_run {
+    [[nodiscard]] pair_counts condition(const scored_pair& pair) const { return pair.counts; }
+  };
+  [[nodiscard]] in_run prepare(const item_space&) const { return {}; }
 };
 
 static_assert(NullModel<whole_trace>);

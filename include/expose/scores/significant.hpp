@@ -16,6 +16,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/item_space.hpp"
 #include "expose/nulls/alive.hpp"
 #include "expose/rule.hpp"
 #include "expose/scores/jmeasure.hpp"
@@ -66,16 +67,17 @@ struct significant {
     filter_by(pairs, hypotheses, [](const scored_pair& x) { return cooccurrence_p_value(x.counts); });
   }
 
-  /// The same over windows in time order: each pair is tested on the counts its null model gives
-  /// (nulls::alive: inside both sides' lifetimes), taken in bursts. Activity comes in bursts of
+  /// The same over the window items of a run, in time order: each pair is tested on the counts
+  /// its null model gives (nulls::alive: inside both sides' lifetimes), taken in bursts. Activity comes in bursts of
   /// nearby windows (a session lasts seconds), and two bursts that overlap once by chance would
   /// look like many independent meetings: co-occurring windows at most `burst_gap` apart count as
   /// one event, and N and both sides' counts are divided by the mean events per burst.
-  void filter(std::vector<scored_pair>& pairs, std::uint64_t hypotheses, const activity& windows) const {
+  void filter(std::vector<scored_pair>& pairs, std::uint64_t hypotheses, const item_space& space) const {
+    const auto chance = null.prepare(space);
     filter_by(pairs, hypotheses, [&](const scored_pair& x) {
       scored_pair conditioned = x;
-      conditioned.counts = null.condition(x, windows);
-      return cooccurrence_p_value(bursts(conditioned, windows));
+      conditioned.counts = chance.condition(x);
+      return cooccurrence_p_value(bursts(conditioned, space.windows));
     });
   }
 
@@ -106,21 +108,20 @@ struct significant {
   template <class PValue>
   void filter_by(std::vector<scored_pair>& pairs, std::uint64_t hypotheses, PValue&& p_value) const {
     if (alpha >= 1.0 || pairs.empty()) return;
-    std::vector<double> p(pairs.size());
-    for (std::size_t i = 0; i < pairs.size(); ++i) p[i] = p_value(pairs[i]);
     // X => Y and Y => X counted alike are one hypothesis with one p-value: computed both ways, the
     // two can differ in the last bit and fall on either side of the cut, keeping one direction.
+    // Unordered pairs go into the ranking once each.
+    std::vector<double> p(pairs.size());
+    std::vector<double> ranked;
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      if (pairs[i].x < pairs[i].y) ranked.push_back(p[i] = p_value(pairs[i]));
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       if (pairs[i].x < pairs[i].y) continue;
       const auto j = std::lower_bound(pairs.begin(), pairs.end(), scored_pair{pairs[i].y, pairs[i].x, {}, 0}, by_items);
-      if (j != pairs.end() && j->x == pairs[i].y && j->y == pairs[i].x && j->counts == pairs[i].counts.reversed())
-        p[i] = p[static_cast<std::size_t>(j - pairs.begin())];
+      const bool reverse = j != pairs.end() && j->x == pairs[i].y && j->y == pairs[i].x;
+      p[i] = reverse && j->counts == pairs[i].counts.reversed() ? p[static_cast<std::size_t>(j - pairs.begin())] : p_value(pairs[i]);
+      if (!reverse) ranked.push_back(p[i]);
     }
-    // Unordered pairs, each once, ranked by p.
-    std::vector<double> ranked;
-    for (std::size_t i = 0; i < pairs.size(); ++i)
-      if (pairs[i].x < pairs[i].y || !std::binary_search(pairs.begin(), pairs.end(), scored_pair{pairs[i].y, pairs[i].x, {}, 0}, by_items))
-        ranked.push_back(p[i]);
     std::sort(ranked.begin(), ranked.end());
     const double m = static_cast<double>(std::max<std::uint64_t>(hypotheses, ranked.size()));
     double cut = -1.0;
