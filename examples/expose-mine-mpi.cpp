@@ -50,6 +50,7 @@ struct settings {
   double conductance = ex::clusters::spectral{}.max_conductance;
   std::string cluster_join = "all";
   bool all_rules = false;
+  expose_tools::text_choice text;
   bool quiet = false;
   bool timings = false;
   bool read_ahead = false;
@@ -136,6 +137,7 @@ int main_body(int argc, char** argv) {
       ->check(CLI::IsMember({"joined", "apart"}))
       ->capture_default_str();
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
+  expose_tools::add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.add_flag("--timings", s.timings, "print each rank's time per phase (read, merge, count, score) and bytes moved on stderr");
   app.add_flag("--read-ahead", s.read_ahead, "decode on a second thread in each rank (when each rank has two cores)");
@@ -208,7 +210,7 @@ int main_body(int argc, char** argv) {
   std::ostream& out = s.output.empty() ? std::cout : file;
   if (s.format == "json") ex::io::write_json(out, result);
   else if (s.format == "dot") ex::io::write_dot(out, result);
-  else ex::io::write_text(out, result);
+  else ex::io::write_text(out, result, s.text.options());
   out.flush();
   if (!out) {
     std::cerr << "expose-mine-mpi: writing the output failed\n";

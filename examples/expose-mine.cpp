@@ -55,6 +55,7 @@ struct settings {
   double conductance = ex::clusters::spectral{}.max_conductance;
   std::string cluster_join = "all";
   bool all_rules = false;
+  expose_tools::text_choice text;
   bool quiet = false;
   std::uint64_t max_flows = 0;
   std::string max_memory = "half";
@@ -136,7 +137,7 @@ struct writer {
             << "; counts over " << epoch->epochs_in_span << (epoch->epochs_in_span == 1 ? " epoch" : " epochs") << " since "
             << expose_tools::utc(static_cast<double>(epoch->from_ns) / 1e9) << " ==\n";
       }
-      ex::io::text_options opt;
+      auto opt = s.text.options();
       for (const auto& x : status) opt.marks.push_back(x.known ? "known:" + std::to_string(x.runs_seen) : "new");
       ex::io::write_text(out, result, opt);
     }
@@ -241,6 +242,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"joined", "apart"}))
       ->capture_default_str();
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
+  expose_tools::add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
       ->type_name("IFACE");

@@ -1,13 +1,17 @@
 #pragma once
 // What the two mining tools (expose-mine, expose-mine-mpi) share beyond cli_common.hpp: the
-// cluster policy and the null model chosen at run time, the scorer.
+// cluster policy and the null model chosen at run time, the scorer, the text output's options.
 
+#include <CLI/CLI.hpp>
+
+#include <cstddef>
 #include <string>
 
 #include "cli_common.hpp"
 #include "expose/clusters/any_of.hpp"
 #include "expose/clusters/components.hpp"
 #include "expose/clusters/spectral.hpp"
+#include "expose/io/text.hpp"
 #include "expose/nulls/any_of.hpp"
 #include "expose/nulls/whole_trace.hpp"
 #include "expose/scores/jmeasure.hpp"
@@ -38,6 +42,19 @@ inline any_null null_named(const std::string& name) {
 inline auto significant_named(double min_score, std::uint64_t min_support, double alpha, const std::string& null) {
   return expose::scores::significant<expose::scores::jmeasure, any_null>{
       .scorer = expose::scores::jmeasure{.min_score = min_score, .min_support = min_support}, .alpha = alpha, .null = null_named(null)};
+}
+
+/// The text output's options, as both tools take them: `--rules` and `--rules-per-pattern`.
+struct text_choice {
+  std::string rules = "patterns";
+  std::size_t rules_per_pattern = expose::io::text_options{}.rules_per_pattern;
+  [[nodiscard]] expose::io::text_options options() const { return {.rules_per_pattern = rules_per_pattern, .all_rules = rules == "all"}; }
+};
+inline void add_text_options(CLI::App& app, text_choice& t) {
+  app.add_option("--rules", t.rules, "text: the patterns with their best rules, or all (every rule and every pattern's flows too)")
+      ->check(CLI::IsMember({"patterns", "all"}))
+      ->capture_default_str();
+  app.add_option("--rules-per-pattern", t.rules_per_pattern, "text: the best rules shown under each pattern")->capture_default_str();
 }
 
 }  // namespace expose_tools

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <ranges>
 #include <type_traits>
@@ -21,6 +22,7 @@
 #include "expose/activity.hpp"
 #include "expose/clusters/components.hpp"
 #include "expose/clusters/summary.hpp"
+#include "expose/clusters/timing.hpp"
 #include "expose/concepts.hpp"
 #include "expose/engine/gustavson.hpp"
 #include "expose/error.hpp"
@@ -107,6 +109,9 @@ struct mine_result {
   std::vector<rule> rules;
   std::vector<cluster> clusters;
   limit_report limits;  ///< what the ingest limits made the run do
+  /// The window items' activity, kept so that clusters made again (keep_top) know when they were
+  /// active; no output writes it.
+  std::shared_ptr<const activity> window_activity{};
 };
 
 /// Puts what the limits made a run do into the input's counts (packets left out are skipped, not
@@ -135,6 +140,7 @@ void cluster_rules(mine_result& r, const C& clustering) {
   r.clusters = clustering.cluster(r.rules, r.items.size());
   if constexpr (requires { clustering.join; }) clusters::join(r.clusters, r.rules, r.items, r.item_flows, clustering.join);
   clusters::describe(r.clusters, r.rules, r.items);
+  if (r.window_activity) clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds);
 }
 
 /// Keeps the `n` most significant rules and clusters what is left again.
@@ -261,6 +267,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   r.item_flows.resize(space.items.size());
   for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(i < space.members.size() ? space.members[i].size() : 1);
   r.items = std::move(space.items);
+  r.window_activity = std::make_shared<const activity>(std::move(space.windows));
   cluster_rules(r, spec.cluster);
 }
 

@@ -52,15 +52,20 @@ struct rule {
   }
 };
 
-/// A group of items tied together by rules: item ids ascending, rule indices ascending.
 /// A group of the rule graph: its items (ascending ids), the rules among them (indexes into the
-/// run's rules, most significant first), how dense it is, and one line saying what it is.
+/// run's rules, most significant first), how dense it is, one line saying what it is, and when it
+/// was active (clusters/timing.hpp; over its window items, from the run's activity).
 struct cluster {
   std::vector<std::uint32_t> items;
   std::vector<std::size_t> rules;
   double density = 0;   ///< pairs of its items joined by a rule / all pairs (1: a clique)
   std::string summary{};  ///< e.g. `*.* : {10.0.0.1,10.0.0.2,10.0.0.3}.22 : tcp — clique of 3`
   std::size_t parts = 1;  ///< clusters of the policy joined into this one (clusters/join.hpp)
+  std::int64_t first_window = 0, last_window = -1;  ///< absolute windows of its first and last activity
+  std::uint64_t windows_active = 0;                  ///< windows with any of its items active (0: not known)
+  std::vector<std::uint32_t> per_minute{};           ///< windows active in each minute of the trace
+  std::vector<std::uint32_t> timeline{};             ///< windows active in each 60th of the trace
+  double period_seconds = 0;                         ///< its activity's period, where it is periodic (0: not)
 };
 
 }  // namespace expose

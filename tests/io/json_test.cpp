@@ -1,5 +1,6 @@
 #include "expose/io/json.hpp"
 
+#include <numeric>
 #include <sstream>
 
 #include "doctest.hpp"
@@ -65,4 +66,23 @@ TEST_CASE("io.json.skipped_reasons_and_wildcards") {
   const auto j = io::to_json(r);
   CHECK(j["input"]["skipped"]["non-ip"] == 2);
   CHECK(io::flow_json(r.items[0]) == nlohmann::ordered_json{{"proto", "tcp"}, {"src", "*"}, {"sport", "*"}, {"dst", "10.0.0.1"}, {"dport", "22"}});
+}
+
+TEST_CASE("io.json.pattern_blocks") {
+  const auto r = mine(synth::demo{.seed = 1}.packets(), pipeline<>{});
+  const auto j = io::to_json(r);
+  REQUIRE(j.at("clusters").size() == 3);
+  const auto& c = j.at("clusters").at(0);
+  // The existing fields stay; the pattern block adds when, how often and its best rules.
+  CHECK(c.at("rules") == nlohmann::json::array({0}));
+  CHECK(c.at("top_rules") == nlohmann::json::array({0}));
+  CHECK(c.at("host_count") == 3);
+  CHECK(c.at("first_seen").get<double>() == 1767600000.0);
+  CHECK(c.at("last_seen").get<double>() == 1767600597.0);
+  CHECK(c.at("windows_active") == 136);
+  const auto minutes = c.at("activity_per_minute").get<std::vector<std::uint32_t>>();
+  CHECK(minutes.size() == 10);
+  CHECK(std::accumulate(minutes.begin(), minutes.end(), 0u) == 136);
+  CHECK(c.at("period_s").is_null());
+  CHECK(j.at("clusters").at(2).at("top_rules") == nlohmann::json::array({2, 3, 4}));
 }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "expose/address.hpp"
 #include "expose/detail/disjoint_sets.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/rule.hpp"
@@ -120,6 +121,19 @@ namespace detail {
 }
 
 }  // namespace detail
+
+/// The hosts a cluster's flows name: distinct single-host addresses (not `*`, a variable, a
+/// multicast group or a broadcast) among the sources and destinations of its items.
+[[nodiscard]] inline std::size_t hosts_of(const cluster& c, const std::vector<flow_pattern>& items) {
+  std::vector<ip_address> hosts;
+  for (const auto item : c.items) {
+    const auto& p = items[item];
+    if (p.at(field::src_ip) == slot::kept && one_host(p.key.src)) hosts.push_back(p.key.src);
+    if (p.at(field::dst_ip) == slot::kept && one_host(p.key.dst)) hosts.push_back(p.key.dst);
+  }
+  std::sort(hosts.begin(), hosts.end());
+  return static_cast<std::size_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
+}
 
 /// Fills each cluster's density and summary from the run's rules and items.
 inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& rules, const std::vector<flow_pattern>& items) {

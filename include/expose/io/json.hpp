@@ -67,12 +67,25 @@ namespace expose::io {
   for (std::size_t c = 0; c < r.clusters.size(); ++c) {
     json flows = json::array();
     for (auto item : r.clusters[c].items) flows.push_back(r.items[item].text());
-    clusters.push_back({{"id", c},
-                        {"flows", std::move(flows)},
-                        {"rules", r.clusters[c].rules},
-                        {"density", r.clusters[c].density},
-                        {"summary", r.clusters[c].summary},
-                        {"parts", r.clusters[c].parts}});
+    const auto& cl = r.clusters[c];
+    json entry = {{"id", c},
+                  {"flows", std::move(flows)},
+                  {"rules", cl.rules},
+                  {"density", cl.density},
+                  {"summary", cl.summary},
+                  {"parts", cl.parts}};
+    // The pattern block: its best rules, when it was active, how, and how often.
+    std::vector<std::size_t> best(cl.rules.begin(), cl.rules.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(3, cl.rules.size())));
+    entry["top_rules"] = best;
+    entry["host_count"] = clusters::hosts_of(cl, r.items);
+    if (cl.windows_active != 0) {
+      entry["first_seen"] = static_cast<double>(cl.first_window) * r.window_seconds;
+      entry["last_seen"] = static_cast<double>(cl.last_window + 1) * r.window_seconds;
+      entry["windows_active"] = cl.windows_active;
+      entry["activity_per_minute"] = cl.per_minute;
+      entry["period_s"] = cl.period_seconds > 0 ? json(cl.period_seconds) : json(nullptr);
+    }
+    clusters.push_back(std::move(entry));
   }
   out["clusters"] = std::move(clusters);
   return out;

@@ -1,9 +1,14 @@
 #pragma once
-// The text report: a summary of the input, one rule per line in the paper's notation (most
-// significant first, with score and support), then the clusters.
+// The text report, for a person: a summary of the input, then the patterns (the clusters of the
+// rule graph) most significant first, each with its one-line summary, counts, when it was active
+// (first and last seen, an activity strip over the trace, its period) and its best few rules;
+// every rule in the paper's notation only on request.
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,8 +27,60 @@ namespace expose::io {
 /// `known:3` from a rule database), printed as a column between the support and the rule.
 struct text_options {
   std::vector<std::string> marks{};
+  std::size_t rules_per_pattern = 3;  ///< the best rules shown under each pattern
+  bool all_rules = false;             ///< also every rule, and every pattern's flows
 };
 
+namespace detail {
+/// `2026-01-05 10:00:03` (UTC) of a time in seconds; the date left out when `day` is the same day.
+inline std::string utc_text(double seconds, const std::string& day = {}) {
+  const auto t = static_cast<std::time_t>(std::floor(seconds));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[16], clock[16];
+  std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+  std::strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+  return day == date ? std::string(clock) : std::string(date) + " " + clock;
+}
+
+/// One line of block characters, one per 60th of the trace, higher where more windows are active.
+inline std::string strip(const std::vector<std::uint32_t>& timeline) {
+  static constexpr const char* levels[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+  const auto most = timeline.empty() ? 0u : *std::max_element(timeline.begin(), timeline.end());
+  std::string out;
+  for (const auto n : timeline)
+    out += n == 0 ? levels[0] : levels[1 + static_cast<std::size_t>((static_cast<double>(n) / most) * 7.999)];
+  return out;
+}
+
+inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, const text_options& opt, std::size_t width) {
+  char buf[96];
+  const rule& x = r.rules[i];
+  std::snprintf(buf, sizeof buf, "%4zu  %.4f  %6llu/%-6llu  ", i + 1, x.score, static_cast<unsigned long long>(x.counts.n_xy),
+                static_cast<unsigned long long>(x.counts.n_x));
+  out << buf;
+  if (!opt.marks.empty()) {
+    const std::string mark = i < opt.marks.size() ? opt.marks[i] : std::string{};
+    out << mark << std::string(width - mark.size() + 2, ' ');
+  }
+  out << rule_text(r, x);
+  if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
+  out << "\n";
+}
+}  // namespace detail
+
+/// The clusters in the order the text shows them: by their most significant rule.
+[[nodiscard]] inline std::vector<std::size_t> pattern_order(const mine_result& r) {
+  std::vector<std::size_t> order(r.clusters.size());
+  for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
+  const auto best = [&](std::size_t c) { return r.clusters[c].rules.empty() ? SIZE_MAX : r.clusters[c].rules.front(); };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best(a) < best(b); });
+  return order;
+}
+
+/// The text report: the input in one line, then the patterns (the clusters of the rule graph),
+/// most significant first, each with its summary, its counts, when it was active and its best
+/// rules; with `all_rules`, every rule and every pattern's flows after them.
 inline void write_text(std::ostream& out, const mine_result& r, const text_options& opt = {}) {
   char buf[160];
   out << "expose " << version << ": " << r.input.packets << " packets, " << r.input.decoded << " decoded";
@@ -45,34 +102,48 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
     out << "warning: a flow or memory limit was reached (" << r.limits.evicted_flows << " flows evicted, " << r.limits.refused
         << " packets of new connections left out" << (r.limits.stopped ? ", reading stopped early" : "") << ")\n";
 
-  out << "\n" << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << ", most significant first";
-  out << " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";
   std::size_t width = 0;  // of the marks column
   for (const auto& m : opt.marks) width = std::max(width, m.size());
-  for (std::size_t i = 0; i < r.rules.size(); ++i) {
-    const rule& x = r.rules[i];
-    std::snprintf(buf, sizeof buf, "%4zu  %.4f  %6llu/%-6llu  ", i + 1, x.score,
-                  static_cast<unsigned long long>(x.counts.n_xy), static_cast<unsigned long long>(x.counts.n_x));
-    out << buf;
-    if (!opt.marks.empty()) {
-      const std::string mark = i < opt.marks.size() ? opt.marks[i] : std::string{};
-      out << mark << std::string(width - mark.size() + 2, ' ');
-    }
-    out << rule_text(r, x);
-    if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
-    out << "\n";
+  const char* legend = " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";
+  const auto all_rules = [&] {
+    out << "\n" << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << ", most significant first" << legend;
+    for (std::size_t i = 0; i < r.rules.size(); ++i) detail::rule_line(out, r, i, opt, width);
+  };
+  if (r.clusters.empty()) {
+    all_rules();
+    return;
   }
-  if (r.clusters.empty()) return;
-  out << "\n" << r.clusters.size() << (r.clusters.size() == 1 ? " cluster" : " clusters") << " of the rule graph\n";
-  for (std::size_t c = 0; c < r.clusters.size(); ++c) {
-    const auto& cl = r.clusters[c];
-    out << "cluster " << c << ": " << cl.items.size() << " flows, " << cl.rules.size()
-        << (cl.rules.size() == 1 ? " rule" : " rules") << " (rules";
-    constexpr std::size_t listed = 20;  // a scan's cluster can hold 100 000 rules: name the first few
-    for (std::size_t k = 0; k < std::min(cl.rules.size(), listed); ++k) out << " " << cl.rules[k] + 1;
-    if (cl.rules.size() > listed) out << " and " << cl.rules.size() - listed << " more";
-    out << ")\n  " << cl.summary << "\n";
-    for (auto item : cl.items) out << "    " << r.items[item].text() << "\n";
+  out << "\n" << r.clusters.size() << (r.clusters.size() == 1 ? " pattern" : " patterns") << ", most significant first, from "
+      << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << legend;
+  const auto order = pattern_order(r);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const auto& cl = r.clusters[order[k]];
+    const auto hosts = clusters::hosts_of(cl, r.items);
+    out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << cl.items.size() << (cl.items.size() == 1 ? " flow, " : " flows, ")
+        << hosts << (hosts == 1 ? " host, " : " hosts, ") << cl.rules.size() << (cl.rules.size() == 1 ? " rule" : " rules");
+    if (cl.windows_active != 0) {
+      const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
+      const auto first = detail::utc_text(from);
+      out << "; " << first << " to " << detail::utc_text(to, first.substr(0, 10)) << " UTC, active in " << cl.windows_active << " of "
+          << r.windows << " windows";
+      if (cl.period_seconds > 0) {
+        std::snprintf(buf, sizeof buf, "%.3g", cl.period_seconds);
+        out << ", every " << buf << " s";
+      }
+      out << "\n  |" << detail::strip(cl.timeline) << "|";
+    }
+    out << "\n";
+    const std::size_t shown = std::min(cl.rules.size(), opt.rules_per_pattern);
+    for (std::size_t i = 0; i < shown; ++i) detail::rule_line(out, r, cl.rules[i], opt, width);
+    if (cl.rules.size() > shown && !opt.all_rules)
+      out << "        ... " << cl.rules.size() - shown << " more (--rules all, or --format json)\n";
+  }
+  if (!opt.all_rules) return;
+  all_rules();
+  out << "\nthe flows of each pattern\n";
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    out << "pattern " << k + 1 << "\n";
+    for (auto item : r.clusters[order[k]].items) out << "    " << r.items[item].text() << "\n";
   }
 }
 

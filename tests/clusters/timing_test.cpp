@@ -1,0 +1,53 @@
+#include "expose/clusters/timing.hpp"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "doctest.hpp"
+
+using namespace expose;
+
+namespace {
+activity timing_matrix(std::vector<std::pair<std::int64_t, std::uint32_t>> e, std::size_t items, std::uint64_t n) {
+  std::sort(e.begin(), e.end());
+  return activity::from_sorted(e, items, n);
+}
+}  // namespace
+
+TEST_CASE("clusters.timing.first_last_per_minute_and_period") {
+  // A trace of 180 windows of 1 s from window 1000. Items 0 and 1 keep alive every 10 s from 1005
+  // (bursts of 2 windows, item 1 one window late); item 2 (another cluster) is seen three times
+  // at uneven gaps; item 3 of the first cluster is a host-variable item, not in the matrix.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> e{{1000, 2}};
+  for (std::int64_t w = 1005; w < 1100; w += 10) e.insert(e.end(), {{w, 0}, {w + 1, 1}});
+  e.insert(e.end(), {{1050, 2}, {1179, 2}});
+  const activity a = timing_matrix(e, 3, 180);
+  std::vector<cluster> cs(2);
+  cs[0].items = {0, 1, 3};
+  cs[1].items = {2};
+  clusters::describe_time(cs, a, 1.0);
+  CHECK(cs[0].first_window == 1005);
+  CHECK(cs[0].last_window == 1096);
+  CHECK(cs[0].windows_active == 20);
+  CHECK(cs[0].per_minute == std::vector<std::uint32_t>{12, 8, 0});  // 1005..1059, 1060..1096, none after
+  CHECK(cs[0].period_seconds == 10.0);
+  REQUIRE(cs[0].timeline.size() == 60);
+  CHECK(cs[0].timeline[1] == 1);  // window 1005 is in the 60th of 1003..1005
+  CHECK(cs[1].first_window == 1000);
+  CHECK(cs[1].last_window == 1179);
+  CHECK(cs[1].windows_active == 3);
+  CHECK(cs[1].per_minute == std::vector<std::uint32_t>{2, 0, 1});
+  CHECK(cs[1].period_seconds == 0);  // 3 bursts: too few to call periodic
+}
+
+TEST_CASE("clusters.timing.uneven_gaps_are_not_a_period") {
+  std::vector<std::pair<std::int64_t, std::uint32_t>> e;
+  for (const std::int64_t w : {0, 10, 20, 45, 55, 65}) e.emplace_back(w, 0);
+  const activity a = timing_matrix(e, 1, 100);
+  std::vector<cluster> cs(1);
+  cs[0].items = {0};
+  clusters::describe_time(cs, a, 0.5);  // windows of half a second: 120 windows a minute
+  CHECK(cs[0].period_seconds == 0);
+  CHECK(cs[0].per_minute == std::vector<std::uint32_t>{6});
+}
