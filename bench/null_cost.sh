@@ -39,14 +39,15 @@ for ((r = 1; r <= rounds; r++)); do
     echo "$name $(cat "$work/t")" >>"$work/times"
   done
 done
-rules() { sed -n 's/^\([0-9]*\) rules.*/\1/p' "$work/$1.txt" | head -1; }
+rules() { sed -n 's/.* from \([0-9]*\) rules\{0,1\} .*/\1/p; s/^\([0-9]*\) rules\{0,1\}, most.*/\1/p' "$work/$1.txt" | head -1; }
 echo "expose-mine on $(basename "$trace"), medians of $rounds alternating rounds:"
 printf '%-12s %8s %8s %8s %8s  %s\n' test wall cpu "MB" rules "wall / no-test"
 base=""
 for m in "${modes[@]}"; do
   name=${m%%:*}
-  read -r wall cpu mb < <(awk -v n="$name" '$1 == n { w[++k] = $2; c[k] = $3 + $4; m[k] = $5 }
-    END { asort(w); asort(c); asort(m); h = int((k + 1) / 2); print w[h], c[h], m[h] / 1024 }' "$work/times")
+  median() { awk -v n="$name" -v f="$1" '$1 == n { print (f == "cpu" ? $3 + $4 : f == "mb" ? $5 / 1024 : $2) }' "$work/times" |
+              sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  wall=$(median wall) cpu=$(median cpu) mb=$(median mb)
   [ -n "$base" ] || base=$wall
   printf '%-12s %7.2fs %7.2fs %8.0f %8s  %.3f\n' "$name" "$wall" "$cpu" "$mb" "$(rules "$name")" "$(awk -v a="$wall" -v b="$base" 'BEGIN { print a / b }')"
 done
