@@ -29,9 +29,11 @@
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
+#include "expose/io/packets.hpp"
 #include "expose/io/read_ahead.hpp"
 #include "expose/item_space.hpp"
 #include "expose/limits.hpp"
+#include "expose/mine_result.hpp"
 #include "expose/keys/five_tuple.hpp"
 #include "expose/lattice/none.hpp"
 #include "expose/lattice/templates.hpp"
@@ -94,26 +96,6 @@ auto operator|(const stage<A, PA>& a, const stage<B, PB>& b) {
 }
 }  // namespace detail
 
-/// Everything a run learned: the input as read, the items (flows, or generic patterns), the rules
-/// over item ids ranked most significant first, and the clusters of the rule graph.
-struct mine_result {
-  input_stats input;
-  std::uint64_t flows = 0;      ///< connections seen (both directions one flow)
-  std::map<std::uint8_t, std::uint64_t> flows_by_protocol;  ///< the same, by IP protocol number
-  std::uint64_t windows = 0;    ///< N: windows spanned, empty ones included
-  std::uint64_t host_samples = 0;  ///< (host, window) samples, for rules with a host variable
-  double window_seconds = 0;
-  std::uint64_t activity_entries = 0;
-  std::vector<flow_pattern> items;
-  std::vector<std::uint32_t> item_flows;  ///< per item, the flows it covers (1 for a plain flow)
-  std::vector<rule> rules;
-  std::vector<cluster> clusters;
-  limit_report limits;  ///< what the ingest limits made the run do
-  /// The window items' activity, kept so that clusters made again (keep_top) know when they were
-  /// active; no output writes it.
-  std::shared_ptr<const activity> window_activity{};
-};
-
 /// Puts what the limits made a run do into the input's counts (packets left out are skipped, not
 /// decoded) and its warnings, one sentence each.
 inline void describe(const limit_report& done, const ingest_limits& limits, input_stats& input) {
@@ -151,24 +133,6 @@ void keep_top(mine_result& r, std::size_t n, const C& clustering) {
   cluster_rules(r, clustering);
 }
 
-namespace io {
-/// Any range of decoded packet records as a source.
-template <std::ranges::input_range R>
-  requires std::convertible_to<std::ranges::range_reference_t<R>, const packet&>
-struct packets {
-  R range;
-  template <class Sink>
-  void read(Sink&& sink, input_stats& stats) {
-    for (const packet& p : range) {
-      ++stats.packets;
-      ++stats.decoded;
-      sink(p);
-    }
-  }
-};
-template <class R>
-packets(R&&) -> packets<std::views::all_t<R>>;
-}  // namespace io
 
 namespace detail {
 template <class S>

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "doctest.hpp"
+#include "expose/pipeline.hpp"
 #include "expose/synth/demo.hpp"
 
 using namespace expose;

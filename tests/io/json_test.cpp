@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "doctest.hpp"
+#include "expose/pipeline.hpp"
 #include "expose/synth/demo.hpp"
 
 using namespace expose;

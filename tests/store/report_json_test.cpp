@@ -1,6 +1,7 @@
 #include "expose/store/report_json.hpp"
 
 #include "doctest.hpp"
+#include "expose/pipeline.hpp"
 #include "expose/io/json.hpp"
 #include "expose/synth/demo.hpp"
 

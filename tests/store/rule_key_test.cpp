@@ -1,6 +1,7 @@
 #include "expose/store/rule_key.hpp"
 
 #include "doctest.hpp"
+#include "expose/pipeline.hpp"
 #include "expose/io/text.hpp"
 #include "expose/synth/demo.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "expose/pipeline.hpp"
+#include "expose/mine_result.hpp"
 
 namespace expose::io {
 

@@ -16,7 +16,7 @@
 #include "expose/io/dot.hpp"
 #include "expose/io/graphviz.hpp"
 #include "expose/io/text.hpp"
-#include "expose/pipeline.hpp"
+#include "expose/mine_result.hpp"
 #include "expose/version.hpp"
 
 namespace expose::io {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "expose/io/text.hpp"
-#include "expose/pipeline.hpp"
+#include "expose/mine_result.hpp"
 #include "expose/version.hpp"
 
 namespace expose::io {

@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "expose/pipeline.hpp"
+#include "expose/clusters/summary.hpp"
+#include "expose/mine_result.hpp"
 #include "expose/version.hpp"
 
 namespace expose::io {

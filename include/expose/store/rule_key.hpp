@@ -14,7 +14,7 @@
 
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
-#include "expose/pipeline.hpp"
+#include "expose/mine_result.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::store {

@@ -1,0 +1,39 @@
+#pragma once
+// What a run learned: the result of `mine` (pipeline.hpp), the MPI driver (mpi/mine.hpp) and each
+// epoch of the stream driver (stream.hpp). The writers (io/text.hpp, io/json.hpp, io/dot.hpp,
+// io/html.hpp) and the rule store (store/) read it without the pipeline.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "expose/activity.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/input.hpp"
+#include "expose/limits.hpp"
+#include "expose/rule.hpp"
+
+namespace expose {
+
+/// Everything a run learned: the input as read, the items (flows, or generic patterns), the rules
+/// over item ids ranked most significant first, and the clusters of the rule graph.
+struct mine_result {
+  input_stats input;
+  std::uint64_t flows = 0;      ///< connections seen (both directions one flow)
+  std::map<std::uint8_t, std::uint64_t> flows_by_protocol;  ///< the same, by IP protocol number
+  std::uint64_t windows = 0;    ///< N: windows spanned, empty ones included
+  std::uint64_t host_samples = 0;  ///< (host, window) samples, for rules with a host variable
+  double window_seconds = 0;
+  std::uint64_t activity_entries = 0;
+  std::vector<flow_pattern> items;
+  std::vector<std::uint32_t> item_flows;  ///< per item, the flows it covers (1 for a plain flow)
+  std::vector<rule> rules;
+  std::vector<cluster> clusters;
+  limit_report limits;  ///< what the ingest limits made the run do
+  /// The window items' activity, kept so that clusters made again (keep_top) know when they were
+  /// active; no output writes it.
+  std::shared_ptr<const activity> window_activity{};
+};
+
+}  // namespace expose
