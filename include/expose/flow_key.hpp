@@ -46,6 +46,15 @@ struct flow_key_hash {
   }
 };
 
+/// A hash of one address for Boost's flat maps (declared avalanching: mixed like flow_key_hash).
+struct address_hash {
+  using is_avalanching = void;
+  [[nodiscard]] std::size_t operator()(const ip_address& a) const noexcept {
+    const auto w = a.words();
+    return static_cast<std::size_t>(flow_key_hash::mix(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)));
+  }
+};
+
 /// Name of an IP protocol as the outputs spell it: tcp, udp, icmp, icmp6 or the number.
 [[nodiscard]] inline std::string proto_name(std::uint8_t p) {
   switch (p) {

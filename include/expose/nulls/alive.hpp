@@ -16,8 +16,9 @@
 //
 // Two sides that share a host (one address, not a multicast group or a broadcast) are tested over
 // that host's lifetime instead, from the first to the last window the host is seen in any flow
-// (with the margin; sides that share both hosts, over the longer-lived host's): a host's flows are what the host does, and whether two of them come together
-// more often than chance is asked over the time the host is there. One FTP session of a client,
+// (with the margin; sides that share both hosts, over the longer-lived host's): a host's flows
+// are what the host does, and whether two of them come together more often than chance is asked
+// over the time the host is there. One FTP session of a client,
 // its control and data connections, is then tested against the client's whole life, not against
 // the minute around it, where one session is never significant. Sides of different hosts keep
 // their own lifetimes: hosts that arrive and leave together (a capture starting, a meeting) are no
@@ -128,13 +129,6 @@ struct alive {
 
    private:
     static constexpr std::uint32_t none = UINT32_MAX;
-    struct address_hash {
-      using is_avalanching = void;
-      std::size_t operator()(const ip_address& a) const noexcept {
-        const auto w = a.words();
-        return static_cast<std::size_t>(flow_key_hash::mix(w[0] ^ flow_key_hash::mix(w[1])));
-      }
-    };
 
     /// The life of the hosts both items name (from the first seen of them to the last: a client's
     /// sessions with a server seen only then are the client's doing), or nothing.

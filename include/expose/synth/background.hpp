@@ -150,14 +150,6 @@ class address_map {
   static constexpr std::uint32_t v4_broadcast_capacity = 256;
 
  private:
-  struct hash {
-    using is_avalanching = void;
-    std::size_t operator()(const ip_address& a) const noexcept {
-      const auto w = a.words();
-      return static_cast<std::size_t>(flow_key_hash::mix(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)));
-    }
-  };
-
   [[nodiscard]] std::uint32_t v4_base() const { return (172u << 24) | static_cast<std::uint32_t>(16 + index_) << 16; }
   [[nodiscard]] ip_address v6_address(std::uint64_t n) const {
     std::uint8_t b[16] = {0xfd, 0x00, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(index_ + 1)};
@@ -185,7 +177,7 @@ class address_map {
   bool maps_ = false;
   std::uint32_t unicast_used_ = 0, broadcast_used_ = 0;
   std::uint64_t v6_used_ = 0;
-  boost::unordered_flat_map<ip_address, ip_address, hash> index_of_;
+  boost::unordered_flat_map<ip_address, ip_address, address_hash> index_of_;
   std::vector<ip_address> owned_, shared_;
   std::vector<std::pair<ip_address, ip_address>> mapping_;
 };
