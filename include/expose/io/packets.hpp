@@ -4,7 +4,7 @@
 
 #include <concepts>
 #include <ranges>
-#include <vector>
+#include <span>
 
 #include "expose/concepts.hpp"
 #include "expose/input.hpp"
@@ -29,6 +29,6 @@ struct packets {
 template <class R>
 packets(R&&) -> packets<std::views::all_t<R>>;
 
-static_assert(PacketSource<packets<std::ranges::ref_view<const std::vector<packet>>>>);
+static_assert(PacketSource<packets<std::span<const packet>>>);
 
 }  // namespace expose::io
