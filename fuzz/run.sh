@@ -2,7 +2,7 @@
 # fuzz/run.sh [SECONDS]: builds the libFuzzer targets with clang into ./build-fuzz
 # (-DEXPOSE_BUILD_FUZZERS=ON: -fsanitize=fuzzer,address,undefined, every report fatal), seeds a
 # corpus (fuzz/seed_corpus.sh: the tests' fixtures, plus the real captures' first records when
-# EXPOSE_TRACE_DIR is set) and runs each target for SECONDS (default 60), one after the other:
+# EXPOSE_TRACE_DIR is set) and runs every target for SECONDS (default 60), all at once:
 #   decode_fuzz      one frame of any link type through expose::io::decode
 #   pcap_file_fuzz   the input as a capture file through expose::io::pcap_files and a whole
 #                    expose::mine() run with the default pipeline, then the text report
@@ -36,24 +36,31 @@ artifacts="$build/artifacts"
 mkdir -p "$artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
-failed=0
-for target in decode_fuzz pcap_file_fuzz flow_log_fuzz; do
+targets=(decode_fuzz pcap_file_fuzz flow_log_fuzz)
+# All targets at once (each libFuzzer process is one thread): the run takes SECONDS, not 3×SECONDS.
+for target in "${targets[@]}"; do
   name=${target%_fuzz}
   max_len=2048
   [ "$target" = pcap_file_fuzz ] && max_len=65536
   [ "$target" = flow_log_fuzz ] && max_len=16384
   mkdir -p "$build/corpus/$name"
+  echo "fuzz: $target for ${seconds} s (log: $build/$target.log)"
+  touch "$artifacts/.started-$target"
+  (
+    set +e
+    "$build/fuzz/$target" "$build/corpus/$name" "$build/seeds/$name" -max_total_time="$seconds" -timeout="${EXPOSE_FUZZ_TIMEOUT:-10}" \
+      -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" >"$build/$target.log" 2>&1
+    echo $? >"$build/$target.rc"
+  ) &
+done
+wait
+failed=0
+for target in "${targets[@]}"; do
   log="$build/$target.log"
-  echo "fuzz: $target for ${seconds} s (log: $log)"
-  stamp="$artifacts/.started-$target"
-  touch "$stamp"
-  set +e
-  "$build/fuzz/$target" "$build/corpus/$name" "$build/seeds/$name" -max_total_time="$seconds" -timeout="${EXPOSE_FUZZ_TIMEOUT:-10}" \
-    -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/$target-" >"$log" 2>&1
-  rc=$?
-  set -e
+  rc=$(cat "$build/$target.rc")
+  echo "fuzz: $target"
   grep -E '^(stat::number_of_executed_units|stat::new_units_added|Done [0-9]+ runs)' "$log" | sed 's/^/  /' || true
-  found=$(find "$artifacts" -type f -name "$target-*" ! -name "$target-slow-unit-*" -newer "$stamp")
+  found=$(find "$artifacts" -type f -name "$target-*" ! -name "$target-slow-unit-*" -newer "$artifacts/.started-$target")
   if [ "$rc" != 0 ] || [ -n "$found" ]; then
     failed=1
     echo "fuzz: $target FAILED (exit status $rc); the end of its log:"

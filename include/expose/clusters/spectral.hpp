@@ -8,11 +8,6 @@
 // power steps where Lanczos does not settle. Results are deterministic: ties broken by item id,
 // eigenvector signs fixed, fixed start vectors.
 
-#include <Eigen/Dense>
-#include <Eigen/Sparse>
-#include <Spectra/MatOp/SparseSymMatProd.h>
-#include <Spectra/SymEigsSolver.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -20,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "expose/clusters/fiedler.hpp"
 #include "expose/clusters/join.hpp"
 #include "expose/concepts.hpp"
 #include "expose/rule.hpp"
@@ -166,60 +162,26 @@ struct spectral {
     std::vector<std::int64_t> pos(g.start.size(), -1);
     for (std::size_t i = 0; i < k; ++i) pos[group[i]] = static_cast<std::int64_t>(i);
     std::vector<double> degree(k, 0);
-    std::vector<Eigen::Triplet<double>> t;
+    std::vector<detail::matrix_entry> t;
     for (std::size_t i = 0; i < k; ++i)
       for (std::size_t e = g.start[group[i]]; e < g.start[group[i] + 1]; ++e)
         if (pos[g.to[e]] >= 0) degree[i] += g.weight[e];
     for (std::size_t i = 0; i < k; ++i)
       for (std::size_t e = g.start[group[i]]; e < g.start[group[i] + 1]; ++e)
         if (const auto j = pos[g.to[e]]; j >= 0)
-          t.emplace_back(static_cast<int>(i), static_cast<int>(j),
-                         g.weight[e] / std::sqrt(degree[i] * degree[static_cast<std::size_t>(j)]));
+          t.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j),
+                       g.weight[e] / std::sqrt(degree[i] * degree[static_cast<std::size_t>(j)])});
     // The normalized adjacency D^-1/2 W D^-1/2: its second largest eigenvector is the Fiedler vector.
-    Eigen::VectorXd fiedler;
-    const auto n = static_cast<Eigen::Index>(k);
-    if (k < dense_below) {
-      Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, n);
-      for (const auto& x : t) a(x.row(), x.col()) = x.value();
-      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(a);
-      fiedler = solver.eigenvectors().col(n - 2);  // eigenvalues ascending
-    } else {
-      Eigen::SparseMatrix<double> a(n, n);
-      a.setFromTriplets(t.begin(), t.end());
-      Spectra::SparseSymMatProd<double> op(a);
-      Spectra::SymEigsSolver<Spectra::SparseSymMatProd<double>> solver(op, 2, std::min<Eigen::Index>(n, 20));
-      solver.init();
-      solver.compute(Spectra::SortRule::LargestAlge, lanczos_rounds, 1e-6);
-      if (solver.info() == Spectra::CompInfo::Successful) {
-        fiedler = solver.eigenvectors().col(1);  // largest first
-      } else {
-        // Many weakly tied groups make the top of the spectrum nearly degenerate and Lanczos slow
-        // to settle; any vector from that top space cuts along the groups, so a fixed number of
-        // lazy power steps, kept orthogonal to the first eigenvector D^1/2 1, serves.
-        Eigen::VectorXd top(n), x(n);
-        for (Eigen::Index i = 0; i < n; ++i) top(i) = std::sqrt(degree[static_cast<std::size_t>(i)]);
-        top.normalize();
-        std::uint64_t state = 0x9e3779b97f4a7c15ULL ^ group.front();
-        for (Eigen::Index i = 0; i < n; ++i) {
-          state = state * 6364136223846793005ULL + 1442695040888963407ULL;  // a fixed start: deterministic
-          x(i) = static_cast<double>(state >> 11) * 0x1.0p-53 - 0.5;
-        }
-        for (int step = 0; step < power_steps; ++step) {
-          x -= top.dot(x) * top;
-          x = 0.5 * (x + a * x);
-          x.normalize();
-        }
-        fiedler = x;
-      }
-    }
+    const std::vector<double> fiedler = detail::fiedler(
+        k, t, degree, {.dense_below = dense_below, .lanczos_rounds = lanczos_rounds, .power_steps = power_steps, .seed = group.front()});
     // Sweep in the order of the embedding f_i / sqrt(d_i); ties by item id.
     std::vector<double> x(k);
     std::size_t biggest = 0;
     for (std::size_t i = 0; i < k; ++i) {
-      x[i] = fiedler(static_cast<Eigen::Index>(i)) / std::sqrt(degree[i]);
-      if (std::abs(fiedler(static_cast<Eigen::Index>(i))) > std::abs(fiedler(static_cast<Eigen::Index>(biggest))) + 1e-12) biggest = i;
+      x[i] = fiedler[i] / std::sqrt(degree[i]);
+      if (std::abs(fiedler[i]) > std::abs(fiedler[biggest]) + 1e-12) biggest = i;
     }
-    if (fiedler(static_cast<Eigen::Index>(biggest)) < 0)
+    if (fiedler[biggest] < 0)
       for (auto& v : x) v = -v;  // the sign of an eigenvector is arbitrary: fix it
     std::vector<std::uint32_t> order(k);
     std::iota(order.begin(), order.end(), 0u);
