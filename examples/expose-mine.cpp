@@ -28,6 +28,7 @@
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/io/pcap_live.hpp"
+#include "expose/names.hpp"
 #include "expose/store/rule_store.hpp"
 #include "expose/stream.hpp"
 
@@ -68,6 +69,8 @@ struct settings {
   std::uint32_t history = ex::stream_options{}.history;
   std::string db, site, run;    // rule database
   std::chrono::nanoseconds epoch_ns{0};
+  std::string names_option;            // --names: empty (from the trace), off, or an inventory file
+  ex::host_names* names = nullptr;     // filled by the decoder and the inventory; null with --names off
 };
 
 // SIGINT (and SIGTERM) end a live capture cleanly: the flag stops reading, what was captured is
@@ -110,7 +113,7 @@ struct writer {
                 << " new, " << known << " known\n";
     }
     if (s.format == "json") {
-      auto j = ex::io::to_json(result);
+      auto j = s.names ? ex::io::to_json(result, *s.names) : ex::io::to_json(result);
       for (std::size_t i = 0; i < status.size(); ++i) {
         j["rules"][i]["known"] = status[i].known;
         j["rules"][i]["runs_seen"] = status[i].runs_seen;
@@ -129,7 +132,7 @@ struct writer {
         out << j.dump(2) << "\n";
       }
     } else if (s.format == "dot") {
-      ex::io::write_dot(out, result);
+      ex::io::write_dot(out, result, s.names);
     } else {
       if (epoch) {
         out << (written ? "\n" : "") << "== epoch " << expose_tools::utc(static_cast<double>(epoch->start_ns) / 1e9) << " to "
@@ -138,6 +141,7 @@ struct writer {
             << expose_tools::utc(static_cast<double>(epoch->from_ns) / 1e9) << " ==\n";
       }
       auto opt = s.text.options();
+      opt.names = s.names;
       for (const auto& x : status) opt.marks.push_back(x.known ? "known:" + std::to_string(x.runs_seen) : "new");
       ex::io::write_text(out, result, opt);
     }
@@ -151,7 +155,7 @@ struct writer {
       auto& file = *report;
       file.close();
       file.open(s.report);
-      const auto done = ex::io::write_html(file, result, {.title = title});
+      const auto done = ex::io::write_html(file, result, {.title = title, .names = s.names});
       if (!done.note.empty() && written == 1) std::cerr << "expose-mine: note: --report: " << done.note << "\n";
       file.flush();
     }
@@ -175,7 +179,7 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
   // One source type for every input kind: the pipeline is instantiated once per key, not per input.
   if (!s.live.empty()) {
     go(ex::io::any_source(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested,
-                                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}})));
+                                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names}})));
   } else {
     expose_tools::progress_line progress(!s.quiet);
     std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
@@ -183,7 +187,7 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
       go(ex::io::any_source(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)})));
     } else {
       ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress),
-                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}};
+                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names}};
       go(ex::io::any_source(ex::io::pcap_files(std::move(paths), std::move(opt))));
     }
   }
@@ -213,6 +217,10 @@ int main(int argc, char** argv) {
   app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
   app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
+  app.add_option("--names", s.names_option,
+                 "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
+                 "'off', or a CSV file of address,name lines (an inventory) added to them")
+      ->type_name("FILE|off");
   app.add_option("--report", s.report, "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table")
       ->type_name("FILE.html");
   app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
@@ -345,6 +353,11 @@ int main(int argc, char** argv) {
     if (s.epoch_ns.count() != 0 && s.epoch_ns.count() % width->count() != 0) {
       std::cerr << "expose-mine: --epoch: '" << s.epoch << "' is not a whole number of windows of '" << s.window << "'\n";
       return 1;
+    }
+    ex::host_names names;
+    if (s.names_option != "off") {
+      s.names = &names;
+      if (!s.names_option.empty()) names.load_csv(s.names_option);
     }
     writer w{s, s.output.empty() ? std::cout : file, s.report.empty() ? nullptr : &report, nullptr};
     if (!s.db.empty()) w.store = std::make_unique<ex::store::rule_store>(s.db);

@@ -11,7 +11,9 @@
 //     previous record would key a packet wrongly: pcap_files reuses one packet for every record);
 //   - the timestamp and the length are never touched;
 //   - a decoded packet has ports only for TCP, UDP and SCTP, TCP flags only for TCP, ICMP type
-//     and code only for ICMP and ICMPv6; its flow key prints.
+//     and code only for ICMP and ICMPv6; its flow key prints;
+//   - reading host names (decode_options::names: the DNS, mDNS, LLMNR, NetBIOS and DHCP parsers)
+//     changes nothing of the packet, and every name read is non-empty and prints as a label.
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +23,7 @@
 
 #include "expose/flow_key.hpp"
 #include "expose/io/decode.hpp"
+#include "expose/names.hpp"
 #include "links.hpp"
 
 namespace {
@@ -87,6 +90,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     EXPOSE_FUZZ_CHECK(fresh.icmp_type == 0 && fresh.icmp_code == 0);
   const std::string text = expose::exact({fresh.src, fresh.dst, fresh.sport, fresh.dport, fresh.proto}).text();
   EXPOSE_FUZZ_CHECK(!text.empty());
+
+  expose::host_names names;
+  expose::packet named;
+  EXPOSE_FUZZ_CHECK(expose::io::decode(link_type, frame, caplen, named, {.names = &names}) == why);
+  EXPOSE_FUZZ_CHECK(same_fields(fresh, named));
+  for (const auto& [address, list] : names.all()) {
+    EXPOSE_FUZZ_CHECK(!list.empty() && list.size() <= expose::host_names::max_per_address);
+    for (const auto& e : list) EXPOSE_FUZZ_CHECK(!e.name.empty());
+    EXPOSE_FUZZ_CHECK(names.label(address).size() > address.to_string().size());
+  }
   return 0;
 }
 

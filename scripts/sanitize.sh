@@ -47,20 +47,28 @@ else
   CXX=g++ meson setup "$meson_build" "${meson_args[@]}" >/dev/null
 fi
 meson compile -C "$meson_build" -j "$jobs" expose-tests
-echo "sanitize: meson test in $meson_build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset})"
-meson test -C "$meson_build" --no-rebuild --print-errorlogs
 
-# ---- the tools, by CMake, and the tests that run them ----
+# ---- the tools, by CMake, built while meson runs the unit tests (a run leaves a core idle at times) ----
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
       -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE=$no_sanitize \
       -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_INSTALL=OFF >/dev/null
+echo "sanitize: meson test in $meson_build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset}), log in $meson_build/sanitize-test.log"
+meson test -C "$meson_build" --no-rebuild --print-errorlogs >"$meson_build/sanitize-test.log" 2>&1 &
+unit_tests=$!
 # Every program the cli.* and mpi.* tests run: the optional ones (expose-db with SQLite;
 # expose-mine-mpi and the MPI tests' trace splitter with MPI) when configured.
 targets=(expose-mine expose-synth expose-accuracy custom-template demo_trace)
 for optional in examples/expose-db examples/expose-mine-mpi tests/expose_pcap_split; do
   if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
 done
-cmake --build "$build" -j"$jobs" --target "${targets[@]}"
+built=0
+cmake --build "$build" -j"$jobs" --target "${targets[@]}" || built=$?
+unit_rc=0
+wait "$unit_tests" || unit_rc=$?
+cat "$meson_build/sanitize-test.log"
+[ "$unit_rc" = 0 ] || { echo "sanitize: the unit tests failed under the sanitizers (meson test exit $unit_rc)"; exit 1; }
+[ "$built" = 0 ] || { echo "sanitize: the sanitized tools did not build"; exit 1; }
+
 echo "sanitize: ctest -R cli in $build"
 ctest --test-dir "$build" --output-on-failure -j"$jobs" -R "^cli\." "$@"
 # The MPI tests: Open MPI's own start-up allocations (in its dlopened components, no symbols to

@@ -12,6 +12,7 @@
 #include "expose/nulls/whole_trace.hpp"
 #include "expose/clusters/spectral.hpp"
 #include "expose/io/pcap_file.hpp"
+#include "expose/names.hpp"
 #include "expose/pipeline.hpp"
 
 using namespace expose;
@@ -185,4 +186,42 @@ TEST_CASE("real_traces.clusters_as_in_the_readme") {
         "10.42.42.253.* : {10.42.42.25,10.42.42.50,10.42.42.56}.{27 ports} : tcp \u2014 3 parts: 27 flows, 49 pairs, density 0.14; 2 "
         "\u00d7 clique of 2");
   CHECK(scan.clusters[2].parts == 3);
+}
+
+TEST_CASE("real_traces.names_from_the_trace") {
+  if (skipped_without_traces()) return;
+  const fs::path dir(trace_dir());
+  const auto names_in = [&](const char* file) {
+    host_names names;
+    io::pcap_files::options opt;
+    opt.decode.names = &names;
+    input_stats stats;
+    io::pcap_files({dir / file}, opt).read([](const packet&) {}, stats);
+    return names;
+  };
+  const auto text = [](const host_names& names, const char* address) {
+    std::string out;
+    for (const auto& e : names.of(*ip_address::parse(address)))
+      out += (out.empty() ? "" : ", ") + e.name + " (" + std::string(source_name(e.source)) + ")";
+    return out;
+  };
+  // Regression pins, read off this reader's output and matching each capture's MANIFEST line (the
+  // honeynet challenge's browsing of www.honeynet.org; a Raspberry Pi that gives its name to DHCP
+  // and announces it by mDNS; an enterprise LAN's DHCP clients).
+  const auto honeynet = names_in("honeynet2010-2_suspicious-time.pcap");
+  CHECK(honeynet.size() == 20);
+  CHECK(text(honeynet, "64.236.114.1") == "www.honeynet.org (dns)");
+  CHECK(text(honeynet, "209.85.227.99") == "www.google.com (dns), www.google.fr (dns)");
+  const auto slips = names_in("slips_test7-malicious.pcap");
+  CHECK(slips.size() == 35);
+  CHECK(text(slips, "192.168.2.16") == "black-pearl (dhcp), black-pearl.local (mdns)");
+  CHECK(text(slips, "fe80::ba27:ebff:fec7:e9c9") == "black-pearl.local (mdns)");
+  CHECK(slips.label(*ip_address::parse("192.168.2.16")) == "black-pearl(192.168.2.16)");
+  const auto logistics = names_in("wireshark_logistics_multicast.pcapng");
+  CHECK(logistics.size() == 5);
+  CHECK(text(logistics, "172.28.157.15") == "MTHWS019 (dhcp)");
+  const auto evil = names_in("ppa_evilprogram.pcap");
+  CHECK(evil.size() == 18);
+  CHECK(text(evil, "208.48.15.11") == "updates.virtumonde.com (dns)");
+  CHECK(names_in("ppa_gnutella.pcap").empty());
 }

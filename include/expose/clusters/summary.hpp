@@ -122,9 +122,9 @@ namespace detail {
 
 }  // namespace detail
 
-/// The hosts a cluster's flows name: distinct single-host addresses (not `*`, a variable, a
-/// multicast group or a broadcast) among the sources and destinations of its items.
-[[nodiscard]] inline std::size_t hosts_of(const cluster& c, const std::vector<flow_pattern>& items) {
+/// The hosts a cluster's flows name, in byte order: distinct single-host addresses (not `*`, a
+/// variable, a multicast group or a broadcast) among the sources and destinations of its items.
+[[nodiscard]] inline std::vector<ip_address> host_list(const cluster& c, const std::vector<flow_pattern>& items) {
   std::vector<ip_address> hosts;
   for (const auto item : c.items) {
     const auto& p = items[item];
@@ -132,8 +132,12 @@ namespace detail {
     if (p.at(field::dst_ip) == slot::kept && one_host(p.key.dst)) hosts.push_back(p.key.dst);
   }
   std::sort(hosts.begin(), hosts.end());
-  return static_cast<std::size_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
+  hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
+  return hosts;
 }
+
+/// How many hosts a cluster's flows name (host_list's size).
+[[nodiscard]] inline std::size_t hosts_of(const cluster& c, const std::vector<flow_pattern>& items) { return host_list(c, items).size(); }
 
 /// Fills each cluster's density and summary from the run's rules and items.
 inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& rules, const std::vector<flow_pattern>& items) {

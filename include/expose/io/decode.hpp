@@ -4,6 +4,7 @@
 // never an exception. Stateless, except for the optional fragment table that lets later IP
 // fragments join the flow of their first.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,8 @@
 #include "expose/address.hpp"
 #include "expose/input.hpp"
 #include "expose/io/fragments.hpp"
+#include "expose/io/name_decode.hpp"
+#include "expose/names.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -69,6 +72,9 @@ struct decode_options {
   /// is the answer within that conversation. Time-exceeded (traceroute), redirects and parameter
   /// problems stay ICMP flows from the router that sent them, whose identity is the news.
   bool icmp_errors_join_quoted_flow = true;
+  /// When set, the names that DNS, mDNS, LLMNR, NetBIOS and DHCP payloads carry are added here
+  /// (io/name_decode.hpp); the packets decode the same either way.
+  host_names* names = nullptr;
 };
 
 /// Where the IP layers of a frame lie, as the decoder found them: offsets from the frame's first
@@ -379,6 +385,12 @@ class decoder {
         if (!have(at, 4)) return skip_reason::truncated;
         out_.sport = be16(at);
         out_.dport = be16(at + 2);
+        if (proto == expose::proto::udp && opt_.names != nullptr && have(at, 8)) {
+          // The payload as the UDP length gives it, and no more than was captured.
+          const auto captured = static_cast<std::size_t>(end_ - (at + 8));
+          const std::size_t length = be16(at + 4);
+          read_names(out_, at + 8, length >= 8 ? std::min(length - 8, captured) : captured, *opt_.names);
+        }
         return skip_reason::none;
       case expose::proto::icmp: case expose::proto::icmp6: {
         if (!have(at, 2)) return skip_reason::truncated;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "expose/mine_result.hpp"
+#include "expose/names.hpp"
 
 namespace expose::io {
 
@@ -23,7 +24,9 @@ inline std::string dot_quote(const std::string& s) {
 }
 }  // namespace detail
 
-inline void write_dot(std::ostream& out, const mine_result& r) {
+/// The rule graph in Graphviz DOT: each cluster a subgraph, each rule an edge; with `names`, the
+/// flows are labelled `name(address).port`.
+inline void write_dot(std::ostream& out, const mine_result& r, const host_names* names = nullptr) {
   out << "digraph expose {\n  graph [rankdir=LR, fontname=\"Helvetica\", label=" << detail::dot_quote(
       "expose: " + std::to_string(r.rules.size()) + " rules over " + std::to_string(r.windows) + " windows") << "];\n"
       << "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n"
@@ -34,7 +37,7 @@ inline void write_dot(std::ostream& out, const mine_result& r) {
     out << "  subgraph cluster_" << c << " {\n    label=" << detail::dot_quote("cluster " + std::to_string(c) + ": " + r.clusters[c].summary)
         << "; style=dashed; color=gray50;\n";
     for (auto i : r.clusters[c].items) {
-      out << "    " << node(i) << " [label=" << detail::dot_quote(r.items[i].text()) << "];\n";
+      out << "    " << node(i) << " [label=" << detail::dot_quote(named_text(r.items[i], names)) << "];\n";
       drawn[i] = 1;
     }
     out << "  }\n";
@@ -45,7 +48,7 @@ inline void write_dot(std::ostream& out, const mine_result& r) {
   for (const auto& x : r.rules) {
     for (auto i : {x.lhs, x.rhs})
       if (!drawn[i]) {
-        out << "  " << node(i) << " [label=" << detail::dot_quote(r.items[i].text()) << "];\n";
+        out << "  " << node(i) << " [label=" << detail::dot_quote(named_text(r.items[i], names)) << "];\n";
         drawn[i] = 1;
       }
     const double width = top > 0 ? 1.0 + 4.0 * x.score / top : 1.0;

@@ -25,6 +25,7 @@ struct html_options {
   std::string title{};              ///< shown under the heading, e.g. the trace files (escaped)
   std::string dot_program = "dot";  ///< Graphviz, looked up on PATH unless it holds a slash
   std::size_t max_drawn_rules = 1000;  ///< more rules than this are not drawn (dot would take long); 0: no limit
+  const host_names* names = nullptr;   ///< names shown beside addresses (`name(address).port`)
 };
 
 /// What writing the page did about the drawing: `note` is one line to tell the user when the
@@ -200,7 +201,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     out << "<p class=\"note\">" << html_escape(done.note) << "</p>\n";
   } else {
     std::ostringstream dot;
-    write_dot(dot, r);
+    write_dot(dot, r, options.names);
     const svg_drawing drawing = render_svg(dot.str(), options.dot_program);
     if (drawing.drawn()) {
       done.drawn = true;
@@ -219,7 +220,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
         << ":";
     for (auto i : cl.rules) out << " <a href=\"#rule-" << i + 1 << "\">" << i + 1 << "</a>";
     out << "</p>\n<ul>\n";
-    for (auto item : cl.items) out << "<li><code>" << html_escape(r.items[item].text()) << "</code></li>\n";
+    for (auto item : cl.items) out << "<li><code>" << html_escape(named_text(r.items[item], options.names)) << "</code></li>\n";
     out << "</ul>\n</div>\n";
   }
 
@@ -234,7 +235,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     const rule& x = r.rules[i];
     out << "<tr id=\"rule-" << i + 1 << "\"><td class=\"n\">" << i + 1 << "</td><td class=\"n\" data-v=\"" << html_number("%.17g", x.score)
         << "\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">" << x.counts.n_xy << "</td><td class=\"n\">" << x.counts.n_x
-        << "</td><td>" << html_escape(kind_text(x.kind)) << "</td><td class=\"rule\">" << html_escape(rule_text(r, x)) << "</td><td>"
+        << "</td><td>" << html_escape(kind_text(x.kind)) << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, options.names)) << "</td><td>"
         << order_text(x.order);
     if (x.order == rule_order::lhs_first) out << " (within " << x.lag << (x.lag == 1 ? " window" : " windows") << ")";
     out << "</td></tr>\n";

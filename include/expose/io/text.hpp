@@ -15,13 +15,15 @@
 
 #include "expose/clusters/summary.hpp"
 #include "expose/mine_result.hpp"
+#include "expose/names.hpp"
 #include "expose/version.hpp"
 
 namespace expose::io {
 
-/// `lhs kind rhs` in the paper's notation, e.g. `10.0.0.1.* : 10.0.0.9.53 : udp => ...`.
-[[nodiscard]] inline std::string rule_text(const mine_result& r, const rule& x) {
-  return r.items[x.lhs].text() + " " + kind_text(x.kind) + " " + r.items[x.rhs].text();
+/// `lhs kind rhs` in the paper's notation, e.g. `10.0.0.1.* : 10.0.0.9.53 : udp => ...`, with
+/// names beside the addresses when `names` is given (`ns1.example.org(10.0.0.9).53`).
+[[nodiscard]] inline std::string rule_text(const mine_result& r, const rule& x, const host_names* names = nullptr) {
+  return named_text(r.items[x.lhs], names) + " " + kind_text(x.kind) + " " + named_text(r.items[x.rhs], names);
 }
 
 /// Options of the text report. `marks`, when not empty, holds one word per rule (e.g. `new` or
@@ -30,6 +32,8 @@ struct text_options {
   std::vector<std::string> marks{};
   std::size_t rules_per_pattern = 3;  ///< the best rules shown under each pattern
   bool all_rules = false;             ///< also every rule, and every pattern's flows
+  const host_names* names = nullptr;  ///< names shown beside addresses, and a names line per pattern
+  std::size_t names_per_pattern = 6;  ///< the named hosts listed under a pattern
 };
 
 namespace detail {
@@ -64,7 +68,7 @@ inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, co
     const std::string mark = i < opt.marks.size() ? opt.marks[i] : std::string{};
     out << mark << std::string(width - mark.size() + 2, ' ');
   }
-  out << rule_text(r, x);
+  out << rule_text(r, x, opt.names);
   if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
   out << "\n";
 }
@@ -133,6 +137,20 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
       }
       out << "\n  |" << detail::strip(cl.timeline) << "|";
     }
+    if (opt.names != nullptr) {
+      std::vector<std::string> named;
+      std::size_t more = 0;
+      for (const auto& h : clusters::host_list(cl, r.items)) {
+        if (opt.names->best(h).empty()) continue;
+        if (named.size() < opt.names_per_pattern) named.push_back(opt.names->label(h));
+        else ++more;
+      }
+      if (!named.empty()) {
+        out << "\n  names:";
+        for (std::size_t i = 0; i < named.size(); ++i) out << (i ? ", " : " ") << named[i];
+        if (more != 0) out << " and " << more << " more";
+      }
+    }
     out << "\n";
     const std::size_t shown = std::min(cl.rules.size(), opt.rules_per_pattern);
     for (std::size_t i = 0; i < shown; ++i) detail::rule_line(out, r, cl.rules[i], opt, width);
@@ -144,7 +162,7 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
   out << "\nthe flows of each pattern\n";
   for (std::size_t k = 0; k < order.size(); ++k) {
     out << "pattern " << k + 1 << "\n";
-    for (auto item : r.clusters[order[k]].items) out << "    " << r.items[item].text() << "\n";
+    for (auto item : r.clusters[order[k]].items) out << "    " << named_text(r.items[item], opt.names) << "\n";
   }
 }
 
