@@ -72,8 +72,8 @@ wire dns_answer() {
   m.u16(0x1234).u16(0x8180).u16(1).u16(2).u16(0).u16(1);
   m.name("www.example.org").u16(1).u16(1);                      // question at offset 12
   m.pointer(12).u16(5).u16(1).u32(300).u16(12).name("e1.cdn.net");  // CNAME: 10 + 12 wire of data
-  const unsigned target = 12 + 17 + 4 + 12;                     // where "e1.cdn.net" starts
-  m.pointer(target).u16(1).u16(1).u32(300).u16(4).u8(93).u8(184).u8(216).u8(34);
+  const unsigned cname_at = 12 + 17 + 4 + 12;                    // where "e1.cdn.net" starts
+  m.pointer(cname_at).u16(1).u16(1).u32(300).u16(4).u8(93).u8(184).u8(216).u8(34);
   m.name("ns.other.org").u16(1).u16(1).u32(300).u16(4).u8(1).u8(2).u8(3).u8(4);
   return m;
 }
