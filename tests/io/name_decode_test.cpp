@@ -122,9 +122,10 @@ TEST_CASE("io.name_decode.a_cut_or_malformed_message_gives_what_it_holds") {
 }
 
 TEST_CASE("io.name_decode.mdns_and_llmnr_answers_name_the_host_by_its_own_name") {
-  wire m;
-  m.u16(0).u16(0x8400).u16(0).u16(2).u16(0).u16(0);
+  wire m;  // no question; a CNAME among the answers (the decoder once followed a chain it did not have)
+  m.u16(0).u16(0x8400).u16(0).u16(3).u16(0).u16(0);
   m.name("printer.local").u16(1).u16(0x8001).u32(120).u16(4).u8(192).u8(168).u8(1).u8(50);
+  m.name("alias.local").u16(5).u16(1).u32(120).u16(15).name("printer.local");
   m.name("printer.local").u16(28).u16(0x8001).u32(120).u16(16).raw({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x50});
   const auto names = read_payload(name_packet(5353, 5353), m);
   CHECK(names_text(names, "192.168.1.50") == "printer.local (mdns)");

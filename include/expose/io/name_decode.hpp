@@ -115,7 +115,7 @@ inline void dns(const message& m, name_source source, host_names& names) {
   std::vector<std::string> chain;
   if (!question.empty()) chain.push_back(question);
   std::string target;
-  for (bool grew = true; grew && chain.size() < 16;) {
+  for (bool grew = !chain.empty(); grew && chain.size() < 16;) {  // no question (mDNS): no chain
     grew = false;
     for (const auto& r : records) {
       if (r.type != 5 || !same_name(r.owner, chain.back())) continue;
