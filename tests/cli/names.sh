@@ -24,19 +24,16 @@ if grep -q 'ntp1\|names:' <<<"$off"; then fail "--names off: names shown"; fi
 json_off=$("$mine" -q -F json --names off "$demo")
 if grep -q '"hosts"' <<<"$json_off"; then fail "--names off: a hosts table in the JSON"; fi
 
-set +e
-missing=$("$mine" -q --names "$dir/none.csv" "$demo" 2>&1)
-rc=$?
-set -e
-[ "$rc" = 1 ] || fail "a missing --names file: exit $rc, not 1"
-grep -qF "expose-mine: --names: cannot read '$dir/none.csv'" <<<"$missing" || fail "a missing --names file: message was: $missing"
+# refused FILE MESSAGE: --names FILE makes expose-mine exit 1 with MESSAGE.
+refused() {
+  local out rc=0
+  out=$("$mine" -q --names "$1" "$demo" 2>&1) || rc=$?
+  [ "$rc" = 1 ] || fail "--names $1: exit $rc, not 1"
+  grep -qF "$2" <<<"$out" || fail "--names $1: message was: $out"
+}
+refused "$dir/none.csv" "expose-mine: --names: cannot read '$dir/none.csv'"
 printf '10.0.0.1,ntp1\nntp2\n' >"$dir/bad.csv"
-set +e
-bad=$("$mine" -q --names "$dir/bad.csv" "$demo" 2>&1)
-rc=$?
-set -e
-[ "$rc" = 1 ] || fail "a bad --names line: exit $rc, not 1"
-grep -qF "expose-mine: --names: $dir/bad.csv:2: expected 'address,name', got 'ntp2'" <<<"$bad" || fail "a bad --names line: message was: $bad"
+refused "$dir/bad.csv" "expose-mine: --names: $dir/bad.csv:2: expected 'address,name', got 'ntp2'"
 
 if [ -n "${EXPOSE_TRACE_DIR:-}" ] && [ -d "$EXPOSE_TRACE_DIR" ]; then
   slips=$("$mine" -q "$EXPOSE_TRACE_DIR/slips_test7-malicious.pcap")

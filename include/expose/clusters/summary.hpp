@@ -122,11 +122,12 @@ namespace detail {
 
 }  // namespace detail
 
-/// The hosts a cluster's flows name, in byte order: distinct single-host addresses (not `*`, a
-/// variable, a multicast group or a broadcast) among the sources and destinations of its items.
-[[nodiscard]] inline std::vector<ip_address> host_list(const cluster& c, const std::vector<flow_pattern>& items) {
+/// The single-host addresses a set of items names, in byte order, each once: kept sources and
+/// destinations that are not `*`, a variable, a multicast group or a broadcast.
+template <class Indices>
+[[nodiscard]] std::vector<ip_address> hosts_named(const std::vector<flow_pattern>& items, const Indices& indices) {
   std::vector<ip_address> hosts;
-  for (const auto item : c.items) {
+  for (const auto item : indices) {
     const auto& p = items[item];
     if (p.at(field::src_ip) == slot::kept && one_host(p.key.src)) hosts.push_back(p.key.src);
     if (p.at(field::dst_ip) == slot::kept && one_host(p.key.dst)) hosts.push_back(p.key.dst);
@@ -134,6 +135,11 @@ namespace detail {
   std::sort(hosts.begin(), hosts.end());
   hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
   return hosts;
+}
+
+/// The hosts a cluster's flows name, in byte order (hosts_named over its items).
+[[nodiscard]] inline std::vector<ip_address> host_list(const cluster& c, const std::vector<flow_pattern>& items) {
+  return hosts_named(items, c.items);
 }
 
 /// How many hosts a cluster's flows name (host_list's size).

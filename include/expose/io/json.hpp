@@ -2,12 +2,11 @@
 // The JSON report of DESIGN.md section 5 (component expose::json, with nlohmann/json). Other programs
 // read it: field names and meanings are a contract; fields may be added, never renamed or dropped.
 
-#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <ranges>
 #include <string>
-#include <vector>
 
 #include "expose/io/text.hpp"
 #include "expose/mine_result.hpp"
@@ -98,15 +97,8 @@ namespace expose::io {
 /// inventory, dhcp, netbios, mdns, llmnr, dns). Names never change the rules.
 [[nodiscard]] inline nlohmann::ordered_json to_json(const mine_result& r, const host_names& names) {
   auto out = to_json(r);
-  std::vector<ip_address> hosts;
-  for (const auto& p : r.items) {
-    if (p.at(field::src_ip) == slot::kept && one_host(p.key.src)) hosts.push_back(p.key.src);
-    if (p.at(field::dst_ip) == slot::kept && one_host(p.key.dst)) hosts.push_back(p.key.dst);
-  }
-  std::sort(hosts.begin(), hosts.end());
-  hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
   auto table = nlohmann::ordered_json::array();
-  for (const auto& h : hosts) {
+  for (const auto& h : clusters::hosts_named(r.items, std::views::iota(std::size_t{0}, r.items.size()))) {
     const auto& list = names.of(h);
     if (list.empty()) continue;
     auto entry = nlohmann::ordered_json::array();
