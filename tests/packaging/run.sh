@@ -57,9 +57,8 @@ run_consumer() {
   case $label in
     core*) expected=("expose $version core: packets=36 flows=5 windows=19 rules=1" "core consumer: ok") ;;
     full*) expected=("expose $version pcap: packets=36 flows=5 windows=19 rules=1"
-                     "expose $version json: packets=36 rules=1" "full consumer: ok") ;;
-    db*) expected=("expose $version core: packets=36 flows=5 windows=19 rules=1"
-                   "expose $version db: rules=1 new=0 known=1 persistent=1" "db consumer: ok") ;;
+                     "expose $version json: packets=36 rules=1"
+                     "expose $version db: rules=1 new=0 known=1 persistent=1" "full consumer: ok") ;;
   esac
   # add_subdirectory gives the consumer no version to compare (expose_VERSION stays in expose's scope).
   [[ $label == *add_subdirectory* ]] || expected+=("expose version $version matches the package")
@@ -125,8 +124,7 @@ case $mode in
     need cmake
     install_expose "$work/prefix"
     cmake_consumer cmake_find_components -DCMAKE_PREFIX_PATH="$work/prefix"
-    run_consumer "full (find_package COMPONENTS pcap json)" "$work/cmake_find_components/full" "$work/full.pcap"
-    run_consumer "db (find_package COMPONENTS db)" "$work/cmake_find_components/db" "$work/db.db"
+    run_consumer "full (find_package COMPONENTS pcap json db)" "$work/cmake_find_components/full" "$work/full.pcap" "$work/full.db"
     cmake_consumer cmake_find_core -DCMAKE_PREFIX_PATH="$work/prefix"
     run_consumer "core (find_package, no components)" "$work/cmake_find_core/core"
     ;;
@@ -135,8 +133,7 @@ case $mode in
     need cmake
     cmake_consumer cmake_subdir -DEXPOSE_SOURCE_DIR="$src"
     run_consumer "core (add_subdirectory)" "$work/cmake_subdir/core"
-    run_consumer "full (add_subdirectory)" "$work/cmake_subdir/full" "$work/full.pcap"
-    run_consumer "db (add_subdirectory)" "$work/cmake_subdir/db" "$work/db.db"
+    run_consumer "full (add_subdirectory)" "$work/cmake_subdir/full" "$work/full.pcap" "$work/full.db"
     ;;
 
   pkg-config)
@@ -171,8 +168,7 @@ case $mode in
       if grep -q "\"name\": \"$t\"" <<<"$targets"; then fail "the subproject built $t: tests and tools must be off"; fi
     done
     run_consumer "core (meson subproject)" "$consumer/build/core"
-    run_consumer "full (meson subproject)" "$consumer/build/full" "$work/full.pcap"
-    run_consumer "db (meson subproject)" "$consumer/build/db" "$work/db.db"
+    run_consumer "full (meson subproject)" "$consumer/build/full" "$work/full.pcap" "$work/full.db"
     ;;
 esac
 
