@@ -16,6 +16,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,15 @@ struct writer {
       }
     } else if (s.format == "dot") {
       ex::io::write_dot(out, result, s.names);
+    } else if (s.format == "svg") {
+      std::ostringstream dot;
+      ex::io::write_patterns_dot(dot, result, {.names = s.names});
+      const auto drawing = ex::io::render_svg(dot.str());
+      if (!drawing.drawn())
+        throw ex::bad_argument("--format svg: " + (drawing.state == ex::io::svg_drawing::status::not_installed
+                                                      ? std::string(ex::io::graphviz_missing_note)
+                                                      : "Graphviz (dot) failed: " + drawing.error));
+      out << drawing.svg << "\n";
     } else {
       if (epoch) {
         out << (written ? "\n" : "") << "== epoch " << expose_tools::utc(static_cast<double>(epoch->start_ns) / 1e9) << " to "
@@ -215,7 +225,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"alive", "whole-trace"}))
       ->capture_default_str();
   app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
-  app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
+  app.add_option("-F,--format", s.format,
+                 "output format: text (the patterns first), json, dot (the rule graph, Graphviz), svg (the patterns drawn at host "
+                 "level by Graphviz)")
+      ->check(CLI::IsMember({"text", "json", "dot", "svg"}))
+      ->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
   app.add_option("--names", s.names_option,
                  "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
@@ -349,6 +363,10 @@ int main(int argc, char** argv) {
         std::cerr << "expose-mine: --report: cannot write '" << s.report << "'\n";
         return 1;
       }
+    }
+    if (s.epoch_ns.count() != 0 && s.format == "svg") {
+      std::cerr << "expose-mine: --format svg draws one run's patterns, not epochs: leave out --epoch, or use --format text or json\n";
+      return 1;
     }
     if (s.epoch_ns.count() != 0 && s.epoch_ns.count() % width->count() != 0) {
       std::cerr << "expose-mine: --epoch: '" << s.epoch << "' is not a whole number of windows of '" << s.window << "'\n";

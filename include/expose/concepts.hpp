@@ -105,4 +105,81 @@ concept ClusterPolicy = requires(const C& c, const std::vector<rule>& rules, std
   { c.cluster(rules, n_items) } -> std::same_as<std::vector<cluster>>;
 };
 
+// ---- Optional hooks --------------------------------------------------------------------------
+// What a policy may offer beyond its stage's concept. The algorithms ask for a hook by one of
+// these names only (`if constexpr (LaggedWindow<W>)`), and each model that means to offer one
+// asserts it beside its definition, so a misspelt hook fails to compile where it is written
+// instead of silently losing the feature.
+
+/// A window policy whose rules may lag: the right side counts up to `lag` windows after the left
+/// (windows::lagged). The counting engine must then be a LaggedEngine.
+template <class W>
+concept LaggedWindow = WindowPolicy<W> && requires(const W& w) {
+  { w.lag } -> std::convertible_to<std::uint32_t>;
+};
+
+/// A counting engine that counts heads against tails, `count(heads, tails, scorer)`, for lagged
+/// windows (engine::gustavson).
+template <class E>
+concept LaggedEngine = CountingEngine<E> && requires(const E& e, const activity& a, const detail::score_archetype& s) {
+  { e.count(a, a, s) } -> std::same_as<std::vector<scored_pair>>;
+};
+
+/// A counting engine that counts only its share of the rows, `part` of `parts`: the MPI driver
+/// gives each rank one (engine::gustavson).
+template <class E>
+concept PartitionedEngine = CountingEngine<E> && requires(E& e) {
+  e.part = 0u;
+  e.parts = 1u;
+};
+
+/// A scorer with a significance test over all pairs: `filter(pairs, hypotheses)` keeps the pairs
+/// the test rejects chance for (scores::significant). A scorer without one must say so at the call
+/// site: `score_by` takes it only wrapped as scores::untested.
+template <class S>
+concept TestedScore = ScorePolicy<S> && requires(const S& s, std::vector<scored_pair>& v, std::uint64_t hypotheses) {
+  s.filter(v, hypotheses);
+};
+
+/// A tested scorer whose test over windows reads the run's item space (lifetimes, bursts):
+/// `filter(pairs, hypotheses, space)` (scores::significant).
+template <class S>
+concept TimedTestedScore = TestedScore<S> && requires(const S& s, std::vector<scored_pair>& v, std::uint64_t k, const item_space& space) {
+  s.filter(v, k, space);
+};
+
+/// A scorer that prepares a fast kernel for N samples, `prepare(n).keep(counts, score)` (support
+/// checked first, a log table: scores::jmeasure); the engine calls it in its inner loop.
+template <class S>
+concept PreparedScore = ScorePolicy<S> && requires(const S& s, std::uint64_t n, const pair_counts& c, double& score) {
+  { s.prepare(n).keep(c, score) } -> std::convertible_to<bool>;
+};
+
+/// A scorer that says it runs without a significance test (scores::untested).
+template <class S>
+concept UntestedScore = ScorePolicy<S> && S::without_test;
+
+/// A lattice that checks a key policy when the pipeline is built, `L::check_key<K>()`, so that a
+/// template naming a field the key lacks fails on the user's line (lattice::templates).
+template <class L, class K>
+concept KeyCheckedLattice = Lattice<L> && KeyPolicy<K> && requires { L::template check_key<K>(); };
+
+/// A lattice that can keep the plain rules a generic rule explains, `keep_instances` (else they
+/// are suppressed; lattice::templates).
+template <class L>
+concept InstanceKeepingLattice = Lattice<L> && requires(const L& l) {
+  { l.keep_instances } -> std::convertible_to<bool>;
+};
+
+/// A cluster policy that joins the pieces of one pattern afterwards, `join` (clusters/join.hpp;
+/// clusters::components, clusters::spectral).
+template <class C>
+concept JoiningClusters = ClusterPolicy<C> && requires(const C& c) { c.join; };
+
+// Non-models: what is not a policy is refused by name.
+static_assert(!PacketSource<int> && !KeyPolicy<int> && !WindowPolicy<int> && !Lattice<int> && !ScorePolicy<int> &&
+              !NullModel<int> && !CountingEngine<int> && !ClusterPolicy<int>);
+static_assert(!TestedScore<detail::score_archetype> && !PreparedScore<detail::score_archetype> &&
+              !UntestedScore<detail::score_archetype>);
+
 }  // namespace expose

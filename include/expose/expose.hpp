@@ -34,6 +34,7 @@
 #include "expose/rule_set.hpp"
 #include "expose/scores/jmeasure.hpp"
 #include "expose/scores/significant.hpp"
+#include "expose/scores/untested.hpp"
 #include "expose/store/rule_key.hpp"
 #include "expose/stream.hpp"
 #include "expose/version.hpp"

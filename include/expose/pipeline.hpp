@@ -2,7 +2,7 @@
 // The pipeline: stages composed at the call site, built before any data exists, run in one call.
 //
 //   auto spec = key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s})
-//             | score_by(scores::jmeasure{.min_score = 0.01});
+//             | score_by(scores::significant<scores::jmeasure>{.scorer = {.min_score = 0.01}});
 //   auto result = mine(io::pcap_file("trace.pcap"), spec);
 
 #include <algorithm>
@@ -41,6 +41,7 @@
 #include "expose/rule_set.hpp"
 #include "expose/scores/jmeasure.hpp"
 #include "expose/scores/significant.hpp"
+#include "expose/scores/untested.hpp"
 #include "expose/windows/lagged.hpp"
 #include "expose/windows/tumbling.hpp"
 
@@ -81,13 +82,33 @@ auto with(const pipeline<K, W, L, S, E, C>& p, const P& policy) {
 template <KeyPolicy K> constexpr auto key_by(K k) { return detail::stage<detail::stage_slot::key, K>{k}; }
 template <WindowPolicy W> constexpr auto window_by(W w) { return detail::stage<detail::stage_slot::window, W>{w}; }
 template <Lattice L> constexpr auto generalize_by(L l) { return detail::stage<detail::stage_slot::lattice, L>{l}; }
-template <ScorePolicy S> constexpr auto score_by(S s) { return detail::stage<detail::stage_slot::score, S>{s}; }
+/// The scorer, with its significance test or visibly without one: a scorer that has no test is
+/// taken only wrapped as `scores::untested{...}` (wrap it in `scores::significant<S>{.scorer = ...}`
+/// to keep the test).
+template <ScorePolicy S>
+constexpr auto score_by(S s) {
+  static_assert(TestedScore<S> || UntestedScore<S>,
+                "score_by: this scorer has no significance test. Keep the test: score_by(scores::significant<S>{.scorer = ...}); "
+                "or drop it where it shows: score_by(scores::untested{...})");
+  return detail::stage<detail::stage_slot::score, S>{s};
+}
 template <CountingEngine E> constexpr auto count_by(E e) { return detail::stage<detail::stage_slot::engine, E>{e}; }
 template <ClusterPolicy C> constexpr auto cluster_by(C c) { return detail::stage<detail::stage_slot::cluster, C>{c}; }
 
+namespace detail {
+/// Checks a pipeline's key against its lattice where the pipeline is written: a lattice that
+/// cannot serve the key fails to compile on the user's `|` line, the error naming both.
+template <class K, class W, class L, class S, class E, class C>
+constexpr void check_key_fits(const pipeline<K, W, L, S, E, C>&) {
+  if constexpr (KeyCheckedLattice<L, K>) L::template check_key<K>();
+}
+}  // namespace detail
+
 template <class K, class W, class L, class S, class E, class C, detail::stage_slot Slot, class P>
 auto operator|(const pipeline<K, W, L, S, E, C>& p, const detail::stage<Slot, P>& s) {
-  return detail::with<K, W, L, S, E, C, Slot, P>(p, s.policy);
+  auto out = detail::with<K, W, L, S, E, C, Slot, P>(p, s.policy);
+  detail::check_key_fits(out);
+  return out;
 }
 namespace detail {
 template <stage_slot A, class PA, stage_slot B, class PB>
@@ -120,7 +141,7 @@ inline void describe(const limit_report& done, const ingest_limits& limits, inpu
 template <ClusterPolicy C>
 void cluster_rules(mine_result& r, const C& clustering) {
   r.clusters = clustering.cluster(r.rules, r.items.size());
-  if constexpr (requires { clustering.join; }) clusters::join(r.clusters, r.rules, r.items, r.item_flows, clustering.join);
+  if constexpr (JoiningClusters<C>) clusters::join(r.clusters, r.rules, r.items, r.item_flows, clustering.join);
   clusters::describe(r.clusters, r.rules, r.items);
   if (r.window_activity) clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds);
 }
@@ -150,7 +171,7 @@ inline constexpr bool in_memory<io::packets<R>> = true;
 template <class K, class W, class L, class S, class E, class C>
 [[nodiscard]] item_space generalize_items(mine_result& r, activity a, const pipeline<K, W, L, S, E, C>& spec) {
   r.activity_entries = a.entries();
-  if constexpr (requires { L::template check_key<K>(); }) L::template check_key<K>();
+  if constexpr (KeyCheckedLattice<L, K>) L::template check_key<K>();
   const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return spec.score.can_appear(count, samples); };
   item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), keep);
   r.windows = space.windows.samples;
@@ -169,9 +190,9 @@ template <class K, class W, class L, class S, class E, class C>
 [[nodiscard]] counted_pairs count_pairs(const item_space& space, const pipeline<K, W, L, S, E, C>& spec) {
   counted_pairs out;
   std::uint32_t lag = 0;
-  if constexpr (requires { spec.window.lag; }) lag = spec.window.lag;
+  if constexpr (LaggedWindow<W>) lag = spec.window.lag;
   if (lag > 0) {
-    if constexpr (requires(const activity& h) { spec.engine.count(h, h, spec.score); }) {
+    if constexpr (LaggedEngine<E>) {
       const activity tails = dilate_back(space.windows, lag);
       out.windows = spec.engine.count(space.windows, tails, spec.score);
     } else {
@@ -189,13 +210,13 @@ template <class K, class W, class L, class S, class E, class C>
 template <class K, class W, class L, class S, class E, class C>
 void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
   std::uint32_t lag = 0;
-  if constexpr (requires { spec.window.lag; }) lag = spec.window.lag;
+  if constexpr (LaggedWindow<W>) lag = spec.window.lag;
   auto& pairs = counted.windows;
   auto& host_pairs = counted.hosts;
   const auto offset = static_cast<std::uint32_t>(space.window_items());
   std::erase_if(pairs, [&](const scored_pair& p) { return space.overlap(p.x, p.y); });
   std::erase_if(host_pairs, [&](const scored_pair& p) { return space.overlap(p.x + offset, p.y + offset); });
-  if constexpr (requires(std::vector<scored_pair>& v) { spec.score.filter(v, std::uint64_t{}); }) {
+  if constexpr (TestedScore<S>) {
     // The hypotheses are all pairs of items that could make a rule in each sample space.
     const auto testable = [&](const activity& space_activity) {
       std::uint64_t k = 0;
@@ -203,7 +224,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
         k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
       return k * (k > 0 ? k - 1 : 0) / 2;
     };
-    if constexpr (requires(std::vector<scored_pair>& v) { spec.score.filter(v, std::uint64_t{}, space); })
+    if constexpr (TimedTestedScore<S>)
       spec.score.filter(pairs, testable(space.windows), space);  // windows in time order: lifetimes, bursts
     else
       spec.score.filter(pairs, testable(space.windows));
@@ -225,7 +246,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
       if (x.kind == rule_kind::implies || x.score > 1.5 * x.reverse_score) x.order = rule_order::lhs_first;
     }
   }
-  if constexpr (requires { spec.lattice.keep_instances; }) {
+  if constexpr (InstanceKeepingLattice<L>) {
     if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
   }
   r.item_flows.resize(space.items.size());

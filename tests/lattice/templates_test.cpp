@@ -169,7 +169,7 @@ TEST_CASE("lattice.templates.host_variable_counts_host_windows") {
   b.syn(2 * sec, "10.0.0.2", 40004, "10.0.0.80", 80);
   b.udp(2 * sec + 1, "10.0.0.2", 40005, "10.0.0.53", 53);
   const auto r = mine(b.packets, generalize_by(lattice::templates<lattice::same_client>{}) |
-                                     score_by(scores::jmeasure{.min_score = 0, .min_support = 1}));
+                                     score_by(scores::untested{scores::jmeasure{.min_score = 0, .min_support = 1}}));
   CHECK(r.windows == 3);
   CHECK(r.host_samples == 8);
   bool found = false;
@@ -186,12 +186,12 @@ TEST_CASE("lattice.templates.closure_names_the_most_specific_pattern") {
   trace_builder b;
   for (std::int64_t s = 0; s < 10; ++s) b.syn(s * sec, "10.0.0.1", b.fresh(), "10.0.0.9", 22);
   const auto one = mine(b.packets, generalize_by(lattice::templates<lattice::any_client>{}) |
-                                       score_by(scores::jmeasure{.min_score = 0, .min_support = 1}));
+                                       score_by(scores::untested{scores::jmeasure{.min_score = 0, .min_support = 1}}));
   REQUIRE(one.items.size() == 11);
   CHECK(one.items[10].text() == "10.0.0.1.* : 10.0.0.9.22 : tcp");
   b.syn(11 * sec, "10.0.0.2", b.fresh(), "10.0.0.9", 22);
   const auto two = mine(b.packets, generalize_by(lattice::templates<lattice::any_client, lattice::client_port>{}) |
-                                       score_by(scores::jmeasure{.min_score = 0, .min_support = 1}));
+                                       score_by(scores::untested{scores::jmeasure{.min_score = 0, .min_support = 1}}));
   std::vector<std::string> generic;
   for (std::size_t i = two.flows; i < two.items.size(); ++i) generic.push_back(two.items[i].text());
   CHECK(generic == std::vector<std::string>{"*.* : 10.0.0.9.22 : tcp", "10.0.0.1.* : 10.0.0.9.22 : tcp"});

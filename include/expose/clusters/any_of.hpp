@@ -27,6 +27,6 @@ struct any_of {
   }
 };
 
-static_assert(ClusterPolicy<any_of<components>>);
+static_assert(ClusterPolicy<any_of<components>> && JoiningClusters<any_of<components>>);
 
 }  // namespace expose::clusters

@@ -42,6 +42,6 @@ struct components {
   }
 };
 
-static_assert(ClusterPolicy<components>);
+static_assert(ClusterPolicy<components> && JoiningClusters<components>);
 
 }  // namespace expose::clusters

@@ -208,6 +208,6 @@ struct spectral {
   }
 };
 
-static_assert(ClusterPolicy<spectral>);
+static_assert(ClusterPolicy<spectral> && JoiningClusters<spectral>);
 
 }  // namespace expose::clusters

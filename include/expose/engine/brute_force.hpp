@@ -42,6 +42,6 @@ struct brute_force {
   }
 };
 
-static_assert(CountingEngine<brute_force>);
+static_assert(CountingEngine<brute_force> && LaggedEngine<brute_force> && !PartitionedEngine<brute_force>);
 
 }  // namespace expose::engine

@@ -77,11 +77,11 @@ struct gustavson {
     t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, rows.size() / 16)));
     // A scorer may offer a prepared kernel for this N (support checked first, log table, ...).
     const auto kernel = [&] {
-      if constexpr (requires { scorer.prepare(n); }) return scorer.prepare(n);
+      if constexpr (PreparedScore<S>) return scorer.prepare(n);
       else return 0;
     }();
     auto keep = [&](const pair_counts& c, double& s) {
-      if constexpr (requires { scorer.prepare(n); }) {
+      if constexpr (PreparedScore<S>) {
         return kernel.keep(c, s);
       } else {
         s = scorer.score(c);
@@ -143,6 +143,6 @@ struct gustavson {
   }
 };
 
-static_assert(CountingEngine<gustavson>);
+static_assert(CountingEngine<gustavson> && LaggedEngine<gustavson> && PartitionedEngine<gustavson>);
 
 }  // namespace expose::engine

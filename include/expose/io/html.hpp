@@ -1,10 +1,16 @@
 #pragma once
-// The HTML report: one self-contained page (inline CSS and a little inline JavaScript, no external
-// URL) with the input's summary, the clusters of the rule graph drawn by Graphviz as inline SVG and
-// listed one by one, a rule table sorted by a click on a column header, and the skipped packets by
-// reason. Every text that comes from the trace is HTML-escaped. Without Graphviz the page says so
-// where the drawing would be, and is written all the same.
+// The HTML report, for a person: one self-contained page (inline CSS and JavaScript, no external
+// URL). It opens with the patterns (the joined clusters of the rule graph, most significant first)
+// as cards: summary, counts, an activity timeline; then each pattern in full: when it was active
+// (an SVG timeline per minute), its hosts drawn by Graphviz at host level (io/host_graph.hpp: hosts
+// as nodes, services on the edges, many alike peers folded; scaled to the page's width), its names,
+// its best rules and its flows. Then the rules, paged and sortable, drawn by the page's script from
+// a JSON island (the first `max_table_rules` of them, so that the page stays small and quick however
+// many rules there are), the input's summary and the skipped packets by reason. Every text that
+// comes from the trace is escaped. Without Graphviz the page says so where the drawings would be,
+// and is written all the same.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -13,8 +19,9 @@
 #include <string>
 #include <string_view>
 
-#include "expose/io/dot.hpp"
+#include "expose/clusters/summary.hpp"
 #include "expose/io/graphviz.hpp"
+#include "expose/io/host_graph.hpp"
 #include "expose/io/text.hpp"
 #include "expose/mine_result.hpp"
 #include "expose/version.hpp"
@@ -24,20 +31,24 @@ namespace expose::io {
 struct html_options {
   std::string title{};              ///< shown under the heading, e.g. the trace files (escaped)
   std::string dot_program = "dot";  ///< Graphviz, looked up on PATH unless it holds a slash
-  std::size_t max_drawn_rules = 1000;  ///< more rules than this are not drawn (dot would take long); 0: no limit
   const host_names* names = nullptr;   ///< names shown beside addresses (`name(address).port`)
+  std::size_t max_drawn_patterns = 40;  ///< patterns drawn (one Graphviz run each), most significant first
+  std::size_t max_table_rules = 10000;  ///< rules in the page's table (all of them: JSON, or text with --rules all)
+  std::size_t rules_per_pattern = 3;    ///< best rules shown with each pattern
+  std::size_t flows_per_pattern = 50;   ///< flows listed under each pattern
 };
 
-/// What writing the page did about the drawing: `note` is one line to tell the user when the
-/// clusters could not be drawn (Graphviz missing or failing, too many rules), else empty.
+/// What writing the page did about the drawings: `note` is one line to tell the user when the
+/// patterns could not be drawn (Graphviz missing or failing), else empty.
 struct html_result {
-  bool drawn = false;
+  bool drawn = false;       ///< at least one pattern drawn
+  std::size_t drawings = 0;  ///< patterns drawn
   std::string note{};
 };
 
 /// The note shown instead of the drawing when Graphviz is not installed.
 inline constexpr std::string_view graphviz_missing_note =
-    "Graphviz (dot) is not installed: install the Debian package graphviz to draw the clusters";
+    "Graphviz (dot) is not installed: install the Debian package graphviz to draw the patterns";
 
 namespace detail {
 
@@ -79,11 +90,56 @@ namespace detail {
   return buf;
 }
 
+/// A string as a JSON string literal that is safe inside a `<script>` element: `<`, `>` and `&`
+/// are written as `\u003c`, `\u003e`, `\u0026`, so no text from the trace can close the element.
+[[nodiscard]] inline std::string script_json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+/// A pattern's activity as a bar per minute (or per 60th of the trace when it is longer than a
+/// day), as high as the share of the busiest bar; `big` draws the taller one of a pattern's section.
+[[nodiscard]] inline std::string timeline_svg(const cluster& c, bool big) {
+  const bool by_minute = !c.per_minute.empty() && c.per_minute.size() <= 1440;
+  const auto& bars = by_minute ? c.per_minute : c.timeline;
+  if (bars.empty()) return {};
+  const auto most = std::max<std::uint32_t>(1, *std::max_element(bars.begin(), bars.end()));
+  std::string out = "<svg class=\"timeline" + std::string(big ? " big" : "") + "\" viewBox=\"0 0 " + std::to_string(bars.size()) +
+                    " 20\" preserveAspectRatio=\"none\" role=\"img\"><title>" +
+                    (by_minute ? "windows active per minute" : "windows active per 60th of the trace") + "</title>" +
+                    "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"" + std::to_string(bars.size()) + "\" height=\"20\"/>";
+  char buf[96];
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    if (bars[i] == 0) continue;
+    const double h = std::max(1.5, 20.0 * bars[i] / most);
+    std::snprintf(buf, sizeof buf, "<rect x=\"%zu\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>", i, 20.0 - h, bars.size() > 200 ? 1.0 : 0.85, h);
+    out += buf;
+  }
+  return out + "</svg>";
+}
+
 inline constexpr std::string_view html_style = R"(
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; margin: 2em auto; max-width: 1200px; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.1em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
-h3 { font-size: 1.05em; margin: 1em 0 0.2em; }
-.sub { color: #555; margin-top: 0; }
+h3 { font-size: 1.1em; margin: 0 0 0.3em; } h4 { margin: 0.8em 0 0.2em; font-size: 0.95em; color: #444; }
+.sub { color: #555; margin-top: 0; } .lead { font-size: 1.05em; }
 table { border-collapse: collapse; margin: 0.6em 0; }
 th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -92,78 +148,251 @@ table.sortable th { cursor: pointer; user-select: none; background: #f4f4f6; whi
 table.sortable th::after { content: " \2195"; color: #aaa; }
 table.sortable th[aria-sort="ascending"]::after { content: " \2191"; color: #333; }
 table.sortable th[aria-sort="descending"]::after { content: " \2193"; color: #333; }
-tbody tr:hover { background: #fafae6; } tr:target { background: #fff3b0; }
-code, .rule { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
+tbody tr:hover { background: #fafae6; }
+code, .rule { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; overflow-wrap: anywhere; }
 .note { background: #fff4e5; border-left: 4px solid #f0a030; padding: 0.6em 1em; }
 .warn { color: #9a3412; }
-.drawing { overflow: auto; border: 1px solid #e4e4e4; padding: 0.5em; background: #fff; }
-.cluster { border-left: 3px solid #c8c8d0; padding-left: 0.8em; margin: 0.8em 0; }
-.cluster:target { border-left-color: #f0a030; }
-.cluster ul { margin: 0.3em 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 0.8em; margin: 1em 0; }
+.card { display: block; border: 1px solid #d8dbe3; border-radius: 8px; padding: 0.6em 0.8em; color: inherit; text-decoration: none; background: #fbfbfd; }
+.card:hover { border-color: #7a8bb0; background: #f3f5fb; }
+.card .k { font-weight: 600; color: #44507a; } .card .rule { display: block; margin: 0.2em 0; }
+.meta { color: #555; font-size: 0.92em; }
+svg.timeline { display: block; width: 100%; height: 18px; margin: 0.3em 0; } svg.timeline.big { height: 36px; }
+svg.timeline rect { fill: #4a6fb5; } svg.timeline rect.bg { fill: #eef0f5; }
+.axis { display: flex; justify-content: space-between; color: #777; font-size: 0.8em; }
+.pattern { border: 1px solid #d8dbe3; border-radius: 8px; padding: 0.8em 1em; margin: 1.2em 0; }
+.pattern:target { border-color: #f0a030; box-shadow: 0 0 0 2px #f8d9a8; }
+.drawing { margin: 0.6em 0; text-align: center; }
+.drawing svg { max-width: 100%; height: auto; }
+.pager { display: flex; gap: 0.8em; align-items: center; margin: 0.4em 0; }
+#rule-filter { width: 24em; max-width: 100%; padding: 0.3em 0.5em; }
+details summary { cursor: pointer; color: #44507a; }
 )";
 
 inline constexpr std::string_view html_script = R"(
 (function () {
-  function value(cell, numeric) {
-    var v = cell.getAttribute("data-v");
-    if (v === null) v = cell.textContent;
-    return numeric ? parseFloat(v) : v;
+  // The rule table: rows drawn from the JSON island, one page at a time (the DOM never holds them
+  // all), sorted by a click on a column header, filtered by the text box.
+  var data = JSON.parse(document.getElementById("rule-data").textContent);
+  var table = document.getElementById("rule-table");
+  var body = table.tBodies[0], heads = table.tHead.rows[0].cells;
+  var perPage = 100, page = 0, view = data.slice();
+  var numeric = [true, true, true, true, false, false, false, true];
+  function cell(row, text, cls) {
+    var td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td;
   }
-  document.querySelectorAll("table.sortable").forEach(function (table) {
-    var heads = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(heads, function (th, col) {
-      th.addEventListener("click", function () {
-        var numeric = th.getAttribute("data-type") === "num";
-        var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
-        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = value(a.cells[col], numeric), y = value(b.cells[col], numeric);
-          return dir * (numeric ? x - y : (x < y ? -1 : x > y ? 1 : 0));
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
+  function render() {
+    var pages = Math.max(1, Math.ceil(view.length / perPage));
+    page = Math.min(page, pages - 1);
+    body.textContent = "";
+    view.slice(page * perPage, (page + 1) * perPage).forEach(function (r) {
+      var tr = body.insertRow();
+      cell(tr, r[0], "n"); cell(tr, r[1].toFixed(4), "n"); cell(tr, r[2], "n"); cell(tr, r[3], "n");
+      cell(tr, r[4]); cell(tr, r[5], "rule"); cell(tr, r[6]);
+      var td = tr.insertCell(); td.className = "n";
+      if (r[7] > 0) { var a = document.createElement("a"); a.href = "#pattern-" + r[7]; a.textContent = r[7]; td.appendChild(a); }
+    });
+    document.getElementById("rule-page").textContent = view.length === 0 ? "no rule matches" :
+      "rules " + (page * perPage + 1) + "\u2013" + Math.min(view.length, (page + 1) * perPage) + " of " + view.length;
+    document.getElementById("rule-prev").disabled = page === 0;
+    document.getElementById("rule-next").disabled = page >= pages - 1;
+  }
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.addEventListener("click", function () {
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+      view.sort(function (a, b) {
+        var x = a[col], y = b[col];
+        return dir * (numeric[col] ? x - y : (x < y ? -1 : x > y ? 1 : 0)) || a[0] - b[0];
       });
+      page = 0; render();
     });
   });
-  // How many clusters the drawing shows with a non-zero box: body data-drawn (checked in a
-  // headless browser by the tests), beside data-clusters, the number of clusters listed.
+  document.getElementById("rule-prev").addEventListener("click", function () { --page; render(); });
+  document.getElementById("rule-next").addEventListener("click", function () { ++page; render(); });
+  document.getElementById("rule-filter").addEventListener("input", function (e) {
+    var q = e.target.value.toLowerCase();
+    view = data.filter(function (r) { return r[5].toLowerCase().indexOf(q) >= 0; });
+    Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+    page = 0; render();
+  });
+  render();
+  // For the tests, on <body>: data-drawn, the pattern drawings shown with a non-zero box (beside
+  // data-drawings, those the page holds), and data-load-ms, when the page had loaded.
   window.addEventListener("load", function () {
     var drawn = 0;
-    document.querySelectorAll(".drawing svg g.cluster").forEach(function (g) {
-      var box = g.getBBox();
+    document.querySelectorAll(".drawing svg").forEach(function (svg) {
+      var box = svg.getBoundingClientRect();
       if (box.width > 0 && box.height > 0) ++drawn;
     });
     document.body.dataset.drawn = String(drawn);
+    document.body.dataset.loadMs = String(Math.round(performance.now()));
   });
 })();
 )";
 
 }  // namespace detail
 
-/// Writes the page. Graphviz (`options.dot_program`) draws the clusters; when it is missing or
+/// Writes the page. Graphviz (`options.dot_program`) draws the patterns; when it is missing or
 /// fails, the page holds a note instead and the result says why.
 inline html_result write_html(std::ostream& out, const mine_result& r, const html_options& options = {}) {
   using detail::html_escape;
   using detail::html_number;
   html_result done;
   const auto& in = r.input;
+  const host_names* names = options.names;
   std::uint64_t skipped = 0;
   for (const auto& [why, n] : in.skipped) skipped += n;
+  const auto plural = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  const auto order = pattern_order(r);
+  std::vector<std::size_t> pattern_of_rule(r.rules.size(), 0);  // 1-based pattern number, 0: none
+  for (std::size_t k = 0; k < order.size(); ++k)
+    for (const auto i : r.clusters[order[k]].rules)
+      if (i < pattern_of_rule.size()) pattern_of_rule[i] = k + 1;
+
+  // ---- the drawings first: the page says how many it holds ----
+  std::vector<std::string> drawing(order.size());
+  std::vector<std::string> drawing_note(order.size());
+  const std::size_t to_draw = std::min(order.size(), options.max_drawn_patterns);
+  for (std::size_t k = 0; k < to_draw; ++k) {
+    std::ostringstream dot;
+    write_pattern_dot(dot, r, order[k], {.names = names});
+    svg_drawing d = render_svg(dot.str(), options.dot_program);
+    if (d.drawn()) {
+      drawing[k] = std::move(d.svg);
+      ++done.drawings;
+    } else if (d.state == svg_drawing::status::not_installed) {
+      done.note = graphviz_missing_note;
+      break;
+    } else {
+      drawing_note[k] = "Graphviz (dot) failed, so this pattern is not drawn: " + d.error;
+      if (done.note.empty()) done.note = "Graphviz (dot) failed, so the patterns are not drawn: " + d.error;
+    }
+  }
+  done.drawn = done.drawings != 0;
+  if (done.drawn && done.drawings == to_draw) done.note.clear();
 
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      << "<title>expose: " << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules")
+      << "<title>expose: " << plural(r.clusters.size(), "pattern", "patterns") << ", " << plural(r.rules.size(), "rule", "rules")
       << (options.title.empty() ? "" : " \u2014 ") << html_escape(options.title) << "</title>\n"
       << "<style>" << detail::html_style << "</style>\n</head>\n"
-      << "<body data-clusters=\"" << r.clusters.size() << "\">\n"
+      << "<body data-patterns=\"" << order.size() << "\" data-drawings=\"" << done.drawings << "\">\n"
       << "<h1>expose report</h1>\n<p class=\"sub\">expose " << version;
   if (!options.title.empty()) out << " \u2014 " << html_escape(options.title);
-  out << "</p>\n";
+  out << "</p>\n<p class=\"lead\">" << in.packets << " packets";
+  if (in.decoded != 0) out << " from " << detail::html_time(in.start_ns) << " to " << detail::html_time(in.end_ns);
+  out << "; " << plural(r.flows, "flow", "flows") << " in " << r.windows << " windows of " << html_number("%g", r.window_seconds)
+      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << plural(r.rules.size(), "rule", "rules")
+      << ". <a href=\"#trace\">The trace</a> &middot; <a href=\"#rules\">the rules</a>.</p>\n";
+  if (in.damaged) out << "<p class=\"note warn\">The input is damaged: the results cover what was read before the damage.</p>\n";
+  if (r.limits.evicted_flows != 0 || r.limits.refused != 0 || r.limits.stopped)
+    out << "<p class=\"note warn\">A flow or memory limit was reached: " << r.limits.evicted_flows << " flows evicted, " << r.limits.refused
+        << " packets of new connections left out" << (r.limits.stopped ? ", reading stopped early" : "") << ".</p>\n";
+  for (const auto& w : in.warnings) out << "<p class=\"note warn\">" << html_escape(w) << "</p>\n";
+
+  // ---- the patterns: cards, then each in full ----
+  out << "<h2 id=\"patterns\">Patterns</h2>\n";
+  if (order.empty()) {
+    out << "<p>No pattern: " << (r.rules.empty() ? "no rule was found." : "the rules were not clustered.") << "</p>\n";
+  } else {
+    out << "<p>" << plural(order.size(), "pattern", "patterns")
+        << ", most significant first: each is a set of flows that happen together again and again; the bar shows when.</p>\n"
+        << "<div class=\"cards\">\n";
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const cluster& cl = r.clusters[order[k]];
+      out << "<a class=\"card\" href=\"#pattern-" << k + 1 << "\"><span class=\"k\">" << k + 1 << "</span> <span class=\"rule\">"
+          << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << " &middot; "
+          << plural(clusters::hosts_of(cl, r.items), "host", "hosts") << " &middot; " << plural(cl.rules.size(), "rule", "rules");
+      if (cl.period_seconds > 0) out << " &middot; every " << html_number("%.3g", cl.period_seconds) << " s";
+      out << "</span>" << detail::timeline_svg(cl, false) << "</a>\n";
+    }
+    out << "</div>\n";
+  }
+  if (!done.note.empty()) out << "<p class=\"note\" id=\"no-drawing\">" << html_escape(done.note) << "</p>\n";
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const cluster& cl = r.clusters[order[k]];
+    const auto hosts = clusters::host_list(cl, r.items);
+    out << "<section class=\"pattern\" id=\"pattern-" << k + 1 << "\">\n<h3>Pattern " << k + 1 << ": <span class=\"rule\">"
+        << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << ", "
+        << plural(hosts.size(), "host", "hosts") << ", " << plural(cl.rules.size(), "rule", "rules") << ", density "
+        << html_number("%.2f", cl.density);
+    if (cl.parts > 1) out << ", " << cl.parts << " parts joined";
+    if (cl.windows_active != 0) {
+      const auto at = [&](std::int64_t window) {
+        return detail::html_time(static_cast<std::int64_t>(static_cast<double>(window) * r.window_seconds * 1e9));
+      };
+      out << "; active in " << cl.windows_active << " of " << r.windows << " windows, " << at(cl.first_window) << " to "
+          << at(cl.last_window + 1);
+      if (cl.period_seconds > 0) out << ", every " << html_number("%.3g", cl.period_seconds) << " s";
+      out << "</p>\n" << detail::timeline_svg(cl, true) << "\n<div class=\"axis\"><span>"
+          << (in.decoded != 0 ? detail::html_time(in.start_ns) : std::string()) << "</span><span>"
+          << (cl.per_minute.size() <= 1440 ? "windows active per minute" : "windows active per 60th of the trace") << "</span><span>"
+          << (in.decoded != 0 ? detail::html_time(in.end_ns) : std::string()) << "</span></div>\n";
+    } else {
+      out << "</p>\n";
+    }
+    if (names != nullptr) {
+      std::string named;
+      for (const auto& h : hosts)
+        if (!names->best(h).empty()) named += (named.empty() ? "" : ", ") + html_escape(names->label(h));
+      if (!named.empty()) out << "<p class=\"meta\">names: <code>" << named << "</code></p>\n";
+    }
+    if (!drawing[k].empty()) out << "<div class=\"drawing\">\n" << drawing[k] << "\n</div>\n";
+    else if (!drawing_note[k].empty()) out << "<p class=\"note\">" << html_escape(drawing_note[k]) << "</p>\n";
+    else if (k >= to_draw && done.note.empty())
+      out << "<p class=\"meta\">Not drawn: "
+          << (to_draw == 1 ? std::string("only the most significant pattern is.") : "only the " + std::to_string(to_draw) + " most significant patterns are.")
+          << "</p>\n";
+    const std::size_t best = std::min(cl.rules.size(), options.rules_per_pattern);
+    if (best != 0) {
+      out << "<h4>" << (best == cl.rules.size() ? "Its rules" : "Its best " + std::to_string(best) + " of " + std::to_string(cl.rules.size()) + " rules")
+          << "</h4>\n<table class=\"best\"><thead><tr><th class=\"n\">rank</th><th class=\"n\">score</th><th class=\"n\">support</th>"
+          << "<th>rule</th></tr></thead>\n<tbody>\n";
+      for (std::size_t i = 0; i < best; ++i) {
+        const rule& x = r.rules[cl.rules[i]];
+        out << "<tr><td class=\"n\">" << cl.rules[i] + 1 << "</td><td class=\"n\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">"
+            << x.counts.n_xy << "/" << x.counts.n_x << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, names)) << "</td></tr>\n";
+      }
+      out << "</tbody></table>\n";
+    }
+    const std::size_t listed = std::min(cl.items.size(), options.flows_per_pattern);
+    out << "<details><summary>" << (listed == cl.items.size() ? "Its " + plural(listed, "flow", "flows")
+                                                              : "Its first " + std::to_string(listed) + " of " + std::to_string(cl.items.size()) + " flows")
+        << "</summary>\n<ul>\n";
+    for (std::size_t i = 0; i < listed; ++i) out << "<li><code>" << html_escape(named_text(r.items[cl.items[i]], names)) << "</code></li>\n";
+    out << "</ul>\n</details>\n</section>\n";
+  }
+
+  // ---- the rules: a JSON island the script pages through ----
+  const std::size_t in_table = std::min(r.rules.size(), options.max_table_rules);
+  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << plural(r.rules.size(), "rule", "rules") << ", most significant first";
+  if (in_table < r.rules.size())
+    out << "; the table holds the first " << in_table << " (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
+  out << ". Click a column header to sort, type to filter. Score: J-measure in bits; support: samples with both sides; "
+         "lhs_count: samples with the left side.</p>\n"
+      << "<div class=\"pager\"><input id=\"rule-filter\" type=\"search\" placeholder=\"filter: address, name, port\" "
+         "aria-label=\"filter the rules\"><button id=\"rule-prev\" type=\"button\">&larr; previous</button>"
+      << "<span id=\"rule-page\"></span><button id=\"rule-next\" type=\"button\">next &rarr;</button></div>\n"
+      << "<table class=\"sortable\" id=\"rule-table\">\n<thead><tr><th class=\"n\">rank</th><th class=\"n\">score</th>"
+      << "<th class=\"n\">support</th><th class=\"n\">lhs_count</th><th>kind</th><th>rule</th><th>order</th><th class=\"n\">pattern</th>"
+      << "</tr></thead>\n<tbody></tbody>\n</table>\n<noscript><p class=\"note\">The rule table needs JavaScript.</p></noscript>\n"
+      << "<script type=\"application/json\" id=\"rule-data\">[";
+  for (std::size_t i = 0; i < in_table; ++i) {
+    const rule& x = r.rules[i];
+    std::string order_cell = order_text(x.order);
+    if (x.order == rule_order::lhs_first) order_cell += " (within " + plural(x.lag, "window", "windows") + ")";
+    out << (i ? ",\n" : "\n") << "[" << i + 1 << "," << html_number("%.6g", x.score) << "," << x.counts.n_xy << "," << x.counts.n_x << ","
+        << detail::script_json_string(kind_text(x.kind)) << "," << detail::script_json_string(rule_text(r, x, names)) << ","
+        << detail::script_json_string(order_cell) << "," << pattern_of_rule[i] << "]";
+  }
+  out << "\n]</script>\n";
 
   // ---- the input ----
-  out << "<h2 id=\"summary\">Trace</h2>\n<table class=\"kv\">\n";
+  out << "<h2 id=\"trace\">Trace</h2>\n<table class=\"kv\">\n";
   auto row = [&](std::string_view name, const std::string& value) {
     out << "<tr><th>" << name << "</th><td class=\"n\">" << value << "</td></tr>\n";
   };
@@ -189,70 +418,17 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     out << "</ul>\n";
   }
 
-  // ---- the clusters: drawn, then listed ----
-  out << "<h2 id=\"clusters\">Clusters of the rule graph</h2>\n<p>" << r.clusters.size()
-      << (r.clusters.size() == 1 ? " cluster" : " clusters") << " of " << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules")
-      << "; flows are boxes, rules are edges labelled with their score (<code>&lt;=&gt;</code> has arrows both ways).</p>\n";
-  if (r.rules.empty()) {
-    out << "<p>No rules: nothing to draw.</p>\n";
-  } else if (options.max_drawn_rules != 0 && r.rules.size() > options.max_drawn_rules) {
-    done.note = std::to_string(r.rules.size()) + " rules are too many to draw (more than " + std::to_string(options.max_drawn_rules) +
-                "); keep fewer (expose-mine --top) to draw the clusters";
-    out << "<p class=\"note\">" << html_escape(done.note) << "</p>\n";
-  } else {
-    std::ostringstream dot;
-    write_dot(dot, r, options.names);
-    const svg_drawing drawing = render_svg(dot.str(), options.dot_program);
-    if (drawing.drawn()) {
-      done.drawn = true;
-      out << "<div class=\"drawing\">\n" << drawing.svg << "\n</div>\n";
-    } else {
-      if (drawing.state == svg_drawing::status::not_installed) done.note = graphviz_missing_note;
-      else done.note = "Graphviz (dot) failed, so the clusters are not drawn: " + drawing.error;
-      out << "<p class=\"note\" id=\"no-drawing\">" << html_escape(done.note) << "</p>\n";
-    }
-  }
-  for (std::size_t c = 0; c < r.clusters.size(); ++c) {
-    const cluster& cl = r.clusters[c];
-    out << "<div class=\"cluster\" id=\"cluster-" << c << "\">\n<h3>cluster " << c << ": <span class=\"rule\">" << html_escape(cl.summary)
-        << "</span></h3>\n<p>density " << html_number("%.2f", cl.density) << " &middot; " << cl.items.size()
-        << (cl.items.size() == 1 ? " flow" : " flows") << " &middot; " << cl.rules.size() << (cl.rules.size() == 1 ? " rule" : " rules")
-        << ":";
-    for (auto i : cl.rules) out << " <a href=\"#rule-" << i + 1 << "\">" << i + 1 << "</a>";
-    out << "</p>\n<ul>\n";
-    for (auto item : cl.items) out << "<li><code>" << html_escape(named_text(r.items[item], options.names)) << "</code></li>\n";
-    out << "</ul>\n</div>\n";
-  }
-
-  // ---- the rules ----
-  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules")
-      << ", most significant first; click a column header to sort. Score: J-measure in bits; support: samples with both sides; "
-         "lhs_count: samples with the left side.</p>\n"
-      << "<table class=\"sortable\" id=\"rule-table\">\n<thead><tr><th class=\"n\" data-type=\"num\">rank</th>"
-      << "<th class=\"n\" data-type=\"num\">score</th><th class=\"n\" data-type=\"num\">support</th>"
-      << "<th class=\"n\" data-type=\"num\">lhs_count</th><th>kind</th><th>rule</th><th>order</th></tr></thead>\n<tbody>\n";
-  for (std::size_t i = 0; i < r.rules.size(); ++i) {
-    const rule& x = r.rules[i];
-    out << "<tr id=\"rule-" << i + 1 << "\"><td class=\"n\">" << i + 1 << "</td><td class=\"n\" data-v=\"" << html_number("%.17g", x.score)
-        << "\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">" << x.counts.n_xy << "</td><td class=\"n\">" << x.counts.n_x
-        << "</td><td>" << html_escape(kind_text(x.kind)) << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, options.names)) << "</td><td>"
-        << order_text(x.order);
-    if (x.order == rule_order::lhs_first) out << " (within " << x.lag << (x.lag == 1 ? " window" : " windows") << ")";
-    out << "</td></tr>\n";
-  }
-  out << "</tbody>\n</table>\n";
-
   // ---- the skipped packets ----
   out << "<h2 id=\"skipped\">Skipped packets</h2>\n";
   if (in.skipped.empty()) {
     out << "<p>No packet was skipped.</p>\n";
   } else {
-    out << "<table class=\"sortable\" id=\"skipped-table\">\n<thead><tr><th>reason</th><th class=\"n\" data-type=\"num\">packets</th>"
-        << "<th class=\"n\" data-type=\"num\">share of all packets</th></tr></thead>\n<tbody>\n";
+    out << "<table class=\"kv\" id=\"skipped-table\">\n<thead><tr><th>reason</th><th class=\"n\">packets</th>"
+        << "<th class=\"n\">share of all packets</th></tr></thead>\n<tbody>\n";
     for (const auto& [why, n] : in.skipped) {
       const double share = in.packets == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(in.packets);
-      out << "<tr><td>" << html_escape(why) << "</td><td class=\"n\">" << n << "</td><td class=\"n\" data-v=\""
-          << html_number("%.17g", share) << "\">" << html_number("%.2f", share) << "%</td></tr>\n";
+      out << "<tr><td>" << html_escape(why) << "</td><td class=\"n\">" << n << "</td><td class=\"n\">" << html_number("%.2f", share)
+          << "%</td></tr>\n";
     }
     out << "</tbody>\n</table>\n";
   }

@@ -17,6 +17,6 @@ struct none {
   }
 };
 
-static_assert(Lattice<none>);
+static_assert(Lattice<none> && !InstanceKeepingLattice<none>);
 
 }  // namespace expose::lattice

@@ -97,6 +97,34 @@ inline std::vector<std::uint32_t> union_windows(const activity& a, const std::ve
 
 }  // namespace detail
 
+namespace detail {
+
+/// Whether a key can hold a template: the key keeps every field the template binds to a host
+/// variable, and at least one field the template names (else the template changes nothing).
+template <class Shape, class Key>
+constexpr bool template_fits() {
+  bool changes_a_field = false;
+  for (std::size_t i = 0; i < field_count; ++i) {
+    const auto f = static_cast<field>(i);
+    if (!Shape::names(f)) continue;
+    if (Key::slots[i] == slot::kept) changes_a_field = true;
+    else if (Shape::value[f] == slot::var) return false;
+  }
+  return changes_a_field;
+}
+
+/// Instantiated by templates::check_key: when the key holds none of the templates, the compiler's
+/// error names this class with the key (first) and the templates (the rest).
+template <class Key, class... Shapes>
+struct key_holds_a_template {
+  static constexpr bool value = (template_fits<Shapes, Key>() || ...);
+  static_assert(value,
+                "lattice::templates: the key policy (the first type) can hold none of these templates (the other types): a "
+                "template must name a field the key keeps, and a host variable needs the key's host field (see the key's `slots`)");
+};
+
+}  // namespace detail
+
 template <class... Shapes>
 struct templates {
   static_assert(sizeof...(Shapes) > 0, "lattice::templates: list at least one template (or use lattice::none)");
@@ -107,11 +135,13 @@ struct templates {
 
   static constexpr std::array<mask, sizeof...(Shapes)> masks{Shapes::value...};
 
-  /// Fails to compile, naming the problem, when a template names a field the key lacks.
+  /// Fails to compile when the key can hold none of the templates, with an error that names the
+  /// key and the templates (detail::key_holds_a_template). A template the key cannot hold (a host
+  /// variable on a field the key leaves out, or only fields the key already leaves out) makes no
+  /// item with that key and is left out: so the paper's set serves every key.
   template <class Key>
   static constexpr void check_key() {
-    static_assert((fits<Shapes, Key>() && ...),
-                  "lattice::templates: a template names a field that the key policy lacks (see the key's `slots`)");
+    [[maybe_unused]] constexpr bool holds = detail::key_holds_a_template<Key, Shapes...>::value;
   }
 
   template <class Keep>
@@ -177,12 +207,6 @@ struct templates {
   }
 
  private:
-  template <class Shape, class Key>
-  static constexpr bool fits() {
-    for (std::size_t i = 0; i < field_count; ++i)
-      if (Shape::names(static_cast<field>(i)) && Key::slots[i] != slot::kept) return false;
-    return true;
-  }
 
   template <class Keep>
   void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items,
@@ -343,7 +367,7 @@ struct templates {
 /// The default set: every rule shape of the paper's case studies.
 using paper_templates = templates<client_port, any_client, any_ports, same_client, same_client_any_server, same_server>;
 
-static_assert(Lattice<paper_templates>);
+static_assert(Lattice<paper_templates> && InstanceKeepingLattice<paper_templates>);
 static_assert(Lattice<templates<client_port>>);
 
 }  // namespace expose::lattice

@@ -512,12 +512,12 @@ template <class K, class W, class L, class S, class E, class C>
   t0 = clock::now();
   c0 = detail::cpu_seconds();
   auto shared = spec;
-  if constexpr (requires { shared.engine.part; shared.engine.parts; }) {
+  if constexpr (PartitionedEngine<decltype(shared.engine)>) {
     shared.engine.part = static_cast<unsigned>(rank);
     shared.engine.parts = static_cast<unsigned>(size);
   }
   counted_pairs counted;
-  if (rank == 0 || requires { shared.engine.parts; }) counted = count_pairs(space, shared);
+  if (rank == 0 || PartitionedEngine<decltype(shared.engine)>) counted = count_pairs(space, shared);
   t.count = detail::seconds_since(t0);
   t.count_cpu = detail::cpu_seconds() - c0;
 

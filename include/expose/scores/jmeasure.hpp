@@ -89,6 +89,6 @@ struct jmeasure {
   }
 };
 
-static_assert(ScorePolicy<jmeasure>);
+static_assert(ScorePolicy<jmeasure> && PreparedScore<jmeasure> && !TestedScore<jmeasure>);
 
 }  // namespace expose::scores

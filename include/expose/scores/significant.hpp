@@ -144,6 +144,6 @@ significant(S, double) -> significant<S>;
 template <class S, class N>
 significant(S, double, N) -> significant<S, N>;
 
-static_assert(ScorePolicy<significant<>>);
+static_assert(ScorePolicy<significant<>> && TimedTestedScore<significant<>> && PreparedScore<significant<>>);
 
 }  // namespace expose::scores

@@ -22,6 +22,6 @@ struct lagged {
   [[nodiscard]] double seconds() const { return tumbling{width}.seconds(); }
 };
 
-static_assert(WindowPolicy<lagged>);
+static_assert(WindowPolicy<lagged> && LaggedWindow<lagged>);
 
 }  // namespace expose::windows

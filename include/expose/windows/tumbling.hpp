@@ -24,6 +24,6 @@ struct tumbling {
   [[nodiscard]] double seconds() const { return std::chrono::duration<double>(width).count(); }
 };
 
-static_assert(WindowPolicy<tumbling>);
+static_assert(WindowPolicy<tumbling> && !LaggedWindow<tumbling>);
 
 }  // namespace expose::windows

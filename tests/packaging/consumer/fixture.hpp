@@ -57,7 +57,7 @@ inline std::vector<expose::packet> packets() {
 /// The pipeline every consumer runs: built before any data exists.
 inline auto spec() {
   namespace ex = expose;
-  return ex::key_by(ex::keys::five_tuple{}) | ex::score_by(ex::scores::jmeasure{.min_support = 2});
+  return ex::key_by(ex::keys::five_tuple{}) | ex::score_by(ex::scores::untested{ex::scores::jmeasure{.min_support = 2}});
 }
 
 /// Prints one line `expose VERSION LABEL: packets=.. flows=.. windows=.. rules=..` and the rules;
