@@ -23,13 +23,15 @@
 #include <vector>
 
 #include "cli_common.hpp"
-#include "expose/expose.hpp"
-#include "expose/synth.hpp"
+#include "expose/error.hpp"
 #include "expose/io/pcap_writer.hpp"
+#include "expose/packet.hpp"
 #include "expose/synth/background.hpp"
+#include "expose/synth/demo.hpp"
 #include "expose/synth/demo_truth.hpp"
 #include "expose/synth/generator.hpp"
 #include "expose/synth/truth_json.hpp"
+#include "expose/version.hpp"
 
 namespace ex = expose;
 

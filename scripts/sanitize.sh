@@ -7,8 +7,9 @@
 #               of 11) and runs them with `meson test`: this is also CI's check that the meson
 #               build of the tests works (the ctest test meson.unit_tests does it unsanitized).
 #               The tools are configured there (examples/meson.build is read), not compiled.
-#   the tools   CMake builds them into ./build-asan (-DEXPOSE_SANITIZE=address,undefined) while
-#               meson runs the unit tests, then runs the ctest tests that run them: cli.*, mpi.*.
+#   the tools   CMake builds them into ./build-asan (-DEXPOSE_SANITIZE=address,undefined) beside
+#               the meson build and its test run (two jobs each: the cores are never idle), then
+#               runs the ctest tests that run them: cli.*, mpi.*.
 #
 # Both builds: -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer, plus
 # libstdc++'s bounds assertions, at -O0 (it compiles in half the time of -O1). Three checks of
@@ -38,6 +39,26 @@ export ASAN_OPTIONS="exitcode=86:abort_on_error=0:detect_leaks=1:strict_string_c
 export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
 export LSAN_OPTIONS="exitcode=86"
 
+# ---- the tools, by CMake, built beside everything else (their compile jobs fill what the meson
+# build and the unit-test run leave of the two cores; the longest ones are started first) ----
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE=$no_sanitize \
+      -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_INSTALL=OFF >/dev/null
+# Every program the cli.* and mpi.* tests run: the optional ones (expose-db with SQLite;
+# expose-mine-mpi and the MPI tests' trace splitter with MPI) when configured.
+# Not custom-template (the public-API example: its library code runs in the sanitized unit tests).
+targets=(expose-mine)
+for optional in examples/expose-mine-mpi; do
+  if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
+done
+targets+=(expose-synth expose-accuracy demo_trace)
+for optional in examples/expose-db tests/expose_pcap_split; do
+  if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
+done
+cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
+tools=$!
+trap 'kill "$tools" 2>/dev/null || true' EXIT  # a failing meson step stops the tools' build too
+
 # ---- the unit tests, by meson ----
 meson_build="$build-meson"
 meson_args=(--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
@@ -48,23 +69,12 @@ else
   CXX=g++ meson setup "$meson_build" "${meson_args[@]}" >/dev/null
 fi
 meson compile -C "$meson_build" -j "$jobs" expose-tests
-
-# ---- the tools, by CMake, built while meson runs the unit tests (a run leaves a core idle at times) ----
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
-      -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE=$no_sanitize \
-      -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_INSTALL=OFF >/dev/null
 echo "sanitize: meson test in $meson_build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset}), log in $meson_build/sanitize-test.log"
 meson test -C "$meson_build" --no-rebuild --print-errorlogs >"$meson_build/sanitize-test.log" 2>&1 &
 unit_tests=$!
-# Every program the cli.* and mpi.* tests run: the optional ones (expose-db with SQLite;
-# expose-mine-mpi and the MPI tests' trace splitter with MPI) when configured.
-# Not custom-template (the public-API example: its library code runs in the sanitized unit tests).
-targets=(expose-mine expose-synth expose-accuracy demo_trace)
-for optional in examples/expose-db examples/expose-mine-mpi tests/expose_pcap_split; do
-  if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
-done
 built=0
-cmake --build "$build" -j"$jobs" --target "${targets[@]}" || built=$?
+wait "$tools" || built=$?
+cat "$build/sanitize-build.log"
 unit_rc=0
 wait "$unit_tests" || unit_rc=$?
 cat "$meson_build/sanitize-test.log"

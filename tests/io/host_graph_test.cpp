@@ -10,12 +10,12 @@ using namespace expose;
 
 namespace {
 
-flow_pattern flow(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t p = proto::tcp) {
+flow_pattern pattern_flow(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t p = proto::tcp) {
   return exact(flow_key{ip_address::v4(src), ip_address::v4(dst), sport, dport, p});
 }
 
 /// A result whose one cluster holds every item.
-mine_result one_cluster(std::vector<flow_pattern> items) {
+mine_result one_cluster_of(std::vector<flow_pattern> items) {
   mine_result r;
   r.items = std::move(items);
   r.clusters.resize(1);
@@ -29,15 +29,15 @@ std::vector<std::string> edge_texts(const io::host_graph& g) {
   return out;
 }
 
-constexpr std::uint32_t net = 0x0a000000;  // 10.0.0.0
+constexpr std::uint32_t net10 = 0x0a000000;  // 10.0.0.0
 
 }  // namespace
 
 TEST_CASE("io.host_graph.hosts_are_nodes_and_services_label_the_edges") {
   // Client .5 asks .53 for names and fetches from .80 on two ports; a ping to .80 too.
-  const auto r = one_cluster({flow(net | 5, 40000, net | 53, 53, proto::udp), flow(net | 5, 40001, net | 80, 80),
-                              flow(net | 5, 40002, net | 80, 443), flow(net | 5, 0, net | 80, 0, proto::icmp),
-                              flow(net | 5, 40003, net | 80, 80)});  // a second connection: the same edge
+  const auto r = one_cluster_of({pattern_flow(net10 | 5, 40000, net10 | 53, 53, proto::udp), pattern_flow(net10 | 5, 40001, net10 | 80, 80),
+                              pattern_flow(net10 | 5, 40002, net10 | 80, 443), pattern_flow(net10 | 5, 0, net10 | 80, 0, proto::icmp),
+                              pattern_flow(net10 | 5, 40003, net10 | 80, 80)});  // a second connection: the same edge
   const auto g = io::pattern_hosts(r, r.clusters[0]);
   REQUIRE(g.nodes.size() == 3);
   CHECK(g.nodes[0].label == "10.0.0.5");
@@ -47,9 +47,9 @@ TEST_CASE("io.host_graph.hosts_are_nodes_and_services_label_the_edges") {
 
 TEST_CASE("io.host_graph.many_ports_are_counted") {
   std::vector<flow_pattern> items;
-  for (std::uint16_t port = 20; port < 25; ++port) items.push_back(flow(net | 9, 50000, net | 7, port));
-  items.push_back(flow(net | 9, 50000, net | 7, 53, proto::udp));
-  const auto r = one_cluster(items);
+  for (std::uint16_t port = 20; port < 25; ++port) items.push_back(pattern_flow(net10 | 9, 50000, net10 | 7, port));
+  items.push_back(pattern_flow(net10 | 9, 50000, net10 | 7, 53, proto::udp));
+  const auto r = one_cluster_of(items);
   CHECK(edge_texts(io::pattern_hosts(r, r.clusters[0])) == std::vector<std::string>{"10.0.0.9 -> 10.0.0.7 [{5 ports}/tcp, 53/udp]"});
   // most_ports moves the line: 5 ports are listed when up to 5 may be.
   CHECK(edge_texts(io::pattern_hosts(r, r.clusters[0], {.most_ports = 5})) ==
@@ -60,11 +60,11 @@ TEST_CASE("io.host_graph.peers_alike_are_folded") {
   // A scanner reaches 6 hosts on 22/tcp (each reached by nobody else), one of them on 80/tcp as
   // well, and a 7th host on 23/tcp; host .200 also reaches .101, so .101 is no leaf.
   std::vector<flow_pattern> items;
-  for (std::uint32_t h = 101; h <= 106; ++h) items.push_back(flow(net | 1, 0, net | h, 22));
-  items.push_back(flow(net | 1, 0, net | 106, 80));
-  items.push_back(flow(net | 1, 0, net | 107, 23));
-  items.push_back(flow(net | 200, 0, net | 101, 22));
-  const auto r = one_cluster(items);
+  for (std::uint32_t h = 101; h <= 106; ++h) items.push_back(pattern_flow(net10 | 1, 0, net10 | h, 22));
+  items.push_back(pattern_flow(net10 | 1, 0, net10 | 106, 80));
+  items.push_back(pattern_flow(net10 | 1, 0, net10 | 107, 23));
+  items.push_back(pattern_flow(net10 | 200, 0, net10 | 101, 22));
+  const auto r = one_cluster_of(items);
   const auto g = io::pattern_hosts(r, r.clusters[0]);
   // .102-.105 are four leaves alike: not more than fold_above (4), so they stay.
   CHECK(g.nodes.size() == 9);
@@ -77,22 +77,22 @@ TEST_CASE("io.host_graph.peers_alike_are_folded") {
   CHECK(folded.nodes.back().folded == 4);
   // Leaves that start the flows fold on the other side: 5 clients of one server.
   std::vector<flow_pattern> clients;
-  for (std::uint32_t h = 11; h <= 15; ++h) clients.push_back(flow(net | h, 40000, net | 2, 6346));
-  const auto r2 = one_cluster(clients);
+  for (std::uint32_t h = 11; h <= 15; ++h) clients.push_back(pattern_flow(net10 | h, 40000, net10 | 2, 6346));
+  const auto r2 = one_cluster_of(clients);
   CHECK(edge_texts(io::pattern_hosts(r2, r2.clusters[0])) == std::vector<std::string>{"{5 hosts} -> 10.0.0.2 [6346/tcp]"});
 }
 
 TEST_CASE("io.host_graph.generic_sides_and_names") {
-  auto scan = flow(net | 1, 0, net | 2, 0);  // 10.0.0.1.* : $A.* : tcp, and *.* : 10.0.0.3.22 : tcp
+  auto scan = pattern_flow(net10 | 1, 0, net10 | 2, 0);  // 10.0.0.1.* : $A.* : tcp, and *.* : 10.0.0.3.22 : tcp
   scan.set(field::src_port, slot::any);
   scan.set(field::dst_ip, slot::var);
   scan.set(field::dst_port, slot::any);
-  auto any_client = flow(0, 0, net | 3, 22);
+  auto any_client = pattern_flow(0, 0, net10 | 3, 22);
   any_client.set(field::src_ip, slot::any);
   any_client.set(field::src_port, slot::any);
-  const auto r = one_cluster({scan, any_client});
+  const auto r = one_cluster_of({scan, any_client});
   host_names names;
-  names.add(ip_address::v4(net | 3), "ssh.example.org", name_source::dns);
+  names.add(ip_address::v4(net10 | 3), "ssh.example.org", name_source::dns);
   const auto g = io::pattern_hosts(r, r.clusters[0], {.names = &names});
   CHECK(edge_texts(g) == std::vector<std::string>{"10.0.0.1 -> $A [*/tcp]", "* -> ssh.example.org\n10.0.0.3 [22/tcp]"});
   CHECK(g.nodes[1].what == io::host_graph::node::kind::variable);
@@ -109,7 +109,7 @@ TEST_CASE("io.host_graph.generic_sides_and_names") {
 }
 
 TEST_CASE("io.host_graph.every_pattern_in_one_graph") {
-  auto r = one_cluster({flow(net | 1, 1000, net | 2, 53, proto::udp), flow(net | 1, 1001, net | 3, 80)});
+  auto r = one_cluster_of({pattern_flow(net10 | 1, 1000, net10 | 2, 53, proto::udp), pattern_flow(net10 | 1, 1001, net10 | 3, 80)});
   r.rules.resize(2);
   r.clusters.resize(2);  // the second cluster holds rule 0, so it is the most significant
   r.clusters[0].items = {1};
