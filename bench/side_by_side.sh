@@ -10,8 +10,13 @@
 #   nfpcapd -r FILE -w DIR                       nfdump's pcap-to-flow-records converter
 #   argus -r FILE -w FILE.argus                  argus flow records
 #   tshark -q -z conv,tcp -z conv,udp -r FILE    Wireshark's conversation tables (with a time limit)
-#   expose-mine -q -o RULES FILE                 every rule, generic templates on (the default)
-# and prints the median wall time and peak memory (GNU time) of each and the ratios to expose-mine.
+#   expose-mine -q -o RULES FILE                 every rule, generic templates on (the default),
+#                                                counting on every core (-j 0)
+#   expose-mine -j 1 -q -o RULES FILE            the same, counting on one thread (the reader still
+#                                                has a core of its own)
+# and prints the median wall time, CPU time (user + system, every thread) and peak memory (GNU
+# time) of each, and the ratios to expose-mine: the others are single-threaded, so the CPU column
+# and the one-thread row compare the work done, the wall column what an operator waits.
 # Installs what it needs from Debian when run as root. Times on a shared machine are noisy: the
 # rounds alternate the tools so that load hits them alike, and only medians are reported.
 set -euo pipefail
@@ -71,8 +76,8 @@ fi
 packets=$(capinfos -c -M "$trace" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')
 bytes=$(stat -c %s "$trace")
 
-tools=(tcpdump nfpcapd argus tshark expose-mine)
-run() {  # run TOOL: one timed run; appends "wall_s peak_kb status" to $work/TOOL.times
+tools=(tcpdump nfpcapd argus tshark expose-mine expose-mine-1t)
+run() {  # run TOOL: one timed run; appends "wall_s peak_kb cpu_s status" to $work/TOOL.times
   local tool=$1 out="$work/out.$1"
   rm -rf "$out"; mkdir -p "$out"
   local cmd
@@ -82,11 +87,12 @@ run() {  # run TOOL: one timed run; appends "wall_s peak_kb status" to $work/TOO
     argus) cmd=(argus -r "$trace" -w "$out/flows.argus") ;;
     tshark) cmd=(timeout "$tshark_timeout" tshark -q -z conv,tcp -z conv,udp -r "$trace") ;;
     expose-mine) cmd=("$mine" -q -o "$out/rules.txt" "$trace") ;;
+    expose-mine-1t) cmd=("$mine" -j 1 -q -o "$out/rules.txt" "$trace") ;;
   esac
   local status=0
-  /usr/bin/time -f "%e %M" -o "$work/time.$tool" "${cmd[@]}" >"$out/stdout" 2>"$out/stderr" || status=$?
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.$tool" "${cmd[@]}" >"$out/stdout" 2>"$out/stderr" || status=$?
   # GNU time prefixes a line when the command fails; the figures are on the last line.
-  echo "$(tail -n 1 "$work/time.$tool") $status" >>"$work/$tool.times"
+  echo "$(tail -n 1 "$work/time.$tool" | awk '{printf "%s %s %.2f", $1, $2, $3 + $4}') $status" >>"$work/$tool.times"
 }
 median() {  # median FIELD FILE
   cut -d' ' -f"$1" "$2" | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
@@ -101,20 +107,22 @@ done
 
 read -r mine_wall < <(median 1 "$work/expose-mine.times")
 read -r mine_kb < <(median 2 "$work/expose-mine.times")
-printf '\n%-12s %10s %12s %12s %12s  %s\n' tool "wall s" "peak MiB" "wall ratio" "mem ratio" "note"
+read -r mine_cpu < <(median 3 "$work/expose-mine.times")
+printf '\n%-15s %8s %8s %10s %11s %10s %10s  %s\n' tool "wall s" "CPU s" "peak MiB" "wall ratio" "CPU ratio" "mem ratio" "note"
 for tool in "${tools[@]}"; do
   wall=$(median 1 "$work/$tool.times")
   kb=$(median 2 "$work/$tool.times")
+  cpu=$(median 3 "$work/$tool.times")
   note=""
   if [ "$tool" = tshark ] && grep -q ' 124$' "$work/tshark.times"; then
     note="stopped at the ${tshark_timeout} s limit in $(grep -c ' 124$' "$work/tshark.times") of $rounds rounds: its wall time is a lower bound"
     wall=">$wall"
-  elif awk '$3 != 0 {bad = 1} END {exit !bad}' "$work/$tool.times"; then
+  elif awk '$4 != 0 {bad = 1} END {exit !bad}' "$work/$tool.times"; then
     note="failed in some rounds (see $work/out.$tool/stderr)"
   fi
-  awk -v t="$tool" -v w="$wall" -v k="$kb" -v mw="$mine_wall" -v mk="$mine_kb" -v n="$note" 'BEGIN {
+  awk -v t="$tool" -v w="$wall" -v k="$kb" -v c="$cpu" -v mw="$mine_wall" -v mk="$mine_kb" -v mc="$mine_cpu" -v n="$note" 'BEGIN {
     ww = w; sub(/^>/, "", ww); gt = (w ~ /^>/) ? ">" : "";
-    printf "%-12s %10s %12.1f %12s %11.2fx  %s\n", t, w, k / 1024, gt sprintf("%.2fx", ww / mw), k / mk, n }'
+    printf "%-15s %8s %8.2f %10.1f %11s %9.2fx %9.2fx  %s\n", t, w, c, k / 1024, gt sprintf("%.2fx", ww / mw), (mc > 0 ? c / mc : 0), k / mk, n }'
 done
 echo
 echo "ratios are the tool's median over expose-mine's (above 1: expose-mine is faster / smaller)"
