@@ -126,5 +126,6 @@ for tool in "${tools[@]}"; do
 done
 echo
 echo "ratios are the tool's median over expose-mine's (above 1: expose-mine is faster / smaller)"
-echo "expose-mine: $(grep -Eo '^[0-9]+ rules' "$work/out.expose-mine/rules.txt" || echo "no rules");" \
+echo "expose-mine: $(grep -Eo '^[0-9]+ patterns?, most significant first, from [0-9]+ rules?' "$work/out.expose-mine/rules.txt" ||
+  grep -Eo '^[0-9]+ rules?' "$work/out.expose-mine/rules.txt" || echo "no rules");" \
   "nfpcapd: $(ls "$work/out.nfpcapd" | grep -c '^nfcapd\.') flow files"
