@@ -18,6 +18,9 @@ struct item_space {
   std::size_t base = 0;                             ///< items [0, base) are the key policy's flows
   activity windows;                                 ///< samples are windows; columns [0, windows.items())
   activity hosts;                                   ///< samples are (host, window) pairs; column j is item windows.items() + j
+  /// Where the host samples of each window lie: those of window position w (in `windows`) are
+  /// [host_window_start[w], host_window_start[w + 1]); empty when there are no host items.
+  std::vector<std::size_t> host_window_start;
 
   [[nodiscard]] std::size_t window_items() const noexcept { return windows.items(); }
   [[nodiscard]] bool is_generic(std::uint32_t item) const noexcept { return item >= base; }

@@ -143,7 +143,8 @@ void cluster_rules(mine_result& r, const C& clustering) {
   r.clusters = clustering.cluster(r.rules, r.items.size());
   if constexpr (JoiningClusters<C>) clusters::join(r.clusters, r.rules, r.items, r.item_flows, clustering.join);
   clusters::describe(r.clusters, r.rules, r.items);
-  if (r.window_activity) clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds);
+  if (r.window_activity)
+    clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds, r.host_activity.get(), r.host_window_start.get());
 }
 
 /// Keeps the `n` most significant rules and clusters what is left again.
@@ -253,6 +254,10 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(i < space.members.size() ? space.members[i].size() : 1);
   r.items = std::move(space.items);
   r.window_activity = std::make_shared<const activity>(std::move(space.windows));
+  if (space.hosts.items() != 0 && !space.host_window_start.empty()) {
+    r.host_activity = std::make_shared<const activity>(std::move(space.hosts));
+    r.host_window_start = std::make_shared<const std::vector<std::size_t>>(std::move(space.host_window_start));
+  }
   cluster_rules(r, spec.cluster);
 }
 

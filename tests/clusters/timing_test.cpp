@@ -51,3 +51,27 @@ TEST_CASE("clusters.timing.uneven_gaps_are_not_a_period") {
   CHECK(cs[0].period_seconds == 0);
   CHECK(cs[0].per_minute == std::vector<std::uint32_t>{6});
 }
+
+TEST_CASE("clusters.timing.host_variable_items_count_in_their_samples_windows") {
+  // Windows 2000, 2001, 2005 hold flows; the hosts seen are 2, 1 and 3 of them: samples 0-1 are
+  // window 2000's, sample 2 window 2001's, samples 3-5 window 2005's. Host item 0 (id 2, after
+  // the two window items) is active in samples 1, 4 and 5: windows 2000 and 2005.
+  const activity a = timing_matrix({{2000, 0}, {2001, 1}, {2005, 0}, {2005, 1}}, 2, 6);
+  const activity hosts = timing_matrix({{1, 0}, {4, 0}, {5, 0}, {2, 1}}, 2, 6);
+  const std::vector<std::size_t> start{0, 2, 3, 6};
+  std::vector<cluster> cs(2);
+  cs[0].items = {2};     // the host item alone, as a scan's `$A` pattern is
+  cs[1].items = {1, 3};  // a window item and the other host item (window 2001 both)
+  clusters::describe_time(cs, a, 1.0, &hosts, &start);
+  CHECK(cs[0].first_window == 2000);
+  CHECK(cs[0].last_window == 2005);
+  CHECK(cs[0].windows_active == 2);
+  CHECK(cs[1].first_window == 2001);
+  CHECK(cs[1].last_window == 2005);
+  CHECK(cs[1].windows_active == 2);
+  // Without the host activity a host-only pattern has no time (windows_active 0: not known).
+  std::vector<cluster> alone(1);
+  alone[0].items = {2};
+  clusters::describe_time(alone, a, 1.0);
+  CHECK(alone[0].windows_active == 0);
+}

@@ -1,8 +1,9 @@
 #pragma once
 // When a cluster is active: its first and last window, the windows in which any of its items is
 // active, that activity per minute and per 60th of the trace (the text report's activity strip),
-// and its period where it has one. Read from the run's window activity; items with a host
-// variable (counted per host and window) are left out.
+// and its period where it has one. Read from the run's window activity; an item with a host
+// variable (counted per host and window) is active in the windows of its (host, window) samples,
+// when the host activity and where each window's samples start are given.
 //
 // Periodic: the activity comes in at least 4 bursts (runs of active windows), and the gaps from
 // one burst's start to the next are all within a tenth (and one window) of their median; the
@@ -19,8 +20,11 @@
 
 namespace expose::clusters {
 
-/// Fills each cluster's time fields from `a` (window items' activity, windows of `window_seconds`).
-inline void describe_time(std::vector<cluster>& clusters, const activity& a, double window_seconds) {
+/// Fills each cluster's time fields from `a` (window items' activity, windows of `window_seconds`)
+/// and, for host-variable items (ids from a.items()), from `hosts` and `host_window_start`
+/// (item_space::host_window_start).
+inline void describe_time(std::vector<cluster>& clusters, const activity& a, double window_seconds, const activity* hosts = nullptr,
+                          const std::vector<std::size_t>* host_window_start = nullptr) {
   if (a.windows.empty() || window_seconds <= 0) return;
   const std::int64_t start = a.windows.front();
   const auto per_minute_windows = std::max<std::int64_t>(1, std::llround(60.0 / window_seconds));
@@ -29,8 +33,18 @@ inline void describe_time(std::vector<cluster>& clusters, const activity& a, dou
   std::vector<std::uint32_t> positions;
   for (auto& c : clusters) {
     positions.clear();
-    for (const auto item : c.items)
-      if (item < a.items()) positions.insert(positions.end(), a.windows_of(item).begin(), a.windows_of(item).end());
+    for (const auto item : c.items) {
+      if (item < a.items()) {
+        positions.insert(positions.end(), a.windows_of(item).begin(), a.windows_of(item).end());
+      } else if (hosts != nullptr && host_window_start != nullptr && item - a.items() < hosts->items()) {
+        for (const auto p : hosts->windows_of(static_cast<std::uint32_t>(item - a.items()))) {
+          const auto sample = static_cast<std::size_t>(hosts->windows[p]);
+          const auto after = std::upper_bound(host_window_start->begin(), host_window_start->end(), sample);
+          if (after != host_window_start->begin() && after - host_window_start->begin() <= static_cast<std::ptrdiff_t>(a.windows.size()))
+            positions.push_back(static_cast<std::uint32_t>(after - host_window_start->begin() - 1));
+        }
+      }
+    }
     std::sort(positions.begin(), positions.end());
     positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
     c.windows_active = positions.size();

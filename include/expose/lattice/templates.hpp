@@ -361,6 +361,7 @@ struct templates {
     std::erase_if(entries, [&](const auto& e) { return remap[e.second] == UINT32_MAX; });
     for (auto& e : entries) e.second = remap[e.second];
     s.hosts = activity::from_sorted(entries, next, samples);
+    s.host_window_start = std::move(first_sample);
   }
 };
 
