@@ -61,6 +61,8 @@ class ip_address {
     else inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
     return buf;
   }
+  /// As the outputs write an address beside a port: to_string(), IPv6 in brackets (`[2001:db8::1]`).
+  [[nodiscard]] std::string notation() const { return is_v4() ? to_string() : "[" + to_string() + "]"; }
 
   friend auto operator<=>(const ip_address&, const ip_address&) = default;
   /// Two words compared at once (the flow table's hot path); the order above stays byte-wise.

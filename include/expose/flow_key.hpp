@@ -117,9 +117,7 @@ struct flow_pattern {
   /// The paper's notation, `src.sport : dst.dport : proto`; IPv6 addresses in brackets.
   [[nodiscard]] std::string text(char var_letter = 'A') const {
     auto host = [&](field ip) {
-      std::string s = field_text(ip, var_letter);
-      if (at(ip) == slot::kept && !(ip == field::src_ip ? key.src : key.dst).is_v4()) s = "[" + s + "]";
-      return s;
+      return at(ip) == slot::kept ? (ip == field::src_ip ? key.src : key.dst).notation() : field_text(ip, var_letter);
     };
     return host(field::src_ip) + "." + field_text(field::src_port, var_letter) + " : " + host(field::dst_ip) +
            "." + field_text(field::dst_port, var_letter) + " : " + field_text(field::proto, var_letter);

@@ -85,8 +85,7 @@ class host_names {
   /// An address as the outputs write it with its name: `name(address)`, or the address alone.
   [[nodiscard]] std::string label(const ip_address& address) const {
     const auto name = best(address);
-    const std::string text = address.is_v4() ? address.to_string() : "[" + address.to_string() + "]";
-    return name.empty() ? text : std::string(name) + "(" + text + ")";
+    return name.empty() ? address.notation() : std::string(name) + "(" + address.notation() + ")";
   }
 
   [[nodiscard]] std::size_t size() const { return names_.size(); }

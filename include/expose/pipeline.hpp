@@ -172,7 +172,7 @@ inline constexpr bool in_memory<io::packets<R>> = true;
 template <class K, class W, class L, class S, class E, class C>
 [[nodiscard]] item_space generalize_items(mine_result& r, activity a, const pipeline<K, W, L, S, E, C>& spec) {
   r.activity_entries = a.entries();
-  if constexpr (KeyCheckedLattice<L, K>) L::template check_key<K>();
+  detail::check_key_fits(spec);  // for a pipeline built without `|` (which checks it there)
   const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return spec.score.can_appear(count, samples); };
   item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), keep);
   r.windows = space.windows.samples;

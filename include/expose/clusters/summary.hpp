@@ -42,10 +42,8 @@ namespace detail {
   std::stable_sort(items.begin(), items.end(), [&](std::uint32_t a, std::uint32_t b) { return value(a) < value(b); });
   std::vector<std::string> seen;
   for (auto i : items) {
-    std::string v = all[i].field_text(f);
-    if ((f == field::src_ip || f == field::dst_ip) && all[i].at(f) == slot::kept &&
-        !(f == field::src_ip ? all[i].key.src : all[i].key.dst).is_v4())
-      v = "[" + v + "]";
+    const bool address = (f == field::src_ip || f == field::dst_ip) && all[i].at(f) == slot::kept;
+    std::string v = address ? (f == field::src_ip ? all[i].key.src : all[i].key.dst).notation() : all[i].field_text(f);
     if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(std::move(v));
   }
   if (seen.size() == 1) return seen.front();

@@ -92,9 +92,8 @@ namespace detail {
       node n;
       if (s == slot::kept) {
         n.address = a;
-        const std::string text = a.is_v4() ? a.to_string() : "[" + a.to_string() + "]";
         const auto name = opt.names ? opt.names->best(a) : std::string_view{};
-        n.label = name.empty() ? text : std::string(name) + "\n" + text;
+        n.label = name.empty() ? a.notation() : std::string(name) + "\n" + a.notation();
       } else {
         n.what = s == slot::any ? node::kind::any : node::kind::variable;
         n.label = p.field_text(f);

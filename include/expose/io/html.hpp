@@ -114,16 +114,22 @@ namespace detail {
   return out + "\"";
 }
 
+/// A timeline's bars are minutes, up to a day of trace; beyond, 60ths of the trace.
+[[nodiscard]] inline bool timeline_by_minute(const cluster& c) { return !c.per_minute.empty() && c.per_minute.size() <= 1440; }
+
+/// What one bar of a pattern's timeline counts.
+[[nodiscard]] inline const char* timeline_unit(const cluster& c) {
+  return timeline_by_minute(c) ? "windows active per minute" : "windows active per 60th of the trace";
+}
+
 /// A pattern's activity as a bar per minute (or per 60th of the trace when it is longer than a
 /// day), as high as the share of the busiest bar; `big` draws the taller one of a pattern's section.
 [[nodiscard]] inline std::string timeline_svg(const cluster& c, bool big) {
-  const bool by_minute = !c.per_minute.empty() && c.per_minute.size() <= 1440;
-  const auto& bars = by_minute ? c.per_minute : c.timeline;
+  const auto& bars = timeline_by_minute(c) ? c.per_minute : c.timeline;
   if (bars.empty()) return {};
   const auto most = std::max<std::uint32_t>(1, *std::max_element(bars.begin(), bars.end()));
   std::string out = "<svg class=\"timeline" + std::string(big ? " big" : "") + "\" viewBox=\"0 0 " + std::to_string(bars.size()) +
-                    " 20\" preserveAspectRatio=\"none\" role=\"img\"><title>" +
-                    (by_minute ? "windows active per minute" : "windows active per 60th of the trace") + "</title>" +
+                    " 20\" preserveAspectRatio=\"none\" role=\"img\"><title>" + timeline_unit(c) + "</title>" +
                     "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"" + std::to_string(bars.size()) + "\" height=\"20\"/>";
   char buf[96];
   for (std::size_t i = 0; i < bars.size(); ++i) {
@@ -248,6 +254,8 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
   const auto order = pattern_order(r);
+  std::vector<std::vector<ip_address>> hosts_of_pattern(order.size());  // for the card and the section
+  for (std::size_t k = 0; k < order.size(); ++k) hosts_of_pattern[k] = clusters::host_list(r.clusters[order[k]], r.items);
   std::vector<std::size_t> pattern_of_rule(r.rules.size(), 0);  // 1-based pattern number, 0: none
   for (std::size_t k = 0; k < order.size(); ++k)
     for (const auto i : r.clusters[order[k]].rules)
@@ -273,7 +281,6 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     }
   }
   done.drawn = done.drawings != 0;
-  if (done.drawn && done.drawings == to_draw) done.note.clear();
 
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -306,7 +313,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       const cluster& cl = r.clusters[order[k]];
       out << "<a class=\"card\" href=\"#pattern-" << k + 1 << "\"><span class=\"k\">" << k + 1 << "</span> <span class=\"rule\">"
           << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << " &middot; "
-          << plural(clusters::hosts_of(cl, r.items), "host", "hosts") << " &middot; " << plural(cl.rules.size(), "rule", "rules");
+          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << plural(cl.rules.size(), "rule", "rules");
       if (cl.period_seconds > 0) out << " &middot; every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</span>" << detail::timeline_svg(cl, false) << "</a>\n";
     }
@@ -315,7 +322,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   if (!done.note.empty()) out << "<p class=\"note\" id=\"no-drawing\">" << html_escape(done.note) << "</p>\n";
   for (std::size_t k = 0; k < order.size(); ++k) {
     const cluster& cl = r.clusters[order[k]];
-    const auto hosts = clusters::host_list(cl, r.items);
+    const auto& hosts = hosts_of_pattern[k];
     out << "<section class=\"pattern\" id=\"pattern-" << k + 1 << "\">\n<h3>Pattern " << k + 1 << ": <span class=\"rule\">"
         << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << ", "
         << plural(hosts.size(), "host", "hosts") << ", " << plural(cl.rules.size(), "rule", "rules") << ", density "
@@ -330,7 +337,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       if (cl.period_seconds > 0) out << ", every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</p>\n" << detail::timeline_svg(cl, true) << "\n<div class=\"axis\"><span>"
           << (in.decoded != 0 ? detail::html_time(in.start_ns) : std::string()) << "</span><span>"
-          << (cl.per_minute.size() <= 1440 ? "windows active per minute" : "windows active per 60th of the trace") << "</span><span>"
+          << detail::timeline_unit(cl) << "</span><span>"
           << (in.decoded != 0 ? detail::html_time(in.end_ns) : std::string()) << "</span></div>\n";
     } else {
       out << "</p>\n";
