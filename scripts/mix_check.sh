@@ -5,28 +5,50 @@
 #   together   every capture (the 10 of TRACE_DIR and 6 intact ones of TRACE_DIR/edge) from one start
 #   spread-1   the same, each from a random instant (--spread 1)
 #   spread-2   the same, --spread 2
-#   planted    the 14 captures shorter than 30 min under a generated trace with the 14 planted
+#   planted    the captures shorter than 30 min under a generated trace with the 14 planted
 #              patterns (100 hosts, 30 min, default noise and heavy flows), from one start
+# scripts/mix_check.sh BUILD --captures LIST [NULL...] does the same over the captures named in the
+# file LIST (one path a line, # starts a comment): a held-out set. Their lengths are read with
+# capinfos (Wireshark's), to choose the planted arrangement's short captures.
 # For each arrangement and null model (default: whole-trace alive) it prints the rules, the
 # cross-source rules, the source precision (rules not crossing / all rules), the recall of the
 # planted patterns, the rules inside one capture and how many captures have any.
 set -euo pipefail
-build=${1:?usage: scripts/mix_check.sh BUILD TRACE_DIR [NULL...]}
-traces=${2:?usage: scripts/mix_check.sh BUILD TRACE_DIR [NULL...]}
+usage="usage: scripts/mix_check.sh BUILD TRACE_DIR [NULL...] | BUILD --captures LIST [NULL...]"
+build=${1:?$usage}
+traces=${2:?$usage}
 shift 2
+all=()
+short=()
+if [ "$traces" = --captures ]; then
+  list=${1:?$usage}
+  shift
+  [ -r "$list" ] || { echo "mix_check.sh: cannot read the capture list '$list'" >&2; exit 2; }
+  command -v capinfos >/dev/null || { echo "mix_check.sh: --captures needs capinfos (apt-get install tshark)" >&2; exit 2; }
+  while IFS= read -r line; do
+    line=${line%%#*}
+    line=$(echo "$line" | xargs)
+    [ -n "$line" ] || continue
+    [ -r "$line" ] || { echo "mix_check.sh: cannot read the capture '$line' named in '$list'" >&2; exit 2; }
+    all+=("$line")
+    seconds=$(capinfos -M -T -r -u "$line" | awk -F'\t' '{ print int($2) }')
+    [ "$seconds" -ge 1800 ] || short+=("$line")
+  done <"$list"
+  [ ${#all[@]} -ge 2 ] || { echo "mix_check.sh: '$list' names fewer than two captures" >&2; exit 2; }
+else
+  all=("$traces"/*.pcap "$traces"/*.pcapng)
+  for f in tcpdump_QinQpacket.pcap tcpdump_mpls-traceroute.pcap zeek_gre-aruba.pcap wireshark_grpc_web_nulllink.pcapng \
+           wireshark_dhcp-nanosecond.pcap chrissanders_http_ip4and6.pcapng; do
+    all+=("$traces/edge/$f")
+  done
+  for f in "${all[@]}"; do
+    case "$f" in *ppa_evilprogram* | *grpc_web_nulllink*) ;; *) short+=("$f") ;; esac  # 5.7 h and 10.6 h long
+  done
+fi
 nulls=("$@")
 [ ${#nulls[@]} -gt 0 ] || nulls=(whole-trace alive)
 work=${EXPOSE_MIX_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-all=("$traces"/*.pcap "$traces"/*.pcapng)
-for f in tcpdump_QinQpacket.pcap tcpdump_mpls-traceroute.pcap zeek_gre-aruba.pcap wireshark_grpc_web_nulllink.pcapng \
-         wireshark_dhcp-nanosecond.pcap chrissanders_http_ip4and6.pcapng; do
-  all+=("$traces/edge/$f")
-done
-short=()
-for f in "${all[@]}"; do
-  case "$f" in *ppa_evilprogram* | *grpc_web_nulllink*) ;; *) short+=("$f") ;; esac  # 5.7 h and 10.6 h long
-done
 off=()
 for p in dns-before-web ftp-control-data mail-dead-hosts ntp-lockstep ssh-scan imap-imaps dhcp llmnr-dns-wins \
          mdns-advert im-msn-aol web-crawler traceroute p2p; do

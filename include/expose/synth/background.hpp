@@ -389,7 +389,7 @@ class background_mix {
   /// bad_argument for more than 16 captures or a capture with more addresses than its range holds.
   background_mix(const background& opt, std::int64_t start_ns, std::int64_t end_ns) : start_ns_(start_ns), end_ns_(end_ns) {
     if (opt.files.size() > background::max_files)
-      throw bad_argument("background: " + std::to_string(opt.files.size()) + " captures given, at most " +
+      throw bad_argument(std::to_string(opt.files.size()) + " background captures given, at most " +
                          std::to_string(background::max_files) + " can be mixed (one /16 of 172.16.0.0/12 each)");
     std::optional<expose::detail::splitmix64> rng;
     if (opt.spread_seed) rng.emplace(*opt.spread_seed);
