@@ -39,7 +39,9 @@ std::string percent(std::size_t a, std::size_t b, double ratio) {
 }
 
 void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth::ground_truth& t) {
-  out << "expose-accuracy " << ex::version << ": " << r.rules << " rules against " << r.planted << " planted patterns";
+  out << "expose-accuracy " << ex::version << ": " << r.rules << " rules";
+  if (r.alike != 0) out << " (and " << r.alike << " alike to them, not scored)";
+  out << " against " << r.planted << " planted patterns";
   if (!t.generator.empty())
     out << " (" << t.generator << ", seed " << t.seed << ", " << t.hosts << " hosts, "
         << static_cast<double>(t.end_ns - t.start_ns) / 1e9 << " s)";

@@ -136,7 +136,7 @@ int main_body(int argc, char** argv) {
   app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
       ->check(CLI::IsMember({"joined", "apart"}))
       ->capture_default_str();
-  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains");
+  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
   expose_tools::add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.add_flag("--timings", s.timings, "print each rank's time per phase (read, merge, count, score) and bytes moved on stderr");

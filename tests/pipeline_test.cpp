@@ -78,8 +78,16 @@ TEST_CASE("pipeline.demo_is_the_same_whatever_the_thread_count") {
 
 TEST_CASE("pipeline.keep_top_reclusters") {
   auto r = mine(synth::demo{.seed = 1}.packets(), pipeline<>{});
+  REQUIRE(r.rules.size() == 5);
+  REQUIRE(r.listed_rules() == 3);  // the mDNS clique's three rules are alike: one listed
+  auto three = r;
+  keep_top(three, 3, clusters::components{});  // the top 3 listed rules keep the 2 alike to them
+  CHECK(three.rules.size() == 5);
+  CHECK(three.clusters.size() == 3);
+  CHECK(three.rules[3].alike_of == 2);
   keep_top(r, 2, clusters::components{});
   CHECK(r.rules.size() == 2);
+  CHECK(r.listed_rules() == 2);
   CHECK(r.clusters.size() == 2);
 }
 

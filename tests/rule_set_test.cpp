@@ -1,6 +1,7 @@
 #include "expose/rule_set.hpp"
 
 #include "doctest.hpp"
+#include "expose/activity.hpp"
 #include "expose/scores/jmeasure.hpp"
 
 using namespace expose;
@@ -35,4 +36,33 @@ TEST_CASE("rule_set.ranked_by_score_then_support") {
   CHECK(rules[0].lhs == 2);
   CHECK(rules[1].lhs == 4);  // same score, more support
   CHECK(rules[2].lhs == 0);
+}
+
+TEST_CASE("rule_set.rules_alike_are_marked_to_the_first") {
+  // Items 0, 1, 2 active in windows {1, 4, 7}; item 3 in {1, 4}; item 4 in {1, 4, 7} but a host item
+  // (id 4 >= offset 4, host samples {1, 4, 7}): a twin of nothing in the window space.
+  activity_builder w;
+  for (std::uint32_t i : {0u, 1u, 2u})
+    for (std::int64_t t : {1, 4, 7}) w.add(t, i);
+  for (std::int64_t t : {1, 4}) w.add(t, 3);
+  const activity windows = std::move(w).finish(4);
+  activity_builder h;
+  for (std::int64_t t : {1, 4, 7}) h.add(t, 0);
+  const activity hosts = std::move(h).finish(1);
+  const pair_counts same{3, 3, 3, 10}, part{2, 3, 2, 10};
+  std::vector<rule> rules{{0, 1, rule_kind::equivalent, 0.5, 0.5, same},  // first of the 0-1-2 family
+                          {3, 0, rule_kind::implies, 0.4, 0.1, part},
+                          {2, 1, rule_kind::equivalent, 0.5, 0.5, same},  // alike to rule 0
+                          {3, 2, rule_kind::implies, 0.4, 0.1, part},     // alike to rule 1
+                          {4, 1, rule_kind::equivalent, 0.3, 0.3, same},  // a host item: its own
+                          {1, 3, rule_kind::implies, 0.2, 0.1, part.reversed()}};  // => the other way: its own
+  mark_alike(rules, windows, hosts, 4);
+  CHECK(rules[0].alike_of == rule::not_alike);
+  CHECK(rules[0].alike == 1);
+  CHECK(rules[1].alike == 1);
+  CHECK(rules[2].alike_of == 0);
+  CHECK(rules[3].alike_of == 1);
+  CHECK_FALSE(rules[4].folded());
+  CHECK_FALSE(rules[5].folded());
+  CHECK(rules[5].alike == 0);
 }

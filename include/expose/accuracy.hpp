@@ -73,6 +73,7 @@ struct mined_rule {
   flow_pattern rhs;
   std::string kind = "=>";  ///< "=>" or "<=>"
   std::string text;         ///< as the miner wrote it; made from the patterns when empty
+  bool alike = false;       ///< alike to a more significant rule (expose-mine's "alike_of"): not scored
   std::array<char, field_count> lhs_vars{};  ///< letter of each `var` slot ('A' when 0)
   std::array<char, field_count> rhs_vars{};
 
@@ -154,7 +155,8 @@ struct source_accuracy {
 struct accuracy_report {
   std::size_t planted = 0;     ///< planted multi-flow patterns
   std::size_t found = 0;       ///< ... with at least one true rule
-  std::size_t rules = 0;       ///< rules scored
+  std::size_t rules = 0;       ///< rules scored (not those alike to another)
+  std::size_t alike = 0;       ///< rules alike to a more significant one, not scored
   std::size_t true_rules = 0;
   std::size_t planted_judged = 0;  ///< rules judged against the planted patterns: all but in-capture and unattributed ones
   double recall = 0;           ///< found / planted (1 when nothing was planted)
@@ -590,6 +592,10 @@ namespace detail {
     return rep.sources.front();  // never: judge names sources of the truth
   };
   for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].alike) {
+      ++rep.alike;
+      continue;
+    }
     auto j = judge(rules[i], truth, sources, i);
     if (j.why == verdict::cross_source) {
       ++rep.cross_source;
@@ -615,7 +621,7 @@ namespace detail {
     }
     rep.judged.push_back(std::move(j));
   }
-  rep.rules = rules.size();
+  rep.rules = rules.size() - rep.alike;
   rep.planted = rep.patterns.size();
   rep.found = static_cast<std::size_t>(std::count_if(rep.patterns.begin(), rep.patterns.end(), [](const auto& p) { return p.found; }));
   rep.recall = rep.planted == 0 ? 1.0 : static_cast<double>(rep.found) / static_cast<double>(rep.planted);

@@ -48,6 +48,7 @@ namespace expose {
     side("rhs", r.rhs, r.rhs_vars);
     if (jr.contains("kind") && jr["kind"].is_string()) r.kind = jr["kind"].get<std::string>();
     if (jr.contains("text") && jr["text"].is_string()) r.text = jr["text"].get<std::string>();
+    r.alike = jr.contains("alike_of");
     out.push_back(std::move(r));
   }
   return out;
@@ -86,6 +87,7 @@ namespace expose {
           {"found", r.found},
           {"recall", r.recall},
           {"rules", r.rules},
+          {"alike_rules", r.alike},
           {"true_rules", r.true_rules},
           {"precision", r.precision},
           {"rules_per_found_pattern", r.rules_per_found_pattern},

@@ -3,6 +3,7 @@
 // epoch of the stream driver (stream.hpp). The writers (io/text.hpp, io/json.hpp, io/dot.hpp,
 // io/html.hpp) and the rule store (store/) read it without the pipeline.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,6 +39,15 @@ struct mine_result {
   /// start (host_window_start[w] for window position w of window_activity), kept alike.
   std::shared_ptr<const activity> host_activity{};
   std::shared_ptr<const std::vector<std::size_t>> host_window_start{};
+
+  /// Rules the outputs list: those not alike to a more significant one (rule::alike_of).
+  [[nodiscard]] std::size_t listed_rules() const {
+    return static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [](const rule& x) { return !x.folded(); }));
+  }
+  /// The same among some of the rules (a cluster's, by index).
+  [[nodiscard]] std::size_t listed_rules(const std::vector<std::size_t>& of) const {
+    return static_cast<std::size_t>(std::count_if(of.begin(), of.end(), [&](std::size_t i) { return !rules[i].folded(); }));
+  }
 };
 
 }  // namespace expose

@@ -147,11 +147,22 @@ void cluster_rules(mine_result& r, const C& clustering) {
     clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds, r.host_activity.get(), r.host_window_start.get());
 }
 
-/// Keeps the `n` most significant rules and clusters what is left again.
+/// Keeps the `n` most significant rules (with the rules alike to them, rule::alike_of) and
+/// clusters what is left again.
 template <ClusterPolicy C>
 void keep_top(mine_result& r, std::size_t n, const C& clustering) {
-  if (r.rules.size() <= n) return;
-  r.rules.resize(n);
+  std::vector<std::uint32_t> moved(r.rules.size(), rule::not_alike);  // old index -> new
+  std::size_t shown = 0;
+  std::uint32_t out = 0;
+  for (std::size_t i = 0; i < r.rules.size(); ++i) {
+    rule x = r.rules[i];
+    if (x.folded() ? moved[x.alike_of] == rule::not_alike : shown++ >= n) continue;
+    if (x.folded()) x.alike_of = moved[x.alike_of];
+    moved[i] = out;
+    r.rules[out++] = x;
+  }
+  if (out == r.rules.size()) return;
+  r.rules.resize(out);
   cluster_rules(r, clustering);
 }
 
@@ -207,7 +218,8 @@ template <class K, class W, class L, class S, class E, class C>
 }
 
 /// From counted pairs to the result: trivial pairs dropped, the significance test over every
-/// testable pair, rules made and ranked (lag and order), explained rules suppressed, clusters.
+/// testable pair, rules made and ranked (lag and order), explained rules suppressed and alike
+/// ones marked (neither with the lattice's keep_instances), clusters.
 template <class K, class W, class L, class S, class E, class C>
 void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
   std::uint32_t lag = 0;
@@ -247,8 +259,11 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
       if (x.kind == rule_kind::implies || x.score > 1.5 * x.reverse_score) x.order = rule_order::lhs_first;
     }
   }
-  if constexpr (InstanceKeepingLattice<L>) {
-    if (!spec.lattice.keep_instances) suppress_explained(r.rules, space);
+  bool every_rule = false;  // keep_instances: every rule reported and listed
+  if constexpr (InstanceKeepingLattice<L>) every_rule = spec.lattice.keep_instances;
+  if (!every_rule) {
+    if constexpr (InstanceKeepingLattice<L>) suppress_explained(r.rules, space);
+    mark_alike(r.rules, space.windows, space.hosts, offset);
   }
   r.item_flows.resize(space.items.size());
   for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(i < space.members.size() ? space.members[i].size() : 1);

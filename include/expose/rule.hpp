@@ -47,6 +47,13 @@ struct rule {
   pair_counts counts;        ///< n_x is the lhs count, n_y the rhs count, n_xy the support, n the samples
   std::uint32_t lag = 0;     ///< windows the rhs may follow the lhs by (lagged windows), else 0
   rule_order order = rule_order::together;
+  static constexpr std::uint32_t not_alike = UINT32_MAX;
+  /// The index of the first (most significant) rule this one is alike to, or not_alike: its sides
+  /// are active in exactly the samples of that rule's sides, so it says the same thing
+  /// (mark_alike in rule_set.hpp). Outputs show only rules that are not alike to another.
+  std::uint32_t alike_of = not_alike;
+  std::uint32_t alike = 0;  ///< how many later rules are alike to this one
+  [[nodiscard]] bool folded() const noexcept { return alike_of != not_alike; }
   [[nodiscard]] double confidence() const {
     return counts.n_x == 0 ? 0.0 : static_cast<double>(counts.n_xy) / static_cast<double>(counts.n_x);
   }

@@ -1,12 +1,17 @@
 #pragma once
 // From scored directions to reported rules: X => Y and Y => X both kept become one X <=> Y;
-// rules ranked by score, then support.
+// rules ranked by score, then support; rules a more general one explains suppressed; rules alike
+// to a more significant one (sides active in the same samples) marked.
 
 #include <algorithm>
+#include <cstdint>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "expose/activity.hpp"
 #include "expose/concepts.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
@@ -116,6 +121,51 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   for (std::size_t i = 0; i < rules.size(); ++i)
     if (!drop[i]) rules[out++] = rules[i];
   rules.resize(out);
+}
+
+/// Rules alike: two items active in exactly the same samples cannot be told apart by any test, so
+/// rules whose sides are, side by side, such twins say one thing (a traceroute's 13 hops, probed
+/// in the same windows, make 78 rules among themselves and say once that they go together). Each
+/// rule alike to a more significant one gets that rule's index in `alike_of`, and that rule counts
+/// it in `alike`; `<=>` rules match either way round, and a rule between two twins is alike to
+/// every other rule among that family. Window items (ids below `offset`) are compared in
+/// `windows`, host items in `hosts`. Keeps the rules and their order: outputs skip the folded ones.
+inline void mark_alike(std::vector<rule>& rules, const activity& windows, const activity& hosts, std::uint32_t offset) {
+  const auto samples = [&](std::uint32_t i) { return i < offset ? windows.windows_of(i) : hosts.windows_of(i - offset); };
+  const auto hash = [](std::span<const std::uint32_t> s) {
+    std::uint64_t h = s.size();
+    for (auto x : s) h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
+    return h;
+  };
+  // Each item in a rule -> the smallest item of its twins (same sample space, same samples).
+  boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;
+  boost::unordered_flat_map<std::uint32_t, std::uint32_t> twin;
+  const auto family = [&](std::uint32_t i) {
+    if (const auto it = twin.find(i); it != twin.end()) return it->second;
+    const auto s = samples(i);
+    auto& same = by_hash[hash(s) ^ (i < offset ? 0 : 1)];
+    std::uint32_t first = i;
+    for (auto j : same)
+      if ((j < offset) == (i < offset) && std::ranges::equal(samples(j), s)) {
+        first = twin.at(j);
+        break;
+      }
+    same.push_back(i);
+    twin.emplace(i, first);
+    return first;
+  };
+  boost::unordered_flat_map<std::pair<std::uint64_t, bool>, std::uint32_t> first_rule;  // (families, <=>) -> rule
+  for (std::uint32_t k = 0; k < rules.size(); ++k) {
+    rule& r = rules[k];
+    r.alike_of = rule::not_alike;
+    r.alike = 0;
+    auto a = family(r.lhs), b = family(r.rhs);
+    if (r.kind == rule_kind::equivalent && b < a) std::swap(a, b);
+    const auto [it, fresh] = first_rule.try_emplace({std::uint64_t{a} << 32 | b, r.kind == rule_kind::equivalent}, k);
+    if (fresh) continue;
+    r.alike_of = it->second;
+    ++rules[it->second].alike;
+  }
 }
 
 }  // namespace expose

@@ -77,7 +77,7 @@ TEST_CASE("io.html.patterns_first_then_the_rules_then_the_trace") {
   CHECK(h.substr(h.size() - 8) == "</html>\n");
   CHECK(h.find("<body data-patterns=\"3\" data-drawings=\"0\">") != std::string::npos);
   CHECK(h.find("<p class=\"lead\">30158 packets from 2026-01-05 08:00:00.000 UTC to 2026-01-05 08:09:59.951 UTC; 1213 flows in 600 "
-               "windows of 1 s; <b>3 patterns</b> from 5 rules.") != std::string::npos);
+               "windows of 1 s; <b>3 patterns</b> from 3 rules (+2 alike).") != std::string::npos);
   // The order of the page: patterns (cards, then each in full), rules, trace.
   const auto cards = h.find("<div class=\"cards\">"), first = h.find("<section class=\"pattern\" id=\"pattern-1\">"),
              rules = h.find("<h2 id=\"rules\">"), trace = h.find("<h2 id=\"trace\">");
@@ -97,16 +97,17 @@ TEST_CASE("io.html.patterns_first_then_the_rules_then_the_trace") {
   CHECK(h.find("<p class=\"meta\">names: <code>&lt;b&gt;x&lt;/b&gt;(10.0.0.1)</code></p>") != std::string::npos);
   CHECK(h.find("<h4>Its rules</h4>") != std::string::npos);
   CHECK(h.find("<tr><td class=\"n\">3</td><td class=\"n\">0.3226</td><td class=\"n\">57/57</td><td class=\"rule\">10.0.0.40.5353 : "
-               "10.0.0.43.5353 : udp &lt;=&gt; 10.0.0.40.5353 : 10.0.0.42.5353 : udp</td></tr>") != std::string::npos);
+               "10.0.0.43.5353 : udp &lt;=&gt; 10.0.0.40.5353 : 10.0.0.42.5353 : udp [+2 alike]</td></tr>") != std::string::npos);
   CHECK(h.find("<details><summary>Its 3 flows</summary>\n<ul>\n<li><code>10.0.0.40.5353 : 10.0.0.43.5353 : udp</code></li>") !=
         std::string::npos);
   // The rules: one JSON row each (rank, score, support, lhs_count, kind, text, order, pattern), drawn by the script.
-  CHECK(h.find("<p>5 rules, most significant first. Click a column header") != std::string::npos);
-  CHECK(occurrences(h, "\n[") == 5);
+  // Rules alike to a more significant one are counted, not listed.
+  CHECK(h.find("<p>3 rules (+2 alike), most significant first. Click a column header") != std::string::npos);
+  CHECK(occurrences(h, "\n[") == 3);
   CHECK(h.find("\n[1,0.485374,136,136,\"\\u003c=\\u003e\",\"10.0.0.21.123 : \\u003cb\\u003ex\\u003c/b\\u003e(10.0.0.1).123 : udp "
                "\\u003c=\\u003e 10.0.0.22.123 : \\u003cb\\u003ex\\u003c/b\\u003e(10.0.0.1).123 : udp\",\"together\",1],") != std::string::npos);
-  CHECK(h.find("\n[5,0.322613,57,57,") != std::string::npos);
-  CHECK(h.find("\"together\",3]\n]</script>") != std::string::npos);
+  CHECK(h.find("\n[3,0.322613,57,57,") != std::string::npos);
+  CHECK(h.find("\"together, +2 alike\",3]\n]</script>") != std::string::npos);
   CHECK(h.find("<b>x</b>") == std::string::npos);
   // The trace.
   CHECK(h.find("<tr><th>packets</th><td class=\"n\">30158</td></tr>") != std::string::npos);
@@ -120,8 +121,10 @@ TEST_CASE("io.html.patterns_first_then_the_rules_then_the_trace") {
 
 TEST_CASE("io.html.limits_keep_the_page_small") {
   std::ostringstream s;
-  const auto done = io::write_html(s, demo_result(), {.dot_program = "expose-no-such-dot-program", .max_table_rules = 2, .rules_per_pattern = 1,
-                                                      .flows_per_pattern = 1});
+  mine_result unfolded = demo_result();  // every rule listed, none alike to another
+  for (auto& x : unfolded.rules) x.alike_of = rule::not_alike, x.alike = 0;
+  const auto done = io::write_html(s, unfolded, {.dot_program = "expose-no-such-dot-program", .max_table_rules = 2, .rules_per_pattern = 1,
+                                                 .flows_per_pattern = 1});
   const std::string h = s.str();
   CHECK_FALSE(done.drawn);
   CHECK(occurrences(h, "\n[") == 2);
@@ -142,7 +145,7 @@ TEST_CASE("io.html.without_graphviz_a_note_instead_of_the_drawings") {
                "patterns</p>") != std::string::npos);
   CHECK(h.find("<div class=\"drawing\">") == std::string::npos);
   CHECK(occurrences(h, "<section class=\"pattern\"") == 3);  // the rest of the page is there all the same
-  CHECK(occurrences(h, "\n[") == 5);
+  CHECK(occurrences(h, "\n[") == 3);
 }
 
 TEST_CASE("io.html.a_failing_graphviz_is_said") {

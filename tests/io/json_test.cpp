@@ -47,6 +47,12 @@ TEST_CASE("io.json.fields_of_design_section_5") {
   CHECK(j["clusters"][0]["flows"] == nlohmann::json{"10.0.0.21.123 : 10.0.0.1.123 : udp", "10.0.0.22.123 : 10.0.0.1.123 : udp"});
   CHECK(j["clusters"][0]["rules"] == nlohmann::json{0});
   CHECK(j["clusters"][2]["rules"] == nlohmann::json{2, 3, 4});
+  // Every rule is in the array; the two alike to the mDNS rule say which one, and it counts them.
+  CHECK_FALSE(r0.contains("alike_of"));
+  CHECK_FALSE(r0.contains("alike"));
+  CHECK(j["rules"][2]["alike"] == 2);
+  CHECK(j["rules"][3]["alike_of"] == 2);
+  CHECK(j["rules"][4]["alike_of"] == 2);
 }
 
 TEST_CASE("io.json.field_order_is_stable") {

@@ -130,6 +130,43 @@ TEST_CASE("lattice.templates.ftp_data_comes_with_its_control_connection") {
   CHECK(rules[0] == "10.2.0.7.41000 : 10.0.0.21.21 : tcp <=> 10.2.0.7.* : 10.0.0.21.* : tcp");
 }
 
+TEST_CASE("lattice.templates.ftp_of_many_clients_is_one_host_rule") {
+  // Twelve clients, each with its own control connection and passive data connections to random
+  // high ports while it is active. The data connections of every client, less their control
+  // connections (`$A.* : 10.0.0.21.*` minus `$A.* : 10.0.0.21.21`), are one host rest item: one
+  // rule where there used to be one window rule a client.
+  trace_builder b;
+  for (int c = 1; c <= 12; ++c) {
+    const std::string client = "10.2.0." + std::to_string(c);
+    const auto control = b.fresh();
+    for (std::int64_t s = 0; s < 600; ++s) {
+      if (!b.rng.chance(0.05)) continue;
+      b.syn(s * sec + c * 1'000'000, client.c_str(), control, "10.0.0.21", 21);
+      b.syn(s * sec + c * 1'000'000 + 50'000'000, client.c_str(), b.fresh(), "10.0.0.21", static_cast<std::uint16_t>(50000 + b.rng.below(10000)));
+    }
+  }
+  b.noise(600, 3);
+  const auto rules = b.mine_texts();
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0] == "$A.* : 10.0.0.21.21 : tcp <=> $A.* : 10.0.0.21.* : tcp");
+}
+
+TEST_CASE("lattice.templates.no_host_rest_against_many_peers") {
+  // `$A.* : *.22` minus `$A.* : 10.0.0.1.22` would say "a host that reaches 10.0.0.1 on 22 reaches
+  // some other host on 22": a scan folded into every client's ssh. Host rests are made only where
+  // the other host is fixed: `$A.* : *.22` is one item, the template's, with no rest beside it.
+  trace_builder b;
+  for (std::int64_t s = 0; s < 600; ++s) {
+    if (!b.rng.chance(0.05)) continue;
+    for (const char* client : {"10.9.0.1", "10.9.0.2", "10.9.0.3"})
+      for (const char* server : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) b.syn(s * sec + static_cast<std::int64_t>(b.rng.below(900)) * 1'000'000, client, b.fresh(), server, 22);
+  }
+  std::sort(b.packets.begin(), b.packets.end(), [](const packet& x, const packet& y) { return x.ts_ns < y.ts_ns; });
+  const auto r = mine(b.packets, pipeline<>{});
+  CHECK(std::count_if(r.items.begin(), r.items.end(), [](const flow_pattern& p) { return p.text() == "$A.* : *.22 : tcp"; }) == 1);
+  CHECK(std::count_if(r.items.begin(), r.items.end(), [](const flow_pattern& p) { return p.text() == "$A.* : 10.0.0.1.22 : tcp"; }) == 1);
+}
+
 TEST_CASE("lattice.templates.instances_suppressed_unless_asked") {
   trace_builder b;
   for (std::int64_t s = 0; s < 600; ++s) {
@@ -199,7 +236,7 @@ TEST_CASE("lattice.templates.closure_names_the_most_specific_pattern") {
 
 static_assert(decltype(lattice::generalize<lattice::client_port>(flow_key{}))::mask == lattice::client_port::value);
 static_assert(!std::is_same_v<decltype(lattice::generalize<lattice::client_port>(flow_key{})), decltype(lattice::generalize<lattice::any_client>(flow_key{}))>);
-static_assert(lattice::paper_templates::masks.size() == 6);
+static_assert(lattice::paper_templates::masks.size() == 7);
 
 namespace {
 // One planted pattern of the generator alone (every other rate 0), among noise and heavy flows.

@@ -253,6 +253,11 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   const auto plural = [](std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
+  // Rules alike to a more significant one (rule::alike_of) are counted, not listed.
+  const auto rules_phrase = [&](std::size_t listed, std::size_t all) {
+    return plural(listed, "rule", "rules") + (all == listed ? std::string() : " (+" + std::to_string(all - listed) + " alike)");
+  };
+  const std::size_t listed_rules = r.listed_rules();
   const auto order = pattern_order(r);
   std::vector<std::vector<ip_address>> hosts_of_pattern(order.size());  // for the card and the section
   for (std::size_t k = 0; k < order.size(); ++k) hosts_of_pattern[k] = clusters::host_list(r.clusters[order[k]], r.items);
@@ -284,7 +289,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
 
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      << "<title>expose: " << plural(r.clusters.size(), "pattern", "patterns") << ", " << plural(r.rules.size(), "rule", "rules")
+      << "<title>expose: " << plural(r.clusters.size(), "pattern", "patterns") << ", " << plural(listed_rules, "rule", "rules")
       << (options.title.empty() ? "" : " \u2014 ") << html_escape(options.title) << "</title>\n"
       << "<style>" << detail::html_style << "</style>\n</head>\n"
       << "<body data-patterns=\"" << order.size() << "\" data-drawings=\"" << done.drawings << "\">\n"
@@ -293,7 +298,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   out << "</p>\n<p class=\"lead\">" << in.packets << " packets";
   if (in.decoded != 0) out << " from " << detail::html_time(in.start_ns) << " to " << detail::html_time(in.end_ns);
   out << "; " << plural(r.flows, "flow", "flows") << " in " << r.windows << " windows of " << html_number("%g", r.window_seconds)
-      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << plural(r.rules.size(), "rule", "rules")
+      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << rules_phrase(listed_rules, r.rules.size())
       << ". <a href=\"#trace\">The trace</a> &middot; <a href=\"#rules\">the rules</a>.</p>\n";
   if (in.damaged) out << "<p class=\"note warn\">The input is damaged: the results cover what was read before the damage.</p>\n";
   if (r.limits.evicted_flows != 0 || r.limits.refused != 0 || r.limits.stopped)
@@ -313,7 +318,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       const cluster& cl = r.clusters[order[k]];
       out << "<a class=\"card\" href=\"#pattern-" << k + 1 << "\"><span class=\"k\">" << k + 1 << "</span> <span class=\"rule\">"
           << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << " &middot; "
-          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << plural(cl.rules.size(), "rule", "rules");
+          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << rules_phrase(r.listed_rules(cl.rules), cl.rules.size());
       if (cl.period_seconds > 0) out << " &middot; every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</span>" << detail::timeline_svg(cl, false) << "</a>\n";
     }
@@ -325,7 +330,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     const auto& hosts = hosts_of_pattern[k];
     out << "<section class=\"pattern\" id=\"pattern-" << k + 1 << "\">\n<h3>Pattern " << k + 1 << ": <span class=\"rule\">"
         << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << ", "
-        << plural(hosts.size(), "host", "hosts") << ", " << plural(cl.rules.size(), "rule", "rules") << ", density "
+        << plural(hosts.size(), "host", "hosts") << ", " << rules_phrase(r.listed_rules(cl.rules), cl.rules.size()) << ", density "
         << html_number("%.2f", cl.density);
     if (cl.parts > 1) out << ", " << cl.parts << " parts joined";
     if (cl.windows_active != 0) {
@@ -354,30 +359,35 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       out << "<p class=\"meta\">Not drawn: "
           << (to_draw == 1 ? std::string("only the most significant pattern is.") : "only the " + std::to_string(to_draw) + " most significant patterns are.")
           << "</p>\n";
-    const std::size_t best = std::min(cl.rules.size(), options.rules_per_pattern);
+    const std::size_t listed = r.listed_rules(cl.rules);
+    const std::size_t best = std::min(listed, options.rules_per_pattern);
     if (best != 0) {
-      out << "<h4>" << (best == cl.rules.size() ? "Its rules" : "Its best " + std::to_string(best) + " of " + std::to_string(cl.rules.size()) + " rules")
+      out << "<h4>" << (best == listed ? "Its rules" : "Its best " + std::to_string(best) + " of " + std::to_string(listed) + " rules")
           << "</h4>\n<table class=\"best\"><thead><tr><th class=\"n\">rank</th><th class=\"n\">score</th><th class=\"n\">support</th>"
           << "<th>rule</th></tr></thead>\n<tbody>\n";
-      for (std::size_t i = 0; i < best; ++i) {
-        const rule& x = r.rules[cl.rules[i]];
-        out << "<tr><td class=\"n\">" << cl.rules[i] + 1 << "</td><td class=\"n\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">"
-            << x.counts.n_xy << "/" << x.counts.n_x << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, names)) << "</td></tr>\n";
+      std::size_t shown = 0;
+      for (const auto i : cl.rules) {
+        const rule& x = r.rules[i];
+        if (x.folded()) continue;
+        if (shown++ == best) break;
+        out << "<tr><td class=\"n\">" << i + 1 << "</td><td class=\"n\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">"
+            << x.counts.n_xy << "/" << x.counts.n_x << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, names))
+            << (x.alike != 0 ? " [+" + std::to_string(x.alike) + " alike]" : std::string()) << "</td></tr>\n";
       }
       out << "</tbody></table>\n";
     }
-    const std::size_t listed = std::min(cl.items.size(), options.flows_per_pattern);
-    out << "<details><summary>" << (listed == cl.items.size() ? "Its " + plural(listed, "flow", "flows")
-                                                              : "Its first " + std::to_string(listed) + " of " + std::to_string(cl.items.size()) + " flows")
+    const std::size_t flows_listed = std::min(cl.items.size(), options.flows_per_pattern);
+    out << "<details><summary>" << (flows_listed == cl.items.size() ? "Its " + plural(flows_listed, "flow", "flows")
+                                                                    : "Its first " + std::to_string(flows_listed) + " of " + std::to_string(cl.items.size()) + " flows")
         << "</summary>\n<ul>\n";
-    for (std::size_t i = 0; i < listed; ++i) out << "<li><code>" << html_escape(named_text(r.items[cl.items[i]], names)) << "</code></li>\n";
+    for (std::size_t i = 0; i < flows_listed; ++i) out << "<li><code>" << html_escape(named_text(r.items[cl.items[i]], names)) << "</code></li>\n";
     out << "</ul>\n</details>\n</section>\n";
   }
 
   // ---- the rules: a JSON island the script pages through ----
-  const std::size_t in_table = std::min(r.rules.size(), options.max_table_rules);
-  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << plural(r.rules.size(), "rule", "rules") << ", most significant first";
-  if (in_table < r.rules.size())
+  const std::size_t in_table = std::min(listed_rules, options.max_table_rules);
+  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << rules_phrase(listed_rules, r.rules.size()) << ", most significant first";
+  if (in_table < listed_rules)
     out << "; the table holds the first " << in_table << " (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
   out << ". Click a column header to sort, type to filter. Score: J-measure in bits; support: samples with both sides; "
          "lhs_count: samples with the left side.</p>\n"
@@ -388,11 +398,13 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       << "<th class=\"n\">support</th><th class=\"n\">lhs_count</th><th>kind</th><th>rule</th><th>order</th><th class=\"n\">pattern</th>"
       << "</tr></thead>\n<tbody></tbody>\n</table>\n<noscript><p class=\"note\">The rule table needs JavaScript.</p></noscript>\n"
       << "<script type=\"application/json\" id=\"rule-data\">[";
-  for (std::size_t i = 0; i < in_table; ++i) {
+  for (std::size_t i = 0, rows = 0; i < r.rules.size() && rows < in_table; ++i) {
     const rule& x = r.rules[i];
+    if (x.folded()) continue;
     std::string order_cell = order_text(x.order);
     if (x.order == rule_order::lhs_first) order_cell += " (within " + plural(x.lag, "window", "windows") + ")";
-    out << (i ? ",\n" : "\n") << "[" << i + 1 << "," << html_number("%.6g", x.score) << "," << x.counts.n_xy << "," << x.counts.n_x << ","
+    if (x.alike != 0) order_cell += ", +" + std::to_string(x.alike) + " alike";
+    out << (rows++ ? ",\n" : "\n") << "[" << i + 1 << "," << html_number("%.6g", x.score) << "," << x.counts.n_xy << "," << x.counts.n_x << ","
         << detail::script_json_string(kind_text(x.kind)) << "," << detail::script_json_string(rule_text(r, x, names)) << ","
         << detail::script_json_string(order_cell) << "," << pattern_of_rule[i] << "]";
   }

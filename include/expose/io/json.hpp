@@ -62,6 +62,8 @@ namespace expose::io {
                      {"text", rule_text(r, x)},
                      {"order", order_text(x.order)},
                      {"lag_windows", x.lag}});
+    if (x.folded()) rules.back()["alike_of"] = x.alike_of;
+    if (x.alike != 0) rules.back()["alike"] = x.alike;
   }
   out["rules"] = std::move(rules);
   json clusters = json::array();

@@ -70,6 +70,7 @@ inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, co
   }
   out << rule_text(r, x, opt.names);
   if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
+  if (x.alike != 0) out << "   [+" << x.alike << " alike]";
   out << "\n";
 }
 }  // namespace detail
@@ -110,22 +111,28 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
   std::size_t width = 0;  // of the marks column
   for (const auto& m : opt.marks) width = std::max(width, m.size());
   const char* legend = " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";
+  // Rules alike to a more significant one (same samples, side by side) are counted, not listed.
+  const std::size_t alike = r.rules.size() - r.listed_rules();
+  const auto rules_text = [](std::size_t n, std::size_t more) {
+    return std::to_string(n) + (n == 1 ? " rule" : " rules") + (more == 0 ? "" : " (+" + std::to_string(more) + " alike)");
+  };
   const auto all_rules = [&] {
-    out << "\n" << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << ", most significant first" << legend;
-    for (std::size_t i = 0; i < r.rules.size(); ++i) detail::rule_line(out, r, i, opt, width);
+    out << "\n" << rules_text(r.rules.size() - alike, alike) << ", most significant first" << legend;
+    for (std::size_t i = 0; i < r.rules.size(); ++i)
+      if (!r.rules[i].folded()) detail::rule_line(out, r, i, opt, width);
   };
   if (r.clusters.empty()) {
     all_rules();
     return;
   }
   out << "\n" << r.clusters.size() << (r.clusters.size() == 1 ? " pattern" : " patterns") << ", most significant first, from "
-      << r.rules.size() << (r.rules.size() == 1 ? " rule" : " rules") << legend;
+      << rules_text(r.rules.size() - alike, alike) << legend;
   const auto order = pattern_order(r);
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto& cl = r.clusters[order[k]];
     const auto hosts = clusters::hosts_of(cl, r.items);
     out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << cl.items.size() << (cl.items.size() == 1 ? " flow, " : " flows, ")
-        << hosts << (hosts == 1 ? " host, " : " hosts, ") << cl.rules.size() << (cl.rules.size() == 1 ? " rule" : " rules");
+        << hosts << (hosts == 1 ? " host, " : " hosts, ") << rules_text(r.listed_rules(cl.rules), cl.rules.size() - r.listed_rules(cl.rules));
     if (cl.windows_active != 0) {
       const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
       const auto first = detail::utc_text(from);
@@ -152,10 +159,15 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
       }
     }
     out << "\n";
-    const std::size_t shown = std::min(cl.rules.size(), opt.rules_per_pattern);
-    for (std::size_t i = 0; i < shown; ++i) detail::rule_line(out, r, cl.rules[i], opt, width);
-    if (cl.rules.size() > shown && !opt.all_rules)
-      out << "        ... " << cl.rules.size() - shown << " more (--rules all, or --format json)\n";
+    std::size_t shown = 0;
+    for (auto i : cl.rules) {
+      if (r.rules[i].folded()) continue;
+      if (shown == opt.rules_per_pattern) break;
+      detail::rule_line(out, r, i, opt, width);
+      ++shown;
+    }
+    if (r.listed_rules(cl.rules) > shown && !opt.all_rules)
+      out << "        ... " << r.listed_rules(cl.rules) - shown << " more (--rules all, or --format json)\n";
   }
   if (!opt.all_rules) return;
   all_rules();

@@ -12,15 +12,18 @@
 // variable's place, is active in w. Where a generic item X strictly contains an item Y that can
 // take part in rules, the rest X minus Y is an item of its own (so FTP data connections can be
 // scored against their control connection without the trivial rule between a flow and its own
-// generalization).
+// generalization); the same holds among host items bound the same way (`$C.* : Mirror.*` minus
+// `$C.* : Mirror.21`: every client's data connections against its control connection, one rule).
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
@@ -58,6 +61,7 @@ using client_port = shape<any<fields::src_port>>;                        ///< Un
 using any_client = shape<any<fields::src_ip>, any<fields::src_port>>;    ///< *.* : Router1.22
 using any_ports = shape<any<fields::src_port>, any<fields::dst_port>>;   ///< IP1.* : Mirror.* (passive data)
 using same_client = shape<var<fields::src_ip>, any<fields::src_port>>;   ///< $C.* : Web.80
+using same_client_any_ports = shape<var<fields::src_ip>, any<fields::src_port>, any<fields::dst_port>>;  ///< $C.* : Mirror.* (passive data, every client)
 using same_client_any_server = shape<var<fields::src_ip>, any<fields::src_port>, any<fields::dst_ip>>;  ///< $C.* : *.53
 using same_server = shape<any<fields::src_ip>, any<fields::src_port>, var<fields::dst_ip>>;  ///< *.* : $S.143
 
@@ -94,6 +98,15 @@ inline std::vector<std::uint32_t> union_windows(const activity& a, const std::ve
   w.erase(std::unique(w.begin(), w.end()), w.end());
   return w;
 }
+
+/// A hash of a sorted set of flow ids.
+struct member_set_hash {
+  [[nodiscard]] std::uint64_t operator()(const std::vector<std::uint32_t>& v) const noexcept {
+    std::uint64_t h = v.size();
+    for (auto x : v) h = flow_key_hash::mix(h ^ x);
+    return h;
+  }
+};
 
 }  // namespace detail
 
@@ -207,6 +220,12 @@ struct templates {
   }
 
  private:
+  /// A candidate host-variable item: its closure, the field its variable binds, its flows (sorted).
+  struct host_item {
+    flow_pattern closure;
+    field bound;  // src_ip or dst_ip
+    std::vector<std::uint32_t> flows;
+  };
 
   template <class Keep>
   void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items,
@@ -216,11 +235,7 @@ struct templates {
     auto count = [&](std::uint32_t i) { return i < nb ? a.count(i) : item_windows[i - nb].size(); };
     const auto generic_end = static_cast<std::uint32_t>(items.size());
     boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;  // member-set hash -> items
-    auto set_hash = [](const std::vector<std::uint32_t>& v) {
-      std::uint64_t h = v.size();
-      for (auto x : v) h = flow_key_hash::mix(h ^ x);
-      return h;
-    };
+    const detail::member_set_hash set_hash;
     for (std::uint32_t i = 0; i < generic_end; ++i) by_hash[set_hash(members[i])].push_back(i);
     std::vector<std::vector<std::uint32_t>> generic_of(nb);  // flow -> generic items whose first flow it is
     for (std::uint32_t y = nb; y < generic_end; ++y) generic_of[members[y][0]].push_back(y);
@@ -267,15 +282,76 @@ struct templates {
     }
   }
 
+  /// The most specific pattern covering `flows` (not empty), with the variable in `bound`'s place.
+  [[nodiscard]] static flow_pattern host_closure(const std::vector<flow_pattern>& base, const std::vector<std::uint32_t>& flows, field bound) {
+    flow_pattern cl = base[flows.front()];
+    for (auto f : flows) detail::widen(cl, base[f]);
+    auto slots = cl.slots;
+    slots[static_cast<std::size_t>(bound)] = slot::var;
+    return detail::apply(mask{slots}, cl);
+  }
+
+  /// Host rests: where a host item X whose other host is fixed strictly contains rule-able host
+  /// items Y bound the same way (only the largest, at most max_rests of them), X minus Y is a host
+  /// item too. So `$C.* : Mirror.*`
+  /// minus `$C.* : Mirror.21` holds every client's FTP data connections, and one `$C` rule ties them
+  /// to their control connections where one window rule per client did before. Appends to `kept`.
+  template <class Keep, class HostOf>
+  void add_host_rests(const Keep& keep, const std::vector<flow_pattern>& base, std::vector<host_item>& cand,
+                      std::vector<std::uint32_t>& kept, const std::vector<std::uint64_t>& counts, std::uint64_t samples,
+                      const HostOf& host_of) const {
+    const auto n_kept = static_cast<std::uint32_t>(kept.size());
+    boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> first_of;  // first flow -> kept items
+    for (std::uint32_t k = 0; k < n_kept; ++k) first_of[cand[kept[k]].flows.front()].push_back(k);
+    boost::unordered_flat_set<std::vector<std::uint32_t>, detail::member_set_hash> seen;  // host items' flow sets
+    for (std::uint32_t k = 0; k < n_kept; ++k) seen.insert(cand[kept[k]].flows);
+    for (std::uint32_t x = 0; x < n_kept; ++x) {
+      const field bound = cand[kept[x]].bound;
+      // Only against one peer: `$A.* : *.22` minus `$A.* : Router1.22` ("a host that reaches
+      // Router1 on 22 reaches some other host on 22") would fold a scan into every client's ssh.
+      const field peer = bound == field::src_ip ? field::dst_ip : field::src_ip;
+      if (cand[kept[x]].closure.at(peer) != slot::kept) continue;
+      std::vector<std::uint32_t> inside;
+      {
+        const std::vector<std::uint32_t>& xf = cand[kept[x]].flows;
+        for (auto f : xf) {
+          const auto it = first_of.find(f);
+          if (it == first_of.end()) continue;
+          for (auto y : it->second) {
+            const std::vector<std::uint32_t>& yf = cand[kept[y]].flows;
+            if (y != x && cand[kept[y]].bound == bound && yf.size() < xf.size() && keep(counts[y], samples) &&
+                std::includes(xf.begin(), xf.end(), yf.begin(), yf.end()))
+              inside.push_back(y);
+          }
+        }
+      }
+      std::erase_if(inside, [&](std::uint32_t y) {
+        const auto& yf = cand[kept[y]].flows;
+        return std::any_of(inside.begin(), inside.end(), [&](std::uint32_t z) {
+          const auto& zf = cand[kept[z]].flows;
+          return zf.size() > yf.size() && std::includes(zf.begin(), zf.end(), yf.begin(), yf.end());
+        });
+      });
+      if (inside.empty() || inside.size() > max_rests) continue;
+      for (auto y : inside) {
+        std::vector<std::uint32_t> rest;
+        const auto& xf = cand[kept[x]].flows;
+        const auto& yf = cand[kept[y]].flows;
+        std::set_difference(xf.begin(), xf.end(), yf.begin(), yf.end(), std::back_inserter(rest));
+        const bool two_hosts = std::any_of(rest.begin(), rest.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(rest.front(), bound); });
+        if (!two_hosts || seen.contains(rest)) continue;
+        seen.insert(rest);
+        flow_pattern cl = host_closure(base, rest, bound);
+        kept.push_back(static_cast<std::uint32_t>(cand.size()));
+        cand.push_back({cl, bound, std::move(rest)});  // may grow cand: xf and yf are not used after
+      }
+    }
+  }
+
   template <class Keep>
   void add_host_items(const activity& a, const Keep& keep, const std::vector<flow_pattern>& base,
                       std::vector<flow_pattern>& items, item_space& s) const {
     const auto nb = static_cast<std::uint32_t>(base.size());
-    struct host_item {
-      flow_pattern closure;
-      field bound;  // src_ip or dst_ip
-      std::vector<std::uint32_t> flows;
-    };
     std::vector<host_item> cand;
     {
       boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> index;
@@ -313,43 +389,43 @@ struct templates {
     for (std::uint32_t c = 0; c < cand.size(); ++c) {
       auto& h = cand[c];
       std::sort(h.flows.begin(), h.flows.end());
-      flow_pattern cl = h.closure;
-      bool first = true;
-      bool two_hosts = false;
-      for (auto f : h.flows) {
-        if (first) {
-          cl = base[f];
-          first = false;
-        } else {
-          detail::widen(cl, base[f]);
-        }
-        two_hosts = two_hosts || host_of(f, h.bound) != host_of(h.flows[0], h.bound);
-      }
+      const bool two_hosts = std::any_of(h.flows.begin(), h.flows.end(), [&](std::uint32_t f) { return host_of(f, h.bound) != host_of(h.flows.front(), h.bound); });
       if (!two_hosts) continue;
-      cl = detail::apply(mask{[&] { auto sl = cl.slots; sl[static_cast<std::size_t>(h.bound)] = slot::var; return sl; }()}, cl);
+      const flow_pattern cl = host_closure(base, h.flows, h.bound);
       if (by_closure.contains(cl)) continue;
       by_closure.emplace(cl, c);
       h.closure = cl;
       kept.push_back(c);
     }
-    // Each flow's host items; then the entries.
-    std::vector<std::vector<std::uint32_t>> of_flow(nb);
-    for (std::uint32_t k = 0; k < kept.size(); ++k)
-      for (auto f : cand[kept[k]].flows) of_flow[f].push_back(k);
+    // Each kept item's (host, window) samples, sorted; `from` is the first kept item to add.
     std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
-    for (std::size_t w = 0; w < a.windows.size(); ++w) {
-      const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
-      const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
-      for (auto f : a.items_in(w))
-        for (auto k : of_flow[f]) {
-          const auto at = std::lower_bound(lo, hi, host_of(f, cand[kept[k]].bound), ip_address::word_less{});
-          entries.emplace_back(static_cast<std::int64_t>(at - hosts.begin()), k);
-        }
+    std::vector<std::uint64_t> counts;
+    auto add_entries = [&](std::uint32_t from) {
+      std::vector<std::vector<std::uint32_t>> of_flow(nb);
+      for (std::uint32_t k = from; k < kept.size(); ++k)
+        for (auto f : cand[kept[k]].flows) of_flow[f].push_back(k);
+      const auto begin = static_cast<std::ptrdiff_t>(entries.size());
+      for (std::size_t w = 0; w < a.windows.size(); ++w) {
+        const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
+        const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
+        for (auto f : a.items_in(w))
+          for (auto k : of_flow[f]) {
+            const auto at = std::lower_bound(lo, hi, host_of(f, cand[kept[k]].bound), ip_address::word_less{});
+            entries.emplace_back(static_cast<std::int64_t>(at - hosts.begin()), k);
+          }
+      }
+      std::sort(entries.begin() + begin, entries.end());
+      entries.erase(std::unique(entries.begin() + begin, entries.end()), entries.end());
+      counts.resize(kept.size(), 0);
+      for (auto e = entries.begin() + begin; e != entries.end(); ++e) ++counts[e->second];
+      std::inplace_merge(entries.begin(), entries.begin() + begin, entries.end());
+    };
+    add_entries(0);
+    if (rests) {
+      const auto before = static_cast<std::uint32_t>(kept.size());
+      add_host_rests(keep, base, cand, kept, counts, samples, host_of);
+      add_entries(before);
     }
-    std::sort(entries.begin(), entries.end());
-    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
-    std::vector<std::uint64_t> counts(kept.size(), 0);
-    for (const auto& e : entries) ++counts[e.second];
     std::vector<std::uint32_t> remap(kept.size(), UINT32_MAX);
     std::uint32_t next = 0;
     for (std::uint32_t k = 0; k < kept.size(); ++k) {
@@ -366,7 +442,8 @@ struct templates {
 };
 
 /// The default set: every rule shape of the paper's case studies.
-using paper_templates = templates<client_port, any_client, any_ports, same_client, same_client_any_server, same_server>;
+using paper_templates =
+    templates<client_port, any_client, any_ports, same_client, same_client_any_ports, same_client_any_server, same_server>;
 
 static_assert(Lattice<paper_templates> && InstanceKeepingLattice<paper_templates>);
 static_assert(Lattice<templates<client_port>>);
