@@ -188,15 +188,13 @@ int main_body(int argc, char** argv) {
       return run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, progress);
     };
     const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
-    if (s.templates == "none" || s.key != "five-tuple") {
-      if (s.templates != "none" && rank == 0)
-        std::cerr << "expose-mine-mpi: note: --templates paper needs --key five-tuple; mining without templates\n";
-      if (s.key == "host-pair") outcome = by_clusters(ex::keys::host_pair{}, ex::lattice::none{});
-      else if (s.key == "service") outcome = by_clusters(ex::keys::service{}, ex::lattice::none{});
-      else outcome = by_clusters(ex::keys::five_tuple{}, ex::lattice::none{});
-    } else {
-      outcome = by_clusters(ex::keys::five_tuple{}, paper);
-    }
+    // Every key takes the paper's templates: those naming a field the key leaves out make no item.
+    const auto by_key = [&](auto lattice) {
+      if (s.key == "host-pair") return by_clusters(ex::keys::host_pair{}, lattice);
+      if (s.key == "service") return by_clusters(ex::keys::service{}, lattice);
+      return by_clusters(ex::keys::five_tuple{}, lattice);
+    };
+    outcome = s.templates == "none" ? by_key(ex::lattice::none{}) : by_key(paper);
   } catch (const ex::error& e) {
     // Every rank throws (the ranks agreed on the failure); rank 0 names the rank and the file.
     if (rank == 0) std::cerr << "expose-mine-mpi: " << e.what() << "\n";

@@ -387,14 +387,14 @@ int main(int argc, char** argv) {
       run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, w);
     };
     const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
-    if (s.templates == "none" || s.key != "five-tuple") {
-      if (s.templates != "none") std::cerr << "expose-mine: note: --templates paper needs --key five-tuple; mining without templates\n";
-      if (s.key == "host-pair") by_clusters(ex::keys::host_pair{}, ex::lattice::none{});
-      else if (s.key == "service") by_clusters(ex::keys::service{}, ex::lattice::none{});
-      else by_clusters(ex::keys::five_tuple{}, ex::lattice::none{});
-    } else {
-      by_clusters(ex::keys::five_tuple{}, paper);
-    }
+    // Every key takes the paper's templates: those naming a field the key leaves out make no item.
+    const auto by_key = [&](auto lattice) {
+      if (s.key == "host-pair") by_clusters(ex::keys::host_pair{}, lattice);
+      else if (s.key == "service") by_clusters(ex::keys::service{}, lattice);
+      else by_clusters(ex::keys::five_tuple{}, lattice);
+    };
+    if (s.templates == "none") by_key(ex::lattice::none{});
+    else by_key(paper);
     if (!w.out) {
       std::cerr << "expose-mine: writing the output failed\n";
       return 1;
