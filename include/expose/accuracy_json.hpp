@@ -88,6 +88,7 @@ namespace expose {
           {"recall", r.recall},
           {"rules", r.rules},
           {"alike_rules", r.alike},
+          {"precision_with_alike", r.precision_with_alike},
           {"true_rules", r.true_rules},
           {"precision", r.precision},
           {"rules_per_found_pattern", r.rules_per_found_pattern},

@@ -6,18 +6,13 @@
 //   auto result = mine(io::pcap_file("trace.pcap"), spec);
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <limits>
-#include <map>
 #include <memory>
 #include <string>
 #include <ranges>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "expose/activity.hpp"
 #include "expose/clusters/components.hpp"
@@ -27,7 +22,7 @@
 #include "expose/engine/gustavson.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
-#include "expose/flow_table.hpp"
+#include "expose/ingest.hpp"
 #include "expose/input.hpp"
 #include "expose/io/packets.hpp"
 #include "expose/io/read_ahead.hpp"
@@ -117,24 +112,6 @@ auto operator|(const stage<A, PA>& a, const stage<B, PB>& b) {
 }
 }  // namespace detail
 
-/// Puts what the limits made a run do into the input's counts (packets left out are skipped, not
-/// decoded) and its warnings, one sentence each.
-inline void describe(const limit_report& done, const ingest_limits& limits, input_stats& input) {
-  input.decoded -= done.refused + done.left_after_stop;
-  if (done.refused != 0) input.skipped["flow limit"] += done.refused;
-  if (done.left_after_stop != 0) input.skipped["memory limit"] += done.left_after_stop;
-  if (done.evicted_flows != 0)
-    input.warnings.push_back("flow or memory limit reached " + std::to_string(done.evictions) + " time(s): evicted " +
-                             std::to_string(done.evicted_flows) + " flows idle for " + std::to_string(limits.idle_ns / 1'000'000'000) +
-                             " s and active in fewer than " + std::to_string(limits.evict_below) + " windows (" +
-                             std::to_string(done.evicted_entries) + " activity entries dropped; generic rules do not count them)");
-  if (done.refused != 0)
-    input.warnings.push_back("flow or memory limit reached with no idle flow to evict: " + std::to_string(done.refused) +
-                             " packets of new connections were left out (skipped: flow limit)");
-  if (done.stopped)
-    input.warnings.push_back("memory limit reached by the activity itself: the results cover the first " +
-                             std::to_string(done.stopped_after) + " decoded packets (the rest: skipped, memory limit)");
-}
 
 /// Clusters a result's rules by the policy, joins the pieces of one pattern when the policy asks
 /// (`.join`, clusters/join.hpp), and describes each cluster.
@@ -284,106 +261,13 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec, limits);
   } else {
     mine_result r;
-    flow_table table;
-    boost::unordered_flat_map<typename K::key_type, std::uint32_t, typename K::hash> item_of_key;
-    std::vector<std::uint32_t> item_of_flow;
-    activity_builder act;
-    std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
-    std::uint64_t flows_seen = 0;
-    std::uint64_t taken = 0;         // decoded packets taken into flows
-    bool refusing = false;           // at the limit with nothing to evict: new connections wait
-    std::uint64_t since_check = 0;   // packets since the memory estimate was last looked at
-    std::uint64_t since_refusal_try = 0;
-    const auto over = [&] {
-      return (limits.max_flows != 0 && table.size() >= limits.max_flows) ||
-             (limits.max_memory != 0 && ingest_limits::estimate(table.size(), act.entries()) >= limits.max_memory);
-    };
-    // Evicts idle, rare items and every flow that maps to them; true when it freed a tenth of the room.
-    const auto evict = [&](std::int64_t now_window) {
-      const auto idle = static_cast<std::int64_t>(std::ceil(static_cast<double>(limits.idle_ns) / 1e9 / spec.window.seconds()));
-      const auto counts = act.counts(r.items.size());
-      std::vector<std::uint32_t> renamed(r.items.size(), flow_table::gone);
-      std::uint32_t kept_items = 0;
-      std::uint64_t dropped_entries = 0;
-      for (std::uint32_t i = 0; i < r.items.size(); ++i) {
-        const bool idle_and_rare = act.last_window(i) + idle < now_window && counts[i] < limits.evict_below;
-        if (idle_and_rare) dropped_entries += counts[i];
-        else renamed[i] = kept_items++;
-      }
-      const std::size_t before = table.size();
-      std::vector<char> keep_flow(table.size());
-      for (std::size_t f = 0; f < table.size(); ++f) keep_flow[f] = renamed[item_of_flow[f]] != flow_table::gone;
-      const auto flow_renamed = table.retain(keep_flow);
-      std::vector<std::uint32_t> items_of_kept(table.size());
-      for (std::size_t f = 0; f < flow_renamed.size(); ++f)
-        if (flow_renamed[f] != flow_table::gone) items_of_kept[flow_renamed[f]] = renamed[item_of_flow[f]];
-      item_of_flow = std::move(items_of_kept);
-      boost::unordered::erase_if(item_of_key, [&](const auto& kv) { return renamed[kv.second] == flow_table::gone; });
-      for (auto& kv : item_of_key) kv.second = renamed[kv.second];
-      std::size_t out = 0;
-      for (std::uint32_t i = 0; i < r.items.size(); ++i)
-        if (renamed[i] != flow_table::gone) r.items[out++] = r.items[i];
-      r.items.resize(out);
-      act.retain(renamed);
-      const std::size_t freed = before - table.size();
-      ++r.limits.evictions;
-      r.limits.evicted_flows += freed;
-      r.limits.evicted_entries += dropped_entries;
-      return !over() && (limits.max_flows == 0 || table.size() <= limits.max_flows - limits.max_flows / 10) &&
-             (limits.max_memory == 0 ||
-              ingest_limits::estimate(table.size(), act.entries()) <= limits.max_memory - limits.max_memory / 10);
-    };
-    auto sink = [&](const packet& p) {
-      if (r.limits.stopped) {
-        ++r.limits.left_after_stop;
-        return;
-      }
-      const auto [lo, hi] = spec.window.window_range(p.ts_ns);
-      if (limits.limited()) {
-        if (refusing && ++since_refusal_try >= 65536) {  // flows age: try to make room again
-          since_refusal_try = 0;
-          refusing = !evict(lo);
-        }
-        if (++since_check >= 4096 || (limits.max_flows != 0 && table.size() >= limits.max_flows)) {
-          since_check = 0;
-          if (!refusing && over()) refusing = !evict(lo);
-          if (limits.max_memory != 0 && act.entries() * ingest_limits::bytes_per_entry >= limits.max_memory) {
-            r.limits.stopped = true;  // the activity itself fills the budget: take no more
-            r.limits.stopped_after = taken;
-            ++r.limits.left_after_stop;
-            return;
-          }
-        }
-        if (refusing && !table.find(p)) {
-          ++r.limits.refused;
-          return;
-        }
-      }
-      ++taken;
-      const auto [flow, inserted] = table.find_or_insert(p);
-      if (inserted) {
-        ++flows_seen;
-        ++r.flows_by_protocol[p.proto];
-        const auto key = spec.key.key(table.flows()[flow]);
-        auto [it, fresh] = item_of_key.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
-        if (fresh) r.items.push_back(spec.key.pattern(key));
-        item_of_flow.push_back(it->second);
-      }
-      first = std::min(first, p.ts_ns);
-      last = std::max(last, p.ts_ns);
-      for (auto w = lo; w <= hi; ++w) act.add(w, item_of_flow[flow]);
-    };
+    ingest<K, W> in(spec.key, spec.window, limits, r);
+    const auto sink = [&](const packet& p) { in.take(p); };
     // A file or generator is read on a second core; packets already in memory are taken as they are.
     if constexpr (detail::in_memory<std::remove_cvref_t<Source>>) source.read(sink, r.input);
     else io::read_ahead(source, sink, r.input);
-    describe(r.limits, limits, r.input);
-    if (first <= last) {
-      r.input.start_ns = first;
-      r.input.end_ns = last;
-    }
-    r.flows = flows_seen;
-    r.window_seconds = spec.window.seconds();
-    item_space space = generalize_items(r, std::move(act).finish(r.items.size()), spec);
+    activity act = std::move(in).finish();
+    item_space space = generalize_items(r, std::move(act), spec);
     auto counted = count_pairs(space, spec);
     finish_rules(r, std::move(space), std::move(counted), spec);
     return r;

@@ -27,27 +27,10 @@ struct trace_builder {
   std::uint16_t fresh() { return next_port = static_cast<std::uint16_t>(next_port == 65000 ? 40000 : next_port + 1); }
   // A connection attempt: a SYN (and nothing else), so the client is the initiator.
   void syn(std::int64_t t, const char* c, std::uint16_t cp, const char* s, std::uint16_t sp) {
-    packet p;
-    p.ts_ns = t;
-    p.src = ip(c);
-    p.dst = ip(s);
-    p.sport = cp;
-    p.dport = sp;
-    p.proto = proto::tcp;
-    p.tcp_flags = tcp_flag::syn;
-    p.length = 60;
-    packets.push_back(p);
+    packets.push_back(expose_test::make_packet(t, c, cp, s, sp, proto::tcp));
   }
   void udp(std::int64_t t, const char* c, std::uint16_t cp, const char* s, std::uint16_t sp) {
-    packet p;
-    p.ts_ns = t;
-    p.src = ip(c);
-    p.dst = ip(s);
-    p.sport = cp;
-    p.dport = sp;
-    p.proto = proto::udp;
-    p.length = 80;
-    packets.push_back(p);
+    packets.push_back(expose_test::make_packet(t, c, cp, s, sp, proto::udp, 80));
   }
   // Background: random one-off connections from many clients to many servers.
   void noise(std::int64_t seconds, int per_second) {

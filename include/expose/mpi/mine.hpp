@@ -50,12 +50,11 @@
 #include <utility>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
-
 #include "expose/activity.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
+#include "expose/ingest.hpp"
 #include "expose/input.hpp"
 #include "expose/io/pcap_range.hpp"
 #include "expose/io/read_ahead.hpp"
@@ -398,8 +397,7 @@ template <class K, class W, class L, class S, class E, class C>
     try {
       mine_result& r = out.result;
       flow_table table;
-      boost::unordered_flat_map<typename K::key_type, std::uint32_t, typename K::hash> item_of_key;
-      std::vector<std::uint32_t> item_of_flow;
+      flow_items<K> items;
       std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
       std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
       std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
@@ -416,14 +414,8 @@ template <class K, class W, class L, class S, class E, class C>
         std::vector<std::uint32_t> item_of_local(s.flows.size());
         for (std::size_t f = 0; f < s.flows.size(); ++f) {
           const auto [id, inserted] = table.find_or_insert(s.flows[f]);
-          if (inserted) {
-            ++r.flows_by_protocol[s.flows[f].proto];
-            const auto key = spec.key.key(table.flows()[id]);
-            auto [it, fresh] = item_of_key.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
-            if (fresh) r.items.push_back(spec.key.pattern(key));
-            item_of_flow.push_back(it->second);
-          }
-          item_of_local[f] = item_of_flow[id];
+          if (inserted) items.add(spec.key, table.flows()[id], r);
+          item_of_local[f] = items[id];
         }
         for (std::size_t w = 0; w < s.windows.size(); ++w)
           for (std::size_t i = s.window_start[w]; i < s.window_start[w + 1]; ++i)

@@ -1,0 +1,200 @@
+#pragma once
+// Ingest, written once for every driver: packets into flows (flow_table), flows into items under
+// the key policy (flow_items), the items' activity per window (activity_builder), within the ingest
+// limits (limits.hpp: at a flow or memory limit idle, rare items are evicted; with nothing to evict
+// new connections wait; when the activity alone fills the budget reading stops).
+//
+//   ingest<keys::five_tuple, windows::tumbling> in(spec.key, spec.window, limits, result);
+//   source.read([&](const packet& p) { in.take(p); }, result.input);
+//   activity a = std::move(in).finish();
+//
+// `mine` (pipeline.hpp) and `stream` run packets through it; the MPI driver's rank 0 gives the
+// flows its ranks built to flow_items, the same flow-to-item step.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/activity.hpp"
+#include "expose/concepts.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/flow_table.hpp"
+#include "expose/input.hpp"
+#include "expose/limits.hpp"
+#include "expose/mine_result.hpp"
+#include "expose/packet.hpp"
+
+namespace expose {
+
+/// Puts what the limits made a run do into the input's counts (packets left out are skipped, not
+/// decoded) and its warnings, one sentence each.
+inline void describe(const limit_report& done, const ingest_limits& limits, input_stats& input) {
+  input.decoded -= done.refused + done.left_after_stop;
+  if (done.refused != 0) input.skipped["flow limit"] += done.refused;
+  if (done.left_after_stop != 0) input.skipped["memory limit"] += done.left_after_stop;
+  if (done.evicted_flows != 0)
+    input.warnings.push_back("flow or memory limit reached " + std::to_string(done.evictions) + " time(s): evicted " +
+                             std::to_string(done.evicted_flows) + " flows idle for " + std::to_string(limits.idle_ns / 1'000'000'000) +
+                             " s and active in fewer than " + std::to_string(limits.evict_below) + " windows (" +
+                             std::to_string(done.evicted_entries) + " activity entries dropped; generic rules do not count them)");
+  if (done.refused != 0)
+    input.warnings.push_back("flow or memory limit reached with no idle flow to evict: " + std::to_string(done.refused) +
+                             " packets of new connections were left out (skipped: flow limit)");
+  if (done.stopped)
+    input.warnings.push_back("memory limit reached by the activity itself: the results cover the first " +
+                             std::to_string(done.stopped_after) + " decoded packets (the rest: skipped, memory limit)");
+}
+
+/// Flows to items: a flow's key under the key policy; the flows of one key are one item, named by
+/// the key's pattern. Flows come in the order of their ids (0, 1, 2, ...).
+template <KeyPolicy K>
+class flow_items {
+ public:
+  /// The item of the next flow, made (appended to `r.items`) when its key is new; counts the flow
+  /// in `r.flows_by_protocol`.
+  std::uint32_t add(const K& policy, const flow_key& f, mine_result& r) {
+    ++r.flows_by_protocol[f.proto];
+    const auto key = policy.key(f);
+    const auto [it, fresh] = item_of_key_.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
+    if (fresh) r.items.push_back(policy.pattern(key));
+    item_of_flow_.push_back(it->second);
+    return it->second;
+  }
+  [[nodiscard]] std::uint32_t operator[](std::uint32_t flow) const noexcept { return item_of_flow_[flow]; }
+  [[nodiscard]] std::size_t flows() const noexcept { return item_of_flow_.size(); }
+  /// After an eviction: `item_renamed` maps old item ids to new ones (flow_table::gone: evicted),
+  /// `flow_renamed` old flow ids to new ones, over `flows_kept` flows left.
+  void retain(const std::vector<std::uint32_t>& item_renamed, const std::vector<std::uint32_t>& flow_renamed, std::size_t flows_kept) {
+    std::vector<std::uint32_t> kept(flows_kept);
+    for (std::size_t f = 0; f < flow_renamed.size(); ++f)
+      if (flow_renamed[f] != flow_table::gone) kept[flow_renamed[f]] = item_renamed[item_of_flow_[f]];
+    item_of_flow_ = std::move(kept);
+    boost::unordered::erase_if(item_of_key_, [&](const auto& kv) { return item_renamed[kv.second] == flow_table::gone; });
+    for (auto& kv : item_of_key_) kv.second = item_renamed[kv.second];
+  }
+
+ private:
+  boost::unordered_flat_map<typename K::key_type, std::uint32_t, typename K::hash> item_of_key_;
+  std::vector<std::uint32_t> item_of_flow_;
+};
+
+/// Packets to the items' activity, within the limits. Writes the items, flows by protocol and
+/// what the limits did into the result it is given; finish() gives the activity.
+template <KeyPolicy K, WindowPolicy W>
+class ingest {
+ public:
+  ingest(const K& key, const W& window, const ingest_limits& limits, mine_result& r) : key_(key), window_(window), limits_(limits), r_(r) {}
+
+  /// One decoded packet.
+  void take(const packet& p) {
+    if (r_.limits.stopped) {
+      ++r_.limits.left_after_stop;
+      return;
+    }
+    const auto [lo, hi] = window_.window_range(p.ts_ns);
+    if (limits_.limited() && !room_for(p, lo)) return;
+    ++taken_;
+    const auto [flow, inserted] = table_.find_or_insert(p);
+    if (inserted) {
+      ++flows_seen_;
+      items_.add(key_, table_.flows()[flow], r_);
+    }
+    first_ = std::min(first_, p.ts_ns);
+    last_ = std::max(last_, p.ts_ns);
+    for (auto w = lo; w <= hi; ++w) act_.add(w, items_[flow]);
+  }
+
+  /// The items' activity; the result gets the time span, the flows seen, the window length and
+  /// what the limits made the run do (describe).
+  [[nodiscard]] activity finish() && {
+    describe(r_.limits, limits_, r_.input);
+    if (first_ <= last_) {
+      r_.input.start_ns = first_;
+      r_.input.end_ns = last_;
+    }
+    r_.flows = flows_seen_;
+    r_.window_seconds = window_.seconds();
+    return std::move(act_).finish(r_.items.size());
+  }
+
+ private:
+  /// At the limits: evicts when over them, refuses new connections while nothing can be evicted,
+  /// stops when the activity alone fills the memory budget. False: the packet is left out.
+  bool room_for(const packet& p, std::int64_t now_window) {
+    if (refusing_ && ++since_refusal_try_ >= 65536) {  // flows age: try to make room again
+      since_refusal_try_ = 0;
+      refusing_ = !evict(now_window);
+    }
+    if (++since_check_ >= 4096 || (limits_.max_flows != 0 && table_.size() >= limits_.max_flows)) {
+      since_check_ = 0;
+      if (!refusing_ && over()) refusing_ = !evict(now_window);
+      if (limits_.max_memory != 0 && act_.entries() * ingest_limits::bytes_per_entry >= limits_.max_memory) {
+        r_.limits.stopped = true;  // the activity itself fills the budget: take no more
+        r_.limits.stopped_after = taken_;
+        ++r_.limits.left_after_stop;
+        return false;
+      }
+    }
+    if (refusing_ && !table_.find(p)) {
+      ++r_.limits.refused;
+      return false;
+    }
+    return true;
+  }
+
+  [[nodiscard]] bool over() const {
+    return (limits_.max_flows != 0 && table_.size() >= limits_.max_flows) ||
+           (limits_.max_memory != 0 && ingest_limits::estimate(table_.size(), act_.entries()) >= limits_.max_memory);
+  }
+
+  /// Evicts idle, rare items and every flow that maps to them; true when it freed a tenth of the room.
+  bool evict(std::int64_t now_window) {
+    const auto idle = static_cast<std::int64_t>(std::ceil(static_cast<double>(limits_.idle_ns) / 1e9 / window_.seconds()));
+    const auto counts = act_.counts(r_.items.size());
+    std::vector<std::uint32_t> renamed(r_.items.size(), flow_table::gone);
+    std::uint32_t kept_items = 0;
+    std::uint64_t dropped_entries = 0;
+    for (std::uint32_t i = 0; i < r_.items.size(); ++i) {
+      const bool idle_and_rare = act_.last_window(i) + idle < now_window && counts[i] < limits_.evict_below;
+      if (idle_and_rare) dropped_entries += counts[i];
+      else renamed[i] = kept_items++;
+    }
+    const std::size_t before = table_.size();
+    std::vector<char> keep_flow(table_.size());
+    for (std::size_t f = 0; f < table_.size(); ++f) keep_flow[f] = renamed[items_[static_cast<std::uint32_t>(f)]] != flow_table::gone;
+    const auto flow_renamed = table_.retain(keep_flow);
+    items_.retain(renamed, flow_renamed, table_.size());
+    std::size_t out = 0;
+    for (std::uint32_t i = 0; i < r_.items.size(); ++i)
+      if (renamed[i] != flow_table::gone) r_.items[out++] = r_.items[i];
+    r_.items.resize(out);
+    act_.retain(renamed);
+    ++r_.limits.evictions;
+    r_.limits.evicted_flows += before - table_.size();
+    r_.limits.evicted_entries += dropped_entries;
+    return !over() && (limits_.max_flows == 0 || table_.size() <= limits_.max_flows - limits_.max_flows / 10) &&
+           (limits_.max_memory == 0 || ingest_limits::estimate(table_.size(), act_.entries()) <= limits_.max_memory - limits_.max_memory / 10);
+  }
+
+  const K& key_;
+  const W& window_;
+  const ingest_limits& limits_;
+  mine_result& r_;
+  flow_table table_;
+  flow_items<K> items_;
+  activity_builder act_;
+  std::int64_t first_ = std::numeric_limits<std::int64_t>::max(), last_ = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t flows_seen_ = 0;
+  std::uint64_t taken_ = 0;            // decoded packets taken into flows
+  bool refusing_ = false;              // at the limit with nothing to evict: new connections wait
+  std::uint64_t since_check_ = 0;      // packets since the memory estimate was last looked at
+  std::uint64_t since_refusal_try_ = 0;
+};
+
+}  // namespace expose
