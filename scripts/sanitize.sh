@@ -43,7 +43,7 @@ export LSAN_OPTIONS="exitcode=86"
 # build and the unit-test run leave of the two cores; the longest ones are started first) ----
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
       -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE=$no_sanitize \
-      -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_INSTALL=OFF >/dev/null
+      -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_BUILD_MPI_TOOL=ON -DEXPOSE_INSTALL=OFF >/dev/null
 # Every program the cli.* and mpi.* tests run: the optional ones (expose-db with SQLite;
 # expose-mine-mpi and the MPI tests' trace splitter with MPI) when configured.
 # Not custom-template (the public-API example: its library code runs in the sanitized unit tests).
