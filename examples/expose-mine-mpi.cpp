@@ -29,29 +29,8 @@ namespace ex = expose;
 
 namespace {
 
-struct settings {
-  std::vector<std::string> traces;
-  std::string window = "1s";
-  std::uint32_t lag = 0;
-  double min_score = ex::scores::jmeasure{}.min_score;
-  std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
-  double alpha = ex::scores::significant<>{}.alpha;
-  std::string null_model = "alive";
-  std::string filter;
-  std::string icmp_errors = "joined";
-  std::string format = "text";
-  std::string output;
-  std::string report;
-  std::size_t top = 0;
-  std::string key = "five-tuple";
-  unsigned threads = 1;
-  std::string templates = "paper";
-  std::string clusters = "components";
-  double conductance = ex::clusters::spectral{}.max_conductance;
-  std::string cluster_join = "all";
-  bool all_rules = false;
-  expose_tools::text_choice text;
-  bool quiet = false;
+struct settings : expose_tools::mining_settings {
+  settings() { threads = 1; }
   bool timings = false;
   bool read_ahead = false;
 };
@@ -99,46 +78,14 @@ int main_body(int argc, char** argv) {
   const int rank = rank_of_world();
   CLI::App app{"expose-mine-mpi: expose-mine across MPI ranks (start with mpirun); the same results as expose-mine"};
   settings s;
-  app.add_option("traces", s.traces, "capture files (pcap or pcapng), in time order; classic pcap files are cut among the ranks")
-      ->required()
-      ->type_name("TRACE");
-  app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
-  app.add_option("-l,--lag", s.lag, "also count the right side up to this many windows after the left (rules say which comes first)")
-      ->capture_default_str()
-      ->check(CLI::Range(0u, 1000u));
-  app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")->capture_default_str();
-  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")->capture_default_str();
-  app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--null", s.null_model, expose_tools::null_help)
-      ->check(CLI::IsMember({"alive", "whole-trace"}))
-      ->capture_default_str();
-  app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
-  app.add_option("-F,--format", s.format, "output format")->check(CLI::IsMember({"text", "json", "dot"}))->capture_default_str();
-  app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
-  app.add_option("--report", s.report, "also write an HTML report there")->type_name("FILE.html");
-  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
-  app.add_option("-k,--key", s.key, "what a flow is")->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))->capture_default_str();
-  app.add_option("-j,--threads", s.threads, "counting threads per rank (0: one per core)")->capture_default_str();
-  app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
-      ->check(CLI::IsMember({"paper", "none"}))
-      ->capture_default_str();
-  app.add_option("-c,--clusters", s.clusters, "how rules are grouped: components or spectral")
-      ->check(CLI::IsMember({"spectral", "components"}))
-      ->capture_default_str();
-  app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--cluster-join", s.cluster_join, expose_tools::cluster_join_help)
-      ->check(CLI::IsMember({"all", "views", "instances", "none"}))
-      ->capture_default_str();
-  app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
-      ->check(CLI::IsMember({"joined", "apart"}))
-      ->capture_default_str();
-  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
-  expose_tools::add_text_options(app, s.text);
-  app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
+  expose_tools::add_mining_options(app, s,
+                                   {.traces = "capture files (pcap or pcapng), in time order; classic pcap files are cut among the ranks",
+                                    .format = "output format",
+                                    .formats = {"text", "json", "dot"},
+                                    .report = "also write an HTML report there",
+                                    .threads = "counting threads per rank (0: one per core)",
+                                    .clusters = "how rules are grouped: components or spectral"});
+  app.get_option("traces")->required();
   app.add_flag("--timings", s.timings, "print each rank's time per phase (read, merge, count, score) and bytes moved on stderr");
   app.add_flag("--read-ahead", s.read_ahead, "decode on a second thread in each rank (when each rank has two cores)");
   app.set_version_flag("-V,--version", std::string("expose-mine-mpi ") + ex::version);

@@ -37,32 +37,10 @@ namespace ex = expose;
 
 namespace {
 
-struct settings {
-  std::vector<std::string> traces;
-  std::string window = "1s";
-  std::uint32_t lag = 0;
-  double min_score = ex::scores::jmeasure{}.min_score;
-  std::uint64_t min_support = ex::scores::jmeasure{}.min_support;
-  double alpha = ex::scores::significant<>{}.alpha;
-  std::string null_model = "alive";
-  std::string filter;
-  std::string format = "text";
-  std::string output;
-  std::string report;
-  std::size_t top = 0;
-  std::string key = "five-tuple";
-  unsigned threads = 0;
-  std::string templates = "paper";
-  std::string clusters = "components";
-  double conductance = ex::clusters::spectral{}.max_conductance;
-  std::string cluster_join = "all";
-  bool all_rules = false;
-  expose_tools::text_choice text;
-  bool quiet = false;
+struct settings : expose_tools::mining_settings {
   std::uint64_t max_flows = 0;
   std::string max_memory = "half";
   std::string idle = "60s";
-  std::string icmp_errors = "joined";
   ex::ingest_limits limits{};
   bool flow_logs = false;  // the inputs are flow logs (Zeek conn.log, CSV), not captures
   std::string live;             // capture from this interface instead of reading traces
@@ -208,64 +186,24 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
 int main(int argc, char** argv) {
   CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng) or flow logs (Zeek conn.log, CSV)"};
   settings s;
-  app.add_option("traces", s.traces, "capture files (pcap or pcapng) read as one stream in time order, or flow logs (Zeek conn.log as TSV or JSON, CSV)")
-      ->type_name("TRACE");
-  app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
-  app.add_option("-l,--lag", s.lag, "also count the right side up to this many windows after the left (rules say which comes first)")
-      ->capture_default_str()
-      ->check(CLI::Range(0u, 1000u));
-  app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")
-      ->capture_default_str();
-  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")
-      ->capture_default_str();
-  app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--null", s.null_model, expose_tools::null_help)
-      ->check(CLI::IsMember({"alive", "whole-trace"}))
-      ->capture_default_str();
-  app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
-  app.add_option("-F,--format", s.format,
-                 "output format: text (the patterns first), json, dot (the rule graph, Graphviz), svg (the patterns drawn at host "
-                 "level by Graphviz)")
-      ->check(CLI::IsMember({"text", "json", "dot", "svg"}))
-      ->capture_default_str();
-  app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
+  expose_tools::add_mining_options(
+      app, s,
+      {.traces = "capture files (pcap or pcapng) read as one stream in time order, or flow logs (Zeek conn.log as TSV or JSON, CSV)",
+       .format = "output format: text (the patterns first), json, dot (the rule graph, Graphviz), svg (the patterns drawn at host level by Graphviz)",
+       .formats = {"text", "json", "dot", "svg"},
+       .report = "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table",
+       .threads = "counting threads (0: one per core)",
+       .clusters = "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)"});
   app.add_option("--names", s.names_option,
                  "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
                  "'off', or a CSV file of address,name lines (an inventory) added to them")
       ->type_name("FILE|off");
-  app.add_option("--report", s.report, "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table")
-      ->type_name("FILE.html");
-  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
-  app.add_option("-k,--key", s.key, "what a flow is")
-      ->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))
-      ->capture_default_str();
-  app.add_option("-j,--threads", s.threads, "counting threads (0: one per core)")->capture_default_str();
-  app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
-      ->check(CLI::IsMember({"paper", "none"}))
-      ->capture_default_str();
   app.add_option("--max-flows", s.max_flows, "hold at most this many flows; at the limit idle rare flows are evicted (0: no limit)")
       ->capture_default_str();
   app.add_option("--max-memory", s.max_memory, "memory for flows and activity: 4G, 512M, ..., 0 for no limit (default: half of RAM)")
       ->capture_default_str();
   app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
       ->capture_default_str();
-  app.add_option("-c,--clusters", s.clusters, "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)")
-      ->check(CLI::IsMember({"spectral", "components"}))
-      ->capture_default_str();
-  app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--cluster-join", s.cluster_join, expose_tools::cluster_join_help)
-      ->check(CLI::IsMember({"all", "views", "instances", "none"}))
-      ->capture_default_str();
-  app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
-      ->check(CLI::IsMember({"joined", "apart"}))
-      ->capture_default_str();
-  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
-  expose_tools::add_text_options(app, s.text);
-  app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
   app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
       ->type_name("IFACE");
   app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h; a whole number of windows)")

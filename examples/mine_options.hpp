@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cli_common.hpp"
 #include "expose/clusters/any_of.hpp"
@@ -55,6 +57,81 @@ inline void add_text_options(CLI::App& app, text_choice& t) {
       ->check(CLI::IsMember({"patterns", "all"}))
       ->capture_default_str();
   app.add_option("--rules-per-pattern", t.rules_per_pattern, "text: the best rules shown under each pattern")->capture_default_str();
+}
+
+/// The job's settings both mining tools take (each tool adds its own around them).
+struct mining_settings {
+  std::vector<std::string> traces;
+  std::string window = "1s";
+  std::uint32_t lag = 0;
+  double min_score = expose::scores::jmeasure{}.min_score;
+  std::uint64_t min_support = expose::scores::jmeasure{}.min_support;
+  double alpha = expose::scores::significant<>{}.alpha;
+  std::string null_model = "alive";
+  std::string filter;
+  std::string icmp_errors = "joined";
+  std::string format = "text";
+  std::string output;
+  std::string report;
+  std::size_t top = 0;
+  std::string key = "five-tuple";
+  unsigned threads = 0;
+  std::string templates = "paper";
+  std::string clusters = "components";
+  double conductance = expose::clusters::spectral{}.max_conductance;
+  std::string cluster_join = "all";
+  bool all_rules = false;
+  text_choice text;
+  bool quiet = false;
+};
+
+/// How the options the tools share read in each: the traces, the formats, the thread count.
+struct mining_option_help {
+  const char* traces;
+  const char* format;
+  std::vector<std::string> formats;
+  const char* report;
+  const char* threads;
+  const char* clusters;
+};
+
+/// The options both mining tools take, in one place: the window, lag and scoring, the filter and
+/// ICMP errors, the output, the key, templates and threads, the clusters, the text's options.
+inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_option_help& help) {
+  app.add_option("traces", s.traces, help.traces)->type_name("TRACE");
+  app.add_option("-w,--window", s.window, "window width: 1s, 250ms, 2m, or seconds (default 1s)");
+  app.add_option("-l,--lag", s.lag, "also count the right side up to this many windows after the left (rules say which comes first)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000u));
+  app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")->capture_default_str();
+  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")->capture_default_str();
+  app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--null", s.null_model, null_help)->check(CLI::IsMember({"alive", "whole-trace"}))->capture_default_str();
+  app.add_option("-f,--filter", s.filter, "BPF filter, as tcpdump takes it (e.g. 'not port 443')");
+  app.add_option("-F,--format", s.format, help.format)->check(CLI::IsMember(help.formats))->capture_default_str();
+  app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
+  app.add_option("--report", s.report, help.report)->type_name("FILE.html");
+  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
+  app.add_option("-k,--key", s.key, "what a flow is")->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))->capture_default_str();
+  app.add_option("-j,--threads", s.threads, help.threads)->capture_default_str();
+  app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
+      ->check(CLI::IsMember({"paper", "none"}))
+      ->capture_default_str();
+  app.add_option("-c,--clusters", s.clusters, help.clusters)->check(CLI::IsMember({"spectral", "components"}))->capture_default_str();
+  app.add_option("--conductance", s.conductance, "spectral: cut a cluster while its best cut's conductance is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--cluster-join", s.cluster_join, cluster_join_help)
+      ->check(CLI::IsMember({"all", "views", "instances", "none"}))
+      ->capture_default_str();
+  app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
+      ->check(CLI::IsMember({"joined", "apart"}))
+      ->capture_default_str();
+  app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
+  add_text_options(app, s.text);
+  app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
 }
 
 }  // namespace expose_tools

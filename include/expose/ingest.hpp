@@ -90,6 +90,8 @@ template <KeyPolicy K, WindowPolicy W>
 class ingest {
  public:
   ingest(const K& key, const W& window, const ingest_limits& limits, mine_result& r) : key_(key), window_(window), limits_(limits), r_(r) {}
+  ingest(const ingest&) = delete;
+  ingest& operator=(const ingest&) = delete;
 
   /// One decoded packet.
   void take(const packet& p) {
@@ -182,9 +184,9 @@ class ingest {
            (limits_.max_memory == 0 || ingest_limits::estimate(table_.size(), act_.entries()) <= limits_.max_memory - limits_.max_memory / 10);
   }
 
-  const K& key_;
-  const W& window_;
-  const ingest_limits& limits_;
+  K key_;                 // copies: the policies and limits are small, and a caller's temporary
+  W window_;              // (`ingest in(key, window, {}, r)`) must not dangle
+  ingest_limits limits_;
   mine_result& r_;
   flow_table table_;
   flow_items<K> items_;
