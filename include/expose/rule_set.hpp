@@ -124,8 +124,8 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
 }
 
 /// Rules alike: two items active in exactly the same samples cannot be told apart by any test, so
-/// rules whose sides are, side by side, such twins say one thing (a traceroute's 13 hops, probed
-/// in the same windows, make 78 rules among themselves and say once that they go together). Each
+/// rules whose sides are, side by side, such twins say one thing (a traceroute's probes and answers,
+/// active in the same windows, make 81 rules among themselves and say once that they go together). Each
 /// rule alike to a more significant one gets that rule's index in `alike_of`, and that rule counts
 /// it in `alike`; `<=>` rules match either way round, and a rule between two twins is alike to
 /// every other rule among that family. Window items (ids below `offset`) are compared in
