@@ -54,7 +54,7 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
         << "   true rules over the rules judged against the planted patterns (not in-capture, not unattributed)\n";
   }
   if (r.alike != 0)
-    out << "with alike " << percent(r.true_rules + r.alike_true, (t.sources.empty() ? r.rules : r.planted_judged) + r.alike, r.precision_with_alike)
+    out << "with alike " << percent(r.true_rules + r.alike_true, r.planted_judged + r.alike_judged, r.precision_with_alike)
         << "   precision with the " << r.alike << " rules alike to another counted one by one\n";
   char per[32];
   std::snprintf(per, sizeof per, "%.2f", r.rules_per_found_pattern);

@@ -230,6 +230,29 @@ synth::ground_truth mixed_truth() {
 
 }  // namespace
 
+TEST_CASE("accuracy.alike_rules_are_not_scored_but_counted_apart") {
+  // In a mixed trace: a true rule, and three rules marked alike to another (expose-mine's
+  // "alike_of"): one true, one noise, one within a background capture (not judged). Only the
+  // first is scored; the precision with alike rules counts the two judged ones.
+  const auto t = mixed_truth();
+  const auto lookup = side("udp", "10.1.0.1", "*", "10.0.0.53", "53");
+  std::vector<mined_rule> rules = {
+      mrule(lookup, side("tcp", "10.1.0.1", "*", "10.0.0.80", "80")),                                   // true
+      mrule(lookup, side("tcp", "10.1.0.1", "*", "10.0.0.80", "80")),                                   // alike, true
+      mrule(lookup, side("udp", "*", "*", "224.0.0.251", "5353")),                                      // alike, noise
+      mrule(side("tcp", "172.16.0.1", "*", "172.16.0.2", "80"), side("tcp", "172.16.0.1", "*", "172.16.0.2", "443")),  // alike, in-capture
+  };
+  for (std::size_t i = 1; i < rules.size(); ++i) rules[i].alike = true;
+  const auto r = score_accuracy(rules, t);
+  CHECK(r.rules == 1);
+  CHECK(r.alike == 3);
+  CHECK(r.alike_judged == 2);
+  CHECK(r.alike_true == 1);
+  CHECK(r.precision == 1.0);
+  CHECK(r.precision_with_alike == doctest::Approx(2.0 / 3.0));
+  CHECK(r.judged.size() == 1);
+}
+
 TEST_CASE("accuracy.cross_source_judgement") {
   const auto t = mixed_truth();
   const auto a_web = side("tcp", "172.16.0.1", "*", "172.16.0.2", "80");

@@ -157,7 +157,8 @@ struct accuracy_report {
   std::size_t found = 0;       ///< ... with at least one true rule
   std::size_t rules = 0;       ///< rules scored (not those alike to another)
   std::size_t alike = 0;       ///< rules alike to a more significant one, not scored
-  std::size_t alike_true = 0;  ///< ... of them true (judged all the same, for precision_with_alike)
+  std::size_t alike_judged = 0;  ///< ... of them judged against the planted patterns (as planted_judged)
+  std::size_t alike_true = 0;    ///< ... of them true (judged all the same, for precision_with_alike)
   std::size_t true_rules = 0;
   std::size_t planted_judged = 0;  ///< rules judged against the planted patterns: all but in-capture and unattributed ones
   double recall = 0;           ///< found / planted (1 when nothing was planted)
@@ -598,7 +599,9 @@ namespace detail {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if (rules[i].alike) {
       ++rep.alike;
-      if (const auto j = judge(rules[i], truth, sources, i); j.correct()) ++rep.alike_true;
+      const auto j = judge(rules[i], truth, sources, i);
+      if (!j.unjudged()) ++rep.alike_judged;
+      if (j.correct()) ++rep.alike_true;
       continue;
     }
     auto j = judge(rules[i], truth, sources, i);
@@ -632,9 +635,9 @@ namespace detail {
   rep.recall = rep.planted == 0 ? 1.0 : static_cast<double>(rep.found) / static_cast<double>(rep.planted);
   rep.planted_judged = rep.rules - rep.in_capture - rep.unattributed;
   rep.precision = rep.planted_judged == 0 ? 1.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.planted_judged);
-  rep.precision_with_alike = rep.planted_judged + rep.alike == 0
+  rep.precision_with_alike = rep.planted_judged + rep.alike_judged == 0
                                  ? 1.0
-                                 : static_cast<double>(rep.true_rules + rep.alike_true) / static_cast<double>(rep.planted_judged + rep.alike);
+                                 : static_cast<double>(rep.true_rules + rep.alike_true) / static_cast<double>(rep.planted_judged + rep.alike_judged);
   rep.source_precision = rep.rules == 0 ? 1.0 : static_cast<double>(rep.rules - rep.cross_source) / static_cast<double>(rep.rules);
   rep.rules_per_found_pattern = rep.found == 0 ? 0.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.found);
   return rep;

@@ -112,7 +112,6 @@ auto operator|(const stage<A, PA>& a, const stage<B, PB>& b) {
 }
 }  // namespace detail
 
-
 /// Clusters a result's rules by the policy, joins the pieces of one pattern when the policy asks
 /// (`.join`, clusters/join.hpp), and describes each cluster.
 template <ClusterPolicy C>

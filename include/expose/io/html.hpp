@@ -254,9 +254,6 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
   // Rules alike to a more significant one (rule::alike_of) are counted, not listed.
-  const auto rules_phrase = [&](std::size_t listed, std::size_t all) {
-    return plural(listed, "rule", "rules") + (all == listed ? std::string() : " (+" + std::to_string(all - listed) + " alike)");
-  };
   const std::size_t listed_rules = r.listed_rules();
   const auto order = pattern_order(r);
   std::vector<std::vector<ip_address>> hosts_of_pattern(order.size());  // for the card and the section
@@ -298,7 +295,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   out << "</p>\n<p class=\"lead\">" << in.packets << " packets";
   if (in.decoded != 0) out << " from " << detail::html_time(in.start_ns) << " to " << detail::html_time(in.end_ns);
   out << "; " << plural(r.flows, "flow", "flows") << " in " << r.windows << " windows of " << html_number("%g", r.window_seconds)
-      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << rules_phrase(listed_rules, r.rules.size())
+      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << detail::rules_count(listed_rules, r.rules.size())
       << ". <a href=\"#trace\">The trace</a> &middot; <a href=\"#rules\">the rules</a>.</p>\n";
   if (in.damaged) out << "<p class=\"note warn\">The input is damaged: the results cover what was read before the damage.</p>\n";
   if (r.limits.evicted_flows != 0 || r.limits.refused != 0 || r.limits.stopped)
@@ -318,7 +315,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       const cluster& cl = r.clusters[order[k]];
       out << "<a class=\"card\" href=\"#pattern-" << k + 1 << "\"><span class=\"k\">" << k + 1 << "</span> <span class=\"rule\">"
           << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << " &middot; "
-          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << rules_phrase(r.listed_rules(cl.rules), cl.rules.size());
+          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << detail::rules_count(r.listed_rules(cl.rules), cl.rules.size());
       if (cl.period_seconds > 0) out << " &middot; every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</span>" << detail::timeline_svg(cl, false) << "</a>\n";
     }
@@ -330,7 +327,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     const auto& hosts = hosts_of_pattern[k];
     out << "<section class=\"pattern\" id=\"pattern-" << k + 1 << "\">\n<h3>Pattern " << k + 1 << ": <span class=\"rule\">"
         << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << ", "
-        << plural(hosts.size(), "host", "hosts") << ", " << rules_phrase(r.listed_rules(cl.rules), cl.rules.size()) << ", density "
+        << plural(hosts.size(), "host", "hosts") << ", " << detail::rules_count(r.listed_rules(cl.rules), cl.rules.size()) << ", density "
         << html_number("%.2f", cl.density);
     if (cl.parts > 1) out << ", " << cl.parts << " parts joined";
     if (cl.windows_active != 0) {
@@ -386,7 +383,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
 
   // ---- the rules: a JSON island the script pages through ----
   const std::size_t in_table = std::min(listed_rules, options.max_table_rules);
-  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << rules_phrase(listed_rules, r.rules.size()) << ", most significant first";
+  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << detail::rules_count(listed_rules, r.rules.size()) << ", most significant first";
   if (in_table < listed_rules)
     out << "; the table holds the first " << in_table << " (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
   out << ". Click a column header to sort, type to filter. Score: J-measure in bits; support: samples with both sides; "

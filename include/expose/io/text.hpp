@@ -58,6 +58,11 @@ inline std::string strip(const std::vector<std::uint32_t>& timeline) {
   return out;
 }
 
+/// "5 rules", or "3 rules (+2 alike)" when `all` counts rules alike to the `listed` ones.
+[[nodiscard]] inline std::string rules_count(std::size_t listed, std::size_t all) {
+  return std::to_string(listed) + (listed == 1 ? " rule" : " rules") + (all == listed ? "" : " (+" + std::to_string(all - listed) + " alike)");
+}
+
 inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, const text_options& opt, std::size_t width) {
   char buf[96];
   const rule& x = r.rules[i];
@@ -112,12 +117,9 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
   for (const auto& m : opt.marks) width = std::max(width, m.size());
   const char* legend = " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";
   // Rules alike to a more significant one (same samples, side by side) are counted, not listed.
-  const std::size_t alike = r.rules.size() - r.listed_rules();
-  const auto rules_text = [](std::size_t n, std::size_t more) {
-    return std::to_string(n) + (n == 1 ? " rule" : " rules") + (more == 0 ? "" : " (+" + std::to_string(more) + " alike)");
-  };
+  const std::string count = detail::rules_count(r.listed_rules(), r.rules.size());
   const auto all_rules = [&] {
-    out << "\n" << rules_text(r.rules.size() - alike, alike) << ", most significant first" << legend;
+    out << "\n" << count << ", most significant first" << legend;
     for (std::size_t i = 0; i < r.rules.size(); ++i)
       if (!r.rules[i].folded()) detail::rule_line(out, r, i, opt, width);
   };
@@ -126,13 +128,14 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
     return;
   }
   out << "\n" << r.clusters.size() << (r.clusters.size() == 1 ? " pattern" : " patterns") << ", most significant first, from "
-      << rules_text(r.rules.size() - alike, alike) << legend;
+      << count << legend;
   const auto order = pattern_order(r);
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto& cl = r.clusters[order[k]];
     const auto hosts = clusters::hosts_of(cl, r.items);
+    const std::size_t listed = r.listed_rules(cl.rules);
     out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << cl.items.size() << (cl.items.size() == 1 ? " flow, " : " flows, ")
-        << hosts << (hosts == 1 ? " host, " : " hosts, ") << rules_text(r.listed_rules(cl.rules), cl.rules.size() - r.listed_rules(cl.rules));
+        << hosts << (hosts == 1 ? " host, " : " hosts, ") << detail::rules_count(listed, cl.rules.size());
     if (cl.windows_active != 0) {
       const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
       const auto first = detail::utc_text(from);
@@ -166,8 +169,7 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
       detail::rule_line(out, r, i, opt, width);
       ++shown;
     }
-    if (r.listed_rules(cl.rules) > shown && !opt.all_rules)
-      out << "        ... " << r.listed_rules(cl.rules) - shown << " more (--rules all, or --format json)\n";
+    if (listed > shown && !opt.all_rules) out << "        ... " << listed - shown << " more (--rules all, or --format json)\n";
   }
   if (!opt.all_rules) return;
   all_rules();

@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <cstdint>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -293,9 +293,9 @@ struct templates {
 
   /// Host rests: where a host item X whose other host is fixed strictly contains rule-able host
   /// items Y bound the same way (only the largest, at most max_rests of them), X minus Y is a host
-  /// item too. So `$C.* : Mirror.*`
-  /// minus `$C.* : Mirror.21` holds every client's FTP data connections, and one `$C` rule ties them
-  /// to their control connections where one window rule per client did before. Appends to `kept`.
+  /// item too. So `$C.* : Mirror.*` minus `$C.* : Mirror.21` holds every client's FTP data
+  /// connections, and one `$C` rule ties them to their control connections where one window rule
+  /// per client did before. Appends to `kept`.
   template <class Keep, class HostOf>
   void add_host_rests(const Keep& keep, const std::vector<flow_pattern>& base, std::vector<host_item>& cand,
                       std::vector<std::uint32_t>& kept, const std::vector<std::uint64_t>& counts, std::uint64_t samples,

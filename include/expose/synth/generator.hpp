@@ -405,8 +405,10 @@ namespace patterns {
 inline constexpr slot K = slot::kept, A = slot::any, V = slot::var;  // the truth members' slots
 inline const ip_address none{};                                       // a field that varies
 
-/// What every pattern has unless it says otherwise: nothing to set up on its processes.
+/// What every pattern has unless it says otherwise: one process for the whole site, nothing to
+/// set up on it.
 struct pattern_base {
+  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }
   static void setup(expose::detail::synth_run&, expose::detail::synth_process&) {}
 };
 
@@ -495,7 +497,6 @@ struct mail : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::mail;
   static constexpr int start = 5;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 6;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     for (int k = 0; k < 2; ++k) {
@@ -522,7 +523,6 @@ struct ntp : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::ntp;
   static constexpr int start = 6;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 4;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     for (int k = 0; k < 2; ++k)
@@ -547,7 +547,6 @@ struct ssh_scan : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::ssh_scan;
   static constexpr int start = 7;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 60;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto s = synth::site::scanner(static_cast<int>(p.rng.below(3)));
@@ -611,7 +610,6 @@ struct dhcp : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::dhcp;
   static constexpr int start = 8;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 4;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(static_cast<std::uint32_t>(p.rng.below(run.settings().hosts)));
@@ -673,7 +671,6 @@ struct mdns : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::mdns;
   static constexpr int start = 9;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 4;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     for (int k = 1; k <= 4; ++k) run.udp(p, t + run.between(p, 0, 30 * ms), synth::site::mdns_host(0), 5353, synth::site::mdns_host(k), 5353, 300);
@@ -730,7 +727,6 @@ struct crawler : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::crawler;
   static constexpr int start = 10;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 25;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const bool first1 = p.rng.chance(0.5);
@@ -757,7 +753,6 @@ struct traceroute : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::traceroute;
   static constexpr int start = 11;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 18;
-  [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }  // the site: one process
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto sp = run.fresh(p);
