@@ -66,3 +66,56 @@ TEST_CASE("rule_set.rules_alike_are_marked_to_the_first") {
   CHECK_FALSE(rules[5].folded());
   CHECK(rules[5].alike == 0);
 }
+
+namespace {
+flow_pattern shape_tcp(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport) {
+  return exact(flow_key{ip_address::v4(src), ip_address::v4(dst), sport, dport, 6});
+}
+flow_pattern shape_any_ports(flow_pattern p) {
+  p.set(field::src_port, slot::any);
+  p.set(field::dst_port, slot::any);
+  return p;
+}
+}  // namespace
+
+TEST_CASE("rule_set.rules_the_same_for_other_hosts_are_folded_into_the_first") {
+  constexpr std::uint32_t host = 0x0a000601, peer1 = 0x64400001, peer2 = 0x64400002, peer3 = 0x64400003, web = 0x0a000050, web2 = 0x0a000051;
+  const std::vector<flow_pattern> items{
+      shape_tcp(host, 50001, peer1, 6881), shape_any_ports(shape_tcp(host, 0, peer1, 0)),  // 0, 1: the host and its first peer
+      shape_tcp(host, 50002, peer2, 6883), shape_tcp(host, 50003, peer2, 6887),      // 2, 3: its second peer, two connections
+      shape_tcp(host, 50004, peer3, 6882), shape_any_ports(shape_tcp(host, 0, peer3, 0)),  // 4, 5: its third peer
+      shape_tcp(host, 40000, web, 80), shape_tcp(host, 40001, web, 443),             // 6, 7: a web server on 80 and 443
+      shape_tcp(host, 40002, web2, 80), shape_tcp(host, 40003, web2, 25),            // 8, 9: another on 80 and 25 (a service of its own)
+      shape_tcp(peer1, 6881, peer2, 6883)};                                    // 10: the two peers (two hosts that differ)
+  const pair_counts c{10, 10, 10, 100};
+  std::vector<rule> rules{{0, 1, rule_kind::equivalent, 0.5, 0.5, c},   // peer1: the first of the family
+                          {6, 7, rule_kind::equivalent, 0.45, 0.4, c},  // web 80 and 443
+                          {3, 2, rule_kind::equivalent, 0.4, 0.4, c},   // peer2, sides the other way round
+                          {8, 9, rule_kind::equivalent, 0.35, 0.3, c},  // web2 80 and 25: not web's 80 and 443
+                          {5, 4, rule_kind::implies, 0.3, 0.1, c},      // peer3, but => where the first is <=>
+                          {4, 5, rule_kind::equivalent, 0.2, 0.2, c},   // peer3 <=>, alike to another rule: not folded
+                          {0, 10, rule_kind::equivalent, 0.1, 0.1, c}};  // sides on different host pairs
+  rules[5].alike_of = 4;
+  mark_same_shape(rules, items);
+  CHECK(rules[0].same_shape_of == rule::not_alike);
+  CHECK(rules[0].same_shape == 1);
+  CHECK(rules[0].same_shape_host == ip_address::v4(peer1));
+  CHECK(rules[2].same_shape_of == 0);
+  CHECK(rules[2].folded());
+  CHECK(rules[2].folded_into() == 0);
+  for (std::size_t k : {1u, 3u, 4u, 6u}) {
+    CAPTURE(k);
+    CHECK_FALSE(rules[k].folded());
+    CHECK(rules[k].same_shape == 0);
+  }
+  CHECK(rules[5].same_shape_of == rule::not_alike);  // still alike to rule 4, and only that
+  CHECK(rules[5].folded_into() == 4);
+
+  // The anchor is the host common to the family: with the peers fixed and the host varying, a
+  // second BitTorrent host's rule with peer1 joins no family of the first host's.
+  rules[2].lhs = 1;  // peer1 again: the family has one peer, no family
+  rules[2].rhs = 0;
+  mark_same_shape(rules, items);
+  CHECK_FALSE(rules[2].folded());
+  CHECK(rules[0].same_shape == 0);
+}

@@ -48,7 +48,7 @@ namespace expose {
     side("rhs", r.rhs, r.rhs_vars);
     if (jr.contains("kind") && jr["kind"].is_string()) r.kind = jr["kind"].get<std::string>();
     if (jr.contains("text") && jr["text"].is_string()) r.text = jr["text"].get<std::string>();
-    r.alike = jr.contains("alike_of");
+    r.alike = jr.contains("alike_of") || jr.contains("same_shape_of");
     out.push_back(std::move(r));
   }
   return out;

@@ -40,7 +40,7 @@ struct mine_result {
   std::shared_ptr<const activity> host_activity{};
   std::shared_ptr<const std::vector<std::size_t>> host_window_start{};
 
-  /// Rules the outputs list: those not alike to a more significant one (rule::alike_of).
+  /// Rules the outputs list: those not folded into a more significant one (rule::folded).
   [[nodiscard]] std::size_t listed_rules() const {
     return static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [](const rule& x) { return !x.folded(); }));
   }
@@ -48,6 +48,17 @@ struct mine_result {
   [[nodiscard]] std::size_t listed_rules(const std::vector<std::size_t>& of) const {
     return static_cast<std::size_t>(std::count_if(of.begin(), of.end(), [&](std::size_t i) { return !rules[i].folded(); }));
   }
+  /// Rules folded as the same as a more significant one with another host (rule::same_shape_of),
+  /// and not alike to one.
+  [[nodiscard]] std::size_t other_host_rules() const {
+    return static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [](const rule& x) { return other_host(x); }));
+  }
+  [[nodiscard]] std::size_t other_host_rules(const std::vector<std::size_t>& of) const {
+    return static_cast<std::size_t>(std::count_if(of.begin(), of.end(), [&](std::size_t i) { return other_host(rules[i]); }));
+  }
+
+ private:
+  [[nodiscard]] static bool other_host(const rule& x) { return x.alike_of == rule::not_alike && x.same_shape_of != rule::not_alike; }
 };
 
 }  // namespace expose

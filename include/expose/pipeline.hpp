@@ -123,7 +123,8 @@ void cluster_rules(mine_result& r, const C& clustering) {
     clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds, r.host_activity.get(), r.host_window_start.get());
 }
 
-/// Keeps the `n` most significant rules (with the rules alike to them, rule::alike_of) and
+/// Keeps the `n` most significant rules (with the rules folded into them: alike, or the same with
+/// another host) and
 /// clusters what is left again.
 template <ClusterPolicy C>
 void keep_top(mine_result& r, std::size_t n, const C& clustering) {
@@ -132,8 +133,9 @@ void keep_top(mine_result& r, std::size_t n, const C& clustering) {
   std::uint32_t out = 0;
   for (std::size_t i = 0; i < r.rules.size(); ++i) {
     rule x = r.rules[i];
-    if (x.folded() ? moved[x.alike_of] == rule::not_alike : shown++ >= n) continue;
-    if (x.folded()) x.alike_of = moved[x.alike_of];
+    if (x.folded() ? moved[x.folded_into()] == rule::not_alike : shown++ >= n) continue;
+    if (x.alike_of != rule::not_alike) x.alike_of = moved[x.alike_of];
+    if (x.same_shape_of != rule::not_alike) x.same_shape_of = moved[x.same_shape_of];
     moved[i] = out;
     r.rules[out++] = x;
   }
@@ -240,6 +242,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   if (!every_rule) {
     if constexpr (InstanceKeepingLattice<L>) suppress_explained(r.rules, space);
     mark_alike(r.rules, space.windows, space.hosts, offset);
+    mark_same_shape(r.rules, space.items);
   }
   r.item_flows.resize(space.items.size());
   for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(i < space.members.size() ? space.members[i].size() : 1);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "expose/address.hpp"
+
 namespace expose {
 
 /// The sufficient statistics of a pair: samples where X, Y and both are active, and N.
@@ -53,7 +55,18 @@ struct rule {
   /// (mark_alike in rule_set.hpp). Outputs show only rules that are not alike to another.
   std::uint32_t alike_of = not_alike;
   std::uint32_t alike = 0;  ///< how many later rules are alike to this one
-  [[nodiscard]] bool folded() const noexcept { return alike_of != not_alike; }
+  /// The index of the first (most significant) rule that is this one with another host in one
+  /// place, or not_alike: both rules join two connections between the same two hosts, one host is
+  /// common to both rules and the other differs (a BitTorrent host's connections to each of its
+  /// peers: one rule per peer, `Host.* : $P.* <=> Host.* : $P.*`; mark_same_shape in rule_set.hpp).
+  std::uint32_t same_shape_of = not_alike;
+  std::uint32_t same_shape = 0;  ///< how many later rules are this one with another host
+  ip_address same_shape_host{};  ///< where same_shape != 0: this rule's host that the others replace
+  /// Folded into a more significant rule (alike to it, or the same with another host): outputs
+  /// count it and do not list it.
+  [[nodiscard]] bool folded() const noexcept { return alike_of != not_alike || same_shape_of != not_alike; }
+  /// The rule it is folded into (alike_of first), or not_alike.
+  [[nodiscard]] std::uint32_t folded_into() const noexcept { return alike_of != not_alike ? alike_of : same_shape_of; }
   [[nodiscard]] double confidence() const {
     return counts.n_x == 0 ? 0.0 : static_cast<double>(counts.n_xy) / static_cast<double>(counts.n_x);
   }

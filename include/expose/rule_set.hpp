@@ -1,15 +1,19 @@
 #pragma once
 // From scored directions to reported rules: X => Y and Y => X both kept become one X <=> Y;
 // rules ranked by score, then support; rules a more general one explains suppressed; rules alike
-// to a more significant one (sides active in the same samples) marked.
+// to a more significant one (sides active in the same samples) marked, and rules that are a more
+// significant one with another host in one place.
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/flow_key.hpp"
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
@@ -165,6 +169,94 @@ inline void mark_alike(std::vector<rule>& rules, const activity& windows, const 
     if (fresh) continue;
     r.alike_of = it->second;
     ++rules[it->second].alike;
+  }
+}
+
+namespace detail {
+/// A rule with one host in a variable's place (mark_same_shape).
+struct shape_key {
+  flow_pattern lhs, rhs;
+  bool equivalent = false;
+  friend bool operator==(const shape_key&, const shape_key&) = default;
+};
+struct shape_key_hash {
+  [[nodiscard]] std::size_t operator()(const shape_key& k) const noexcept {
+    const flow_pattern_hash h;
+    return h(k.lhs) * 0x9E3779B97F4A7C15ULL ^ h(k.rhs) ^ (k.equivalent ? 1u : 0u);
+  }
+};
+}  // namespace detail
+
+/// Rules of one shape over many hosts: a BitTorrent host's connections to one peer go together,
+/// and so they do to each of its 29 other peers, which makes one rule per peer where the paper
+/// says once "whenever a peer talks on one of these ports, it talks on another". A rule whose two
+/// sides join the same two hosts is taken with one of them fixed (the anchor) and the other (the
+/// variable) in a host variable's place; ports of 1024 and above as `*`, lower ones kept (a service
+/// stays itself). Listed rules (not alike to another) that come out the same with the same anchor
+/// and at least two hosts in the variable's place are one family: each later rule gets the first
+/// one's index in `same_shape_of`, and the first counts them in `same_shape` and keeps its own
+/// variable host in `same_shape_host`. Where a rule fits two families (either host as the anchor),
+/// it joins the one with more hosts. Keeps the rules and their order: outputs skip the folded ones.
+inline void mark_same_shape(std::vector<rule>& rules, const std::vector<flow_pattern>& items) {
+  using detail::shape_key;
+  // A side with `var` (src or dst, it holds the variable host) in a variable's place.
+  const auto side = [](flow_pattern p, const ip_address& var) {
+    p.set(p.key.src == var ? field::src_ip : field::dst_ip, slot::var);
+    if (p.at(field::src_port) == slot::kept && p.key.sport >= 1024) p.set(field::src_port, slot::any);
+    if (p.at(field::dst_port) == slot::kept && p.key.dport >= 1024) p.set(field::dst_port, slot::any);
+    return p;
+  };
+  // Two hosts of a rule both of whose sides join them (else no host to fix and none to vary).
+  const auto hosts_of = [&](const rule& x) -> std::optional<std::pair<ip_address, ip_address>> {
+    const flow_pattern& l = items[x.lhs];
+    const flow_pattern& r = items[x.rhs];
+    for (const auto* p : {&l, &r})
+      if (p->at(field::src_ip) != slot::kept || p->at(field::dst_ip) != slot::kept || p->key.src == p->key.dst) return std::nullopt;
+    const bool same = (l.key.src == r.key.src && l.key.dst == r.key.dst) || (l.key.src == r.key.dst && l.key.dst == r.key.src);
+    if (!same) return std::nullopt;
+    return std::pair{l.key.src, l.key.dst};
+  };
+  const auto key_of = [&](const rule& x, const ip_address& var) {
+    shape_key k{side(items[x.lhs], var), side(items[x.rhs], var), x.kind == rule_kind::equivalent};
+    if (k.equivalent && k.rhs < k.lhs) std::swap(k.lhs, k.rhs);
+    return k;
+  };
+  struct family {
+    std::vector<ip_address> vars;  // distinct, in the order met
+    std::uint32_t first = rule::not_alike;
+  };
+  boost::unordered_flat_map<shape_key, family, detail::shape_key_hash> families;
+  for (auto& x : rules) {
+    x.same_shape_of = rule::not_alike;
+    x.same_shape = 0;
+    x.same_shape_host = {};
+  }
+  for (const rule& x : rules) {
+    if (x.alike_of != rule::not_alike) continue;
+    const auto hosts = hosts_of(x);
+    if (!hosts) continue;
+    for (const auto& var : {hosts->first, hosts->second}) {
+      auto& f = families[key_of(x, var)];
+      if (std::find(f.vars.begin(), f.vars.end(), var) == f.vars.end()) f.vars.push_back(var);
+    }
+  }
+  for (std::uint32_t k = 0; k < rules.size(); ++k) {
+    rule& x = rules[k];
+    if (x.alike_of != rule::not_alike) continue;
+    const auto hosts = hosts_of(x);
+    if (!hosts) continue;
+    auto& a = families.at(key_of(x, hosts->first));
+    auto& b = families.at(key_of(x, hosts->second));
+    const bool first_var = a.vars.size() >= b.vars.size();
+    auto& f = first_var ? a : b;
+    if (f.vars.size() < 2) continue;
+    if (f.first == rule::not_alike) {
+      f.first = k;
+      x.same_shape_host = first_var ? hosts->first : hosts->second;
+      continue;
+    }
+    x.same_shape_of = f.first;
+    ++rules[f.first].same_shape;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "doctest.hpp"
+#include "expose/io/text.hpp"
 #include "expose/pipeline.hpp"
 #include "expose/synth/demo.hpp"
 
@@ -91,5 +92,28 @@ TEST_CASE("io.json.pattern_blocks") {
   CHECK(minutes.size() == 10);
   CHECK(std::accumulate(minutes.begin(), minutes.end(), 0u) == 136);
   CHECK(c.at("period_s").is_null());
-  CHECK(j.at("clusters").at(2).at("top_rules") == nlohmann::json::array({2, 3, 4}));
+  // its rules 3 and 4 are alike to rule 2: not among its best, which are the listed ones
+  CHECK(j.at("clusters").at(2).at("rules") == nlohmann::json::array({2, 3, 4}));
+  CHECK(j.at("clusters").at(2).at("top_rules") == nlohmann::json::array({2}));
+}
+
+TEST_CASE("io.json.rules_the_same_for_other_hosts") {
+  auto r = mine(synth::demo{.seed = 1}.packets(), pipeline<>{});
+  REQUIRE(r.rules.size() == 5);
+  r.rules[1].same_shape_of = 0;  // as mark_same_shape would mark them
+  r.rules[0].same_shape = 1;
+  r.rules[0].same_shape_host = ip_address::v4(0x0a000009);
+  const auto j = io::to_json(r);
+  const auto& rules = j.at("rules");
+  CHECK(rules.at(0).at("same_shape") == 1);
+  CHECK(rules.at(0).at("same_shape_host") == "10.0.0.9");
+  CHECK_FALSE(rules.at(0).contains("same_shape_of"));
+  CHECK(rules.at(1).at("same_shape_of") == 0);
+  CHECK_FALSE(rules.at(1).contains("alike_of"));
+  CHECK(rules.at(3).at("alike_of") == 2);
+  CHECK_FALSE(rules.at(3).contains("same_shape_of"));
+  std::ostringstream text;
+  io::write_text(text, r);
+  CHECK(text.str().find("from 2 rules (+2 alike, +1 for other hosts)") != std::string::npos);
+  CHECK(text.str().find("[+1 the same for other hosts than 10.0.0.9]\n") != std::string::npos);
 }

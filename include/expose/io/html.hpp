@@ -295,7 +295,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   out << "</p>\n<p class=\"lead\">" << in.packets << " packets";
   if (in.decoded != 0) out << " from " << detail::html_time(in.start_ns) << " to " << detail::html_time(in.end_ns);
   out << "; " << plural(r.flows, "flow", "flows") << " in " << r.windows << " windows of " << html_number("%g", r.window_seconds)
-      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << detail::rules_count(listed_rules, r.rules.size())
+      << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << detail::rules_count(r)
       << ". <a href=\"#trace\">The trace</a> &middot; <a href=\"#rules\">the rules</a>.</p>\n";
   if (in.damaged) out << "<p class=\"note warn\">The input is damaged: the results cover what was read before the damage.</p>\n";
   if (r.limits.evicted_flows != 0 || r.limits.refused != 0 || r.limits.stopped)
@@ -315,7 +315,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       const cluster& cl = r.clusters[order[k]];
       out << "<a class=\"card\" href=\"#pattern-" << k + 1 << "\"><span class=\"k\">" << k + 1 << "</span> <span class=\"rule\">"
           << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << " &middot; "
-          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << detail::rules_count(r.listed_rules(cl.rules), cl.rules.size());
+          << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << detail::rules_count(r, cl.rules);
       if (cl.period_seconds > 0) out << " &middot; every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</span>" << detail::timeline_svg(cl, false) << "</a>\n";
     }
@@ -327,7 +327,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     const auto& hosts = hosts_of_pattern[k];
     out << "<section class=\"pattern\" id=\"pattern-" << k + 1 << "\">\n<h3>Pattern " << k + 1 << ": <span class=\"rule\">"
         << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << ", "
-        << plural(hosts.size(), "host", "hosts") << ", " << detail::rules_count(r.listed_rules(cl.rules), cl.rules.size()) << ", density "
+        << plural(hosts.size(), "host", "hosts") << ", " << detail::rules_count(r, cl.rules) << ", density "
         << html_number("%.2f", cl.density);
     if (cl.parts > 1) out << ", " << cl.parts << " parts joined";
     if (cl.windows_active != 0) {
@@ -369,7 +369,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
         if (shown++ == best) break;
         out << "<tr><td class=\"n\">" << i + 1 << "</td><td class=\"n\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">"
             << x.counts.n_xy << "/" << x.counts.n_x << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, names))
-            << (x.alike != 0 ? " [+" + std::to_string(x.alike) + " alike]" : std::string()) << "</td></tr>\n";
+            << (x.alike != 0 || x.same_shape != 0 ? " [" + detail::fold_mark(x) + "]" : std::string()) << "</td></tr>\n";
       }
       out << "</tbody></table>\n";
     }
@@ -383,7 +383,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
 
   // ---- the rules: a JSON island the script pages through ----
   const std::size_t in_table = std::min(listed_rules, options.max_table_rules);
-  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << detail::rules_count(listed_rules, r.rules.size()) << ", most significant first";
+  out << "<h2 id=\"rules\">Rules</h2>\n<p>" << detail::rules_count(r) << ", most significant first";
   if (in_table < listed_rules)
     out << "; the table holds the first " << in_table << " (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
   out << ". Click a column header to sort, type to filter. Score: J-measure in bits; support: samples with both sides; "
@@ -400,7 +400,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     if (x.folded()) continue;
     std::string order_cell = order_text(x.order);
     if (x.order == rule_order::lhs_first) order_cell += " (within " + plural(x.lag, "window", "windows") + ")";
-    if (x.alike != 0) order_cell += ", +" + std::to_string(x.alike) + " alike";
+    if (x.alike != 0 || x.same_shape != 0) order_cell += ", " + detail::fold_mark(x);
     out << (rows++ ? ",\n" : "\n") << "[" << i + 1 << "," << html_number("%.6g", x.score) << "," << x.counts.n_xy << "," << x.counts.n_x << ","
         << detail::script_json_string(kind_text(x.kind)) << "," << detail::script_json_string(rule_text(r, x, names)) << ","
         << detail::script_json_string(order_cell) << "," << pattern_of_rule[i] << "]";

@@ -62,8 +62,13 @@ namespace expose::io {
                      {"text", rule_text(r, x)},
                      {"order", order_text(x.order)},
                      {"lag_windows", x.lag}});
-    if (x.folded()) rules.back()["alike_of"] = x.alike_of;
+    if (x.alike_of != rule::not_alike) rules.back()["alike_of"] = x.alike_of;
     if (x.alike != 0) rules.back()["alike"] = x.alike;
+    if (x.same_shape_of != rule::not_alike) rules.back()["same_shape_of"] = x.same_shape_of;
+    if (x.same_shape != 0) {
+      rules.back()["same_shape"] = x.same_shape;
+      rules.back()["same_shape_host"] = x.same_shape_host.to_string();
+    }
   }
   out["rules"] = std::move(rules);
   json clusters = json::array();
@@ -78,7 +83,9 @@ namespace expose::io {
                   {"summary", cl.summary},
                   {"parts", cl.parts}};
     // The pattern block: its best rules, when it was active, how, and how often.
-    std::vector<std::size_t> best(cl.rules.begin(), cl.rules.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(3, cl.rules.size())));
+    std::vector<std::size_t> best;  // listed ones (not folded into another), as the text shows them
+    for (auto i : cl.rules)
+      if (!r.rules[i].folded() && best.size() < 3) best.push_back(i);
     entry["top_rules"] = best;
     entry["host_count"] = clusters::hosts_of(cl, r.items);
     if (cl.windows_active != 0) {

@@ -58,9 +58,31 @@ inline std::string strip(const std::vector<std::uint32_t>& timeline) {
   return out;
 }
 
-/// "5 rules", or "3 rules (+2 alike)" when `all` counts rules alike to the `listed` ones.
-[[nodiscard]] inline std::string rules_count(std::size_t listed, std::size_t all) {
-  return std::to_string(listed) + (listed == 1 ? " rule" : " rules") + (all == listed ? "" : " (+" + std::to_string(all - listed) + " alike)");
+/// "5 rules", or "3 rules (+2 alike)" when `all` counts rules folded into the `listed` ones, of
+/// which `other_hosts` are the same as a listed one with another host: "(+2 alike, +28 for other hosts)".
+[[nodiscard]] inline std::string rules_count(std::size_t listed, std::size_t all, std::size_t other_hosts = 0) {
+  std::string out = std::to_string(listed) + (listed == 1 ? " rule" : " rules");
+  if (all == listed) return out;
+  const std::size_t alike = all - listed - other_hosts;
+  out += " (";
+  if (alike != 0) out += "+" + std::to_string(alike) + " alike";
+  if (other_hosts != 0) out += (alike != 0 ? ", +" : "+") + std::to_string(other_hosts) + " for other hosts";
+  return out + ")";
+}
+/// The same for a result, or for some of its rules (a pattern's).
+[[nodiscard]] inline std::string rules_count(const mine_result& r) { return rules_count(r.listed_rules(), r.rules.size(), r.other_host_rules()); }
+[[nodiscard]] inline std::string rules_count(const mine_result& r, const std::vector<std::size_t>& of) {
+  return rules_count(r.listed_rules(of), of.size(), r.other_host_rules(of));
+}
+
+/// What counts the rules folded into a listed rule, marked beside it (`[+2 alike]`):
+/// `+2 alike`, `+28 the same for other hosts than 100.64.3.9`; empty when none are.
+[[nodiscard]] inline std::string fold_mark(const rule& x) {
+  std::string out;
+  if (x.alike != 0) out += "+" + std::to_string(x.alike) + " alike";
+  if (x.same_shape != 0)
+    out += (x.alike != 0 ? ", +" : "+") + std::to_string(x.same_shape) + " the same for other hosts than " + x.same_shape_host.to_string();
+  return out;
 }
 
 inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, const text_options& opt, std::size_t width) {
@@ -75,7 +97,7 @@ inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, co
   }
   out << rule_text(r, x, opt.names);
   if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
-  if (x.alike != 0) out << "   [+" << x.alike << " alike]";
+  if (const auto mark = fold_mark(x); !mark.empty()) out << "   [" << mark << "]";
   out << "\n";
 }
 }  // namespace detail
@@ -117,7 +139,7 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
   for (const auto& m : opt.marks) width = std::max(width, m.size());
   const char* legend = " (score: J-measure in bits; support: samples with both sides / samples with the left side)\n";
   // Rules alike to a more significant one (same samples, side by side) are counted, not listed.
-  const std::string count = detail::rules_count(r.listed_rules(), r.rules.size());
+  const std::string count = detail::rules_count(r);
   const auto all_rules = [&] {
     out << "\n" << count << ", most significant first" << legend;
     for (std::size_t i = 0; i < r.rules.size(); ++i)
@@ -135,7 +157,7 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
     const auto hosts = clusters::hosts_of(cl, r.items);
     const std::size_t listed = r.listed_rules(cl.rules);
     out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << cl.items.size() << (cl.items.size() == 1 ? " flow, " : " flows, ")
-        << hosts << (hosts == 1 ? " host, " : " hosts, ") << detail::rules_count(listed, cl.rules.size());
+        << hosts << (hosts == 1 ? " host, " : " hosts, ") << detail::rules_count(r, cl.rules);
     if (cl.windows_active != 0) {
       const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
       const auto first = detail::utc_text(from);
