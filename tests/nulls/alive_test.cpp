@@ -68,12 +68,14 @@ TEST_CASE("nulls.alive.sides_of_one_host_live_as_long_as_the_host") {
   // A client H with two FTP sessions (windows 100..105 and 500..505) to the server S: control on
   // port 21 in all 12 windows, data in 4 of them. H is seen from window 50 to 950 (a lookup at each
   // end), S from 10 to 900 (another client). Two flows of other hosts to one multicast group meet
-  // in windows 300..310: a group is no host, they keep their own lifetimes.
+  // in windows 300..310: a group is no host, they keep their own lifetimes. A second client of S
+  // holds a control connection in windows 101..104, inside H's first session.
   const auto H = *ip_address::parse("10.9.0.1"), S = *ip_address::parse("10.9.0.2"), group = *ip_address::parse("224.0.0.251");
   const auto flow = [](ip_address src, ip_address dst, std::uint16_t dport) { return exact(flow_key{src, dst, 40000, dport, 6}); };
   const std::vector<flow_pattern> items{flow(H, S, 21), flow(H, S, 20), flow(H, *ip_address::parse("10.9.0.3"), 53),
                                         flow(*ip_address::parse("10.9.0.4"), S, 80), flow(*ip_address::parse("10.9.0.5"), group, 5353),
-                                        flow(*ip_address::parse("10.9.0.6"), group, 5353), flow(*ip_address::parse("10.9.0.7"), group, 5353)};
+                                        flow(*ip_address::parse("10.9.0.6"), group, 5353), flow(*ip_address::parse("10.9.0.7"), group, 5353),
+                                        flow(*ip_address::parse("10.9.0.8"), S, 21)};
   entries e;
   for (const std::int64_t start : {100, 500}) {
     for (std::int64_t w = start; w <= start + 5; ++w) e.emplace_back(w, 0);
@@ -82,14 +84,20 @@ TEST_CASE("nulls.alive.sides_of_one_host_live_as_long_as_the_host") {
   }
   e.insert(e.end(), {{50, 2}, {950, 2}, {10, 3}, {900, 3}, {0, 6}, {999, 6}});
   for (std::int64_t w = 300; w <= 310; ++w) e.insert(e.end(), {{w, 4}, {w, 5}});
+  for (std::int64_t w = 101; w <= 104; ++w) e.emplace_back(w, 7);
   const activity a = matrix(e, items.size(), 1000);
   const auto space = item_space::plain(items, a);
   const auto ftp = pair_of(a, 1, 0);
   REQUIRE(ftp.counts == pair_counts{4, 12, 4, 1000});
-  // H and S both shared: from the first seen of them to the last, 10..950, widened by 30: 0..980.
-  CHECK(nulls::alive{}.prepare(space).condition(ftp) == pair_counts{4, 12, 4, 981});
+  // H and S both shared, H starts both: H's life, 50..950, widened by 30: 20..980.
+  CHECK(nulls::alive{}.prepare(space).condition(ftp) == pair_counts{4, 12, 4, 961});
   // Without: the sessions' own lifetimes, 72..534 and 70..535.
   CHECK(nulls::alive{.shared_host = false}.prepare(space).condition(ftp) == pair_counts{4, 12, 4, 463});
+  // H's and the other client's control connections share only their server, which starts
+  // neither: their own lives, 70..535 and 71..134; H's is active in 6 of the 64 windows of both.
+  const auto clients = pair_of(a, 0, 7);
+  REQUIRE(clients.counts == pair_counts{12, 4, 4, 1000});
+  CHECK(nulls::alive{}.prepare(space).condition(clients) == pair_counts{6, 4, 4, 64});
   // The group's flows: their own lives, 270..340.
   CHECK(nulls::alive{}.prepare(space).condition(pair_of(a, 4, 5)) == pair_counts{11, 11, 11, 71});
 }

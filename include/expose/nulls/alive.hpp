@@ -14,15 +14,18 @@
 // would meet n_xy times. Every co-occurrence lies inside both lifetimes, so n_xy is unchanged and
 // the counting engine is not: only the pairs that reach the test pay, O(n_x + n_y) each.
 //
-// Two sides that share a host (one address, not a multicast group or a broadcast) are tested over
-// that host's lifetime instead, from the first to the last window the host is seen in any flow
-// (with the margin; sides that share both hosts, over the longer-lived host's): a host's flows
-// are what the host does, and whether two of them come together more often than chance is asked
-// over the time the host is there. One FTP session of a client,
-// its control and data connections, is then tested against the client's whole life, not against
-// the minute around it, where one session is never significant. Sides of different hosts keep
-// their own lifetimes: hosts that arrive and leave together (a capture starting, a meeting) are no
-// dependency between them.
+// Two sides that share a host (one address, not a multicast group or a broadcast) that starts at
+// least one of them (the source of its flow) are tested over that host's lifetime instead, from
+// the first to the last window the host is seen in any flow (with the margin; where two such hosts
+// are shared, over both lives): a host's flows are what the host does, and whether two of them
+// come together more often than chance is asked over the time the host is there. One FTP session
+// of a client, its control and data connections, is then tested against the client's whole life,
+// not against the minute around it, where one session is never significant. A server that two
+// clients reach is not what either client does: two clients' sessions with one mirror keep their
+// own lifetimes, and where 2000 clients hold 16,000 FTP sessions an hour, two of them that started
+// in the same second are one chance meeting, not a dependency over the mirror's hour. Sides of
+// different hosts keep their own lifetimes: hosts that arrive and leave together (a capture
+// starting, a meeting) are no dependency between them.
 //
 // What it cannot tell apart: two flows whose activity is locked to the same clock inside their
 // common lifetime (two keep-alives of one period that happen to be in phase, two cron jobs at the
@@ -78,7 +81,6 @@ struct alive {
         if (w.empty()) continue;
         const std::int64_t first = a_.windows[w.front()], last = a_.windows[w.back()];
         const auto& p = space.items[i];
-        std::size_t k = 0;
         for (const auto f : {field::src_ip, field::dst_ip}) {
           const auto& address = f == field::src_ip ? p.key.src : p.key.dst;
           if (p.at(f) != slot::kept || !one_host(address)) continue;
@@ -86,7 +88,7 @@ struct alive {
           if (fresh) life_.emplace_back(first, last);
           auto& l = life_[it->second];
           l = {std::min(l.first, first), std::max(l.second, last)};
-          hosts_[i][k++] = it->second;
+          hosts_[i][f == field::src_ip ? 0 : 1] = it->second;
         }
       }
     }
@@ -130,13 +132,16 @@ struct alive {
    private:
     static constexpr std::uint32_t none = UINT32_MAX;
 
-    /// The life of the hosts both items name (from the first seen of them to the last: a client's
-    /// sessions with a server seen only then are the client's doing), or nothing.
+    /// The life of the hosts both items name and one of them starts a connection from (from the
+    /// first seen of them to the last: a client's sessions with a server seen only then are the
+    /// client's doing), or nothing. A server two clients reach is not what either client does:
+    /// two clients' FTP sessions that overlap once are tested over their own lifetimes.
     [[nodiscard]] std::optional<span_of_windows> shared_life(std::uint32_t x, std::uint32_t y) const {
       if (x >= hosts_.size() || y >= hosts_.size()) return std::nullopt;
       std::optional<span_of_windows> out;
       for (const auto h : hosts_[x]) {
         if (h == none || (h != hosts_[y][0] && h != hosts_[y][1])) continue;
+        if (h != hosts_[x][0] && h != hosts_[y][0]) continue;  // the server of both sides only
         const auto l = life_[h];
         out = out ? span_of_windows{std::min(out->first, l.first), std::max(out->second, l.second)} : l;
       }
@@ -145,7 +150,7 @@ struct alive {
 
     const alive& model_;
     const activity& a_;
-    std::vector<std::array<std::uint32_t, 2>> hosts_;  // per window item: its hosts' ids, or none
+    std::vector<std::array<std::uint32_t, 2>> hosts_;  // per window item: its source's and destination's host ids, or none
     std::vector<span_of_windows> life_;                // per host id: first and last window seen
   };
 
