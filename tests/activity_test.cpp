@@ -91,3 +91,27 @@ TEST_CASE("activity.retain_drops_and_renames_items") {
   CHECK(as_vector(a.windows_of(1)) == std::vector<std::uint32_t>{1});
   CHECK(as_vector(a.windows_of(2)) == std::vector<std::uint32_t>{3});
 }
+
+TEST_CASE("activity.offsets_keep_when_in_its_window_an_item_was_first_active") {
+  // 65536ths of a window: a quarter of a 1 s window is 16384; before the window 0, past it the most.
+  constexpr std::int64_t s = 1'000'000'000;
+  CHECK(offset_in_window(7 * s + s / 4, 7, s) == 16384);
+  CHECK(offset_in_window(7 * s, 7, s) == 0);
+  CHECK(offset_in_window(7 * s - 1, 7, s) == 0);
+  CHECK(offset_in_window(8 * s + 5, 7, s) == 65535);
+  CHECK(offset_in_window(-s + s / 2, -1, s) == 32768);  // before 1970
+  activity_builder b;
+  b.add(100, 0, 500);
+  b.add(100, 0, 300);  // an earlier packet after a later one, same window: the earliest stands
+  b.add(100, 1, 900);
+  b.add(101, 1, 40);
+  b.add(100, 1, 20);   // back to window 100: sorted and merged at the end, the earliest kept
+  const activity a = std::move(b).finish(2);
+  CHECK(a.timed());
+  CHECK(std::vector<window_offset>(a.offsets_of(0).begin(), a.offsets_of(0).end()) == std::vector<window_offset>{300});
+  CHECK(std::vector<window_offset>(a.offsets_of(1).begin(), a.offsets_of(1).end()) == std::vector<window_offset>{20, 40});
+  // A matrix built without times has none.
+  const activity plain = activity::from_sorted(std::vector<std::pair<std::int64_t, std::uint32_t>>{{1, 0}}, 1, 1);
+  CHECK_FALSE(plain.timed());
+  CHECK(plain.offsets_of(0).empty());
+}

@@ -196,6 +196,9 @@ TEST_CASE("pipeline.clock_at_epoch_zero_gaps_of_years_and_packets_out_of_order")
   CHECK(r.flows == 3);
   CHECK(r.activity_entries == 40 + 40 + 8);
   REQUIRE(r.rules.size() == 1);
-  CHECK(io::rule_text(r, r.rules[0]) == "10.0.0.1.40000 : 10.0.0.2.53 : udp <=> 10.0.0.1.40000 : 10.0.0.3.123 : udp");
+  // port 123 half a second before port 53 each time: written first, the delay exact
+  CHECK(io::rule_text(r, r.rules[0]) == "10.0.0.1.40000 : 10.0.0.3.123 : udp <=> 10.0.0.1.40000 : 10.0.0.2.53 : udp");
+  CHECK(r.rules[0].leads == rule_leads::lhs);
+  CHECK(r.rules[0].delay == delay_summary{500, 500, 500, 40});
   CHECK(r.rules[0].counts == pair_counts{40, 40, 40, r.windows});
 }

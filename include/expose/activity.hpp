@@ -10,6 +10,28 @@
 
 namespace expose {
 
+/// When, inside its window, an item first sent a packet: in 65536ths of the window (15 µs in a
+/// window of 1 s), 2 bytes an activity entry.
+using window_offset = std::uint16_t;
+
+/// The offset of a packet at `ts_ns` inside window `window` of `width_ns` (windows start at
+/// multiples of the width, as windows::tumbling cuts them).
+[[nodiscard]] inline window_offset offset_in_window(std::int64_t ts_ns, std::int64_t window, std::int64_t width_ns) noexcept {
+  if (width_ns <= 0) return 0;
+  const std::int64_t into = ts_ns - window * width_ns;
+  if (into <= 0) return 0;
+  if (into >= width_ns) return std::numeric_limits<window_offset>::max();
+  return static_cast<window_offset>((static_cast<unsigned __int128>(into) << 16) / static_cast<unsigned __int128>(width_ns));
+}
+
+/// One activity entry: an item active in a window, and when in it it was first active.
+struct timed_entry {
+  std::int64_t window = 0;
+  std::uint32_t item = 0;
+  window_offset offset = 0;
+  friend auto operator<=>(const timed_entry&, const timed_entry&) = default;
+};
+
 /// A sparse binary matrix, windows x items, in two compressed sorted forms (window -> items and
 /// item -> windows). Only windows with activity are stored; `samples` is N, every window the trace
 /// spans, empty ones included.
@@ -20,6 +42,9 @@ struct activity {
   std::vector<std::uint32_t> window_items;  ///< ascending within a window
   std::vector<std::size_t> item_start;      ///< windows of item x: item_windows[item_start[x], item_start[x+1])
   std::vector<std::uint32_t> item_windows;  ///< positions in `windows`, ascending
+  /// When in each of those windows the item was first active (beside item_windows), or empty
+  /// where not known (a matrix built without times).
+  std::vector<window_offset> item_offsets;
 
   [[nodiscard]] std::size_t items() const noexcept { return item_start.empty() ? 0 : item_start.size() - 1; }
   [[nodiscard]] std::size_t entries() const noexcept { return window_items.size(); }
@@ -29,6 +54,12 @@ struct activity {
   [[nodiscard]] std::span<const std::uint32_t> windows_of(std::uint32_t item) const noexcept {
     return {item_windows.data() + item_start[item], item_windows.data() + item_start[item + 1]};
   }
+  /// When in each window of windows_of(item) it was first active; empty where not known.
+  [[nodiscard]] std::span<const window_offset> offsets_of(std::uint32_t item) const noexcept {
+    if (item_offsets.empty()) return {};
+    return {item_offsets.data() + item_start[item], item_offsets.data() + item_start[item + 1]};
+  }
+  [[nodiscard]] bool timed() const noexcept { return !item_offsets.empty() || item_windows.empty(); }
   [[nodiscard]] std::span<const std::uint32_t> items_in(std::size_t window_pos) const noexcept {
     return {window_items.data() + window_start[window_pos], window_items.data() + window_start[window_pos + 1]};
   }
@@ -36,25 +67,44 @@ struct activity {
   /// Builds both forms from (window, item) entries sorted by window then item, without duplicates.
   static activity from_sorted(const std::vector<std::pair<std::int64_t, std::uint32_t>>& entries,
                               std::size_t n_items, std::uint64_t samples) {
+    return build(entries.size(), n_items, samples, [&](std::size_t i) { return entries[i].first; },
+                 [&](std::size_t i) { return entries[i].second; }, nullptr);
+  }
+  /// The same from timed entries (sorted by window, then item; one per window and item), keeping
+  /// when each item was first active in each window.
+  static activity from_sorted(const std::vector<timed_entry>& entries, std::size_t n_items, std::uint64_t samples) {
+    return build(entries.size(), n_items, samples, [&](std::size_t i) { return entries[i].window; },
+                 [&](std::size_t i) { return entries[i].item; }, &entries);
+  }
+
+ private:
+  template <class WindowOf, class ItemOf>
+  static activity build(std::size_t n, std::size_t n_items, std::uint64_t samples, const WindowOf& window_of, const ItemOf& item_of,
+                        const std::vector<timed_entry>* timed) {
     activity a;
     a.samples = samples;
-    a.window_items.reserve(entries.size());
+    a.window_items.reserve(n);
     a.window_start.push_back(0);
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (i == 0 || entries[i].first != entries[i - 1].first) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i == 0 || window_of(i) != window_of(i - 1)) {
         if (i != 0) a.window_start.push_back(i);
-        a.windows.push_back(entries[i].first);
+        a.windows.push_back(window_of(i));
       }
-      a.window_items.push_back(entries[i].second);
+      a.window_items.push_back(item_of(i));
     }
-    if (!entries.empty()) a.window_start.push_back(entries.size());
+    if (n != 0) a.window_start.push_back(n);
     a.item_start.assign(n_items + 1, 0);
     for (auto item : a.window_items) ++a.item_start[item + 1];
     for (std::size_t x = 0; x < n_items; ++x) a.item_start[x + 1] += a.item_start[x];
-    a.item_windows.resize(entries.size());
+    a.item_windows.resize(n);
+    if (timed != nullptr) a.item_offsets.resize(n);
     std::vector<std::size_t> fill(a.item_start.begin(), a.item_start.end() - 1);
     for (std::size_t w = 0; w < a.windows.size(); ++w)
-      for (auto item : a.items_in(w)) a.item_windows[fill[item]++] = static_cast<std::uint32_t>(w);
+      for (std::size_t i = a.window_start[w]; i < a.window_start[w + 1]; ++i) {
+        const auto at = fill[a.window_items[i]]++;
+        a.item_windows[at] = static_cast<std::uint32_t>(w);
+        if (timed != nullptr) a.item_offsets[at] = (*timed)[i].offset;
+      }
     return a;
   }
 };
@@ -73,18 +123,33 @@ struct activity {
   return activity::from_sorted(entries, a.items(), a.samples);
 }
 
-/// Collects (window, item) activity as packets stream in, one entry per item per window.
-/// Memory is one entry per active (window, item) pair and one word per item.
+/// Collects (window, item) activity as packets stream in, one entry per item per window, with
+/// when in the window the item first sent a packet. Memory is one entry (16 bytes) per active
+/// (window, item) pair and 12 bytes per item.
 class activity_builder {
  public:
-  void add(std::int64_t window, std::uint32_t item) {
-    if (item >= last_.size()) last_.resize(std::max<std::size_t>(item + 1, last_.size() * 2), none);
+  /// An item active in a window, `offset` into it (offset_in_window): the earliest packet of the
+  /// item in the window gives the entry's offset.
+  void add(std::int64_t window, std::uint32_t item, window_offset offset = 0) {
+    if (item >= last_.size()) {
+      const auto n = std::max<std::size_t>(item + 1, last_.size() * 2);
+      last_.resize(n, none);
+      last_at_.resize(n, 0);
+    }
     std::int64_t& last = last_[item];
-    if (last == window) return;
+    if (last == window) {  // a later packet, or one out of order: keep the earliest
+      if (last_at_[item] < entries_.size()) {
+        auto& e = entries_[last_at_[item]];
+        e.offset = std::min(e.offset, offset);
+      }
+      return;
+    }
     if (window < last) in_order_ = false;  // an out-of-order timestamp: sort and dedupe at the end
-    if (!entries_.empty() && window < entries_.back().first) in_order_ = false;
+    if (!entries_.empty() && window < entries_.back().window) in_order_ = false;
     last = window;
-    entries_.emplace_back(window, item);
+    last_at_[item] = entries_.size() <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(entries_.size())
+                                                                                  : std::numeric_limits<std::uint32_t>::max();
+    entries_.push_back({window, item, offset});
     lo_ = std::min(lo_, window);
     hi_ = std::max(hi_, window);
   }
@@ -102,22 +167,30 @@ class activity_builder {
   /// Windows each of `n_items` items is active in so far (one pass over the entries).
   [[nodiscard]] std::vector<std::uint32_t> counts(std::size_t n_items) const {
     std::vector<std::uint32_t> c(n_items, 0);
-    for (const auto& e : entries_) ++c[e.second];
+    for (const auto& e : entries_) ++c[e.item];
     return c;
   }
   /// Renames items (`renamed[old]`), dropping the entries of items renamed to UINT32_MAX.
   void retain(const std::vector<std::uint32_t>& renamed) {
-    std::size_t out = 0;
-    for (const auto& e : entries_)
-      if (const auto id = renamed[e.second]; id != UINT32_MAX) entries_[out++] = {e.first, id};
-    entries_.resize(out);
     std::vector<std::int64_t> last;
-    for (std::size_t old = 0; old < renamed.size(); ++old)
-      if (renamed[old] != UINT32_MAX) {
-        if (renamed[old] >= last.size()) last.resize(renamed[old] + 1, none);
-        last[renamed[old]] = old < last_.size() ? last_[old] : none;
+    std::vector<std::uint32_t> last_at;
+    std::size_t out = 0;
+    for (const auto& e : entries_) {
+      const auto id = renamed[e.item];
+      if (id == UINT32_MAX) continue;
+      if (id >= last.size()) {
+        last.resize(std::max<std::size_t>(id + 1, last.size() * 2), none);
+        last_at.resize(last.size(), 0);
       }
+      if (e.item < last_.size() && e.window == last_[e.item]) {  // its entry of its last window
+        last[id] = e.window;
+        last_at[id] = out <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(out) : std::numeric_limits<std::uint32_t>::max();
+      }
+      entries_[out++] = {e.window, id, e.offset};
+    }
+    entries_.resize(out);
     last_ = std::move(last);
+    last_at_ = std::move(last_at);
   }
 
   /// The matrix over `n_items` items; N spans the first to the last window seen.
@@ -126,25 +199,30 @@ class activity_builder {
       // grouped by window already: sort the items inside each window
       for (std::size_t i = 0; i < entries_.size();) {
         std::size_t j = i;
-        while (j < entries_.size() && entries_[j].first == entries_[i].first) ++j;
+        while (j < entries_.size() && entries_[j].window == entries_[i].window) ++j;
         std::sort(entries_.begin() + static_cast<std::ptrdiff_t>(i), entries_.begin() + static_cast<std::ptrdiff_t>(j));
         i = j;
       }
     } else {
+      // by window, item, then offset: the first of a (window, item) is its earliest
       std::sort(entries_.begin(), entries_.end());
-      entries_.erase(std::unique(entries_.begin(), entries_.end()), entries_.end());
+      entries_.erase(std::unique(entries_.begin(), entries_.end(),
+                                 [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
+                     entries_.end());
     }
     const std::uint64_t samples = hi_ < lo_ ? 0 : static_cast<std::uint64_t>(hi_ - lo_) + 1;
     auto a = activity::from_sorted(entries_, n_items, samples);
     entries_ = {};
     last_ = {};
+    last_at_ = {};
     return a;
   }
 
  private:
   static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
-  std::vector<std::pair<std::int64_t, std::uint32_t>> entries_;
-  std::vector<std::int64_t> last_;
+  std::vector<timed_entry> entries_;
+  std::vector<std::int64_t> last_;      // per item: the last window it was added in
+  std::vector<std::uint32_t> last_at_;  // per item: where that window's entry is (UINT32_MAX: too far to say)
   std::int64_t lo_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t hi_ = std::numeric_limits<std::int64_t>::min();
   bool in_order_ = true;

@@ -89,7 +89,8 @@ class flow_items {
 template <KeyPolicy K, WindowPolicy W>
 class ingest {
  public:
-  ingest(const K& key, const W& window, const ingest_limits& limits, mine_result& r) : key_(key), window_(window), limits_(limits), r_(r) {}
+  ingest(const K& key, const W& window, const ingest_limits& limits, mine_result& r)
+      : key_(key), window_(window), width_ns_(std::llround(window.seconds() * 1e9)), limits_(limits), r_(r) {}
   ingest(const ingest&) = delete;
   ingest& operator=(const ingest&) = delete;
 
@@ -109,7 +110,7 @@ class ingest {
     }
     first_ = std::min(first_, p.ts_ns);
     last_ = std::max(last_, p.ts_ns);
-    for (auto w = lo; w <= hi; ++w) act_.add(w, items_[flow]);
+    for (auto w = lo; w <= hi; ++w) act_.add(w, items_[flow], offset_in_window(p.ts_ns, w, width_ns_));
   }
 
   /// The items' activity; the result gets the time span, the flows seen, the window length and
@@ -186,6 +187,7 @@ class ingest {
 
   K key_;                 // copies: the policies and limits are small, and a caller's temporary
   W window_;              // (`ingest in(key, window, {}, r)`) must not dangle
+  std::int64_t width_ns_;  // the window's width, for when in it a packet falls
   ingest_limits limits_;
   mine_result& r_;
   flow_table table_;

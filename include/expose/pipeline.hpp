@@ -19,6 +19,7 @@
 #include "expose/clusters/summary.hpp"
 #include "expose/clusters/timing.hpp"
 #include "expose/concepts.hpp"
+#include "expose/delays.hpp"
 #include "expose/engine/gustavson.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
@@ -196,8 +197,9 @@ template <class K, class W, class L, class S, class E, class C>
 }
 
 /// From counted pairs to the result: trivial pairs dropped, the significance test over every
-/// testable pair, rules made and ranked (lag and order), explained rules suppressed and alike
-/// ones marked (neither with the lattice's keep_instances), clusters.
+/// testable pair, rules made and ranked (lag and order), explained rules suppressed, delays
+/// measured (delays.hpp: the side that leads on the left), rules alike or the same for other hosts
+/// marked (neither suppressed nor marked with the lattice's keep_instances), clusters.
 template <class K, class W, class L, class S, class E, class C>
 void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
   std::uint32_t lag = 0;
@@ -239,8 +241,10 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   }
   bool every_rule = false;  // keep_instances: every rule reported and listed
   if constexpr (InstanceKeepingLattice<L>) every_rule = spec.lattice.keep_instances;
+  if constexpr (InstanceKeepingLattice<L>)
+    if (!every_rule) suppress_explained(r.rules, space);
+  time_rules(r.rules, space, r.window_seconds);  // delays; the side that leads on the left
   if (!every_rule) {
-    if constexpr (InstanceKeepingLattice<L>) suppress_explained(r.rules, space);
     mark_alike(r.rules, space.windows, space.hosts, offset);
     mark_same_shape(r.rules, space.items);
   }

@@ -2,7 +2,9 @@
 // Rules and their counts: X => Y ("whenever X happens, Y happens too") and X <=> Y.
 
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,16 +41,47 @@ enum class rule_order : std::uint8_t { together, lhs_first };
 
 [[nodiscard]] inline const char* kind_text(rule_kind k) { return k == rule_kind::implies ? "=>" : "<=>"; }
 
-/// A reported rule over item ids. For `<=>` the lhs is the side whose rule scores higher.
+/// Which side of a rule comes first inside the windows where both are active (delays.hpp).
+enum class rule_leads : std::uint8_t { together, lhs, rhs };
+
+[[nodiscard]] inline const char* leads_text(rule_leads l) { return l == rule_leads::lhs ? "lhs" : l == rule_leads::rhs ? "rhs" : "together"; }
+
+/// The delays from a rule's left side's first packet to its right side's first packet, over the
+/// samples where both are active (positive: the right side follows). `samples` 0: not measured.
+struct delay_summary {
+  double median_ms = 0;
+  double p25_ms = 0;
+  double p75_ms = 0;
+  std::uint64_t samples = 0;
+  /// The same delays seen from the other side.
+  [[nodiscard]] delay_summary reversed() const { return {-median_ms, -p75_ms, -p25_ms, samples}; }
+  friend bool operator==(const delay_summary&, const delay_summary&) = default;
+};
+
+/// A delay as the outputs write it: `+20 ms`, `-3.5 ms`, `+1.2 s`.
+[[nodiscard]] inline std::string delay_ms_text(double ms) {
+  char buf[32];
+  const double a = std::fabs(ms);
+  if (a >= 1000) std::snprintf(buf, sizeof buf, "%+.1f s", ms / 1000);
+  else if (a >= 10) std::snprintf(buf, sizeof buf, "%+.0f ms", ms);
+  else std::snprintf(buf, sizeof buf, "%+.1f ms", ms);
+  return buf;
+}
+
+/// A reported rule over item ids. For `<=>` the lhs is the side that leads where the delays say
+/// which does (delays.hpp), else the side whose rule scores higher; `score` is the higher of the
+/// two directions' scores (lhs => rhs but for a turned `<=>`), `reverse_score` the other.
 struct rule {
   std::uint32_t lhs = 0;
   std::uint32_t rhs = 0;
   rule_kind kind = rule_kind::implies;
-  double score = 0;          ///< score of lhs => rhs
-  double reverse_score = 0;  ///< score of rhs => lhs
+  double score = 0;          ///< score of lhs => rhs (of a `<=>`: its higher direction)
+  double reverse_score = 0;  ///< score of rhs => lhs (of a `<=>`: its other direction)
   pair_counts counts;        ///< n_x is the lhs count, n_y the rhs count, n_xy the support, n the samples
   std::uint32_t lag = 0;     ///< windows the rhs may follow the lhs by (lagged windows), else 0
   rule_order order = rule_order::together;
+  delay_summary delay{};                  ///< when the right side comes after the left (delays.hpp)
+  rule_leads leads = rule_leads::together;  ///< which side comes first, where the delays are clear
   static constexpr std::uint32_t not_alike = UINT32_MAX;
   /// The index of the first (most significant) rule this one is alike to, or not_alike: its sides
   /// are active in exactly the samples of that rule's sides, so it says the same thing
@@ -67,6 +100,12 @@ struct rule {
   [[nodiscard]] bool folded() const noexcept { return alike_of != not_alike || same_shape_of != not_alike; }
   /// The rule it is folded into (alike_of first), or not_alike.
   [[nodiscard]] std::uint32_t folded_into() const noexcept { return alike_of != not_alike ? alike_of : same_shape_of; }
+  /// The mark the outputs put beside the rule: `+20 ms` (the right side follows the left, median),
+  /// `-20 ms` (it comes first: a `=>` rule), `together`, or empty where not measured.
+  [[nodiscard]] std::string delay_mark() const {
+    if (delay.samples == 0) return {};
+    return leads == rule_leads::together ? std::string("together") : delay_ms_text(delay.median_ms);
+  }
   [[nodiscard]] double confidence() const {
     return counts.n_x == 0 ? 0.0 : static_cast<double>(counts.n_xy) / static_cast<double>(counts.n_x);
   }

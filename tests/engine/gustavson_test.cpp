@@ -65,7 +65,7 @@ TEST_CASE("engine.gustavson.counts_a_hand_made_matrix") {
 }
 
 TEST_CASE("engine.gustavson.empty_input") {
-  const activity a = activity::from_sorted({}, 0, 0);
+  const activity a = activity::from_sorted(std::vector<timed_entry>{}, 0, 0);
   CHECK(engine::gustavson{}.count(a, scores::jmeasure{}).empty());
 }
 

@@ -18,7 +18,7 @@ TEST_CASE("io.dot.clusters_as_subgraphs_rules_as_edges") {
   CHECK(d.find("subgraph cluster_2 {") != std::string::npos);
   CHECK(d.find("subgraph cluster_3 {") == std::string::npos);
   CHECK(d.find("[label=\"10.0.0.21.123 : 10.0.0.1.123 : udp\"]") != std::string::npos);
-  CHECK(d.find("[label=\"0.4854\", weight=48, penwidth=5.00, dir=both];") != std::string::npos);
+  CHECK(d.find("[label=\"0.4854\\n+22 ms\", weight=48, penwidth=5.00, dir=both];") != std::string::npos);  // score and delay
   std::size_t edges = 0;
   for (std::size_t at = 0; (at = d.find(" -> ", at)) != std::string::npos; ++at) ++edges;
   CHECK(edges == 5);

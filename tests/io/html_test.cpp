@@ -97,7 +97,7 @@ TEST_CASE("io.html.patterns_first_then_the_rules_then_the_trace") {
   CHECK(h.find("<p class=\"meta\">names: <code>&lt;b&gt;x&lt;/b&gt;(10.0.0.1)</code></p>") != std::string::npos);
   CHECK(h.find("<h4>Its rules</h4>") != std::string::npos);
   CHECK(h.find("<tr><td class=\"n\">3</td><td class=\"n\">0.3226</td><td class=\"n\">57/57</td><td class=\"rule\">10.0.0.40.5353 : "
-               "10.0.0.43.5353 : udp &lt;=&gt; 10.0.0.40.5353 : 10.0.0.42.5353 : udp [+2 alike]</td></tr>") != std::string::npos);
+               "10.0.0.43.5353 : udp &lt;=&gt; 10.0.0.40.5353 : 10.0.0.42.5353 : udp (together) [+2 alike]</td></tr>") != std::string::npos);
   CHECK(h.find("<details><summary>Its 3 flows</summary>\n<ul>\n<li><code>10.0.0.40.5353 : 10.0.0.43.5353 : udp</code></li>") !=
         std::string::npos);
   // The rules: one JSON row each (rank, score, support, lhs_count, kind, text, order, pattern), drawn by the script.
@@ -105,7 +105,7 @@ TEST_CASE("io.html.patterns_first_then_the_rules_then_the_trace") {
   CHECK(h.find("<p>3 rules (+2 alike), most significant first. Click a column header") != std::string::npos);
   CHECK(occurrences(h, "\n[") == 3);
   CHECK(h.find("\n[1,0.485374,136,136,\"\\u003c=\\u003e\",\"10.0.0.21.123 : \\u003cb\\u003ex\\u003c/b\\u003e(10.0.0.1).123 : udp "
-               "\\u003c=\\u003e 10.0.0.22.123 : \\u003cb\\u003ex\\u003c/b\\u003e(10.0.0.1).123 : udp\",\"together\",1],") != std::string::npos);
+               "\\u003c=\\u003e 10.0.0.22.123 : \\u003cb\\u003ex\\u003c/b\\u003e(10.0.0.1).123 : udp\",\"lhs_first, +22 ms\",1],") != std::string::npos);
   CHECK(h.find("\n[3,0.322613,57,57,") != std::string::npos);
   CHECK(h.find("\"together, +2 alike\",3]\n]</script>") != std::string::npos);
   CHECK(h.find("<b>x</b>") == std::string::npos);

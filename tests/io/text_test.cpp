@@ -18,13 +18,14 @@ TEST_CASE("io.text.patterns_first") {
   // Each pattern: its summary, counts and time, an activity strip, its best rules.
   CHECK(t.find("\npattern 1: {10.0.0.21,10.0.0.22}.123 : 10.0.0.1.123 : udp \u2014 clique of 2\n"
                "  2 flows, 3 hosts, 1 rule; 2026-01-05 08:00:00 to 08:09:57 UTC, active in 136 of 600 windows\n  |") != std::string::npos);
-  CHECK(t.find("\n   1  0.4854     136/136     10.0.0.21.123 : 10.0.0.1.123 : udp <=> 10.0.0.22.123 : 10.0.0.1.123 : udp\n") !=
+  // client 1 polls first, client 2 a median of 22 ms after it
+  CHECK(t.find("\n   1  0.4854     136/136     10.0.0.21.123 : 10.0.0.1.123 : udp <=> 10.0.0.22.123 : 10.0.0.1.123 : udp   (+22 ms)\n") !=
         std::string::npos);
   // The mDNS clique: its three flows are active in the same 57 windows, so its three rules say one
   // thing; the first is shown, the two alike to it are counted.
   CHECK(t.find("\npattern 3: 10.0.0.40.5353 : {10.0.0.41,10.0.0.42,10.0.0.43}.5353 : udp \u2014 clique of 3\n  3 flows, 4 hosts, 1 rule (+2 "
                "alike);") != std::string::npos);
-  CHECK(t.find("\n   3  0.3226      57/57      10.0.0.40.5353 : 10.0.0.43.5353 : udp <=> 10.0.0.40.5353 : 10.0.0.42.5353 : udp   [+2 "
+  CHECK(t.find("\n   3  0.3226      57/57      10.0.0.40.5353 : 10.0.0.43.5353 : udp <=> 10.0.0.40.5353 : 10.0.0.42.5353 : udp   (together)   [+2 "
                "alike]\n") != std::string::npos);
   CHECK(t.find("rules, most significant first") == std::string::npos);  // no full list by default
   // Fewer rules a pattern: the rest are counted, and every rule is still there on request.

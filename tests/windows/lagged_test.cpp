@@ -51,9 +51,12 @@ TEST_CASE("windows.lagged.rule_says_which_comes_first") {
   CHECK(r.order == rule_order::lhs_first);
   CHECK(r.lag == 1);
   CHECK(r.counts.n_xy == r.counts.n_x);  // Y follows every X
+  // by one second each time: the delay, counted into the next window
+  CHECK(r.leads == rule_leads::lhs);
+  CHECK(r.delay == delay_summary{1000, 1000, 1000, r.counts.n_x});
   std::ostringstream s;
   io::write_text(s, lagged);
-  CHECK(s.str().find("udp   [left first, right within 1 window]\n") != std::string::npos);
+  CHECK(s.str().find("udp   (+1.0 s)   [left first, right within 1 window]\n") != std::string::npos);
 }
 
 TEST_CASE("windows.lagged.lag_zero_is_tumbling") {

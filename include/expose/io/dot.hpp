@@ -1,6 +1,6 @@
 #pragma once
 // The rule graph as Graphviz: one subgraph per cluster, flows as nodes, rules as edges weighted
-// and labelled by score (`dot -Tsvg` draws the picture of the paper's Fig. 6).
+// and labelled by score and delay (`dot -Tsvg` draws the picture of the paper's Fig. 6).
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +17,10 @@ namespace detail {
 inline std::string dot_quote(const std::string& s) {
   std::string q = "\"";
   for (char c : s) {
+    if (c == '\n') {  // a line break in a label
+      q += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') q += '\\';
     q += c;
   }
@@ -53,7 +57,8 @@ inline void write_dot(std::ostream& out, const mine_result& r, const host_names*
       }
     const double width = top > 0 ? 1.0 + 4.0 * x.score / top : 1.0;
     std::snprintf(buf, sizeof buf, "%.4f", x.score);
-    out << "  " << node(x.lhs) << " -> " << node(x.rhs) << " [label=\"" << buf << "\", weight=" << std::max(1, static_cast<int>(100 * x.score))
+    const auto delay = x.delay_mark();
+    out << "  " << node(x.lhs) << " -> " << node(x.rhs) << " [label=" << detail::dot_quote(delay.empty() ? std::string(buf) : std::string(buf) + "\n" + delay) << ", weight=" << std::max(1, static_cast<int>(100 * x.score))
         << ", penwidth=" << std::to_string(width).substr(0, 4)
         << (x.kind == rule_kind::equivalent ? ", dir=both" : "") << "];\n";
   }

@@ -369,6 +369,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
         if (shown++ == best) break;
         out << "<tr><td class=\"n\">" << i + 1 << "</td><td class=\"n\">" << html_number("%.4f", x.score) << "</td><td class=\"n\">"
             << x.counts.n_xy << "/" << x.counts.n_x << "</td><td class=\"rule\">" << html_escape(rule_text(r, x, names))
+            << (x.delay_mark().empty() ? std::string() : " (" + x.delay_mark() + ")")
             << (x.alike != 0 || x.same_shape != 0 ? " [" + detail::fold_mark(x) + "]" : std::string()) << "</td></tr>\n";
       }
       out << "</tbody></table>\n";
@@ -398,8 +399,12 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   for (std::size_t i = 0, rows = 0; i < r.rules.size() && rows < in_table; ++i) {
     const rule& x = r.rules[i];
     if (x.folded()) continue;
-    std::string order_cell = order_text(x.order);
+    // which side comes first: by lag (order), else by the delays (leads), with the median delay
+    std::string order_cell = x.order == rule_order::lhs_first ? order_text(x.order)
+                             : x.leads == rule_leads::together ? std::string("together")
+                                                               : std::string(leads_text(x.leads)) + "_first";
     if (x.order == rule_order::lhs_first) order_cell += " (within " + plural(x.lag, "window", "windows") + ")";
+    if (x.delay.samples != 0 && x.leads != rule_leads::together) order_cell += ", " + x.delay_mark();
     if (x.alike != 0 || x.same_shape != 0) order_cell += ", " + detail::fold_mark(x);
     out << (rows++ ? ",\n" : "\n") << "[" << i + 1 << "," << html_number("%.6g", x.score) << "," << x.counts.n_xy << "," << x.counts.n_x << ","
         << detail::script_json_string(kind_text(x.kind)) << "," << detail::script_json_string(rule_text(r, x, names)) << ","

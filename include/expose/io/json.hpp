@@ -62,6 +62,10 @@ namespace expose::io {
                      {"text", rule_text(r, x)},
                      {"order", order_text(x.order)},
                      {"lag_windows", x.lag}});
+    if (x.delay.samples == 0) rules.back()["delay"] = nullptr;
+    else
+      rules.back()["delay"] = {{"median_ms", x.delay.median_ms}, {"p25_ms", x.delay.p25_ms}, {"p75_ms", x.delay.p75_ms}, {"samples", x.delay.samples}};
+    rules.back()["leads"] = leads_text(x.leads);
     if (x.alike_of != rule::not_alike) rules.back()["alike_of"] = x.alike_of;
     if (x.alike != 0) rules.back()["alike"] = x.alike;
     if (x.same_shape_of != rule::not_alike) rules.back()["same_shape_of"] = x.same_shape_of;

@@ -96,6 +96,7 @@ inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, co
     out << mark << std::string(width - mark.size() + 2, ' ');
   }
   out << rule_text(r, x, opt.names);
+  if (const auto d = x.delay_mark(); !d.empty()) out << "   (" << d << ")";
   if (x.order == rule_order::lhs_first) out << "   [left first, right within " << x.lag << (x.lag == 1 ? " window" : " windows") << "]";
   if (const auto mark = fold_mark(x); !mark.empty()) out << "   [" << mark << "]";
   out << "\n";

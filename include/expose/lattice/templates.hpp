@@ -87,16 +87,31 @@ inline void widen(flow_pattern& c, const flow_pattern& p) {
   c = apply(mask{c.slots}, c);  // zero what became `*`
 }
 
-/// Windows (positions) where any of `members` is active, ascending.
-inline std::vector<std::uint32_t> union_windows(const activity& a, const std::vector<std::uint32_t>& members) {
-  std::vector<std::uint32_t> w;
+/// The windows (positions, ascending) where any of some items is active, and when in each the
+/// first of them was (the earliest of their offsets; 0 where `a` has no times).
+struct timed_windows {
+  std::vector<std::uint32_t> windows;
+  std::vector<window_offset> offsets;
+  [[nodiscard]] std::size_t size() const noexcept { return windows.size(); }
+};
+
+inline timed_windows union_windows(const activity& a, const std::vector<std::uint32_t>& members) {
+  std::vector<std::pair<std::uint32_t, window_offset>> w;
   for (auto m : members) {
-    auto s = a.windows_of(m);
-    w.insert(w.end(), s.begin(), s.end());
+    const auto s = a.windows_of(m);
+    const auto o = a.offsets_of(m);
+    for (std::size_t k = 0; k < s.size(); ++k) w.emplace_back(s[k], o.empty() ? window_offset{0} : o[k]);
   }
-  std::sort(w.begin(), w.end());
-  w.erase(std::unique(w.begin(), w.end()), w.end());
-  return w;
+  std::sort(w.begin(), w.end());  // by window, then offset: the first of a window is its earliest
+  timed_windows out;
+  out.windows.reserve(w.size());
+  out.offsets.reserve(w.size());
+  for (const auto& [pos, off] : w)
+    if (out.windows.empty() || out.windows.back() != pos) {
+      out.windows.push_back(pos);
+      out.offsets.push_back(off);
+    }
+  return out;
 }
 
 /// A hash of a sorted set of flow ids.
@@ -180,7 +195,7 @@ struct templates {
       }
     }
     std::vector<flow_pattern> items = base;
-    std::vector<std::vector<std::uint32_t>> item_windows;  // generic items' windows, by id - nb
+    std::vector<detail::timed_windows> item_windows;  // generic items' windows, by id - nb
     {
       boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_closure;
       for (auto& g : groups) {
@@ -201,16 +216,24 @@ struct templates {
     }
     if (rests) add_rests(a, keep, items, s.members, item_windows, nb);
 
-    // The window activity: flows and generic items together.
+    // The window activity: flows and generic items together, with when in each window each was
+    // first active (a generic item: the first of its flows).
     {
-      std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+      std::vector<timed_entry> entries;
       entries.reserve(a.entries() + [&] { std::size_t t = 0; for (auto& w : item_windows) t += w.size(); return t; }());
-      for (std::size_t w = 0; w < a.windows.size(); ++w)
-        for (auto i : a.items_in(w)) entries.emplace_back(a.windows[w], i);
+      for (std::uint32_t i = 0; i < nb; ++i) {
+        const auto w = a.windows_of(i);
+        const auto o = a.offsets_of(i);
+        for (std::size_t k = 0; k < w.size(); ++k) entries.push_back({a.windows[w[k]], i, o.empty() ? window_offset{0} : o[k]});
+      }
       for (std::size_t g = 0; g < item_windows.size(); ++g)
-        for (auto w : item_windows[g]) entries.emplace_back(a.windows[w], static_cast<std::uint32_t>(nb + g));
+        for (std::size_t k = 0; k < item_windows[g].size(); ++k)
+          entries.push_back({a.windows[item_windows[g].windows[k]], static_cast<std::uint32_t>(nb + g), item_windows[g].offsets[k]});
+      item_windows = {};
       std::sort(entries.begin(), entries.end());
+      const bool timed = a.timed();
       s.windows = activity::from_sorted(entries, items.size(), n);
+      if (!timed) s.windows.item_offsets = {};
     }
 
     // Host-variable items, counted over (host, window) samples.
@@ -229,7 +252,7 @@ struct templates {
 
   template <class Keep>
   void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items,
-                 std::vector<std::vector<std::uint32_t>>& members, std::vector<std::vector<std::uint32_t>>& item_windows,
+                 std::vector<std::vector<std::uint32_t>>& members, std::vector<detail::timed_windows>& item_windows,
                  std::uint32_t nb) const {
     const std::uint64_t n = a.samples;
     auto count = [&](std::uint32_t i) { return i < nb ? a.count(i) : item_windows[i - nb].size(); };

@@ -38,6 +38,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -227,15 +228,17 @@ inline activity get_activity(reader& r) {
 }
 
 /// What one rank read: its flows in first-seen order, oriented by its own first packet of each,
-/// their activity (window-major only), and what the reader saw.
+/// their activity (flow-major: each flow's windows and when in each it first sent a packet), and
+/// what the reader saw.
 struct shard {
   input_stats input;
   std::int64_t first = std::numeric_limits<std::int64_t>::max();
   std::int64_t last = std::numeric_limits<std::int64_t>::min();
   std::vector<flow_key> flows;
   std::vector<std::int64_t> windows;
-  std::vector<std::size_t> window_start;
-  std::vector<std::uint32_t> window_flows;
+  std::vector<std::size_t> flow_start;       // windows of flow f: flow_windows[flow_start[f], flow_start[f+1])
+  std::vector<std::uint32_t> flow_windows;   // positions in `windows`
+  std::vector<window_offset> flow_offsets;   // beside flow_windows
   std::vector<std::uint64_t> starts, stops;              // per slice
   std::vector<std::int64_t> span_first, span_last;      // per slice
 
@@ -255,8 +258,9 @@ struct shard {
     w.put(last);
     w.put_vector(flows);
     w.put_vector(windows);
-    w.put_vector(window_start);
-    w.put_vector(window_flows);
+    w.put_vector(flow_start);
+    w.put_vector(flow_windows);
+    w.put_vector(flow_offsets);
     w.put_vector(starts);
     w.put_vector(stops);
     w.put_vector(span_first);
@@ -278,8 +282,9 @@ struct shard {
     s.last = r.get<std::int64_t>();
     s.flows = r.get_vector<flow_key>();
     s.windows = r.get_vector<std::int64_t>();
-    s.window_start = r.get_vector<std::size_t>();
-    s.window_flows = r.get_vector<std::uint32_t>();
+    s.flow_start = r.get_vector<std::size_t>();
+    s.flow_windows = r.get_vector<std::uint32_t>();
+    s.flow_offsets = r.get_vector<window_offset>();
     s.starts = r.get_vector<std::uint64_t>();
     s.stops = r.get_vector<std::uint64_t>();
     s.span_first = r.get_vector<std::int64_t>();
@@ -293,12 +298,13 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
   shard s;
   flow_table table;
   activity_builder act;
+  const std::int64_t width_ns = std::llround(window.seconds() * 1e9);
   auto sink = [&](const packet& p) {
     const auto [lo, hi] = window.window_range(p.ts_ns);
     const auto flow = table.find_or_insert(p).id;
     s.first = std::min(s.first, p.ts_ns);
     s.last = std::max(s.last, p.ts_ns);
-    for (auto w = lo; w <= hi; ++w) act.add(w, flow);
+    for (auto w = lo; w <= hi; ++w) act.add(w, flow, offset_in_window(p.ts_ns, w, width_ns));
   };
   io::pcap_slices source(slices, {.filter = opt.read.filter, .progress = show_progress ? opt.read.progress : nullptr});
   if (opt.read_ahead) io::read_ahead(source, sink, s.input);
@@ -306,8 +312,9 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
   activity a = std::move(act).finish(table.size());
   s.flows = table.flows();
   s.windows = std::move(a.windows);
-  s.window_start = std::move(a.window_start);
-  s.window_flows = std::move(a.window_items);
+  s.flow_start = std::move(a.item_start);
+  s.flow_windows = std::move(a.item_windows);
+  s.flow_offsets = std::move(a.item_offsets);
   s.starts = source.starts();
   s.stops = source.stops();
   for (const auto& [f, l] : source.spans()) {
@@ -398,7 +405,7 @@ template <class K, class W, class L, class S, class E, class C>
       mine_result& r = out.result;
       flow_table table;
       flow_items<K> items;
-      std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+      std::vector<timed_entry> entries;
       std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
       std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
       // Per file, the ranges in rank order: (start found, stop, first ts, last ts, ended early).
@@ -417,9 +424,9 @@ template <class K, class W, class L, class S, class E, class C>
           if (inserted) items.add(spec.key, table.flows()[id], r);
           item_of_local[f] = items[id];
         }
-        for (std::size_t w = 0; w < s.windows.size(); ++w)
-          for (std::size_t i = s.window_start[w]; i < s.window_start[w + 1]; ++i)
-            entries.emplace_back(s.windows[w], item_of_local[s.window_flows[i]]);
+        for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
+          for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
+            entries.push_back({s.windows[s.flow_windows[i]], item_of_local[f], s.flow_offsets[i]});
         if (!s.windows.empty()) {
           lo = std::min(lo, s.windows.front());
           hi = std::max(hi, s.windows.back());
@@ -470,8 +477,11 @@ template <class K, class W, class L, class S, class E, class C>
       }
       r.flows = table.size();
       r.window_seconds = spec.window.seconds();
+      // by window, item, then offset: the first of a (window, item) is the earliest of its flows'
       std::sort(entries.begin(), entries.end());
-      entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+      entries.erase(std::unique(entries.begin(), entries.end(),
+                                [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
+                    entries.end());
       const std::uint64_t samples = hi < lo ? 0 : static_cast<std::uint64_t>(hi - lo) + 1;
       activity a = activity::from_sorted(entries, r.items.size(), samples);
       entries = {};

@@ -1,0 +1,178 @@
+#pragma once
+// When, not only whether: the delay from a rule's left side to its right side, from the rule's own
+// evidence. Every activity entry keeps when in its window the item first sent a packet (2 bytes,
+// activity.hpp); a generic item's is the first of its flows'. Over the samples where both sides
+// are active the delay is the right side's first packet minus the left side's, and the rule gets
+// its median and quartiles (`delay`, positive when the right side follows) and which side leads:
+//
+//   lhs       the right side follows in at least three quarters of the samples (p25 > 0)
+//   rhs       the left side follows in at least three quarters of them (p75 < 0)
+//   together  neither (both orders are common, or the delays are below the offsets' resolution)
+//
+// A `<=>` rule whose right side leads is turned round, so that the side that leads is written on
+// the left (its counts turned with it; its score stays the higher direction's, as it is ranked). Under lagged windows a left side's window also
+// counts the right side's first activity up to `lag` windows later (the first at or after the
+// left side's first packet). A host-variable rule's delays are taken within each host's own pair
+// (the host's flows of the left side against its flows of the right, in the same window) and
+// pooled over the hosts. The resolution is a 65536th of a window (15 µs in windows of 1 s); a
+// delay longer than a window is seen only under lagged windows.
+//
+//   time_rules(rules, space, window_seconds);   // finish_rules does it for every run
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/activity.hpp"
+#include "expose/flow_key.hpp"
+#include "expose/item_space.hpp"
+#include "expose/rule.hpp"
+
+namespace expose {
+
+namespace detail {
+
+/// The median and quartiles of delays in offset units (sorted in place), in milliseconds.
+[[nodiscard]] inline delay_summary summarize_delays(std::vector<std::int64_t>& d, double ms_per_unit) {
+  delay_summary out;
+  out.samples = d.size();
+  if (d.empty()) return out;
+  std::sort(d.begin(), d.end());
+  // The quantile between ranks, as R's type 7 (numpy's default).
+  const auto at = [&](double q) {
+    const double h = q * static_cast<double>(d.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const auto hi = std::min(lo + 1, d.size() - 1);
+    const double v = static_cast<double>(d[lo]) + (h - static_cast<double>(lo)) * static_cast<double>(d[hi] - d[lo]);
+    return v * ms_per_unit;
+  };
+  out.median_ms = at(0.5);
+  out.p25_ms = at(0.25);
+  out.p75_ms = at(0.75);
+  return out;
+}
+
+/// Delays between two window items, in offset units (65536 a window): per window of `x`, to the
+/// first activity of `y` at or after it within `lag` windows, else (lag 0, or none later) to `y`
+/// in the same window before it.
+[[nodiscard]] inline std::vector<std::int64_t> window_delays(const activity& a, std::uint32_t x, std::uint32_t y, std::uint32_t lag) {
+  std::vector<std::int64_t> d;
+  const auto wx = a.windows_of(x), wy = a.windows_of(y);
+  const auto ox = a.offsets_of(x), oy = a.offsets_of(y);
+  if (ox.empty() || oy.empty()) return d;
+  constexpr std::int64_t unit = 65536;
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < wx.size(); ++i) {
+    const std::int64_t w = a.windows[wx[i]];
+    while (j < wy.size() && a.windows[wy[j]] < w) ++j;
+    if (j == wy.size()) break;
+    std::size_t k = j;
+    if (a.windows[wy[k]] == w && oy[k] >= ox[i]) {
+      d.push_back(static_cast<std::int64_t>(oy[k]) - ox[i]);
+      continue;
+    }
+    const bool same = a.windows[wy[k]] == w;
+    if (same) ++k;  // y in w, but before x: a later y, if lag allows
+    if (lag > 0 && k < wy.size() && a.windows[wy[k]] <= w + lag) {
+      d.push_back((a.windows[wy[k]] - w) * unit + oy[k] - ox[i]);
+      continue;
+    }
+    if (same) d.push_back(static_cast<std::int64_t>(oy[j]) - ox[i]);
+  }
+  return d;
+}
+
+/// A host-variable item's activity keyed by (window position, host), with the first offset of its
+/// flows there: sorted by window, then host.
+struct host_offsets {
+  struct entry {
+    std::uint32_t window;
+    ip_address host;
+    window_offset offset;
+  };
+  std::vector<entry> entries;
+};
+
+[[nodiscard]] inline host_offsets offsets_by_host(const item_space& space, std::uint32_t item) {
+  host_offsets out;
+  const flow_pattern& p = space.items[item];
+  const bool src = p.at(field::src_ip) == slot::var;
+  for (const auto f : space.members[item]) {
+    const auto w = space.windows.windows_of(f);
+    const auto o = space.windows.offsets_of(f);
+    if (o.empty()) return {};
+    const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
+    for (std::size_t k = 0; k < w.size(); ++k) out.entries.push_back({w[k], host, o[k]});
+  }
+  std::sort(out.entries.begin(), out.entries.end(), [](const auto& l, const auto& r) {
+    if (l.window != r.window) return l.window < r.window;
+    if (l.host != r.host) return ip_address::word_less{}(l.host, r.host);
+    return l.offset < r.offset;
+  });
+  // the first of a (window, host) is its earliest
+  out.entries.erase(std::unique(out.entries.begin(), out.entries.end(),
+                                [](const auto& l, const auto& r) { return l.window == r.window && l.host == r.host; }),
+                    out.entries.end());
+  return out;
+}
+
+[[nodiscard]] inline std::vector<std::int64_t> host_delays(const host_offsets& x, const host_offsets& y) {
+  std::vector<std::int64_t> d;
+  const auto less = [](const host_offsets::entry& l, const host_offsets::entry& r) {
+    return l.window != r.window ? l.window < r.window : ip_address::word_less{}(l.host, r.host);
+  };
+  for (std::size_t i = 0, j = 0; i < x.entries.size() && j < y.entries.size();) {
+    if (less(x.entries[i], y.entries[j])) ++i;
+    else if (less(y.entries[j], x.entries[i])) ++j;
+    else {
+      d.push_back(static_cast<std::int64_t>(y.entries[j].offset) - x.entries[i].offset);
+      ++i;
+      ++j;
+    }
+  }
+  return d;
+}
+
+}  // namespace detail
+
+/// Which side leads, by the quartiles of its delays.
+[[nodiscard]] inline rule_leads leads_of(const delay_summary& d) {
+  if (d.samples == 0) return rule_leads::together;
+  if (d.p25_ms > 0) return rule_leads::lhs;
+  if (d.p75_ms < 0) return rule_leads::rhs;
+  return rule_leads::together;
+}
+
+/// Measures every rule's delays over the space it was counted in (a rule's `lag`: the lagged
+/// windows' K, 0 for tumbling windows and host-variable rules) and writes the side that leads of
+/// a `<=>` rule on the left. Rules stay in their order. Without times in the space
+/// (an activity built without offsets) rules keep `samples` 0.
+inline void time_rules(std::vector<rule>& rules, const item_space& space, double window_seconds) {
+  const auto offset = static_cast<std::uint32_t>(space.window_items());
+  const double ms_per_unit = window_seconds * 1000.0 / 65536.0;
+  boost::unordered_flat_map<std::uint32_t, detail::host_offsets> by_host;  // host items met so far
+  const auto host_side = [&](std::uint32_t item) -> const detail::host_offsets& {
+    auto it = by_host.find(item);
+    if (it == by_host.end()) it = by_host.emplace(item, detail::offsets_by_host(space, item)).first;
+    return it->second;
+  };
+  for (rule& x : rules) {
+    std::vector<std::int64_t> d;
+    if (x.lhs < offset && x.rhs < offset) d = detail::window_delays(space.windows, x.lhs, x.rhs, x.lag);
+    else if (x.lhs >= offset && x.rhs >= offset) d = detail::host_delays(host_side(x.lhs), host_side(x.rhs));
+    x.delay = detail::summarize_delays(d, ms_per_unit);
+    x.leads = leads_of(x.delay);
+    if (x.kind == rule_kind::equivalent && x.leads == rule_leads::rhs && x.lag == 0) {
+      std::swap(x.lhs, x.rhs);  // score stays the rule's (the higher direction's), as ranked
+      x.counts = x.counts.reversed();
+      x.delay = x.delay.reversed();
+      x.leads = rule_leads::lhs;
+    }
+  }
+}
+
+}  // namespace expose

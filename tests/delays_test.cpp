@@ -1,0 +1,121 @@
+#include "expose/delays.hpp"
+
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/io/text.hpp"
+#include "expose/pipeline.hpp"
+#include "fixtures.hpp"
+
+using namespace expose;
+using expose_test::ip;
+using expose_test::make_packet;
+
+namespace {
+constexpr double ms_per_unit = 1000.0 / 65536.0;  // windows of 1 s
+
+/// Three flows over windows 10..19: flow 1 follows flow 0 by 655 k units in window 10 + k, flow 2
+/// comes 500 units before flow 0 every time.
+item_space three_flows() {
+  std::vector<timed_entry> e;
+  for (std::uint16_t k = 0; k < 10; ++k) {
+    e.push_back({10 + k, 0, 1000});
+    e.push_back({10 + k, 1, static_cast<window_offset>(1000 + 655 * k)});
+    e.push_back({10 + k, 2, 500});
+  }
+  std::sort(e.begin(), e.end());
+  const auto flow = [](std::uint32_t port) { return exact(flow_key{ip("10.0.0.1"), ip("10.0.0.9"), 40000, static_cast<std::uint16_t>(port), 17}); };
+  return item_space::plain({flow(53), flow(80), flow(123)}, activity::from_sorted(e, 3, 20));
+}
+}  // namespace
+
+TEST_CASE("delays.median_and_quartiles_of_the_right_side_after_the_left") {
+  const auto space = three_flows();
+  const pair_counts c{10, 10, 10, 20};
+  std::vector<rule> rules{{0, 1, rule_kind::equivalent, 0.5, 0.4, c}, {0, 2, rule_kind::equivalent, 0.3, 0.3, c},
+                          {0, 2, rule_kind::implies, 0.2, 0.1, c}};
+  time_rules(rules, space, 1.0);
+  // 0, 655, ..., 5895 units: median 2947.5, quartiles 1473.75 and 4421.25 (between ranks)
+  CHECK(rules[0].lhs == 0);
+  CHECK(rules[0].leads == rule_leads::lhs);
+  CHECK(rules[0].delay.samples == 10);
+  CHECK(rules[0].delay.median_ms == doctest::Approx(2947.5 * ms_per_unit));
+  CHECK(rules[0].delay.p25_ms == doctest::Approx(1473.75 * ms_per_unit));
+  CHECK(rules[0].delay.p75_ms == doctest::Approx(4421.25 * ms_per_unit));
+  // Flow 2 comes first: the <=> is turned round, its score stays the rule's; the => is not.
+  CHECK(rules[1].lhs == 2);
+  CHECK(rules[1].rhs == 0);
+  CHECK(rules[1].score == 0.3);
+  CHECK(rules[1].leads == rule_leads::lhs);
+  CHECK(rules[1].delay == delay_summary{500 * ms_per_unit, 500 * ms_per_unit, 500 * ms_per_unit, 10});
+  CHECK(rules[2].lhs == 0);
+  CHECK(rules[2].leads == rule_leads::rhs);
+  CHECK(rules[2].delay.median_ms == doctest::Approx(-500 * ms_per_unit));
+  CHECK(rules[2].delay_mark() == "-7.6 ms");
+  CHECK(rules[1].delay_mark() == "+7.6 ms");
+}
+
+TEST_CASE("delays.together_where_neither_side_leads_and_none_without_times") {
+  CHECK(leads_of({0, -3, 4, 10}) == rule_leads::together);
+  CHECK(leads_of({2, 1, 4, 10}) == rule_leads::lhs);
+  CHECK(leads_of({-2, -4, -1, 10}) == rule_leads::rhs);
+  CHECK(leads_of({}) == rule_leads::together);
+  // Both sides in the same 65536th of the window: no order to tell.
+  std::vector<timed_entry> e;
+  for (std::int64_t w = 0; w < 5; ++w) e.insert(e.end(), {{w, 0, 7}, {w, 1, 7}});
+  const auto flow = [](std::uint16_t port) { return exact(flow_key{ip("10.0.0.1"), ip("10.0.0.9"), 1, port, 17}); };
+  std::vector<rule> rules{{0, 1, rule_kind::equivalent, 0.5, 0.5, {5, 5, 5, 5}}};
+  time_rules(rules, item_space::plain({flow(1), flow(2)}, activity::from_sorted(e, 2, 5)), 1.0);
+  CHECK(rules[0].leads == rule_leads::together);
+  CHECK(rules[0].delay == delay_summary{0, 0, 0, 5});
+  CHECK(rules[0].delay_mark() == "together");
+  // A matrix without times: nothing measured, nothing marked.
+  std::vector<rule> untimed{{0, 1, rule_kind::equivalent, 0.5, 0.5, {5, 5, 5, 5}}};
+  time_rules(untimed, item_space::plain({flow(1), flow(2)}, activity::from_sorted(std::vector<std::pair<std::int64_t, std::uint32_t>>{{0, 0}, {0, 1}}, 2, 1)), 1.0);
+  CHECK(untimed[0].delay.samples == 0);
+  CHECK(untimed[0].delay_mark().empty());
+}
+
+TEST_CASE("delays.lagged_windows_count_the_right_side_in_the_next_window") {
+  // Flow 1 comes 0.9 s after flow 0, across the window boundary each time.
+  std::vector<timed_entry> e;
+  for (std::int64_t w = 0; w < 20; w += 2) e.insert(e.end(), {{w, 0, 32768}, {w + 1, 1, 26214}});
+  std::sort(e.begin(), e.end());
+  const auto flow = [](std::uint16_t port) { return exact(flow_key{ip("10.0.0.1"), ip("10.0.0.9"), 1, port, 17}); };
+  const auto space = item_space::plain({flow(1), flow(2)}, activity::from_sorted(e, 2, 20));
+  std::vector<rule> rules{{0, 1, rule_kind::implies, 0.5, 0.1, {10, 10, 10, 20}}};
+  rules[0].lag = 1;
+  time_rules(rules, space, 1.0);
+  CHECK(rules[0].delay.samples == 10);
+  CHECK(rules[0].delay.median_ms == doctest::Approx((65536 + 26214 - 32768) * ms_per_unit));
+  rules[0].lag = 0;  // the same windows never: no sample
+  time_rules(rules, space, 1.0);
+  CHECK(rules[0].delay.samples == 0);
+}
+
+TEST_CASE("delays.host_rules_within_each_hosts_own_pair_pooled") {
+  // Two clients look a name up, then open a web connection: client 1 20 ms later, client 2 40 ms
+  // later, in the same windows (0.1 s and 0.5 s into them), 30 times each. The host rule pools
+  // the two clients' own delays: median 30 ms, quartiles 20 and 40; never one client's lookup
+  // against the other's connection.
+  std::vector<packet> trace;
+  constexpr std::int64_t s = 1'000'000'000, ms = 1'000'000;
+  for (std::int64_t k = 0; k < 30; ++k) {
+    const std::int64_t t = 1'767'600'000 * s + k * 20 * s;
+    trace.push_back(make_packet(t + 100 * ms, "10.0.0.1", static_cast<std::uint16_t>(50000 + k), "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(t + 120 * ms, "10.0.0.1", static_cast<std::uint16_t>(40000 + k), "10.0.0.80", 80, proto::tcp));
+    trace.push_back(make_packet(t + 500 * ms, "10.0.0.2", static_cast<std::uint16_t>(50000 + k), "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(t + 540 * ms, "10.0.0.2", static_cast<std::uint16_t>(40000 + k), "10.0.0.80", 80, proto::tcp));
+  }
+  const auto r = mine(trace, pipeline<>{});
+  const rule* host_rule = nullptr;
+  for (const auto& x : r.rules)
+    if (io::rule_text(r, x) == "$A.* : 10.0.0.53.53 : udp <=> $A.* : 10.0.0.80.80 : tcp") host_rule = &x;
+  REQUIRE(host_rule != nullptr);
+  CHECK(host_rule->leads == rule_leads::lhs);
+  CHECK(host_rule->delay.samples == 60);
+  CHECK(host_rule->delay.p25_ms == doctest::Approx(1311 * ms_per_unit));  // 20.004 ms: offsets 6553 and 7864
+  CHECK(host_rule->delay.p75_ms == doctest::Approx(2621 * ms_per_unit));  // 39.993 ms: 32768 and 35389
+  CHECK(host_rule->delay.median_ms == doctest::Approx(1966 * ms_per_unit));
+  CHECK(host_rule->delay_mark() == "+30 ms");
+}
