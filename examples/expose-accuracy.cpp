@@ -90,6 +90,32 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
     if (p.widened != 0) out << "   (" << p.widened << " widened)";
     out << "\n";
   }
+  // Delays of the patterns whose members come in order: measured on the most significant true rule
+  // between the first member and another one.
+  std::size_t ordered = 0, order_right = 0, delay_right = 0;
+  for (const auto& p : r.patterns) {
+    if (!p.ordered) continue;
+    ++ordered;
+    order_right += p.order_right ? 1 : 0;
+    delay_right += p.delay_right() ? 1 : 0;
+  }
+  if (ordered != 0) {
+    out << "\norder  delay  measured    planted         " << std::left << std::setw(static_cast<int>(width)) << "pattern"
+        << "  first   (order right for " << order_right << " of " << ordered << ", delay right for " << delay_right << ")\n";
+    for (const auto& p : r.patterns) {
+      if (!p.ordered) continue;
+      char measured[32], planted[48];
+      if (p.timed) std::snprintf(measured, sizeof measured, "%+.1f ms", p.measured_delay_ms);
+      else std::snprintf(measured, sizeof measured, "-");
+      if (p.planted_delay_ms >= 0) std::snprintf(planted, sizeof planted, "%.1f ms", p.planted_delay_ms);
+      else std::snprintf(planted, sizeof planted, "%g-%g ms", p.planted_range_ms[0], p.planted_range_ms[1]);
+      out << std::left << std::setw(5) << (p.order_right ? "yes" : "no") << "  " << std::setw(5) << (p.delay_right() ? "yes" : "no") << "  "
+          << std::setw(10) << measured << "  " << std::setw(14) << planted << "  " << std::setw(static_cast<int>(width)) << p.name << "  "
+          << p.first;
+      if (p.timed) out << "   (rule " << p.delay_rule + 1 << ")";
+      out << "\n";
+    }
+  }
   const auto wrong = r.false_rules();
   out << "\n" << wrong.size() << (wrong.size() == 1 ? " false rule" : " false rules") << (wrong.empty() ? "\n" : " (rank, why, rule)\n");
   for (const auto& j : wrong) {

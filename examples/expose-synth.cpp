@@ -1,6 +1,6 @@
 // expose-synth: writes a synthetic trace with planted communication patterns, and what it planted.
 //
-//   expose-synth [--seed N] [--duration 10m] [--hosts N] [--heavy N] [--noise R] [--rate NAME=R]...
+//   expose-synth [--seed N] [--duration 10m] [--hosts N] [--heavy N] [--noise R] [--rate NAME=R]... [--delay NAME=D]...
 //                [--snaplen B] [--background FILE... [--spread SEED]] [--truth FILE.json] -o FILE.pcap
 //   expose-synth --demo [--seed N] [--duration 10m] [--noise R] [--snaplen B] [--truth FILE.json] -o FILE.pcap
 //
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   const ex::synth::generator defaults{};
   double noise = defaults.noise_per_second;
   std::uint32_t snaplen = 65535, hosts = defaults.hosts, heavy = defaults.heavy_flows;
-  std::vector<std::string> rate_settings;
+  std::vector<std::string> rate_settings, delay_settings;
   bool demo = false;
   app.add_option("-o,--output", output, "pcap file to write")->required();
   app.add_option("--seed", seed, "random seed: the same seed writes the same trace")->capture_default_str();
@@ -94,6 +94,11 @@ int main(int argc, char** argv) {
   std::string rate_help = "planted events per hour of one pattern (per client for per-client patterns; 0 switches it off), NAME=R; names:";
   for (auto n : ex::synth::pattern_rates::names) rate_help += std::string(" ") + std::string(n);
   auto* rate_opt = app.add_option("--rate", rate_settings, rate_help)->type_name("NAME=R");
+  std::string delay_help = "plant a pattern whose flows come in order with a fixed delay from the first flow to the others "
+                           "(default: the pattern's own random delay, in the ground truth), NAME=D (20ms, 1.5s, 0); names:";
+  for (auto n : ex::synth::pattern_rates::names)
+    if (ex::synth::pattern_delays{}.find(n) != nullptr) delay_help += std::string(" ") + std::string(n);
+  auto* delay_opt = app.add_option("--delay", delay_settings, delay_help)->type_name("NAME=D");
   auto* snaplen_opt = app.add_option("--snaplen", snaplen, "bytes kept of each frame (default 65535; 262144 with --background)")
                           ->check(CLI::Range(64u, 262144u));
   app.add_option("--truth", truth_file, "also write the ground truth (what was planted) to this JSON file");
@@ -106,7 +111,7 @@ int main(int argc, char** argv) {
                          ->type_name("SEED")
                          ->needs(background_opt);
   auto* demo_opt = app.add_flag("--demo", demo, "write the small demo trace (expose/synth/demo.hpp) instead");
-  demo_opt->excludes(hosts_opt)->excludes(heavy_opt)->excludes(rate_opt);
+  demo_opt->excludes(hosts_opt)->excludes(heavy_opt)->excludes(rate_opt)->excludes(delay_opt);
   app.set_version_flag("-V,--version", std::string("expose-synth ") + ex::version);
   try {
     app.parse(argc, argv);
@@ -143,6 +148,25 @@ int main(int argc, char** argv) {
       return 1;
     }
     *rate = value;
+  }
+  for (const auto& s : delay_settings) {
+    const auto eq = s.find('=');
+    double* delay = eq == std::string::npos ? nullptr : gen.delays.find(s.substr(0, eq));
+    double ms = -1;
+    if (delay != nullptr) {
+      const auto text = s.substr(eq + 1);
+      if (text == "0" || text == "0ms" || text == "0s") ms = 0;
+      else if (const auto given = expose_tools::parse_duration(text)) ms = static_cast<double>(given->count()) / 1e6;
+    }
+    if (delay == nullptr || !(ms >= 0 && ms <= 60'000)) {
+      std::cerr << "expose-synth: --delay: '" << s << "' is not NAME=D with the name of a pattern whose flows come in order and D 0 to 60s"
+                << " (names:";
+      for (auto n : ex::synth::pattern_rates::names)
+        if (ex::synth::pattern_delays{}.find(n) != nullptr) std::cerr << " " << n;
+      std::cerr << ")\n";
+      return 1;
+    }
+    *delay = ms;
   }
   const ex::synth::demo demo_gen{.seed = seed, .duration = seconds, .noise_per_second = noise_opt->count() > 0 ? noise : ex::synth::demo{}.noise_per_second};
 

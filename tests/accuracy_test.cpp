@@ -420,3 +420,52 @@ TEST_CASE("accuracy.widened_and_capture_rules_need_sources") {
   CHECK_FALSE(j.contains("widened_rules"));
   CHECK_FALSE(j["patterns"][0].contains("widened"));
 }
+
+TEST_CASE("accuracy.delays_of_ordered_patterns") {
+  // The lookup comes 20 ms before the web connection (planted fixed); the NTP clients have no order.
+  auto t = crafted_truth();
+  t.patterns[0].leader = 0;
+  t.patterns[0].delay_ms = 20;
+  t.patterns[0].delay_range_ms = {6, 120};
+  const auto lookup = side("udp", "$A", "*", "10.0.0.53", "53");
+  const auto web = side("tcp", "$A", "*", "10.0.0.80", "80");
+  const auto timed = [](mined_rule r, double ms, const char* leads) {
+    r.delay_ms = ms;
+    r.delay_samples = 30;
+    r.leads = leads;
+    return r;
+  };
+  const auto first = [&](std::vector<mined_rule> rules) {
+    const auto rep = score_accuracy(rules, t);
+    REQUIRE(rep.patterns.size() == 2);
+    CHECK_FALSE(rep.patterns[1].ordered);
+    return rep.patterns[0];
+  };
+  // Written lookup first, 20.5 ms: order and delay right; the measured rule is the first that
+  // pairs the first member with another (the untimed one before it is skipped).
+  auto p = first({mrule(lookup, web), timed(mrule(lookup, web), 20.5, "lhs")});
+  CHECK(p.ordered);
+  CHECK(p.first.empty());  // the crafted members have no roles
+  CHECK(p.timed);
+  CHECK(p.delay_rule == 1);
+  CHECK(p.measured_delay_ms == 20.5);
+  CHECK(p.order_right);
+  CHECK(p.delay_right());
+  // A => written web first: the lookup leads from the right, -20.5 ms from the left.
+  p = first({timed(mrule(web, lookup, "=>"), -20.5, "rhs")});
+  CHECK(p.measured_delay_ms == 20.5);
+  CHECK(p.order_right);
+  // Together: no order; 25 ms: more than 2 ms off the planted 20 ms.
+  p = first({timed(mrule(lookup, web), 1.0, "together")});
+  CHECK_FALSE(p.order_right);
+  CHECK_FALSE(p.delay_right());
+  p = first({timed(mrule(lookup, web), 25, "lhs")});
+  CHECK(p.order_right);
+  CHECK_FALSE(p.delay_right());
+  // Drawn delays: right when the median lies in the range.
+  t.patterns[0].delay_ms = -1;
+  CHECK(first({timed(mrule(lookup, web), 60, "lhs")}).delay_right());
+  CHECK_FALSE(first({timed(mrule(lookup, web), 130, "lhs")}).delay_right());
+  // No rule with delays: not timed.
+  CHECK_FALSE(first({mrule(lookup, web)}).timed);
+}

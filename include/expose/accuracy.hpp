@@ -74,6 +74,11 @@ struct mined_rule {
   std::string kind = "=>";  ///< "=>" or "<=>"
   std::string text;         ///< as the miner wrote it; made from the patterns when empty
   bool alike = false;       ///< alike to a more significant rule (expose-mine's "alike_of"): not scored
+  /// The rule's delay (expose-mine's "delay": median from the left side to the right, samples 0
+  /// where not measured) and which side leads ("lhs", "rhs" or "together").
+  double delay_ms = 0;
+  std::uint64_t delay_samples = 0;
+  std::string leads = "together";
   std::array<char, field_count> lhs_vars{};  ///< letter of each `var` slot ('A' when 0)
   std::array<char, field_count> rhs_vars{};
 
@@ -141,6 +146,25 @@ struct pattern_accuracy {
   std::size_t rules = 0;                  ///< true rules belonging to it
   std::vector<std::size_t> rule_indices;  ///< their positions in the input
   std::size_t widened = 0;                ///< ... of its true rules, widened matches (mixed traces only)
+  /// A pattern whose members come in order (truth_pattern::ordered): its first member, the delay
+  /// planted (-1: drawn from `planted_range_ms`), and what its most significant true rule between
+  /// the first member and another one measured: the median delay from the first member's side to
+  /// the other (`timed` false when no such rule has delays), and whether the rule puts the first
+  /// member first (`order_right`: it leads, not `together` or the other side).
+  bool ordered = false;
+  std::string first;
+  double planted_delay_ms = -1;
+  std::array<double, 2> planted_range_ms{0, 0};
+  bool timed = false;
+  double measured_delay_ms = 0;
+  bool order_right = false;
+  std::size_t delay_rule = 0;  ///< the rule measured (position in the input)
+  /// The measured median within 2 ms of a fixed planted delay, or inside the range of a drawn one.
+  [[nodiscard]] bool delay_right() const {
+    if (!timed) return false;
+    if (planted_delay_ms >= 0) return std::abs(measured_delay_ms - planted_delay_ms) <= 2.0;
+    return measured_delay_ms >= planted_range_ms[0] && measured_delay_ms <= planted_range_ms[1];
+  }
 };
 
 /// One source of a mixed trace and the rules about it.
@@ -588,7 +612,18 @@ namespace detail {
 [[nodiscard]] inline accuracy_report score_accuracy(std::span<const mined_rule> rules, const synth::ground_truth& truth) {
   accuracy_report rep;
   for (const auto& p : truth.patterns)
-    if (p.multi_flow()) rep.patterns.push_back({p.name, p.paper_rule, false, 0, {}});
+    if (p.multi_flow()) {
+      pattern_accuracy pa;
+      pa.name = p.name;
+      pa.paper_rule = p.paper_rule;
+      if (p.ordered()) {
+        pa.ordered = true;
+        pa.first = p.members[static_cast<std::size_t>(p.leader)].role;
+        pa.planted_delay_ms = p.delay_ms;
+        pa.planted_range_ms = p.delay_range_ms;
+      }
+      rep.patterns.push_back(std::move(pa));
+    }
   const source_index sources(truth);
   for (const auto& s : truth.sources) rep.sources.push_back({.name = s.name, .addresses = s.addresses.size()});
   auto source_named = [&](const std::string& name) -> source_accuracy& {
@@ -640,6 +675,35 @@ namespace detail {
                                  : static_cast<double>(rep.true_rules + rep.alike_true) / static_cast<double>(rep.planted_judged + rep.alike_judged);
   rep.source_precision = rep.rules == 0 ? 1.0 : static_cast<double>(rep.rules - rep.cross_source) / static_cast<double>(rep.rules);
   rep.rules_per_found_pattern = rep.found == 0 ? 0.0 : static_cast<double>(rep.true_rules) / static_cast<double>(rep.found);
+  // Delays: per ordered pattern, its most significant true rule with the first member on one side
+  // and only other members on the other.
+  for (auto& pa : rep.patterns) {
+    if (!pa.ordered) continue;
+    const auto* p = truth.find(pa.name);
+    if (p == nullptr) continue;
+    const auto& lead = p->members[static_cast<std::size_t>(p->leader)];
+    const auto only_lead = [&](const flow_pattern& side) {
+      if (!detail::meets(side, lead)) return false;
+      return std::none_of(p->members.begin(), p->members.end(), [&](const auto& m) { return &m != &lead && detail::meets(side, m); });
+    };
+    // (the other side may also meet the first member's shape: a rest, `C.* : Mirror.*` minus the
+    // control connection, is written as its closure)
+    const auto only_others = [&](const flow_pattern& side) {
+      return std::any_of(p->members.begin(), p->members.end(), [&](const auto& m) { return &m != &lead && detail::meets(side, m); });
+    };
+    for (const auto i : pa.rule_indices) {
+      const auto& r = rules[i];
+      if (r.delay_samples == 0) continue;
+      const bool left = only_lead(r.lhs) && only_others(r.rhs);
+      const bool right = only_lead(r.rhs) && only_others(r.lhs);
+      if (!left && !right) continue;
+      pa.timed = true;
+      pa.delay_rule = i;
+      pa.measured_delay_ms = left ? r.delay_ms : -r.delay_ms;
+      pa.order_right = r.leads == (left ? "lhs" : "rhs");
+      break;
+    }
+  }
   return rep;
 }
 

@@ -49,6 +49,11 @@ namespace expose {
     if (jr.contains("kind") && jr["kind"].is_string()) r.kind = jr["kind"].get<std::string>();
     if (jr.contains("text") && jr["text"].is_string()) r.text = jr["text"].get<std::string>();
     r.alike = jr.contains("alike_of") || jr.contains("same_shape_of");
+    if (jr.contains("delay") && jr["delay"].is_object()) {
+      r.delay_ms = jr["delay"].value("median_ms", 0.0);
+      r.delay_samples = jr["delay"].value("samples", std::uint64_t{0});
+    }
+    if (jr.contains("leads") && jr["leads"].is_string()) r.leads = jr["leads"].get<std::string>();
     out.push_back(std::move(r));
   }
   return out;
@@ -72,6 +77,16 @@ namespace expose {
   for (const auto& p : r.patterns) {
     json jp = {{"name", p.name}, {"paper_rule", p.paper_rule}, {"found", p.found}, {"rules", p.rules}, {"rule_indices", p.rule_indices}};
     if (mixed) jp["widened"] = p.widened;
+    if (p.ordered) {
+      json order = {{"first", p.first},
+                    {"planted_delay_ms", p.planted_delay_ms >= 0 ? json(p.planted_delay_ms) : json(nullptr)},
+                    {"planted_range_ms", {p.planted_range_ms[0], p.planted_range_ms[1]}},
+                    {"measured_delay_ms", p.timed ? json(p.measured_delay_ms) : json(nullptr)},
+                    {"order_right", p.order_right},
+                    {"delay_right", p.delay_right()}};
+      if (p.timed) order["rule_index"] = p.delay_rule;
+      jp["order"] = std::move(order);
+    }
     patterns.push_back(std::move(jp));
   }
   json rules = json::array();

@@ -34,6 +34,18 @@ TEST_CASE("synth.truth_json.fields") {
   CHECK(p["members"][0] == nlohmann::json{{"role", "name lookup"}, {"proto", "udp"}, {"src", "$C"}, {"sport", "*"},
                                           {"dst", "10.0.0.53"}, {"dport", "53"}, {"many", false},
                                           {"text", "$C.* : 10.0.0.53.53 : udp"}});
+  // Its members come in order: the lookup first, by a drawn delay (no fixed one).
+  CHECK(p["order"] == nlohmann::json{{"first", "name lookup"}, {"delay_range_ms", {6.0, 120.0}}});
+  CHECK_FALSE(j["patterns"][3].contains("order"));  // ntp-lockstep: either client first
+  // A fixed delay is written, and read back.
+  const auto fixed = synth::generator{.seed = 2, .duration = 600s, .hosts = 10, .delays = {.dns_web = 20}}.truth();
+  CHECK(synth::to_json(fixed)["patterns"][0]["order"]["delay_ms"] == 20.0);
+  std::stringstream s;
+  synth::write_json(s, fixed);
+  const auto back = synth::read_truth_json(s);
+  CHECK(back.patterns[0].leader == 0);
+  CHECK(back.patterns[0].delay_ms == 20.0);
+  CHECK(back == fixed);
 }
 
 TEST_CASE("synth.truth_json.errors_name_the_field") {
@@ -44,6 +56,10 @@ TEST_CASE("synth.truth_json.errors_name_the_field") {
   std::istringstream bad_port(
       R"({"patterns": [{"name": "x", "members": [{"proto": "tcp", "src": "*", "sport": "*", "dst": "10.0.0.1", "dport": "http"}]}]})");
   CHECK_THROWS_WITH_AS((void)synth::read_truth_json(bad_port), doctest::Contains("pattern 'x': member field dport 'http'"), bad_argument);
+  std::istringstream bad_order(
+      R"({"patterns": [{"name": "x", "members": [{"role": "a", "proto": "tcp"}], "order": {"first": "b"}}]})");
+  CHECK_THROWS_WITH_AS((void)synth::read_truth_json(bad_order), doctest::Contains("pattern 'x': order.first 'b' names none of its members"),
+                       bad_argument);
 }
 
 TEST_CASE("synth.truth.member_fields_parse") {

@@ -25,6 +25,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -66,6 +67,21 @@ struct pattern_rates {
       "llmnr-dns-wins", "mdns-advert", "im-msn-aol", "web-crawler", "traceroute", "p2p"};
 
   /// The rate of a pattern named as in `names`; null when there is no such pattern.
+  [[nodiscard]] double* find(std::string_view name);
+};
+
+/// The planted delay of each pattern whose flows come in order: from the first packet of the
+/// member that leads to the first packet of the members that follow, in milliseconds; negative
+/// (the default) keeps the pattern's own random delay (its range is in the ground truth).
+struct pattern_delays {
+  double dns_web = -1;  ///< the lookup, then the web connection
+  double ftp = -1;      ///< PASV on the control connection, then the data connection
+  double imap = -1;     ///< IMAP, then IMAPS
+  double dhcp = -1;     ///< the client's broadcast, then the server's answer
+  double llmnr = -1;    ///< LLMNR, then DNS and WINS
+  double im = -1;       ///< the MSN session, then the AOL session
+
+  /// The delay of a pattern named as in pattern_rates::names; null when the pattern has no order.
   [[nodiscard]] double* find(std::string_view name);
 };
 
@@ -120,6 +136,7 @@ struct generator {
   double noise_per_second = 5.0;     ///< random one-off connections
   std::uint32_t heavy_flows = 8;     ///< always-on flows carrying most of the bytes
   pattern_rates rates{};
+  pattern_delays delays{};           ///< fixed delays of the ordered patterns (default: their own random ones)
   std::chrono::seconds slice{30};    ///< longest generation slice (shorter at high rates): bounds memory, not the trace
   std::int64_t start_ns = 1767600000LL * 1'000'000'000;  ///< 2026-01-05 08:00:00 UTC
 
@@ -410,6 +427,21 @@ inline const ip_address none{};                                       // a field
 struct pattern_base {
   [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator&) { return {0}; }
   static void setup(expose::detail::synth_run&, expose::detail::synth_process&) {}
+  /// The delay an ordered pattern plants: the one drawn (always drawn, so that a fixed delay
+  /// changes no other draw), or the fixed one of pattern_delays (`which`) when set.
+  [[nodiscard]] static std::int64_t planted(const expose::detail::synth_run& run, double pattern_delays::*which, std::int64_t drawn) {
+    const double fixed = run.settings().delays.*which;
+    return fixed < 0 ? drawn : std::llround(fixed * 1e6);
+  }
+};
+
+/// A pattern whose members come in order: `delay` names its fixed delay in pattern_delays,
+/// `leads` the role of the member that comes first, `delay_range_ms` the range of its own delay.
+template <class P>
+concept ordered_pattern = requires {
+  { P::delay } -> std::convertible_to<double pattern_delays::*>;
+  { P::leads } -> std::convertible_to<std::string_view>;
+  { P::delay_range_ms } -> std::convertible_to<std::array<double, 2>>;
 };
 
 /// The planted pattern "dns-before-web".
@@ -428,13 +460,16 @@ struct dns_web : pattern_base {
     for (std::uint32_t c = 0; c < g.hosts; ++c) all[c] = c;
     return all;
   }
+  static constexpr double pattern_delays::*delay = &pattern_delays::dns_web;
+  static constexpr std::string_view leads = "name lookup";
+  static constexpr std::array<double, 2> delay_range_ms = {6, 120};  // the lookup's round trip, then 5-100 ms
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(p.host);
     const auto rtt = run.between(p, 1 * ms, 20 * ms);
     run.exchange(p, t, proto::udp, c, run.fresh(p), synth::site::dns(), 53, rtt, 74, 120);
-    run.fetch(p, t + rtt + run.between(p, 5 * ms, 100 * ms), c, run.fresh(p), synth::site::web(), 80, run.between(p, 300 * us, 3 * ms),
-          2 + static_cast<std::uint32_t>(p.rng.below(5)));
+    run.fetch(p, t + planted(run, delay, rtt + run.between(p, 5 * ms, 100 * ms)), c, run.fresh(p), synth::site::web(), 80,
+              run.between(p, 300 * us, 3 * ms), 2 + static_cast<std::uint32_t>(p.rng.below(5)));
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<dns_web>(g.hosts, g.rates.dns_web,
@@ -455,6 +490,9 @@ struct ftp : pattern_base {
   static constexpr int start = 1;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 100;
   [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator& g) { return g.ftp_clients(); }
+  static constexpr double pattern_delays::*delay = &pattern_delays::ftp;
+  static constexpr std::string_view leads = "control connection";
+  static constexpr std::array<double, 2> delay_range_ms = {1.3, 13};  // PASV's round trip, then 1-10 ms
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(p.host);
@@ -471,7 +509,7 @@ struct ftp : pattern_base {
       t += run.between(p, 1 * sec, 6 * sec);
       run.exchange(p, t, proto::tcp, c, cp, synth::site::mirror(), 21, rtt, 60, 100);  // PASV, 227
       const auto dport = static_cast<std::uint16_t>(synth::site::passive_first + p.rng.below(synth::site::passive_last - synth::site::passive_first + 1));
-      t = run.fetch(p, t + rtt + run.between(p, 1 * ms, 10 * ms), c, run.fresh(p), synth::site::mirror(), dport, rtt,
+      t = run.fetch(p, t + planted(run, delay, rtt + run.between(p, 1 * ms, 10 * ms)), c, run.fresh(p), synth::site::mirror(), dport, rtt,
                 4 + static_cast<std::uint32_t>(p.rng.below(40)));
       run.tcp(p, t, synth::site::mirror(), 21, c, cp, psh_ack, 90);  // 226 Transfer complete
     }
@@ -585,12 +623,16 @@ struct imap : pattern_base {
   static constexpr int start = 2;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 20;
   [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator& g) { return g.imap_clients(); }
+  static constexpr double pattern_delays::*delay = &pattern_delays::imap;
+  static constexpr std::string_view leads = "imap";
+  static constexpr std::array<double, 2> delay_range_ms = {0, 200};
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(p.host);
     const auto rtt = run.between(p, 300 * us, 3 * ms);
     run.fetch(p, t, c, run.fresh(p), synth::site::imap(), 143, rtt, 1 + static_cast<std::uint32_t>(p.rng.below(3)));
-    run.fetch(p, t + run.between(p, 0, 200 * ms), c, run.fresh(p), synth::site::imap(), 993, rtt, 1 + static_cast<std::uint32_t>(p.rng.below(4)));
+    run.fetch(p, t + planted(run, delay, run.between(p, 0, 200 * ms)), c, run.fresh(p), synth::site::imap(), 993, rtt,
+              1 + static_cast<std::uint32_t>(p.rng.below(4)));
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<imap>(g.imap_clients().size(), g.rates.imap,
@@ -610,11 +652,14 @@ struct dhcp : pattern_base {
   static constexpr auto kind = expose::detail::synth_process_kind::dhcp;
   static constexpr int start = 8;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 4;
+  static constexpr double pattern_delays::*delay = &pattern_delays::dhcp;
+  static constexpr std::string_view leads = "client broadcast";
+  static constexpr std::array<double, 2> delay_range_ms = {1, 5};  // discover, then the offer
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(static_cast<std::uint32_t>(p.rng.below(run.settings().hosts)));
     run.udp(p, t, synth::site::unspecified(), 68, synth::site::broadcast(), 67, 342);  // discover
-    t += run.between(p, 1 * ms, 5 * ms);
+    t += planted(run, delay, run.between(p, 1 * ms, 5 * ms));
     run.udp(p, t, synth::site::dhcp(), 67, synth::site::broadcast(), 68, 342);  // offer
     t += run.between(p, 10 * ms, 60 * ms);
     run.udp(p, t, synth::site::unspecified(), 68, synth::site::broadcast(), 67, 342);  // request
@@ -643,14 +688,19 @@ struct llmnr : pattern_base {
   static constexpr int start = 3;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 8;
   [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator& g) { return g.llmnr_clients(); }
+  static constexpr double pattern_delays::*delay = &pattern_delays::llmnr;
+  static constexpr std::string_view leads = "llmnr";
+  static constexpr std::array<double, 2> delay_range_ms = {0, 50};  // DNS and WINS each
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(p.host);
     const auto cp = run.fresh(p);
     run.udp(p, t, c, cp, synth::site::llmnr(), 5355, 70);
     run.udp(p, t + 100 * ms, c, cp, synth::site::llmnr(), 5355, 70);
-    run.exchange(p, t + run.between(p, 0, 50 * ms), proto::udp, c, run.fresh(p), synth::site::dns(), 53, run.between(p, 1 * ms, 20 * ms), 74, 120);
-    run.exchange(p, t + run.between(p, 0, 50 * ms), proto::udp, c, 137, synth::site::wins(), 137, run.between(p, 1 * ms, 10 * ms), 92, 104);
+    run.exchange(p, t + planted(run, delay, run.between(p, 0, 50 * ms)), proto::udp, c, run.fresh(p), synth::site::dns(), 53,
+                 run.between(p, 1 * ms, 20 * ms), 74, 120);
+    run.exchange(p, t + planted(run, delay, run.between(p, 0, 50 * ms)), proto::udp, c, 137, synth::site::wins(), 137,
+                 run.between(p, 1 * ms, 10 * ms), 92, 104);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<llmnr>(g.llmnr_clients().size(), g.rates.llmnr,
@@ -695,6 +745,9 @@ struct im : pattern_base {
   static constexpr int start = 4;                 // its processes' place among all (their ids)
   static constexpr double packets_per_event = 4;
   [[nodiscard]] static std::vector<std::uint32_t> carriers(const generator& g) { return g.im_clients(); }
+  static constexpr double pattern_delays::*delay = &pattern_delays::im;
+  static constexpr std::string_view leads = "msn session";
+  static constexpr std::array<double, 2> delay_range_ms = {0, 80};
   /// MSN on a long-lived port, AOL on the next one.
   static void setup(expose::detail::synth_run&, expose::detail::synth_process& p) { p.port = static_cast<std::uint16_t>(49152 + p.rng.below(15000)); }
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
@@ -707,7 +760,8 @@ struct im : pattern_base {
       t += 100 * ms;
     }
     run.exchange(p, t, proto::tcp, c, msn_port, synth::site::msn(), 1863, run.between(p, 20 * ms, 80 * ms), 120, 180);
-    run.exchange(p, t + run.between(p, 0, 80 * ms), proto::tcp, c, aol_port, synth::site::aol(), 5190, run.between(p, 20 * ms, 80 * ms), 120, 180);
+    run.exchange(p, t + planted(run, delay, run.between(p, 0, 80 * ms)), proto::tcp, c, aol_port, synth::site::aol(), 5190,
+                 run.between(p, 20 * ms, 80 * ms), 120, 180);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<im>(g.im_clients().size(), g.rates.im,
@@ -863,6 +917,15 @@ inline double* pattern_rates::find(std::string_view name) {
   return out;
 }
 
+inline double* pattern_delays::find(std::string_view name) {
+  double* out = nullptr;
+  patterns::for_each([&]<class P>() {
+    if constexpr (patterns::ordered_pattern<P>)
+      if (P::name == name) out = &(this->*P::delay);
+  });
+  return out;
+}
+
 inline void generator::check() const {
     if (hosts == 0 || hosts > site::max_clients)
       throw bad_argument("synth::generator: hosts must be 1 to " + std::to_string(site::max_clients));
@@ -876,6 +939,10 @@ inline void generator::check() const {
     const double r = rates.*P::rate;
     if (!(r == 0 || (r >= 1e-3 && r <= 3.6e6)))
       throw bad_argument("synth::generator: a pattern rate must be 0 (off) or 0.001 to 3600000 per hour");
+    if constexpr (patterns::ordered_pattern<P>) {
+      const double d = delays.*P::delay;
+      if (!(d < 0 || d <= 60'000)) throw bad_argument("synth::generator: a planted delay must be 0 to 60000 ms (negative: the pattern's own)");
+    }
   });
 }
 
@@ -941,7 +1008,17 @@ inline ground_truth generator::truth() const {
   t.heavy_flows = heavy_flows;
   truth_writer w(t);
   patterns::for_each([&]<class P>() {
-    if (rates.*P::rate > 0) P::plant(*this, w);
+    if (rates.*P::rate <= 0) return;
+    const auto first = t.patterns.size();
+    P::plant(*this, w);
+    if constexpr (patterns::ordered_pattern<P>)
+      for (auto k = first; k < t.patterns.size(); ++k) {
+        auto& planted = t.patterns[k];
+        const auto lead = std::find_if(planted.members.begin(), planted.members.end(), [](const auto& m) { return m.role == P::leads; });
+        planted.leader = static_cast<int>(lead - planted.members.begin());
+        planted.delay_ms = delays.*P::delay;
+        planted.delay_range_ms = P::delay_range_ms;
+      }
   });
   using patterns::K, patterns::A;
   if (heavy_flows > 0) {

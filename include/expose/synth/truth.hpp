@@ -14,6 +14,7 @@
 // sources: the generated part and each capture, with the addresses each owns after mapping. A rule
 // tying hosts of two sources is false by construction.
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <map>
@@ -66,6 +67,13 @@ struct truth_pattern {
   double rate_per_hour = 0;     ///< planted events per hour, per instance
   char var = 'C';               ///< the letter its host variable is written with
   std::vector<truth_member> members;
+  /// Where the members come in order: the member that comes first (its index; -1: no order), and
+  /// by how long the others follow its first packet: `delay_ms` when the generator was given a
+  /// fixed delay (pattern_delays), else -1 and the delay is drawn from `delay_range_ms`.
+  int leader = -1;
+  double delay_ms = -1;
+  std::array<double, 2> delay_range_ms{0, 0};
+  [[nodiscard]] bool ordered() const { return leader >= 0 && static_cast<std::size_t>(leader) < members.size(); }
 
   /// A planted pattern counts for recall when a rule can tie two of its flows together.
   [[nodiscard]] bool multi_flow() const {

@@ -22,6 +22,7 @@
 //                 "left_out": {"non-ip": 39}, "addresses": ["172.16.0.1", ...],
 //                 "mapping": [["192.168.1.5", "172.16.0.1"], ...], "shared": ["224.0.0.251"]}]
 
+#include <algorithm>
 #include <cmath>
 #include <istream>
 #include <map>
@@ -61,6 +62,12 @@ namespace expose::synth {
                         {"instances", p.instances},
                         {"rate_per_hour", p.rate_per_hour},
                         {"members", std::move(members)}});
+    if (p.ordered()) {
+      json order = {{"first", p.members[static_cast<std::size_t>(p.leader)].role}};
+      if (p.delay_ms >= 0) order["delay_ms"] = p.delay_ms;
+      order["delay_range_ms"] = {p.delay_range_ms[0], p.delay_range_ms[1]};
+      patterns.back()["order"] = std::move(order);
+    }
   }
   auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
   json out = {{"tool", "expose-synth"},
@@ -144,6 +151,16 @@ inline void write_json(std::ostream& out, const ground_truth& t) { out << to_jso
             return fail("pattern '" + p.name + "': member field " + name + " '" + text + "' is not a value, \"*\" or a host variable");
         }
         p.members.push_back(std::move(m));
+      }
+      if (jp.contains("order") && jp["order"].is_object()) {
+        const auto& o = jp["order"];
+        const auto first = o.value("first", std::string{});
+        const auto lead = std::find_if(p.members.begin(), p.members.end(), [&](const truth_member& m) { return m.role == first; });
+        if (lead == p.members.end()) return fail("pattern '" + p.name + "': order.first '" + first + "' names none of its members");
+        p.leader = static_cast<int>(lead - p.members.begin());
+        p.delay_ms = o.value("delay_ms", -1.0);
+        if (o.contains("delay_range_ms") && o["delay_range_ms"].is_array() && o["delay_range_ms"].size() == 2)
+          p.delay_range_ms = {o["delay_range_ms"][0].get<double>(), o["delay_range_ms"][1].get<double>()};
       }
       t.patterns.push_back(std::move(p));
     }
