@@ -21,6 +21,7 @@
 #include "cli_common.hpp"
 #include "mine_options.hpp"
 #include "expose/expose.hpp"
+#include "expose/io/deps.hpp"
 #include "expose/io/html.hpp"
 #include "expose/io/json.hpp"
 #include "expose/mpi/mine.hpp"  // and <mpi.h>, C API only
@@ -81,7 +82,7 @@ int main_body(int argc, char** argv) {
   expose_tools::add_mining_options(app, s,
                                    {.traces = "capture files (pcap or pcapng), in time order; classic pcap files are cut among the ranks",
                                     .format = "output format",
-                                    .formats = {"text", "json", "dot"},
+                                    .formats = {"text", "json", "dot", "deps"},
                                     .report = "also write an HTML report there",
                                     .threads = "counting threads per rank (0: one per core)",
                                     .clusters = "how rules are grouped: components or spectral"});
@@ -155,6 +156,7 @@ int main_body(int argc, char** argv) {
   std::ostream& out = s.output.empty() ? std::cout : file;
   if (s.format == "json") ex::io::write_json(out, result);
   else if (s.format == "dot") ex::io::write_dot(out, result);
+  else if (s.format == "deps") ex::io::write_deps(out, result, nullptr, s.text.options().all_rules ? SIZE_MAX : 50);
   else ex::io::write_text(out, result, s.text.options());
   out.flush();
   if (!out) {

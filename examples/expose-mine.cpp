@@ -25,6 +25,7 @@
 #include "expose/expose.hpp"
 #include "expose/io/html.hpp"
 #include "expose/io/any_source.hpp"
+#include "expose/io/deps.hpp"
 #include "expose/io/flow_log.hpp"
 #include "expose/io/json.hpp"
 #include "expose/io/pcap_file.hpp"
@@ -112,6 +113,8 @@ struct writer {
       }
     } else if (s.format == "dot") {
       ex::io::write_dot(out, result, s.names);
+    } else if (s.format == "deps") {
+      ex::io::write_deps(out, result, s.names, s.text.options().all_rules ? SIZE_MAX : 50);
     } else if (s.format == "svg") {
       std::ostringstream dot;
       ex::io::write_patterns_dot(dot, result, {.names = s.names});
@@ -189,8 +192,9 @@ int main(int argc, char** argv) {
   expose_tools::add_mining_options(
       app, s,
       {.traces = "capture files (pcap or pcapng) read as one stream in time order, or flow logs (Zeek conn.log as TSV or JSON, CSV)",
-       .format = "output format: text (the patterns first), json, dot (the rule graph, Graphviz), svg (the patterns drawn at host level by Graphviz)",
-       .formats = {"text", "json", "dot", "svg"},
+       .format = "output format: text (the patterns first), json, dot (the rule graph, Graphviz), svg (the patterns drawn at host level by "
+                 "Graphviz), deps (the rules rolled up into service dependencies, with their delays)",
+       .formats = {"text", "json", "dot", "svg", "deps"},
        .report = "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table",
        .threads = "counting threads (0: one per core)",
        .clusters = "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)"});

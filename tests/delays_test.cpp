@@ -117,5 +117,6 @@ TEST_CASE("delays.host_rules_within_each_hosts_own_pair_pooled") {
   CHECK(host_rule->delay.p25_ms == doctest::Approx(1311 * ms_per_unit));  // 20.004 ms: offsets 6553 and 7864
   CHECK(host_rule->delay.p75_ms == doctest::Approx(2621 * ms_per_unit));  // 39.993 ms: 32768 and 35389
   CHECK(host_rule->delay.median_ms == doctest::Approx(1966 * ms_per_unit));
+  CHECK(host_rule->delay.hosts == 2);
   CHECK(host_rule->delay_mark() == "+30 ms");
 }

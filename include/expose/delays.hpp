@@ -26,8 +26,10 @@
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "expose/activity.hpp"
+#include "expose/address.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
@@ -120,8 +122,10 @@ struct host_offsets {
   return out;
 }
 
-[[nodiscard]] inline std::vector<std::int64_t> host_delays(const host_offsets& x, const host_offsets& y) {
+/// The delays of two host items within each host's own pair, and how many hosts gave any.
+[[nodiscard]] inline std::vector<std::int64_t> host_delays(const host_offsets& x, const host_offsets& y, std::uint64_t& hosts) {
   std::vector<std::int64_t> d;
+  boost::unordered_flat_set<ip_address, address_hash> seen;
   const auto less = [](const host_offsets::entry& l, const host_offsets::entry& r) {
     return l.window != r.window ? l.window < r.window : ip_address::word_less{}(l.host, r.host);
   };
@@ -130,10 +134,12 @@ struct host_offsets {
     else if (less(y.entries[j], x.entries[i])) ++j;
     else {
       d.push_back(static_cast<std::int64_t>(y.entries[j].offset) - x.entries[i].offset);
+      seen.insert(x.entries[i].host);
       ++i;
       ++j;
     }
   }
+  hosts = seen.size();
   return d;
 }
 
@@ -162,9 +168,11 @@ inline void time_rules(std::vector<rule>& rules, const item_space& space, double
   };
   for (rule& x : rules) {
     std::vector<std::int64_t> d;
+    std::uint64_t hosts = 0;
     if (x.lhs < offset && x.rhs < offset) d = detail::window_delays(space.windows, x.lhs, x.rhs, x.lag);
-    else if (x.lhs >= offset && x.rhs >= offset) d = detail::host_delays(host_side(x.lhs), host_side(x.rhs));
+    else if (x.lhs >= offset && x.rhs >= offset) d = detail::host_delays(host_side(x.lhs), host_side(x.rhs), hosts);
     x.delay = detail::summarize_delays(d, ms_per_unit);
+    x.delay.hosts = hosts;
     x.leads = leads_of(x.delay);
     if (x.kind == rule_kind::equivalent && x.leads == rule_leads::rhs && x.lag == 0) {
       std::swap(x.lhs, x.rhs);  // score stays the rule's (the higher direction's), as ranked

@@ -53,8 +53,9 @@ struct delay_summary {
   double p25_ms = 0;
   double p75_ms = 0;
   std::uint64_t samples = 0;
+  std::uint64_t hosts = 0;  ///< a host-variable rule: the hosts whose own pairs were pooled (else 0)
   /// The same delays seen from the other side.
-  [[nodiscard]] delay_summary reversed() const { return {-median_ms, -p75_ms, -p25_ms, samples}; }
+  [[nodiscard]] delay_summary reversed() const { return {-median_ms, -p75_ms, -p25_ms, samples, hosts}; }
   friend bool operator==(const delay_summary&, const delay_summary&) = default;
 };
 

@@ -102,6 +102,9 @@ TEST_CASE("io.html.patterns_first_then_the_rules_then_the_trace") {
         std::string::npos);
   // The rules: one JSON row each (rank, score, support, lhs_count, kind, text, order, pattern), drawn by the script.
   // Rules alike to a more significant one are counted, not listed.
+  CHECK(h.find("<h2 id=\"dependencies\">Dependencies</h2>\n<p>2 service dependencies from the rules: first the left service") != std::string::npos);
+  CHECK(h.find("<td class=\"rule\">64.4.0.1.1863 : tcp</td><td>&rArr;</td><td class=\"rule\">64.12.0.1.5190 : tcp</td><td class=\"n\">1</td>"
+               "<td class=\"n\">1</td><td class=\"n\">+34 ms</td>") != std::string::npos);
   CHECK(h.find("<p>3 rules (+2 alike), most significant first. Click a column header") != std::string::npos);
   CHECK(occurrences(h, "\n[") == 3);
   CHECK(h.find("\n[1,0.485374,136,136,\"\\u003c=\\u003e\",\"10.0.0.21.123 : \\u003cb\\u003ex\\u003c/b\\u003e(10.0.0.1).123 : udp "

@@ -95,6 +95,15 @@ TEST_CASE("io.json.pattern_blocks") {
   // its rules 3 and 4 are alike to rule 2: not among its best, which are the listed ones
   CHECK(j.at("clusters").at(2).at("rules") == nlohmann::json::array({2, 3, 4}));
   CHECK(j.at("clusters").at(2).at("top_rules") == nlohmann::json::array({2}));
+  // The rules rolled up into service dependencies: the IM client's MSN session, then its AOL one.
+  const auto& deps = j.at("dependencies");
+  REQUIRE(deps.size() == 2);
+  CHECK(deps[0].at("first") == "64.4.0.1.1863 : tcp");
+  CHECK(deps[0].at("then") == "64.12.0.1.5190 : tcp");
+  CHECK(deps[0].at("ordered") == true);
+  CHECK(deps[0].at("delay").at("median_ms").get<double>() == doctest::Approx(34).epsilon(0.01));
+  CHECK(deps[1].at("ordered") == false);
+  CHECK(deps[1].at("delay").is_null());
 }
 
 TEST_CASE("io.json.rules_the_same_for_other_hosts") {

@@ -20,6 +20,8 @@
 #include <string_view>
 
 #include "expose/clusters/summary.hpp"
+#include "expose/dependencies.hpp"
+#include "expose/io/deps.hpp"
 #include "expose/io/graphviz.hpp"
 #include "expose/io/host_graph.hpp"
 #include "expose/io/text.hpp"
@@ -36,6 +38,7 @@ struct html_options {
   std::size_t max_table_rules = 10000;  ///< rules in the page's table (all of them: JSON, or text with --rules all)
   std::size_t rules_per_pattern = 3;    ///< best rules shown with each pattern
   std::size_t flows_per_pattern = 50;   ///< flows listed under each pattern
+  std::size_t max_dependencies = 50;    ///< service dependencies in their table, most significant first
 };
 
 /// What writing the page did about the drawings: `note` is one line to tell the user when the
@@ -380,6 +383,29 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
         << "</summary>\n<ul>\n";
     for (std::size_t i = 0; i < flows_listed; ++i) out << "<li><code>" << html_escape(named_text(r.items[cl.items[i]], names)) << "</code></li>\n";
     out << "</ul>\n</details>\n</section>\n";
+  }
+
+  // ---- the service dependencies (dependencies.hpp), with their delays ----
+  {
+    const auto deps = dependencies_of(r);
+    if (!deps.empty()) {
+      const std::size_t shown = std::min(deps.size(), options.max_dependencies);
+      out << "<h2 id=\"dependencies\">Dependencies</h2>\n<p>" << plural(deps.size(), "service dependency", "service dependencies")
+          << " from the rules" << (shown < deps.size() ? ", the first " + std::to_string(shown) + " shown (all: <code>--format deps --rules all</code>)" : "")
+          << ": first the left service, then the right one by the median delay (&rArr;), or the two together (&hArr;).</p>\n"
+          << "<table class=\"best\"><thead><tr><th>first</th><th></th><th>then</th><th class=\"n\">rules</th><th class=\"n\">hosts</th>"
+          << "<th class=\"n\">median delay</th><th class=\"n\">middle half</th><th class=\"n\">samples</th></tr></thead>\n<tbody>\n";
+      for (std::size_t k = 0; k < shown; ++k) {
+        const auto& d = deps[k];
+        const bool timed = d.ordered && d.delay.samples != 0;
+        out << "<tr><td class=\"rule\">" << html_escape(service_text(d.first, names)) << "</td><td>" << (d.ordered ? "&rArr;" : "&hArr;")
+            << "</td><td class=\"rule\">" << html_escape(service_text(d.then, names)) << "</td><td class=\"n\">" << d.rules << "</td><td class=\"n\">"
+            << (d.hosts != 0 ? std::to_string(d.hosts) : std::string()) << "</td><td class=\"n\">" << (timed ? delay_ms_text(d.delay.median_ms) : "")
+            << "</td><td class=\"n\">" << (timed ? delay_ms_text(d.delay.p25_ms) + " to " + delay_ms_text(d.delay.p75_ms) : "")
+            << "</td><td class=\"n\">" << (timed ? std::to_string(d.delay.samples) : "") << "</td></tr>\n";
+      }
+      out << "</tbody></table>\n";
+    }
   }
 
   // ---- the rules: a JSON island the script pages through ----

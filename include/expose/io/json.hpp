@@ -8,6 +8,8 @@
 #include <ranges>
 #include <string>
 
+#include "expose/dependencies.hpp"
+#include "expose/io/deps.hpp"
 #include "expose/io/text.hpp"
 #include "expose/mine_result.hpp"
 #include "expose/version.hpp"
@@ -64,7 +66,8 @@ namespace expose::io {
                      {"lag_windows", x.lag}});
     if (x.delay.samples == 0) rules.back()["delay"] = nullptr;
     else
-      rules.back()["delay"] = {{"median_ms", x.delay.median_ms}, {"p25_ms", x.delay.p25_ms}, {"p75_ms", x.delay.p75_ms}, {"samples", x.delay.samples}};
+      rules.back()["delay"] = {{"median_ms", x.delay.median_ms}, {"p25_ms", x.delay.p25_ms}, {"p75_ms", x.delay.p75_ms}, {"samples", x.delay.samples},
+                               {"hosts", x.delay.hosts}};
     rules.back()["leads"] = leads_text(x.leads);
     if (x.alike_of != rule::not_alike) rules.back()["alike_of"] = x.alike_of;
     if (x.alike != 0) rules.back()["alike"] = x.alike;
@@ -102,6 +105,18 @@ namespace expose::io {
     clusters.push_back(std::move(entry));
   }
   out["clusters"] = std::move(clusters);
+  // The rules rolled up into service dependencies (dependencies.hpp).
+  json deps = json::array();
+  for (const auto& d : dependencies_of(r)) {
+    json entry = {{"first", service_text(d.first)}, {"then", service_text(d.then)}, {"ordered", d.ordered},
+                  {"rules", d.rules},           {"hosts", d.hosts},           {"rule_indices", d.rule_indices}};
+    if (d.ordered && d.delay.samples != 0)
+      entry["delay"] = {{"median_ms", d.delay.median_ms}, {"p25_ms", d.delay.p25_ms}, {"p75_ms", d.delay.p75_ms}, {"samples", d.delay.samples}};
+    else
+      entry["delay"] = nullptr;
+    deps.push_back(std::move(entry));
+  }
+  out["dependencies"] = std::move(deps);
   return out;
 }
 
