@@ -22,10 +22,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "expose/activity.hpp"
@@ -160,7 +160,8 @@ struct host_offsets {
 inline void time_rules(std::vector<rule>& rules, const item_space& space, double window_seconds) {
   const auto offset = static_cast<std::uint32_t>(space.window_items());
   const double ms_per_unit = window_seconds * 1000.0 / 65536.0;
-  boost::unordered_flat_map<std::uint32_t, detail::host_offsets> by_host;  // host items met so far
+  // host items met so far; a node map: a side's reference stays valid while the other side's is made
+  std::unordered_map<std::uint32_t, detail::host_offsets> by_host;
   const auto host_side = [&](std::uint32_t item) -> const detail::host_offsets& {
     auto it = by_host.find(item);
     if (it == by_host.end()) it = by_host.emplace(item, detail::offsets_by_host(space, item)).first;
