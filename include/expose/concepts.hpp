@@ -41,6 +41,11 @@ concept KeyPolicy = requires(const K& k, const flow_key& f, const typename K::ke
   { k.pattern(key) } -> std::same_as<flow_pattern>;
 };
 
+/// A key policy under which every flow is an item of its own (its key is the flow itself): the
+/// ingest then needs no index from keys to items (flow i is item i).
+template <class K>
+concept FlowPerItemKey = KeyPolicy<K> && requires { requires K::flow_per_item; };
+
 /// How time is cut: the inclusive range of windows a timestamp (ns) belongs to, and the width.
 template <class W>
 concept WindowPolicy = requires(const W& w, std::int64_t ts_ns) {

@@ -52,7 +52,9 @@ inline void describe(const limit_report& done, const ingest_limits& limits, inpu
 }
 
 /// Flows to items: a flow's key under the key policy; the flows of one key are one item, named by
-/// the key's pattern. Flows come in the order of their ids (0, 1, 2, ...).
+/// the key's pattern. Flows come in the order of their ids (0, 1, 2, ...). Under a key where every
+/// flow is its own item (FlowPerItemKey: the 5-tuple) flow i is item i, and no index is kept: 60
+/// bytes a flow less.
 template <KeyPolicy K>
 class flow_items {
  public:
@@ -60,17 +62,31 @@ class flow_items {
   /// in `r.flows_by_protocol`.
   std::uint32_t add(const K& policy, const flow_key& f, mine_result& r) {
     ++r.flows_by_protocol[f.proto];
+    if constexpr (FlowPerItemKey<K>) {
+      r.items.push_back(policy.pattern(policy.key(f)));
+      return static_cast<std::uint32_t>(flows_++);
+    }
     const auto key = policy.key(f);
     const auto [it, fresh] = item_of_key_.try_emplace(key, static_cast<std::uint32_t>(r.items.size()));
     if (fresh) r.items.push_back(policy.pattern(key));
     item_of_flow_.push_back(it->second);
     return it->second;
   }
-  [[nodiscard]] std::uint32_t operator[](std::uint32_t flow) const noexcept { return item_of_flow_[flow]; }
-  [[nodiscard]] std::size_t flows() const noexcept { return item_of_flow_.size(); }
+  [[nodiscard]] std::uint32_t operator[](std::uint32_t flow) const noexcept {
+    if constexpr (FlowPerItemKey<K>) return flow;
+    return item_of_flow_[flow];
+  }
+  [[nodiscard]] std::size_t flows() const noexcept {
+    if constexpr (FlowPerItemKey<K>) return flows_;
+    return item_of_flow_.size();
+  }
   /// After an eviction: `item_renamed` maps old item ids to new ones (flow_table::gone: evicted),
   /// `flow_renamed` old flow ids to new ones, over `flows_kept` flows left.
   void retain(const std::vector<std::uint32_t>& item_renamed, const std::vector<std::uint32_t>& flow_renamed, std::size_t flows_kept) {
+    if constexpr (FlowPerItemKey<K>) {  // flows and items go together, and keep their order
+      flows_ = flows_kept;
+      return;
+    }
     std::vector<std::uint32_t> kept(flows_kept);
     for (std::size_t f = 0; f < flow_renamed.size(); ++f)
       if (flow_renamed[f] != flow_table::gone) kept[flow_renamed[f]] = item_renamed[item_of_flow_[f]];
@@ -82,6 +98,7 @@ class flow_items {
  private:
   boost::unordered_flat_map<typename K::key_type, std::uint32_t, typename K::hash> item_of_key_;
   std::vector<std::uint32_t> item_of_flow_;
+  std::size_t flows_ = 0;  // FlowPerItemKey: flows (and items) so far
 };
 
 /// Packets to the items' activity, within the limits. Writes the items, flows by protocol and
