@@ -155,8 +155,11 @@ int main(int argc, char** argv) {
     double ms = -1;
     if (delay != nullptr) {
       const auto text = s.substr(eq + 1);
-      if (text == "0" || text == "0ms" || text == "0s") ms = 0;
-      else if (const auto given = expose_tools::parse_duration(text)) ms = static_cast<double>(given->count()) / 1e6;
+      if (const auto given = expose_tools::parse_duration(text)) ms = static_cast<double>(given->count()) / 1e6;
+      else if (const auto zero = expose_tools::number_and_unit(text);  // 0, 0.0, 0ms, 0us ...: no delay
+               zero && zero->first == 0 && (zero->second.empty() || zero->second == "s" || zero->second == "ms" || zero->second == "us" ||
+                                            zero->second == "ns"))
+        ms = 0;
     }
     if (delay == nullptr || !(ms >= 0 && ms <= 60'000)) {
       std::cerr << "expose-synth: --delay: '" << s << "' is not NAME=D with the name of a pattern whose flows come in order and D 0 to 60s"

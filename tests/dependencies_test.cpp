@@ -28,19 +28,25 @@ mine_result lookups_then_pages() {
   r.items = {to("10.0.0.1", "10.0.0.53", 53, 17), to("10.0.0.1", "10.0.0.80", 80, 6), to("10.0.0.2", "10.0.0.53", 53, 17),
              to("10.0.0.2", "10.0.0.80", 80, 6),  to("10.0.0.3", "10.0.0.123", 123, 17), to("10.0.0.4", "10.0.0.124", 123, 17),
              any_client(to("10.0.0.1", "10.0.0.53", 53, 17)), any_client(to("10.0.0.1", "10.0.0.80", 80, 6)),
-             to("10.0.0.1", "10.0.0.80", 443, 6)};
+             to("10.0.0.1", "10.0.0.80", 443, 6), to("10.0.0.5", "10.0.0.53", 53, 17), to("10.0.0.5", "10.0.0.80", 80, 6)};
   const auto timed = [](std::uint32_t l, std::uint32_t rr, rule_leads leads, delay_summary d) {
     rule x{l, rr, rule_kind::equivalent, 0.5, 0.5, {10, 10, 10, 100}};
     x.leads = leads;
     x.delay = d;
     return x;
   };
-  r.rules = {timed(6, 7, rule_leads::lhs, {20, 18, 25, 300, 3}),   // the host rule: 3 hosts
+  r.rules = {timed(6, 7, rule_leads::lhs, {20, 18, 25, 300, 2}),   // the host rule: 2 hosts
              timed(0, 1, rule_leads::lhs, {22, 20, 24, 10}),       // client 1
              timed(3, 2, rule_leads::rhs, {-30, -35, -28, 10}),    // client 2, written page first
              timed(4, 5, rule_leads::together, {1, -3, 4, 12}),    // NTP: no order
-             timed(1, 8, rule_leads::lhs, {5, 5, 5, 10})};         // port 80 then 443 of one server: two services
+             timed(1, 8, rule_leads::lhs, {5, 5, 5, 10}),          // port 80 then 443 of one server: two services
+             timed(1, 8, rule_leads::lhs, {5, 5, 5, 10}),          // alike to it, twice (as mark_alike marks them)
+             timed(1, 8, rule_leads::lhs, {5, 5, 5, 10}),
+             timed(9, 10, rule_leads::lhs, {21, 20, 23, 10})};     // client 5: the same as client 1's rule
   r.rules[4].alike = 2;
+  r.rules[5].alike_of = r.rules[6].alike_of = 4;
+  r.rules[1].same_shape = 1;
+  r.rules[7].same_shape_of = 1;
   return r;
 }
 }  // namespace
@@ -48,12 +54,13 @@ mine_result lookups_then_pages() {
 TEST_CASE("dependencies.rules_rolled_up_into_services") {
   const auto deps = dependencies_of(lookups_then_pages());
   REQUIRE(deps.size() == 3);
-  // The lookup, then the page: three rules (the host rule, both clients' own), at least 3 hosts,
-  // the delays' sample-weighted medians (the host rule's 300 samples weigh most).
+  // The lookup, then the page: four rules (the host rule, both clients' own and the one folded
+  // into client 1's), at least 3 hosts (clients 1, 2 and 5: more than the host rule's 2), the
+  // delays' sample-weighted medians over the listed rules (the host rule's 300 samples weigh most).
   CHECK(deps[0].first == service_of(to("10.0.0.9", "10.0.0.53", 53, 17)));
   CHECK(deps[0].then == service_of(to("10.0.0.9", "10.0.0.80", 80, 6)));
   CHECK(deps[0].ordered);
-  CHECK(deps[0].rules == 3);
+  CHECK(deps[0].rules == 4);
   CHECK(deps[0].hosts == 3);
   CHECK(deps[0].delay.median_ms == 20);
   CHECK(deps[0].delay.p25_ms == 18);
@@ -68,8 +75,8 @@ TEST_CASE("dependencies.rules_rolled_up_into_services") {
   std::ostringstream text;
   io::write_deps(text, lookups_then_pages());
   const auto t = text.str();
-  CHECK(t.rfind("expose 0.1.0: 3 service dependencies from 5 rules", 0) == 0);
-  CHECK(t.find("\n  10.0.0.53.53 : udp  =>     10.0.0.80.80 : tcp        3 rules      3 hosts   +20 ms (+18 ms to +25 ms, 320 samples)\n") !=
+  CHECK(t.rfind("expose 0.1.0: 3 service dependencies from 8 rules", 0) == 0);
+  CHECK(t.find("\n  10.0.0.53.53 : udp  =>     10.0.0.80.80 : tcp        4 rules      3 hosts   +20 ms (+18 ms to +25 ms, 320 samples)\n") !=
         std::string::npos);
   CHECK(t.find("\n  10.0.0.123.123 : udp  <=>  10.0.0.124.123 : udp") != std::string::npos);
   std::ostringstream one;

@@ -202,3 +202,20 @@ TEST_CASE("pipeline.clock_at_epoch_zero_gaps_of_years_and_packets_out_of_order")
   CHECK(r.rules[0].delay == delay_summary{500, 500, 500, 40});
   CHECK(r.rules[0].counts == pair_counts{40, 40, 40, r.windows});
 }
+
+TEST_CASE("pipeline.every_pattern_lists_a_rule") {
+  // Two rules in two clusters; the second is folded into the first (the same with another host),
+  // so its pattern would list none: it is listed again, and the first no longer counts it.
+  mine_result r;
+  const auto flow = [](std::uint32_t src, std::uint16_t dport) { return exact(flow_key{ip_address::v4(src), ip_address::v4(0x0a000009), 40000, dport, 6}); };
+  r.items = {flow(0x0a000001, 80), flow(0x0a000001, 443), flow(0x0a000002, 80), flow(0x0a000002, 443)};
+  r.item_flows = {1, 1, 1, 1};
+  r.rules = {{0, 1, rule_kind::equivalent, 0.5, 0.5, {10, 10, 10, 100}}, {2, 3, rule_kind::equivalent, 0.4, 0.4, {10, 10, 10, 100}}};
+  r.rules[0].same_shape = 1;
+  r.rules[1].same_shape_of = 0;
+  cluster_rules(r, clusters::components{.join = {.views = false, .instances = false}});  // two patterns, not joined
+  REQUIRE(r.clusters.size() == 2);
+  CHECK_FALSE(r.rules[1].folded());
+  CHECK(r.rules[0].same_shape == 0);
+  CHECK(r.listed_rules() == 2);
+}

@@ -138,7 +138,7 @@ class activity_builder {
     }
     std::int64_t& last = last_[item];
     if (last == window) {  // a later packet, or one out of order: keep the earliest
-      if (last_at_[item] < entries_.size()) {
+      if (last_at_[item] != std::numeric_limits<std::uint32_t>::max() && last_at_[item] < entries_.size()) {
         auto& e = entries_[last_at_[item]];
         e.offset = std::min(e.offset, offset);
       }

@@ -74,9 +74,23 @@ namespace detail {
     std::vector<std::pair<double, std::uint64_t>> medians, p25s, p75s;
   };
   std::map<std::tuple<flow_pattern, flow_pattern, bool>, acc> by_pair;
+  std::vector<acc*> of_rule(r.rules.size(), nullptr);  // a listed rule's dependency
+  const auto add_clients = [&](acc& e, const rule& x) {
+    for (const auto side : {x.lhs, x.rhs})
+      if (r.items[side].at(field::src_ip) == slot::kept) e.clients.insert(r.items[side].key.src);
+  };
   for (std::size_t i = 0; i < r.rules.size(); ++i) {
     const rule& x = r.rules[i];
-    if (x.folded()) continue;
+    if (x.folded()) {
+      // counted with the listed rule it is folded into (through a chain of folds), its clients too
+      std::size_t root = i;
+      for (std::size_t hops = 0; r.rules[root].folded() && hops < r.rules.size(); ++hops) root = r.rules[root].folded_into();
+      if (root < i && of_rule[root] != nullptr) {
+        ++of_rule[root]->d.rules;
+        add_clients(*of_rule[root], x);
+      }
+      continue;
+    }
     flow_pattern a = service_of(r.items[x.lhs]), b = service_of(r.items[x.rhs]);
     if (a == b) continue;
     bool ordered = x.leads != rule_leads::together;
@@ -94,10 +108,10 @@ namespace detail {
       e.d.then = b;
       e.d.ordered = ordered;
     }
-    e.d.rules += 1 + x.alike + x.same_shape;
+    ++e.d.rules;
     e.d.rule_indices.push_back(i);
-    for (const auto side : {x.lhs, x.rhs})
-      if (r.items[side].at(field::src_ip) == slot::kept) e.clients.insert(r.items[side].key.src);
+    of_rule[i] = &e;
+    add_clients(e, x);
     e.d.hosts = std::max(e.d.hosts, delay.hosts);
     if (delay.samples != 0) {
       e.medians.emplace_back(delay.median_ms, delay.samples);

@@ -127,6 +127,7 @@ class ingest {
     }
     first_ = std::min(first_, p.ts_ns);
     last_ = std::max(last_, p.ts_ns);
+    overlapping_ = overlapping_ || hi != lo;
     for (auto w = lo; w <= hi; ++w) act_.add(w, items_[flow], offset_in_window(p.ts_ns, w, width_ns_));
   }
 
@@ -140,7 +141,11 @@ class ingest {
     }
     r_.flows = flows_seen_;
     r_.window_seconds = window_.seconds();
-    return std::move(act_).finish(r_.items.size());
+    activity a = std::move(act_).finish(r_.items.size());
+    // Offsets count from multiples of the width (tumbling and lagged windows); windows that
+    // overlap start elsewhere, so their activity keeps no times and no delay is measured.
+    if (overlapping_) a.item_offsets = {};
+    return a;
   }
 
  private:
@@ -214,6 +219,7 @@ class ingest {
   std::uint64_t flows_seen_ = 0;
   std::uint64_t taken_ = 0;            // decoded packets taken into flows
   bool refusing_ = false;              // at the limit with nothing to evict: new connections wait
+  bool overlapping_ = false;           // a packet fell in several windows: no offsets
   std::uint64_t since_check_ = 0;      // packets since the memory estimate was last looked at
   std::uint64_t since_refusal_try_ = 0;
 };

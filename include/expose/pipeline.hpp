@@ -119,6 +119,15 @@ template <ClusterPolicy C>
 void cluster_rules(mine_result& r, const C& clustering) {
   r.clusters = clustering.cluster(r.rules, r.items.size());
   if constexpr (JoiningClusters<C>) clusters::join(r.clusters, r.rules, r.items, r.item_flows, clustering.join);
+  // A pattern lists at least one rule: where every rule of a cluster is folded into a rule of
+  // another cluster (alike to it, or the same with another host), its best one is listed again.
+  for (const auto& cl : r.clusters) {
+    if (cl.rules.empty() || std::any_of(cl.rules.begin(), cl.rules.end(), [&](std::size_t i) { return !r.rules[i].folded(); })) continue;
+    rule& x = r.rules[cl.rules.front()];
+    if (x.alike_of != rule::not_alike) --r.rules[x.alike_of].alike;
+    if (x.same_shape_of != rule::not_alike) --r.rules[x.same_shape_of].same_shape;
+    x.alike_of = x.same_shape_of = rule::not_alike;
+  }
   clusters::describe(r.clusters, r.rules, r.items);
   if (r.window_activity)
     clusters::describe_time(r.clusters, *r.window_activity, r.window_seconds, r.host_activity.get(), r.host_window_start.get());

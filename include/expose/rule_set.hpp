@@ -191,19 +191,25 @@ struct shape_key_hash {
 /// and so they do to each of its 29 other peers, which makes one rule per peer where the paper
 /// says once "whenever a peer talks on one of these ports, it talks on another". A rule whose two
 /// sides join the same two hosts is taken with one of them fixed (the anchor) and the other (the
-/// variable) in a host variable's place; ports of 1024 and above as `*`, lower ones kept (a service
-/// stays itself). Listed rules (not alike to another) that come out the same with the same anchor
+/// variable) in a host variable's place; the variable host's ports of 1024 and above as `*`, the
+/// fixed host's only from 32768 up (its ephemeral ports; a service of it stays itself). Listed rules (not alike to another) that come out the same with the same anchor
 /// and at least two hosts in the variable's place are one family: each later rule gets the first
 /// one's index in `same_shape_of`, and the first counts them in `same_shape` and keeps its own
 /// variable host in `same_shape_host`. Where a rule fits two families (either host as the anchor),
 /// it joins the one with more hosts. Keeps the rules and their order: outputs skip the folded ones.
 inline void mark_same_shape(std::vector<rule>& rules, const std::vector<flow_pattern>& items) {
   using detail::shape_key;
-  // A side with `var` (src or dst, it holds the variable host) in a variable's place.
+  // A side with `var` (src or dst, it holds the variable host) in a variable's place; the
+  // variable host's ports from 1024 up as `*`, the fixed host's only in the ephemeral range
+  // (32768 up: Linux's and IANA's), so that a service of the fixed host stays itself.
   const auto side = [](flow_pattern p, const ip_address& var) {
-    p.set(p.key.src == var ? field::src_ip : field::dst_ip, slot::var);
-    if (p.at(field::src_port) == slot::kept && p.key.sport >= 1024) p.set(field::src_port, slot::any);
-    if (p.at(field::dst_port) == slot::kept && p.key.dport >= 1024) p.set(field::dst_port, slot::any);
+    const bool src_var = p.key.src == var;
+    p.set(src_var ? field::src_ip : field::dst_ip, slot::var);
+    const auto loose = [&](field f, std::uint16_t port, bool of_var) {
+      if (p.at(f) == slot::kept && port >= (of_var ? 1024 : 32768)) p.set(f, slot::any);
+    };
+    loose(field::src_port, p.key.sport, src_var);
+    loose(field::dst_port, p.key.dport, !src_var);
     return p;
   };
   // Two hosts of a rule both of whose sides join them (else no host to fix and none to vary).
