@@ -14,6 +14,9 @@ namespace expose {
 /// window of 1 s), 2 bytes an activity entry.
 using window_offset = std::uint16_t;
 
+/// Offsets in one window: the unit of window_offset is a window's width over this.
+inline constexpr std::int64_t offsets_per_window = std::int64_t{1} << 16;
+
 /// The offset of a packet at `ts_ns` inside window `window` of `width_ns` (windows start at
 /// multiples of the width, as windows::tumbling cuts them).
 [[nodiscard]] inline window_offset offset_in_window(std::int64_t ts_ns, std::int64_t window, std::int64_t width_ns) noexcept {
@@ -21,7 +24,7 @@ using window_offset = std::uint16_t;
   const std::int64_t into = ts_ns - window * width_ns;
   if (into <= 0) return 0;
   if (into >= width_ns) return std::numeric_limits<window_offset>::max();
-  return static_cast<window_offset>((static_cast<unsigned __int128>(into) << 16) / static_cast<unsigned __int128>(width_ns));
+  return static_cast<window_offset>(static_cast<unsigned __int128>(into) * offsets_per_window / static_cast<unsigned __int128>(width_ns));
 }
 
 /// One activity entry: an item active in a window, and when in it it was first active.
@@ -138,7 +141,7 @@ class activity_builder {
     }
     std::int64_t& last = last_[item];
     if (last == window) {  // a later packet, or one out of order: keep the earliest
-      if (last_at_[item] != std::numeric_limits<std::uint32_t>::max() && last_at_[item] < entries_.size()) {
+      if (last_at_[item] != too_far && last_at_[item] < entries_.size()) {
         auto& e = entries_[last_at_[item]];
         e.offset = std::min(e.offset, offset);
       }
@@ -147,8 +150,7 @@ class activity_builder {
     if (window < last) in_order_ = false;  // an out-of-order timestamp: sort and dedupe at the end
     if (!entries_.empty() && window < entries_.back().window) in_order_ = false;
     last = window;
-    last_at_[item] = entries_.size() <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(entries_.size())
-                                                                                  : std::numeric_limits<std::uint32_t>::max();
+    last_at_[item] = position(entries_.size());
     entries_.push_back({window, item, offset});
     lo_ = std::min(lo_, window);
     hi_ = std::max(hi_, window);
@@ -184,7 +186,7 @@ class activity_builder {
       }
       if (e.item < last_.size() && e.window == last_[e.item]) {  // its entry of its last window
         last[id] = e.window;
-        last_at[id] = out <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(out) : std::numeric_limits<std::uint32_t>::max();
+        last_at[id] = position(out);
       }
       entries_[out++] = {e.window, id, e.offset};
     }
@@ -220,9 +222,11 @@ class activity_builder {
 
  private:
   static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::uint32_t too_far = std::numeric_limits<std::uint32_t>::max();  // a position last_at_ cannot hold
+  [[nodiscard]] static std::uint32_t position(std::size_t at) noexcept { return at < too_far ? static_cast<std::uint32_t>(at) : too_far; }
   std::vector<timed_entry> entries_;
   std::vector<std::int64_t> last_;      // per item: the last window it was added in
-  std::vector<std::uint32_t> last_at_;  // per item: where that window's entry is (UINT32_MAX: too far to say)
+  std::vector<std::uint32_t> last_at_;  // per item: where that window's entry is (too_far: too far to say)
   std::int64_t lo_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t hi_ = std::numeric_limits<std::int64_t>::min();
   bool in_order_ = true;

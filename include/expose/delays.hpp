@@ -58,7 +58,7 @@ namespace detail {
   return out;
 }
 
-/// Delays between two window items, in offset units (65536 a window): per window of `x`, to the
+/// Delays between two window items, in offset units (offsets_per_window a window): per window of `x`, to the
 /// first activity of `y` at or after it within `lag` windows, else (lag 0, or none later) to `y`
 /// in the same window before it.
 [[nodiscard]] inline std::vector<std::int64_t> window_delays(const activity& a, std::uint32_t x, std::uint32_t y, std::uint32_t lag) {
@@ -66,7 +66,6 @@ namespace detail {
   const auto wx = a.windows_of(x), wy = a.windows_of(y);
   const auto ox = a.offsets_of(x), oy = a.offsets_of(y);
   if (ox.empty() || oy.empty()) return d;
-  constexpr std::int64_t unit = 65536;
   std::size_t j = 0;
   for (std::size_t i = 0; i < wx.size(); ++i) {
     const std::int64_t w = a.windows[wx[i]];
@@ -80,7 +79,7 @@ namespace detail {
     const bool same = a.windows[wy[k]] == w;
     if (same) ++k;  // y in w, but before x: a later y, if lag allows
     if (lag > 0 && k < wy.size() && a.windows[wy[k]] <= w + lag) {
-      d.push_back((a.windows[wy[k]] - w) * unit + oy[k] - ox[i]);
+      d.push_back((a.windows[wy[k]] - w) * offsets_per_window + oy[k] - ox[i]);
       continue;
     }
     if (same) d.push_back(static_cast<std::int64_t>(oy[j]) - ox[i]);
@@ -159,7 +158,7 @@ struct host_offsets {
 /// (an activity built without offsets) rules keep `samples` 0.
 inline void time_rules(std::vector<rule>& rules, const item_space& space, double window_seconds) {
   const auto offset = static_cast<std::uint32_t>(space.window_items());
-  const double ms_per_unit = window_seconds * 1000.0 / 65536.0;
+  const double ms_per_unit = window_seconds * 1000.0 / static_cast<double>(offsets_per_window);
   // host items met so far; a node map: a side's reference stays valid while the other side's is made
   std::unordered_map<std::uint32_t, detail::host_offsets> by_host;
   const auto host_side = [&](std::uint32_t item) -> const detail::host_offsets& {

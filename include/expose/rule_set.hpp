@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "expose/flow_key.hpp"
 
@@ -192,8 +193,9 @@ struct shape_key_hash {
 /// says once "whenever a peer talks on one of these ports, it talks on another". A rule whose two
 /// sides join the same two hosts is taken with one of them fixed (the anchor) and the other (the
 /// variable) in a host variable's place; the variable host's ports of 1024 and above as `*`, the
-/// fixed host's only from 32768 up (its ephemeral ports; a service of it stays itself). Listed rules (not alike to another) that come out the same with the same anchor
-/// and at least two hosts in the variable's place are one family: each later rule gets the first
+/// fixed host's only from 32768 up (its ephemeral ports; a service of it stays itself). Listed
+/// rules (not alike to another) that come out the same with the same anchor and at least two
+/// hosts in the variable's place are one family: each later rule gets the first
 /// one's index in `same_shape_of`, and the first counts them in `same_shape` and keeps its own
 /// variable host in `same_shape_host`. Where a rule fits two families (either host as the anchor),
 /// it joins the one with more hosts. Keeps the rules and their order: outputs skip the folded ones.
@@ -228,7 +230,7 @@ inline void mark_same_shape(std::vector<rule>& rules, const std::vector<flow_pat
     return k;
   };
   struct family {
-    std::vector<ip_address> vars;  // distinct, in the order met
+    boost::unordered_flat_set<ip_address, address_hash> vars;  // distinct hosts in the variable's place
     std::uint32_t first = rule::not_alike;
   };
   boost::unordered_flat_map<shape_key, family, detail::shape_key_hash> families;
@@ -242,8 +244,7 @@ inline void mark_same_shape(std::vector<rule>& rules, const std::vector<flow_pat
     const auto hosts = hosts_of(x);
     if (!hosts) continue;
     for (const auto& var : {hosts->first, hosts->second}) {
-      auto& f = families[key_of(x, var)];
-      if (std::find(f.vars.begin(), f.vars.end(), var) == f.vars.end()) f.vars.push_back(var);
+      families[key_of(x, var)].vars.insert(var);
     }
   }
   for (std::uint32_t k = 0; k < rules.size(); ++k) {

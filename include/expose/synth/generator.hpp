@@ -437,8 +437,9 @@ struct pattern_base {
 
 /// A pattern whose members come in order: `delay` names its fixed delay in pattern_delays,
 /// `leads` the role of the member that comes first, `delay_range_ms` the range of its own delay.
+/// The generator's own description of its patterns, not a contract of the pipeline (concepts.hpp).
 template <class P>
-concept ordered_pattern = requires {
+concept OrderedPattern = requires {
   { P::delay } -> std::convertible_to<double pattern_delays::*>;
   { P::leads } -> std::convertible_to<std::string_view>;
   { P::delay_range_ms } -> std::convertible_to<std::array<double, 2>>;
@@ -920,7 +921,7 @@ inline double* pattern_rates::find(std::string_view name) {
 inline double* pattern_delays::find(std::string_view name) {
   double* out = nullptr;
   patterns::for_each([&]<class P>() {
-    if constexpr (patterns::ordered_pattern<P>)
+    if constexpr (patterns::OrderedPattern<P>)
       if (P::name == name) out = &(this->*P::delay);
   });
   return out;
@@ -939,7 +940,7 @@ inline void generator::check() const {
     const double r = rates.*P::rate;
     if (!(r == 0 || (r >= 1e-3 && r <= 3.6e6)))
       throw bad_argument("synth::generator: a pattern rate must be 0 (off) or 0.001 to 3600000 per hour");
-    if constexpr (patterns::ordered_pattern<P>) {
+    if constexpr (patterns::OrderedPattern<P>) {
       const double d = delays.*P::delay;
       if (!(d < 0 || d <= 60'000)) throw bad_argument("synth::generator: a planted delay must be 0 to 60000 ms (negative: the pattern's own)");
     }
@@ -1011,7 +1012,7 @@ inline ground_truth generator::truth() const {
     if (rates.*P::rate <= 0) return;
     const auto first = t.patterns.size();
     P::plant(*this, w);
-    if constexpr (patterns::ordered_pattern<P>)
+    if constexpr (patterns::OrderedPattern<P>)
       for (auto k = first; k < t.patterns.size(); ++k) {
         auto& planted = t.patterns[k];
         const auto lead = std::find_if(planted.members.begin(), planted.members.end(), [](const auto& m) { return m.role == P::leads; });
