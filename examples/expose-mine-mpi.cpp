@@ -76,6 +76,7 @@ void print_timings(const std::vector<ex::mpi::phase_times>& times) {
 }
 
 int main_body(int argc, char** argv) {
+  expose_tools::return_large_blocks();
   const int rank = rank_of_world();
   CLI::App app{"expose-mine-mpi: expose-mine across MPI ranks (start with mpirun); the same results as expose-mine"};
   settings s;

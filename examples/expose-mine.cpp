@@ -187,6 +187,7 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  expose_tools::return_large_blocks();
   CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng) or flow logs (Zeek conn.log, CSV)"};
   settings s;
   expose_tools::add_mining_options(

@@ -115,3 +115,20 @@ TEST_CASE("activity.offsets_keep_when_in_its_window_an_item_was_first_active") {
   CHECK_FALSE(plain.timed());
   CHECK(plain.offsets_of(0).empty());
 }
+
+TEST_CASE("activity.from_window_major_matches_from_sorted") {
+  const std::vector<std::pair<std::int64_t, std::uint32_t>> entries{{3, 0}, {3, 2}, {7, 1}, {7, 2}, {9, 2}};
+  const activity a = activity::from_sorted(entries, 4, 10);
+  const activity b = activity::from_window_major({3, 7, 9}, {0, 2, 4, 5}, {0, 2, 1, 2, 2}, 4, 10);
+  CHECK(b.samples == 10);
+  CHECK(b.windows == a.windows);
+  CHECK(b.window_start == a.window_start);
+  CHECK(b.window_items == a.window_items);
+  CHECK(b.item_start == a.item_start);  // item 3 is never active
+  CHECK(b.item_windows == a.item_windows);
+  CHECK(b.item_windows == std::vector<std::uint32_t>{0, 1, 0, 1, 2});
+  CHECK_FALSE(b.timed());
+  const activity none = activity::from_window_major({}, {0}, {}, 2, 0);
+  CHECK(none.entries() == 0);
+  CHECK(none.count(1) == 0);
+}

@@ -51,3 +51,29 @@ TEST_CASE("flow_table.retain_forgets_flows_and_renumbers_the_rest") {
   CHECK(again.inserted);
   CHECK(again.id == 2);
 }
+
+TEST_CASE("flow_table.a_moved_table_still_finds_its_flows") {
+  // The index holds ids and finds keys through the flows: moving the table must keep both together.
+  flow_table t;
+  for (std::uint16_t i = 0; i < 100; ++i) t.find_or_insert(pkt(0x0a000001, static_cast<std::uint16_t>(50000 + i), 0x0a000002, 443, tcp_flag::syn));
+  flow_table moved = std::move(t);
+  CHECK(moved.size() == 100);
+  CHECK(moved.find(pkt(0x0a000002, 443, 0x0a000001, 50042, tcp_flag::ack)) == 42u);
+  const auto again = moved.find_or_insert(pkt(0x0a000001, 50099, 0x0a000002, 443, tcp_flag::ack));
+  CHECK_FALSE(again.inserted);
+  CHECK(again.id == 99);
+  flow_table assigned;
+  assigned = std::move(moved);
+  CHECK(assigned.find_or_insert(pkt(0x0a000001, 60000, 0x0a000002, 443, tcp_flag::syn)).id == 100);
+  CHECK(assigned.find(pkt(0x0a000002, 443, 0x0a000001, 50000, tcp_flag::ack)) == 0u);
+}
+
+TEST_CASE("flow_table.a_connection_oriented_elsewhere_keeps_its_first_orientation") {
+  flow_table t;
+  const flow_key k{ip_address::v4(0x0a000001), ip_address::v4(0x0a000002), 50000, 443, proto::tcp};
+  CHECK(t.find_or_insert(k).inserted);
+  const auto back = t.find_or_insert(k.reversed());
+  CHECK_FALSE(back.inserted);
+  CHECK(back.id == 0);
+  CHECK(t.flows()[0] == k);
+}

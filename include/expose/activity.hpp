@@ -96,19 +96,40 @@ struct activity {
       a.window_items.push_back(item_of(i));
     }
     if (n != 0) a.window_start.push_back(n);
-    a.item_start.assign(n_items + 1, 0);
-    for (auto item : a.window_items) ++a.item_start[item + 1];
-    for (std::size_t x = 0; x < n_items; ++x) a.item_start[x + 1] += a.item_start[x];
-    a.item_windows.resize(n);
-    if (timed != nullptr) a.item_offsets.resize(n);
-    std::vector<std::size_t> fill(a.item_start.begin(), a.item_start.end() - 1);
-    for (std::size_t w = 0; w < a.windows.size(); ++w)
-      for (std::size_t i = a.window_start[w]; i < a.window_start[w + 1]; ++i) {
-        const auto at = fill[a.window_items[i]]++;
-        a.item_windows[at] = static_cast<std::uint32_t>(w);
-        if (timed != nullptr) a.item_offsets[at] = (*timed)[i].offset;
-      }
+    a.index_items(n_items, [&](std::size_t i) { return (*timed)[i].offset; }, timed != nullptr);
     return a;
+  }
+
+ public:
+  /// Builds the item-major form from the window-major one (`windows`, `window_start`,
+  /// `window_items` set, items ascending within a window), without times.
+  static activity from_window_major(std::vector<std::int64_t> windows, std::vector<std::size_t> window_start,
+                                    std::vector<std::uint32_t> window_items, std::size_t n_items, std::uint64_t samples) {
+    activity a;
+    a.samples = samples;
+    a.windows = std::move(windows);
+    a.window_start = std::move(window_start);
+    a.window_items = std::move(window_items);
+    a.index_items(n_items, [](std::size_t) { return window_offset{0}; }, false);
+    return a;
+  }
+
+ private:
+  template <class OffsetOf>
+  void index_items(std::size_t n_items, const OffsetOf& offset_of, bool timed) {
+    const std::size_t n = window_items.size();
+    item_start.assign(n_items + 1, 0);
+    for (auto item : window_items) ++item_start[item + 1];
+    for (std::size_t x = 0; x < n_items; ++x) item_start[x + 1] += item_start[x];
+    item_windows.resize(n);
+    if (timed) item_offsets.resize(n);
+    std::vector<std::size_t> fill(item_start.begin(), item_start.end() - 1);
+    for (std::size_t w = 0; w < windows.size(); ++w)
+      for (std::size_t i = window_start[w]; i < window_start[w + 1]; ++i) {
+        const auto at = fill[window_items[i]]++;
+        item_windows[at] = static_cast<std::uint32_t>(w);
+        if (timed) item_offsets[at] = offset_of(i);
+      }
   }
 };
 

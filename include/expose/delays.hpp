@@ -102,7 +102,7 @@ struct host_offsets {
   host_offsets out;
   const flow_pattern& p = space.items[item];
   const bool src = p.at(field::src_ip) == slot::var;
-  for (const auto f : space.members[item]) {
+  for (const auto f : space.members(item)) {
     const auto w = space.windows.windows_of(f);
     const auto o = space.windows.offsets_of(f);
     if (o.empty()) return {};

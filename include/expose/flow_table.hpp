@@ -2,10 +2,11 @@
 // The flow table: both directions of a connection map to one flow id, oriented initiator first.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "expose/flow_key.hpp"
 #include "expose/orientation.hpp"
@@ -13,6 +14,9 @@
 
 namespace expose {
 
+/// Flows by id, and an index from a connection to its id. The index holds ids alone (4 bytes a
+/// slot) and finds a connection's key through the flows it indexes: 40 bytes a flow less than a
+/// map from keys to ids.
 class flow_table {
  public:
   struct hit {
@@ -20,27 +24,32 @@ class flow_table {
     bool inserted;
   };
 
+  flow_table() : flows_(std::make_unique<std::vector<flow_key>>()), index_(0, by_id{flows_.get()}, same{flows_.get()}) {}
+  flow_table(flow_table&&) noexcept = default;  // the flows stay where they are: the index still finds them
+  flow_table& operator=(flow_table&&) noexcept = default;
+  flow_table(const flow_table&) = delete;
+  flow_table& operator=(const flow_table&) = delete;
+
   /// The flow of a packet; a connection seen for the first time is oriented by `sender_is_initiator`.
   hit find_or_insert(const packet& p) {
     const flow_key k{p.src, p.dst, p.sport, p.dport, p.proto};
-    auto [it, inserted] = index_.try_emplace(canonical(k), static_cast<std::uint32_t>(flows_.size()));
-    if (inserted) flows_.push_back(sender_is_initiator(p) ? k : k.reversed());
-    return {it->second, inserted};
+    const flow_key c = canonical(k);
+    if (const auto it = index_.find(c); it != index_.end()) return {*it, false};
+    return {add(sender_is_initiator(p) ? k : k.reversed()), true};
   }
 
   /// The flow of a connection oriented elsewhere (another process's table, which saw its first
   /// packet): a new connection keeps the orientation given, a known one keeps its own.
   hit find_or_insert(const flow_key& oriented) {
-    auto [it, inserted] = index_.try_emplace(canonical(oriented), static_cast<std::uint32_t>(flows_.size()));
-    if (inserted) flows_.push_back(oriented);
-    return {it->second, inserted};
+    if (const auto it = index_.find(canonical(oriented)); it != index_.end()) return {*it, false};
+    return {add(oriented), true};
   }
 
   /// The flow of a packet if its connection is known.
   [[nodiscard]] std::optional<std::uint32_t> find(const packet& p) const {
     const auto it = index_.find(canonical({p.src, p.dst, p.sport, p.dport, p.proto}));
     if (it == index_.end()) return std::nullopt;
-    return it->second;
+    return *it;
   }
 
   static constexpr std::uint32_t gone = UINT32_MAX;
@@ -48,26 +57,27 @@ class flow_table {
   /// returns each old id's new id (`gone` for a forgotten flow). A forgotten connection seen again
   /// is a new flow.
   std::vector<std::uint32_t> retain(const std::vector<char>& keep) {
-    std::vector<std::uint32_t> renamed(flows_.size(), gone);
+    auto& flows = *flows_;
+    std::vector<std::uint32_t> renamed(flows.size(), gone);
     std::size_t n = 0;
-    for (std::size_t id = 0; id < flows_.size(); ++id)
+    for (std::size_t id = 0; id < flows.size(); ++id)
       if (keep[id]) {
         renamed[id] = static_cast<std::uint32_t>(n);
-        flows_[n++] = flows_[id];
+        flows[n++] = flows[id];
       }
-    flows_.resize(n);
-    flows_.shrink_to_fit();
+    flows.resize(n);
+    flows.shrink_to_fit();
     index_.clear();
     index_.reserve(n);
-    for (std::size_t id = 0; id < n; ++id) index_.emplace(canonical(flows_[id]), static_cast<std::uint32_t>(id));
+    for (std::size_t id = 0; id < n; ++id) index_.insert(static_cast<std::uint32_t>(id));
     return renamed;
   }
 
-  [[nodiscard]] const std::vector<flow_key>& flows() const noexcept { return flows_; }
-  [[nodiscard]] std::size_t size() const noexcept { return flows_.size(); }
+  [[nodiscard]] const std::vector<flow_key>& flows() const noexcept { return *flows_; }
+  [[nodiscard]] std::size_t size() const noexcept { return flows_->size(); }
   void reserve(std::size_t n) {
     index_.reserve(n);
-    flows_.reserve(n);
+    flows_->reserve(n);
   }
 
  private:
@@ -82,8 +92,29 @@ class flow_table {
     if (x[1] != y[1]) return x[1] < y[1];
     return pa < pb;
   }
-  boost::unordered_flat_map<flow_key, std::uint32_t, flow_key_hash> index_;
-  std::vector<flow_key> flows_;  // by id, oriented
+  // The index's hash and equality see an id as its flow's canonical key.
+  struct by_id {
+    using is_transparent = void;
+    using is_avalanching = void;
+    const std::vector<flow_key>* flows;
+    [[nodiscard]] std::size_t operator()(std::uint32_t id) const noexcept { return flow_key_hash{}(canonical((*flows)[id])); }
+    [[nodiscard]] std::size_t operator()(const flow_key& c) const noexcept { return flow_key_hash{}(c); }
+  };
+  struct same {
+    using is_transparent = void;
+    const std::vector<flow_key>* flows;
+    [[nodiscard]] bool operator()(std::uint32_t a, std::uint32_t b) const noexcept { return a == b; }
+    [[nodiscard]] bool operator()(std::uint32_t id, const flow_key& c) const noexcept { return canonical((*flows)[id]) == c; }
+    [[nodiscard]] bool operator()(const flow_key& c, std::uint32_t id) const noexcept { return canonical((*flows)[id]) == c; }
+  };
+  std::uint32_t add(const flow_key& oriented) {
+    const auto id = static_cast<std::uint32_t>(flows_->size());
+    flows_->push_back(oriented);
+    index_.insert(id);
+    return id;
+  }
+  std::unique_ptr<std::vector<flow_key>> flows_;  // by id, oriented; on the heap, where the index finds it
+  boost::unordered_flat_set<std::uint32_t, by_id, same> index_;
 };
 
 }  // namespace expose

@@ -62,8 +62,7 @@ class flow_items {
   /// in `r.flows_by_protocol`.
   std::uint32_t add(const K& policy, const flow_key& f, mine_result& r) {
     ++r.flows_by_protocol[f.proto];
-    if constexpr (FlowPerItemKey<K>) {
-      r.items.push_back(policy.pattern(policy.key(f)));
+    if constexpr (FlowPerItemKey<K>) {  // the items are made from the flows at the end (finish)
       return static_cast<std::uint32_t>(flows_++);
     }
     const auto key = policy.key(f);
@@ -71,6 +70,21 @@ class flow_items {
     if (fresh) r.items.push_back(policy.pattern(key));
     item_of_flow_.push_back(it->second);
     return it->second;
+  }
+  /// The items so far (the next flow's item, if new, is this one).
+  [[nodiscard]] std::size_t items(const mine_result& r) const noexcept {
+    if constexpr (FlowPerItemKey<K>) return flows_;
+    return r.items.size();
+  }
+  /// After the last flow: where every flow is its own item, the items are made now, from `flows`
+  /// (the flows in id order), so that ingest never holds a flow twice.
+  void finish(const K& policy, const std::vector<flow_key>& flows, mine_result& r) const {
+    if constexpr (FlowPerItemKey<K>) {
+      // with room for the generic items a lattice adds (about 1% of the flows on the generator's
+      // traces), so that adding them does not copy every flow's pattern
+      r.items.reserve(r.items.size() + flows.size() + flows.size() / 16 + 1024);
+      for (const auto& f : flows) r.items.push_back(policy.pattern(policy.key(f)));
+    }
   }
   [[nodiscard]] std::uint32_t operator[](std::uint32_t flow) const noexcept {
     if constexpr (FlowPerItemKey<K>) return flow;
@@ -141,7 +155,9 @@ class ingest {
     }
     r_.flows = flows_seen_;
     r_.window_seconds = window_.seconds();
-    activity a = std::move(act_).finish(r_.items.size());
+    activity a = std::move(act_).finish(items_.items(r_));
+    items_.finish(key_, table_.flows(), r_);
+    table_ = {};  // the flows live on as items
     // Offsets count from multiples of the width (tumbling and lagged windows); windows that
     // overlap start elsewhere, so their activity keeps no times and no delay is measured.
     if (overlapping_) a.item_offsets = {};
@@ -181,11 +197,12 @@ class ingest {
   /// Evicts idle, rare items and every flow that maps to them; true when it freed a tenth of the room.
   bool evict(std::int64_t now_window) {
     const auto idle = static_cast<std::int64_t>(std::ceil(static_cast<double>(limits_.idle_ns) / 1e9 / window_.seconds()));
-    const auto counts = act_.counts(r_.items.size());
-    std::vector<std::uint32_t> renamed(r_.items.size(), flow_table::gone);
+    const std::size_t n_items = items_.items(r_);
+    const auto counts = act_.counts(n_items);
+    std::vector<std::uint32_t> renamed(n_items, flow_table::gone);
     std::uint32_t kept_items = 0;
     std::uint64_t dropped_entries = 0;
-    for (std::uint32_t i = 0; i < r_.items.size(); ++i) {
+    for (std::uint32_t i = 0; i < n_items; ++i) {
       const bool idle_and_rare = act_.last_window(i) + idle < now_window && counts[i] < limits_.evict_below;
       if (idle_and_rare) dropped_entries += counts[i];
       else renamed[i] = kept_items++;

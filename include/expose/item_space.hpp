@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "expose/activity.hpp"
@@ -13,11 +14,13 @@
 namespace expose {
 
 struct item_space {
-  std::vector<flow_pattern> items;                  ///< every item: window items first, then host-variable items
-  std::vector<std::vector<std::uint32_t>> members;  ///< per item, the base flows it covers (ascending)
-  std::size_t base = 0;                             ///< items [0, base) are the key policy's flows
-  activity windows;                                 ///< samples are windows; columns [0, windows.items())
-  activity hosts;                                   ///< samples are (host, window) pairs; column j is item windows.items() + j
+  std::vector<flow_pattern> items;  ///< every item: window items first, then host-variable items
+  std::size_t base = 0;             ///< items [0, base) are the key policy's flows
+  /// Per generic item (item base + g at g), the base flows it covers (ascending). A base item
+  /// covers itself: members() answers for every item.
+  std::vector<std::vector<std::uint32_t>> generic_members;
+  activity windows;                 ///< samples are windows; columns [0, windows.items())
+  activity hosts;                   ///< samples are (host, window) pairs; column j is item windows.items() + j
   /// Where the host samples of each window lie: those of window position w (in `windows`) are
   /// [host_window_start[w], host_window_start[w + 1]); empty when there are no host items.
   std::vector<std::size_t> host_window_start;
@@ -25,10 +28,22 @@ struct item_space {
   [[nodiscard]] std::size_t window_items() const noexcept { return windows.items(); }
   [[nodiscard]] bool is_generic(std::uint32_t item) const noexcept { return item >= base; }
 
+  /// The base flows an item covers, ascending: a base item, itself.
+  [[nodiscard]] std::span<const std::uint32_t> members(std::uint32_t item) const noexcept {
+    if (item < base) return {flow_ids_.data() + item, 1};
+    return generic_members[item - base];
+  }
+  /// Sets the base items, [0, n): each covers itself.
+  void set_base(std::size_t n) {
+    base = n;
+    flow_ids_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) flow_ids_[i] = static_cast<std::uint32_t>(i);
+  }
+
   /// True when two items cover a common flow (a rule between them would be trivial).
   [[nodiscard]] bool overlap(std::uint32_t x, std::uint32_t y) const {
-    const auto& a = members[x];
-    const auto& b = members[y];
+    const auto a = members(x);
+    const auto b = members(y);
     for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
       if (a[i] < b[j]) ++i;
       else if (b[j] < a[i]) ++j;
@@ -38,19 +53,22 @@ struct item_space {
   }
   /// True when every flow of `inner` is a flow of `outer`.
   [[nodiscard]] bool covers(std::uint32_t outer, std::uint32_t inner) const {
-    return std::includes(members[outer].begin(), members[outer].end(), members[inner].begin(), members[inner].end());
+    const auto o = members(outer);
+    const auto i = members(inner);
+    return std::includes(o.begin(), o.end(), i.begin(), i.end());
   }
 
   /// The plain space: one item per base flow, counted per window.
   static item_space plain(std::vector<flow_pattern> patterns, activity a) {
     item_space s;
-    s.base = patterns.size();
-    s.members.resize(patterns.size());
-    for (std::uint32_t i = 0; i < patterns.size(); ++i) s.members[i] = {i};
+    s.set_base(patterns.size());
     s.items = std::move(patterns);
     s.windows = std::move(a);
     return s;
   }
+
+ private:
+  std::vector<std::uint32_t> flow_ids_;  // 0, 1, 2, ...: what members() of a base item points into
 };
 
 }  // namespace expose

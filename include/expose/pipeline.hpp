@@ -258,7 +258,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
     mark_same_shape(r.rules, space.items);
   }
   r.item_flows.resize(space.items.size());
-  for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(i < space.members.size() ? space.members[i].size() : 1);
+  for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(space.members(static_cast<std::uint32_t>(i)).size());
   r.items = std::move(space.items);
   r.window_activity = std::make_shared<const activity>(std::move(space.windows));
   if (space.hosts.items() != 0 && !space.host_window_start.empty()) {
@@ -276,12 +276,15 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec, limits);
   } else {
     mine_result r;
-    ingest<K, W> in(spec.key, spec.window, limits, r);
-    const auto sink = [&](const packet& p) { in.take(p); };
-    // A file or generator is read on a second core; packets already in memory are taken as they are.
-    if constexpr (detail::in_memory<std::remove_cvref_t<Source>>) source.read(sink, r.input);
-    else io::read_ahead(source, sink, r.input);
-    activity act = std::move(in).finish();
+    activity act;
+    {  // the flow table lives only as long as the reading: what follows needs the items alone
+      ingest<K, W> in(spec.key, spec.window, limits, r);
+      const auto sink = [&](const packet& p) { in.take(p); };
+      // A file or generator is read on a second core; packets already in memory are taken as they are.
+      if constexpr (detail::in_memory<std::remove_cvref_t<Source>>) source.read(sink, r.input);
+      else io::read_ahead(source, sink, r.input);
+      act = std::move(in).finish();
+    }
     item_space space = generalize_items(r, std::move(act), spec);
     auto counted = count_pairs(space, spec);
     finish_rules(r, std::move(space), std::move(counted), spec);

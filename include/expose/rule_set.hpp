@@ -63,7 +63,7 @@ template <ScorePolicy S>
 /// with a host variable wins over a window rule it covers. Keeps the order of `rules`.
 inline void suppress_explained(std::vector<rule>& rules, const item_space& space) {
   const auto host = [&](const rule& r) { return r.lhs >= space.window_items(); };
-  const auto size = [&](std::uint32_t i) { return space.members[i].size(); };
+  const auto size = [&](std::uint32_t i) { return space.members(i).size(); };
   const auto n_items = static_cast<std::uint32_t>(space.items.size());
   // The items covering each item in a rule (itself included): those that hold its first flow and
   // all its others. Only candidates found this way are compared, never all pairs of rules.
@@ -72,15 +72,15 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   // Only the first flows of items in rules are looked up: index just those.
   boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> holding;  // first flow -> items in rules holding it
   for (std::uint32_t i = 0; i < n_items; ++i)
-    if (in_rule[i]) holding.try_emplace(space.members[i].front());
+    if (in_rule[i]) holding.try_emplace(space.members(i).front());
   for (std::uint32_t i = 0; i < n_items; ++i)
     if (in_rule[i])
-      for (auto f : space.members[i])
+      for (auto f : space.members(i))
         if (const auto it = holding.find(f); it != holding.end()) it->second.push_back(i);
   // Does `outer` hold every flow of `inner`? Binary search when inner is much the smaller.
   const auto holds = [&](std::uint32_t outer, std::uint32_t inner) {
-    const auto& o = space.members[outer];
-    const auto& in = space.members[inner];
+    const auto o = space.members(outer);
+    const auto in = space.members(inner);
     if (in.size() * 16 > o.size()) return space.covers(outer, inner);
     return std::all_of(in.begin(), in.end(), [&](std::uint32_t f) { return std::binary_search(o.begin(), o.end(), f); });
   };
@@ -89,7 +89,7 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   const auto covering = [&](std::uint32_t i) -> const std::vector<std::uint32_t>& {
     if (!known[i]) {
       known[i] = 1;
-      for (auto g : holding.find(space.members[i].front())->second)
+      for (auto g : holding.find(space.members(i).front())->second)
         if (size(g) >= size(i) && holds(g, i)) covering_of[i].push_back(g);
     }
     return covering_of[i];

@@ -1,6 +1,7 @@
 #include "expose/lattice/templates.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "doctest.hpp"
 #include "fixtures.hpp"
 #include "expose/detail/random.hpp"
+#include "expose/flow_table.hpp"
 #include "expose/io/text.hpp"
 #include "expose/pipeline.hpp"
 #include "expose/synth/generator.hpp"
@@ -260,4 +262,77 @@ TEST_CASE("lattice.templates.paper_shapes_found_in_generic_form") {
   CHECK(has(llmnr, "$A.* : 224.0.0.252.5355 : udp <=> $A.137 : 10.0.0.137.137 : udp"));
   const auto traceroute = rules_of_pattern("traceroute");
   CHECK(has(traceroute, "10.0.5.5.0 : 198.51.100.2.0 : icmp <=> 10.0.5.5.0 : 198.51.100.3.0 : icmp"));
+}
+
+TEST_CASE("lattice.templates.flows_grouped_in_order_of_first_appearance") {
+  // Groups are numbered template by template, flow by flow; a pattern two templates make is one
+  // group, its flows ascending and each once.
+  const auto f = [](const char* s, std::uint16_t sp, const char* d, std::uint16_t dp) {
+    return exact(flow_key{*ip_address::parse(s), *ip_address::parse(d), sp, dp, proto::tcp});
+  };
+  const std::vector<flow_pattern> flows{f("10.0.0.1", 40000, "10.0.0.9", 22), f("10.0.0.2", 40001, "10.0.0.9", 22),
+                                        f("10.0.0.1", 40002, "10.0.0.9", 22), f("10.0.0.1", 40003, "10.0.0.8", 25)};
+  constexpr std::array<lattice::mask, 3> masks{lattice::client_port::value, lattice::any_client::value, lattice::client_port::value};
+  const auto g = lattice::detail::group_flows(flows, 4, masks, [](const lattice::mask&) { return true; });
+  // client_port: {0, 2} (A -> S.22), {1} (B -> S.22), {3} (A -> M.25); any_client: {0, 1, 2}, {3};
+  // the third template repeats the first: its patterns are the first's groups, flows once each.
+  REQUIRE(g.groups() == 5);
+  const auto members = [&](std::size_t i) { return std::vector<std::uint32_t>(g[i].begin(), g[i].end()); };
+  CHECK(members(0) == std::vector<std::uint32_t>{0, 2});
+  CHECK(members(1) == std::vector<std::uint32_t>{1});
+  CHECK(members(2) == std::vector<std::uint32_t>{3});
+  CHECK(members(3) == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(members(4) == std::vector<std::uint32_t>{3});
+  CHECK(g.template_of == std::vector<std::uint8_t>{0, 0, 0, 1, 1});
+  // Only the templates asked for.
+  const auto one = lattice::detail::group_flows(flows, 4, masks, [](const lattice::mask& m) { return m == lattice::any_client::value; });
+  CHECK(one.groups() == 2);
+  CHECK(one.template_of == std::vector<std::uint8_t>{1, 1});
+}
+
+TEST_CASE("lattice.templates.generic_activity_follows_the_flows_in_each_window") {
+  // Flows 0, 1 in windows {0, 1} and {1}; generic items 2 = {0, 1} active in {0, 1}, 3 in {1}.
+  activity_builder b;
+  b.add(10, 0, 7);
+  b.add(11, 0, 9);
+  b.add(11, 1, 3);
+  activity base = std::move(b).finish(2);
+  std::vector<lattice::detail::timed_windows> generic(2);
+  generic[0].windows = {0, 1};
+  generic[0].offsets = {7, 3};
+  generic[1].windows = {1};
+  generic[1].offsets = {3};
+  const activity a = lattice::detail::with_generic(std::move(base), generic);
+  const activity sorted = activity::from_sorted(std::vector<timed_entry>{{10, 0, 7}, {10, 2, 7}, {11, 0, 9}, {11, 1, 3}, {11, 2, 3}, {11, 3, 3}}, 4, 2);
+  CHECK(a.windows == sorted.windows);
+  CHECK(a.window_start == sorted.window_start);
+  CHECK(a.window_items == sorted.window_items);
+  CHECK(a.item_start == sorted.item_start);
+  CHECK(a.item_windows == sorted.item_windows);
+  CHECK(a.item_offsets == sorted.item_offsets);
+}
+
+TEST_CASE("lattice.templates.every_item_covers_its_members") {
+  trace_builder b;
+  for (std::int64_t s = 0; s < 10; ++s) b.syn(s * sec, "10.0.0.1", b.fresh(), "10.0.0.9", 22);
+  b.syn(11 * sec, "10.0.0.2", b.fresh(), "10.0.0.9", 22);
+  std::vector<flow_pattern> flows;
+  activity_builder act;
+  flow_table t;
+  for (const auto& p : b.packets) {
+    const auto [id, fresh] = t.find_or_insert(p);
+    if (fresh) flows.push_back(exact(t.flows()[id]));
+    act.add(p.ts_ns / sec, id);
+  }
+  const auto keep = [](std::uint64_t, std::uint64_t) { return true; };
+  const item_space s = lattice::templates<lattice::any_client>{}.generalize(flows, std::move(act).finish(flows.size()), keep);
+  REQUIRE(s.base == 11);
+  REQUIRE(s.items.size() == 12);
+  const auto base_item = s.members(4);
+  CHECK(std::vector<std::uint32_t>(base_item.begin(), base_item.end()) == std::vector<std::uint32_t>{4});
+  CHECK(s.members(11).size() == 11);
+  CHECK(s.covers(11, 4));
+  CHECK_FALSE(s.covers(4, 11));
+  CHECK(s.overlap(4, 11));
+  CHECK_FALSE(s.overlap(3, 4));
 }

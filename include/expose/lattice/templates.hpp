@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <iterator>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -95,7 +96,7 @@ struct timed_windows {
   [[nodiscard]] std::size_t size() const noexcept { return windows.size(); }
 };
 
-inline timed_windows union_windows(const activity& a, const std::vector<std::uint32_t>& members) {
+inline timed_windows union_windows(const activity& a, std::span<const std::uint32_t> members) {
   std::vector<std::pair<std::uint32_t, window_offset>> w;
   for (auto m : members) {
     const auto s = a.windows_of(m);
@@ -114,14 +115,103 @@ inline timed_windows union_windows(const activity& a, const std::vector<std::uin
   return out;
 }
 
+/// The activity of the base items `a` with generic items appended (ids a.items(), a.items() + 1,
+/// ...; `generic[g]` the windows of item a.items() + g, positions in `a.windows`): each window
+/// lists its base items, then its generic items in id order. Built in place, without sorting.
+[[nodiscard]] inline activity with_generic(activity a, const std::vector<timed_windows>& generic) {
+  const bool timed = !a.item_offsets.empty();
+  const auto base_items = static_cast<std::uint32_t>(a.items());
+  const std::size_t nw = a.windows.size();
+  std::vector<std::size_t> before(nw + 1, 0);  // generic entries in the windows before each
+  for (const auto& g : generic)
+    for (auto w : g.windows) ++before[w + 1];
+  for (std::size_t w = 0; w < nw; ++w) before[w + 1] += before[w];
+  std::vector<std::uint32_t> items(a.window_items.size() + before[nw]);
+  std::vector<std::size_t> start(a.window_start.size(), 0);
+  std::vector<std::size_t> fill(nw);
+  for (std::size_t w = 0; w < nw; ++w) {
+    start[w] = a.window_start[w] + before[w];
+    const auto in = a.items_in(w);
+    std::copy(in.begin(), in.end(), items.begin() + static_cast<std::ptrdiff_t>(start[w]));
+    fill[w] = start[w] + in.size();
+  }
+  if (nw != 0) start[nw] = items.size();
+  for (std::size_t g = 0; g < generic.size(); ++g)
+    for (auto w : generic[g].windows) items[fill[w]++] = base_items + static_cast<std::uint32_t>(g);
+  a.window_items = std::move(items);
+  a.window_start = std::move(start);
+  a.item_start.reserve(a.item_start.size() + generic.size());
+  for (const auto& g : generic) {
+    a.item_start.push_back(a.item_start.back() + g.size());
+    a.item_windows.insert(a.item_windows.end(), g.windows.begin(), g.windows.end());
+    if (timed) a.item_offsets.insert(a.item_offsets.end(), g.offsets.begin(), g.offsets.end());
+  }
+  return a;
+}
+
 /// A hash of a sorted set of flow ids.
 struct member_set_hash {
-  [[nodiscard]] std::uint64_t operator()(const std::vector<std::uint32_t>& v) const noexcept {
+  [[nodiscard]] std::uint64_t operator()(std::span<const std::uint32_t> v) const noexcept {
     std::uint64_t h = v.size();
     for (auto x : v) h = flow_key_hash::mix(h ^ x);
     return h;
   }
 };
+
+/// The flows of each pattern a set of templates makes of them, numbered as they first appear
+/// (template by template, flow by flow), held flat: 4 bytes a flow per template and the patterns'
+/// index while grouping, then 4 bytes a flow per template.
+struct flow_groups {
+  std::vector<std::size_t> start;       // group g: flows[start[g], start[g] + size[g])
+  std::vector<std::uint32_t> size;      // ascending flows, each once
+  std::vector<std::uint32_t> flows;
+  std::vector<std::uint8_t> template_of;  // the position in the template list that made the group first
+
+  [[nodiscard]] std::size_t groups() const noexcept { return size.size(); }
+  [[nodiscard]] std::span<const std::uint32_t> operator[](std::size_t g) const noexcept { return {flows.data() + start[g], size[g]}; }
+};
+
+/// Groups the flows `patterns[0, n)` by every template of `masks` that `use` accepts.
+template <std::size_t M, class Use>
+[[nodiscard]] flow_groups group_flows(const std::vector<flow_pattern>& patterns, std::uint32_t n, const std::array<mask, M>& masks, const Use& use) {
+  flow_groups out;
+  std::vector<std::uint32_t> group_of;  // per (template used, flow)
+  std::size_t used = 0;
+  {
+    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> index;
+    for (std::size_t t = 0; t < M; ++t) {
+      if (!use(masks[t])) continue;
+      ++used;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const auto [it, fresh] = index.try_emplace(apply(masks[t], patterns[i]), static_cast<std::uint32_t>(out.size.size()));
+        if (fresh) {
+          out.size.push_back(0);
+          out.template_of.push_back(static_cast<std::uint8_t>(t));
+        }
+        ++out.size[it->second];
+        group_of.push_back(it->second);
+      }
+    }
+  }
+  const std::size_t g_count = out.size.size();
+  out.start.assign(g_count + 1, 0);
+  for (std::size_t g = 0; g < g_count; ++g) out.start[g + 1] = out.start[g] + out.size[g];
+  out.flows.resize(out.start[g_count]);
+  {
+    std::vector<std::size_t> fill(out.start.begin(), out.start.end() - 1);
+    for (std::size_t k = 0; k < group_of.size(); ++k) out.flows[fill[group_of[k]]++] = static_cast<std::uint32_t>(k % n);
+  }
+  if (used > 1)  // a pattern two templates make holds two ascending runs: sort them, once each
+    for (std::size_t g = 0; g < g_count; ++g) {
+      const auto b = out.flows.begin() + static_cast<std::ptrdiff_t>(out.start[g]);
+      const auto e = b + out.size[g];
+      if (std::is_sorted(b, e) && std::adjacent_find(b, e) == e) continue;
+      std::sort(b, e);
+      out.size[g] = static_cast<std::uint32_t>(std::unique(b, e) - b);
+    }
+  out.start.pop_back();
+  return out;
+}
 
 }  // namespace detail
 
@@ -176,112 +266,95 @@ struct templates {
   [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
     item_space s;
     const auto nb = static_cast<std::uint32_t>(base.size());
-    s.base = nb;
-    s.members.resize(nb);
-    for (std::uint32_t i = 0; i < nb; ++i) s.members[i] = {i};
+    s.set_base(nb);
     const std::uint64_t n = a.samples;
+    std::vector<flow_pattern> items = std::move(base);  // the flows first: items[f] is flow f's pattern
 
     // Window items: every template without a variable, applied to every flow, merged by closure.
-    std::vector<std::vector<std::uint32_t>> groups;
-    {
-      boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> index;
-      for (const mask& m : masks) {
-        if (m.vars() != 0) continue;
-        for (std::uint32_t i = 0; i < nb; ++i) {
-          auto [it, fresh] = index.try_emplace(detail::apply(m, base[i]), static_cast<std::uint32_t>(groups.size()));
-          if (fresh) groups.emplace_back();
-          groups[it->second].push_back(i);
-        }
-      }
-    }
-    std::vector<flow_pattern> items = base;
     std::vector<detail::timed_windows> item_windows;  // generic items' windows, by id - nb
     {
-      boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_closure;
-      for (auto& g : groups) {
-        if (g.size() < 2) continue;  // the flow itself
-        std::sort(g.begin(), g.end());
-        g.erase(std::unique(g.begin(), g.end()), g.end());
-        if (g.size() < 2) continue;
-        flow_pattern c = base[g[0]];
-        for (auto i : g) detail::widen(c, base[i]);
-        if (by_closure.contains(c)) continue;  // equal closures cover equal sets
-        auto w = detail::union_windows(a, g);
+      const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() == 0; });
+      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+      for (std::size_t g = 0; g < groups.groups(); ++g) {
+        const auto flows = groups[g];
+        if (flows.size() < 2) continue;  // the flow itself
+        flow_pattern c = items[flows[0]];
+        for (auto i : flows) detail::widen(c, items[i]);
+        if (closures.contains(c)) continue;  // equal closures cover equal sets
+        auto w = detail::union_windows(a, flows);
         if (!keep(w.size(), n)) continue;
-        by_closure.emplace(c, static_cast<std::uint32_t>(items.size()));
+        closures.insert(c);
         items.push_back(c);
-        s.members.push_back(std::move(g));
+        s.generic_members.emplace_back(flows.begin(), flows.end());
         item_windows.push_back(std::move(w));
       }
     }
-    if (rests) add_rests(a, keep, items, s.members, item_windows, nb);
+    if (rests) add_rests(a, keep, items, s, item_windows);
 
     // The window activity: flows and generic items together, with when in each window each was
-    // first active (a generic item: the first of its flows).
-    {
-      std::vector<timed_entry> entries;
-      entries.reserve(a.entries() + [&] { std::size_t t = 0; for (auto& w : item_windows) t += w.size(); return t; }());
-      for (std::uint32_t i = 0; i < nb; ++i) {
-        const auto w = a.windows_of(i);
-        const auto o = a.offsets_of(i);
-        for (std::size_t k = 0; k < w.size(); ++k) entries.push_back({a.windows[w[k]], i, o.empty() ? window_offset{0} : o[k]});
-      }
-      for (std::size_t g = 0; g < item_windows.size(); ++g)
-        for (std::size_t k = 0; k < item_windows[g].size(); ++k)
-          entries.push_back({a.windows[item_windows[g].windows[k]], static_cast<std::uint32_t>(nb + g), item_windows[g].offsets[k]});
-      item_windows = {};
-      std::sort(entries.begin(), entries.end());
-      const bool timed = a.timed();
-      s.windows = activity::from_sorted(entries, items.size(), n);
-      if (!timed) s.windows.item_offsets = {};
-    }
+    // first active (a generic item: the first of its flows). Generic items are active only where
+    // flows are, and their ids follow the flows': each window lists its flows, then its generic
+    // items in id order.
+    s.windows = detail::with_generic(std::move(a), item_windows);
+    item_windows = {};
 
     // Host-variable items, counted over (host, window) samples.
-    add_host_items(a, keep, base, items, s);
+    add_host_items(keep, items, nb, s);
     s.items = std::move(items);
     return s;
   }
 
  private:
-  /// A candidate host-variable item: its closure, the field its variable binds, its flows (sorted).
+  /// A host-variable item: its closure, the field its variable binds, its flows (ascending; held
+  /// by the flows' groups or the rests' lists, which outlive it).
   struct host_item {
     flow_pattern closure;
     field bound;  // src_ip or dst_ip
-    std::vector<std::uint32_t> flows;
+    std::span<const std::uint32_t> flows;
   };
 
   template <class Keep>
-  void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items,
-                 std::vector<std::vector<std::uint32_t>>& members, std::vector<detail::timed_windows>& item_windows,
-                 std::uint32_t nb) const {
+  void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items, item_space& s,
+                 std::vector<detail::timed_windows>& item_windows) const {
     const std::uint64_t n = a.samples;
+    const auto nb = static_cast<std::uint32_t>(s.base);
     auto count = [&](std::uint32_t i) { return i < nb ? a.count(i) : item_windows[i - nb].size(); };
+    // Spans of members stay valid while items are added: the member lists move, their flows do not.
+    auto members = [&](std::uint32_t i) { return s.members(i); };
     const auto generic_end = static_cast<std::uint32_t>(items.size());
-    boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;  // member-set hash -> items
+    // Generic items by their member set's hash (a rest has two flows or more, so it is never a
+    // flow), and by their first flow.
+    boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;
     const detail::member_set_hash set_hash;
-    for (std::uint32_t i = 0; i < generic_end; ++i) by_hash[set_hash(members[i])].push_back(i);
-    std::vector<std::vector<std::uint32_t>> generic_of(nb);  // flow -> generic items whose first flow it is
-    for (std::uint32_t y = nb; y < generic_end; ++y) generic_of[members[y][0]].push_back(y);
+    for (std::uint32_t i = nb; i < generic_end; ++i) by_hash[set_hash(members(i))].push_back(i);
+    boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> generic_of;
+    for (std::uint32_t y = nb; y < generic_end; ++y) generic_of[members(y)[0]].push_back(y);
+    const std::vector<std::uint32_t> none;
+    const auto generic_from = [&](std::uint32_t f) -> const std::vector<std::uint32_t>& {
+      const auto it = generic_of.find(f);
+      return it == generic_of.end() ? none : it->second;
+    };
+    const auto includes = [](std::span<const std::uint32_t> outer, std::span<const std::uint32_t> inner) {
+      return std::includes(outer.begin(), outer.end(), inner.begin(), inner.end());
+    };
     for (std::uint32_t x = nb; x < generic_end; ++x) {
       // the rule-able items inside x: generic items whose flows are all x's, and x's flows that no
       // such item covers (only the largest pieces: a rest is taken against each of them)
       std::vector<std::uint32_t> inside;
-      for (auto f : members[x])
-        for (auto y : generic_of[f])
-          if (y != x && members[y].size() < members[x].size() && keep(count(y), n) &&
-              std::includes(members[x].begin(), members[x].end(), members[y].begin(), members[y].end()))
+      for (auto f : members(x))
+        for (auto y : generic_from(f))
+          if (y != x && members(y).size() < members(x).size() && keep(count(y), n) && includes(members(x), members(y)))
             inside.push_back(y);
       std::erase_if(inside, [&](std::uint32_t y) {
         return std::any_of(inside.begin(), inside.end(), [&](std::uint32_t z) {
-          return z != y && members[z].size() > members[y].size() &&
-                 std::includes(members[z].begin(), members[z].end(), members[y].begin(), members[y].end());
+          return z != y && members(z).size() > members(y).size() && includes(members(z), members(y));
         });
       });
       if (inside.size() > max_rests) continue;
-      for (auto f : members[x]) {
+      for (auto f : members(x)) {
         if (!keep(a.count(f), n)) continue;
         const bool covered = std::any_of(inside.begin(), inside.end(), [&](std::uint32_t y) {
-          return y >= nb && std::binary_search(members[y].begin(), members[y].end(), f);
+          return y >= nb && std::binary_search(members(y).begin(), members(y).end(), f);
         });
         if (!covered) inside.push_back(f);
         if (inside.size() > max_rests) break;
@@ -289,24 +362,25 @@ struct templates {
       if (inside.empty() || inside.size() > max_rests) continue;
       for (auto y : inside) {
         std::vector<std::uint32_t> rest;
-        std::set_difference(members[x].begin(), members[x].end(), members[y].begin(), members[y].end(), std::back_inserter(rest));
+        const auto xs = members(x), ys = members(y);
+        std::set_difference(xs.begin(), xs.end(), ys.begin(), ys.end(), std::back_inserter(rest));
         if (rest.size() < 2) continue;  // a single flow is an item already
         auto& same = by_hash[set_hash(rest)];
-        if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) { return members[z] == rest; })) continue;
+        if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) { return std::ranges::equal(members(z), rest); })) continue;
         auto w = detail::union_windows(a, rest);
         if (!keep(w.size(), n)) continue;
         flow_pattern c = items[rest[0]];
         for (auto f : rest) detail::widen(c, items[f]);
         same.push_back(static_cast<std::uint32_t>(items.size()));
         items.push_back(c);
-        members.push_back(std::move(rest));
+        s.generic_members.push_back(std::move(rest));
         item_windows.push_back(std::move(w));
       }
     }
   }
 
   /// The most specific pattern covering `flows` (not empty), with the variable in `bound`'s place.
-  [[nodiscard]] static flow_pattern host_closure(const std::vector<flow_pattern>& base, const std::vector<std::uint32_t>& flows, field bound) {
+  [[nodiscard]] static flow_pattern host_closure(const std::vector<flow_pattern>& base, std::span<const std::uint32_t> flows, field bound) {
     flow_pattern cl = base[flows.front()];
     for (auto f : flows) detail::widen(cl, base[f]);
     auto slots = cl.slots;
@@ -318,87 +392,82 @@ struct templates {
   /// items Y bound the same way (only the largest, at most max_rests of them), X minus Y is a host
   /// item too. So `$C.* : Mirror.*` minus `$C.* : Mirror.21` holds every client's FTP data
   /// connections, and one `$C` rule ties them to their control connections where one window rule
-  /// per client did before. Appends to `kept`.
+  /// per client did before. Appends to `kept`, the rests' flows to `rest_flows`.
   template <class Keep, class HostOf>
-  void add_host_rests(const Keep& keep, const std::vector<flow_pattern>& base, std::vector<host_item>& cand,
-                      std::vector<std::uint32_t>& kept, const std::vector<std::uint64_t>& counts, std::uint64_t samples,
-                      const HostOf& host_of) const {
+  void add_host_rests(const Keep& keep, const std::vector<flow_pattern>& base, std::vector<host_item>& kept,
+                      std::vector<std::vector<std::uint32_t>>& rest_flows, const std::vector<std::uint64_t>& counts,
+                      std::uint64_t samples, const HostOf& host_of) const {
     const auto n_kept = static_cast<std::uint32_t>(kept.size());
     boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> first_of;  // first flow -> kept items
-    for (std::uint32_t k = 0; k < n_kept; ++k) first_of[cand[kept[k]].flows.front()].push_back(k);
-    boost::unordered_flat_set<std::vector<std::uint32_t>, detail::member_set_hash> seen;  // host items' flow sets
-    for (std::uint32_t k = 0; k < n_kept; ++k) seen.insert(cand[kept[k]].flows);
+    for (std::uint32_t k = 0; k < n_kept; ++k) first_of[kept[k].flows.front()].push_back(k);
+    boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;  // flow-set hash -> host items
+    const detail::member_set_hash set_hash;
+    for (std::uint32_t k = 0; k < n_kept; ++k) by_hash[set_hash(kept[k].flows)].push_back(k);
+    const auto includes = [](std::span<const std::uint32_t> outer, std::span<const std::uint32_t> inner) {
+      return std::includes(outer.begin(), outer.end(), inner.begin(), inner.end());
+    };
     for (std::uint32_t x = 0; x < n_kept; ++x) {
-      const field bound = cand[kept[x]].bound;
+      const field bound = kept[x].bound;
       // Only against one peer: `$A.* : *.22` minus `$A.* : Router1.22` ("a host that reaches
       // Router1 on 22 reaches some other host on 22") would fold a scan into every client's ssh.
       const field peer = bound == field::src_ip ? field::dst_ip : field::src_ip;
-      if (cand[kept[x]].closure.at(peer) != slot::kept) continue;
+      if (kept[x].closure.at(peer) != slot::kept) continue;
+      const auto xf = kept[x].flows;  // a span: valid while `kept` grows
       std::vector<std::uint32_t> inside;
-      {
-        const std::vector<std::uint32_t>& xf = cand[kept[x]].flows;
-        for (auto f : xf) {
-          const auto it = first_of.find(f);
-          if (it == first_of.end()) continue;
-          for (auto y : it->second) {
-            const std::vector<std::uint32_t>& yf = cand[kept[y]].flows;
-            if (y != x && cand[kept[y]].bound == bound && yf.size() < xf.size() && keep(counts[y], samples) &&
-                std::includes(xf.begin(), xf.end(), yf.begin(), yf.end()))
-              inside.push_back(y);
-          }
+      for (auto f : xf) {
+        const auto it = first_of.find(f);
+        if (it == first_of.end()) continue;
+        for (auto y : it->second) {
+          const auto yf = kept[y].flows;
+          if (y != x && kept[y].bound == bound && yf.size() < xf.size() && keep(counts[y], samples) && includes(xf, yf)) inside.push_back(y);
         }
       }
       std::erase_if(inside, [&](std::uint32_t y) {
-        const auto& yf = cand[kept[y]].flows;
+        const auto yf = kept[y].flows;
         return std::any_of(inside.begin(), inside.end(), [&](std::uint32_t z) {
-          const auto& zf = cand[kept[z]].flows;
-          return zf.size() > yf.size() && std::includes(zf.begin(), zf.end(), yf.begin(), yf.end());
+          const auto zf = kept[z].flows;
+          return zf.size() > yf.size() && includes(zf, yf);
         });
       });
       if (inside.empty() || inside.size() > max_rests) continue;
       for (auto y : inside) {
         std::vector<std::uint32_t> rest;
-        const auto& xf = cand[kept[x]].flows;
-        const auto& yf = cand[kept[y]].flows;
+        const auto yf = kept[y].flows;
         std::set_difference(xf.begin(), xf.end(), yf.begin(), yf.end(), std::back_inserter(rest));
         const bool two_hosts = std::any_of(rest.begin(), rest.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(rest.front(), bound); });
-        if (!two_hosts || seen.contains(rest)) continue;
-        seen.insert(rest);
+        if (!two_hosts) continue;
+        auto& same = by_hash[set_hash(rest)];
+        if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) { return std::ranges::equal(kept[z].flows, rest); })) continue;
+        same.push_back(static_cast<std::uint32_t>(kept.size()));
         flow_pattern cl = host_closure(base, rest, bound);
-        kept.push_back(static_cast<std::uint32_t>(cand.size()));
-        cand.push_back({cl, bound, std::move(rest)});  // may grow cand: xf and yf are not used after
+        rest_flows.push_back(std::move(rest));  // moving a list keeps its flows where they are
+        kept.push_back({cl, bound, rest_flows.back()});
       }
     }
   }
 
+  /// Host-variable items: every template with a variable, applied to every flow (items[0, nb)),
+  /// merged by closure; their activity over (host, window) samples goes to `s.hosts`.
   template <class Keep>
-  void add_host_items(const activity& a, const Keep& keep, const std::vector<flow_pattern>& base,
-                      std::vector<flow_pattern>& items, item_space& s) const {
-    const auto nb = static_cast<std::uint32_t>(base.size());
-    std::vector<host_item> cand;
-    {
-      boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> index;
-      for (const mask& m : masks) {
-        if (m.vars() == 0) continue;
-        const field bound = m[field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
-        for (std::uint32_t i = 0; i < nb; ++i) {
-          auto [it, fresh] = index.try_emplace(detail::apply(m, base[i]), static_cast<std::uint32_t>(cand.size()));
-          if (fresh) cand.push_back({it->first, bound, {}});
-          cand[it->second].flows.push_back(i);
-        }
-      }
-    }
-    if (cand.empty()) return;
-    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? base[flow].key.src : base[flow].key.dst; };
+  void add_host_items(const Keep& keep, std::vector<flow_pattern>& items, std::uint32_t nb, item_space& s) const {
+    const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() != 0; });
+    if (groups.groups() == 0) return;
+    const activity& a = s.windows;
+    // The flows active in window w: each window lists its flows before its generic items.
+    const auto flows_in = [&](std::size_t w) {
+      const auto in = a.items_in(w);
+      return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
+    };
+    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? items[flow].key.src : items[flow].key.dst; };
 
     // Samples: per window, the hosts that are endpoints of an active flow.
     std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
     std::vector<ip_address> hosts;
     for (std::size_t w = 0; w < a.windows.size(); ++w) {
       const std::size_t from = hosts.size();
-      for (auto i : a.items_in(w)) {
-        if (base[i].at(field::src_ip) == slot::kept) hosts.push_back(base[i].key.src);
-        if (base[i].at(field::dst_ip) == slot::kept) hosts.push_back(base[i].key.dst);
+      for (auto i : flows_in(w)) {
+        if (items[i].at(field::src_ip) == slot::kept) hosts.push_back(items[i].key.src);
+        if (items[i].at(field::dst_ip) == slot::kept) hosts.push_back(items[i].key.dst);
       }
       std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end(), ip_address::word_less{});
       hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
@@ -407,59 +476,84 @@ struct templates {
     const std::uint64_t samples = hosts.size();
 
     // Closures; items bound to fewer than two hosts say nothing a window item does not.
-    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_closure;
-    std::vector<std::uint32_t> kept;
-    for (std::uint32_t c = 0; c < cand.size(); ++c) {
-      auto& h = cand[c];
-      std::sort(h.flows.begin(), h.flows.end());
-      const bool two_hosts = std::any_of(h.flows.begin(), h.flows.end(), [&](std::uint32_t f) { return host_of(f, h.bound) != host_of(h.flows.front(), h.bound); });
-      if (!two_hosts) continue;
-      const flow_pattern cl = host_closure(base, h.flows, h.bound);
-      if (by_closure.contains(cl)) continue;
-      by_closure.emplace(cl, c);
-      h.closure = cl;
-      kept.push_back(c);
+    std::vector<host_item> kept;
+    {
+      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+      for (std::size_t g = 0; g < groups.groups(); ++g) {
+        const auto flows = groups[g];
+        const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
+        const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
+        if (!two_hosts) continue;
+        const flow_pattern cl = host_closure(items, flows, bound);
+        if (!closures.insert(cl).second) continue;
+        kept.push_back({cl, bound, flows});
+      }
     }
-    // Each kept item's (host, window) samples, sorted; `from` is the first kept item to add.
-    std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
-    std::vector<std::uint64_t> counts;
-    auto add_entries = [&](std::uint32_t from) {
-      std::vector<std::vector<std::uint32_t>> of_flow(nb);
-      for (std::uint32_t k = from; k < kept.size(); ++k)
-        for (auto f : cand[kept[k]].flows) of_flow[f].push_back(k);
-      const auto begin = static_cast<std::ptrdiff_t>(entries.size());
+    // Window by window, the (host position in the window, item) samples of the kept items `use`
+    // accepts, sorted and each once: visit(w, pairs).
+    const auto each_window = [&](const auto& use, const auto& visit) {
+      std::vector<std::size_t> start(std::size_t{nb} + 1, 0);  // per flow, its items: of[start[f], start[f + 1])
+      for (std::uint32_t k = 0; k < kept.size(); ++k)
+        if (use(k))
+          for (auto f : kept[k].flows) ++start[f + 1];
+      for (std::uint32_t f = 0; f < nb; ++f) start[f + 1] += start[f];
+      std::vector<std::uint32_t> of(start[nb]);
+      {
+        std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+        for (std::uint32_t k = 0; k < kept.size(); ++k)
+          if (use(k))
+            for (auto f : kept[k].flows) of[fill[f]++] = k;
+      }
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
       for (std::size_t w = 0; w < a.windows.size(); ++w) {
+        pairs.clear();
         const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
         const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
-        for (auto f : a.items_in(w))
-          for (auto k : of_flow[f]) {
-            const auto at = std::lower_bound(lo, hi, host_of(f, cand[kept[k]].bound), ip_address::word_less{});
-            entries.emplace_back(static_cast<std::int64_t>(at - hosts.begin()), k);
+        for (auto f : flows_in(w))
+          for (std::size_t i = start[f]; i < start[f + 1]; ++i) {
+            const auto at = std::lower_bound(lo, hi, host_of(f, kept[of[i]].bound), ip_address::word_less{});
+            pairs.emplace_back(static_cast<std::uint32_t>(at - lo), of[i]);
           }
+        std::sort(pairs.begin(), pairs.end());
+        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+        visit(w, pairs);
       }
-      std::sort(entries.begin() + begin, entries.end());
-      entries.erase(std::unique(entries.begin() + begin, entries.end()), entries.end());
-      counts.resize(kept.size(), 0);
-      for (auto e = entries.begin() + begin; e != entries.end(); ++e) ++counts[e->second];
-      std::inplace_merge(entries.begin(), entries.begin() + begin, entries.end());
     };
-    add_entries(0);
+    std::vector<std::uint64_t> counts(kept.size(), 0);
+    const auto count = [&](std::size_t, const auto& pairs) {
+      for (const auto& e : pairs) ++counts[e.second];
+    };
+    each_window([](std::uint32_t) { return true; }, count);
+    std::vector<std::vector<std::uint32_t>> rest_flows;
     if (rests) {
       const auto before = static_cast<std::uint32_t>(kept.size());
-      add_host_rests(keep, base, cand, kept, counts, samples, host_of);
-      add_entries(before);
+      add_host_rests(keep, items, kept, rest_flows, counts, samples, host_of);
+      counts.resize(kept.size(), 0);
+      if (kept.size() > before) each_window([&](std::uint32_t k) { return k >= before; }, count);
     }
     std::vector<std::uint32_t> remap(kept.size(), UINT32_MAX);
     std::uint32_t next = 0;
     for (std::uint32_t k = 0; k < kept.size(); ++k) {
       if (!keep(counts[k], samples)) continue;
       remap[k] = next++;
-      items.push_back(cand[kept[k]].closure);
-      s.members.push_back(cand[kept[k]].flows);
+      items.push_back(kept[k].closure);
+      s.generic_members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
     }
-    std::erase_if(entries, [&](const auto& e) { return remap[e.second] == UINT32_MAX; });
-    for (auto& e : entries) e.second = remap[e.second];
-    s.hosts = activity::from_sorted(entries, next, samples);
+    // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted).
+    std::vector<std::int64_t> rows;
+    std::vector<std::size_t> row_start{0};
+    std::vector<std::uint32_t> row_items;
+    each_window([&](std::uint32_t k) { return remap[k] != UINT32_MAX; }, [&](std::size_t w, const auto& pairs) {
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (i == 0 || pairs[i].first != pairs[i - 1].first) {
+          if (!rows.empty()) row_start.push_back(row_items.size());
+          rows.push_back(static_cast<std::int64_t>(first_sample[w] + pairs[i].first));
+        }
+        row_items.push_back(remap[pairs[i].second]);
+      }
+    });
+    if (!rows.empty()) row_start.push_back(row_items.size());
+    s.hosts = activity::from_window_major(std::move(rows), std::move(row_start), std::move(row_items), next, samples);
     s.host_window_start = std::move(first_sample);
   }
 };

@@ -448,6 +448,9 @@ template <class K, class W, class L, class S, class E, class C>
           pieces[file].push_back({s.starts[i], s.stops[i], s.span_first[i], s.span_last[i], early});
         }
       }
+      items.finish(spec.key, table.flows(), r);
+      r.flows = table.size();
+      table = {};
       // Consecutive ranges of a file must meet exactly where the earlier reader stopped.
       for (const auto& [file, ps] : pieces)
         for (std::size_t i = 0; i + 1 < ps.size(); ++i)
@@ -475,7 +478,6 @@ template <class K, class W, class L, class S, class E, class C>
         r.input.start_ns = first;
         r.input.end_ns = last;
       }
-      r.flows = table.size();
       r.window_seconds = spec.window.seconds();
       // by window, item, then offset: the first of a (window, item) is the earliest of its flows'
       std::sort(entries.begin(), entries.end());
