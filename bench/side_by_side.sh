@@ -27,6 +27,7 @@ rounds=5
 hosts=1000
 duration=1h
 trace=""
+given=""
 tshark_timeout=60
 keep=0
 while [ $# -gt 0 ]; do
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --hosts) hosts=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
-    --trace) trace=$2; shift 2 ;;
+    --trace) trace=$2; given=1; shift 2 ;;
     --tshark-timeout) tshark_timeout=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -98,7 +99,11 @@ median() {  # median FIELD FILE
   cut -d' ' -f"$1" "$2" | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
-echo "trace: $packets packets, $bytes bytes ($hosts hosts, $duration, snap length 128); $rounds rounds"
+if [ -n "$given" ]; then
+  echo "trace: $trace: $packets packets, $bytes bytes; $rounds rounds"
+else
+  echo "trace: $packets packets, $bytes bytes ($hosts hosts, $duration, snap length 128); $rounds rounds"
+fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$rounds"); do
   for tool in "${tools[@]}"; do run "$tool"; done

@@ -25,7 +25,9 @@ class flow_table {
   };
 
   flow_table() : flows_(std::make_unique<std::vector<flow_key>>()), index_(0, by_id{flows_.get()}, same{flows_.get()}) {}
-  flow_table(flow_table&&) noexcept = default;  // the flows stay where they are: the index still finds them
+  /// The flows stay where they are, so the moved index still finds them. A table moved from may
+  /// only be assigned to or destroyed.
+  flow_table(flow_table&&) noexcept = default;
   flow_table& operator=(flow_table&&) noexcept = default;
   flow_table(const flow_table&) = delete;
   flow_table& operator=(const flow_table&) = delete;

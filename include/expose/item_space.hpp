@@ -4,6 +4,7 @@
 // (host, window) samples and live in `hosts`, with ids following the window items'.
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -15,7 +16,7 @@ namespace expose {
 
 struct item_space {
   std::vector<flow_pattern> items;  ///< every item: window items first, then host-variable items
-  std::size_t base = 0;             ///< items [0, base) are the key policy's flows
+  std::size_t base = 0;             ///< items [0, base) are the key policy's flows (set it with set_base)
   /// Per generic item (item base + g at g), the base flows it covers (ascending). A base item
   /// covers itself: members() answers for every item.
   std::vector<std::vector<std::uint32_t>> generic_members;
@@ -30,7 +31,10 @@ struct item_space {
 
   /// The base flows an item covers, ascending: a base item, itself.
   [[nodiscard]] std::span<const std::uint32_t> members(std::uint32_t item) const noexcept {
-    if (item < base) return {flow_ids_.data() + item, 1};
+    if (item < base) {
+      assert(flow_ids_.size() == base && "item_space: set the base items with set_base");
+      return {flow_ids_.data() + item, 1};
+    }
     return generic_members[item - base];
   }
   /// Sets the base items, [0, n): each covers itself.

@@ -21,11 +21,12 @@ struct ingest_limits {
   std::uint32_t evict_below = 3;          ///< ... if it was active in fewer windows than this
 
   /// The estimate behind `max_memory`, per flow and per activity entry, at the peak of a run with
-  /// the paper's templates: the flow table, the item and its map entry, the per-item window mark,
-  /// the entry as read and in both sorted forms, and the generic items' share. Measured: a SYN
-  /// flood of 3 M one-packet flows peaks at 1.77 GB (590 B a flow, entry included); see README
-  /// "Memory".
-  static constexpr std::uint64_t bytes_per_flow = 600;
+  /// the paper's templates: the flow (while reading: its key and index slot; after: its item), the
+  /// per-item window mark, the entry as read and in both sorted forms, and the generic items'
+  /// share. Measured (README "Memory"): a SYN flood of 3 M one-packet flows peaks at 427 MB (142 B
+  /// a flow, its entry included); the generator's 6-hour, 2000-host trace (1.08 M flows, 1.41 M
+  /// entries, which its generic items more than double) at 215 MB. The estimate stays above both.
+  static constexpr std::uint64_t bytes_per_flow = 160;
   static constexpr std::uint64_t bytes_per_entry = 48;
 
   [[nodiscard]] bool limited() const noexcept { return max_flows != 0 || max_memory != 0; }

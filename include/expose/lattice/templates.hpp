@@ -159,8 +159,8 @@ struct member_set_hash {
 };
 
 /// The flows of each pattern a set of templates makes of them, numbered as they first appear
-/// (template by template, flow by flow), held flat: 4 bytes a flow per template and the patterns'
-/// index while grouping, then 4 bytes a flow per template.
+/// (template by template, flow by flow), held flat: 4 bytes a flow per template and about 13 a
+/// group (8 a flow per template and the index while grouping).
 struct flow_groups {
   std::vector<std::size_t> start;       // group g: flows[start[g], start[g] + size[g])
   std::vector<std::uint32_t> size;      // ascending flows, each once
@@ -196,6 +196,7 @@ struct same_group {
 /// makes a group of nearly every flow).
 template <std::size_t M, class Use>
 [[nodiscard]] flow_groups group_flows(const std::vector<flow_pattern>& patterns, std::uint32_t n, const std::array<mask, M>& masks, const Use& use) {
+  static_assert(M <= 256, "lattice::templates: at most 256 templates (a group keeps its template's position in a byte)");
   flow_groups out;
   std::vector<std::uint32_t> group_of;  // per (template used, flow)
   std::size_t used = 0;
@@ -233,6 +234,7 @@ template <std::size_t M, class Use>
     std::vector<std::size_t> fill(out.start.begin(), out.start.end() - 1);
     for (std::size_t k = 0; k < group_of.size(); ++k) out.flows[fill[group_of[k]]++] = static_cast<std::uint32_t>(k % n);
   }
+  group_of = {};
   if (used > 1)  // a pattern two templates make holds two ascending runs: sort them, once each
     for (std::size_t g = 0; g < g_count; ++g) {
       const auto b = out.flows.begin() + static_cast<std::ptrdiff_t>(out.start[g]);
@@ -244,10 +246,6 @@ template <std::size_t M, class Use>
   out.start.pop_back();
   return out;
 }
-
-}  // namespace detail
-
-namespace detail {
 
 /// Whether a key can hold a template: the key keeps every field the template binds to a host
 /// variable, and at least one field the template names (else the template changes nothing).

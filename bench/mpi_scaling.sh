@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Scaling of expose-mine-mpi: the same trace on 1, 2 and 3 ranks, rounds alternating, each rank on
+# one thread (-j 1, no read-ahead), every run's JSON checked against the 1-rank run's. Prints the
+# median per-phase wall and CPU seconds of every rank, bytes each rank sent and received, peak
+# memory, and the job's wall time (GNU time): the figures README "Scaling" fits its model to.
+#
+#   bench/mpi_scaling.sh --build DIR --trace FILE [--rounds N] [--ranks "1 2 3"]
+set -euo pipefail
+build=""; trace=""; rounds=3; ranks="1 2 3"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build=$2; shift 2 ;;
+    --trace) trace=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --ranks) ranks=$2; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "mpi_scaling.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+tool="$build/examples/expose-mine-mpi"
+[ -x "$tool" ] || { echo "mpi_scaling.sh: no $tool (configure with -DEXPOSE_BUILD_MPI_TOOL=ON)" >&2; exit 1; }
+[ -r "$trace" ] || { echo "mpi_scaling.sh: --trace: cannot read '$trace'" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+mpi=(mpirun --oversubscribe)
+[ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+for ((i = 1; i <= rounds; ++i)); do
+  for n in $ranks; do
+    /usr/bin/time -o "$out/time.$n.$i" -f "%e" "${mpi[@]}" -np "$n" "$tool" -j 1 --timings -F json -o "$out/rules.$n.$i.json" "$trace" 2> "$out/timings.$n.$i" || {
+      echo "mpi_scaling.sh: the run on $n ranks failed:" >&2; cat "$out/timings.$n.$i" >&2; exit 1; }
+    if [ -e "$out/rules.1.1.json" ] && ! cmp -s "$out/rules.1.1.json" "$out/rules.$n.$i.json"; then
+      echo "mpi_scaling.sh: $n ranks gave other rules than 1 rank (round $i)" >&2; exit 1
+    fi
+  done
+done
+python3 - "$out" "$rounds" $ranks <<'PY'
+import statistics, sys
+out, rounds, ranks = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
+def parse(path):
+    wall, cpu, part = {}, {}, None
+    for line in open(path):
+        f = line.split()
+        if "timings (s)" in line: part = "wall"; continue
+        if "CPU seconds" in line: part = "cpu"; continue
+        if not f or not f[0].isdigit(): continue
+        r = int(f[0])
+        if part == "wall":  # rank packets read merge generalize count score total sent received peak
+            wall[r] = dict(read=float(f[2]), merge=float(f[3]), generalize=float(f[4]), count=float(f[5]), score=float(f[6]),
+                           total=float(f[7]), sent=float(f[8]), received=float(f[9]), peak=float(f[10]))
+        elif part == "cpu":
+            cpu[r] = dict(read=float(f[1]), merge=float(f[2]), count=float(f[3]), score=float(f[4]), total=float(f[5]))
+    return wall, cpu
+med = statistics.median
+print("ranks rank | wall: read merge (generalize) count score total | CPU: read merge count score total | sent MB received MB peak MiB | job wall")
+for n in ranks:
+    runs = [parse(f"{out}/timings.{n}.{i}") for i in range(1, rounds + 1)]
+    job = med(float(open(f"{out}/time.{n}.{i}").read()) for i in range(1, rounds + 1))
+    for r in range(n):
+        w = {k: med(run[0][r][k] for run in runs) for k in runs[0][0][r]}
+        c = {k: med(run[1][r][k] for run in runs) for k in runs[0][1][r]}
+        print(f"{n:5d} {r:4d} | {w['read']:.2f} {w['merge']:.2f} ({w['generalize']:.2f}) {w['count']:.2f} {w['score']:.2f} {w['total']:.2f}"
+              f" | {c['read']:.2f} {c['merge']:.2f} {c['count']:.2f} {c['score']:.2f} {c['total']:.2f}"
+              f" | {w['sent']:.1f} {w['received']:.1f} {w['peak']:.0f} | {job:.2f}" if r == 0 else
+              f"{n:5d} {r:4d} | {w['read']:.2f} {w['merge']:.2f} ({w['generalize']:.2f}) {w['count']:.2f} {w['score']:.2f} {w['total']:.2f}"
+              f" | {c['read']:.2f} {c['merge']:.2f} {c['count']:.2f} {c['score']:.2f} {c['total']:.2f}"
+              f" | {w['sent']:.1f} {w['received']:.1f} {w['peak']:.0f} |")
+PY
