@@ -7,8 +7,10 @@
 // cut into equal byte ranges, one per rank; one large classic pcap file is cut too. Rank 0 writes
 // the output. Exit status as expose-mine's: 0 rules written; 1 an input could not be read (the
 // message names the rank and the file) or an option value is wrong; 2 the command line is wrong;
-// 3 rules written, but an input was damaged. Ingest limits (--max-flows, --max-memory) are not
-// offered: rank 0 holds the merged flows and activity, as one expose-mine process would.
+// 3 rules written, but an input was damaged or packets were left out at a limit. Ingest limits
+// (--max-flows, --max-memory, --idle) hold per rank while it reads its range; --max-memory's
+// default, half of RAM, is shared by the ranks of one machine. Rank 0's merge then holds the flows
+// every rank kept, as one expose-mine process would.
 
 #include <CLI/CLI.hpp>
 
@@ -34,7 +36,18 @@ struct settings : expose_tools::mining_settings {
   settings() { threads = 1; }
   bool timings = false;
   bool read_ahead = false;
+  ex::ingest_limits limits{};
 };
+
+/// The ranks running on this rank's machine (they share its memory).
+std::uint64_t ranks_on_this_machine() {
+  MPI_Comm local;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+  int n = 1;
+  MPI_Comm_size(local, &n);
+  MPI_Comm_free(&local);
+  return static_cast<std::uint64_t>(n);
+}
 
 int rank_of_world() {
   int r = 0;
@@ -51,7 +64,8 @@ ex::mpi::mine_outcome run(const settings& s, Key key, Lattice lattice, Clusters 
               ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
   ex::mpi::mine_options opt{.read = {.filter = s.filter, .progress = std::ref(progress),
                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}},
-                            .read_ahead = s.read_ahead};
+                            .read_ahead = s.read_ahead,
+                            .limits = s.limits};
   auto outcome = ex::mpi::mine(MPI_COMM_WORLD, paths, spec, opt);
   if (rank_of_world() == 0 && s.top != 0) ex::keep_top(outcome.result, s.top, spec.cluster);
   return outcome;
@@ -86,7 +100,11 @@ int main_body(int argc, char** argv) {
                                     .formats = {"text", "json", "dot", "deps"},
                                     .report = "also write an HTML report there",
                                     .threads = "counting threads per rank (0: one per core)",
-                                    .clusters = "how rules are grouped: components or spectral"});
+                                    .clusters = "how rules are grouped: components or spectral",
+                                    .max_flows = "per rank: hold at most this many flows while reading; at the limit idle rare flows are "
+                                                 "evicted (0: no limit)",
+                                    .max_memory = "per rank, while reading: 4G, 512M, ..., 0 for no limit (default: half of RAM, "
+                                                  "shared by the ranks of one machine)"});
   app.get_option("traces")->required();
   app.add_flag("--timings", s.timings, "print each rank's time per phase (read, merge, count, score) and bytes moved on stderr");
   app.add_flag("--read-ahead", s.read_ahead, "decode on a second thread in each rank (when each rank has two cores)");
@@ -107,6 +125,15 @@ int main_body(int argc, char** argv) {
   if (!(s.min_score >= 0)) {
     if (rank == 0) std::cerr << "expose-mine-mpi: --min-score: must be 0 or more bits\n";
     return 1;
+  }
+  {
+    std::string bad;
+    const auto limits = expose_tools::limits_of(s, bad, ranks_on_this_machine());
+    if (!limits) {
+      if (rank == 0) std::cerr << "expose-mine-mpi: " << bad << "\n";
+      return 1;
+    }
+    s.limits = *limits;
   }
   // Outputs are opened by rank 0 before the work, and the answer shared, so no rank mines in vain.
   std::ofstream file, report;
@@ -175,7 +202,8 @@ int main_body(int argc, char** argv) {
       return 1;
     }
   }
-  return result.input.damaged ? 3 : 0;
+  const bool left_out = result.limits.refused != 0 || result.limits.stopped;
+  return result.input.damaged || left_out ? 3 : 0;
 }
 
 }  // namespace

@@ -39,9 +39,6 @@ namespace ex = expose;
 namespace {
 
 struct settings : expose_tools::mining_settings {
-  std::uint64_t max_flows = 0;
-  std::string max_memory = "half";
-  std::string idle = "60s";
   ex::ingest_limits limits{};
   bool flow_logs = false;  // the inputs are flow logs (Zeek conn.log, CSV), not captures
   std::string live;             // capture from this interface instead of reading traces
@@ -203,12 +200,6 @@ int main(int argc, char** argv) {
                  "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
                  "'off', or a CSV file of address,name lines (an inventory) added to them")
       ->type_name("FILE|off");
-  app.add_option("--max-flows", s.max_flows, "hold at most this many flows; at the limit idle rare flows are evicted (0: no limit)")
-      ->capture_default_str();
-  app.add_option("--max-memory", s.max_memory, "memory for flows and activity: 4G, 512M, ..., 0 for no limit (default: half of RAM)")
-      ->capture_default_str();
-  app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
-      ->capture_default_str();
   app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
       ->type_name("IFACE");
   app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h; a whole number of windows)")
@@ -256,20 +247,13 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --window: '" << s.window << "' is not a positive duration (try 1s, 250ms, 2m)\n";
     return 1;
   }
-  const auto memory = s.max_memory == "half" ? std::optional<std::uint64_t>(expose_tools::half_of_memory()) : expose_tools::parse_size(s.max_memory);
-  if (!memory) {
-    std::cerr << "expose-mine: --max-memory: '" << s.max_memory << "' is not a size (try 4G, 512M, or 0 for no limit)\n";
+  std::string bad;
+  const auto limits = expose_tools::limits_of(s, bad);
+  if (!limits) {
+    std::cerr << "expose-mine: " << bad << "\n";
     return 1;
   }
-  const auto idle = expose_tools::parse_duration(s.idle);
-  if (!idle) {
-    std::cerr << "expose-mine: --idle: '" << s.idle << "' is not a positive duration (try 60s, 5m)\n";
-    return 1;
-  }
-  s.limits = {.max_flows = s.max_flows,
-              .max_memory = *memory,
-              .idle_ns = idle->count(),
-              .evict_below = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.min_support, UINT32_MAX))};
+  s.limits = *limits;
   if (!(s.min_score >= 0)) {
     std::cerr << "expose-mine: --min-score: must be 0 or more bits\n";
     return 1;

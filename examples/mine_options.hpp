@@ -4,8 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "expose/clusters/components.hpp"
 #include "expose/clusters/spectral.hpp"
 #include "expose/io/text.hpp"
+#include "expose/limits.hpp"
 #include "expose/nulls/any_of.hpp"
 #include "expose/nulls/whole_trace.hpp"
 #include "expose/scores/jmeasure.hpp"
@@ -83,7 +86,31 @@ struct mining_settings {
   bool all_rules = false;
   text_choice text;
   bool quiet = false;
+  std::uint64_t max_flows = 0;
+  std::string max_memory = "half";
+  std::string idle = "60s";
 };
+
+/// The ingest limits the options name (--max-flows, --max-memory, --idle, with --min-support as
+/// the eviction bar), the memory shared by `sharing` processes when it defaults to half of RAM;
+/// or an error naming the option.
+inline std::optional<expose::ingest_limits> limits_of(const mining_settings& s, std::string& error, std::uint64_t sharing = 1) {
+  const auto memory = s.max_memory == "half" ? std::optional<std::uint64_t>(half_of_memory() / std::max<std::uint64_t>(sharing, 1))
+                                             : parse_size(s.max_memory);
+  if (!memory) {
+    error = "--max-memory: '" + s.max_memory + "' is not a size (try 4G, 512M, or 0 for no limit)";
+    return std::nullopt;
+  }
+  const auto idle = parse_duration(s.idle);
+  if (!idle) {
+    error = "--idle: '" + s.idle + "' is not a positive duration (try 60s, 5m)";
+    return std::nullopt;
+  }
+  return expose::ingest_limits{.max_flows = s.max_flows,
+                               .max_memory = *memory,
+                               .idle_ns = idle->count(),
+                               .evict_below = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.min_support, UINT32_MAX))};
+}
 
 /// How the options the tools share read in each: the traces, the formats, the thread count.
 struct mining_option_help {
@@ -93,6 +120,8 @@ struct mining_option_help {
   const char* report;
   const char* threads;
   const char* clusters;
+  const char* max_flows = "hold at most this many flows; at the limit idle rare flows are evicted (0: no limit)";
+  const char* max_memory = "memory for flows and activity: 4G, 512M, ..., 0 for no limit (default: half of RAM)";
 };
 
 /// The options both mining tools take, in one place: the window, lag and scoring, the filter and
@@ -132,6 +161,10 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
   add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
+  app.add_option("--max-flows", s.max_flows, help.max_flows)->capture_default_str();
+  app.add_option("--max-memory", s.max_memory, help.max_memory)->capture_default_str();
+  app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
+      ->capture_default_str();
 }
 
 }  // namespace expose_tools

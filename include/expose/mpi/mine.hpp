@@ -10,7 +10,8 @@
 //  1. read    every rank reads its byte range of the files (io::cut: the files as one stream, cut
 //             into equal byte ranges; a classic pcap file is cut anywhere and each range resynchronizes
 //             on a record boundary, a pcapng file goes whole to the rank its first byte falls to)
-//             into a flow table and activity keyed by its own flow ids, each connection oriented
+//             through the ingest every driver uses (ingest.hpp, keyed by flow, within the rank's
+//             limits) into flows and activity keyed by its own flow ids, each connection oriented
 //             by the first packet the rank saw of it.
 //  2. merge   rank 0 takes the ranks' flows and activity in rank order, which is the order of
 //             one whole read: a connection keeps the orientation of the rank that saw it first,
@@ -59,6 +60,9 @@
 #include "expose/input.hpp"
 #include "expose/io/pcap_range.hpp"
 #include "expose/io/read_ahead.hpp"
+#include "expose/keys/five_tuple.hpp"
+#include "expose/limits.hpp"
+#include "expose/mine_result.hpp"
 #include "expose/pipeline.hpp"
 
 namespace expose::mpi {
@@ -82,6 +86,9 @@ struct phase_times {
 struct mine_options {
   io::pcap_read_options read{};  ///< filter; progress is called on rank 0 for its own range
   bool read_ahead = false;       ///< decode on a second thread (when each rank has two cores)
+  /// Each rank's limits while it reads its range (ingest.hpp): at a limit a rank evicts its idle,
+  /// rare flows. Rank 0's merge then holds the flows every rank kept.
+  ingest_limits limits{};
 };
 
 struct mine_outcome {
@@ -241,6 +248,8 @@ struct shard {
   std::vector<window_offset> flow_offsets;   // beside flow_windows
   std::vector<std::uint64_t> starts, stops;              // per slice
   std::vector<std::int64_t> span_first, span_last;      // per slice
+  limit_report limits;                                   // what the rank's ingest limits made it do
+  std::vector<std::uint64_t> evicted_by_protocol;       // of the flows it evicted, how many of each IP protocol (256)
 
   [[nodiscard]] std::vector<char> pack() const {
     writer w;
@@ -265,6 +274,9 @@ struct shard {
     w.put_vector(stops);
     w.put_vector(span_first);
     w.put_vector(span_last);
+    static_assert(std::is_trivially_copyable_v<limit_report>);
+    w.put(limits);
+    w.put_vector(evicted_by_protocol);
     return std::move(w.bytes);
   }
   static shard unpack(const std::vector<char>& b) {
@@ -289,32 +301,49 @@ struct shard {
     s.stops = r.get_vector<std::uint64_t>();
     s.span_first = r.get_vector<std::int64_t>();
     s.span_last = r.get_vector<std::int64_t>();
+    s.limits = r.get<limit_report>();
+    s.evicted_by_protocol = r.get_vector<std::uint64_t>();
     return s;
   }
 };
 
+/// Reads a rank's range through the ingest every driver uses, keyed by flow (every flow its own
+/// item, oriented by the first packet the rank saw of it), within the rank's limits.
+/// What the limits did is said per rank when there are several (`rank`: "rank 2: ", else empty).
 template <class W>
-shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, const mine_options& opt, bool show_progress) {
+shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, const mine_options& opt, bool show_progress,
+                 const std::string& rank) {
   shard s;
-  flow_table table;
-  activity_builder act;
-  const std::int64_t width_ns = std::llround(window.seconds() * 1e9);
-  auto sink = [&](const packet& p) {
-    const auto [lo, hi] = window.window_range(p.ts_ns);
-    const auto flow = table.find_or_insert(p).id;
-    s.first = std::min(s.first, p.ts_ns);
-    s.last = std::max(s.last, p.ts_ns);
-    for (auto w = lo; w <= hi; ++w) act.add(w, flow, offset_in_window(p.ts_ns, w, width_ns));
-  };
+  mine_result flows;  // the rank's flows as items, what the limits did, the input's counts
+  activity a;
   io::pcap_slices source(slices, {.filter = opt.read.filter, .progress = show_progress ? opt.read.progress : nullptr});
-  if (opt.read_ahead) io::read_ahead(source, sink, s.input);
-  else source.read(sink, s.input);
-  activity a = std::move(act).finish(table.size());
-  s.flows = table.flows();
+  {
+    ingest<keys::five_tuple, W> in(keys::five_tuple{}, window, opt.limits, flows);
+    const auto sink = [&](const packet& p) { in.take(p); };
+    if (opt.read_ahead) io::read_ahead(source, sink, flows.input);
+    else source.read(sink, flows.input);
+    const auto before = flows.input.warnings.size();
+    a = std::move(in).finish();
+    for (auto w = flows.input.warnings.begin() + static_cast<std::ptrdiff_t>(before); w != flows.input.warnings.end(); ++w) *w = rank + *w;
+  }
+  s.input = std::move(flows.input);
+  if (flows.flows != 0) {  // a packet was taken: the span is set
+    s.first = s.input.start_ns;
+    s.last = s.input.end_ns;
+  }
+  s.limits = flows.limits;
+  s.flows.reserve(flows.items.size());
+  for (const auto& item : flows.items) s.flows.push_back(item.key);
+  if (flows.limits.evicted_flows != 0) {  // one process counts evicted flows by protocol too
+    s.evicted_by_protocol.assign(256, 0);
+    for (const auto& [proto, n] : flows.flows_by_protocol) s.evicted_by_protocol[proto] += n;
+    for (const auto& f : s.flows) --s.evicted_by_protocol[f.proto];
+  }
+  flows.items = {};
   s.windows = std::move(a.windows);
   s.flow_start = std::move(a.item_start);
   s.flow_windows = std::move(a.item_windows);
-  s.flow_offsets = std::move(a.item_offsets);
+  s.flow_offsets = std::move(a.item_offsets);  // empty where windows overlap: no times, no delays
   s.starts = source.starts();
   s.stops = source.stops();
   for (const auto& [f, l] : source.spans()) {
@@ -364,7 +393,8 @@ inline void agree(const std::string& failure, MPI_Comm comm, phase_times& t) {
 
 /// Runs a pipeline over `files` with every rank of `comm`; every rank calls it with the same
 /// arguments. The result is complete on rank 0 and equals `mine(io::pcap_files(files), spec)`
-/// when the files are in time order (as rotated captures are); ingest limits are not applied.
+/// when the files are in time order (as rotated captures are) and no rank reaches its ingest limits
+/// (`opt.limits`, per rank: a rank at a limit evicts as `mine` would over its range alone).
 template <class K, class W, class L, class S, class E, class C>
 [[nodiscard]] mine_outcome mine(MPI_Comm comm, const std::vector<std::filesystem::path>& files, const pipeline<K, W, L, S, E, C>& spec,
                                 const mine_options& opt = {}) {
@@ -383,7 +413,8 @@ template <class K, class W, class L, class S, class E, class C>
   detail::shard mine_shard;
   std::string failure;
   try {
-    mine_shard = detail::read_shard(cuts[static_cast<std::size_t>(rank)], spec.window, opt, rank == 0);
+    mine_shard = detail::read_shard(cuts[static_cast<std::size_t>(rank)], spec.window, opt, rank == 0,
+                                    size > 1 ? "rank " + std::to_string(rank) + ": " : std::string());
   } catch (const std::exception& e) {
     failure = "rank " + std::to_string(rank) + ": " + e.what();
   }
@@ -406,6 +437,7 @@ template <class K, class W, class L, class S, class E, class C>
       flow_table table;
       flow_items<K> items;
       std::vector<timed_entry> entries;
+      bool untimed = false;  // a rank's windows overlapped: no times, so no delays
       std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
       std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = std::numeric_limits<std::int64_t>::min();
       // Per file, the ranges in rank order: (start found, stop, first ts, last ts, ended early).
@@ -424,9 +456,20 @@ template <class K, class W, class L, class S, class E, class C>
           if (inserted) items.add(spec.key, table.flows()[id], r);
           item_of_local[f] = items[id];
         }
+        const bool timed = !s.flow_offsets.empty() || s.flow_windows.empty();
+        untimed = untimed || !timed;
         for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
           for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
-            entries.push_back({s.windows[s.flow_windows[i]], item_of_local[f], s.flow_offsets[i]});
+            entries.push_back({s.windows[s.flow_windows[i]], item_of_local[f], timed ? s.flow_offsets[i] : window_offset{0}});
+        r.limits.evictions += s.limits.evictions;
+        r.limits.evicted_flows += s.limits.evicted_flows;
+        r.limits.evicted_entries += s.limits.evicted_entries;
+        r.limits.refused += s.limits.refused;
+        r.limits.stopped = r.limits.stopped || s.limits.stopped;
+        r.limits.stopped_after += s.limits.stopped_after;
+        r.limits.left_after_stop += s.limits.left_after_stop;
+        for (std::size_t p = 0; p < s.evicted_by_protocol.size(); ++p)
+          if (s.evicted_by_protocol[p] != 0) r.flows_by_protocol[static_cast<std::uint8_t>(p)] += s.evicted_by_protocol[p];
         if (!s.windows.empty()) {
           lo = std::min(lo, s.windows.front());
           hi = std::max(hi, s.windows.back());
@@ -449,7 +492,7 @@ template <class K, class W, class L, class S, class E, class C>
         }
       }
       items.finish(spec.key, table.flows(), r);
-      r.flows = table.size();
+      r.flows = table.size() + r.limits.evicted_flows;  // as one process counts: every flow seen, evicted or not
       table = {};
       // Consecutive ranges of a file must meet exactly where the earlier reader stopped.
       for (const auto& [file, ps] : pieces)
@@ -487,6 +530,7 @@ template <class K, class W, class L, class S, class E, class C>
       const std::uint64_t samples = hi < lo ? 0 : static_cast<std::uint64_t>(hi - lo) + 1;
       activity a = activity::from_sorted(entries, r.items.size(), samples);
       entries = {};
+      if (untimed) a.item_offsets = {};
       const auto g0 = clock::now();
       space = generalize_items(r, std::move(a), spec);
       t.generalize = detail::seconds_since(g0);
