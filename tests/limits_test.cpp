@@ -121,3 +121,16 @@ TEST_CASE("limits.the_estimate_grows_with_flows_and_entries_only") {
   CHECK_FALSE(ingest_limits{}.limited());
   CHECK(ingest_limits{.max_memory = 1}.limited());
 }
+
+TEST_CASE("limits.reports_of_several_readers_add_up") {
+  limit_report a{.evictions = 1, .evicted_flows = 10, .evicted_entries = 12, .refused = 0, .stopped = false, .stopped_after = 0, .left_after_stop = 0};
+  const limit_report b{.evictions = 2, .evicted_flows = 5, .evicted_entries = 6, .refused = 7, .stopped = true, .stopped_after = 100, .left_after_stop = 3};
+  a += b;
+  CHECK(a.evictions == 3);
+  CHECK(a.evicted_flows == 15);
+  CHECK(a.evicted_entries == 18);
+  CHECK(a.refused == 7);
+  CHECK(a.stopped);
+  CHECK(a.stopped_after == 100);
+  CHECK(a.left_after_stop == 3);
+}

@@ -6,8 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_set.hpp>
-
+#include "expose/detail/id_index.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/orientation.hpp"
 #include "expose/packet.hpp"
@@ -24,7 +23,8 @@ class flow_table {
     bool inserted;
   };
 
-  flow_table() : flows_(std::make_unique<std::vector<flow_key>>()), index_(0, by_id{flows_.get()}, same{flows_.get()}) {}
+  flow_table()
+      : flows_(std::make_unique<std::vector<flow_key>>()), index_(detail::make_id_index<flow_key, flow_key_hash>(canonical_of{flows_.get()})) {}
   /// The flows stay where they are, so the moved index still finds them. A table moved from may
   /// only be assigned to or destroyed.
   flow_table(flow_table&&) noexcept = default;
@@ -94,20 +94,10 @@ class flow_table {
     if (x[1] != y[1]) return x[1] < y[1];
     return pa < pb;
   }
-  // The index's hash and equality see an id as its flow's canonical key.
-  struct by_id {
-    using is_transparent = void;
-    using is_avalanching = void;
+  // The index sees an id as its flow's canonical key.
+  struct canonical_of {
     const std::vector<flow_key>* flows;
-    [[nodiscard]] std::size_t operator()(std::uint32_t id) const noexcept { return flow_key_hash{}(canonical((*flows)[id])); }
-    [[nodiscard]] std::size_t operator()(const flow_key& c) const noexcept { return flow_key_hash{}(c); }
-  };
-  struct same {
-    using is_transparent = void;
-    const std::vector<flow_key>* flows;
-    [[nodiscard]] bool operator()(std::uint32_t a, std::uint32_t b) const noexcept { return a == b; }
-    [[nodiscard]] bool operator()(std::uint32_t id, const flow_key& c) const noexcept { return canonical((*flows)[id]) == c; }
-    [[nodiscard]] bool operator()(const flow_key& c, std::uint32_t id) const noexcept { return canonical((*flows)[id]) == c; }
+    [[nodiscard]] flow_key operator()(std::uint32_t id) const noexcept { return canonical((*flows)[id]); }
   };
   std::uint32_t add(const flow_key& oriented) {
     const auto id = static_cast<std::uint32_t>(flows_->size());
@@ -116,7 +106,7 @@ class flow_table {
     return id;
   }
   std::unique_ptr<std::vector<flow_key>> flows_;  // by id, oriented; on the heap, where the index finds it
-  boost::unordered_flat_set<std::uint32_t, by_id, same> index_;
+  detail::id_index<flow_key, flow_key_hash, canonical_of> index_;
 };
 
 }  // namespace expose

@@ -44,6 +44,18 @@ struct limit_report {
   bool stopped = false;              ///< the activity alone reached the memory limit: later packets left out
   std::uint64_t stopped_after = 0;   ///< decoded packets taken before that
   std::uint64_t left_after_stop = 0; ///< decoded packets left out after it
+
+  /// Adds what another reader's limits did (one MPI rank's range, say) to this one's.
+  limit_report& operator+=(const limit_report& o) noexcept {
+    evictions += o.evictions;
+    evicted_flows += o.evicted_flows;
+    evicted_entries += o.evicted_entries;
+    refused += o.refused;
+    stopped = stopped || o.stopped;
+    stopped_after += o.stopped_after;
+    left_after_stop += o.left_after_stop;
+    return *this;
+  }
 };
 
 }  // namespace expose

@@ -277,7 +277,7 @@ template <class Source, class K, class W, class L, class S, class E, class C>
   } else {
     mine_result r;
     activity act;
-    {  // the flow table lives only as long as the reading: what follows needs the items alone
+    {  // the ingest (its flow table, its key index) lives only as long as the reading: what follows needs the items alone
       ingest<K, W> in(spec.key, spec.window, limits, r);
       const auto sink = [&](const packet& p) { in.take(p); };
       // A file or generator is read on a second core; packets already in memory are taken as they are.

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <span>
 #include <utility>
@@ -28,6 +29,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/detail/id_index.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
 #include "expose/lattice/mask.hpp"
@@ -171,25 +173,6 @@ struct flow_groups {
   [[nodiscard]] std::span<const std::uint32_t> operator[](std::size_t g) const noexcept { return {flows.data() + start[g], size[g]}; }
 };
 
-/// Hash and equality that see a group id as its pattern, `(*of)(g)`, so an index of groups holds
-/// ids alone and is looked up by pattern.
-template <class PatternOf>
-struct group_hash {
-  using is_transparent = void;
-  using is_avalanching = void;
-  const PatternOf* of;
-  [[nodiscard]] std::size_t operator()(std::uint32_t g) const noexcept { return flow_pattern_hash{}((*of)(g)); }
-  [[nodiscard]] std::size_t operator()(const flow_pattern& p) const noexcept { return flow_pattern_hash{}(p); }
-};
-template <class PatternOf>
-struct same_group {
-  using is_transparent = void;
-  const PatternOf* of;
-  [[nodiscard]] bool operator()(std::uint32_t a, std::uint32_t b) const noexcept { return a == b; }
-  [[nodiscard]] bool operator()(std::uint32_t g, const flow_pattern& p) const noexcept { return (*of)(g) == p; }
-  [[nodiscard]] bool operator()(const flow_pattern& p, std::uint32_t g) const noexcept { return (*of)(g) == p; }
-};
-
 /// Groups the flows `patterns[0, n)` by every template of `masks` that `use` accepts. The index
 /// from a pattern to its group holds group ids alone and makes a group's pattern again from its
 /// first flow when it needs it (4 bytes a slot where a map from patterns would hold 48: a SYN flood
@@ -203,8 +186,7 @@ template <std::size_t M, class Use>
   {
     std::vector<std::uint32_t> first;  // per group, the flow that made it
     const auto pattern_of = [&](std::uint32_t g) { return apply(masks[out.template_of[g]], patterns[first[g]]); };
-    using of = decltype(pattern_of);
-    boost::unordered_flat_set<std::uint32_t, group_hash<of>, same_group<of>> index(0, group_hash<of>{&pattern_of}, same_group<of>{&pattern_of});
+    auto index = expose::detail::make_id_index<flow_pattern, flow_pattern_hash>(std::cref(pattern_of));
     group_of.reserve(std::size_t{n} * static_cast<std::size_t>(std::count_if(masks.begin(), masks.end(), use)));
     for (std::size_t t = 0; t < M; ++t) {
       if (!use(masks[t])) continue;

@@ -461,13 +461,7 @@ template <class K, class W, class L, class S, class E, class C>
         for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
           for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
             entries.push_back({s.windows[s.flow_windows[i]], item_of_local[f], timed ? s.flow_offsets[i] : window_offset{0}});
-        r.limits.evictions += s.limits.evictions;
-        r.limits.evicted_flows += s.limits.evicted_flows;
-        r.limits.evicted_entries += s.limits.evicted_entries;
-        r.limits.refused += s.limits.refused;
-        r.limits.stopped = r.limits.stopped || s.limits.stopped;
-        r.limits.stopped_after += s.limits.stopped_after;
-        r.limits.left_after_stop += s.limits.left_after_stop;
+        r.limits += s.limits;
         for (std::size_t p = 0; p < s.evicted_by_protocol.size(); ++p)
           if (s.evicted_by_protocol[p] != 0) r.flows_by_protocol[static_cast<std::uint8_t>(p)] += s.evicted_by_protocol[p];
         if (!s.windows.empty()) {
