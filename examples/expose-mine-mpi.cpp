@@ -163,7 +163,7 @@ int main_body(int argc, char** argv) {
     const auto by_clusters = [&](auto key, auto lattice) {
       return run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, progress);
     };
-    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules};
+    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules, .threads = s.threads};
     // Every key takes the paper's templates: those naming a field the key leaves out make no item.
     const auto by_key = [&](auto lattice) {
       if (s.key == "host-pair") return by_clusters(ex::keys::host_pair{}, lattice);

@@ -28,6 +28,7 @@
 #include "expose/error.hpp"
 #include "expose/input.hpp"
 #include "expose/io/decode.hpp"
+#include "expose/io/pcap_classic.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/packet.hpp"
 
@@ -84,22 +85,6 @@ struct pcap_slice {
   [[nodiscard]] bool whole() const noexcept { return begin == 0 && end == UINT64_MAX; }
 };
 
-namespace detail {
-struct record_header {
-  std::uint32_t sec, frac, caplen, len;
-};
-inline record_header parse_record(const std::uint8_t* p, bool swapped) {
-  record_header r;
-  std::memcpy(&r, p, 16);
-  if (swapped) {
-    r.sec = __builtin_bswap32(r.sec);
-    r.frac = __builtin_bswap32(r.frac);
-    r.caplen = __builtin_bswap32(r.caplen);
-    r.len = __builtin_bswap32(r.len);
-  }
-  return r;
-}
-}  // namespace detail
 
 /// Where the first record starting at or after `offset` begins, for a classic pcap file whose
 /// bytes from `offset` on are `bytes` (`at_eof`: they run to the end of the file). A boundary is a
@@ -248,78 +233,40 @@ class pcap_slices {
       throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
 
     // Records through a large buffer, each handed over while its start lies before `end`.
-    std::vector<std::uint8_t> buf(std::size_t{4} << 20);
-    std::size_t have = 0, pos = 0;
-    bool eof = false;
-    const auto fill = [&](std::size_t need) {  // true when `need` bytes from pos are buffered
-      if (have - pos >= need) return true;
-      std::memmove(buf.data(), buf.data() + pos, have - pos);
-      have -= pos;
-      pos = 0;
-      if (buf.size() < need) buf.resize(need);
-      while (!eof && have < buf.size()) {
-        const std::size_t got = std::fread(buf.data() + have, 1, buf.size() - have, f.get());
-        have += got;
-        if (got == 0) eof = true;
-      }
-      return have - pos >= need;
-    };
-    std::uint64_t records = 0, since_progress = 0;
-    const std::uint64_t frac_scale = h.nanos ? 1 : 1000;
+    classic_records in(std::move(f), at, {.swapped = h.swapped, .nanos = h.nanos, .snaplen = h.snaplen});
+    std::uint64_t since_progress = 0;
     packet p;
     fragment_table fragments(opt_.fragments);  // per range: a later fragment whose first lies in the range before is skipped
     pcap_pkthdr ph{};
     auto& span = spans_[index];
-    while (at < end) {
-      if (!fill(pcap_classic_header::record_header)) {
-        if (have - pos != 0) damage(stats, name, records, at, "the file ends inside a record header");
-        break;
-      }
-      const auto r = detail::parse_record(buf.data() + pos, h.swapped);
-      if (r.caplen > pcap_classic_header::max_snaplen) {
-        damage(stats, name, records, at, "invalid packet capture length " + std::to_string(r.caplen));
-        break;
-      }
-      if (!fill(pcap_classic_header::record_header + r.caplen)) {
-        damage(stats, name, records, at,
-               "truncated dump file; tried to read " + std::to_string(r.caplen) + " captured bytes, only got " +
-                   std::to_string(have - pos - pcap_classic_header::record_header));
-        break;
-      }
-      const std::uint8_t* data = buf.data() + pos + pcap_classic_header::record_header;
-      const std::uint32_t caplen = std::min(r.caplen, h.snaplen);
-      const std::int64_t ts = static_cast<std::int64_t>(r.sec) * 1'000'000'000 + static_cast<std::int64_t>(r.frac) * static_cast<std::int64_t>(frac_scale);
-      span.first = std::min(span.first, ts);
-      span.second = std::max(span.second, ts);
-      ++records;
+    while (in.next(end)) {
+      const auto& r = in.current();
+      span.first = std::min(span.first, r.ts_ns);
+      span.second = std::max(span.second, r.ts_ns);
       ++stats.packets;
       bool pass = true;
       if (filter) {
-        ph.caplen = caplen;
+        ph.caplen = r.caplen;
         ph.len = r.len;
-        pass = pcap_offline_filter(filter.get(), &ph, data) != 0;
+        pass = pcap_offline_filter(filter.get(), &ph, r.data) != 0;
       }
       if (!pass) {
         ++stats.skipped["filtered"];
       } else {
-        decode_into(h.link_type, data, caplen, r.len, ts, p, fragments, opt_.decode, stats, sink);
+        decode_into(h.link_type, r.data, r.caplen, r.len, r.ts_ns, p, fragments, opt_.decode, stats, sink);
       }
-      const std::uint64_t step = pcap_classic_header::record_header + r.caplen;
-      pos += step;
-      at += step;
-      done_ += step;
+      done_ += pcap_classic_header::record_header + r.stored;
       if (opt_.progress && ++since_progress == 4096) {
         since_progress = 0;
         opt_.progress(done_, total);
       }
     }
-    stops_[index] = at;
-  }
-
-  static void damage(input_stats& stats, const std::string& name, std::uint64_t records, std::uint64_t at, const std::string& why) {
-    stats.damaged = true;
-    stats.warnings.push_back("'" + name + "' is damaged after record " + std::to_string(records) + " of this range (near byte " +
-                             std::to_string(at) + "): " + why + "; the results hold the records before it");
+    if (!in.damage().empty()) {
+      stats.damaged = true;
+      stats.warnings.push_back("'" + name + "' is damaged after record " + std::to_string(in.records()) + " of this range (near byte " +
+                               std::to_string(in.damage_offset()) + "): " + in.damage() + "; the results hold the records before it");
+    }
+    stops_[index] = in.offset();
   }
 
   std::vector<pcap_slice> slices_;

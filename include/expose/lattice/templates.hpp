@@ -19,8 +19,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <iterator>
 #include <span>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -78,16 +80,20 @@ namespace detail {
 
 /// The most specific pattern covering both: fields that differ become `*`.
 inline void widen(flow_pattern& c, const flow_pattern& p) {
+  bool changed = false;
   auto differ = [&](field f, bool same) {
     auto& s = c.slots[static_cast<std::size_t>(f)];
-    if (s == slot::kept && (!same || p.at(f) != slot::kept)) s = slot::any;
+    if (s == slot::kept && (!same || p.at(f) != slot::kept)) {
+      s = slot::any;
+      changed = true;
+    }
   };
   differ(field::src_ip, c.key.src == p.key.src);
   differ(field::src_port, c.key.sport == p.key.sport);
   differ(field::dst_ip, c.key.dst == p.key.dst);
   differ(field::dst_port, c.key.dport == p.key.dport);
   differ(field::proto, c.key.proto == p.key.proto);
-  c = apply(mask{c.slots}, c);  // zero what became `*`
+  if (changed) c = apply(mask{c.slots}, c);  // zero what became `*` (most flows of a group change nothing)
 }
 
 /// The windows (positions, ascending) where any of some items is active, and when in each the
@@ -262,6 +268,10 @@ struct templates {
   bool keep_instances = false;  ///< report rules a more general rule explains (--all-rules)
   bool rests = true;          ///< add X minus Y items where a generic X strictly contains a rule-able Y
   std::size_t max_rests = 4;  ///< ... only when X splits into at most this many largest rule-able pieces
+  /// Threads: 0 builds the host-variable items beside the window items when the machine has two
+  /// cores or more, 1 one after the other (the result is the same; side by side holds both
+  /// sides' groups at once).
+  unsigned threads = 0;
 
   static constexpr std::array<mask, sizeof...(Shapes)> masks{Shapes::value...};
 
@@ -280,43 +290,75 @@ struct templates {
     const auto nb = static_cast<std::uint32_t>(base.size());
     s.set_base(nb);
     const std::uint64_t n = a.samples;
-    std::vector<flow_pattern> items = std::move(base);  // the flows first: items[f] is flow f's pattern
+
+    // Host-variable items read only the flows and their activity: with a second core they are
+    // built beside the window items (the two take about the same time), else after them.
+    const bool parallel = side_by_side();
+    host_items hosts;
+    std::future<void> beside;
+    if (parallel)
+      beside = std::async(std::launch::async, [&] { hosts = make_host_items(keep, base, a); });
 
     // Window items: every template without a variable, applied to every flow, merged by closure.
-    std::vector<detail::timed_windows> item_windows;  // generic items' windows, by id - nb
+    std::vector<flow_pattern> generic;                // items nb, nb + 1, ...
+    std::vector<detail::timed_windows> item_windows;  // their windows, beside them
     {
-      const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() == 0; });
+      const detail::flow_groups groups = detail::group_flows(base, nb, masks, [](const mask& m) { return m.vars() == 0; });
       boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
       for (std::size_t g = 0; g < groups.groups(); ++g) {
         const auto flows = groups[g];
         if (flows.size() < 2) continue;  // the flow itself
-        flow_pattern c = items[flows[0]];
-        for (auto i : flows) detail::widen(c, items[i]);
+        flow_pattern c = base[flows[0]];
+        for (auto i : flows) detail::widen(c, base[i]);
         if (closures.contains(c)) continue;  // equal closures cover equal sets
         auto w = detail::union_windows(a, flows);
         if (!keep(w.size(), n)) continue;
         closures.insert(c);
-        items.push_back(c);
+        generic.push_back(c);
         s.generic_members.emplace_back(flows.begin(), flows.end());
         item_windows.push_back(std::move(w));
       }
     }
-    if (rests) add_rests(a, keep, items, s, item_windows);
+    if (rests) add_rests(a, keep, base, generic, s, item_windows);
 
     // The window activity: flows and generic items together, with when in each window each was
     // first active (a generic item: the first of its flows). Generic items are active only where
     // flows are, and their ids follow the flows': each window lists its flows, then its generic
     // items in id order.
+    if (parallel) beside.get();  // it reads `a`
     s.windows = detail::with_generic(std::move(a), item_windows);
     item_windows = {};
+    if (!parallel) hosts = make_host_items(keep, base, s.windows);  // each window lists its flows first, as in `a`
 
-    // Host-variable items, counted over (host, window) samples.
-    add_host_items(keep, items, nb, s);
+    // Host-variable items, counted over (host, window) samples, follow the window items.
+    std::vector<flow_pattern> items = std::move(base);
+    items.reserve(items.size() + generic.size() + hosts.closures.size());
+    items.insert(items.end(), generic.begin(), generic.end());
+    items.insert(items.end(), hosts.closures.begin(), hosts.closures.end());
+    s.generic_members.reserve(s.generic_members.size() + hosts.members.size());
+    std::move(hosts.members.begin(), hosts.members.end(), std::back_inserter(s.generic_members));
+    s.hosts = std::move(hosts.hosts);
+    s.host_window_start = std::move(hosts.window_start);
     s.items = std::move(items);
     return s;
   }
 
  private:
+  static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
+
+  [[nodiscard]] bool side_by_side() const {
+    if (!has_host_templates) return false;
+    return threads == 0 ? std::thread::hardware_concurrency() > 1 : threads > 1;
+  }
+
+  /// The host-variable items: their closures, flows and activity over (host, window) samples.
+  struct host_items {
+    std::vector<flow_pattern> closures;
+    std::vector<std::vector<std::uint32_t>> members;
+    expose::activity hosts;                 ///< item_space::hosts
+    std::vector<std::size_t> window_start;  ///< item_space::host_window_start
+  };
+
   /// A host-variable item: its closure, the field its variable binds, its flows (ascending; held
   /// by the flows' groups or the rests' lists, which outlive it).
   struct host_item {
@@ -325,15 +367,17 @@ struct templates {
     std::span<const std::uint32_t> flows;
   };
 
+  /// Appends the window rests to the generic items `generic` (ids from base.size()), their flows to
+  /// `s`, their windows to `item_windows`.
   template <class Keep>
-  void add_rests(const activity& a, const Keep& keep, std::vector<flow_pattern>& items, item_space& s,
-                 std::vector<detail::timed_windows>& item_windows) const {
+  void add_rests(const activity& a, const Keep& keep, const std::vector<flow_pattern>& base, std::vector<flow_pattern>& generic,
+                 item_space& s, std::vector<detail::timed_windows>& item_windows) const {
     const std::uint64_t n = a.samples;
     const auto nb = static_cast<std::uint32_t>(s.base);
     auto count = [&](std::uint32_t i) { return i < nb ? a.count(i) : item_windows[i - nb].size(); };
     // Spans of members stay valid while items are added: the member lists move, their flows do not.
     auto members = [&](std::uint32_t i) { return s.members(i); };
-    const auto generic_end = static_cast<std::uint32_t>(items.size());
+    const auto generic_end = static_cast<std::uint32_t>(nb + generic.size());
     // Generic items by their member set's hash (a rest has two flows or more, so it is never a
     // flow), and by their first flow.
     boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;
@@ -381,10 +425,10 @@ struct templates {
         if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) { return std::ranges::equal(members(z), rest); })) continue;
         auto w = detail::union_windows(a, rest);
         if (!keep(w.size(), n)) continue;
-        flow_pattern c = items[rest[0]];
-        for (auto f : rest) detail::widen(c, items[f]);
-        same.push_back(static_cast<std::uint32_t>(items.size()));
-        items.push_back(c);
+        flow_pattern c = base[rest[0]];
+        for (auto f : rest) detail::widen(c, base[f]);
+        same.push_back(static_cast<std::uint32_t>(nb + generic.size()));
+        generic.push_back(c);
         s.generic_members.push_back(std::move(rest));
         item_windows.push_back(std::move(w));
       }
@@ -458,14 +502,16 @@ struct templates {
     }
   }
 
-  /// Host-variable items: every template with a variable, applied to every flow (items[0, nb)),
-  /// merged by closure; their activity over (host, window) samples goes to `s.hosts`.
+  /// Host-variable items: every template with a variable, applied to every flow (`items`), merged
+  /// by closure, with their activity over (host, window) samples. `a` is the flows' activity (each
+  /// window may list generic items, ids from items.size(), after its flows).
   template <class Keep>
-  void add_host_items(const Keep& keep, std::vector<flow_pattern>& items, std::uint32_t nb, item_space& s) const {
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
+    host_items out;
+    const auto nb = static_cast<std::uint32_t>(items.size());
     const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() != 0; });
-    if (groups.groups() == 0) return;
-    const activity& a = s.windows;
-    // The flows active in window w: each window lists its flows before its generic items.
+    if (groups.groups() == 0) return out;
+    // The flows active in window w: each window lists its flows before any generic items.
     const auto flows_in = [&](std::size_t w) {
       const auto in = a.items_in(w);
       return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
@@ -548,8 +594,8 @@ struct templates {
     for (std::uint32_t k = 0; k < kept.size(); ++k) {
       if (!keep(counts[k], samples)) continue;
       remap[k] = next++;
-      items.push_back(kept[k].closure);
-      s.generic_members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
+      out.closures.push_back(kept[k].closure);
+      out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
     }
     // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted).
     std::vector<std::int64_t> rows;
@@ -565,8 +611,9 @@ struct templates {
       }
     });
     if (!rows.empty()) row_start.push_back(row_items.size());
-    s.hosts = activity::from_window_major(std::move(rows), std::move(row_start), std::move(row_items), next, samples);
-    s.host_window_start = std::move(first_sample);
+    out.hosts = activity::from_window_major(std::move(rows), std::move(row_start), std::move(row_items), next, samples);
+    out.window_start = std::move(first_sample);
+    return out;
   }
 };
 

@@ -1,0 +1,231 @@
+#include "expose/io/pcap_classic.hpp"
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "doctest.hpp"
+#include "expose/io/pcap_records.hpp"
+
+using namespace expose;
+namespace fs = std::filesystem;
+
+// The helpers and tests in a namespace of their own: test files are compiled in batches (a unity
+// build), where another file's helpers of the same name would clash.
+namespace classic_test {
+
+fs::path temp(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "expose-pcap-classic-test";
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+/// A classic pcap file written by hand: either byte order, micro- or nanosecond stamps, any
+/// snapshot length, records whose stored length may differ from what follows them.
+struct classic_file {
+  bool big = false;
+  bool nanos = false;
+  std::uint32_t snaplen = 65535;
+  std::uint32_t link = 1;
+  std::vector<char> bytes{};
+
+  void put32(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>(big ? v >> (24 - 8 * i) : v >> (8 * i)));
+  }
+  void header() {
+    put32(nanos ? 0xa1b23c4d : 0xa1b2c3d4);
+    for (int i = 0; i < 2; ++i) bytes.push_back(static_cast<char>(big ? (i == 0 ? 0 : 2) : (i == 0 ? 2 : 0)));  // major 2
+    for (int i = 0; i < 2; ++i) bytes.push_back(static_cast<char>(big ? (i == 0 ? 0 : 4) : (i == 0 ? 4 : 0)));  // minor 4
+    put32(0);
+    put32(0);
+    put32(snaplen);
+    put32(link);
+  }
+  /// A record claiming `caplen` bytes, with `stored` bytes after its header (pattern k, k+1, ...).
+  void record(std::uint32_t sec, std::uint32_t frac, std::uint32_t caplen, std::uint32_t stored, std::uint8_t k) {
+    put32(sec);
+    put32(frac);
+    put32(caplen);
+    put32(caplen + 10);
+    for (std::uint32_t i = 0; i < stored; ++i) bytes.push_back(static_cast<char>(k + i));
+  }
+  fs::path write(const std::string& name) const {
+    const auto path = temp(name);
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return path;
+  }
+};
+
+struct seen {
+  std::vector<std::int64_t> ts;
+  std::vector<std::uint32_t> caplen, len;
+  std::vector<std::vector<std::uint8_t>> data;
+  std::string ending{};  ///< empty at a clean end, else the damage as pcap_records words it
+  bool operator==(const seen&) const = default;
+};
+
+/// What libpcap itself reads: every record, then its error and file position at damage, worded as
+/// pcap_records words damage.
+seen by_libpcap(const fs::path& path) {
+  seen s;
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  REQUIRE(p != nullptr);
+  pcap_pkthdr* h = nullptr;
+  const u_char* d = nullptr;
+  int rc = 0;
+  while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
+    s.ts.push_back(static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + h->ts.tv_usec);
+    s.caplen.push_back(h->caplen);
+    s.len.push_back(h->len);
+    s.data.emplace_back(d, d + h->caplen);
+  }
+  if (rc == PCAP_ERROR)
+    s.ending = "'" + path.string() + "' is damaged after record " + std::to_string(s.ts.size()) + " (near byte " +
+               std::to_string(std::ftell(pcap_file(p))) + "): " + pcap_geterr(p);
+  pcap_close(p);
+  return s;
+}
+
+seen by_records(const fs::path& path) {
+  seen s;
+  io::pcap_records in(path);
+  while (in.next()) {
+    const auto& r = in.current();
+    s.ts.push_back(r.ts_ns);
+    s.caplen.push_back(r.caplen);
+    s.len.push_back(r.len);
+    s.data.emplace_back(r.data, r.data + r.caplen);
+  }
+  s.ending = in.damage();
+  return s;
+}
+
+/// The classic reader alone, from the first record on.
+seen by_classic(const fs::path& path, const classic_file& f) {
+  seen s;
+  io::classic_records::file_ptr file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  REQUIRE(file);
+  REQUIRE(std::fseek(file.get(), 24, SEEK_SET) == 0);
+  io::classic_records in(std::move(file), 24, {.swapped = f.big, .nanos = f.nanos, .snaplen = f.snaplen});
+  while (in.next()) {
+    const auto& r = in.current();
+    s.ts.push_back(r.ts_ns);
+    s.caplen.push_back(r.caplen);
+    s.len.push_back(r.len);
+    s.data.emplace_back(r.data, r.data + r.caplen);
+  }
+  if (!in.damage().empty())
+    s.ending = "'" + path.string() + "' is damaged after record " + std::to_string(in.records()) + " (near byte " +
+               std::to_string(in.damage_offset()) + "): " + in.damage();
+  return s;
+}
+
+void same_as_libpcap(const classic_file& f, const std::string& name, std::size_t records, const std::string& damage) {
+  CAPTURE(name);
+  const auto path = f.write(name);
+  const auto truth = by_libpcap(path);
+  CHECK(truth.ts.size() == records);
+  CHECK(truth.ending.find(damage) != std::string::npos);
+  CHECK(by_classic(path, f) == truth);
+  CHECK(by_records(path) == truth);
+}
+
+classic_file ten_records(bool big, bool nanos, std::uint32_t snaplen = 65535) {
+  classic_file f{.big = big, .nanos = nanos, .snaplen = snaplen};
+  f.header();
+  for (std::uint8_t i = 0; i < 10; ++i) f.record(1'700'000'000u + i, nanos ? 999'999'999u - i : 999'999u - i, 60u + i, 60u + i, i);
+  return f;
+}
+
+
+TEST_CASE("io.pcap_classic.intact_files_as_libpcap_reads_them") {
+  for (bool big : {false, true})
+    for (bool nanos : {false, true}) {
+      const auto f = ten_records(big, nanos);
+      same_as_libpcap(f, std::string(big ? "big" : "little") + (nanos ? "-ns" : "-us") + ".pcap", 10, "");
+    }
+  // 1.7e9 s and 999'999 us: nanoseconds since the epoch, without loss
+  const auto f = ten_records(false, false);
+  const auto s = by_classic(f.write("stamps.pcap"), f);
+  REQUIRE(s.ts.size() == 10);
+  CHECK(s.ts[0] == 1'700'000'000'999'999'000LL);
+  CHECK(s.ts[9] == 1'700'000'009'999'990'000LL);
+  CHECK(s.len[3] == 73);
+}
+
+TEST_CASE("io.pcap_classic.records_longer_than_the_snapshot_are_cut_to_it") {
+  auto f = ten_records(false, false, 64);  // records of 60 to 69 bytes
+  same_as_libpcap(f, "cut.pcap", 10, "");
+  const auto s = by_classic(f.write("cut.pcap"), f);
+  REQUIRE(s.caplen.size() == 10);
+  CHECK(s.caplen[3] == 63);
+  CHECK(s.caplen[4] == 64);
+  CHECK(s.caplen[9] == 64);
+  CHECK(s.data[9].front() == 9);
+}
+
+TEST_CASE("io.pcap_classic.damage_in_libpcaps_words_at_libpcaps_byte") {
+  auto f = ten_records(false, false);
+  const std::size_t whole = f.bytes.size();
+  const std::size_t last_record = whole - (16 + 69);
+
+  auto cut = f;
+  cut.bytes.resize(whole - 20);  // the last record's data cut short
+  same_as_libpcap(cut, "cut-data.pcap", 9, "truncated dump file; tried to read 69 captured bytes, only got 49");
+
+  cut = f;
+  cut.bytes.resize(last_record + 7);  // inside the last record's header
+  same_as_libpcap(cut, "cut-header.pcap", 9, "truncated dump file; tried to read 16 header bytes, only got 7");
+
+  auto garbage = f;  // the sixth record's captured length beyond any snapshot length
+  const std::size_t sixth = 24 + (16 + 60) + (16 + 61) + (16 + 62) + (16 + 63) + (16 + 64);
+  for (int i = 0; i < 4; ++i) garbage.bytes[sixth + 8 + static_cast<std::size_t>(i)] = "\xf0\xff\xff\x7f"[i];
+  same_as_libpcap(garbage, "garbage.pcap", 5, "invalid packet capture length 2147483632, bigger than snaplen of 65535");
+
+  // records longer than the snapshot length (64): libpcap reads the 64 bytes it keeps, then passes
+  // over the rest, and names whichever read came up short
+  auto long_records = ten_records(false, false, 64);
+  long_records.bytes.resize(long_records.bytes.size() - 3);  // 66 of the last record's 69 bytes
+  same_as_libpcap(long_records, "cut-past-snapshot.pcap", 9, "truncated dump file; tried to read 69 captured bytes, only got 66");
+  long_records.bytes.resize(long_records.bytes.size() - 16);  // 50 of them
+  same_as_libpcap(long_records, "cut-in-snapshot.pcap", 9, "truncated dump file; tried to read 64 captured bytes, only got 50");
+
+  auto big = ten_records(true, true);  // the same in the other byte order
+  big.bytes.resize(big.bytes.size() - 20);
+  same_as_libpcap(big, "cut-data-big.pcap", 9, "truncated dump file; tried to read 69 captured bytes, only got 49");
+}
+
+TEST_CASE("io.pcap_classic.other_link_types_and_empty_files") {
+  classic_file sll{.link = 113};  // Linux cooked: libpcap rewrites its header, so libpcap reads it
+  sll.header();
+  sll.record(1'700'000'000u, 5, 40, 40, 0);
+  same_as_libpcap(sll, "sll.pcap", 1, "");
+
+  classic_file empty;
+  empty.header();
+  same_as_libpcap(empty, "empty.pcap", 0, "");
+  const auto s = by_classic(empty.write("empty.pcap"), empty);
+  CHECK(s.ts.empty());
+  CHECK(s.ending.empty());
+}
+
+TEST_CASE("io.pcap_classic.reading_stops_before_a_given_byte") {
+  const auto f = ten_records(false, false);
+  const auto path = f.write("range.pcap");
+  io::classic_records::file_ptr file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  REQUIRE(std::fseek(file.get(), 24, SEEK_SET) == 0);
+  io::classic_records in(std::move(file), 24, {});
+  const std::uint64_t third = 24 + (16 + 60) + (16 + 61);
+  std::size_t n = 0;
+  while (in.next(third + 1)) ++n;  // the third record starts before the end: it is read
+  CHECK(n == 3);
+  CHECK(in.offset() == third + 16 + 62);  // where the fourth starts: where a reader of the next range begins
+  CHECK(in.damage().empty());
+}
+
+}  // namespace classic_test
