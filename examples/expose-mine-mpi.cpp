@@ -99,7 +99,7 @@ int main_body(int argc, char** argv) {
                                     .format = "output format",
                                     .formats = {"text", "json", "dot", "deps"},
                                     .report = "also write an HTML report there",
-                                    .threads = "counting threads per rank (0: one per core)",
+                                    .threads = "threads per rank for counting and for generic items (0: one per core)",
                                     .clusters = "how rules are grouped: components or spectral",
                                     .max_flows = "per rank: hold at most this many flows while reading; at the limit idle rare flows are "
                                                  "evicted (0: no limit)",
@@ -163,14 +163,11 @@ int main_body(int argc, char** argv) {
     const auto by_clusters = [&](auto key, auto lattice) {
       return run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, progress);
     };
-    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules, .threads = s.threads};
     // Every key takes the paper's templates: those naming a field the key leaves out make no item.
-    const auto by_key = [&](auto lattice) {
-      if (s.key == "host-pair") return by_clusters(ex::keys::host_pair{}, lattice);
-      if (s.key == "service") return by_clusters(ex::keys::service{}, lattice);
-      return by_clusters(ex::keys::five_tuple{}, lattice);
-    };
-    outcome = s.templates == "none" ? by_key(ex::lattice::none{}) : by_key(paper);
+    const auto lattice = expose_tools::lattice_named(s.templates, s.all_rules, s.threads);
+    if (s.key == "host-pair") outcome = by_clusters(ex::keys::host_pair{}, lattice);
+    else if (s.key == "service") outcome = by_clusters(ex::keys::service{}, lattice);
+    else outcome = by_clusters(ex::keys::five_tuple{}, lattice);
   } catch (const ex::error& e) {
     // Every rank throws (the ranks agreed on the failure); rank 0 names the rank and the file.
     if (rank == 0) std::cerr << "expose-mine-mpi: " << e.what() << "\n";

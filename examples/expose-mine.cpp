@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
                  "Graphviz), deps (the rules rolled up into service dependencies, with their delays)",
        .formats = {"text", "json", "dot", "svg", "deps"},
        .report = "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table",
-       .threads = "counting threads (0: one per core)",
+       .threads = "threads for counting and for generic items (0: one per core)",
        .clusters = "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)"});
   app.add_option("--names", s.names_option,
                  "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
@@ -313,15 +313,12 @@ int main(int argc, char** argv) {
     const auto by_clusters = [&](auto key, auto lattice) {
       run(s, key, lattice, expose_tools::clusters_named(s.clusters, s.conductance, s.cluster_join), *width, w);
     };
-    const ex::lattice::paper_templates paper{.keep_instances = s.all_rules, .threads = s.threads};
     // Every key takes the paper's templates: those naming a field the key leaves out make no item.
-    const auto by_key = [&](auto lattice) {
-      if (s.key == "host-pair") by_clusters(ex::keys::host_pair{}, lattice);
-      else if (s.key == "service") by_clusters(ex::keys::service{}, lattice);
-      else by_clusters(ex::keys::five_tuple{}, lattice);
-    };
-    if (s.templates == "none") by_key(ex::lattice::none{});
-    else by_key(paper);
+    // The templates are chosen at run time (one pipeline per key, not per key and lattice).
+    const auto lattice = expose_tools::lattice_named(s.templates, s.all_rules, s.threads);
+    if (s.key == "host-pair") by_clusters(ex::keys::host_pair{}, lattice);
+    else if (s.key == "service") by_clusters(ex::keys::service{}, lattice);
+    else by_clusters(ex::keys::five_tuple{}, lattice);
     if (!w.out) {
       std::cerr << "expose-mine: writing the output failed\n";
       return 1;

@@ -16,6 +16,8 @@
 #include "expose/clusters/components.hpp"
 #include "expose/clusters/spectral.hpp"
 #include "expose/io/text.hpp"
+#include "expose/lattice/any_of.hpp"
+#include "expose/lattice/templates.hpp"
 #include "expose/limits.hpp"
 #include "expose/nulls/any_of.hpp"
 #include "expose/nulls/whole_trace.hpp"
@@ -30,6 +32,14 @@ inline any_clusters clusters_named(const std::string& name, double conductance, 
   any_clusters c{.join = cluster_join_named(join)};
   if (name == "spectral") c.chosen = expose::clusters::spectral{.max_conductance = conductance};
   return c;
+}
+
+/// `-T`: the paper's templates or none, chosen at run time (lattice::any_of). --all-rules keeps the
+/// rules a generic rule explains; without templates there are none, and alike rules stay marked.
+using any_lattice = expose::lattice::any_of<expose::lattice::paper_templates, expose::lattice::none>;
+inline any_lattice lattice_named(const std::string& name, bool all_rules, unsigned threads) {
+  if (name == "none") return {.chosen = expose::lattice::none{}};
+  return {.chosen = expose::lattice::paper_templates{.threads = threads}, .keep_instances = all_rules};
 }
 
 /// `--null`: what chance means for the significance test, chosen at run time.

@@ -27,6 +27,7 @@
 #include "expose/keys/host_pair.hpp"
 #include "expose/keys/service.hpp"
 #include "expose/limits.hpp"
+#include "expose/lattice/any_of.hpp"
 #include "expose/lattice/mask.hpp"
 #include "expose/lattice/none.hpp"
 #include "expose/lattice/templates.hpp"

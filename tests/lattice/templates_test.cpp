@@ -336,3 +336,38 @@ TEST_CASE("lattice.templates.every_item_covers_its_members") {
   CHECK(s.overlap(4, 11));
   CHECK_FALSE(s.overlap(3, 4));
 }
+
+TEST_CASE("lattice.templates.host_items_built_beside_or_after_the_window_items_alike") {
+  // threads = 2 builds the host-variable items on a second thread while the window items are
+  // built, from the flows' activity alone; threads = 1 after them, from the window activity. The
+  // item space must be the same, item for item.
+  synth::pattern_rates rates;
+  const synth::generator gen{.seed = 3, .duration = std::chrono::seconds{900}, .hosts = 60, .noise_per_second = 8, .rates = rates};
+  std::vector<flow_pattern> flows;
+  activity_builder act;
+  flow_table t;
+  for (const auto& p : gen.packets()) {
+    const auto [id, fresh] = t.find_or_insert(p);
+    if (fresh) flows.push_back(exact(t.flows()[id]));
+    act.add(p.ts_ns / sec, id, static_cast<window_offset>(p.ts_ns % sec / 1000));
+  }
+  const activity a = std::move(act).finish(flows.size());
+  const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return count >= 3 && count < samples; };
+  const item_space one = lattice::paper_templates{.threads = 1}.generalize(flows, a, keep);
+  const item_space two = lattice::paper_templates{.threads = 2}.generalize(flows, a, keep);
+  REQUIRE(one.hosts.items() > 10);  // host items were made
+  REQUIRE(one.items.size() > flows.size() + 10);
+  CHECK(one.items == two.items);
+  CHECK(one.generic_members == two.generic_members);
+  for (const auto* m : {&one.windows, &one.hosts}) {
+    const activity& other = m == &one.windows ? two.windows : two.hosts;
+    CHECK(m->samples == other.samples);
+    CHECK(m->windows == other.windows);
+    CHECK(m->window_start == other.window_start);
+    CHECK(m->window_items == other.window_items);
+    CHECK(m->item_start == other.item_start);
+    CHECK(m->item_windows == other.item_windows);
+    CHECK(m->item_offsets == other.item_offsets);
+  }
+  CHECK(one.host_window_start == two.host_window_start);
+}
