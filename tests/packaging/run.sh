@@ -7,10 +7,13 @@
 # MODE
 #   cmake-install     configure expose (no tests, tools, benchmarks), `cmake --install` it into
 #                     WORK_DIR/cmake-install/prefix, then build and run two consumers:
-#                     find_package(expose REQUIRED COMPONENTS pcap json db) and find_package(expose REQUIRED)
-#   cmake-subdir      a consumer that does add_subdirectory(SOURCE_DIR)
-#   pkg-config        install as above, then `$CXX core.cpp $(pkg-config --cflags --libs expose)`;
-#                     the .pc file meson installs is checked the same way when meson is there
+#                     find_package(expose REQUIRED COMPONENTS pcap json db) and find_package(expose REQUIRED);
+#                     then from the same install `$CXX core.cpp $(pkg-config --cflags --libs expose)`;
+#                     when meson is there, the .pc file meson installs too (its flags preprocess
+#                     core.cpp and link the object the first .pc's flags compiled: a third compile
+#                     of the same file would check nothing more)
+#   cmake-subdir      a consumer that does add_subdirectory(SOURCE_DIR) and builds the program of
+#                     every component (it links expose::expose through them)
 #   meson-subproject  a meson project whose subprojects/expose is a symlink to SOURCE_DIR, using
 #                     dependency('expose') with a fallback
 # Everything is made under WORK_DIR/MODE, which is deleted first. Exit status: 0 passed, 1 failed,
@@ -19,7 +22,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 cmake-install|cmake-subdir|pkg-config|meson-subproject SOURCE_DIR WORK_DIR" >&2
+  echo "usage: $0 cmake-install|cmake-subdir|meson-subproject SOURCE_DIR WORK_DIR" >&2
   exit 2
 }
 [[ $# -eq 3 ]] || usage
@@ -27,7 +30,7 @@ mode=$1
 src=$(cd "$2" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # the consumers live beside this script
 [[ -f "$src/CMakeLists.txt" && -f "$src/include/expose/expose.hpp" ]] || { echo "$src is not expose's source tree" >&2; exit 2; }
-case $mode in cmake-install | cmake-subdir | pkg-config | meson-subproject) ;; *) usage ;; esac
+case $mode in cmake-install | cmake-subdir | meson-subproject) ;; *) usage ;; esac
 
 mkdir -p "$3"
 work="$(cd "$3" && pwd)/$mode"
@@ -97,9 +100,11 @@ cmake_consumer() {
   cmake --build "$work/$name"
 }
 
-# pkg_config_consumer PC_DIR PREFIX: builds the core consumer with nothing but pkg-config's flags.
+# pkg_config_consumer PC_DIR PREFIX LABEL [OBJECT]: builds the core consumer with nothing but
+# pkg-config's flags: compiled and linked, or (OBJECT given: core.cpp compiled by another .pc's flags)
+# preprocessed with these flags and that object linked with them.
 pkg_config_consumer() {
-  local pc_dir=$1 prefix=$2 label=$3
+  local pc_dir=$1 prefix=$2 label=$3 object=${4:-}
   export PKG_CONFIG_PATH="$pc_dir"
   step "pkg-config expose ($label): PKG_CONFIG_PATH=$PKG_CONFIG_PATH"
   local modversion cflags libs
@@ -115,40 +120,41 @@ pkg_config_consumer() {
     fail "pkg-config's includedir '$include_dir' is not $prefix/include"
   local cxx=${CXX:-g++}
   # shellcheck disable=SC2086 # pkg-config's output is meant to be split
-  "$cxx" "$here/consumer/core.cpp" -o "$work/core-$label" -DEXPOSE_EXPECTED_VERSION="\"$modversion\"" $cflags $libs
+  if [[ -z $object ]]; then
+    "$cxx" -c "$here/consumer/core.cpp" -o "$work/core-$label.o" -DEXPOSE_EXPECTED_VERSION="\"$modversion\"" $cflags
+    object="$work/core-$label.o"
+  else
+    "$cxx" -E "$here/consumer/core.cpp" -DEXPOSE_EXPECTED_VERSION="\"$modversion\"" $cflags >/dev/null
+  fi
+  # shellcheck disable=SC2086
+  "$cxx" "$object" -o "$work/core-$label" $libs
   run_consumer "core ($label pkg-config)" "$work/core-$label"
 }
 
 case $mode in
   cmake-install)
     need cmake
+    need pkg-config
     install_expose "$work/prefix"
     cmake_consumer cmake_find_components -DCMAKE_PREFIX_PATH="$work/prefix"
     run_consumer "full (find_package COMPONENTS pcap json db)" "$work/cmake_find_components/full" "$work/full.pcap" "$work/full.db"
     cmake_consumer cmake_find_core -DCMAKE_PREFIX_PATH="$work/prefix"
     run_consumer "core (find_package, no components)" "$work/cmake_find_core/core"
-    ;;
-
-  cmake-subdir)
-    need cmake
-    cmake_consumer cmake_subdir -DEXPOSE_SOURCE_DIR="$src"
-    run_consumer "core (add_subdirectory)" "$work/cmake_subdir/core"
-    run_consumer "full (add_subdirectory)" "$work/cmake_subdir/full" "$work/full.pcap" "$work/full.db"
-    ;;
-
-  pkg-config)
-    need cmake
-    need pkg-config
-    install_expose "$work/prefix"
     pkg_config_consumer "$work/prefix/share/pkgconfig" "$work/prefix" cmake
     if command -v meson >/dev/null 2>&1; then
       step "meson: install expose into $work/meson-prefix"
       meson setup "$work/meson-build" "$src" --prefix "$work/meson-prefix" -Dtests=disabled -Dexamples=disabled
       meson install -C "$work/meson-build"
-      pkg_config_consumer "$work/meson-prefix/share/pkgconfig" "$work/meson-prefix" meson
+      pkg_config_consumer "$work/meson-prefix/share/pkgconfig" "$work/meson-prefix" meson "$work/core-cmake.o"
     else
       echo "meson not found: the .pc file meson installs is not checked"
     fi
+    ;;
+
+  cmake-subdir)
+    need cmake
+    cmake_consumer cmake_subdir -DEXPOSE_SOURCE_DIR="$src"
+    run_consumer "full (add_subdirectory)" "$work/cmake_subdir/full" "$work/full.pcap" "$work/full.db"
     ;;
 
   meson-subproject)
