@@ -62,7 +62,8 @@ struct keep_archetype {
 /// Generalization: from the key policy's flows (patterns and activity) to the items rules are
 /// mined over, adding generic items (patterns with `*` or a host variable). `keep(count, samples)`
 /// says whether an item active in `count` of `samples` can take part in a rule at all, so items
-/// without support are never built.
+/// without support are never built; a lattice may call it from several threads at once
+/// (lattice::templates does), so it must not change state.
 template <class L>
 concept Lattice = requires(const L& l, std::vector<flow_pattern> base, activity a, detail::keep_archetype keep) {
   { l.generalize(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
@@ -70,7 +71,7 @@ concept Lattice = requires(const L& l, std::vector<flow_pattern> base, activity 
 
 /// How a rule X => Y is scored from its counts, when it is kept, and which items can take part
 /// at all (so the engine prunes before counting): `can_head` bounds any rule X => *, `can_appear`
-/// any rule with X on either side.
+/// any rule with X on either side. Engines and lattices call these from several threads at once.
 template <class S>
 concept ScorePolicy = requires(const S& s, const pair_counts& c, double score, std::uint64_t n_x, std::uint64_t n) {
   { s.score(c) } -> std::convertible_to<double>;

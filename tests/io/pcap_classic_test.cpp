@@ -200,11 +200,36 @@ TEST_CASE("io.pcap_classic.damage_in_libpcaps_words_at_libpcaps_byte") {
   same_as_libpcap(big, "cut-data-big.pcap", 9, "truncated dump file; tried to read 69 captured bytes, only got 49");
 }
 
+TEST_CASE("io.pcap_classic.stamps_widened_as_libpcap_widens_them") {
+  // Seconds and fractions from 2^31 on: libpcap takes them as signed in the file's own byte order
+  // and as unsigned in the other (it swaps them unsigned).
+  for (bool big : {false, true}) {
+    classic_file f{.big = big};
+    f.header();
+    f.record(0x80000005u, 0xfffffff0u, 60, 60, 1);
+    f.record(1'700'000'000u, 0x80000000u, 60, 60, 2);
+    f.record(0xfffffffeu, 7, 60, 60, 3);
+    const std::string name = big ? "wide-big.pcap" : "wide-little.pcap";
+    same_as_libpcap(f, name, 3, "");
+    const auto s = by_classic(f.write(name), f);
+    REQUIRE(s.ts.size() == 3);
+    if (big) CHECK(s.ts[0] == 0x80000005LL * 1'000'000'000 + 0xfffffff0LL * 1000);
+    else CHECK(s.ts[0] == -0x7ffffffbLL * 1'000'000'000 - 16 * 1000);
+  }
+}
+
 TEST_CASE("io.pcap_classic.other_link_types_and_empty_files") {
-  classic_file sll{.link = 113};  // Linux cooked: libpcap rewrites its header, so libpcap reads it
-  sll.header();
-  sll.record(1'700'000'000u, 5, 40, 40, 0);
-  same_as_libpcap(sll, "sll.pcap", 1, "");
+  // Link types whose headers libpcap may rewrite in a file of the other byte order stay with
+  // libpcap: pflog (libpcap swaps its ids: 16 bytes of this record) and Linux cooked, big-endian.
+  for (std::uint32_t link : {117u, 113u}) {
+    classic_file f{.big = true, .link = link};
+    f.header();
+    f.record(1'700'000'000u, 5, 100, 100, 64);  // pflog: a header length of 64, then the ids libpcap swaps
+    const auto path = f.write("link-" + std::to_string(link) + ".pcap");
+    const auto truth = by_libpcap(path);
+    REQUIRE(truth.ts.size() == 1);
+    CHECK(by_records(path) == truth);
+  }
 
   classic_file empty;
   empty.header();

@@ -1,6 +1,6 @@
 #pragma once
 // The records of a classic pcap file (the 24-byte file header, then a 16-byte header before each
-// record) read through a large buffer and parsed in place. libpcap reads each record with two
+// record) read in large pieces and parsed in place. libpcap reads each record with two
 // `fread` calls into its own buffer: on a trace of many small packets that is about half the
 // work of reading it (6 h of a 2000-host site, 21 M records: 5.1 s of wall time read and decoded
 // through libpcap, 2.5 s this way). `pcap_records` opens every file with libpcap, which checks
@@ -12,6 +12,7 @@
 //   if (!in.damage().empty()) ...           // "truncated dump file; tried to read 60 captured bytes, only got 12"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -91,7 +92,12 @@ class classic_records {
            at_ + record_header + got);
       return false;
     }
-    current_.ts_ns = static_cast<std::int64_t>(h.sec) * 1'000'000'000 + static_cast<std::int64_t>(h.frac) * (format_.nanos ? 1 : 1000);
+    // As libpcap widens the stored 32-bit fields: with sign in the file's own byte order (a
+    // second or fraction from 2^31 on is negative), without in the other (it swaps them unsigned).
+    const auto widen = [&](std::uint32_t v) {
+      return format_.swapped ? static_cast<std::int64_t>(v) : static_cast<std::int64_t>(static_cast<std::int32_t>(v));
+    };
+    current_.ts_ns = widen(h.sec) * 1'000'000'000 + widen(h.frac) * (format_.nanos ? 1 : 1000);
     current_.caplen = keep;
     current_.stored = h.caplen;
     current_.len = h.len;
@@ -114,7 +120,9 @@ class classic_records {
   [[nodiscard]] std::uint64_t damage_offset() const noexcept { return damage_at_; }
 
  private:
-  /// True when `need` bytes from pos_ are buffered.
+  /// True when `need` bytes from pos_ are buffered. A read error ends the reading as the end of
+  /// the file does, and is said (as libpcap says it) only where a record is then cut short: the
+  /// records buffered before it are read first.
   bool fill(std::size_t need) {
     if (have_ - pos_ >= need) return true;
     std::memmove(buf_.data(), buf_.data() + pos_, have_ - pos_);
@@ -126,10 +134,12 @@ class classic_records {
       have_ += got;
       if (got == 0) {
         eof_ = true;
-        if (std::ferror(file_.get())) fail("error reading dump file: " + std::string(std::strerror(errno)), at_ + (have_ - pos_));
+        if (std::ferror(file_.get())) read_error_ = errno;
       }
     }
-    return have_ - pos_ >= need;
+    if (have_ - pos_ >= need) return true;
+    if (read_error_ != 0) fail("error reading dump file: " + std::string(std::strerror(read_error_)), at_ + (have_ - pos_));
+    return false;
   }
   void fail(std::string why, std::uint64_t at) {
     if (!damage_.empty()) return;
@@ -140,9 +150,12 @@ class classic_records {
   file_ptr file_;
   std::uint64_t at_ = 0;
   format format_;
-  std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(std::size_t{4} << 20);
+  // 256 KiB (libpcap's own buffer is the snapshot length, 256 KiB): reads of that size cost no
+  // more than larger ones, and a run holds one for every file it merges. A longer record grows it.
+  std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(std::size_t{256} << 10);
   std::size_t have_ = 0, pos_ = 0, step_ = 0;
   bool eof_ = false;
+  int read_error_ = 0;  ///< errno of a failed read, said when a record is cut short by it
   record current_{};
   std::uint64_t records_ = 0;
   std::string damage_;

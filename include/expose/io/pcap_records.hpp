@@ -12,6 +12,7 @@
 //   if (!in.damage().empty()) warn(in.damage());   // a damaged file ends at the damage
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -102,8 +103,9 @@ class pcap_records {
   /// Empty, or what ended the file early: "'f.pcap' is damaged after record 12 (near byte 3400): ...".
   [[nodiscard]] const std::string& damage() const noexcept { return damage_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  /// libpcap's handle while libpcap reads the file (to compile a BPF filter for it); null once the
-  /// own pcapng reader took over or the file ended.
+  /// A libpcap handle of the file's link type (to compile a BPF filter for it): libpcap's own while
+  /// it reads the file, a dead one while classic_records does; null once the own pcapng reader
+  /// took over or the file ended.
   [[nodiscard]] pcap_t* handle() const noexcept { return handle_.get(); }
   /// True once the own pcapng reader reads the file (each record with its interface's link type).
   [[nodiscard]] bool own_reader() const noexcept { return own_ != nullptr; }
@@ -116,7 +118,11 @@ class pcap_records {
   /// A classic pcap file libpcap opened: its records are read here, as libpcap would read them,
   /// when libpcap does nothing to them but cut them to the snapshot length (not for the link types
   /// whose headers it rewrites, nor for those whose maximum length differs, nor for the old
-  /// versions whose length fields may be swapped). The handle stays open for BPF filters.
+  /// versions whose length fields may be swapped), and when the file is a regular file opened a
+  /// second time (a pipe or FIFO, or "-" for standard input, stays with libpcap: its first bytes
+  /// are in libpcap's buffer). libpcap's handle is then closed, and a dead handle of the file's
+  /// link type and snapshot length stands in for it to compile BPF filters: one descriptor and
+  /// one buffer a file, as before.
   void read_classic_records(const std::filesystem::path& path) {
     if (pcap_major_version(handle_.get()) != 2 || pcap_minor_version(handle_.get()) != 4) return;
     const int snaplen = pcap_snapshot(handle_.get());
@@ -126,9 +132,14 @@ class pcap_records {
         return;  // Linux SLL and SLL2, pflog, Linux USB, D-Bus, NFLOG, USBPcap, EBHSCR
       default: break;
     }
+    std::FILE* by_libpcap = pcap_file(handle_.get());
+    struct stat theirs{}, ours{};
+    if (!by_libpcap || ::fstat(::fileno(by_libpcap), &theirs) != 0 || !S_ISREG(theirs.st_mode)) return;
     classic_records::file_ptr f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f || ::fstat(::fileno(f.get()), &ours) != 0 || ours.st_dev != theirs.st_dev || ours.st_ino != theirs.st_ino) return;
+    std::setvbuf(f.get(), nullptr, _IONBF, 0);  // classic_records reads in large pieces of its own
     std::uint8_t head[classic_records::file_header];
-    if (!f || std::fread(head, 1, sizeof head, f.get()) != sizeof head) return;
+    if (std::fread(head, 1, sizeof head, f.get()) != sizeof head) return;
     std::uint32_t magic;
     std::memcpy(&magic, head, 4);
     classic_records::format format{.snaplen = static_cast<std::uint32_t>(snaplen)};
@@ -140,7 +151,10 @@ class pcap_records {
       default: return;  // pcapng, or a variant libpcap reads its own way
     }
     if (format.swapped != (pcap_is_swapped(handle_.get()) == 1)) return;
+    std::unique_ptr<pcap_t, pcap_closer> dead(pcap_open_dead_with_tstamp_precision(current_.link_type, snaplen, PCAP_TSTAMP_PRECISION_NANO));
+    if (!dead) return;
     classic_ = std::make_unique<classic_records>(std::move(f), classic_records::file_header, format);
+    handle_ = std::move(dead);
   }
 
   bool next_classic() {

@@ -10,6 +10,7 @@
 // rule alike to another. A pipeline of lattice::none alone marks alike rules: leave it false there.
 // Each alternative that checks the key when the pipeline is built (lattice::templates) checks it.
 
+#include <utility>
 #include <variant>
 #include <vector>
 

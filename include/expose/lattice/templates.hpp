@@ -22,6 +22,7 @@
 #include <future>
 #include <iterator>
 #include <span>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -270,7 +271,7 @@ struct templates {
   std::size_t max_rests = 4;  ///< ... only when X splits into at most this many largest rule-able pieces
   /// Threads: 0 builds the host-variable items beside the window items when the machine has two
   /// cores or more, 1 one after the other (the result is the same; side by side holds both
-  /// sides' groups at once).
+  /// sides' groups at once, and calls `keep` from both threads).
   unsigned threads = 0;
 
   static constexpr std::array<mask, sizeof...(Shapes)> masks{Shapes::value...};
@@ -293,11 +294,16 @@ struct templates {
 
     // Host-variable items read only the flows and their activity: with a second core they are
     // built beside the window items (the two take about the same time), else after them.
-    const bool parallel = side_by_side();
+    bool parallel = side_by_side();
     host_items hosts;
     std::future<void> beside;
-    if (parallel)
-      beside = std::async(std::launch::async, [&] { hosts = make_host_items(keep, base, a); });
+    if (parallel) {
+      try {
+        beside = std::async(std::launch::async, [&] { hosts = make_host_items(keep, base, a); });
+      } catch (const std::system_error&) {
+        parallel = false;  // no thread to be had (a container's limit): one after the other
+      }
+    }
 
     // Window items: every template without a variable, applied to every flow, merged by closure.
     std::vector<flow_pattern> generic;                // items nb, nb + 1, ...
