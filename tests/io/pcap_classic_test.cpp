@@ -91,9 +91,9 @@ seen by_libpcap(const fs::path& path) {
   return s;
 }
 
-seen by_records(const fs::path& path) {
-  seen s;
-  io::pcap_records in(path);
+/// Every record a reader gives (pcap_records or classic_records: their records name the fields alike).
+template <class Reader>
+void read_all_records(Reader& in, seen& s) {
   while (in.next()) {
     const auto& r = in.current();
     s.ts.push_back(r.ts_ns);
@@ -101,6 +101,12 @@ seen by_records(const fs::path& path) {
     s.len.push_back(r.len);
     s.data.emplace_back(r.data, r.data + r.caplen);
   }
+}
+
+seen by_records(const fs::path& path) {
+  seen s;
+  io::pcap_records in(path);
+  read_all_records(in, s);
   s.ending = in.damage();
   return s;
 }
@@ -112,13 +118,7 @@ seen by_classic(const fs::path& path, const classic_file& f) {
   REQUIRE(file);
   REQUIRE(std::fseek(file.get(), 24, SEEK_SET) == 0);
   io::classic_records in(std::move(file), 24, {.swapped = f.big, .nanos = f.nanos, .snaplen = f.snaplen});
-  while (in.next()) {
-    const auto& r = in.current();
-    s.ts.push_back(r.ts_ns);
-    s.caplen.push_back(r.caplen);
-    s.len.push_back(r.len);
-    s.data.emplace_back(r.data, r.data + r.caplen);
-  }
+  read_all_records(in, s);
   if (!in.damage().empty())
     s.ending = "'" + path.string() + "' is damaged after record " + std::to_string(in.records()) + " (near byte " +
                std::to_string(in.damage_offset()) + "): " + in.damage();
@@ -149,6 +149,14 @@ TEST_CASE("io.pcap_classic.intact_files_as_libpcap_reads_them") {
       const auto f = ten_records(big, nanos);
       same_as_libpcap(f, std::string(big ? "big" : "little") + (nanos ? "-ns" : "-us") + ".pcap", 10, "");
     }
+  // The magic numbers, as this machine reads the file's first 4 bytes
+  CHECK_FALSE(io::classic_records::from_magic(0xa1b2c3d4)->swapped);
+  CHECK_FALSE(io::classic_records::from_magic(0xa1b2c3d4)->nanos);
+  CHECK(io::classic_records::from_magic(0xd4c3b2a1)->swapped);
+  CHECK(io::classic_records::from_magic(0xa1b23c4d)->nanos);
+  CHECK(io::classic_records::from_magic(0x4d3cb2a1)->swapped);
+  CHECK(io::classic_records::from_magic(0x4d3cb2a1)->nanos);
+  CHECK_FALSE(io::classic_records::from_magic(0x0a0d0d0a).has_value());  // pcapng's section header
   // 1.7e9 s and 999'999 us: nanoseconds since the epoch, without loss
   const auto f = ten_records(false, false);
   const auto s = by_classic(f.write("stamps.pcap"), f);

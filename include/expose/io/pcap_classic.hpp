@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,18 @@ class classic_records {
 
   static constexpr std::uint64_t file_header = 24;
   static constexpr std::uint64_t record_header = 16;
+
+  /// The byte order and stamp precision a classic file's magic number (its first 4 bytes, read in
+  /// this machine's order) says; nullopt for anything else (pcapng, libpcap's other variants).
+  [[nodiscard]] static std::optional<format> from_magic(std::uint32_t magic) noexcept {
+    switch (magic) {
+      case 0xa1b2c3d4: return format{};
+      case 0xd4c3b2a1: return format{.swapped = true};
+      case 0xa1b23c4d: return format{.nanos = true};
+      case 0x4d3cb2a1: return format{.swapped = true, .nanos = true};
+      default: return std::nullopt;
+    }
+  }
 
   /// Reads `file` from byte `at` (where it stands: the caller has positioned it there).
   classic_records(file_ptr file, std::uint64_t at, format f) : file_(std::move(file)), at_(at), format_(f) {}

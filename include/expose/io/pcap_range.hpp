@@ -56,14 +56,11 @@ struct pcap_classic_header {
   if (got < 24) return std::nullopt;
   std::uint32_t magic;
   std::memcpy(&magic, h, 4);
+  const auto format = classic_records::from_magic(magic);
+  if (!format) return std::nullopt;
   pcap_classic_header out;
-  switch (magic) {
-    case 0xa1b2c3d4: break;
-    case 0xd4c3b2a1: out.swapped = true; break;
-    case 0xa1b23c4d: out.nanos = true; break;
-    case 0x4d3cb2a1: out.swapped = out.nanos = true; break;
-    default: return std::nullopt;
-  }
+  out.swapped = format->swapped;
+  out.nanos = format->nanos;
   const auto u32 = [&](std::size_t at) {
     std::uint32_t v;
     std::memcpy(&v, h + at, 4);

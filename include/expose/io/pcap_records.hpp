@@ -142,18 +142,12 @@ class pcap_records {
     if (std::fread(head, 1, sizeof head, f.get()) != sizeof head) return;
     std::uint32_t magic;
     std::memcpy(&magic, head, 4);
-    classic_records::format format{.snaplen = static_cast<std::uint32_t>(snaplen)};
-    switch (magic) {
-      case 0xa1b2c3d4: break;
-      case 0xd4c3b2a1: format.swapped = true; break;
-      case 0xa1b23c4d: format.nanos = true; break;
-      case 0x4d3cb2a1: format.swapped = format.nanos = true; break;
-      default: return;  // pcapng, or a variant libpcap reads its own way
-    }
-    if (format.swapped != (pcap_is_swapped(handle_.get()) == 1)) return;
+    auto format = classic_records::from_magic(magic);
+    if (!format || format->swapped != (pcap_is_swapped(handle_.get()) == 1)) return;  // pcapng, or a variant libpcap reads its own way
+    format->snaplen = static_cast<std::uint32_t>(snaplen);
     std::unique_ptr<pcap_t, pcap_closer> dead(pcap_open_dead_with_tstamp_precision(current_.link_type, snaplen, PCAP_TSTAMP_PRECISION_NANO));
     if (!dead) return;
-    classic_ = std::make_unique<classic_records>(std::move(f), classic_records::file_header, format);
+    classic_ = std::make_unique<classic_records>(std::move(f), classic_records::file_header, *format);
     handle_ = std::move(dead);
   }
 
