@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "expose/address.hpp"
@@ -43,5 +46,59 @@ collected read_all(Source src) {
   src.read([&](const expose::packet& p) { c.packets.push_back(p); }, c.stats);
   return c;
 }
+
+/// A pcapng file built block by block, in either byte order.
+struct pcapng_builder {
+  bool big = false;
+  std::vector<std::uint8_t> out;
+  void u16(std::uint16_t v) {
+    if (big) out.insert(out.end(), {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
+    else out.insert(out.end(), {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8)});
+  }
+  void u32(std::uint32_t v) {
+    if (big) { u16(static_cast<std::uint16_t>(v >> 16)); u16(static_cast<std::uint16_t>(v)); }
+    else { u16(static_cast<std::uint16_t>(v)); u16(static_cast<std::uint16_t>(v >> 16)); }
+  }
+  void block(std::uint32_t type, const std::vector<std::uint8_t>& body) {
+    const auto padded = (body.size() + 3) / 4 * 4;
+    const auto total = static_cast<std::uint32_t>(12 + padded);
+    u32(type);
+    u32(total);
+    out.insert(out.end(), body.begin(), body.end());
+    out.insert(out.end(), padded - body.size(), 0);
+    u32(total);
+  }
+  std::vector<std::uint8_t> body(const std::vector<std::uint32_t>& words, const std::vector<std::uint8_t>& tail = {}) {
+    pcapng_builder b{big, {}};
+    for (auto w : words) b.u32(w);
+    b.out.insert(b.out.end(), tail.begin(), tail.end());
+    return b.out;
+  }
+  void section() {  // byte-order magic, version 1.0, section length unknown
+    pcapng_builder b{big, {}};
+    b.u32(0x1a2b3c4d);
+    b.u16(1);
+    b.u16(0);
+    b.u32(0xffffffff);
+    b.u32(0xffffffff);
+    block(0x0a0d0d0a, b.out);
+  }
+  void interface(std::uint16_t link, std::int8_t tsresol = -1, std::uint32_t snaplen = 65535) {
+    pcapng_builder b{big, {}};
+    b.u16(link); b.u16(0); b.u32(snaplen);
+    if (tsresol >= 0) { b.u16(9); b.u16(1); b.out.insert(b.out.end(), {static_cast<std::uint8_t>(tsresol), 0, 0, 0}); }
+    b.u16(0); b.u16(0);
+    block(1, b.out);
+  }
+  void packet(std::uint32_t iface, std::uint64_t ts, const std::vector<std::uint8_t>& frame) {
+    block(6, body({iface, static_cast<std::uint32_t>(ts >> 32), static_cast<std::uint32_t>(ts), static_cast<std::uint32_t>(frame.size()),
+                   static_cast<std::uint32_t>(frame.size())}, frame));
+  }
+  std::filesystem::path write(const std::string& name) const {
+    const auto path = std::filesystem::temp_directory_path() / ("expose_pcapng_" + name);
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
+    return path;
+  }
+};
 
 }  // namespace expose_test

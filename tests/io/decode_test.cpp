@@ -1,5 +1,6 @@
 #include "expose/io/decode.hpp"
 
+#include <utility>
 #include <vector>
 
 #include "doctest.hpp"
@@ -198,15 +199,23 @@ TEST_CASE("io.decode.gre_variants_of_wireless_controllers_switches_and_pptp") {
   CHECK(decoded(io::link::raw, ipv4_carrying(47, cat({0x00, 0x02, 0x08, 0x00}, inner))) == "10.0.0.1.0 : 10.0.0.2.0 : 47");
 }
 
-TEST_CASE("io.decode.later_fragments_join_the_flow_of_their_first") {
+namespace {
+// The first and the last fragment of one IPv4 datagram (identification 0x1234): a TCP segment from
+// 10.0.0.1.51234 to 10.0.0.2.80, its last fragment at offset 185 * 8.
+std::pair<bytes, bytes> fragments_of_one_datagram() {
   auto first = ip_of(tcp_packet("10.0.0.1", "10.0.0.2"));
-  first[4] = 0x12;  // identification 0x1234
+  first[4] = 0x12;
   first[5] = 0x34;
   first[6] = 0x20;  // more fragments, offset 0
   auto later = bytes(first.begin(), first.begin() + 20);
-  later[6] = 0x00;  // last fragment at offset 185 * 8
+  later[6] = 0x00;
   later[7] = 185;
-  later = cat(later, bytes(100, 0xee));
+  return {first, cat(later, bytes(100, 0xee))};
+}
+}  // namespace
+
+TEST_CASE("io.decode.later_fragments_join_the_flow_of_their_first") {
+  const auto [first, later] = fragments_of_one_datagram();
   io::fragment_table table;
   auto run = [&](const bytes& f, std::int64_t ts, skip_reason expect = skip_reason::none) {
     packet out;
@@ -245,6 +254,55 @@ TEST_CASE("io.decode.later_fragments_join_the_flow_of_their_first") {
   CHECK(small.size() == 2);
   CHECK_FALSE(small.later({ip_address::v4(1u), ip_address::v4(2u), 2, proto::udp}, 0));
   CHECK(small.later({ip_address::v4(1u), ip_address::v4(2u), 4, proto::udp}, 0)->dport == 2);
+}
+
+TEST_CASE("io.decode.a_range_reader_places_later_fragments_once_the_table_before_is_known") {
+  const auto [first, later] = fragments_of_one_datagram();
+  auto other = later;
+  other[5] = 0x35;  // a datagram whose first fragment nobody saw
+  constexpr std::int64_t s = 1'000'000'000;
+  input_stats stats;
+  std::vector<packet> taken;
+  auto sink = [&](const packet& q) { taken.push_back(q); };
+  auto read = [&](io::fragment_table& t, const bytes& f, std::int64_t ts) {
+    packet p;
+    io::decode_into(io::link::raw, f.data(), f.size(), 1500, ts, p, t, {}, stats, sink);
+  };
+  io::fragment_table before;  // the range before: it saw the first fragment
+  read(before, first, 1 * s);
+  io::fragment_table table;  // this range, from its start
+  table.record();
+  read(table, later, 2 * s);
+  read(table, other, 3 * s);
+  CHECK(taken.size() == 1);
+  CHECK(stats.skipped.at("ip-fragment") == 2);
+  CHECK(table.orphans() == 2);
+  CHECK(table.recording());
+  const auto r = table.replay(before.save());
+  REQUIRE(r.placed.size() == 1);
+  CHECK(exact({r.placed[0].src, r.placed[0].dst, r.placed[0].sport, r.placed[0].dport, r.placed[0].proto}).text() ==
+        "10.0.0.1.51234 : 10.0.0.2.80 : tcp");
+  CHECK(r.placed[0].ts_ns == 2 * s);
+  CHECK(r.placed[0].length == 1500);
+  CHECK(r.exact);
+  CHECK(r.end.entries.size() == 1);  // still recording: the table it ends with is the replay's, with the datagram before
+
+  // A timeout after its first question the table stops recording: from there its own run is right.
+  io::fragment_table quiet;
+  quiet.record();
+  read(quiet, later, 2 * s);
+  read(quiet, other, 40 * s);
+  CHECK_FALSE(quiet.recording());
+  CHECK(quiet.orphans() == 1);
+  const auto q = quiet.replay(before.save());
+  CHECK(q.placed.size() == 1);
+  CHECK(q.exact);
+  CHECK(q.end.entries.empty());
+
+  // Time running backwards across the ranges: the datagram before outlives the recording.
+  io::fragment_table late_before;
+  read(late_before, first, 100 * s);
+  CHECK_FALSE(quiet.replay(late_before.save()).exact);
 }
 
 TEST_CASE("io.decode.icmp_unreachable_joins_the_flow_it_quotes") {

@@ -9,6 +9,10 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
+#include "expose/io/encode.hpp"
+#include "expose/io/pcap_file.hpp"
+#include "expose/io/pcap_range.hpp"
 #include "expose/io/pcap_records.hpp"
 
 using namespace expose;
@@ -245,6 +249,31 @@ TEST_CASE("io.pcap_classic.other_link_types_and_empty_files") {
   const auto s = by_classic(empty.write("empty.pcap"), empty);
   CHECK(s.ts.empty());
   CHECK(s.ending.empty());
+}
+
+TEST_CASE("io.pcap_classic.loopback_in_the_other_byte_order_filtered_as_libpcap_filters_it") {
+  // BSD loopback: a 4-byte address family in the capturing machine's byte order, which libpcap's
+  // filter code swaps for a file in the other byte order. Read whole, and in two ranges.
+  classic_file f{.big = true, .link = 0};
+  f.header();
+  packet p = expose_test::make_packet(0, "10.0.0.1", 4000, "10.0.0.2", 80, proto::tcp);
+  const auto frame = io::encode_ethernet(p);
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    f.put32(1'700'000'000u + i);
+    f.put32(0);
+    f.put32(static_cast<std::uint32_t>(4 + frame.size() - 14));
+    f.put32(static_cast<std::uint32_t>(4 + frame.size() - 14));
+    f.put32(2);  // AF_INET
+    f.bytes.insert(f.bytes.end(), frame.begin() + 14, frame.end());
+  }
+  const auto path = f.write("loopback-big.pcap");
+  const auto whole = expose_test::read_all(io::pcap_file(path, {.filter = "tcp"}));
+  CHECK(whole.stats.decoded == 40);
+  input_stats parts;
+  std::size_t taken = 0;
+  for (const auto& slices : io::cut({path}, 2)) io::pcap_slices(slices, {.filter = "tcp"}).read([&](const packet&) { ++taken; }, parts);
+  CHECK(taken == 40);
+  CHECK(parts.skipped.empty());
 }
 
 TEST_CASE("io.pcap_classic.reading_stops_before_a_given_byte") {

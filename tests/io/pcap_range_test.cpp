@@ -1,10 +1,13 @@
 #include "expose/io/pcap_range.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "doctest.hpp"
@@ -63,6 +66,17 @@ void write_trace(const fs::path& path, std::int64_t t0, int n, std::uint64_t see
 bool same(const packet& a, const packet& b) {
   return a.ts_ns == b.ts_ns && a.src == b.src && a.dst == b.dst && a.sport == b.sport && a.dport == b.dport && a.proto == b.proto &&
          a.length == b.length;
+}
+
+// The packets and counts of a file read in parts are those of one whole read.
+void check_one_read(const collected& joined, const collected& whole) {
+  CHECK(joined.stats.packets == whole.stats.packets);
+  CHECK(joined.stats.decoded == whole.stats.decoded);
+  CHECK(joined.stats.skipped == whole.stats.skipped);
+  CHECK_FALSE(joined.stats.damaged);
+  REQUIRE(joined.packets.size() == whole.packets.size());
+  for (std::size_t i = 0; i < whole.packets.size(); ++i)
+    if (!same(joined.packets[i], whole.packets[i])) FAIL_CHECK("packet " << i << " differs");
 }
 }  // namespace
 
@@ -138,13 +152,7 @@ TEST_CASE("io.pcap_range.parts_together_are_one_read") {
       src.read([&](const packet& p) { joined.packets.push_back(p); }, joined.stats);
       for (std::size_t i = 0; i < slices.size(); ++i) met.push_back({slices[i].path, {src.starts()[i], src.stops()[i]}});
     }
-    CHECK(joined.stats.packets == whole.stats.packets);
-    CHECK(joined.stats.decoded == whole.stats.decoded);
-    CHECK(joined.stats.skipped == whole.stats.skipped);
-    CHECK_FALSE(joined.stats.damaged);
-    REQUIRE(joined.packets.size() == whole.packets.size());
-    for (std::size_t i = 0; i < whole.packets.size(); ++i)
-      if (!same(joined.packets[i], whole.packets[i])) FAIL_CHECK("packet " << i << " differs");
+    check_one_read(joined, whole);
     for (std::size_t i = 0; i + 1 < met.size(); ++i)
       if (met[i].first == met[i + 1].first) CHECK(met[i].second.second == met[i + 1].second.first);
   }
@@ -198,4 +206,127 @@ TEST_CASE("io.pcap_range.files_that_cannot_be_cut_go_whole") {
   input_stats stats;
   CHECK_THROWS_WITH_AS(io::pcap_slices({{text}}).read([](const packet&) {}, stats), doctest::Contains("cannot read '"), bad_trace);
   CHECK_THROWS_WITH_AS(io::pcap_slices({{missing}}).read([](const packet&) {}, stats), doctest::Contains("no-such.pcap"), bad_trace);
+}
+
+namespace {
+// Reads `path` cut into `parts` equal byte ranges, one pcap_slices each (as ranks would), into `out`;
+// checks every range starts where the one before stopped, in the section it stopped in.
+void read_in_parts(const fs::path& path, int parts, collected& out, const io::pcap_read_options& opt = {}) {
+  const auto cuts = io::cut({path}, parts);
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> before;  // (stop, section at stop)
+  for (const auto& slices : cuts) {
+    io::pcap_slices src(slices, opt);
+    src.read([&](const packet& p) { out.packets.push_back(p); }, out.stats);
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+      if (before) {
+        CHECK(before->first == src.starts()[i]);
+        CHECK(before->second == src.sections()[i].first);
+      }
+      before = std::pair{src.stops()[i], src.sections()[i].second};
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("io.pcap_range.real_pcapng_files_in_parts_are_one_libpcap_read") {
+  const char* dir = std::getenv("EXPOSE_TRACE_DIR");
+  if (dir == nullptr) {
+    MESSAGE("SKIPPED: EXPOSE_TRACE_DIR is not set");
+    return;
+  }
+  // Ethernet with nanosecond stamps (Wireshark); Ethernet, IPv4 and IPv6; BSD loopback (null link).
+  for (const std::string name :
+       {"wireshark_logistics_multicast.pcapng", "edge/chrissanders_http_ip4and6.pcapng", "edge/wireshark_grpc_web_nulllink.pcapng"}) {
+    const fs::path path = fs::path(dir) / name;
+    REQUIRE(fs::exists(path));
+    for (const std::string filter : {"", "tcp"}) {
+      collected whole;
+      io::pcap_file(path, {.filter = filter}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+      REQUIRE(whole.stats.packets > 0);
+      for (int parts : {2, 3, 8}) {
+        CAPTURE(name);
+        CAPTURE(filter);
+        CAPTURE(parts);
+        collected joined;
+        read_in_parts(path, parts, joined, {.filter = filter});
+        check_one_read(joined, whole);
+      }
+    }
+  }
+}
+
+namespace {
+// A pcapng file of `n` packets on one Ethernet interface, with blocks libpcap and the reader pass
+// over, and frames full of bytes that look like block headers.
+expose_test::pcapng_builder built_pcapng(bool big, int n) {
+  expose_test::pcapng_builder f{big, {}};
+  f.section();
+  f.interface(1, 9, 400);
+  std::uint64_t s = 7;
+  auto next = [&] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return s >> 33;
+  };
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t ts = 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(i) * 1'000'000ULL + next() % 1000;
+    if (i % 5 == 4) {  // an ARP frame whose bytes are plausible block headers of this file
+      std::vector<std::uint8_t> frame(14 + 4 * (next() % 40), 0);
+      frame[12] = 0x08;
+      frame[13] = 0x06;
+      expose_test::pcapng_builder fake{big, {}};
+      while (fake.out.size() + 12 <= frame.size() - 14) fake.u32(fake.out.size() % 8 == 0 ? 6 : 32);
+      std::copy(fake.out.begin(), fake.out.end(), frame.begin() + 14);
+      f.packet(0, ts, frame);
+    } else {
+      if (i % 7 == 3) f.block(5, f.body({0, 1, 2}));  // an interface statistics block
+      packet p = expose_test::make_packet(static_cast<std::int64_t>(ts), "10.0.0.2", static_cast<std::uint16_t>(1024 + next() % 60000), "10.1.0.1",
+                                          next() % 2 ? 53 : 80, proto::udp, static_cast<std::uint32_t>(60 + next() % 200));
+      p.src = ip_address::v4(0x0a000000u + static_cast<std::uint32_t>(next() % 50));
+      f.packet(0, ts, io::encode_ethernet(p));
+    }
+  }
+  return f;
+}
+}  // namespace
+
+TEST_CASE("io.pcap_range.pcapng_in_parts_is_one_libpcap_read") {
+  for (const bool big : {false, true}) {
+    CAPTURE(big);
+    const auto path = built_pcapng(big, 600).write(big ? "parts_be.pcapng" : "parts_le.pcapng");
+    collected whole;
+    io::pcap_file(path).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+    REQUIRE(whole.stats.packets == 600);
+    REQUIRE(whole.stats.skipped.at("non-ip") == 120);
+    for (int parts = 1; parts <= 9; ++parts) {
+      CAPTURE(parts);
+      collected joined;
+      read_in_parts(path, parts, joined);
+      check_one_read(joined, whole);
+    }
+  }
+}
+
+TEST_CASE("io.pcap_range.pcapng_interface_described_mid_file_is_detected") {
+  // An interface described after packets: a range that starts past it is read without it, and
+  // the section it was read in differs from the one the range before it stopped in.
+  auto f = built_pcapng(false, 100);
+  f.interface(1, 9, 400);
+  for (int i = 0; i < 100; ++i)
+    f.packet(1, 1'700'000'100'000'000'000ULL + static_cast<std::uint64_t>(i) * 1'000'000ULL,
+             io::encode_ethernet(expose_test::make_packet(0, "10.0.0.3", 5000, "10.1.0.1", 53, proto::udp)));
+  const auto path = f.write("late_interface.pcapng");
+  const auto cuts = io::cut({path}, 4);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> sections;
+  input_stats stats;
+  for (const auto& slices : cuts) {
+    io::pcap_slices src(slices);
+    src.read([](const packet&) {}, stats);
+    sections.insert(sections.end(), src.sections().begin(), src.sections().end());
+  }
+  REQUIRE(sections.size() == 4);
+  CHECK(sections[0].first == sections[0].second);  // no interface described in the first quarter
+  int changed = 0;                                 // the new interface lies in one of the others
+  for (std::size_t i = 0; i + 1 < sections.size(); ++i) changed += sections[i].second != sections[i + 1].first ? 1 : 0;
+  CHECK(changed == 1);
+  CHECK(stats.damaged);  // the ranges after it meet packets of an interface they know nothing of
 }

@@ -14,56 +14,11 @@
 
 using namespace expose;
 using expose_test::read_all;
+using pcapng = expose_test::pcapng_builder;
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
 
 namespace {
-// A pcapng file built block by block, in either byte order.
-struct pcapng {
-  bool big = false;
-  bytes out;
-  void u16(std::uint16_t v) {
-    if (big) out.insert(out.end(), {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
-    else out.insert(out.end(), {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8)});
-  }
-  void u32(std::uint32_t v) {
-    if (big) { u16(static_cast<std::uint16_t>(v >> 16)); u16(static_cast<std::uint16_t>(v)); }
-    else { u16(static_cast<std::uint16_t>(v)); u16(static_cast<std::uint16_t>(v >> 16)); }
-  }
-  void block(std::uint32_t type, const bytes& body) {
-    const auto padded = (body.size() + 3) / 4 * 4;
-    const auto total = static_cast<std::uint32_t>(12 + padded);
-    u32(type);
-    u32(total);
-    out.insert(out.end(), body.begin(), body.end());
-    out.insert(out.end(), padded - body.size(), 0);
-    u32(total);
-  }
-  bytes body(const std::vector<std::uint32_t>& words, const bytes& tail = {}) {
-    pcapng b{big, {}};
-    for (auto w : words) b.u32(w);
-    b.out.insert(b.out.end(), tail.begin(), tail.end());
-    return b.out;
-  }
-  void section() { block(0x0a0d0d0a, body({0x1a2b3c4d, 0x00000001, 0xffffffff, 0xffffffff})); }
-  void interface(std::uint16_t link, std::int8_t tsresol = -1) {
-    pcapng b{big, {}};
-    b.u16(link); b.u16(0); b.u32(65535);
-    if (tsresol >= 0) { b.u16(9); b.u16(1); b.out.insert(b.out.end(), {static_cast<std::uint8_t>(tsresol), 0, 0, 0}); }
-    b.u16(0); b.u16(0);
-    block(1, b.out);
-  }
-  void packet(std::uint32_t iface, std::uint64_t ts, const bytes& frame) {
-    block(6, body({iface, static_cast<std::uint32_t>(ts >> 32), static_cast<std::uint32_t>(ts), static_cast<std::uint32_t>(frame.size()),
-                   static_cast<std::uint32_t>(frame.size())}, frame));
-  }
-  fs::path write(const std::string& name) const {
-    const auto path = fs::temp_directory_path() / ("expose_pcapng_" + name);
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-    return path;
-  }
-};
-
 expose::packet make(std::uint8_t proto, std::uint16_t dport) {
   expose::packet p;
   p.src = ip_address::v4(0x0a000002u);
@@ -164,4 +119,62 @@ TEST_CASE("io.pcapng_reader.damage_keeps_what_came_before") {
   io::pcapng_reader none("/nonexistent/x.pcapng");
   CHECK_FALSE(none.next(rec));
   CHECK(none.error() == "cannot open it");
+}
+
+TEST_CASE("io.pcapng_reader.captured_length_beyond_the_snapshot_is_damage_as_libpcap_says") {
+  pcapng f{false, {}};
+  f.section();
+  f.interface(1, 9, 64);  // the file's snapshot length: the first interface's
+  f.packet(0, 1'000, bytes(60, 0));
+  f.packet(0, 2'000, bytes(100, 0));
+  const auto path = f.write("beyond_snapshot.pcapng");
+  io::pcapng_reader own(path);
+  io::pcapng_reader::record rec;
+  REQUIRE(own.next(rec));
+  CHECK(rec.caplen == 60);
+  CHECK_FALSE(own.next(rec));
+  CHECK(own.error() == "invalid packet capture length 100, bigger than snaplen of 64");
+  const auto c = read_all(io::pcap_file(path));  // libpcap
+  CHECK(c.stats.packets == 1);
+  REQUIRE(c.stats.warnings.size() == 1);
+  CHECK(c.stats.warnings[0].find("invalid packet capture length 100, bigger than snaplen of 64") != std::string::npos);
+}
+
+TEST_CASE("io.pcapng_reader.read_on_from_a_block_in_the_middle") {
+  for (const bool big : {false, true}) {
+    CAPTURE(big);
+    const auto f = mixed(big);
+    const auto path = f.write(big ? "middle_be.pcapng" : "middle_le.pcapng");
+    const auto leading = io::pcapng_reader::leading_section(path);
+    REQUIRE(leading);
+    CHECK(leading->state.big == big);
+    REQUIRE(leading->state.interfaces.size() == 2);
+    CHECK(leading->state.interfaces[0].units == 1'000'000'000);
+    CHECK(leading->state.interfaces[1].link_type == 101);
+    CHECK(leading->state.snapshot == 65535);
+    // the first packet block follows the section header, the interfaces and the unknown block
+    const std::uint64_t first = 28 + 32 + 16 + 24;
+    CHECK(leading->first_packet == first);
+    io::pcapng_reader all(path);
+    io::pcapng_reader::record rec, again;
+    REQUIRE(all.next(rec));
+    const std::uint64_t second = all.position();
+    io::pcapng_reader from(path, second, leading->state);
+    REQUIRE(all.next(rec));
+    REQUIRE(from.next(again));
+    CHECK(again.link_type == rec.link_type);
+    CHECK(again.ts_ns == rec.ts_ns);
+    CHECK(again.caplen == rec.caplen);
+    // a reader stops before the first block that starts at or after `end`
+    const std::uint64_t third = from.position();
+    CHECK_FALSE(from.next(again, third));
+    CHECK(from.offset() == third);
+    CHECK(from.error().empty());
+    CHECK(from.next(again));
+    CHECK(from.state() == leading->state);
+  }
+  CHECK_FALSE(io::pcapng_reader::leading_section("/nonexistent/x.pcapng"));
+  pcapng no_section{false, {}};
+  no_section.interface(1);
+  CHECK_FALSE(io::pcapng_reader::leading_section(no_section.write("no_section.pcapng")));
 }

@@ -1,7 +1,15 @@
 // pcap_split: cuts a classic pcap file into N files of consecutive records (as a capture rotated
-// by size would be), for the tests of expose-mine-mpi over several files.
+// by size would be), or writes it again as pcapng, for the tests of expose-mine-mpi.
 //
-//   pcap_split IN N OUT_PREFIX     writes OUT_PREFIX-0.pcap ... OUT_PREFIX-(N-1).pcap
+//   pcap_split IN N OUT_PREFIX      writes OUT_PREFIX-0.pcap ... OUT_PREFIX-(N-1).pcap
+//   pcap_split IN --pcapng OUT      writes OUT: a section header, one interface (the file's link
+//                                   type and snapshot length, stamps in its units), then an
+//                                   enhanced packet block per record, every 50th preceded by an
+//                                   interface statistics block (a block the readers pass over)
+//   pcap_split IN --fragment OUT    writes OUT with every Ethernet IPv4 UDP or TCP datagram that
+//                                   carries data sent as two IP fragments: the first (the transport
+//                                   header, rounded up to 8 bytes) in its place, the later one 5
+//                                   records on (with that record's time), so that ranges cut between them
 
 #include <cstdint>
 #include <cstdio>
@@ -9,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -18,7 +27,9 @@ int main(int argc, char** argv) {
   }
   std::ifstream in(argv[1], std::ios::binary);
   const std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const int n = std::stoi(argv[2]);
+  const bool to_pcapng = std::string(argv[2]) == "--pcapng";
+  const bool fragment = std::string(argv[2]) == "--fragment";
+  const int n = to_pcapng || fragment ? 1 : std::stoi(argv[2]);
   std::uint32_t magic = 0;
   if (b.size() < 24 || n < 1) return 1;
   std::memcpy(&magic, b.data(), 4);
@@ -35,6 +46,83 @@ int main(int argc, char** argv) {
   }
   starts.push_back(b.size());
   const std::size_t records = starts.size() - 1;
+  if (fragment) {
+    std::ofstream out(argv[3], std::ios::binary);
+    out.write(b.data(), 24);
+    struct later_one {
+      std::size_t due;           // written before record `due`
+      std::vector<char> frame;   // Ethernet and IPv4 header
+      std::uint32_t len;         // bytes on the wire
+    };
+    std::vector<later_one> waiting;
+    const auto write = [&](std::uint32_t sec, std::uint32_t frac, const char* frame, std::uint32_t caplen, std::uint32_t len) {
+      const std::uint32_t h[4] = {sec, frac, caplen, len};
+      out.write(reinterpret_cast<const char*>(h), 16);
+      out.write(frame, caplen);
+    };
+    const auto be16 = [](const char* p) { return static_cast<std::uint16_t>(static_cast<std::uint8_t>(p[0]) << 8 | static_cast<std::uint8_t>(p[1])); };
+    const auto put16 = [](char* p, std::uint16_t v) {
+      p[0] = static_cast<char>(v >> 8);
+      p[1] = static_cast<char>(v);
+    };
+    for (std::size_t r = 0; records > 0 && r <= records; ++r) {
+      std::uint32_t h[4] = {};
+      std::memcpy(h, b.data() + starts[r < records ? r : records - 1], 16);  // after the last: its time
+      for (auto it = waiting.begin(); it != waiting.end();)
+        if (it->due <= r || r == records) {
+          write(h[0], h[1], it->frame.data(), static_cast<std::uint32_t>(it->frame.size()), it->len);
+          it = waiting.erase(it);
+        } else {
+          ++it;
+        }
+      if (r == records) break;
+      const char* f = b.data() + starts[r] + 16;
+      const bool ip4 = h[2] >= 14 + 20 + 20 && be16(f + 12) == 0x0800 && static_cast<std::uint8_t>(f[14]) == 0x45 &&
+                       (be16(f + 14 + 6) & 0x3fff) == 0;
+      const int proto = ip4 ? f[14 + 9] : 0;
+      // the first fragment carries the transport header, rounded up to 8 bytes
+      const std::uint16_t head = proto == 17 ? 8 : proto == 6 ? static_cast<std::uint16_t>((static_cast<std::uint8_t>(f[14 + 20 + 12]) >> 4) * 4 + 7) / 8 * 8 : 0;
+      const std::uint16_t total = ip4 ? be16(f + 14 + 2) : 0;
+      if (head == 0 || total <= 20 + head || h[2] < 14u + 20u + head) {
+        write(h[0], h[1], f, h[2], h[3]);
+        continue;
+      }
+      std::vector<char> first(f, f + 14 + 20 + head);
+      put16(first.data() + 14 + 2, static_cast<std::uint16_t>(20 + head));
+      put16(first.data() + 14 + 6, 0x2000);  // more fragments, offset 0
+      write(h[0], h[1], first.data(), static_cast<std::uint32_t>(first.size()), 14u + 20u + head);
+      std::vector<char> rest(f, f + 14 + 20);
+      put16(rest.data() + 14 + 2, static_cast<std::uint16_t>(total - head));
+      put16(rest.data() + 14 + 6, static_cast<std::uint16_t>(head / 8));  // the last fragment, after the first's bytes
+      rest.insert(rest.end(), std::min<std::size_t>(h[2] - (14u + 20u + head), 8), 0);
+      waiting.push_back({r + 5, std::move(rest), static_cast<std::uint32_t>(14 + total - head)});
+    }
+    return out ? 0 : 1;
+  }
+  if (to_pcapng) {
+    std::ofstream out(argv[3], std::ios::binary);
+    const auto u32 = [&](std::uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
+    const auto u16 = [&](std::uint16_t v) { out.write(reinterpret_cast<const char*>(&v), 2); };
+    std::uint32_t snaplen = 0, link = 0;
+    std::memcpy(&snaplen, b.data() + 16, 4);
+    std::memcpy(&link, b.data() + 20, 4);
+    const bool nanos = magic == 0xa1b23c4d;
+    u32(0x0a0d0d0a), u32(28), u32(0x1a2b3c4d), u16(1), u16(0), u32(0xffffffff), u32(0xffffffff), u32(28);  // section header
+    u32(1), u32(32), u16(static_cast<std::uint16_t>(link)), u16(0), u32(snaplen);                       // interface
+    u16(9), u16(1), u32(nanos ? 9 : 6), u16(0), u16(0), u32(32);                                          // if_tsresol, end
+    for (std::size_t r = 0; r < records; ++r) {
+      if (r % 50 == 49) u32(5), u32(24), u32(0), u32(0), u32(0), u32(24);  // interface statistics: no options
+      std::uint32_t h[4];
+      std::memcpy(h, b.data() + starts[r], 16);
+      const std::uint64_t ts = std::uint64_t{h[0]} * (nanos ? 1'000'000'000u : 1'000'000u) + h[1];
+      const std::uint32_t padded = (h[2] + 3) / 4 * 4, total = 32 + padded;
+      u32(6), u32(total), u32(0), u32(static_cast<std::uint32_t>(ts >> 32)), u32(static_cast<std::uint32_t>(ts)), u32(h[2]), u32(h[3]);
+      out.write(b.data() + starts[r] + 16, h[2]);
+      for (std::uint32_t k = h[2]; k < padded; ++k) out.put(0);
+      u32(total);
+    }
+    return out ? 0 : 1;
+  }
   for (int i = 0; i < n; ++i) {
     const std::size_t lo = starts[records * static_cast<std::size_t>(i) / static_cast<std::size_t>(n)];
     const std::size_t hi = starts[records * static_cast<std::size_t>(i + 1) / static_cast<std::size_t>(n)];

@@ -459,7 +459,8 @@ class decoder {
 }
 
 /// What every capture reader does with a frame: decodes it (time `ts_ns`, `len` bytes on the wire)
-/// and hands the packet to `sink`, or counts why it could not.
+/// and hands the packet to `sink`, or counts why it could not (a later fragment the table cannot
+/// place is also given to the table when it records: fragment_table::keep_orphan).
 template <class Sink>
 void decode_into(int link_type, const std::uint8_t* data, std::size_t caplen, std::uint32_t len, std::int64_t ts_ns, packet& p,
                  fragment_table& fragments, const decode_options& opt, input_stats& stats, Sink& sink) {
@@ -467,6 +468,10 @@ void decode_into(int link_type, const std::uint8_t* data, std::size_t caplen, st
   const skip_reason why = decode(link_type, data, caplen, p, fragments, opt);
   if (why != skip_reason::none) {
     ++stats.skipped[std::string(reason_name(why))];
+    if (why == skip_reason::fragment && fragments.wants_orphan()) {  // a range's reader: it may be placed later
+      p.length = len;
+      fragments.keep_orphan(p);
+    }
     return;
   }
   ++stats.decoded;

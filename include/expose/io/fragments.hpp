@@ -3,17 +3,27 @@
 // ones only the datagram's identity. The table remembers the ports of first fragments for a while so
 // later fragments count toward the same flow. Bounded: at most `capacity` datagrams, each forgotten
 // `timeout` of trace time after its first fragment (RFC 791 suggests 15 s; Linux waits 30 s).
+//
+// A reader of one range of a trace (io::pcap_slices, for one of several processes) starts with an
+// empty table where one whole read would hold the datagrams of the ranges before. It can `record`
+// what it does with fragments until the table it would have inherited cannot matter any more (a
+// timeout of trace time after its first fragment), keeping the later fragments it could not place
+// (`keep_orphan`); once the table of the range before is known (`save` there), `replay` places
+// them as one whole read would have.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "expose/address.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/packet.hpp"
 
 namespace expose::io {
 
@@ -40,10 +50,30 @@ class fragment_table {
     std::uint8_t icmp_code = 0;
   };
 
-  explicit fragment_table(fragment_options opt = {}) : opt_(opt) {}
+  /// A datagram remembered: its first fragment's fields and time.
+  struct entry {
+    transport_fields p;
+    std::int64_t first_ns = 0;
+  };
+  /// A first fragment in the order seen (the oldest is forgotten first; a datagram whose first
+  /// fragment came again is listed twice, and forgotten with the later).
+  struct seen {
+    datagram d;
+    std::int64_t first_ns = 0;
+  };
+  /// Everything the table holds, to be carried to the reader of the next range.
+  struct state {
+    std::vector<seen> order;
+    std::vector<std::pair<datagram, entry>> entries;
+  };
+
+  fragment_table() = default;
+  explicit fragment_table(fragment_options opt) : opt_(opt) {}
 
   /// The first fragment of a datagram was seen at `ts_ns` with these transport fields.
   void first(const datagram& d, transport_fields p, std::int64_t ts_ns) {
+    if (recording_) note({.d = d, .p = p, .ts_ns = ts_ns, .kind = event::first});
+    just_missed_ = false;
     expire(ts_ns);
     auto [it, fresh] = table_.try_emplace(d, entry{p, ts_ns});
     if (!fresh) it->second = entry{p, ts_ns};
@@ -53,13 +83,88 @@ class fragment_table {
 
   /// The transport fields of a later fragment's datagram, when its first fragment was seen and not forgotten.
   [[nodiscard]] std::optional<transport_fields> later(const datagram& d, std::int64_t ts_ns) {
+    const bool noted = recording_ && note({.d = d, .ts_ns = ts_ns, .kind = event::missed});
     expire(ts_ns);
     const auto it = table_.find(d);
+    just_missed_ = noted && it == table_.end();
     if (it == table_.end()) return std::nullopt;
+    if (noted) events_.back().kind = event::placed;
     return it->second.p;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
+
+  [[nodiscard]] state save() const {
+    state s;
+    s.order.assign(order_.begin(), order_.end());
+    s.entries.assign(table_.begin(), table_.end());
+    return s;
+  }
+
+  /// Records from now on what the table is asked, until a timeout of trace time after the first
+  /// question (when no datagram of an earlier range can be remembered any more).
+  void record() {
+    recording_ = true;
+    events_.clear();
+    orphans_.clear();
+  }
+  /// True while recording; false once a timeout has passed (or when never asked to record).
+  [[nodiscard]] bool recording() const noexcept { return recording_; }
+  /// Whether the last question was a later fragment this table could not place, asked while
+  /// recording: its decoded packet (everything but the transport fields) should be kept.
+  [[nodiscard]] bool wants_orphan() const noexcept { return just_missed_; }
+  void keep_orphan(const packet& p) {
+    just_missed_ = false;
+    events_.back().orphan = static_cast<std::uint32_t>(orphans_.size());
+    orphans_.push_back(p);
+  }
+  /// Later fragments kept while recording.
+  [[nodiscard]] std::size_t orphans() const noexcept { return orphans_.size(); }
+
+  /// What a whole read would have done with the fragments recorded here, had this table started
+  /// from `before` (the table where the range before this one ended): the orphans it would have
+  /// placed (whole packets, in the order seen), the table it would end with, and whether the
+  /// replay agrees with this table's own run (`exact`; false when a datagram of the range before
+  /// is still remembered where recording stopped, or when a fragment placed here would not have
+  /// been: the table full of the range before's datagrams).
+  struct replayed {
+    std::vector<packet> placed;
+    state end;
+    bool exact = true;
+  };
+  [[nodiscard]] replayed replay(const state& before) const {
+    replayed out;
+    fragment_table t(opt_);
+    t.restore(before);
+    for (const auto& e : events_) {
+      if (e.kind == event::first) {
+        t.first(e.d, e.p, e.ts_ns);
+        continue;
+      }
+      const auto found = t.later(e.d, e.ts_ns);
+      if (e.kind == event::placed) {
+        if (!found) out.exact = false;
+      } else if (found && e.orphan != event::no_orphan) {
+        packet p = orphans_[e.orphan];
+        p.proto = e.d.proto;
+        p.sport = found->sport;
+        p.dport = found->dport;
+        p.icmp_type = found->icmp_type;
+        p.icmp_code = found->icmp_code;
+        p.tcp_flags = 0;
+        out.placed.push_back(p);
+      }
+    }
+    if (recording_) {  // every question of the range was recorded: the replay's table is the one it ends with
+      out.end = t.save();
+    } else {  // the table's own, unless the range before's datagrams outlived the recording
+      t.expire(stopped_ns_);
+      for (const auto& [d, en] : before.entries)
+        if (const auto it = t.table_.find(d); it != t.table_.end() && it->second.first_ns == en.first_ns) out.exact = false;
+      out.end = save();
+    }
+    return out;
+  }
 
  private:
   struct hash {
@@ -71,14 +176,35 @@ class fragment_table {
       return static_cast<std::size_t>(flow_key_hash::mix(h ^ (std::uint64_t{d.id} << 8 | d.proto)));
     }
   };
-  struct entry {
-    transport_fields p;
-    std::int64_t first_ns = 0;
-  };
-  struct seen {
+  struct event {
+    enum kind_t : std::uint8_t { first, placed, missed };
     datagram d;
-    std::int64_t first_ns = 0;
+    transport_fields p{};
+    std::int64_t ts_ns = 0;
+    kind_t kind = first;
+    static constexpr std::uint32_t no_orphan = UINT32_MAX;
+    std::uint32_t orphan = no_orphan;  // missed: its position among the orphans, when kept
   };
+
+  /// Records a question; false once a timeout of trace time has passed since the first (what the
+  /// range before left has expired: from here on this table's own run is a whole read's).
+  bool note(event e) {
+    if (events_.empty()) {
+      since_ns_ = e.ts_ns;
+    } else if (e.ts_ns - since_ns_ > opt_.timeout.count()) {
+      recording_ = false;
+      stopped_ns_ = e.ts_ns;
+      return false;
+    }
+    events_.push_back(e);
+    return true;
+  }
+
+  void restore(const state& s) {
+    order_.assign(s.order.begin(), s.order.end());
+    table_.clear();
+    for (const auto& [d, e] : s.entries) table_.emplace(d, e);
+  }
 
   void expire(std::int64_t now_ns) {
     while (!order_.empty() && order_.front().first_ns + opt_.timeout.count() < now_ns) forget_oldest();
@@ -90,9 +216,15 @@ class fragment_table {
     if (it != table_.end() && it->second.first_ns == s.first_ns) table_.erase(s.d);
   }
 
-  fragment_options opt_;
+  fragment_options opt_{};
   boost::unordered_flat_map<datagram, entry, hash> table_;
   std::deque<seen> order_;
+  bool recording_ = false;
+  bool just_missed_ = false;     // the last question was recorded, and its datagram unknown
+  std::int64_t since_ns_ = 0;    // the first recorded question's time
+  std::int64_t stopped_ns_ = 0;  // the time of the question that stopped the recording
+  std::vector<event> events_;
+  std::vector<packet> orphans_;
 };
 
 }  // namespace expose::io

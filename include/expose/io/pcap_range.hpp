@@ -1,11 +1,14 @@
 #pragma once
-// Reading a byte range of a classic pcap file (component expose::pcap), so that several processes
-// can share one large file: a range holds the records that *start* inside it. A reader dropped at
-// an arbitrary byte finds the next record boundary by looking for a chain of plausible record
-// headers (lengths within the snapshot length, the fraction of a second in range, timestamps
-// close to each other); the caller can check the boundary against where the previous range's
-// reader stopped (`pcap_slices::stops`), which is exact. pcapng files (and anything libpcap reads
-// that is not classic pcap) are read whole, through libpcap.
+// Reading a byte range of a classic pcap or a pcapng file (component expose::pcap), so that several
+// processes can share one large file: a range holds the records (blocks) that *start* inside it.
+// A reader dropped at an arbitrary byte of a classic pcap file finds the next record boundary by
+// looking for a chain of plausible record headers (lengths within the snapshot length, the
+// fraction of a second in range, timestamps close to each other); in a pcapng file, for a chain of
+// blocks whose lengths agree with the copy each block ends with. A pcapng range is read in the
+// section described at the file's start (its byte order and interfaces), or in one its own blocks
+// describe. The caller can check both against where the previous range's reader stopped
+// (`pcap_slices::stops`, `pcap_slices::sections`), which is exact. Anything else libpcap reads is
+// read whole, through libpcap.
 //
 // Records are decoded as `pcap_files` decodes them (same timestamps in ns, same BPF filter, same
 // skip reasons), so a file read in consecutive ranges yields the packets of one whole read, in
@@ -18,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +34,7 @@
 #include "expose/io/decode.hpp"
 #include "expose/io/pcap_classic.hpp"
 #include "expose/io/pcap_file.hpp"
+#include "expose/io/pcapng_reader.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -130,36 +135,121 @@ struct pcap_slice {
   return std::nullopt;
 }
 
-/// Pieces of classic pcap files (and whole files of any kind libpcap reads) read in the given
-/// order as one stream. After `read`, `stops()[i]` is the offset of the first record of slice i's
-/// file at or after the slice's end (where the next slice must start), and `starts()[i]` the
-/// boundary found at or after its begin.
+/// Where the first pcapng block starting at or after `offset` begins, for a pcapng file whose
+/// bytes from `offset` on are `bytes` (`at_eof`: they run to the end of the file) and whose
+/// section there is in big-endian byte order or not (`big`). Blocks start on 4-byte boundaries of
+/// the file; a boundary is a place from which `chain` blocks in a row have a known block type and a
+/// total length (a multiple of 4, at least 12) that the block's last four bytes repeat (or the
+/// chain ends exactly at the end of the file). nullopt when there is none in `bytes`.
+[[nodiscard]] inline std::optional<std::uint64_t> find_block_boundary(const std::uint8_t* bytes, std::size_t n, std::uint64_t offset,
+                                                                      bool big, bool at_eof, int chain = 4) {
+  const auto u32 = [&](std::size_t at, bool b) {
+    return b ? (std::uint32_t{bytes[at]} << 24 | std::uint32_t{bytes[at + 1]} << 16 | std::uint32_t{bytes[at + 2]} << 8 | bytes[at + 3])
+             : (std::uint32_t{bytes[at + 3]} << 24 | std::uint32_t{bytes[at + 2]} << 16 | std::uint32_t{bytes[at + 1]} << 8 | bytes[at]);
+  };
+  const auto known = [](std::uint32_t type) {
+    return (type >= 1 && type <= 10) || type == 0x0a0d0d0a || type == 0x00000bad || type == 0x40000bad;
+  };
+  constexpr std::uint32_t max_block = 256u << 20;
+  for (std::size_t start = static_cast<std::size_t>((4 - offset % 4) % 4); start + 8 <= n; start += 4) {
+    std::size_t at = start;
+    bool order = big;
+    int seen = 0;
+    bool ok = true;
+    while (seen < chain) {
+      if (at == n && at_eof) break;  // the chain ends exactly at the end
+      if (at + 12 > n) {             // cannot tell from these bytes
+        ok = at_eof ? false : seen >= 2;
+        break;
+      }
+      if (u32(at, order) == 0x0a0d0d0a) {  // a section header says its own byte order
+        if (bytes[at + 8] == 0x1a && bytes[at + 9] == 0x2b) order = true;
+        else if (bytes[at + 8] == 0x4d && bytes[at + 9] == 0x3c) order = false;
+        else { ok = false; break; }
+      }
+      const std::uint32_t type = u32(at, order), total = u32(at + 4, order);
+      if (!known(type) || total < 12 || total % 4 != 0 || total > max_block) { ok = false; break; }
+      if (at + total > n) {
+        ok = at_eof ? false : seen >= 2;
+        break;
+      }
+      if (u32(at + total - 4, order) != total) { ok = false; break; }
+      at += total;
+      ++seen;
+    }
+    if (ok && seen > 0) return offset + start;
+  }
+  if (at_eof) return offset + n;  // no block starts in these bytes
+  return std::nullopt;
+}
+
+/// Pieces of classic pcap and pcapng files (and whole files of any kind libpcap reads) read in the
+/// given order as one stream. After `read`, `stops()[i]` is the offset of the first record of
+/// slice i's file at or after the slice's end (where the next slice must start), and `starts()[i]`
+/// the boundary found at or after its begin; for a pcapng piece, `sections()[i]` is a digest of the
+/// section it was read in from its start and of the one in effect where it stopped (the next
+/// piece must have been read in that one).
 class pcap_slices {
  public:
   using options = pcap_read_options;
 
-  explicit pcap_slices(std::vector<pcap_slice> slices, options opt = {}) : slices_(std::move(slices)), opt_(std::move(opt)) {}
+  /// `carry_fragments`: the fragment table records until what the range before would have left in
+  /// it has expired (fragment_table::record), so that the later fragments whose first fragment
+  /// lies in the range before can be placed once its table is known (`fragments().replay`).
+  explicit pcap_slices(std::vector<pcap_slice> slices, options opt = {}, bool carry_fragments = false)
+      : slices_(std::move(slices)), opt_(std::move(opt)), fragments_(opt_.fragments) {
+    if (carry_fragments) fragments_.record();
+  }
+
+  /// The IP fragment table, one for all the slices (they are read one after the other, as one
+  /// stream): where the last one ended, and what it recorded.
+  [[nodiscard]] const fragment_table& fragments() const noexcept { return fragments_; }
 
   [[nodiscard]] const std::vector<std::uint64_t>& starts() const noexcept { return starts_; }
   [[nodiscard]] const std::vector<std::uint64_t>& stops() const noexcept { return stops_; }
   /// The first and last record timestamps (ns) of each slice (first > last: no record).
   [[nodiscard]] const std::vector<std::pair<std::int64_t, std::int64_t>>& spans() const noexcept { return spans_; }
+  /// Of each slice, digests of the pcapng section it was read in at its start and at its stop
+  /// (both 0 for other files).
+  [[nodiscard]] const std::vector<std::pair<std::uint64_t, std::uint64_t>>& sections() const noexcept { return sections_; }
+
+  /// A digest of a pcapng section (byte order, interfaces, snapshot length), never 0.
+  [[nodiscard]] static std::uint64_t digest(const pcapng_reader::section& s) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ (s.big ? 1 : 2) ^ (std::uint64_t{s.snapshot} << 8);
+    const auto mix = [&](std::uint64_t v) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      h *= 0xff51afd7ed558ccdULL;
+    };
+    for (const auto& i : s.interfaces) {
+      mix(static_cast<std::uint64_t>(i.link_type));
+      mix(i.snaplen);
+      mix(i.units);
+      mix(static_cast<std::uint64_t>(i.offset_s));
+    }
+    return h == 0 ? 1 : h;
+  }
 
   template <class Sink>
   void read(Sink&& sink, input_stats& stats) {
     starts_.assign(slices_.size(), 0);
     stops_.assign(slices_.size(), 0);
     spans_.assign(slices_.size(), {INT64_MAX, INT64_MIN});
+    sections_.assign(slices_.size(), {0, 0});
     std::uint64_t total = 0;
     for (const auto& s : slices_) total += s.whole() ? file_size(s.path) : s.end - s.begin;
     done_ = 0;
     for (std::size_t i = 0; i < slices_.size(); ++i) {
       const auto& s = slices_[i];
       const auto header = read_classic_header(s.path);
-      if (!header) {
-        if (!s.whole())
+      if (!header && !s.whole()) {
+        const auto leading = pcapng_reader::leading_section(s.path);
+        if (!leading)
           throw bad_trace("cannot read '" + s.path.string() + "' from byte " + std::to_string(s.begin) +
-                          ": only classic pcap files can be read in pieces (not pcapng)");
+                          ": only classic pcap and pcapng files can be read in pieces");
+        read_pcapng(i, *leading, sink, stats, total);
+        continue;
+      }
+      if (!header) {
         const auto size = file_size(s.path);
         auto first = INT64_MAX, last = INT64_MIN;
         pcap_files whole({s.path}, {.filter = opt_.filter, .decode = opt_.decode, .fragments = opt_.fragments});
@@ -186,6 +276,31 @@ class pcap_slices {
     return ec ? 0 : n;
   }
 
+  static void free_program(bpf_program* b) {
+    pcap_freecode(b);
+    delete b;
+  }
+  using filter_program = std::unique_ptr<bpf_program, void (*)(bpf_program*)>;
+
+  /// The filter compiled by libpcap's handle of the file, as on a whole read (the code for BSD
+  /// loopback depends on the file's byte order, which only that handle knows); null without one.
+  [[nodiscard]] filter_program compile_for_file(const std::filesystem::path& path) const {
+    filter_program prog(nullptr, &free_program);
+    if (opt_.filter.empty()) return prog;
+    char err[PCAP_ERRBUF_SIZE] = {};
+    std::unique_ptr<pcap_t, void (*)(pcap_t*)> handle(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err),
+                                                      &pcap_close);
+    if (!handle) throw bad_trace("cannot read '" + path.string() + "': " + err);
+    auto* raw = new bpf_program{};
+    if (pcap_compile(handle.get(), raw, opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      const std::string why = pcap_geterr(handle.get());
+      delete raw;
+      throw bad_argument("invalid filter '" + opt_.filter + "' for '" + path.string() + "': " + why);
+    }
+    prog.reset(raw);
+    return prog;
+  }
+
   template <class Sink>
   void read_classic(std::size_t index, const pcap_classic_header& h, Sink& sink, input_stats& stats, std::uint64_t total) {
     const pcap_slice& s = slices_[index];
@@ -195,23 +310,7 @@ class pcap_slices {
     const std::uint64_t size = file_size(s.path);
     const std::uint64_t end = std::min(s.end, size);
 
-    // The filter, compiled for this file's link type (as libpcap would on the opened file).
-    std::unique_ptr<pcap_t, void (*)(pcap_t*)> dead(nullptr, &pcap_close);
-    std::unique_ptr<bpf_program, void (*)(bpf_program*)> filter(nullptr, [](bpf_program* b) {
-      pcap_freecode(b);
-      delete b;
-    });
-    if (!opt_.filter.empty()) {
-      dead.reset(pcap_open_dead_with_tstamp_precision(h.link_type, static_cast<int>(h.snaplen), PCAP_TSTAMP_PRECISION_NANO));
-      auto* prog = new bpf_program{};
-      if (pcap_compile(dead.get(), prog, opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        const std::string why = pcap_geterr(dead.get());
-        delete prog;
-        throw bad_argument("invalid filter '" + opt_.filter + "' for '" + name + "': " + why);
-      }
-      filter.reset(prog);
-    }
-
+    const filter_program filter = compile_for_file(s.path);
     // The first boundary at or after the slice's begin.
     std::uint64_t at = std::max<std::uint64_t>(s.begin, pcap_classic_header::size);
     if (s.begin > pcap_classic_header::size && at < size) {
@@ -233,7 +332,6 @@ class pcap_slices {
     classic_records in(std::move(f), at, {.swapped = h.swapped, .nanos = h.nanos, .snaplen = h.snaplen});
     std::uint64_t since_progress = 0;
     packet p;
-    fragment_table fragments(opt_.fragments);  // per range: a later fragment whose first lies in the range before is skipped
     pcap_pkthdr ph{};
     auto& span = spans_[index];
     while (in.next(end)) {
@@ -250,7 +348,7 @@ class pcap_slices {
       if (!pass) {
         ++stats.skipped["filtered"];
       } else {
-        decode_into(h.link_type, r.data, r.caplen, r.len, r.ts_ns, p, fragments, opt_.decode, stats, sink);
+        decode_into(h.link_type, r.data, r.caplen, r.len, r.ts_ns, p, fragments_, opt_.decode, stats, sink);
       }
       done_ += pcap_classic_header::record_header + r.stored;
       if (opt_.progress && ++since_progress == 4096) {
@@ -266,17 +364,103 @@ class pcap_slices {
     stops_[index] = in.offset();
   }
 
+  /// A piece of a pcapng file, through the own reader (libpcap reads a pcapng file only from its
+  /// start): from the first block boundary at or after the piece's begin (the first packet block
+  /// when it begins in the header blocks), in the section described at the file's start.
+  template <class Sink>
+  void read_pcapng(std::size_t index, const pcapng_reader::leading& leading, Sink& sink, input_stats& stats, std::uint64_t total) {
+    const pcap_slice& s = slices_[index];
+    const std::string name = s.path.string();
+    const std::uint64_t size = file_size(s.path);
+    const std::uint64_t end = std::min(s.end, size);
+    std::uint64_t at = std::max(s.begin, leading.first_packet);
+    if (at > leading.first_packet && at < size) {
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(s.path.c_str(), "rb"), &std::fclose);
+      if (!f) throw bad_trace("cannot read '" + name + "': " + std::strerror(errno));
+      const std::size_t look = static_cast<std::size_t>(std::min<std::uint64_t>(size - at, 16u << 20));
+      std::vector<std::uint8_t> probe(look);
+      if (std::fseek(f.get(), static_cast<long>(at), SEEK_SET) != 0 || std::fread(probe.data(), 1, look, f.get()) != look)
+        throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
+      const auto found = find_block_boundary(probe.data(), look, at, leading.state.big, at + look == size);
+      if (!found) throw bad_trace("'" + name + "': no pcapng block boundary found in the 16 MiB after byte " + std::to_string(at));
+      at = *found;
+    }
+    at = std::min(at, size);
+    starts_[index] = at;
+    pcapng_reader in(s.path, at, leading.state);
+    sections_[index].first = digest(leading.state);
+    // The filter, compiled per link type as pcap_files compiles it: for the first interface's type
+    // by libpcap's handle of the file, as on a whole read (a filter it cannot take is an error);
+    // for any other when a packet of it comes (a filter that cannot speak of that type lets none
+    // of it pass).
+    std::map<int, filter_program> filters;
+    if (!opt_.filter.empty() && !leading.state.interfaces.empty()) filters.emplace(leading.state.interfaces.front().link_type, compile_for_file(s.path));
+    const auto compile = [&](int link_type) -> const filter_program& {
+      filter_program prog(nullptr, &free_program);
+      std::unique_ptr<pcap_t, void (*)(pcap_t*)> dead(pcap_open_dead(link_type, 262144), &pcap_close);
+      auto* raw = new bpf_program{};
+      if (dead && pcap_compile(dead.get(), raw, opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) == 0) prog.reset(raw);
+      else delete raw;
+      return filters.emplace(link_type, std::move(prog)).first->second;
+    };
+    const auto passes = [&](const pcapng_reader::record& r) {
+      if (opt_.filter.empty()) return true;
+      const auto it = filters.find(r.link_type);
+      const filter_program& prog = it != filters.end() ? it->second : compile(r.link_type);
+      if (!prog) return false;
+      pcap_pkthdr ph{};
+      ph.caplen = r.caplen;
+      ph.len = r.len;
+      return pcap_offline_filter(prog.get(), &ph, r.data) != 0;
+    };
+    std::uint64_t since_progress = 0, records = 0;
+    packet p;
+    auto& span = spans_[index];
+    pcapng_reader::record r;
+    std::uint64_t before = at;
+    while (in.next(r, end)) {
+      ++records;
+      ++stats.packets;
+      if (!r.time_ok) {
+        ++stats.skipped["bad-timestamp"];
+      } else {
+        span.first = std::min(span.first, r.ts_ns);
+        span.second = std::max(span.second, r.ts_ns);
+        if (!passes(r)) ++stats.skipped["filtered"];
+        else decode_into(r.link_type, r.data, r.caplen, r.len, r.ts_ns, p, fragments_, opt_.decode, stats, sink);
+      }
+      const std::uint64_t now = in.position();
+      done_ += now - before;
+      before = now;
+      if (opt_.progress && ++since_progress == 4096) {
+        since_progress = 0;
+        opt_.progress(done_, total);
+      }
+    }
+    if (!in.error().empty()) {
+      stats.damaged = true;
+      stats.warnings.push_back("'" + name + "' is damaged after record " + std::to_string(records) + " of this range (at byte " +
+                               std::to_string(in.offset()) + "): " + in.error() + "; the results hold the records before it");
+      stops_[index] = in.offset();
+    } else {
+      stops_[index] = std::min(in.offset(), size);
+    }
+    sections_[index].second = digest(in.state());
+  }
+
   std::vector<pcap_slice> slices_;
   options opt_;
+  fragment_table fragments_;
   std::vector<std::uint64_t> starts_, stops_;
   std::vector<std::pair<std::int64_t, std::int64_t>> spans_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> sections_;
   std::uint64_t done_ = 0;
 };
 
 static_assert(PacketSource<pcap_slices>);
 
 /// Cuts the files, taken as one stream in the order given, into `parts` equal byte ranges: one
-/// list of slices per part (a part may get none). A file that cannot be cut (not classic pcap, or unreadable) goes whole
+/// list of slices per part (a part may get none). A file that cannot be cut (neither classic pcap nor pcapng, or unreadable) goes whole
 /// to the part its first byte falls to. Every record of every file
 /// is in exactly one part (a record belongs to the range its first byte is in).
 [[nodiscard]] inline std::vector<std::vector<pcap_slice>> cut(const std::vector<std::filesystem::path>& files, int parts) {
@@ -301,7 +485,8 @@ static_assert(PacketSource<pcap_slices>);
   std::uint64_t g = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
     const std::uint64_t size = sizes[i];
-    const bool cuttable = size > pcap_classic_header::size && read_classic_header(files[i]).has_value();
+    const bool cuttable = size > pcap_classic_header::size &&
+                          (read_classic_header(files[i]).has_value() || pcapng_reader::leading_section(files[i]).has_value());
     if (!cuttable) {
       out[owner(g)].push_back({files[i]});
     } else {

@@ -118,7 +118,8 @@ class pcap_records {
   /// A classic pcap file libpcap opened: its records are read here, as libpcap would read them,
   /// when libpcap does nothing to them but cut them to the snapshot length (not for the link types
   /// whose headers it rewrites, nor for those whose maximum length differs, nor for the old
-  /// versions whose length fields may be swapped), and when the file is a regular file opened a
+  /// versions whose length fields may be swapped, nor for BSD loopback in the other byte order,
+  /// whose filters only libpcap's own handle compiles right), and when the file is a regular file opened a
   /// second time (a pipe or FIFO, or "-" for standard input, stays with libpcap: its first bytes
   /// are in libpcap's buffer). libpcap's handle is then closed, and a dead handle of the file's
   /// link type and snapshot length stands in for it to compile BPF filters: one descriptor and
@@ -144,6 +145,9 @@ class pcap_records {
     std::memcpy(&magic, head, 4);
     auto format = classic_records::from_magic(magic);
     if (!format || format->swapped != (pcap_is_swapped(handle_.get()) == 1)) return;  // pcapng, or a variant libpcap reads its own way
+    // A BPF filter on BSD loopback swaps the address family it tests when the file is in the
+    // other byte order, which it learns from libpcap's handle of the file (a dead one has none).
+    if (format->swapped && (current_.link_type == DLT_NULL || current_.link_type == DLT_LOOP)) return;
     format->snaplen = static_cast<std::uint32_t>(snaplen);
     std::unique_ptr<pcap_t, pcap_closer> dead(pcap_open_dead_with_tstamp_precision(current_.link_type, snaplen, PCAP_TSTAMP_PRECISION_NANO));
     if (!dead) return;

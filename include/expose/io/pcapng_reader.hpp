@@ -1,14 +1,24 @@
 #pragma once
-// A pcapng reader for what libpcap refuses: a file whose interfaces have different link types
-// (libpcap 1.10 takes the first interface's type for the whole file). Reads section headers in
-// either byte order, interface descriptions (link type, if_tsresol, if_tsoffset) and enhanced,
-// simple and obsolete packet blocks; every other block is passed over. `pcap_files` falls back to it;
-// it needs nothing but the standard library. Format: IETF draft-ietf-opsawg-pcapng.
+// A pcapng reader for what libpcap cannot do: read a file whose interfaces have different link
+// types (libpcap 1.10 takes the first interface's type for the whole file), and read a file from a
+// block in its middle (io::pcap_slices, for ranks that share one file). Reads section headers in
+// either byte order, interface descriptions (link type, snapshot length, if_tsresol, if_tsoffset)
+// and enhanced, simple and obsolete packet blocks, as libpcap reads them (a packet block whose
+// captured length exceeds the first interface's snapshot length is damage; a simple packet block is
+// cut to it); every other block is passed over.
+// `pcap_files` falls back to it; it needs nothing but the standard library. Format: IETF
+// draft-ietf-opsawg-pcapng.
+//
+//   auto start = pcapng_reader::leading_section(path);       // the header blocks at the file's start
+//   pcapng_reader r(path, boundary, *start);                 // read on from a block boundary
+//   while (r.next(rec, end)) use(rec);                       // the packets whose blocks start before `end`
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,27 +36,83 @@ class pcapng_reader {
     bool time_ok = true;  ///< false: the time lies beyond int64 nanoseconds (past 2262); `ts_ns` keeps the last good one
   };
 
+  /// An interface description: what reading its packets needs.
+  struct interface {
+    int link_type = 0;
+    std::uint32_t snaplen = 0;
+    std::uint64_t units = 1'000'000;  ///< time units per second (if_tsresol; microseconds by default)
+    std::int64_t offset_s = 0;        ///< if_tsoffset
+    friend bool operator==(const interface&, const interface&) = default;
+  };
+  /// What a reader knows at a block boundary that the blocks after it do not say: the section's
+  /// byte order and interfaces, and the file's snapshot length (libpcap's: the first interface's).
+  struct section {
+    bool big = false;
+    std::vector<interface> interfaces;
+    std::uint32_t snapshot = 0;  ///< 0 until the first interface is described
+    friend bool operator==(const section&, const section&) = default;
+  };
+
   explicit pcapng_reader(const std::filesystem::path& path) : file_(std::fopen(path.c_str(), "rb")) {
     if (!file_) error_ = "cannot open it";
   }
 
-  /// The next packet record; false at the end of the file or at damage (then `error()` says what).
-  bool next(record& r) {
+  /// Reads from byte `at` of the file, a block boundary, in the section `s` (leading_section, or
+  /// another reader's `state()` where it stopped).
+  pcapng_reader(const std::filesystem::path& path, std::uint64_t at, section s) : pcapng_reader(path) {
+    state_ = std::move(s);
+    seen_section_ = true;
+    if (file_ && std::fseek(file_.get(), static_cast<long>(at), SEEK_SET) != 0) error_ = "cannot seek to byte " + std::to_string(at);
+  }
+
+  /// The section in effect after the header blocks at the start of a pcapng file (its section
+  /// header and the interface descriptions before its first packet), and where its first packet
+  /// block begins; nullopt when the file is not pcapng or is damaged there.
+  struct leading {
+    section state;
+    std::uint64_t first_packet = 0;  ///< the file's size when it holds no packet
+  };
+  [[nodiscard]] static std::optional<leading> leading_section(const std::filesystem::path& path) {
+    pcapng_reader r(path);
+    record rec;
+    if (!r.file_) return std::nullopt;
+    std::uint8_t magic[4];
+    if (std::fread(magic, 1, 4, r.file_.get()) != 4 || magic[0] != 0x0a || magic[1] != 0x0d || magic[2] != 0x0d || magic[3] != 0x0a)
+      return std::nullopt;
+    std::rewind(r.file_.get());
+    r.stop_at_packets_ = true;
+    r.next(rec);
+    if (!r.error_.empty() || !r.seen_section_) return std::nullopt;
+    return leading{r.state_, r.offset_};
+  }
+
+  /// The section in effect where the reader stands.
+  [[nodiscard]] const section& state() const noexcept { return state_; }
+
+  /// The next packet record whose block starts before byte `end`; false at the end of the file, at
+  /// the first block starting at or after `end` (`offset()` is then where it starts), or at damage
+  /// (then `error()` says what).
+  bool next(record& r, std::uint64_t end = UINT64_MAX) {
     while (file_ && error_.empty()) {
       offset_ = static_cast<std::uint64_t>(std::ftell(file_.get()));
+      if (offset_ >= end) return false;
       std::uint8_t head[8];
       const std::size_t got = std::fread(head, 1, 8, file_.get());
       if (got == 0) return false;  // a clean end
       if (got < 8) return fail("a block header cut short");
       std::uint32_t type = u32(head), total = u32(head + 4);
+      if (stop_at_packets_ && (type == 2 || type == 3 || type == 6)) {
+        std::fseek(file_.get(), static_cast<long>(offset_), SEEK_SET);
+        return false;
+      }
       if (type == section_type) {
         std::uint8_t magic[4];
         if (std::fread(magic, 1, 4, file_.get()) != 4) return fail("a section header cut short");
-        if (magic[0] == 0x1a && magic[1] == 0x2b) big_ = true;
-        else if (magic[0] == 0x4d && magic[1] == 0x3c) big_ = false;
+        if (magic[0] == 0x1a && magic[1] == 0x2b) state_.big = true;
+        else if (magic[0] == 0x4d && magic[1] == 0x3c) state_.big = false;
         else return fail("a section header with an unknown byte-order magic");
         total = u32(head + 4);
-        interfaces_.clear();
+        state_.interfaces.clear();
         seen_section_ = true;
         if (total < 28 || total % 4 != 0) return fail("a section header of impossible length " + std::to_string(total));
         if (!skip(total - 12)) return fail("a section header cut short");
@@ -65,32 +131,35 @@ class pcapng_reader {
           i.link_type = u16(b);
           i.snaplen = u32(b + 4);
           options(b + 8, n - 8, i);
-          interfaces_.push_back(i);
+          state_.interfaces.push_back(i);
+          if (state_.snapshot == 0) state_.snapshot = i.snaplen == 0 || i.snaplen > max_snaplen ? max_snaplen : i.snaplen;
           continue;
         }
         case 6: {  // enhanced packet
           if (n < 20) return fail("a packet block cut short");
           const std::uint32_t id = u32(b);
-          if (id >= interfaces_.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
+          if (id >= state_.interfaces.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
           const std::uint32_t caplen = u32(b + 12);
           if (caplen > n - 20) return fail("a packet longer than its block");
-          return take(r, interfaces_[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
+          if (caplen > state_.snapshot) return too_long(caplen);
+          return take(r, state_.interfaces[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
         }
         case 3: {  // simple packet: interface 0, no time (it keeps the last one seen)
-          if (n < 4 || interfaces_.empty()) return fail("a simple packet block without an interface");
+          if (n < 4 || state_.interfaces.empty()) return fail("a simple packet block without an interface");
           const std::uint32_t len = u32(b);
           std::uint32_t caplen = len < n - 4 ? len : static_cast<std::uint32_t>(n - 4);
-          if (interfaces_[0].snaplen != 0 && caplen > interfaces_[0].snaplen) caplen = interfaces_[0].snaplen;
-          r = {interfaces_[0].link_type, last_ts_, caplen, len, b + 4, true};
+          if (state_.interfaces[0].snaplen != 0 && caplen > state_.interfaces[0].snaplen) caplen = state_.interfaces[0].snaplen;
+          r = {state_.interfaces[0].link_type, last_ts_, std::min(caplen, state_.snapshot), len, b + 4, true};
           return true;
         }
         case 2: {  // packet (obsolete)
           if (n < 20) return fail("a packet block cut short");
           const std::uint32_t id = u16(b);
-          if (id >= interfaces_.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
+          if (id >= state_.interfaces.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
           const std::uint32_t caplen = u32(b + 12);
           if (caplen > n - 20) return fail("a packet longer than its block");
-          return take(r, interfaces_[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
+          if (caplen > state_.snapshot) return too_long(caplen);
+          return take(r, state_.interfaces[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
         }
         default: continue;  // statistics, name resolution, custom blocks: not needed
       }
@@ -111,28 +180,26 @@ class pcapng_reader {
  private:
   static constexpr std::uint32_t section_type = 0x0a0d0d0a;
   static constexpr std::uint32_t max_block = 256u << 20;
-  struct interface {
-    int link_type = 0;
-    std::uint32_t snaplen = 0;
-    std::uint64_t units = 1'000'000;  ///< time units per second (if_tsresol; microseconds by default)
-    std::int64_t offset_s = 0;        ///< if_tsoffset
-  };
+  static constexpr std::uint32_t max_snaplen = 262144;  ///< libpcap's MAXIMUM_SNAPLEN
   struct closer {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
 
   // Numbers in the section's byte order (the block type of a section header reads the same both ways).
   [[nodiscard]] std::uint16_t u16(const std::uint8_t* p) const {
-    return big_ ? static_cast<std::uint16_t>(p[0] << 8 | p[1]) : static_cast<std::uint16_t>(p[1] << 8 | p[0]);
+    return state_.big ? static_cast<std::uint16_t>(p[0] << 8 | p[1]) : static_cast<std::uint16_t>(p[1] << 8 | p[0]);
   }
   [[nodiscard]] std::uint32_t u32(const std::uint8_t* p) const {
-    return big_ ? (std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3])
+    return state_.big ? (std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3])
                 : (std::uint32_t{p[3]} << 24 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[1]} << 8 | p[0]);
   }
 
   bool skip(std::uint32_t n) {
     body_.resize(n);
     return std::fread(body_.data(), 1, n, file_.get()) == n;
+  }
+  bool too_long(std::uint32_t caplen) {  // libpcap's words
+    return fail("invalid packet capture length " + std::to_string(caplen) + ", bigger than snaplen of " + std::to_string(state_.snapshot));
   }
   bool fail(std::string why) {
     error_ = std::move(why);
@@ -154,7 +221,7 @@ class pcapng_reader {
         }
       } else if (code == 14 && len == 8) {  // if_tsoffset, seconds
         const std::uint64_t first = u32(p + 4), second = u32(p + 8);
-        i.offset_s = static_cast<std::int64_t>(big_ ? (first << 32 | second) : (second << 32 | first));
+        i.offset_s = static_cast<std::int64_t>(state_.big ? (first << 32 | second) : (second << 32 | first));
       }
       p += 4 + padded;
       n -= 4 + padded;
@@ -174,9 +241,9 @@ class pcapng_reader {
 
   std::unique_ptr<std::FILE, closer> file_;
   std::vector<std::uint8_t> body_;
-  std::vector<interface> interfaces_;
-  bool big_ = false;
+  section state_;
   bool seen_section_ = false;
+  bool stop_at_packets_ = false;  // leading_section: stop before the first packet block
   std::int64_t last_ts_ = 0;
   std::uint64_t offset_ = 0;
   std::string error_;

@@ -8,11 +8,13 @@
 //
 // The phases (DESIGN.md §4, "Across machines"):
 //  1. read    every rank reads its byte range of the files (io::cut: the files as one stream, cut
-//             into equal byte ranges; a classic pcap file is cut anywhere and each range resynchronizes
-//             on a record boundary, a pcapng file goes whole to the rank its first byte falls to)
-//             through the ingest every driver uses (ingest.hpp, keyed by flow, within the rank's
-//             limits) into flows and activity keyed by its own flow ids, each connection oriented
-//             by the first packet the rank saw of it.
+//             into equal byte ranges; a classic pcap or pcapng file is cut anywhere and each range
+//             resynchronizes on a record or block boundary, any other file goes whole to the rank
+//             its first byte falls to) through the ingest every driver uses (ingest.hpp, keyed by
+//             flow, within the rank's limits) into flows and activity keyed by its own flow ids,
+//             each connection oriented by the first packet the rank saw of it. Then the IP
+//             fragment tables go from rank to rank: later fragments whose first fragment lay in
+//             an earlier rank's range are placed in their flows (detail::carry_fragments).
 //  2. merge   rank 0 takes the ranks' flows and activity in rank order, which is the order of
 //             one whole read: a connection keeps the orientation of the rank that saw it first,
 //             flows and items are numbered by first appearance, activity of a window read by two
@@ -58,11 +60,13 @@
 #include "expose/flow_table.hpp"
 #include "expose/ingest.hpp"
 #include "expose/input.hpp"
+#include "expose/io/fragments.hpp"
 #include "expose/io/pcap_range.hpp"
 #include "expose/io/read_ahead.hpp"
 #include "expose/keys/five_tuple.hpp"
 #include "expose/limits.hpp"
 #include "expose/mine_result.hpp"
+#include "expose/orientation.hpp"
 #include "expose/pipeline.hpp"
 
 namespace expose::mpi {
@@ -248,6 +252,18 @@ struct shard {
   std::vector<window_offset> flow_offsets;   // beside flow_windows
   std::vector<std::uint64_t> starts, stops;              // per slice
   std::vector<std::int64_t> span_first, span_last;      // per slice
+  std::vector<std::uint64_t> section_start, section_stop;  // per slice: pcapng sections it was read in (pcap_slices::sections)
+  /// The activity of later IP fragments placed after the read (their first fragment lay in an
+  /// earlier rank's range: carry_fragments): the flow, oriented as a new one would be, a window
+  /// and when in it.
+  struct late_entry {
+    flow_key flow;
+    std::int64_t window = 0;
+    window_offset offset = 0;
+  };
+  std::vector<late_entry> late;
+  bool late_overlapping = false;  // a placed fragment fell in several windows: no times
+  io::fragment_table fragments;   // where the rank's read left it, with what it recorded (not sent)
   limit_report limits;                                   // what the rank's ingest limits made it do
   std::vector<std::uint64_t> evicted_by_protocol;       // of the flows it evicted, how many of each IP protocol (256)
 
@@ -274,6 +290,11 @@ struct shard {
     w.put_vector(stops);
     w.put_vector(span_first);
     w.put_vector(span_last);
+    w.put_vector(section_start);
+    w.put_vector(section_stop);
+    static_assert(std::is_trivially_copyable_v<late_entry>);
+    w.put_vector(late);
+    w.put<std::uint8_t>(late_overlapping ? 1 : 0);
     static_assert(std::is_trivially_copyable_v<limit_report>);
     w.put(limits);
     w.put_vector(evicted_by_protocol);
@@ -301,6 +322,10 @@ struct shard {
     s.stops = r.get_vector<std::uint64_t>();
     s.span_first = r.get_vector<std::int64_t>();
     s.span_last = r.get_vector<std::int64_t>();
+    s.section_start = r.get_vector<std::uint64_t>();
+    s.section_stop = r.get_vector<std::uint64_t>();
+    s.late = r.get_vector<late_entry>();
+    s.late_overlapping = r.get<std::uint8_t>() != 0;
     s.limits = r.get<limit_report>();
     s.evicted_by_protocol = r.get_vector<std::uint64_t>();
     return s;
@@ -308,15 +333,16 @@ struct shard {
 };
 
 /// Reads a rank's range through the ingest every driver uses, keyed by flow (every flow its own
-/// item, oriented by the first packet the rank saw of it), within the rank's limits.
+/// item, oriented by the first packet the rank saw of it), within the rank's limits. The first
+/// rank (`first`) shows progress; the others record their fragment tables (carry_fragments).
 /// What the limits did is said per rank when there are several (`rank`: "rank 2: ", else empty).
 template <class W>
-shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, const mine_options& opt, bool show_progress,
+shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, const mine_options& opt, bool first,
                  const std::string& rank) {
   shard s;
   mine_result flows;  // the rank's flows as items, what the limits did, the input's counts
   activity a;
-  io::pcap_slices source(slices, {.filter = opt.read.filter, .progress = show_progress ? opt.read.progress : nullptr});
+  io::pcap_slices source(slices, {.filter = opt.read.filter, .progress = first ? opt.read.progress : nullptr}, /*carry_fragments=*/!first);
   {
     ingest<keys::five_tuple, W> in(keys::five_tuple{}, window, opt.limits, flows);
     const auto sink = [&](const packet& p) { in.take(p); };
@@ -350,6 +376,11 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
     s.span_first.push_back(f);
     s.span_last.push_back(l);
   }
+  for (const auto& [start, stop] : source.sections()) {
+    s.section_start.push_back(start);
+    s.section_stop.push_back(stop);
+  }
+  s.fragments = source.fragments();
   return s;
 }
 
@@ -360,6 +391,73 @@ inline double cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+inline void put_fragments(writer& w, const io::fragment_table::state& st) {
+  std::vector<io::fragment_table::datagram> ds;
+  std::vector<io::fragment_table::entry> es;
+  for (const auto& [d, e] : st.entries) {
+    ds.push_back(d);
+    es.push_back(e);
+  }
+  w.put_vector(st.order);
+  w.put_vector(ds);
+  w.put_vector(es);
+}
+inline io::fragment_table::state get_fragments(reader& r) {
+  io::fragment_table::state st;
+  st.order = r.get_vector<io::fragment_table::seen>();
+  const auto ds = r.get_vector<io::fragment_table::datagram>();
+  const auto es = r.get_vector<io::fragment_table::entry>();
+  if (ds.size() != es.size()) throw error("expose::mpi: a fragment table between ranks is damaged");
+  for (std::size_t i = 0; i < ds.size(); ++i) st.entries.emplace_back(ds[i], es[i]);
+  return st;
+}
+
+/// Later IP fragments whose first fragment lies in an earlier rank's range, placed as one whole
+/// read places them: the fragment tables go from rank to rank in rank order (the order of one
+/// read), each rank replaying what its table recorded from the table the rank before ended with
+/// (fragment_table::replay), and the fragments it can now place become activity (`late`) and
+/// decoded packets instead of skipped ones. A replay that cannot be sure is said in a warning.
+template <class W>
+void carry_fragments(shard& s, const W& window, MPI_Comm comm, phase_times& t) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  if (size == 1) return;
+  io::fragment_table::replayed r;
+  if (rank == 0) {
+    r.end = s.fragments.save();
+  } else {
+    const auto b = recv_bytes(rank - 1, comm, t);
+    reader rd(b);
+    r = s.fragments.replay(get_fragments(rd));
+  }
+  if (rank + 1 < size) {
+    writer w;
+    put_fragments(w, r.end);
+    send_bytes(w.bytes, rank + 1, comm, t);
+  }
+  s.fragments = io::fragment_table{};
+  if (!r.exact)
+    s.input.warnings.push_back("rank " + std::to_string(rank) +
+                               ": IP fragments near the start of this rank's range may be placed differently from one process "
+                               "(time runs backwards across the ranges, or the fragment table was full)");
+  if (r.placed.empty()) return;
+  const std::int64_t width_ns = std::llround(window.seconds() * 1e9);
+  for (const auto& p : r.placed) {
+    const flow_key k{p.src, p.dst, p.sport, p.dport, p.proto};
+    const flow_key oriented = sender_is_initiator(p) ? k : k.reversed();
+    const auto [lo, hi] = window.window_range(p.ts_ns);
+    s.late_overlapping = s.late_overlapping || lo != hi;
+    for (auto w = lo; w <= hi; ++w) s.late.push_back({oriented, w, offset_in_window(p.ts_ns, w, width_ns)});
+    s.first = std::min(s.first, p.ts_ns);
+    s.last = std::max(s.last, p.ts_ns);
+  }
+  s.input.decoded += r.placed.size();
+  auto& skipped = s.input.skipped["ip-fragment"];
+  skipped -= std::min<std::uint64_t>(skipped, r.placed.size());
+  if (skipped == 0) s.input.skipped.erase("ip-fragment");
 }
 
 /// Every rank learns whether any failed; rank 0 gathers the messages (rank order). Throws on
@@ -422,6 +520,7 @@ template <class K, class W, class L, class S, class E, class C>
   t.read = detail::seconds_since(t0);
   t.read_cpu = detail::cpu_seconds() - c0;
   detail::agree(failure, comm, t);
+  detail::carry_fragments(mine_shard, spec.window, comm, t);
 
   // 2. merge (rank 0), generic items, activity to every rank
   t0 = clock::now();
@@ -430,7 +529,7 @@ template <class K, class W, class L, class S, class E, class C>
   std::string problem;
   if (rank != 0) {
     detail::send_bytes(mine_shard.pack(), 0, comm, t);
-    mine_shard = {};
+    { [[maybe_unused]] const detail::shard sent = std::move(mine_shard); }  // freed: rank 0 has it
   } else {
     try {
       mine_result& r = out.result;
@@ -445,6 +544,7 @@ template <class K, class W, class L, class S, class E, class C>
         std::uint64_t start, stop;
         std::int64_t first, last;
         bool early;
+        std::uint64_t section_start, section_stop;  // pcapng: the sections it was read in (0: classic pcap)
       };
       std::map<std::size_t, std::vector<piece>> pieces;
       std::vector<std::size_t> file_of_slice;
@@ -456,11 +556,18 @@ template <class K, class W, class L, class S, class E, class C>
           if (inserted) items.add(spec.key, table.flows()[id], r);
           item_of_local[f] = items[id];
         }
-        const bool timed = !s.flow_offsets.empty() || s.flow_windows.empty();
+        const bool timed = (!s.flow_offsets.empty() || s.flow_windows.empty()) && !s.late_overlapping;
         untimed = untimed || !timed;
         for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
           for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
             entries.push_back({s.windows[s.flow_windows[i]], item_of_local[f], timed ? s.flow_offsets[i] : window_offset{0}});
+        for (const auto& e : s.late) {  // fragments placed after the read: their flows began in an earlier range
+          const auto [id, inserted] = table.find_or_insert(e.flow);
+          if (inserted) items.add(spec.key, table.flows()[id], r);
+          entries.push_back({e.window, items[id], timed ? e.offset : window_offset{0}});
+          lo = std::min(lo, e.window);
+          hi = std::max(hi, e.window);
+        }
         r.limits += s.limits;
         for (std::size_t p = 0; p < s.evicted_by_protocol.size(); ++p)
           if (s.evicted_by_protocol[p] != 0) r.flows_by_protocol[static_cast<std::uint8_t>(p)] += s.evicted_by_protocol[p];
@@ -482,7 +589,7 @@ template <class K, class W, class L, class S, class E, class C>
           std::error_code ec;
           const auto fsize = std::filesystem::file_size(mine_cuts[i].path, ec);
           const bool early = !ec && s.stops[i] < std::min<std::uint64_t>(mine_cuts[i].end, fsize);
-          pieces[file].push_back({s.starts[i], s.stops[i], s.span_first[i], s.span_last[i], early});
+          pieces[file].push_back({s.starts[i], s.stops[i], s.span_first[i], s.span_last[i], early, s.section_start[i], s.section_stop[i]});
         }
       }
       items.finish(spec.key, table.flows(), r);
@@ -495,6 +602,11 @@ template <class K, class W, class L, class S, class E, class C>
             throw bad_trace("'" + files[file].string() + "': a range was resynchronized at byte " + std::to_string(ps[i + 1].start) +
                             " but the records before it run to byte " + std::to_string(ps[i].stop) +
                             " (record headers are ambiguous there); run with another number of ranks");
+          else if (!ps[i].early && ps[i].section_stop != ps[i + 1].section_start)
+            throw bad_trace("'" + files[file].string() + "': a section header or interface description inside the pcapng file changes how "
+                            "the range from byte " + std::to_string(ps[i + 1].start) +
+                            " must be read, and only the file's first section can be known there; run with another number of ranks, "
+                            "or one rank, or convert the file first (editcap -F pcap)");
       // One read merges files by time; ranks read them one after the other: say when that differs.
       std::optional<std::pair<std::size_t, std::int64_t>> before;  // (file, last ts)
       for (const auto& [file, ps] : pieces) {
