@@ -419,19 +419,27 @@ inline io::fragment_table::state get_fragments(reader& r) {
 /// read), each rank replaying what its table recorded from the table the rank before ended with
 /// (fragment_table::replay), and the fragments it can now place become activity (`late`) and
 /// decoded packets instead of skipped ones. A replay that cannot be sure is said in a warning.
+/// Returns what went wrong on this rank, empty when nothing did (the next rank is sent a table
+/// all the same, so that none is left waiting: the caller agrees on failures after).
 template <class W>
-void carry_fragments(shard& s, const W& window, MPI_Comm comm, phase_times& t) {
+[[nodiscard]] std::string carry_fragments(shard& s, const W& window, MPI_Comm comm, phase_times& t) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
-  if (size == 1) return;
+  if (size == 1) return {};
   io::fragment_table::replayed r;
-  if (rank == 0) {
-    r.end = s.fragments.save();
-  } else {
-    const auto b = recv_bytes(rank - 1, comm, t);
-    reader rd(b);
-    r = s.fragments.replay(get_fragments(rd));
+  std::string failure;
+  try {
+    if (rank == 0) {
+      r.end = s.fragments.save();
+    } else {
+      const auto b = recv_bytes(rank - 1, comm, t);
+      reader rd(b);
+      r = s.fragments.replay(get_fragments(rd));
+    }
+  } catch (const std::exception& e) {
+    failure = "rank " + std::to_string(rank) + ": IP fragments from the rank before: " + e.what();
+    r = {};
   }
   if (rank + 1 < size) {
     writer w;
@@ -439,11 +447,12 @@ void carry_fragments(shard& s, const W& window, MPI_Comm comm, phase_times& t) {
     send_bytes(w.bytes, rank + 1, comm, t);
   }
   s.fragments = io::fragment_table{};
+  if (!failure.empty()) return failure;
   if (!r.exact)
     s.input.warnings.push_back("rank " + std::to_string(rank) +
                                ": IP fragments near the start of this rank's range may be placed differently from one process "
                                "(time runs backwards across the ranges, or the fragment table was full)");
-  if (r.placed.empty()) return;
+  if (r.placed.empty()) return {};
   const std::int64_t width_ns = std::llround(window.seconds() * 1e9);
   for (const auto& p : r.placed) {
     const flow_key k{p.src, p.dst, p.sport, p.dport, p.proto};
@@ -458,6 +467,7 @@ void carry_fragments(shard& s, const W& window, MPI_Comm comm, phase_times& t) {
   auto& skipped = s.input.skipped["ip-fragment"];
   skipped -= std::min<std::uint64_t>(skipped, r.placed.size());
   if (skipped == 0) s.input.skipped.erase("ip-fragment");
+  return {};
 }
 
 /// Every rank learns whether any failed; rank 0 gathers the messages (rank order). Throws on
@@ -520,11 +530,11 @@ template <class K, class W, class L, class S, class E, class C>
   t.read = detail::seconds_since(t0);
   t.read_cpu = detail::cpu_seconds() - c0;
   detail::agree(failure, comm, t);
-  detail::carry_fragments(mine_shard, spec.window, comm, t);
 
-  // 2. merge (rank 0), generic items, activity to every rank
+  // 2. merge (rank 0), generic items, activity to every rank; first the fragment tables go round
   t0 = clock::now();
   c0 = detail::cpu_seconds();
+  detail::agree(detail::carry_fragments(mine_shard, spec.window, comm, t), comm, t);
   item_space space;
   std::string problem;
   if (rank != 0) {
