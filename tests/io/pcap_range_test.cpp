@@ -330,3 +330,33 @@ TEST_CASE("io.pcap_range.pcapng_interface_described_mid_file_is_detected") {
   CHECK(changed == 1);
   CHECK(stats.damaged);  // the ranges after it meet packets of an interface they know nothing of
 }
+
+TEST_CASE("io.pcap_range.one_fragment_table_for_every_slice_whole_files_too") {
+  // A datagram's first fragment ends one pcapng file, its later fragment starts the next: a rank
+  // given both files whole (through libpcap) places the later one, as one read does.
+  const auto ether = io::encode_ethernet(expose_test::make_packet(0, "10.0.0.1", 4000, "10.0.0.2", 80, proto::tcp));
+  std::vector<std::uint8_t> first(ether.begin() + 14, ether.end());
+  first[4] = 0x12;  // identification 0x1234
+  first[5] = 0x34;
+  first[6] = 0x20;  // more fragments, offset 0
+  std::vector<std::uint8_t> later(first.begin(), first.begin() + 20);
+  later[6] = 0x00;
+  later[7] = 185;
+  later.resize(120, 0xee);
+  expose_test::pcapng_builder a{false, {}}, b{false, {}};
+  for (auto* f : {&a, &b}) {
+    f->section();
+    f->interface(101, 9);  // raw IP
+  }
+  a.packet(0, 1'700'000'000'000'000'000ULL, first);
+  b.packet(0, 1'700'000'001'000'000'000ULL, later);
+  const auto pa = a.write("fragment-a.pcapng"), pb = b.write("fragment-b.pcapng");
+  const auto whole = expose_test::read_all(io::pcap_files({pa, pb}));
+  REQUIRE(whole.stats.decoded == 2);
+  io::pcap_slices both({{pa}, {pb}});
+  collected taken;
+  both.read([&](const packet& p) { taken.packets.push_back(p); }, taken.stats);
+  CHECK(taken.stats.decoded == 2);
+  CHECK(taken.stats.skipped.empty());
+  check_one_read(taken, whole);
+}

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "doctest.hpp"
@@ -177,4 +178,58 @@ TEST_CASE("io.pcapng_reader.read_on_from_a_block_in_the_middle") {
   pcapng no_section{false, {}};
   no_section.interface(1);
   CHECK_FALSE(io::pcapng_reader::leading_section(no_section.write("no_section.pcapng")));
+}
+
+TEST_CASE("io.pcapng_reader.snapshot_lengths_and_simple_packets_as_libpcap_reads_them") {
+  // libpcap takes the first interface's snapshot length (0: the link type's largest) for the file
+  // and stops at an interface that says another.
+  for (const auto& [first, second, packets] : {std::tuple{0u, 0u, 2}, {0u, 262144u, 2}, {65535u, 0u, 1}, {300000u, 0u, 1}, {100u, 200u, 1}}) {
+    CAPTURE(first);
+    CAPTURE(second);
+    pcapng f{false, {}};
+    f.section();
+    f.interface(1, 9, first);
+    f.packet(0, 1000, bytes(60, 0));
+    f.interface(1, 9, second);
+    f.packet(1, 2000, bytes(60, 0));
+    const auto path = f.write("snapshots.pcapng");
+    const auto c = read_all(io::pcap_file(path));  // libpcap
+    CHECK(c.stats.packets == static_cast<std::uint64_t>(packets));
+    io::pcapng_reader own(path);
+    io::pcapng_reader::record rec;
+    int n = 0;
+    while (own.next(rec)) ++n;
+    CHECK(n == packets);
+    CHECK(own.error().empty() == (packets == 2));
+    if (packets == 1) {
+      REQUIRE(c.stats.warnings.size() == 1);
+      CHECK(c.stats.warnings[0].find("different from the snapshot length of the first interface") != std::string::npos);
+      CHECK(own.error().find("different from the snapshot length of") != std::string::npos);
+    }
+  }
+  // A simple packet block has time 0 (libpcap gives it no other); a block whose trailing length
+  // differs from its own is damage.
+  pcapng g{false, {}};
+  g.section();
+  g.interface(1, 9, 0);
+  g.packet(0, 5'000'000'000, bytes(60, 0));
+  pcapng spb{false, {}};
+  spb.u32(60);
+  spb.out.resize(64, 0);
+  g.block(3, spb.out);
+  const auto path = g.write("simple.pcapng");
+  io::pcapng_reader own(path);
+  io::pcapng_reader::record rec;
+  REQUIRE(own.next(rec));
+  CHECK(rec.ts_ns == 5'000'000'000);
+  REQUIRE(own.next(rec));
+  CHECK(rec.ts_ns == 0);
+  CHECK(rec.caplen == 60);
+  const auto c = read_all(io::pcap_file(path));  // libpcap agrees
+  REQUIRE(c.stats.packets == 2);
+  g.out[g.out.size() - 1] = 0x7f;  // the last block's trailing length
+  io::pcapng_reader bad(g.write("trailer.pcapng"));
+  CHECK(bad.next(rec));
+  CHECK_FALSE(bad.next(rec));
+  CHECK(bad.error() == "block total length in header and trailer don't match");
 }

@@ -72,7 +72,7 @@ class fragment_table {
 
   /// The first fragment of a datagram was seen at `ts_ns` with these transport fields.
   void first(const datagram& d, transport_fields p, std::int64_t ts_ns) {
-    if (recording_) note({.d = d, .p = p, .ts_ns = ts_ns, .kind = event::first});
+    if (recording_) note({.d = d, .p = p, .ts_ns = ts_ns, .kind = event::kind_t::first_fragment});
     just_missed_ = false;
     expire(ts_ns);
     auto [it, fresh] = table_.try_emplace(d, entry{p, ts_ns});
@@ -83,12 +83,12 @@ class fragment_table {
 
   /// The transport fields of a later fragment's datagram, when its first fragment was seen and not forgotten.
   [[nodiscard]] std::optional<transport_fields> later(const datagram& d, std::int64_t ts_ns) {
-    const bool noted = recording_ && note({.d = d, .ts_ns = ts_ns, .kind = event::missed});
+    const bool noted = recording_ && note({.d = d, .ts_ns = ts_ns, .kind = event::kind_t::missed});
     expire(ts_ns);
     const auto it = table_.find(d);
     just_missed_ = noted && it == table_.end();
     if (it == table_.end()) return std::nullopt;
-    if (noted) events_.back().kind = event::placed;
+    if (noted) events_.back().kind = event::kind_t::placed;
     return it->second.p;
   }
 
@@ -102,7 +102,8 @@ class fragment_table {
   }
 
   /// Records from now on what the table is asked, until a timeout of trace time after the first
-  /// question (when no datagram of an earlier range can be remembered any more).
+  /// question (when no datagram of an earlier range can be remembered any more), or at most 2^20
+  /// questions (a flood of fragments: the replay then says it is not exact).
   void record() {
     recording_ = true;
     events_.clear();
@@ -134,15 +135,16 @@ class fragment_table {
   };
   [[nodiscard]] replayed replay(const state& before) const {
     replayed out;
+    out.exact = !overflowed_;
     fragment_table t(opt_);
     t.restore(before);
     for (const auto& e : events_) {
-      if (e.kind == event::first) {
+      if (e.kind == event::kind_t::first_fragment) {
         t.first(e.d, e.p, e.ts_ns);
         continue;
       }
       const auto found = t.later(e.d, e.ts_ns);
-      if (e.kind == event::placed) {
+      if (e.kind == event::kind_t::placed) {
         if (!found) out.exact = false;
       } else if (found && e.orphan != event::no_orphan) {
         packet p = orphans_[e.orphan];
@@ -177,11 +179,11 @@ class fragment_table {
     }
   };
   struct event {
-    enum kind_t : std::uint8_t { first, placed, missed };
+    enum class kind_t : std::uint8_t { first_fragment, placed, missed };
     datagram d;
     transport_fields p{};
     std::int64_t ts_ns = 0;
-    kind_t kind = first;
+    kind_t kind = kind_t::first_fragment;
     static constexpr std::uint32_t no_orphan = UINT32_MAX;
     std::uint32_t orphan = no_orphan;  // missed: its position among the orphans, when kept
   };
@@ -191,9 +193,10 @@ class fragment_table {
   bool note(event e) {
     if (events_.empty()) {
       since_ns_ = e.ts_ns;
-    } else if (e.ts_ns - since_ns_ > opt_.timeout.count()) {
+    } else if (e.ts_ns - since_ns_ > opt_.timeout.count() || events_.size() >= max_events) {
       recording_ = false;
       stopped_ns_ = e.ts_ns;
+      overflowed_ = events_.size() >= max_events;
       return false;
     }
     events_.push_back(e);
@@ -219,7 +222,9 @@ class fragment_table {
   fragment_options opt_{};
   boost::unordered_flat_map<datagram, entry, hash> table_;
   std::deque<seen> order_;
+  static constexpr std::size_t max_events = std::size_t{1} << 20;  // a recording's bound: some 100 MB with the orphans
   bool recording_ = false;
+  bool overflowed_ = false;      // the recording stopped at its bound, before the timeout
   bool just_missed_ = false;     // the last question was recorded, and its datagram unknown
   std::int64_t since_ns_ = 0;    // the first recorded question's time
   std::int64_t stopped_ns_ = 0;  // the time of the question that stopped the recording

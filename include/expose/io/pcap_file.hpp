@@ -47,6 +47,14 @@ class pcap_files {
 
   template <class Sink>
   void read(Sink&& sink, input_stats& stats) {
+    fragment_table fragments(opt_.fragments);
+    read_with(fragments, sink, stats);
+  }
+
+  /// As `read`, with a fragment table the caller keeps (a reader of several pieces of a stream,
+  /// io::pcap_slices, keeps one for all of them).
+  template <class Sink>
+  void read_with(fragment_table& fragments, Sink&& sink, input_stats& stats) {
     std::vector<cursor> files;
     files.reserve(paths_.size());
     std::uint64_t total = 0;
@@ -62,7 +70,6 @@ class pcap_files {
       if (advance(files[i], stats)) order.push(i);
 
     std::uint64_t since_progress = 0;
-    fragment_table fragments(opt_.fragments);
     packet p;
     while (!order.empty()) {
       const std::size_t i = order.top();

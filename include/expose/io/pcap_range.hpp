@@ -138,7 +138,8 @@ struct pcap_slice {
 /// Where the first pcapng block starting at or after `offset` begins, for a pcapng file whose
 /// bytes from `offset` on are `bytes` (`at_eof`: they run to the end of the file) and whose
 /// section there is in big-endian byte order or not (`big`). Blocks start on 4-byte boundaries of
-/// the file; a boundary is a place from which `chain` blocks in a row have a known block type and a
+/// the file; a boundary is a place from which `chain` blocks in a row have a block type the
+/// standard defines (or one for local use, the top bit set) and a
 /// total length (a multiple of 4, at least 12) that the block's last four bytes repeat (or the
 /// chain ends exactly at the end of the file). nullopt when there is none in `bytes`.
 [[nodiscard]] inline std::optional<std::uint64_t> find_block_boundary(const std::uint8_t* bytes, std::size_t n, std::uint64_t offset,
@@ -147,8 +148,8 @@ struct pcap_slice {
     return b ? (std::uint32_t{bytes[at]} << 24 | std::uint32_t{bytes[at + 1]} << 16 | std::uint32_t{bytes[at + 2]} << 8 | bytes[at + 3])
              : (std::uint32_t{bytes[at + 3]} << 24 | std::uint32_t{bytes[at + 2]} << 16 | std::uint32_t{bytes[at + 1]} << 8 | bytes[at]);
   };
-  const auto known = [](std::uint32_t type) {
-    return (type >= 1 && type <= 10) || type == 0x0a0d0d0a || type == 0x00000bad || type == 0x40000bad;
+  const auto known = [](std::uint32_t type) {  // the standard's, and those for local use (the top bit set)
+    return (type >= 1 && type <= 10) || type == 0x0a0d0d0a || type == 0x00000bad || type == 0x40000bad || (type & 0x80000000u) != 0;
   };
   constexpr std::uint32_t max_block = 256u << 20;
   for (std::size_t start = static_cast<std::size_t>((4 - offset % 4) % 4); start + 8 <= n; start += 4) {
@@ -201,9 +202,10 @@ class pcap_slices {
     if (carry_fragments) fragments_.record();
   }
 
-  /// The IP fragment table, one for all the slices (they are read one after the other, as one
-  /// stream): where the last one ended, and what it recorded.
+  /// The IP fragment table, one for all the slices, whole files too (they are read one after the
+  /// other, as one stream): where the last one ended, and what it recorded.
   [[nodiscard]] const fragment_table& fragments() const noexcept { return fragments_; }
+  [[nodiscard]] fragment_table& fragments() noexcept { return fragments_; }
 
   [[nodiscard]] const std::vector<std::uint64_t>& starts() const noexcept { return starts_; }
   [[nodiscard]] const std::vector<std::uint64_t>& stops() const noexcept { return stops_; }
@@ -253,7 +255,7 @@ class pcap_slices {
         const auto size = file_size(s.path);
         auto first = INT64_MAX, last = INT64_MIN;
         pcap_files whole({s.path}, {.filter = opt_.filter, .decode = opt_.decode, .fragments = opt_.fragments});
-        whole.read([&](const packet& p) {
+        whole.read_with(fragments_, [&](const packet& p) {
           first = std::min(first, p.ts_ns);
           last = std::max(last, p.ts_ns);
           sink(p);

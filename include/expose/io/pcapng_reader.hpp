@@ -3,9 +3,11 @@
 // types (libpcap 1.10 takes the first interface's type for the whole file), and read a file from a
 // block in its middle (io::pcap_slices, for ranks that share one file). Reads section headers in
 // either byte order, interface descriptions (link type, snapshot length, if_tsresol, if_tsoffset)
-// and enhanced, simple and obsolete packet blocks, as libpcap reads them (a packet block whose
-// captured length exceeds the first interface's snapshot length is damage; a simple packet block is
-// cut to it); every other block is passed over.
+// and enhanced, simple and obsolete packet blocks, as libpcap reads them: the first interface's
+// snapshot length is the file's (a packet block that captured more, or an interface that says
+// another, is damage; a simple packet block is cut to it and has time 0 of its interface), a
+// block's length must match its trailing copy, a section must be version 1 and in the byte order
+// of the one before; every other block is passed over.
 // `pcap_files` falls back to it; it needs nothing but the standard library. Format: IETF
 // draft-ietf-opsawg-pcapng.
 //
@@ -67,7 +69,8 @@ class pcapng_reader {
 
   /// The section in effect after the header blocks at the start of a pcapng file (its section
   /// header and the interface descriptions before its first packet), and where its first packet
-  /// block begins; nullopt when the file is not pcapng or is damaged there.
+  /// block begins; nullopt when the file is not pcapng, describes no interface there, or is
+  /// damaged there.
   struct leading {
     section state;
     std::uint64_t first_packet = 0;  ///< the file's size when it holds no packet
@@ -82,7 +85,7 @@ class pcapng_reader {
     std::rewind(r.file_.get());
     r.stop_at_packets_ = true;
     r.next(rec);
-    if (!r.error_.empty() || !r.seen_section_) return std::nullopt;
+    if (!r.error_.empty() || !r.seen_section_ || r.state_.interfaces.empty()) return std::nullopt;
     return leading{r.state_, r.offset_};
   }
 
@@ -108,14 +111,20 @@ class pcapng_reader {
       if (type == section_type) {
         std::uint8_t magic[4];
         if (std::fread(magic, 1, 4, file_.get()) != 4) return fail("a section header cut short");
-        if (magic[0] == 0x1a && magic[1] == 0x2b) state_.big = true;
-        else if (magic[0] == 0x4d && magic[1] == 0x3c) state_.big = false;
+        bool big = false;
+        if (magic[0] == 0x1a && magic[1] == 0x2b) big = true;
+        else if (magic[0] == 0x4d && magic[1] == 0x3c) big = false;
         else return fail("a section header with an unknown byte-order magic");
+        if (seen_section_ && big != state_.big) return fail("a section in the other byte order than the one before it");  // libpcap stops too
+        state_.big = big;
         total = u32(head + 4);
         state_.interfaces.clear();
         seen_section_ = true;
-        if (total < 28 || total % 4 != 0) return fail("a section header of impossible length " + std::to_string(total));
+        if (total < 28 || total % 4 != 0 || total > max_block) return fail("a section header of impossible length " + std::to_string(total));
         if (!skip(total - 12)) return fail("a section header cut short");
+        if (u16(body_.data()) != 1)
+          return fail("unsupported pcapng savefile version " + std::to_string(u16(body_.data())) + "." + std::to_string(u16(body_.data() + 2)));
+        if (u32(body_.data() + body_.size() - 4) != total) return fail("block total length in header and trailer don't match");
         continue;
       }
       if (!seen_section_) return fail("not a pcapng file (no section header first)");
@@ -124,6 +133,7 @@ class pcapng_reader {
       if (std::fread(body_.data(), 1, body_.size(), file_.get()) != body_.size()) return fail("a block cut short");
       const std::uint8_t* b = body_.data();
       const std::size_t n = body_.size() - 4;  // without the trailing length
+      if (u32(b + n) != total) return fail("block total length in header and trailer don't match");
       switch (type) {
         case 1: {  // interface description
           if (n < 8) return fail("an interface description cut short");
@@ -132,7 +142,12 @@ class pcapng_reader {
           i.snaplen = u32(b + 4);
           options(b + 8, n - 8, i);
           state_.interfaces.push_back(i);
-          if (state_.snapshot == 0) state_.snapshot = i.snaplen == 0 || i.snaplen > max_snaplen ? max_snaplen : i.snaplen;
+          // libpcap takes the first interface's snapshot length for the file, and stops at one that differs
+          const std::uint32_t snapshot = adjusted_snaplen(i);
+          if (state_.snapshot == 0) state_.snapshot = snapshot;
+          else if (snapshot != state_.snapshot)
+            return fail("an interface has a snapshot length " + std::to_string(snapshot) + " different from the snapshot length of " +
+                        std::to_string(state_.snapshot) + " of the first interface");
           continue;
         }
         case 6: {  // enhanced packet
@@ -144,13 +159,12 @@ class pcapng_reader {
           if (caplen > state_.snapshot) return too_long(caplen);
           return take(r, state_.interfaces[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
         }
-        case 3: {  // simple packet: interface 0, no time (it keeps the last one seen)
+        case 3: {  // simple packet: interface 0, no time (libpcap gives it time 0 of the interface)
           if (n < 4 || state_.interfaces.empty()) return fail("a simple packet block without an interface");
           const std::uint32_t len = u32(b);
-          std::uint32_t caplen = len < n - 4 ? len : static_cast<std::uint32_t>(n - 4);
-          if (state_.interfaces[0].snaplen != 0 && caplen > state_.interfaces[0].snaplen) caplen = state_.interfaces[0].snaplen;
-          r = {state_.interfaces[0].link_type, last_ts_, std::min(caplen, state_.snapshot), len, b + 4, true};
-          return true;
+          const std::uint32_t caplen = std::min(len, state_.snapshot);
+          if (caplen > n - 4) return fail("a simple packet block cut short");
+          return take(r, state_.interfaces[0], 0, caplen, len, b + 4);
         }
         case 2: {  // packet (obsolete)
           if (n < 20) return fail("a packet block cut short");
@@ -181,6 +195,16 @@ class pcapng_reader {
   static constexpr std::uint32_t section_type = 0x0a0d0d0a;
   static constexpr std::uint32_t max_block = 256u << 20;
   static constexpr std::uint32_t max_snaplen = 262144;  ///< libpcap's MAXIMUM_SNAPLEN
+
+  /// The snapshot length libpcap takes for an interface (pcap_adjust_snapshot): its own, or the
+  /// largest its link type allows when it says 0 (or more than INT_MAX).
+  [[nodiscard]] static std::uint32_t adjusted_snaplen(const interface& i) {
+    std::uint32_t most = max_snaplen;
+    if (i.link_type == 231) most = 128u << 20;      // D-Bus
+    else if (i.link_type == 279) most = 8u << 20;   // EBHSCR
+    else if (i.link_type == 249) most = 1u << 20;   // USBPcap
+    return i.snaplen == 0 || i.snaplen > 0x7fffffffu ? most : i.snaplen;
+  }
   struct closer {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };

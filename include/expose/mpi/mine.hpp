@@ -380,7 +380,7 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
     s.section_start.push_back(start);
     s.section_stop.push_back(stop);
   }
-  s.fragments = source.fragments();
+  s.fragments = std::move(source.fragments());
   return s;
 }
 
