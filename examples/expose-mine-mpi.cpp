@@ -4,7 +4,7 @@
 //   mpirun -np 4 expose-mine-mpi [options] TRACE...
 //
 // The files are read as one stream in the order given (give rotated captures in time order) and
-// cut into equal byte ranges, one per rank; one large classic pcap file is cut too. Rank 0 writes
+// cut into equal byte ranges, one per rank; one large pcap or pcapng file is cut too. Rank 0 writes
 // the output. Exit status as expose-mine's: 0 rules written; 1 an input could not be read (the
 // message names the rank and the file) or an option value is wrong; 2 the command line is wrong;
 // 3 rules written, but an input was damaged or packets were left out at a limit. Ingest limits
@@ -95,7 +95,7 @@ int main_body(int argc, char** argv) {
   CLI::App app{"expose-mine-mpi: expose-mine across MPI ranks (start with mpirun); the same results as expose-mine"};
   settings s;
   expose_tools::add_mining_options(app, s,
-                                   {.traces = "capture files (pcap or pcapng), in time order; classic pcap files are cut among the ranks",
+                                   {.traces = "capture files (pcap or pcapng), in time order; cut among the ranks",
                                     .format = "output format",
                                     .formats = {"text", "json", "dot", "deps"},
                                     .report = "also write an HTML report there",
