@@ -54,6 +54,12 @@ class flow_table {
     return *it;
   }
 
+  /// Both directions of a connection have one canonical form: the lesser endpoint first, by any
+  /// strict total order on endpoints (this one compares words).
+  [[nodiscard]] static flow_key canonical(const flow_key& k) noexcept {
+    return before(k.dst, k.dport, k.src, k.sport) ? k.reversed() : k;
+  }
+
   static constexpr std::uint32_t gone = UINT32_MAX;
   /// Forgets the flows with `keep[id] == 0` and numbers the rest densely in their old order;
   /// returns each old id's new id (`gone` for a forgotten flow). A forgotten connection seen again
@@ -83,11 +89,6 @@ class flow_table {
   }
 
  private:
-  // Both directions of a connection have one canonical form: the lesser endpoint first, by any
-  // strict total order on endpoints (this one compares words).
-  static flow_key canonical(const flow_key& k) noexcept {
-    return before(k.dst, k.dport, k.src, k.sport) ? k.reversed() : k;
-  }
   static bool before(const ip_address& a, std::uint16_t pa, const ip_address& b, std::uint16_t pb) noexcept {
     const auto x = a.words(), y = b.words();
     if (x[0] != y[0]) return x[0] < y[0];

@@ -15,27 +15,23 @@
 //             each connection oriented by the first packet the rank saw of it. Then the IP
 //             fragment tables go from rank to rank: later fragments whose first fragment lay in
 //             an earlier rank's range are placed in their flows (detail::carry_fragments).
-//  2. merge   rank 0 takes the ranks' flows and activity in rank order, which is the order of
-//             one whole read: a connection keeps the orientation of the rank that saw it first,
-//             flows and items are numbered by first appearance, activity of a window read by two
-//             ranks is OR-ed. Rank 0 then builds the generic items (closures and host variables
-//             over every flow) and sends both activity matrices to every rank.
+//  2. merge   the flows are numbered across the ranks as one whole read numbers them, by first
+//             appearance in rank order (mpi::number_flows: each connection's owner rank, by hash,
+//             finds its first sender; no rank holds every flow), and every rank turns its
+//             activity into entries under those numbers, sorted. Rank 0 then takes, in rank order,
+//             only the flows each rank saw first (a connection keeps the orientation of the rank
+//             that saw it first) and the ranks' sorted entries, which it merges where they overlap
+//             (activity of a window read by two ranks is OR-ed). Rank 0 builds the generic items
+//             (closures and host variables over every flow) and broadcasts both activity matrices.
 //  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts).
 //  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
 //             the significance test over the global count of hypotheses, rules, clusters.
-// Rank 0 holds what one process would hold after ingest; the other ranks hold their range's
-// flows, then the activity. A rank that cannot read its input is named, with the file, in the
+// Rank 0 holds every flow once and the activity, as one process does after ingest, but no flow
+// table (the owners hold a share of it each); the other ranks hold their range's flows, then the
+// activity. A rank that cannot read its input is named, with the file, in the
 // error every rank throws after the read phase (no rank is left waiting in a collective).
 
-// The C API only: Open MPI's and MPICH's deprecated C++ bindings are left out (they do not
-// compile warning-free).
-#ifndef OMPI_SKIP_MPICXX
-#define OMPI_SKIP_MPICXX 1
-#endif
-#ifndef MPICH_SKIP_MPICXX
-#define MPICH_SKIP_MPICXX 1
-#endif
-#include <mpi.h>
+// MPI's C API comes with expose/mpi/messages.hpp (without the deprecated C++ bindings).
 #include <sys/resource.h>
 #include <time.h>
 
@@ -66,19 +62,19 @@
 #include "expose/keys/five_tuple.hpp"
 #include "expose/limits.hpp"
 #include "expose/mine_result.hpp"
+#include "expose/mpi/flow_ids.hpp"
+#include "expose/mpi/messages.hpp"
 #include "expose/orientation.hpp"
 #include "expose/pipeline.hpp"
 
 namespace expose::mpi {
 
-/// Seconds each phase took on one rank, and the bytes it sent and received.
-struct phase_times {
+/// Seconds each phase took on one rank, and the bytes it sent and received (traffic).
+struct phase_times : traffic {
   double read = 0;
   double merge = 0;
   double count = 0;
   double score = 0;
-  std::uint64_t bytes_sent = 0;
-  std::uint64_t bytes_received = 0;
   std::uint64_t packets = 0;  ///< records this rank read
   std::uint64_t peak_kib = 0;  ///< the rank's peak resident memory (getrusage), KiB
   double generalize = 0;       ///< of `merge`, the generic items (rank 0)
@@ -102,145 +98,20 @@ struct mine_outcome {
 
 namespace detail {
 
-inline constexpr int tag_bytes = 7301;
-inline constexpr std::size_t max_message = std::size_t{1} << 30;
-
-/// A byte buffer of trivially copyable values and vectors of them.
-struct writer {
-  std::vector<char> bytes;
-  template <class T>
-    requires std::is_trivially_copyable_v<T>
-  void put(const T& v) {
-    const auto* p = reinterpret_cast<const char*>(&v);
-    bytes.insert(bytes.end(), p, p + sizeof(T));
-  }
-  template <class T>
-  void put_vector(const std::vector<T>& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    put<std::uint64_t>(v.size());
-    const auto* p = reinterpret_cast<const char*>(v.data());
-    bytes.insert(bytes.end(), p, p + v.size() * sizeof(T));
-  }
-  void put_string(const std::string& s) {
-    put<std::uint64_t>(s.size());
-    bytes.insert(bytes.end(), s.begin(), s.end());
-  }
-};
-
-struct reader {
-  const char* at;
-  const char* end;
-  explicit reader(const std::vector<char>& b) : at(b.data()), end(b.data() + b.size()) {}
-  void need(std::size_t n) const {
-    if (static_cast<std::size_t>(end - at) < n) throw error("expose::mpi: a message between ranks is shorter than its contents");
-  }
-  template <class T>
-  T get() {
-    need(sizeof(T));
-    T v;
-    std::memcpy(&v, at, sizeof(T));
-    at += sizeof(T);
-    return v;
-  }
-  template <class T>
-  std::vector<T> get_vector() {
-    const auto n = get<std::uint64_t>();
-    need(n * sizeof(T));
-    std::vector<T> v(n);
-    if (n != 0) std::memcpy(v.data(), at, n * sizeof(T));
-    at += n * sizeof(T);
-    return v;
-  }
-  std::string get_string() {
-    const auto n = get<std::uint64_t>();
-    need(n);
-    std::string s(at, n);
-    at += n;
-    return s;
-  }
-};
-
-/// Waits for a request without holding a core. A rank waiting for rank 0's merge would otherwise
-/// spin in MPI's progress loop for seconds and take the CPU from ranks sharing its machine
-/// (measured: rank 0's merge took twice as long with a spinning rank beside it on 2 cores).
-inline void wait_idly(MPI_Request& request) {
-  int done = 0;
-  for (unsigned tries = 0;; ++tries) {
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-    if (done) return;
-    if (tries > 64) std::this_thread::sleep_for(std::chrono::microseconds(500));
-  }
-}
-
-/// Messages of any size: the length, then pieces of at most 1 GiB (MPI counts are ints).
-inline void send_bytes(const std::vector<char>& b, int to, MPI_Comm comm, phase_times& t) {
-  std::uint64_t n = b.size();
-  MPI_Request request;
-  MPI_Isend(&n, 1, MPI_UINT64_T, to, tag_bytes, comm, &request);
-  wait_idly(request);
-  for (std::size_t off = 0; off < b.size(); off += max_message) {
-    const auto len = static_cast<int>(std::min(max_message, b.size() - off));
-    MPI_Isend(b.data() + off, len, MPI_BYTE, to, tag_bytes, comm, &request);
-    wait_idly(request);
-  }
-  t.bytes_sent += 8 + b.size();
-}
-
-inline std::vector<char> recv_bytes(int from, MPI_Comm comm, phase_times& t) {
-  std::uint64_t n = 0;
-  MPI_Request request;
-  MPI_Irecv(&n, 1, MPI_UINT64_T, from, tag_bytes, comm, &request);
-  wait_idly(request);
-  std::vector<char> b(n);
-  for (std::size_t off = 0; off < b.size(); off += max_message) {
-    const auto len = static_cast<int>(std::min(max_message, b.size() - off));
-    MPI_Irecv(b.data() + off, len, MPI_BYTE, from, tag_bytes, comm, &request);
-    wait_idly(request);
-  }
-  t.bytes_received += 8 + n;
-  return b;
-}
-
-inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, phase_times& t) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  std::uint64_t n = b.size();
-  MPI_Request request;
-  MPI_Ibcast(&n, 1, MPI_UINT64_T, root, comm, &request);
-  wait_idly(request);
-  if (rank != root) b.resize(n);
-  for (std::size_t off = 0; off < n; off += max_message) {
-    const auto len = static_cast<int>(std::min<std::size_t>(max_message, n - off));
-    MPI_Ibcast(b.data() + off, len, MPI_BYTE, root, comm, &request);
-    wait_idly(request);
-  }
-  if (rank == root) t.bytes_sent += (8 + n) * static_cast<std::uint64_t>(size - 1);
-  else t.bytes_received += 8 + n;
-}
-
-inline void put_activity(writer& w, const activity& a) {
-  w.put(a.samples);
-  w.put_vector(a.windows);
-  w.put_vector(a.window_start);
-  w.put_vector(a.window_items);
-  w.put_vector(a.item_start);
-  w.put_vector(a.item_windows);
-}
-inline activity get_activity(reader& r) {
-  activity a;
-  a.samples = r.get<std::uint64_t>();
-  a.windows = r.get_vector<std::int64_t>();
-  a.window_start = r.get_vector<std::size_t>();
-  a.window_items = r.get_vector<std::uint32_t>();
-  a.item_start = r.get_vector<std::size_t>();
-  a.item_windows = r.get_vector<std::uint32_t>();
-  return a;
+/// Broadcasts an activity matrix from `root`, each of its vectors where it lies (no copy).
+inline void bcast_activity(activity& a, int root, MPI_Comm comm, traffic& t) {
+  bcast_value(a.samples, root, comm, t);
+  bcast_vector(a.windows, root, comm, t);
+  bcast_vector(a.window_start, root, comm, t);
+  bcast_vector(a.window_items, root, comm, t);
+  bcast_vector(a.item_start, root, comm, t);
+  bcast_vector(a.item_windows, root, comm, t);
 }
 
 /// What one rank read: its flows in first-seen order, oriented by its own first packet of each,
 /// their activity (flow-major: each flow's windows and when in each it first sent a packet), and
-/// what the reader saw.
+/// what the reader saw. After number_shard, the flows it saw before any earlier rank and its
+/// activity as entries numbered over every rank: what it sends rank 0.
 struct shard {
   input_stats input;
   std::int64_t first = std::numeric_limits<std::int64_t>::max();
@@ -266,7 +137,15 @@ struct shard {
   io::fragment_table fragments;   // where the rank's read left it, with what it recorded (not sent)
   limit_report limits;                                   // what the rank's ingest limits made it do
   std::vector<std::uint64_t> evicted_by_protocol;       // of the flows it evicted, how many of each IP protocol (256)
+  // After number_shard: `flows` holds only the flows first seen here (numbered base, base + 1, ...),
+  // and the activity is `entries` (window, number over all ranks, offset), sorted, one per
+  // (window, flow), over windows [lo, hi]; `timed`: the offsets hold.
+  std::vector<timed_entry> entries;
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+  std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+  bool timed = true;
 
+  /// The numbered shard, as rank 0 takes it.
   [[nodiscard]] std::vector<char> pack() const {
     writer w;
     w.put(input.packets);
@@ -282,19 +161,17 @@ struct shard {
     w.put(first);
     w.put(last);
     w.put_vector(flows);
-    w.put_vector(windows);
-    w.put_vector(flow_start);
-    w.put_vector(flow_windows);
-    w.put_vector(flow_offsets);
+    static_assert(std::is_trivially_copyable_v<timed_entry>);
+    w.put_vector(entries);
+    w.put(lo);
+    w.put(hi);
+    w.put<std::uint8_t>(timed ? 1 : 0);
     w.put_vector(starts);
     w.put_vector(stops);
     w.put_vector(span_first);
     w.put_vector(span_last);
     w.put_vector(section_start);
     w.put_vector(section_stop);
-    static_assert(std::is_trivially_copyable_v<late_entry>);
-    w.put_vector(late);
-    w.put<std::uint8_t>(late_overlapping ? 1 : 0);
     static_assert(std::is_trivially_copyable_v<limit_report>);
     w.put(limits);
     w.put_vector(evicted_by_protocol);
@@ -314,23 +191,71 @@ struct shard {
     s.first = r.get<std::int64_t>();
     s.last = r.get<std::int64_t>();
     s.flows = r.get_vector<flow_key>();
-    s.windows = r.get_vector<std::int64_t>();
-    s.flow_start = r.get_vector<std::size_t>();
-    s.flow_windows = r.get_vector<std::uint32_t>();
-    s.flow_offsets = r.get_vector<window_offset>();
+    s.entries = r.get_vector<timed_entry>();
+    s.lo = r.get<std::int64_t>();
+    s.hi = r.get<std::int64_t>();
+    s.timed = r.get<std::uint8_t>() != 0;
     s.starts = r.get_vector<std::uint64_t>();
     s.stops = r.get_vector<std::uint64_t>();
     s.span_first = r.get_vector<std::int64_t>();
     s.span_last = r.get_vector<std::int64_t>();
     s.section_start = r.get_vector<std::uint64_t>();
     s.section_stop = r.get_vector<std::uint64_t>();
-    s.late = r.get_vector<late_entry>();
-    s.late_overlapping = r.get<std::uint8_t>() != 0;
     s.limits = r.get<limit_report>();
     s.evicted_by_protocol = r.get_vector<std::uint64_t>();
     return s;
   }
 };
+
+/// Numbers a rank's flows over every rank (number_flows: first appearance in rank order, as one
+/// process numbers them) and turns its activity into entries under those numbers, sorted by
+/// window, flow and offset, one per (window, flow): each rank sorts its own share, rank 0 merges
+/// the ranks' runs. Flows that only placed fragments showed follow the rank's own, in the order
+/// they were placed. Keeps of the flows only those first seen here (numbered in order from
+/// `base`): rank 0 makes the items of them.
+inline void number_shard(shard& s, MPI_Comm comm, traffic& t) {
+  std::vector<std::uint32_t> late_flow(s.late.size());
+  if (!s.late.empty()) {
+    flow_table seen;  // the rank's flows, each connection once: ids are positions in s.flows
+    seen.reserve(s.flows.size() + s.late.size());
+    for (const auto& f : s.flows) seen.find_or_insert(f);
+    for (std::size_t j = 0; j < s.late.size(); ++j) {
+      const auto [id, inserted] = seen.find_or_insert(s.late[j].flow);
+      if (inserted) s.flows.push_back(s.late[j].flow);
+      late_flow[j] = id;
+    }
+  }
+  const flow_numbering ids = number_flows(s.flows, comm, t);
+  s.timed = (!s.flow_offsets.empty() || s.flow_windows.empty()) && !s.late_overlapping;
+  s.entries.reserve(s.flow_windows.size() + s.late.size());
+  for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
+    for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
+      s.entries.push_back({s.windows[s.flow_windows[i]], ids.id[f], s.timed ? s.flow_offsets[i] : window_offset{0}});
+  if (!s.windows.empty()) {
+    s.lo = s.windows.front();
+    s.hi = s.windows.back();
+  }
+  for (std::size_t j = 0; j < s.late.size(); ++j) {
+    s.entries.push_back({s.late[j].window, ids.id[late_flow[j]], s.timed ? s.late[j].offset : window_offset{0}});
+    s.lo = std::min(s.lo, s.late[j].window);
+    s.hi = std::max(s.hi, s.late[j].window);
+  }
+  s.windows = {};
+  s.flow_start = {};
+  s.flow_windows = {};
+  s.flow_offsets = {};
+  s.late = {};
+  // by window, flow, then offset: the first of a (window, flow) is its earliest
+  std::sort(s.entries.begin(), s.entries.end());
+  s.entries.erase(std::unique(s.entries.begin(), s.entries.end(),
+                              [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
+                  s.entries.end());
+  std::size_t kept = 0;
+  for (std::size_t f = 0; f < s.flows.size(); ++f)
+    if (ids.first_here(f)) s.flows[kept++] = s.flows[f];
+  s.flows.resize(kept);
+  s.flows.shrink_to_fit();
+}
 
 /// Reads a rank's range through the ingest every driver uses, keyed by flow (every flow its own
 /// item, oriented by the first packet the rank saw of it), within the rank's limits. The first
@@ -535,6 +460,15 @@ template <class K, class W, class L, class S, class E, class C>
   t0 = clock::now();
   c0 = detail::cpu_seconds();
   detail::agree(detail::carry_fragments(mine_shard, spec.window, comm, t), comm, t);
+  {
+    std::string numbering;
+    try {
+      detail::number_shard(mine_shard, comm, t);
+    } catch (const std::exception& e) {
+      numbering = "rank " + std::to_string(rank) + ": " + e.what();
+    }
+    detail::agree(numbering, comm, t);
+  }
   item_space space;
   std::string problem;
   if (rank != 0) {
@@ -543,8 +477,9 @@ template <class K, class W, class L, class S, class E, class C>
   } else {
     try {
       mine_result& r = out.result;
-      flow_table table;
+      std::vector<flow_key> flows;  // every flow, numbered as one process numbers them
       flow_items<K> items;
+      std::vector<std::uint32_t> item_of;  // per flow, its item (where a key makes one item of several flows)
       std::vector<timed_entry> entries;
       bool untimed = false;  // a rank's windows overlapped: no times, so no delays
       std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
@@ -557,34 +492,29 @@ template <class K, class W, class L, class S, class E, class C>
         std::uint64_t section_start, section_stop;  // pcapng: the sections it was read in (0: classic pcap)
       };
       std::map<std::size_t, std::vector<piece>> pieces;
-      std::vector<std::size_t> file_of_slice;
       for (int from = 0; from < size; ++from) {
         detail::shard s = from == 0 ? std::move(mine_shard) : detail::shard::unpack(detail::recv_bytes(from, comm, t));
-        std::vector<std::uint32_t> item_of_local(s.flows.size());
-        for (std::size_t f = 0; f < s.flows.size(); ++f) {
-          const auto [id, inserted] = table.find_or_insert(s.flows[f]);
-          if (inserted) items.add(spec.key, table.flows()[id], r);
-          item_of_local[f] = items[id];
+        // The rank's first-seen flows follow the ranks' before it: one process's numbering.
+        for (const auto& f : s.flows) {
+          const auto item = items.add(spec.key, f, r);
+          if constexpr (!FlowPerItemKey<K>) item_of.push_back(item);
         }
-        const bool timed = (!s.flow_offsets.empty() || s.flow_windows.empty()) && !s.late_overlapping;
-        untimed = untimed || !timed;
-        for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
-          for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
-            entries.push_back({s.windows[s.flow_windows[i]], item_of_local[f], timed ? s.flow_offsets[i] : window_offset{0}});
-        for (const auto& e : s.late) {  // fragments placed after the read: their flows began in an earlier range
-          const auto [id, inserted] = table.find_or_insert(e.flow);
-          if (inserted) items.add(spec.key, table.flows()[id], r);
-          entries.push_back({e.window, items[id], timed ? e.offset : window_offset{0}});
-          lo = std::min(lo, e.window);
-          hi = std::max(hi, e.window);
+        flows.insert(flows.end(), s.flows.begin(), s.flows.end());
+        untimed = untimed || !s.timed;
+        const auto mid = static_cast<std::ptrdiff_t>(entries.size());
+        entries.insert(entries.end(), s.entries.begin(), s.entries.end());
+        if constexpr (FlowPerItemKey<K>) {
+          // each run is sorted and later ranks' windows come later: merge where the runs overlap
+          const auto m = entries.begin() + mid;
+          if (m != entries.begin() && m != entries.end() && *m < *(m - 1)) std::inplace_merge(std::upper_bound(entries.begin(), m, *m), m, entries.end());
+        } else {
+          for (auto e = entries.begin() + mid; e != entries.end(); ++e) e->item = item_of[e->item];
         }
+        lo = std::min(lo, s.lo);
+        hi = std::max(hi, s.hi);
         r.limits += s.limits;
         for (std::size_t p = 0; p < s.evicted_by_protocol.size(); ++p)
           if (s.evicted_by_protocol[p] != 0) r.flows_by_protocol[static_cast<std::uint8_t>(p)] += s.evicted_by_protocol[p];
-        if (!s.windows.empty()) {
-          lo = std::min(lo, s.windows.front());
-          hi = std::max(hi, s.windows.back());
-        }
         first = std::min(first, s.first);
         last = std::max(last, s.last);
         r.input.packets += s.input.packets;
@@ -602,9 +532,10 @@ template <class K, class W, class L, class S, class E, class C>
           pieces[file].push_back({s.starts[i], s.stops[i], s.span_first[i], s.span_last[i], early, s.section_start[i], s.section_stop[i]});
         }
       }
-      items.finish(spec.key, table.flows(), r);
-      r.flows = table.size() + r.limits.evicted_flows;  // as one process counts: every flow seen, evicted or not
-      table = {};
+      items.finish(spec.key, flows, r);
+      r.flows = flows.size() + r.limits.evicted_flows;  // as one process counts: every flow seen, evicted or not
+      flows = {};
+      item_of = {};
       // Consecutive ranges of a file must meet exactly where the earlier reader stopped.
       for (const auto& [file, ps] : pieces)
         for (std::size_t i = 0; i + 1 < ps.size(); ++i)
@@ -639,7 +570,7 @@ template <class K, class W, class L, class S, class E, class C>
       }
       r.window_seconds = spec.window.seconds();
       // by window, item, then offset: the first of a (window, item) is the earliest of its flows'
-      std::sort(entries.begin(), entries.end());
+      if constexpr (!FlowPerItemKey<K>) std::sort(entries.begin(), entries.end());  // else merged as they came
       entries.erase(std::unique(entries.begin(), entries.end(),
                                 [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
                     entries.end());
@@ -657,16 +588,12 @@ template <class K, class W, class L, class S, class E, class C>
   {
     detail::writer w;
     w.put_string(problem);
-    if (rank == 0 && problem.empty()) {
-      detail::put_activity(w, space.windows);
-      detail::put_activity(w, space.hosts);
-    }
-    detail::bcast_bytes(w.bytes, 0, comm, t);
+    if (size > 1) detail::bcast_bytes(w.bytes, 0, comm, t);
     detail::reader rd(w.bytes);
     if (const auto m = rd.get_string(); !m.empty()) throw error(m);
-    if (rank != 0) {
-      space.windows = detail::get_activity(rd);
-      space.hosts = detail::get_activity(rd);
+    if (size > 1) {
+      detail::bcast_activity(space.windows, 0, comm, t);
+      detail::bcast_activity(space.hosts, 0, comm, t);
     }
   }
   t.merge = detail::seconds_since(t0);
