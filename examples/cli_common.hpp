@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +29,30 @@ namespace expose_tools {
 inline void return_large_blocks() {
 #if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
+
+/// Starts the tool again, once, with glibc's malloc placing its large blocks on transparent huge
+/// pages (the tunable glibc.malloc.hugetlb=1, which glibc reads only when a program starts), where
+/// the kernel gives huge pages only to memory that asks for them (transparent_hugepage: madvise,
+/// Debian's default). A run faults its memory in 2 MiB at a time instead of 4 KiB: on the 6-hour,
+/// 2000-host trace expose-mine took 5.1 s instead of 6.6 (system time 1.0 s instead of 1.8) for
+/// 3 % more peak memory. Nothing happens where the choice is made already (GLIBC_TUNABLES names
+/// it), where the kernel gives huge pages always or never, or with EXPOSE_HUGE_PAGES=0; when the
+/// program cannot be started again it goes on as it is. Call it first in main, before any thread
+/// (or MPI) starts.
+inline void restart_with_huge_pages([[maybe_unused]] char** argv) {
+#if defined(__GLIBC__) && defined(__linux__)
+  if (const char* off = std::getenv("EXPOSE_HUGE_PAGES"); off != nullptr && std::strcmp(off, "0") == 0) return;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.hugetlb") != nullptr) return;
+  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  if (!std::getline(thp, modes) || modes.find("[madvise]") == std::string::npos) return;
+  const std::string value = (tunables != nullptr && *tunables != '\0' ? std::string(tunables) + ":" : std::string()) + "glibc.malloc.hugetlb=1";
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  // not started again: go on without
 #endif
 }
 

@@ -108,6 +108,7 @@ void write_list_text(std::ostream& out, const std::vector<st::site_summary>& sit
 }  // namespace
 
 int main(int argc, char** argv) {
+  expose_tools::restart_with_huge_pages(argv);
   expose_tools::return_large_blocks();
   CLI::App app{"expose-db: the database of known rules of each site: add runs, see what is new, gone and persistent"};
   app.require_subcommand(1);

@@ -206,6 +206,7 @@ int main_body(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  expose_tools::restart_with_huge_pages(argv);  // before MPI starts
   MPI_Init(&argc, &argv);
   int rc = 1;
   try {

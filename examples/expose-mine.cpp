@@ -184,6 +184,7 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  expose_tools::restart_with_huge_pages(argv);
   expose_tools::return_large_blocks();
   CLI::App app{"expose-mine: learns the communication rules of a network from packet traces (pcap, pcapng) or flow logs (Zeek conn.log, CSV)"};
   settings s;
