@@ -69,6 +69,16 @@ concept Lattice = requires(const L& l, std::vector<flow_pattern> base, activity 
   { l.generalize(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
 };
 
+/// A lattice whose host-variable items can be built apart from its window items (on another
+/// rank: expose/mpi/mine.hpp): `generalize` equals `generalize_windows`, then item_space::add_hosts
+/// of `make_host_items` over the same flows and activity; `has_host_items` says whether it makes any.
+template <class L>
+concept SplitLattice = Lattice<L> && requires(const L& l, std::vector<flow_pattern> base, activity a, detail::keep_archetype keep) {
+  { l.generalize_windows(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
+  { l.make_host_items(keep, base, a) } -> std::same_as<host_items>;
+  { l.has_host_items() } -> std::convertible_to<bool>;
+};
+
 /// How a rule X => Y is scored from its counts, when it is kept, and which items can take part
 /// at all (so the engine prunes before counting): `can_head` bounds any rule X => *, `can_appear`
 /// any rule with X on either side. Engines and lattices call these from several threads at once.

@@ -6,13 +6,26 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <iterator>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "expose/activity.hpp"
 #include "expose/flow_key.hpp"
 
 namespace expose {
+
+/// The host-variable items a lattice makes of the flows, apart from the window items: their
+/// patterns (closures), flows, activity over (host, window) samples, and where each window's
+/// samples lie. A driver may build them apart (on another core, or another rank:
+/// expose/mpi/mine.hpp); item_space::add_hosts places them after the window items.
+struct host_items {
+  std::vector<flow_pattern> closures;
+  std::vector<std::vector<std::uint32_t>> members;  ///< per item, its flows, ascending
+  activity hosts;                                  ///< item_space::hosts
+  std::vector<std::size_t> window_start;           ///< item_space::host_window_start
+};
 
 struct item_space {
   std::vector<flow_pattern> items;  ///< every item: window items first, then host-variable items
@@ -42,6 +55,15 @@ struct item_space {
     base = n;
     flow_ids_.resize(n);
     for (std::size_t i = 0; i < n; ++i) flow_ids_[i] = static_cast<std::uint32_t>(i);
+  }
+
+  /// Appends the host-variable items after every window item (items, generic_members, hosts).
+  void add_hosts(host_items h) {
+    items.insert(items.end(), h.closures.begin(), h.closures.end());
+    generic_members.reserve(generic_members.size() + h.members.size());
+    std::move(h.members.begin(), h.members.end(), std::back_inserter(generic_members));
+    hosts = std::move(h.hosts);
+    host_window_start = std::move(h.window_start);
   }
 
   /// True when two items cover a common flow (a rule between them would be trivial).

@@ -156,6 +156,12 @@ void keep_top(mine_result& r, std::size_t n, const C& clustering) {
 
 
 namespace detail {
+/// Which items a lattice keeps: those that could make a rule (the score's can_appear).
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] auto keep_of(const pipeline<K, W, L, S, E, C>& spec) {
+  return [&score = spec.score](std::uint64_t count, std::uint64_t samples) { return score.can_appear(count, samples); };
+}
+
 template <class S>
 inline constexpr bool in_memory = false;
 template <class R>
@@ -172,11 +178,35 @@ template <class K, class W, class L, class S, class E, class C>
 [[nodiscard]] item_space generalize_items(mine_result& r, activity a, const pipeline<K, W, L, S, E, C>& spec) {
   r.activity_entries = a.entries();
   detail::check_key_fits(spec);  // for a pipeline built without `|` (which checks it there)
-  const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return spec.score.can_appear(count, samples); };
-  item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), keep);
+  item_space space = spec.lattice.generalize(std::move(r.items), std::move(a), detail::keep_of(spec));
   r.windows = space.windows.samples;
   r.host_samples = space.hosts.samples;
   return space;
+}
+
+/// generalize_items with the host-variable items built apart (a SplitLattice's; on another rank,
+/// expose/mpi/mine.hpp): the window items here, then `hosts()`, called once they are built, gives
+/// the host items, which make_host_items(base, a, spec) made elsewhere of the same flows (`r.items`
+/// as given) and activity `a`. The result equals generalize_items(r, a, spec).
+template <class K, class W, class L, class S, class E, class C, class Hosts>
+  requires SplitLattice<L>
+[[nodiscard]] item_space generalize_items(mine_result& r, activity a, const pipeline<K, W, L, S, E, C>& spec, Hosts&& hosts) {
+  r.activity_entries = a.entries();
+  detail::check_key_fits(spec);
+  item_space space = spec.lattice.generalize_windows(std::move(r.items), std::move(a), detail::keep_of(spec));
+  space.add_hosts(std::forward<Hosts>(hosts)());
+  r.windows = space.windows.samples;
+  r.host_samples = space.hosts.samples;
+  return space;
+}
+
+/// The host-variable items of the flows `base` (the base items, as generalize_items is given them)
+/// and their activity `a`: what generalize_items(r, a, spec, hosts)'s `hosts` must give.
+template <class K, class W, class L, class S, class E, class C>
+  requires SplitLattice<L>
+[[nodiscard]] host_items make_host_items(const std::vector<flow_pattern>& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec) {
+  detail::check_key_fits(spec);
+  return spec.lattice.make_host_items(detail::keep_of(spec), base, a);
 }
 
 /// The scored pairs of both sample spaces, each sorted by (x, y) as the engine returns them.

@@ -337,10 +337,11 @@ TEST_CASE("lattice.templates.every_item_covers_its_members") {
   CHECK_FALSE(s.overlap(3, 4));
 }
 
-TEST_CASE("lattice.templates.host_items_built_beside_or_after_the_window_items_alike") {
+TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
   // threads = 2 builds the host-variable items on a second thread while the window items are
-  // built, from the flows' activity alone; threads = 1 after them, from the window activity. The
-  // item space must be the same, item for item.
+  // built, from the flows' activity alone; threads = 1 after them, from the window activity; a
+  // driver may build them apart (make_host_items, on another rank) and join them to the window
+  // items (generalize_windows, then add_hosts). The item space must be the same, item for item.
   synth::pattern_rates rates;
   const synth::generator gen{.seed = 3, .duration = std::chrono::seconds{900}, .hosts = 60, .noise_per_second = 8, .rates = rates};
   std::vector<flow_pattern> flows;
@@ -354,20 +355,28 @@ TEST_CASE("lattice.templates.host_items_built_beside_or_after_the_window_items_a
   const activity a = std::move(act).finish(flows.size());
   const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return count >= 3 && count < samples; };
   const item_space one = lattice::paper_templates{.threads = 1}.generalize(flows, a, keep);
-  const item_space two = lattice::paper_templates{.threads = 2}.generalize(flows, a, keep);
+  const item_space beside = lattice::paper_templates{.threads = 2}.generalize(flows, a, keep);
+  const lattice::paper_templates split{};
+  item_space apart = split.generalize_windows(flows, a, keep);
+  const auto window_items = apart.items.size();
+  CHECK(apart.hosts.items() == 0);
+  apart.add_hosts(split.make_host_items(keep, flows, a));
   REQUIRE(one.hosts.items() > 10);  // host items were made
   REQUIRE(one.items.size() > flows.size() + 10);
-  CHECK(one.items == two.items);
-  CHECK(one.generic_members == two.generic_members);
-  for (const auto* m : {&one.windows, &one.hosts}) {
-    const activity& other = m == &one.windows ? two.windows : two.hosts;
-    CHECK(m->samples == other.samples);
-    CHECK(m->windows == other.windows);
-    CHECK(m->window_start == other.window_start);
-    CHECK(m->window_items == other.window_items);
-    CHECK(m->item_start == other.item_start);
-    CHECK(m->item_windows == other.item_windows);
-    CHECK(m->item_offsets == other.item_offsets);
+  CHECK(window_items == one.windows.items());
+  for (const item_space* two : std::array<const item_space*, 2>{&beside, &apart}) {
+    CHECK(one.items == two->items);
+    CHECK(one.generic_members == two->generic_members);
+    for (const auto* m : {&one.windows, &one.hosts}) {
+      const activity& other = m == &one.windows ? two->windows : two->hosts;
+      CHECK(m->samples == other.samples);
+      CHECK(m->windows == other.windows);
+      CHECK(m->window_start == other.window_start);
+      CHECK(m->window_items == other.window_items);
+      CHECK(m->item_start == other.item_start);
+      CHECK(m->item_windows == other.item_windows);
+      CHECK(m->item_offsets == other.item_offsets);
+    }
+    CHECK(one.host_window_start == two->host_window_start);
   }
-  CHECK(one.host_window_start == two.host_window_start);
 }

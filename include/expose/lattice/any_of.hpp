@@ -37,6 +37,23 @@ struct any_of {
     return std::visit([&](const auto& l) { return l.generalize(std::move(base), std::move(a), keep); }, chosen);
   }
 
+  // Host-variable items apart (SplitLattice), where every alternative can build them so.
+  template <class Keep>
+    requires(SplitLattice<Lattices> && ...)
+  [[nodiscard]] item_space generalize_windows(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+    return std::visit([&](const auto& l) { return l.generalize_windows(std::move(base), std::move(a), keep); }, chosen);
+  }
+  [[nodiscard]] bool has_host_items() const noexcept
+    requires(SplitLattice<Lattices> && ...)
+  {
+    return std::visit([](const auto& l) { return static_cast<bool>(l.has_host_items()); }, chosen);
+  }
+  template <class Keep>
+    requires(SplitLattice<Lattices> && ...)
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& base, const activity& a) const {
+    return std::visit([&](const auto& l) { return l.make_host_items(keep, base, a); }, chosen);
+  }
+
  private:
   template <class L, class Key>
   static constexpr void check_one() {
@@ -44,6 +61,6 @@ struct any_of {
   }
 };
 
-static_assert(Lattice<any_of<none>> && InstanceKeepingLattice<any_of<none>>);
+static_assert(Lattice<any_of<none>> && SplitLattice<any_of<none>> && InstanceKeepingLattice<any_of<none>>);
 
 }  // namespace expose::lattice

@@ -15,8 +15,17 @@ struct none {
   [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep&) const {
     return item_space::plain(std::move(base), std::move(a));
   }
+  template <class Keep>
+  [[nodiscard]] item_space generalize_windows(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+    return generalize(std::move(base), std::move(a), keep);
+  }
+  [[nodiscard]] static constexpr bool has_host_items() noexcept { return false; }
+  template <class Keep>
+  [[nodiscard]] host_items make_host_items(const Keep&, const std::vector<flow_pattern>&, const activity&) const {
+    return {};
+  }
 };
 
-static_assert(Lattice<none> && !InstanceKeepingLattice<none>);
+static_assert(Lattice<none> && SplitLattice<none> && !InstanceKeepingLattice<none>);
 
 }  // namespace expose::lattice

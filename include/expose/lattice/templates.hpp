@@ -288,9 +288,7 @@ struct templates {
   template <class Keep>
   [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
     item_space s;
-    const auto nb = static_cast<std::uint32_t>(base.size());
-    s.set_base(nb);
-    const std::uint64_t n = a.samples;
+    s.set_base(base.size());
 
     // Host-variable items read only the flows and their activity: with a second core they are
     // built beside the window items (the two take about the same time), else after them.
@@ -304,10 +302,65 @@ struct templates {
         parallel = false;  // no thread to be had (a container's limit): one after the other
       }
     }
+    window_generic generic = make_window_generic(base, a, keep, s);
+    if (parallel) beside.get();  // it reads `a`
+    s.windows = detail::with_generic(std::move(a), generic.windows);
+    generic.windows = {};
+    if (!parallel) hosts = make_host_items(keep, base, s.windows);  // each window lists its flows first, as in `a`
+    s.items = std::move(base);
+    s.items.reserve(s.items.size() + generic.items.size() + hosts.closures.size());
+    s.items.insert(s.items.end(), generic.items.begin(), generic.items.end());
+    s.add_hosts(std::move(hosts));
+    return s;
+  }
 
-    // Window items: every template without a variable, applied to every flow, merged by closure.
-    std::vector<flow_pattern> generic;                // items nb, nb + 1, ...
-    std::vector<detail::timed_windows> item_windows;  // their windows, beside them
+  /// The window items alone (generalize without the host-variable items): for a driver that builds
+  /// those apart, with make_host_items over the same flows and activity, and joins them with
+  /// item_space::add_hosts (expose/mpi/mine.hpp builds them on another rank).
+  template <class Keep>
+  [[nodiscard]] item_space generalize_windows(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+    item_space s;
+    s.set_base(base.size());
+    window_generic generic = make_window_generic(base, a, keep, s);
+    s.windows = detail::with_generic(std::move(a), generic.windows);
+    s.items = std::move(base);
+    s.items.insert(s.items.end(), generic.items.begin(), generic.items.end());
+    return s;
+  }
+
+  /// Whether any template binds a host variable (else make_host_items makes nothing).
+  [[nodiscard]] static constexpr bool has_host_items() noexcept { return has_host_templates; }
+
+  /// Host-variable items: every template with a variable, applied to every flow (`items`), merged
+  /// by closure, with their activity over (host, window) samples. `a` is the flows' activity (each
+  /// window may list generic items, ids from items.size(), after its flows).
+  template <class Keep>
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
+    return make_host_items_(keep, items, a);
+  }
+
+ private:
+  static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
+
+  [[nodiscard]] bool side_by_side() const {
+    if (!has_host_templates) return false;
+    return threads == 0 ? std::thread::hardware_concurrency() > 1 : threads > 1;
+  }
+
+  /// The window items a lattice adds to the flows: their patterns (items base, base + 1, ...)
+  /// and, beside them, their windows (positions in the flows' activity) and first offsets.
+  struct window_generic {
+    std::vector<flow_pattern> items;
+    std::vector<detail::timed_windows> windows;
+  };
+
+  /// Window items: every template without a variable, applied to every flow, merged by closure,
+  /// then the rests (add_rests). Their flows go to `s.generic_members`.
+  template <class Keep>
+  [[nodiscard]] window_generic make_window_generic(const std::vector<flow_pattern>& base, const activity& a, const Keep& keep, item_space& s) const {
+    const auto nb = static_cast<std::uint32_t>(base.size());
+    const std::uint64_t n = a.samples;
+    window_generic out;
     {
       const detail::flow_groups groups = detail::group_flows(base, nb, masks, [](const mask& m) { return m.vars() == 0; });
       boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
@@ -320,50 +373,14 @@ struct templates {
         auto w = detail::union_windows(a, flows);
         if (!keep(w.size(), n)) continue;
         closures.insert(c);
-        generic.push_back(c);
+        out.items.push_back(c);
         s.generic_members.emplace_back(flows.begin(), flows.end());
-        item_windows.push_back(std::move(w));
+        out.windows.push_back(std::move(w));
       }
     }
-    if (rests) add_rests(a, keep, base, generic, s, item_windows);
-
-    // The window activity: flows and generic items together, with when in each window each was
-    // first active (a generic item: the first of its flows). Generic items are active only where
-    // flows are, and their ids follow the flows': each window lists its flows, then its generic
-    // items in id order.
-    if (parallel) beside.get();  // it reads `a`
-    s.windows = detail::with_generic(std::move(a), item_windows);
-    item_windows = {};
-    if (!parallel) hosts = make_host_items(keep, base, s.windows);  // each window lists its flows first, as in `a`
-
-    // Host-variable items, counted over (host, window) samples, follow the window items.
-    std::vector<flow_pattern> items = std::move(base);
-    items.reserve(items.size() + generic.size() + hosts.closures.size());
-    items.insert(items.end(), generic.begin(), generic.end());
-    items.insert(items.end(), hosts.closures.begin(), hosts.closures.end());
-    s.generic_members.reserve(s.generic_members.size() + hosts.members.size());
-    std::move(hosts.members.begin(), hosts.members.end(), std::back_inserter(s.generic_members));
-    s.hosts = std::move(hosts.hosts);
-    s.host_window_start = std::move(hosts.window_start);
-    s.items = std::move(items);
-    return s;
+    if (rests) add_rests(a, keep, base, out.items, s, out.windows);
+    return out;
   }
-
- private:
-  static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
-
-  [[nodiscard]] bool side_by_side() const {
-    if (!has_host_templates) return false;
-    return threads == 0 ? std::thread::hardware_concurrency() > 1 : threads > 1;
-  }
-
-  /// The host-variable items: their closures, flows and activity over (host, window) samples.
-  struct host_items {
-    std::vector<flow_pattern> closures;
-    std::vector<std::vector<std::uint32_t>> members;
-    expose::activity hosts;                 ///< item_space::hosts
-    std::vector<std::size_t> window_start;  ///< item_space::host_window_start
-  };
 
   /// A host-variable item: its closure, the field its variable binds, its flows (ascending; held
   /// by the flows' groups or the rests' lists, which outlive it).
@@ -508,11 +525,9 @@ struct templates {
     }
   }
 
-  /// Host-variable items: every template with a variable, applied to every flow (`items`), merged
-  /// by closure, with their activity over (host, window) samples. `a` is the flows' activity (each
-  /// window may list generic items, ids from items.size(), after its flows).
+  /// make_host_items' work.
   template <class Keep>
-  [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
+  [[nodiscard]] host_items make_host_items_(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
     const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() != 0; });
@@ -627,7 +642,7 @@ struct templates {
 using paper_templates =
     templates<client_port, any_client, any_ports, same_client, same_client_any_ports, same_client_any_server, same_server>;
 
-static_assert(Lattice<paper_templates> && InstanceKeepingLattice<paper_templates>);
+static_assert(Lattice<paper_templates> && SplitLattice<paper_templates> && InstanceKeepingLattice<paper_templates>);
 static_assert(Lattice<templates<client_port>>);
 
 }  // namespace expose::lattice

@@ -110,34 +110,44 @@ inline void wait_idly(MPI_Request& request) {
   }
 }
 
-/// Messages of any size: the length, then pieces of at most 1 GiB (MPI counts are ints).
-inline void send_bytes(const std::vector<char>& b, int to, MPI_Comm comm, traffic& t) {
-  std::uint64_t n = b.size();
+/// Messages of any size: the length, then pieces of at most 1 GiB (MPI counts are ints). A vector
+/// of trivially copyable values goes where it lies (no copy into a byte buffer).
+template <class T>
+  requires std::is_trivially_copyable_v<T>
+void send_vector(const std::vector<T>& v, int to, MPI_Comm comm, traffic& t) {
+  std::uint64_t n = v.size();
   MPI_Request request;
   MPI_Isend(&n, 1, MPI_UINT64_T, to, tag_bytes, comm, &request);
   wait_idly(request);
-  for (std::size_t off = 0; off < b.size(); off += max_message) {
-    const auto len = static_cast<int>(std::min(max_message, b.size() - off));
-    MPI_Isend(b.data() + off, len, MPI_BYTE, to, tag_bytes, comm, &request);
+  const auto* p = reinterpret_cast<const char*>(v.data());
+  const std::size_t bytes = n * sizeof(T);
+  for (std::size_t off = 0; off < bytes; off += max_message) {
+    MPI_Isend(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, to, tag_bytes, comm, &request);
     wait_idly(request);
   }
-  t.bytes_sent += 8 + b.size();
+  t.bytes_sent += 8 + bytes;
 }
 
-inline std::vector<char> recv_bytes(int from, MPI_Comm comm, traffic& t) {
+template <class T>
+  requires std::is_trivially_copyable_v<T>
+[[nodiscard]] std::vector<T> recv_vector(int from, MPI_Comm comm, traffic& t) {
   std::uint64_t n = 0;
   MPI_Request request;
   MPI_Irecv(&n, 1, MPI_UINT64_T, from, tag_bytes, comm, &request);
   wait_idly(request);
-  std::vector<char> b(n);
-  for (std::size_t off = 0; off < b.size(); off += max_message) {
-    const auto len = static_cast<int>(std::min(max_message, b.size() - off));
-    MPI_Irecv(b.data() + off, len, MPI_BYTE, from, tag_bytes, comm, &request);
+  std::vector<T> v(n);
+  auto* p = reinterpret_cast<char*>(v.data());
+  const std::size_t bytes = n * sizeof(T);
+  for (std::size_t off = 0; off < bytes; off += max_message) {
+    MPI_Irecv(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, from, tag_bytes, comm, &request);
     wait_idly(request);
   }
-  t.bytes_received += 8 + n;
-  return b;
+  t.bytes_received += 8 + bytes;
+  return v;
 }
+
+inline void send_bytes(const std::vector<char>& b, int to, MPI_Comm comm, traffic& t) { send_vector(b, to, comm, t); }
+[[nodiscard]] inline std::vector<char> recv_bytes(int from, MPI_Comm comm, traffic& t) { return recv_vector<char>(from, comm, t); }
 
 inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, traffic& t) {
   int rank = 0, size = 1;

@@ -21,8 +21,10 @@
 //             activity into entries under those numbers, sorted. Rank 0 then takes, in rank order,
 //             only the flows each rank saw first (a connection keeps the orientation of the rank
 //             that saw it first) and the ranks' sorted entries, which it merges where they overlap
-//             (activity of a window read by two ranks is OR-ed). Rank 0 builds the generic items
-//             (closures and host variables over every flow) and broadcasts both activity matrices.
+//             (activity of a window read by two ranks is OR-ed). Then the generic items: rank 0
+//             builds the window items (closures over every flow) while rank 1 builds the
+//             host-variable items from the same flows and activity (SplitLattice; the two take
+//             about the same time), and rank 0 joins them and broadcasts both activity matrices.
 //  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts).
 //  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
 //             the significance test over the global count of hypotheses, rules, clusters.
@@ -106,6 +108,83 @@ inline void bcast_activity(activity& a, int root, MPI_Comm comm, traffic& t) {
   bcast_vector(a.window_items, root, comm, t);
   bcast_vector(a.item_start, root, comm, t);
   bcast_vector(a.item_windows, root, comm, t);
+}
+
+/// Sends an activity matrix to one rank (its vectors where they lie; no offsets), and takes one.
+inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) {
+  send_vector(std::vector<std::uint64_t>{a.samples}, to, comm, t);
+  send_vector(a.windows, to, comm, t);
+  send_vector(a.window_start, to, comm, t);
+  send_vector(a.window_items, to, comm, t);
+  send_vector(a.item_start, to, comm, t);
+  send_vector(a.item_windows, to, comm, t);
+}
+[[nodiscard]] inline activity recv_activity(int from, MPI_Comm comm, traffic& t) {
+  activity a;
+  const auto samples = recv_vector<std::uint64_t>(from, comm, t);
+  if (samples.size() != 1) throw error("expose::mpi: a message between ranks is not an activity matrix");
+  a.samples = samples[0];
+  a.windows = recv_vector<std::int64_t>(from, comm, t);
+  a.window_start = recv_vector<std::size_t>(from, comm, t);
+  a.window_items = recv_vector<std::uint32_t>(from, comm, t);
+  a.item_start = recv_vector<std::size_t>(from, comm, t);
+  a.item_windows = recv_vector<std::uint32_t>(from, comm, t);
+  return a;
+}
+
+/// Rank 1's share of the generic items: it hears from rank 0 whether the merge worked and, if so,
+/// takes every flow (the base items) and their activity, builds the host-variable items
+/// (make_host_items) and answers rank 0 with them in one message, or with what went wrong.
+template <class K, class W, class L, class S, class E, class C>
+  requires SplitLattice<L>
+void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, traffic& t) {
+  {
+    const auto b = recv_bytes(0, comm, t);
+    reader rd(b);
+    if (!rd.get_string().empty()) return;  // rank 0 says what went wrong, to every rank
+  }
+  writer w;
+  try {
+    const auto base = recv_vector<flow_pattern>(0, comm, t);
+    const activity a = recv_activity(0, comm, t);
+    host_items h = make_host_items(base, a, spec);
+    w.put_string({});
+    w.put_vector(h.closures);
+    w.put<std::uint64_t>(h.members.size());
+    for (const auto& m : h.members) w.put_vector(m);
+    w.put(h.hosts.samples);
+    w.put_vector(h.hosts.windows);
+    w.put_vector(h.hosts.window_start);
+    w.put_vector(h.hosts.window_items);
+    w.put_vector(h.hosts.item_start);
+    w.put_vector(h.hosts.item_windows);
+    w.put_vector(h.hosts.item_offsets);
+    w.put_vector(h.window_start);
+  } catch (const std::exception& e) {
+    w = {};
+    w.put_string(std::string("rank 1: ") + e.what());
+  }
+  send_bytes(w.bytes, 0, comm, t);
+}
+
+/// Rank 0 takes rank 1's host-variable items (build_host_items); throws what went wrong there.
+[[nodiscard]] inline host_items receive_host_items(MPI_Comm comm, traffic& t) {
+  const auto b = recv_bytes(1, comm, t);
+  reader rd(b);
+  if (auto failure = rd.get_string(); !failure.empty()) throw error(failure);
+  host_items h;
+  h.closures = rd.get_vector<flow_pattern>();
+  h.members.resize(rd.get<std::uint64_t>());
+  for (auto& m : h.members) m = rd.get_vector<std::uint32_t>();
+  h.hosts.samples = rd.get<std::uint64_t>();
+  h.hosts.windows = rd.get_vector<std::int64_t>();
+  h.hosts.window_start = rd.get_vector<std::size_t>();
+  h.hosts.window_items = rd.get_vector<std::uint32_t>();
+  h.hosts.item_start = rd.get_vector<std::size_t>();
+  h.hosts.item_windows = rd.get_vector<std::uint32_t>();
+  h.hosts.item_offsets = rd.get_vector<window_offset>();
+  h.window_start = rd.get_vector<std::size_t>();
+  return h;
 }
 
 /// What one rank read: its flows in first-seen order, oriented by its own first packet of each,
@@ -471,9 +550,20 @@ template <class K, class W, class L, class S, class E, class C>
   }
   item_space space;
   std::string problem;
+  // Rank 1 builds the host-variable items beside rank 0's window items, where the lattice can
+  // build them apart (SplitLattice): the two take about the same time.
+  bool hosts_apart = false;
+  if constexpr (SplitLattice<L>) hosts_apart = size > 1 && spec.lattice.has_host_items();
+  activity merged;  // rank 0: every flow's activity
   if (rank != 0) {
     detail::send_bytes(mine_shard.pack(), 0, comm, t);
     { [[maybe_unused]] const detail::shard sent = std::move(mine_shard); }  // freed: rank 0 has it
+    if constexpr (SplitLattice<L>)
+      if (rank == 1 && hosts_apart) {
+        const auto g0 = clock::now();
+        detail::build_host_items(spec, comm, t);
+        t.generalize = detail::seconds_since(g0);
+      }
   } else {
     try {
       mine_result& r = out.result;
@@ -575,15 +665,50 @@ template <class K, class W, class L, class S, class E, class C>
                                 [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
                     entries.end());
       const std::uint64_t samples = hi < lo ? 0 : static_cast<std::uint64_t>(hi - lo) + 1;
-      activity a = activity::from_sorted(entries, r.items.size(), samples);
+      merged = activity::from_sorted(entries, r.items.size(), samples);
       entries = {};
-      if (untimed) a.item_offsets = {};
-      const auto g0 = clock::now();
-      space = generalize_items(r, std::move(a), spec);
-      t.generalize = detail::seconds_since(g0);
+      if (untimed) merged.item_offsets = {};
     } catch (const std::exception& e) {
       problem = std::string("rank 0: ") + e.what();
     }
+    const auto g0 = clock::now();
+    if constexpr (SplitLattice<L>) {
+      if (hosts_apart) {
+        // Rank 1 always hears whether the merge worked, and rank 0 always takes its answer.
+        detail::writer w;
+        w.put_string(problem);
+        detail::send_bytes(w.bytes, 1, comm, t);
+        if (problem.empty()) {
+          detail::send_vector(out.result.items, 1, comm, t);
+          detail::send_activity(merged, 1, comm, t);
+        }
+        bool answered = !problem.empty();
+        std::string where = "rank 0: ";  // rank 1's failures name rank 1 themselves
+        try {
+          if (problem.empty())
+            space = generalize_items(out.result, std::move(merged), spec, [&] {
+              answered = true;
+              where.clear();
+              host_items h = detail::receive_host_items(comm, t);
+              where = "rank 0: ";
+              return h;
+            });
+        } catch (const std::exception& e) {
+          problem = where + e.what();
+        }
+        if (!answered) {
+          [[maybe_unused]] const auto unread = detail::recv_bytes(1, comm, t);
+        }
+      }
+    }
+    if (!hosts_apart && problem.empty()) {
+      try {
+        space = generalize_items(out.result, std::move(merged), spec);
+      } catch (const std::exception& e) {
+        problem = std::string("rank 0: ") + e.what();
+      }
+    }
+    t.generalize = detail::seconds_since(g0);
   }
   {
     detail::writer w;
