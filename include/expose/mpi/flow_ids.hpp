@@ -91,6 +91,11 @@ namespace detail {
     flow_table table;
     std::vector<std::vector<std::uint32_t>> slot(size);  // per sender, the table id of each flow it sent
     std::vector<std::vector<char>> firsts(size);         // per sender, a byte per flow: it was the first
+    {
+      std::size_t keys = 0;  // at most this many connections: the table is sized once
+      for (const auto& m : got) keys += m.size() / sizeof(flow_key);
+      table.reserve(keys);
+    }
     for (std::uint32_t from = 0; from < size; ++from) {
       detail::reader rd(got[from]);
       const auto keys = rd.get_vector<flow_key>();

@@ -134,7 +134,8 @@ inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) 
 
 /// Rank 1's share of the generic items: it hears from rank 0 whether the merge worked and, if so,
 /// takes every flow (the base items) and their activity, builds the host-variable items
-/// (make_host_items) and answers rank 0 with them in one message, or with what went wrong.
+/// (make_host_items) and answers rank 0 with what went wrong, or nothing and then the items, each
+/// vector where it lies.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, traffic& t) {
@@ -143,47 +144,55 @@ void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, tra
     reader rd(b);
     if (!rd.get_string().empty()) return;  // rank 0 says what went wrong, to every rank
   }
-  writer w;
+  std::string failure;
+  host_items h;
   try {
     const auto base = recv_vector<flow_pattern>(0, comm, t);
     const activity a = recv_activity(0, comm, t);
-    host_items h = make_host_items(base, a, spec);
-    w.put_string({});
-    w.put_vector(h.closures);
-    w.put<std::uint64_t>(h.members.size());
-    for (const auto& m : h.members) w.put_vector(m);
-    w.put(h.hosts.samples);
-    w.put_vector(h.hosts.windows);
-    w.put_vector(h.hosts.window_start);
-    w.put_vector(h.hosts.window_items);
-    w.put_vector(h.hosts.item_start);
-    w.put_vector(h.hosts.item_windows);
-    w.put_vector(h.hosts.item_offsets);
-    w.put_vector(h.window_start);
+    h = make_host_items(base, a, spec);
   } catch (const std::exception& e) {
-    w = {};
-    w.put_string(std::string("rank 1: ") + e.what());
+    failure = std::string("rank 1: ") + e.what();
   }
+  writer w;
+  w.put_string(failure);
   send_bytes(w.bytes, 0, comm, t);
+  if (!failure.empty()) return;
+  send_vector(h.closures, 0, comm, t);
+  std::vector<std::uint64_t> sizes;
+  std::vector<std::uint32_t> flows;
+  for (const auto& m : h.members) {
+    sizes.push_back(m.size());
+    flows.insert(flows.end(), m.begin(), m.end());
+  }
+  h.members = {};
+  send_vector(sizes, 0, comm, t);
+  send_vector(flows, 0, comm, t);
+  send_activity(h.hosts, 0, comm, t);
+  send_vector(h.hosts.item_offsets, 0, comm, t);
+  send_vector(h.window_start, 0, comm, t);
 }
 
 /// Rank 0 takes rank 1's host-variable items (build_host_items); throws what went wrong there.
 [[nodiscard]] inline host_items receive_host_items(MPI_Comm comm, traffic& t) {
-  const auto b = recv_bytes(1, comm, t);
-  reader rd(b);
-  if (auto failure = rd.get_string(); !failure.empty()) throw error(failure);
+  {
+    const auto b = recv_bytes(1, comm, t);
+    reader rd(b);
+    if (auto failure = rd.get_string(); !failure.empty()) throw error(failure);
+  }
   host_items h;
-  h.closures = rd.get_vector<flow_pattern>();
-  h.members.resize(rd.get<std::uint64_t>());
-  for (auto& m : h.members) m = rd.get_vector<std::uint32_t>();
-  h.hosts.samples = rd.get<std::uint64_t>();
-  h.hosts.windows = rd.get_vector<std::int64_t>();
-  h.hosts.window_start = rd.get_vector<std::size_t>();
-  h.hosts.window_items = rd.get_vector<std::uint32_t>();
-  h.hosts.item_start = rd.get_vector<std::size_t>();
-  h.hosts.item_windows = rd.get_vector<std::uint32_t>();
-  h.hosts.item_offsets = rd.get_vector<window_offset>();
-  h.window_start = rd.get_vector<std::size_t>();
+  h.closures = recv_vector<flow_pattern>(1, comm, t);
+  const auto sizes = recv_vector<std::uint64_t>(1, comm, t);
+  const auto flows = recv_vector<std::uint32_t>(1, comm, t);
+  h.members.reserve(sizes.size());
+  std::size_t at = 0;
+  for (const auto n : sizes) {
+    if (n > flows.size() - at) throw error("expose::mpi: rank 1's host items are damaged");
+    h.members.emplace_back(flows.begin() + static_cast<std::ptrdiff_t>(at), flows.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  }
+  h.hosts = recv_activity(1, comm, t);
+  h.hosts.item_offsets = recv_vector<window_offset>(1, comm, t);
+  h.window_start = recv_vector<std::size_t>(1, comm, t);
   return h;
 }
 
@@ -696,8 +705,11 @@ template <class K, class W, class L, class S, class E, class C>
         } catch (const std::exception& e) {
           problem = where + e.what();
         }
-        if (!answered) {
-          [[maybe_unused]] const auto unread = detail::recv_bytes(1, comm, t);
+        if (!answered) {  // rank 1's answer, taken all the same (the job stops with rank 0's failure)
+          try {
+            [[maybe_unused]] const host_items unread = detail::receive_host_items(comm, t);
+          } catch (const std::exception&) {
+          }
         }
       }
     }
