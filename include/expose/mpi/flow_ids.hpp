@@ -24,6 +24,15 @@
 
 namespace expose::mpi {
 
+/// Thrown by number_flows on every rank at the same point when the connections of all ranks do
+/// not fit 32-bit item ids; any other failure inside it leaves the ranks out of step (the caller
+/// should let it stop the job: MPI_Abort).
+class too_many_flows : public bad_argument {
+ public:
+  using bad_argument::bad_argument;
+  static constexpr const char* what_is = "expose::mpi: 4294967295 flows or more over all ranks (item ids are 32-bit)";
+};
+
 /// A rank's flows numbered over every rank.
 struct flow_numbering {
   std::vector<std::uint32_t> id;  ///< per flow of this rank (its order), its number over all ranks
@@ -48,7 +57,8 @@ namespace detail {
 
 /// Numbers `flows` (this rank's, each connection once, oriented as it saw them) over every rank of
 /// `comm` by first appearance in rank order, as one process reading the ranks' ranges one after the
-/// other numbers them. Every rank calls it. Counts the bytes moved in `t`.
+/// other numbers them. Every rank calls it. Counts the bytes moved in `t`. Throws too_many_flows on
+/// every rank when the connections do not fit 32-bit ids.
 [[nodiscard]] inline flow_numbering number_flows(const std::vector<flow_key>& flows, MPI_Comm comm, traffic& t) {
   int rank_i = 0, size_i = 1;
   MPI_Comm_rank(comm, &rank_i);
@@ -57,12 +67,9 @@ namespace detail {
   flow_numbering out;
   const std::size_t n = flows.size();
   out.id.resize(n);
-  std::uint64_t counts[2] = {n, 0};  // this rank's flows, then the sum over the ranks
   MPI_Request request;
-  MPI_Iallreduce(&counts[0], &counts[1], 1, MPI_UINT64_T, MPI_SUM, comm, &request);
-  detail::wait_idly(request);
-  if (counts[1] >= UINT32_MAX) throw bad_argument("expose::mpi: more than 4294967294 flows over all ranks (item ids are 32-bit)");
   if (size == 1) {
+    if (n >= UINT32_MAX) throw too_many_flows(too_many_flows::what_is);
     std::iota(out.id.begin(), out.id.end(), std::uint32_t{0});
     out.first = out.total = n;
     return out;
@@ -135,6 +142,7 @@ namespace detail {
     detail::wait_idly(request);
     out.base = std::accumulate(all.begin(), all.begin() + rank_i, std::uint64_t{0});
     out.total = std::accumulate(all.begin(), all.end(), std::uint64_t{0});
+    if (out.total >= UINT32_MAX) throw too_many_flows(too_many_flows::what_is);  // every rank, here, at once
 
     // 4. Those numbers to the owners, and every flow's number back from them.
     msgs.assign(size, {});

@@ -29,7 +29,8 @@
 //  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
 //             the significance test over the global count of hypotheses, rules, clusters.
 // Rank 0 holds every flow once and the activity, as one process does after ingest, but no flow
-// table (the owners hold a share of it each); the other ranks hold their range's flows, then the
+// table (the owners hold a share of it each); rank 1, while it builds the host-variable items,
+// holds every flow and their activity too; the other ranks hold their range's flows, then the
 // activity. A rank that cannot read its input is named, with the file, in the
 // error every rank throws after the read phase (no rank is left waiting in a collective).
 
@@ -42,6 +43,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -146,12 +148,16 @@ void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, tra
   }
   std::string failure;
   host_items h;
-  try {
+  {
+    // A failure while taking them leaves rank 0 in a send: it stops the job (MPI_Abort), as one
+    // while sending the items back would. A failure of the work itself is said to rank 0.
     const auto base = recv_vector<flow_pattern>(0, comm, t);
     const activity a = recv_activity(0, comm, t);
-    h = make_host_items(base, a, spec);
-  } catch (const std::exception& e) {
-    failure = std::string("rank 1: ") + e.what();
+    try {
+      h = make_host_items(base, a, spec);
+    } catch (const std::exception& e) {
+      failure = std::string("rank 1: ") + e.what();
+    }
   }
   writer w;
   w.put_string(failure);
@@ -172,12 +178,14 @@ void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, tra
   send_vector(h.window_start, 0, comm, t);
 }
 
-/// Rank 0 takes rank 1's host-variable items (build_host_items); throws what went wrong there.
-[[nodiscard]] inline host_items receive_host_items(MPI_Comm comm, traffic& t) {
+/// Rank 0 takes rank 1's host-variable items (build_host_items), or what went wrong there
+/// (`failure`, then no items).
+[[nodiscard]] inline host_items receive_host_items(MPI_Comm comm, traffic& t, std::string& failure) {
   {
     const auto b = recv_bytes(1, comm, t);
     reader rd(b);
-    if (auto failure = rd.get_string(); !failure.empty()) throw error(failure);
+    failure = rd.get_string();
+    if (!failure.empty()) return {};
   }
   host_items h;
   h.closures = recv_vector<flow_pattern>(1, comm, t);
@@ -552,7 +560,7 @@ template <class K, class W, class L, class S, class E, class C>
     std::string numbering;
     try {
       detail::number_shard(mine_shard, comm, t);
-    } catch (const std::exception& e) {
+    } catch (const too_many_flows& e) {  // every rank at once; any other failure stops the job (MPI_Abort)
       numbering = "rank " + std::to_string(rank) + ": " + e.what();
     }
     detail::agree(numbering, comm, t);
@@ -574,6 +582,7 @@ template <class K, class W, class L, class S, class E, class C>
         t.generalize = detail::seconds_since(g0);
       }
   } else {
+    int taken = 1;  // ranks whose shard the merge has taken (its own first)
     try {
       mine_result& r = out.result;
       std::vector<flow_key> flows;  // every flow, numbered as one process numbers them
@@ -592,7 +601,14 @@ template <class K, class W, class L, class S, class E, class C>
       };
       std::map<std::size_t, std::vector<piece>> pieces;
       for (int from = 0; from < size; ++from) {
-        detail::shard s = from == 0 ? std::move(mine_shard) : detail::shard::unpack(detail::recv_bytes(from, comm, t));
+        detail::shard s;
+        if (from == 0) {
+          s = std::move(mine_shard);
+        } else {
+          const auto b = detail::recv_bytes(from, comm, t);
+          taken = from + 1;
+          s = detail::shard::unpack(b);
+        }
         // The rank's first-seen flows follow the ranks' before it: one process's numbering.
         for (const auto& f : s.flows) {
           const auto item = items.add(spec.key, f, r);
@@ -679,6 +695,8 @@ template <class K, class W, class L, class S, class E, class C>
       if (untimed) merged.item_offsets = {};
     } catch (const std::exception& e) {
       problem = std::string("rank 0: ") + e.what();
+      // the ranks not yet heard from are sending: their shards are taken all the same
+      for (int from = taken; from < size; ++from) [[maybe_unused]] const auto unread = detail::recv_bytes(from, comm, t);
     }
     const auto g0 = clock::now();
     if constexpr (SplitLattice<L>) {
@@ -691,25 +709,34 @@ template <class K, class W, class L, class S, class E, class C>
           detail::send_vector(out.result.items, 1, comm, t);
           detail::send_activity(merged, 1, comm, t);
         }
+        // A failure while taking rank 1's items (not one rank 1 reports) leaves rank 1 in a
+        // send: it stops the job (MPI_Abort), rethrown past the catch below.
         bool answered = !problem.empty();
-        std::string where = "rank 0: ";  // rank 1's failures name rank 1 themselves
+        bool rank_1_failed = false;  // its message names it
+        std::exception_ptr taking;
         try {
           if (problem.empty())
             space = generalize_items(out.result, std::move(merged), spec, [&] {
               answered = true;
-              where.clear();
-              host_items h = detail::receive_host_items(comm, t);
-              where = "rank 0: ";
+              std::string said;  // what went wrong on rank 1
+              host_items h;
+              try {
+                h = detail::receive_host_items(comm, t, said);
+              } catch (...) {
+                taking = std::current_exception();
+                throw;
+              }
+              rank_1_failed = !said.empty();
+              if (rank_1_failed) throw error(said);
               return h;
             });
         } catch (const std::exception& e) {
-          problem = where + e.what();
+          if (taking) std::rethrow_exception(taking);
+          problem = (rank_1_failed ? "" : "rank 0: ") + std::string(e.what());
         }
         if (!answered) {  // rank 1's answer, taken all the same (the job stops with rank 0's failure)
-          try {
-            [[maybe_unused]] const host_items unread = detail::receive_host_items(comm, t);
-          } catch (const std::exception&) {
-          }
+          std::string said;
+          [[maybe_unused]] const host_items unread = detail::receive_host_items(comm, t, said);
         }
       }
     }
