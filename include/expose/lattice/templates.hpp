@@ -336,7 +336,113 @@ struct templates {
   /// window may list generic items, ids from items.size(), after its flows).
   template <class Keep>
   [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
-    return make_host_items_(keep, items, a);
+    host_items out;
+    const auto nb = static_cast<std::uint32_t>(items.size());
+    const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() != 0; });
+    if (groups.groups() == 0) return out;
+    // The flows active in window w: each window lists its flows before any generic items.
+    const auto flows_in = [&](std::size_t w) {
+      const auto in = a.items_in(w);
+      return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
+    };
+    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? items[flow].key.src : items[flow].key.dst; };
+
+    // Samples: per window, the hosts that are endpoints of an active flow.
+    std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
+    std::vector<ip_address> hosts;
+    for (std::size_t w = 0; w < a.windows.size(); ++w) {
+      const std::size_t from = hosts.size();
+      for (auto i : flows_in(w)) {
+        if (items[i].at(field::src_ip) == slot::kept) hosts.push_back(items[i].key.src);
+        if (items[i].at(field::dst_ip) == slot::kept) hosts.push_back(items[i].key.dst);
+      }
+      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end(), ip_address::word_less{});
+      hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
+      first_sample[w + 1] = hosts.size();
+    }
+    const std::uint64_t samples = hosts.size();
+
+    // Closures; items bound to fewer than two hosts say nothing a window item does not.
+    std::vector<host_item> kept;
+    {
+      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+      for (std::size_t g = 0; g < groups.groups(); ++g) {
+        const auto flows = groups[g];
+        const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
+        const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
+        if (!two_hosts) continue;
+        const flow_pattern cl = host_closure(items, flows, bound);
+        if (!closures.insert(cl).second) continue;
+        kept.push_back({cl, bound, flows});
+      }
+    }
+    // Window by window, the (host position in the window, item) samples of the kept items `use`
+    // accepts, sorted and each once: visit(w, pairs).
+    const auto each_window = [&](const auto& use, const auto& visit) {
+      std::vector<std::size_t> start(std::size_t{nb} + 1, 0);  // per flow, its items: of[start[f], start[f + 1])
+      for (std::uint32_t k = 0; k < kept.size(); ++k)
+        if (use(k))
+          for (auto f : kept[k].flows) ++start[f + 1];
+      for (std::uint32_t f = 0; f < nb; ++f) start[f + 1] += start[f];
+      std::vector<std::uint32_t> of(start[nb]);
+      {
+        std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+        for (std::uint32_t k = 0; k < kept.size(); ++k)
+          if (use(k))
+            for (auto f : kept[k].flows) of[fill[f]++] = k;
+      }
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+      for (std::size_t w = 0; w < a.windows.size(); ++w) {
+        pairs.clear();
+        const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
+        const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
+        for (auto f : flows_in(w))
+          for (std::size_t i = start[f]; i < start[f + 1]; ++i) {
+            const auto at = std::lower_bound(lo, hi, host_of(f, kept[of[i]].bound), ip_address::word_less{});
+            pairs.emplace_back(static_cast<std::uint32_t>(at - lo), of[i]);
+          }
+        std::sort(pairs.begin(), pairs.end());
+        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+        visit(w, pairs);
+      }
+    };
+    std::vector<std::uint64_t> counts(kept.size(), 0);
+    const auto count = [&](std::size_t, const auto& pairs) {
+      for (const auto& e : pairs) ++counts[e.second];
+    };
+    each_window([](std::uint32_t) { return true; }, count);
+    std::vector<std::vector<std::uint32_t>> rest_flows;
+    if (rests) {
+      const auto before = static_cast<std::uint32_t>(kept.size());
+      add_host_rests(keep, items, kept, rest_flows, counts, samples, host_of);
+      counts.resize(kept.size(), 0);
+      if (kept.size() > before) each_window([&](std::uint32_t k) { return k >= before; }, count);
+    }
+    std::vector<std::uint32_t> remap(kept.size(), UINT32_MAX);
+    std::uint32_t next = 0;
+    for (std::uint32_t k = 0; k < kept.size(); ++k) {
+      if (!keep(counts[k], samples)) continue;
+      remap[k] = next++;
+      out.closures.push_back(kept[k].closure);
+      out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
+    }
+    // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted).
+    std::vector<std::int64_t> rows;
+    std::vector<std::size_t> row_start{0};
+    std::vector<std::uint32_t> row_items;
+    each_window([&](std::uint32_t k) { return remap[k] != UINT32_MAX; }, [&](std::size_t w, const auto& pairs) {
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (i == 0 || pairs[i].first != pairs[i - 1].first) {
+          if (!rows.empty()) row_start.push_back(row_items.size());
+          rows.push_back(static_cast<std::int64_t>(first_sample[w] + pairs[i].first));
+        }
+        row_items.push_back(remap[pairs[i].second]);
+      }
+    });
+    if (!rows.empty()) row_start.push_back(row_items.size());
+    out.hosts = activity::from_window_major(std::move(rows), std::move(row_start), std::move(row_items), next, samples);
+    out.window_start = std::move(first_sample);
+    return out;
   }
 
  private:
@@ -523,118 +629,6 @@ struct templates {
         kept.push_back({cl, bound, rest_flows.back()});
       }
     }
-  }
-
-  /// make_host_items' work.
-  template <class Keep>
-  [[nodiscard]] host_items make_host_items_(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
-    host_items out;
-    const auto nb = static_cast<std::uint32_t>(items.size());
-    const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() != 0; });
-    if (groups.groups() == 0) return out;
-    // The flows active in window w: each window lists its flows before any generic items.
-    const auto flows_in = [&](std::size_t w) {
-      const auto in = a.items_in(w);
-      return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
-    };
-    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? items[flow].key.src : items[flow].key.dst; };
-
-    // Samples: per window, the hosts that are endpoints of an active flow.
-    std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
-    std::vector<ip_address> hosts;
-    for (std::size_t w = 0; w < a.windows.size(); ++w) {
-      const std::size_t from = hosts.size();
-      for (auto i : flows_in(w)) {
-        if (items[i].at(field::src_ip) == slot::kept) hosts.push_back(items[i].key.src);
-        if (items[i].at(field::dst_ip) == slot::kept) hosts.push_back(items[i].key.dst);
-      }
-      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end(), ip_address::word_less{});
-      hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
-      first_sample[w + 1] = hosts.size();
-    }
-    const std::uint64_t samples = hosts.size();
-
-    // Closures; items bound to fewer than two hosts say nothing a window item does not.
-    std::vector<host_item> kept;
-    {
-      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
-      for (std::size_t g = 0; g < groups.groups(); ++g) {
-        const auto flows = groups[g];
-        const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
-        const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
-        if (!two_hosts) continue;
-        const flow_pattern cl = host_closure(items, flows, bound);
-        if (!closures.insert(cl).second) continue;
-        kept.push_back({cl, bound, flows});
-      }
-    }
-    // Window by window, the (host position in the window, item) samples of the kept items `use`
-    // accepts, sorted and each once: visit(w, pairs).
-    const auto each_window = [&](const auto& use, const auto& visit) {
-      std::vector<std::size_t> start(std::size_t{nb} + 1, 0);  // per flow, its items: of[start[f], start[f + 1])
-      for (std::uint32_t k = 0; k < kept.size(); ++k)
-        if (use(k))
-          for (auto f : kept[k].flows) ++start[f + 1];
-      for (std::uint32_t f = 0; f < nb; ++f) start[f + 1] += start[f];
-      std::vector<std::uint32_t> of(start[nb]);
-      {
-        std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-        for (std::uint32_t k = 0; k < kept.size(); ++k)
-          if (use(k))
-            for (auto f : kept[k].flows) of[fill[f]++] = k;
-      }
-      std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
-      for (std::size_t w = 0; w < a.windows.size(); ++w) {
-        pairs.clear();
-        const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
-        const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
-        for (auto f : flows_in(w))
-          for (std::size_t i = start[f]; i < start[f + 1]; ++i) {
-            const auto at = std::lower_bound(lo, hi, host_of(f, kept[of[i]].bound), ip_address::word_less{});
-            pairs.emplace_back(static_cast<std::uint32_t>(at - lo), of[i]);
-          }
-        std::sort(pairs.begin(), pairs.end());
-        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-        visit(w, pairs);
-      }
-    };
-    std::vector<std::uint64_t> counts(kept.size(), 0);
-    const auto count = [&](std::size_t, const auto& pairs) {
-      for (const auto& e : pairs) ++counts[e.second];
-    };
-    each_window([](std::uint32_t) { return true; }, count);
-    std::vector<std::vector<std::uint32_t>> rest_flows;
-    if (rests) {
-      const auto before = static_cast<std::uint32_t>(kept.size());
-      add_host_rests(keep, items, kept, rest_flows, counts, samples, host_of);
-      counts.resize(kept.size(), 0);
-      if (kept.size() > before) each_window([&](std::uint32_t k) { return k >= before; }, count);
-    }
-    std::vector<std::uint32_t> remap(kept.size(), UINT32_MAX);
-    std::uint32_t next = 0;
-    for (std::uint32_t k = 0; k < kept.size(); ++k) {
-      if (!keep(counts[k], samples)) continue;
-      remap[k] = next++;
-      out.closures.push_back(kept[k].closure);
-      out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
-    }
-    // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted).
-    std::vector<std::int64_t> rows;
-    std::vector<std::size_t> row_start{0};
-    std::vector<std::uint32_t> row_items;
-    each_window([&](std::uint32_t k) { return remap[k] != UINT32_MAX; }, [&](std::size_t w, const auto& pairs) {
-      for (std::size_t i = 0; i < pairs.size(); ++i) {
-        if (i == 0 || pairs[i].first != pairs[i - 1].first) {
-          if (!rows.empty()) row_start.push_back(row_items.size());
-          rows.push_back(static_cast<std::int64_t>(first_sample[w] + pairs[i].first));
-        }
-        row_items.push_back(remap[pairs[i].second]);
-      }
-    });
-    if (!rows.empty()) row_start.push_back(row_items.size());
-    out.hosts = activity::from_window_major(std::move(rows), std::move(row_start), std::move(row_items), next, samples);
-    out.window_start = std::move(first_sample);
-    return out;
   }
 };
 

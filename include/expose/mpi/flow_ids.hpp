@@ -78,120 +78,81 @@ namespace detail {
   // 1. Every flow to its owner.
   std::vector<std::uint32_t> owner(n);
   std::vector<std::uint64_t> sent_to(size, 0);
-  {
-    std::vector<std::vector<flow_key>> to(size);
-    for (std::size_t i = 0; i < n; ++i) {
-      owner[i] = detail::owner_of(flows[i], size);
-      ++sent_to[owner[i]];
-    }
-    for (std::uint32_t o = 0; o < size; ++o) to[o].reserve(sent_to[o]);
-    for (std::size_t i = 0; i < n; ++i) to[owner[i]].push_back(flows[i]);
-    std::vector<std::vector<char>> msgs(size);
-    for (std::uint32_t o = 0; o < size; ++o) {
-      detail::writer w;
-      w.put_vector(to[o]);
-      to[o] = {};
-      msgs[o] = std::move(w.bytes);
-    }
-    auto got = detail::exchange(std::move(msgs), comm, t);
-    // 2. The owner: the first sender of each connection, in rank order.
-    flow_table table;
-    std::vector<std::vector<std::uint32_t>> slot(size);  // per sender, the table id of each flow it sent
-    std::vector<std::vector<char>> firsts(size);         // per sender, a byte per flow: it was the first
-    {
-      std::size_t keys = 0;  // at most this many connections: the table is sized once
-      for (const auto& m : got) keys += m.size() / sizeof(flow_key);
-      table.reserve(keys);
-    }
-    for (std::uint32_t from = 0; from < size; ++from) {
-      detail::reader rd(got[from]);
-      const auto keys = rd.get_vector<flow_key>();
-      got[from] = {};
-      slot[from].reserve(keys.size());
-      std::vector<std::uint8_t> first(keys.size());
-      for (std::size_t k = 0; k < keys.size(); ++k) {
-        const auto [id, inserted] = table.find_or_insert(keys[k]);
-        slot[from].push_back(id);
-        first[k] = inserted ? 1 : 0;
-      }
-      detail::writer w;
-      w.put_vector(first);
-      firsts[from] = std::move(w.bytes);
-    }
-    const auto owned = table.size();
-    table = {};
-    auto flags = detail::exchange(std::move(firsts), comm, t);
-
-    // 3. This rank numbers the flows it saw first, after the ranks before it.
-    std::vector<std::vector<std::uint8_t>> first_of(size);
-    for (std::uint32_t o = 0; o < size; ++o) {
-      detail::reader rd(flags[o]);
-      first_of[o] = rd.get_vector<std::uint8_t>();
-      flags[o] = {};
-      if (first_of[o].size() != sent_to[o]) throw error("expose::mpi: a rank answered for other flows than it was sent");
-    }
-    std::vector<std::size_t> at(size, 0);
-    std::vector<char> is_first(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      is_first[i] = static_cast<char>(first_of[owner[i]][at[owner[i]]++]);
-      out.first += is_first[i] != 0 ? 1 : 0;
-    }
-    first_of = {};
-    std::vector<std::uint64_t> all(size);
-    MPI_Iallgather(&out.first, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, comm, &request);
-    detail::wait_idly(request);
-    out.base = std::accumulate(all.begin(), all.begin() + rank_i, std::uint64_t{0});
-    out.total = std::accumulate(all.begin(), all.end(), std::uint64_t{0});
-    if (out.total >= UINT32_MAX) throw too_many_flows(too_many_flows::what_is);  // every rank, here, at once
-
-    // 4. Those numbers to the owners, and every flow's number back from them.
-    msgs.assign(size, {});
-    {
-      std::vector<std::vector<std::uint32_t>> ids(size);
-      std::uint64_t next = out.base;
-      for (std::size_t i = 0; i < n; ++i)
-        if (is_first[i] != 0) ids[owner[i]].push_back(static_cast<std::uint32_t>(next++));
-      for (std::uint32_t o = 0; o < size; ++o) {
-        detail::writer w;
-        w.put_vector(ids[o]);
-        ids[o] = {};
-        msgs[o] = std::move(w.bytes);
-      }
-    }
-    got = detail::exchange(std::move(msgs), comm, t);
-    std::vector<std::uint32_t> number(owned, UINT32_MAX);
-    for (std::uint32_t from = 0; from < size; ++from) {
-      detail::reader rd(got[from]);
-      const auto ids = rd.get_vector<std::uint32_t>();
-      got[from] = {};
-      std::size_t j = 0;
-      for (auto id : slot[from])
-        if (number[id] == UINT32_MAX) {  // this sender is the first to have it: its next number
-          if (j == ids.size()) throw error("expose::mpi: a rank numbered fewer flows than it saw first");
-          number[id] = ids[j++];
-        }
-      if (j != ids.size()) throw error("expose::mpi: a rank numbered more flows than it saw first");
-    }
-    msgs.assign(size, {});
-    for (std::uint32_t from = 0; from < size; ++from) {
-      std::vector<std::uint32_t> answer;
-      answer.reserve(slot[from].size());
-      for (auto id : slot[from]) answer.push_back(number[id]);
-      slot[from] = {};
-      detail::writer w;
-      w.put_vector(answer);
-      msgs[from] = std::move(w.bytes);
-    }
-    got = detail::exchange(std::move(msgs), comm, t);
-    std::vector<std::vector<std::uint32_t>> answers(size);
-    for (std::uint32_t o = 0; o < size; ++o) {
-      detail::reader rd(got[o]);
-      answers[o] = rd.get_vector<std::uint32_t>();
-      if (answers[o].size() != sent_to[o]) throw error("expose::mpi: a rank answered for other flows than it was sent");
-    }
-    std::fill(at.begin(), at.end(), 0);
-    for (std::size_t i = 0; i < n; ++i) out.id[i] = answers[owner[i]][at[owner[i]]++];
+  for (std::size_t i = 0; i < n; ++i) {
+    owner[i] = detail::owner_of(flows[i], size);
+    ++sent_to[owner[i]];
   }
+  std::vector<std::vector<flow_key>> to(size);
+  for (std::uint32_t o = 0; o < size; ++o) to[o].reserve(sent_to[o]);
+  for (std::size_t i = 0; i < n; ++i) to[owner[i]].push_back(flows[i]);
+  auto keys = detail::exchange(std::move(to), comm, t);
+
+  // 2. The owner: the first sender of each connection, in rank order.
+  std::vector<std::vector<std::uint32_t>> slot(size);   // per sender, the table id of each flow it sent
+  std::vector<std::vector<std::uint8_t>> firsts(size);  // per sender, per flow: it was the first
+  std::size_t owned = 0;
+  {
+    flow_table table;
+    std::size_t sent = 0;  // at most this many connections: the table is sized once
+    for (const auto& k : keys) sent += k.size();
+    table.reserve(sent);
+    for (std::uint32_t from = 0; from < size; ++from) {
+      slot[from].reserve(keys[from].size());
+      firsts[from].reserve(keys[from].size());
+      for (const auto& k : keys[from]) {
+        const auto [id, inserted] = table.find_or_insert(k);
+        slot[from].push_back(id);
+        firsts[from].push_back(inserted ? 1 : 0);
+      }
+      keys[from] = {};
+    }
+    owned = table.size();
+  }
+  const auto first_of = detail::exchange(std::move(firsts), comm, t);
+  for (std::uint32_t o = 0; o < size; ++o)
+    if (first_of[o].size() != sent_to[o]) throw error("expose::mpi: a rank answered for other flows than it was sent");
+
+  // 3. This rank numbers the flows it saw first, after the ranks before it.
+  std::vector<std::size_t> at(size, 0);
+  std::vector<char> is_first(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    is_first[i] = static_cast<char>(first_of[owner[i]][at[owner[i]]++]);
+    out.first += is_first[i] != 0 ? 1 : 0;
+  }
+  std::vector<std::uint64_t> all(size);
+  MPI_Iallgather(&out.first, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, comm, &request);
+  detail::wait_idly(request);
+  out.base = std::accumulate(all.begin(), all.begin() + rank_i, std::uint64_t{0});
+  out.total = std::accumulate(all.begin(), all.end(), std::uint64_t{0});
+  if (out.total >= UINT32_MAX) throw too_many_flows(too_many_flows::what_is);  // every rank, here, at once
+
+  // 4. Those numbers to the owners, and every flow's number back from them.
+  std::vector<std::vector<std::uint32_t>> ids(size);
+  std::uint64_t next = out.base;
+  for (std::size_t i = 0; i < n; ++i)
+    if (is_first[i] != 0) ids[owner[i]].push_back(static_cast<std::uint32_t>(next++));
+  ids = detail::exchange(std::move(ids), comm, t);
+  std::vector<std::uint32_t> number(owned, UINT32_MAX);
+  for (std::uint32_t from = 0; from < size; ++from) {
+    std::size_t j = 0;
+    for (auto id : slot[from])
+      if (number[id] == UINT32_MAX) {  // this sender is the first to have it: its next number
+        if (j == ids[from].size()) throw error("expose::mpi: a rank numbered fewer flows than it saw first");
+        number[id] = ids[from][j++];
+      }
+    if (j != ids[from].size()) throw error("expose::mpi: a rank numbered more flows than it saw first");
+  }
+  std::vector<std::vector<std::uint32_t>> answers(size);
+  for (std::uint32_t from = 0; from < size; ++from) {
+    answers[from].reserve(slot[from].size());
+    for (auto id : slot[from]) answers[from].push_back(number[id]);
+    slot[from] = {};
+  }
+  answers = detail::exchange(std::move(answers), comm, t);
+  for (std::uint32_t o = 0; o < size; ++o)
+    if (answers[o].size() != sent_to[o]) throw error("expose::mpi: a rank answered for other flows than it was sent");
+  std::fill(at.begin(), at.end(), 0);
+  for (std::size_t i = 0; i < n; ++i) out.id[i] = answers[owner[i]][at[owner[i]]++];
   return out;
 }
 

@@ -98,17 +98,18 @@ struct reader {
   }
 };
 
-/// Waits for a request without holding a core. A rank waiting for rank 0's merge would otherwise
+/// Waits for requests without holding a core. A rank waiting for rank 0's merge would otherwise
 /// spin in MPI's progress loop for seconds and take the CPU from ranks sharing its machine
 /// (measured: rank 0's merge took twice as long with a spinning rank beside it on 2 cores).
-inline void wait_idly(MPI_Request& request) {
+inline void wait_all_idly(MPI_Request* requests, int n) {
   int done = 0;
   for (unsigned tries = 0;; ++tries) {
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE);
     if (done) return;
     if (tries > 64) std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
 }
+inline void wait_idly(MPI_Request& request) { wait_all_idly(&request, 1); }
 
 /// Messages of any size: the length, then pieces of at most 1 GiB (MPI counts are ints). A vector
 /// of trivially copyable values goes where it lies (no copy into a byte buffer).
@@ -149,24 +150,6 @@ template <class T>
 inline void send_bytes(const std::vector<char>& b, int to, MPI_Comm comm, traffic& t) { send_vector(b, to, comm, t); }
 [[nodiscard]] inline std::vector<char> recv_bytes(int from, MPI_Comm comm, traffic& t) { return recv_vector<char>(from, comm, t); }
 
-inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, traffic& t) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  std::uint64_t n = b.size();
-  MPI_Request request;
-  MPI_Ibcast(&n, 1, MPI_UINT64_T, root, comm, &request);
-  wait_idly(request);
-  if (rank != root) b.resize(n);
-  for (std::size_t off = 0; off < n; off += max_message) {
-    const auto len = static_cast<int>(std::min<std::size_t>(max_message, n - off));
-    MPI_Ibcast(b.data() + off, len, MPI_BYTE, root, comm, &request);
-    wait_idly(request);
-  }
-  if (rank == root) t.bytes_sent += (8 + n) * static_cast<std::uint64_t>(size - 1);
-  else t.bytes_received += 8 + n;
-}
-
 /// Broadcasts one trivially copyable value from `root`.
 template <class T>
   requires std::is_trivially_copyable_v<T>
@@ -203,28 +186,22 @@ void bcast_vector(std::vector<T>& v, int root, MPI_Comm comm, traffic& t) {
   else t.bytes_received += bytes;
 }
 
-/// Waits for several requests without holding a core (as wait_idly).
-inline void wait_all_idly(MPI_Request* requests, int n) {
-  int done = 0;
-  for (unsigned tries = 0;; ++tries) {
-    MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE);
-    if (done) return;
-    if (tries > 64) std::this_thread::sleep_for(std::chrono::microseconds(500));
-  }
-}
+inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, traffic& t) { bcast_vector(b, root, comm, t); }
 
 inline constexpr int tag_exchange = 7302;
 
 /// Every rank sends `out[to]` to every rank `to` and returns what every rank sent it (`in[from]`;
-/// its own `out[rank]` is moved to `in[rank]`). The pairs go in size - 1 steps (step s: to rank +
-/// s, from rank - s), each step's send and receive at once, so no rank waits on a send that its
-/// peer has not yet posted the receive for, whatever the sizes.
-[[nodiscard]] inline std::vector<std::vector<char>> exchange(std::vector<std::vector<char>> out, MPI_Comm comm, traffic& t) {
+/// its own `out[rank]` is moved to `in[rank]`), each vector where it lies. The pairs go in
+/// size - 1 steps (step s: to rank + s, from rank - s), each step's send and receive at once, so
+/// no rank waits on a send that its peer has not yet posted the receive for, whatever the sizes.
+template <class T>
+  requires std::is_trivially_copyable_v<T>
+[[nodiscard]] std::vector<std::vector<T>> exchange(std::vector<std::vector<T>> out, MPI_Comm comm, traffic& t) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   if (out.size() != static_cast<std::size_t>(size)) throw error("expose::mpi: an exchange needs one message for every rank");
-  std::vector<std::vector<char>> in(static_cast<std::size_t>(size));
+  std::vector<std::vector<T>> in(static_cast<std::size_t>(size));
   in[static_cast<std::size_t>(rank)] = std::move(out[static_cast<std::size_t>(rank)]);
   for (int step = 1; step < size; ++step) {
     const int to = (rank + step) % size;
@@ -237,16 +214,19 @@ inline constexpr int tag_exchange = 7302;
     MPI_Isend(&n_out, 1, MPI_UINT64_T, to, tag_exchange, comm, &r[1]);
     wait_all_idly(r, 2);
     recv.resize(n_in);
-    for (std::size_t off = 0; off < std::max<std::size_t>(n_in, n_out); off += max_message) {
+    auto* in_bytes = reinterpret_cast<char*>(recv.data());
+    const auto* out_bytes = reinterpret_cast<const char*>(send.data());
+    const std::size_t bytes_in = n_in * sizeof(T), bytes_out = n_out * sizeof(T);
+    for (std::size_t off = 0; off < std::max(bytes_in, bytes_out); off += max_message) {
       int n = 0;
-      if (off < n_in)
-        MPI_Irecv(recv.data() + off, static_cast<int>(std::min<std::size_t>(max_message, n_in - off)), MPI_BYTE, from, tag_exchange, comm, &r[n++]);
-      if (off < n_out)
-        MPI_Isend(send.data() + off, static_cast<int>(std::min<std::size_t>(max_message, n_out - off)), MPI_BYTE, to, tag_exchange, comm, &r[n++]);
+      if (off < bytes_in)
+        MPI_Irecv(in_bytes + off, static_cast<int>(std::min(max_message, bytes_in - off)), MPI_BYTE, from, tag_exchange, comm, &r[n++]);
+      if (off < bytes_out)
+        MPI_Isend(out_bytes + off, static_cast<int>(std::min(max_message, bytes_out - off)), MPI_BYTE, to, tag_exchange, comm, &r[n++]);
       wait_all_idly(r, n);
     }
-    t.bytes_sent += 8 + n_out;
-    t.bytes_received += 8 + n_in;
+    t.bytes_sent += 8 + bytes_out;
+    t.bytes_received += 8 + bytes_in;
     send = {};
   }
   return in;

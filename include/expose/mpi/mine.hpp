@@ -102,35 +102,34 @@ struct mine_outcome {
 
 namespace detail {
 
+/// Calls `f` on each vector of an activity matrix that counting and generalizing read (not the
+/// offsets): one list for every way the matrix goes between ranks.
+template <class A, class F>
+void each_part(A& a, F&& f) {
+  f(a.windows);
+  f(a.window_start);
+  f(a.window_items);
+  f(a.item_start);
+  f(a.item_windows);
+}
+
 /// Broadcasts an activity matrix from `root`, each of its vectors where it lies (no copy).
 inline void bcast_activity(activity& a, int root, MPI_Comm comm, traffic& t) {
   bcast_value(a.samples, root, comm, t);
-  bcast_vector(a.windows, root, comm, t);
-  bcast_vector(a.window_start, root, comm, t);
-  bcast_vector(a.window_items, root, comm, t);
-  bcast_vector(a.item_start, root, comm, t);
-  bcast_vector(a.item_windows, root, comm, t);
+  each_part(a, [&](auto& v) { bcast_vector(v, root, comm, t); });
 }
 
 /// Sends an activity matrix to one rank (its vectors where they lie; no offsets), and takes one.
 inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) {
   send_vector(std::vector<std::uint64_t>{a.samples}, to, comm, t);
-  send_vector(a.windows, to, comm, t);
-  send_vector(a.window_start, to, comm, t);
-  send_vector(a.window_items, to, comm, t);
-  send_vector(a.item_start, to, comm, t);
-  send_vector(a.item_windows, to, comm, t);
+  each_part(a, [&](const auto& v) { send_vector(v, to, comm, t); });
 }
 [[nodiscard]] inline activity recv_activity(int from, MPI_Comm comm, traffic& t) {
   activity a;
   const auto samples = recv_vector<std::uint64_t>(from, comm, t);
   if (samples.size() != 1) throw error("expose::mpi: a message between ranks is not an activity matrix");
   a.samples = samples[0];
-  a.windows = recv_vector<std::int64_t>(from, comm, t);
-  a.window_start = recv_vector<std::size_t>(from, comm, t);
-  a.window_items = recv_vector<std::uint32_t>(from, comm, t);
-  a.item_start = recv_vector<std::size_t>(from, comm, t);
-  a.item_windows = recv_vector<std::uint32_t>(from, comm, t);
+  each_part(a, [&](auto& v) { v = recv_vector<typename std::remove_cvref_t<decltype(v)>::value_type>(from, comm, t); });
   return a;
 }
 
