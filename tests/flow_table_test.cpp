@@ -77,3 +77,14 @@ TEST_CASE("flow_table.a_connection_oriented_elsewhere_keeps_its_first_orientatio
   CHECK(back.id == 0);
   CHECK(t.flows()[0] == k);
 }
+
+TEST_CASE("flow_table.take_flows_gives_the_flows_in_id_order_and_empties_the_table") {
+  flow_table t;
+  t.find_or_insert(pkt(0x0a000001, 50000, 0x0a000002, 443, tcp_flag::syn));
+  t.find_or_insert(pkt(0x0a000002, 53, 0x0a000003, 40000, tcp_flag::syn | tcp_flag::ack));
+  const auto flows = std::move(t).take_flows();
+  REQUIRE(flows.size() == 2);
+  CHECK(exact(flows[0]).text() == "10.0.0.1.50000 : 10.0.0.2.443 : tcp");
+  CHECK(exact(flows[1]).text() == "10.0.0.3.40000 : 10.0.0.2.53 : tcp");
+  CHECK(t.size() == 0);  // NOLINT(bugprone-use-after-move): what is left is an empty table
+}

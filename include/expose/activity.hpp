@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "expose/detail/release.hpp"
+
 namespace expose {
 
 /// When, inside its window, an item first sent a packet: in 65536ths of the window (15 µs in a
@@ -218,6 +220,8 @@ class activity_builder {
 
   /// The matrix over `n_items` items; N spans the first to the last window seen.
   [[nodiscard]] activity finish(std::size_t n_items) && {
+    detail::release(last_);  // not needed to build the matrix: freed before it is made
+    detail::release(last_at_);
     if (in_order_) {
       // grouped by window already: sort the items inside each window
       for (std::size_t i = 0; i < entries_.size();) {
@@ -235,9 +239,7 @@ class activity_builder {
     }
     const std::uint64_t samples = hi_ < lo_ ? 0 : static_cast<std::uint64_t>(hi_ - lo_) + 1;
     auto a = activity::from_sorted(entries_, n_items, samples);
-    entries_ = {};
-    last_ = {};
-    last_at_ = {};
+    detail::release(entries_);
     return a;
   }
 

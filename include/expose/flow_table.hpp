@@ -82,6 +82,14 @@ class flow_table {
   }
 
   [[nodiscard]] const std::vector<flow_key>& flows() const noexcept { return *flows_; }
+  /// The flows by id, taken out of a table that is done with (its index freed first, so the
+  /// flows can be turned into something else without the index beside them).
+  [[nodiscard]] std::vector<flow_key> take_flows() && {
+    index_ = decltype(index_)(0, index_.hash_function(), index_.key_eq());
+    auto flows = std::move(*flows_);
+    flows_->clear();
+    return flows;
+  }
   [[nodiscard]] std::size_t size() const noexcept { return flows_->size(); }
   void reserve(std::size_t n) {
     index_.reserve(n);

@@ -23,6 +23,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/detail/release.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
 #include "expose/input.hpp"
@@ -156,11 +157,14 @@ class ingest {
     r_.flows = flows_seen_;
     r_.window_seconds = window_.seconds();
     activity a = std::move(act_).finish(items_.items(r_));
-    items_.finish(key_, table_.flows(), r_);
-    table_ = {};  // the flows live on as items
+    {
+      const auto flows = std::move(table_).take_flows();  // without the key index beside them
+      items_.finish(key_, flows, r_);
+    }  // the flows live on as items
+    table_ = {};
     // Offsets count from multiples of the width (tumbling and lagged windows); windows that
     // overlap start elsewhere, so their activity keeps no times and no delay is measured.
-    if (overlapping_) a.item_offsets = {};
+    if (overlapping_) detail::release(a.item_offsets);
     return a;
   }
 

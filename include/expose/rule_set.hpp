@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -84,15 +85,15 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
     if (in.size() * 16 > o.size()) return space.covers(outer, inner);
     return std::all_of(in.begin(), in.end(), [&](std::uint32_t f) { return std::binary_search(o.begin(), o.end(), f); });
   };
-  std::vector<std::vector<std::uint32_t>> covering_of(n_items);  // memo per item in a rule
-  std::vector<char> known(n_items, 0);
+  // Memo per item in a rule, kept only for those (a node-based map: a list stays where it is while
+  // others are added, so two of them can be held at once).
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> covering_of;
   const auto covering = [&](std::uint32_t i) -> const std::vector<std::uint32_t>& {
-    if (!known[i]) {
-      known[i] = 1;
+    const auto [it, fresh] = covering_of.try_emplace(i);
+    if (fresh)
       for (auto g : holding.find(space.members(i).front())->second)
-        if (size(g) >= size(i) && holds(g, i)) covering_of[i].push_back(g);
-    }
-    return covering_of[i];
+        if (size(g) >= size(i) && holds(g, i)) it->second.push_back(g);
+    return it->second;
   };
   boost::unordered_flat_map<std::uint64_t, std::vector<std::size_t>> by_sides;  // (lhs, rhs) -> rules
   const auto sides = [](std::uint32_t l, std::uint32_t r) { return std::uint64_t{l} << 32 | r; };

@@ -290,6 +290,47 @@ TEST_CASE("lattice.templates.flows_grouped_in_order_of_first_appearance") {
   CHECK(one.template_of == std::vector<std::uint8_t>{1, 1});
 }
 
+TEST_CASE("lattice.templates.grouping_run_by_run_numbers_groups_as_grouping_at_once") {
+  // Runs of templates that can make no common pattern are grouped one at a time: under an exact
+  // key only equal templates can, so a template and its repeat share a run.
+  const auto f = [](const char* s, std::uint16_t sp, const char* d, std::uint16_t dp) {
+    return exact(flow_key{*ip_address::parse(s), *ip_address::parse(d), sp, dp, proto::tcp});
+  };
+  const std::vector<flow_pattern> flows{f("10.0.0.1", 40000, "10.0.0.9", 22), f("10.0.0.2", 40001, "10.0.0.9", 22),
+                                        f("10.0.0.1", 40002, "10.0.0.9", 22), f("10.0.0.1", 40003, "10.0.0.8", 25)};
+  const auto every = [](const lattice::mask&) { return true; };
+  constexpr std::array<lattice::mask, 3> repeat{lattice::client_port::value, lattice::any_client::value, lattice::client_port::value};
+  using runs = std::vector<std::pair<std::size_t, std::size_t>>;
+  CHECK(lattice::detail::template_runs(flows, 4, repeat, every) == runs{{0, 3}});
+  constexpr std::array<lattice::mask, 3> distinct{lattice::client_port::value, lattice::any_client::value, lattice::any_ports::value};
+  CHECK(lattice::detail::template_runs(flows, 4, distinct, every) == runs{{0, 1}, {1, 2}, {2, 3}});
+  const auto no_ports = [](const lattice::mask& m) { return m != lattice::any_ports::value; };
+  CHECK(lattice::detail::template_runs(flows, 4, distinct, no_ports) == runs{{0, 1}, {1, 2}});
+  // Under a key that leaves the ports out (keys::host_pair), client_port and any_ports make the
+  // same patterns: the run holds both, and any_client between them.
+  std::vector<flow_pattern> pairs = flows;
+  for (auto& p : pairs) p = lattice::detail::apply(lattice::any_ports::value, p);
+  CHECK(lattice::detail::template_runs(pairs, 4, distinct, every) == runs{{0, 3}});
+  CHECK(lattice::detail::template_runs(pairs, 4, distinct, no_ports) == runs{{0, 1}, {1, 2}});
+  // Groups of one flow left out, the rest numbered in order: client_port {0, 2}, any_client
+  // {0, 1, 2}, any_ports {0, 2}.
+  const auto g = lattice::detail::group_flows(flows, 4, distinct, every, 0, 3, 2);
+  REQUIRE(g.groups() == 3);
+  CHECK(std::vector<std::uint32_t>(g[0].begin(), g[0].end()) == std::vector<std::uint32_t>{0, 2});
+  CHECK(std::vector<std::uint32_t>(g[1].begin(), g[1].end()) == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(std::vector<std::uint32_t>(g[2].begin(), g[2].end()) == std::vector<std::uint32_t>{0, 2});
+  CHECK(g.template_of == std::vector<std::uint8_t>{0, 1, 2});
+  // A flow a template and its repeat both put in a group counts twice toward the least size:
+  // B -> S.22 alone is kept (one flow, twice), A -> M.25 under any_client (once) is not.
+  const auto twice = lattice::detail::group_flows(flows, 4, repeat, every, 0, 3, 2);
+  CHECK(twice.size == std::vector<std::uint32_t>{2, 1, 1, 3});
+  // The second run alone: any_client's groups, numbered from 0.
+  const auto second = lattice::detail::group_flows(flows, 4, distinct, every, 1, 2);
+  REQUIRE(second.groups() == 2);
+  CHECK(std::vector<std::uint32_t>(second[0].begin(), second[0].end()) == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(second.template_of == std::vector<std::uint8_t>{1, 1});
+}
+
 TEST_CASE("lattice.templates.generic_activity_follows_the_flows_in_each_window") {
   // Flows 0, 1 in windows {0, 1} and {1}; generic items 2 = {0, 1} active in {0, 1}, 3 in {1}.
   activity_builder b;

@@ -1,9 +1,9 @@
 #pragma once
 // The counting engine: one antecedent at a time, a dense accumulator over its co-active items
 // (a row of A'A, Gustavson's method), the row scored and reset. No global pair table: memory is
-// the activity plus one counter per item per thread. Items that can take part in no rule are
-// dropped before counting, antecedents that can head none are never expanded, and rows are
-// shared among threads.
+// the activity plus, per thread, one counter per item that can take part in a rule. Items that
+// can take part in no rule are dropped before counting, antecedents that can head none are never
+// expanded, and rows are shared among threads.
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +13,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/detail/release.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::engine {
@@ -46,19 +47,26 @@ struct gustavson {
       }
     }
 
-    // Consequents: only items that can appear in a rule stay in the window lists.
-    std::vector<std::uint64_t> counts(n_items);
-    std::vector<std::uint32_t> rows;  // the antecedents worth a row
-    std::vector<char> appears(n_items);
-    bool all_appear = true;
-    std::vector<std::uint64_t> head_counts(n_items);
+    // Consequents: only items that can appear in a rule stay in the window lists, renumbered
+    // densely (`item_of` names them again), so each thread's accumulator holds one counter per
+    // such item, not per item: on a long trace most flows are seen in too few windows to appear.
+    std::vector<std::uint32_t> rows;     // the antecedents worth a row
+    std::vector<std::uint32_t> item_of;  // consequent number -> item (empty: every item appears, as itself)
+    std::vector<std::uint32_t> number;   // item -> consequent number (UINT32_MAX: it cannot appear)
     for (std::uint32_t x = 0; x < n_items; ++x) {
-      counts[x] = a.count(x);
-      head_counts[x] = heads.count(x);
-      appears[x] = scorer.can_appear(counts[x], n) ? 1 : 0;
-      all_appear = all_appear && appears[x];
-      if (scorer.can_appear(head_counts[x], n) && scorer.can_head(head_counts[x], n)) rows.push_back(x);
+      const std::uint64_t hc = heads.count(x);
+      if (scorer.can_appear(hc, n) && scorer.can_head(hc, n)) rows.push_back(x);
+      if (scorer.can_appear(a.count(x), n)) {
+        if (!number.empty()) number[x] = static_cast<std::uint32_t>(item_of.size());
+        item_of.push_back(x);
+      } else if (number.empty()) {
+        number.assign(n_items, UINT32_MAX);
+        for (std::uint32_t i = 0; i < item_of.size(); ++i) number[item_of[i]] = i;
+      }
     }
+    const bool all_appear = number.empty();
+    const auto consequents = static_cast<std::uint32_t>(item_of.size());
+    if (all_appear) expose::detail::release(item_of);
     std::vector<std::size_t> start;
     std::vector<std::uint32_t> kept;
     if (!all_appear) {
@@ -66,12 +74,14 @@ struct gustavson {
       start.push_back(0);
       for (std::size_t w = 0; w < a.windows.size(); ++w) {
         for (auto y : a.items_in(w))
-          if (appears[y]) kept.push_back(y);
+          if (number[y] != UINT32_MAX) kept.push_back(number[y]);
         start.push_back(kept.size());
       }
+      expose::detail::release(number);
     }
     const std::size_t* row_start = all_appear ? a.window_start.data() : start.data();
     const std::uint32_t* row_items = all_appear ? a.window_items.data() : kept.data();
+    const auto item = [&](std::uint32_t k) { return all_appear ? k : item_of[k]; };
 
     unsigned t = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
     t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, rows.size() / 16)));
@@ -95,7 +105,7 @@ struct gustavson {
     std::vector<std::vector<scored_pair>> found(chunks);
     std::atomic<std::size_t> next{0};
     auto work = [&] {
-      std::vector<std::uint32_t> acc(n_items, 0);
+      std::vector<std::uint32_t> acc(consequents, 0);
       std::vector<std::uint32_t> touched;
       for (std::size_t c; (c = next.fetch_add(1)) < chunks;) {
         if (parts > 1 && c % parts != part) continue;
@@ -110,13 +120,14 @@ struct gustavson {
               if (acc[row_items[i]]++ == 0) touched.push_back(row_items[i]);
           }
           const std::size_t first = out.size();
-          for (std::uint32_t y : touched) {
-            if (y != x) {
-              const pair_counts c2{head_counts[x], counts[y], acc[y], n};
+          const std::uint64_t hx = heads.count(x);
+          for (std::uint32_t k : touched) {
+            if (const std::uint32_t y = item(k); y != x) {
+              const pair_counts c2{hx, a.count(y), acc[k], n};
               double s = 0;
               if (keep(c2, s)) out.push_back({x, y, c2, s});
             }
-            acc[y] = 0;
+            acc[k] = 0;
           }
           std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
                     [](const scored_pair& l, const scored_pair& r) { return l.y < r.y; });
@@ -137,7 +148,7 @@ struct gustavson {
     all.reserve(total);
     for (auto& f : found) {
       all.insert(all.end(), f.begin(), f.end());
-      f = {};
+      expose::detail::release(f);
     }
     return all;
   }

@@ -33,6 +33,7 @@
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
 #include "expose/detail/id_index.hpp"
+#include "expose/detail/release.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
 #include "expose/lattice/mask.hpp"
@@ -180,22 +181,26 @@ struct flow_groups {
   [[nodiscard]] std::span<const std::uint32_t> operator[](std::size_t g) const noexcept { return {flows.data() + start[g], size[g]}; }
 };
 
-/// Groups the flows `patterns[0, n)` by every template of `masks` that `use` accepts. The index
-/// from a pattern to its group holds group ids alone and makes a group's pattern again from its
-/// first flow when it needs it (4 bytes a slot where a map from patterns would hold 48: a SYN flood
-/// makes a group of nearly every flow).
+/// Groups the flows `patterns[0, n)` by every template of `masks[from, to)` that `use` accepts,
+/// leaving out groups of fewer than `min_flows` flows (counted before a flow that two templates
+/// put in one group is taken once). The index from a pattern to its group holds
+/// group ids alone and makes a group's pattern again from its first flow when it needs it (4 bytes
+/// a slot where a map from patterns would hold 48: a SYN flood makes a group of nearly every flow).
 template <std::size_t M, class Use>
-[[nodiscard]] flow_groups group_flows(const std::vector<flow_pattern>& patterns, std::uint32_t n, const std::array<mask, M>& masks, const Use& use) {
+[[nodiscard]] flow_groups group_flows(const std::vector<flow_pattern>& patterns, std::uint32_t n, const std::array<mask, M>& masks, const Use& use,
+                                      std::size_t from = 0, std::size_t to = M, std::uint32_t min_flows = 1) {
   static_assert(M <= 256, "lattice::templates: at most 256 templates (a group keeps its template's position in a byte)");
   flow_groups out;
   std::vector<std::uint32_t> group_of;  // per (template used, flow)
+  std::vector<std::uint32_t> first;     // per group, the flow that made it; then its number among those kept
   std::size_t used = 0;
   {
-    std::vector<std::uint32_t> first;  // per group, the flow that made it
     const auto pattern_of = [&](std::uint32_t g) { return apply(masks[out.template_of[g]], patterns[first[g]]); };
     auto index = expose::detail::make_id_index<flow_pattern, flow_pattern_hash>(std::cref(pattern_of));
-    group_of.reserve(std::size_t{n} * static_cast<std::size_t>(std::count_if(masks.begin(), masks.end(), use)));
-    for (std::size_t t = 0; t < M; ++t) {
+    std::size_t asked = 0;
+    for (std::size_t t = from; t < to; ++t) asked += use(masks[t]) ? 1 : 0;
+    group_of.reserve(std::size_t{n} * asked);
+    for (std::size_t t = from; t < to; ++t) {
       if (!use(masks[t])) continue;
       ++used;
       for (std::uint32_t i = 0; i < n; ++i) {
@@ -215,17 +220,29 @@ template <std::size_t M, class Use>
       }
     }
   }
-  const std::size_t g_count = out.size.size();
-  out.start.assign(g_count + 1, 0);
-  for (std::size_t g = 0; g < g_count; ++g) out.start[g + 1] = out.start[g] + out.size[g];
-  out.flows.resize(out.start[g_count]);
+  // The groups kept, renumbered in order (`first` becomes the new number, UINT32_MAX: left out).
+  std::uint32_t kept = 0;
+  for (std::size_t g = 0; g < out.size.size(); ++g) {
+    first[g] = out.size[g] >= min_flows ? kept++ : UINT32_MAX;
+    if (first[g] != UINT32_MAX) {
+      out.size[first[g]] = out.size[g];
+      out.template_of[first[g]] = out.template_of[g];
+    }
+  }
+  out.size.resize(kept);
+  out.template_of.resize(kept);
+  out.start.assign(std::size_t{kept} + 1, 0);
+  for (std::size_t g = 0; g < kept; ++g) out.start[g + 1] = out.start[g] + out.size[g];
+  out.flows.resize(out.start[kept]);
   {
     std::vector<std::size_t> fill(out.start.begin(), out.start.end() - 1);
-    for (std::size_t k = 0; k < group_of.size(); ++k) out.flows[fill[group_of[k]]++] = static_cast<std::uint32_t>(k % n);
+    for (std::size_t k = 0; k < group_of.size(); ++k)
+      if (const auto g = first[group_of[k]]; g != UINT32_MAX) out.flows[fill[g]++] = static_cast<std::uint32_t>(k % n);
   }
-  group_of = {};
+  expose::detail::release(group_of);
+  expose::detail::release(first);
   if (used > 1)  // a pattern two templates make holds two ascending runs: sort them, once each
-    for (std::size_t g = 0; g < g_count; ++g) {
+    for (std::size_t g = 0; g < kept; ++g) {
       const auto b = out.flows.begin() + static_cast<std::ptrdiff_t>(out.start[g]);
       const auto e = b + out.size[g];
       if (std::is_sorted(b, e) && std::adjacent_find(b, e) == e) continue;
@@ -234,6 +251,41 @@ template <std::size_t M, class Use>
     }
   out.start.pop_back();
   return out;
+}
+
+/// The templates `use` accepts cut into runs [from, to), in order, such that no two runs make a
+/// common pattern (a pattern is made by one template, or by several of one run): grouping run by
+/// run numbers the groups as grouping them all at once does, and holds one run's groups at a time.
+/// Two templates may make a common pattern when they give equal slots to some of the flows' slot
+/// arrays (under a key that keeps every field, only equal templates do).
+template <std::size_t M, class Use>
+[[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>> template_runs(const std::vector<flow_pattern>& patterns, std::uint32_t n,
+                                                                             const std::array<mask, M>& masks, const Use& use) {
+  using slots_t = std::array<slot, field_count>;
+  std::vector<slots_t> kinds;  // the flows' distinct slot arrays (one under most keys)
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (std::find(kinds.begin(), kinds.end(), patterns[i].slots) == kinds.end()) kinds.push_back(patterns[i].slots);
+  const auto made = [&](std::size_t t, const slots_t& k) { return apply(masks[t], flow_pattern{{}, k}).slots; };
+  const auto may_share = [&](std::size_t t, std::size_t u) {
+    for (const auto& a : kinds)
+      for (const auto& b : kinds)
+        if (made(t, a) == made(u, b)) return true;
+    return false;
+  };
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  std::size_t reach = 0;  // the last template the open run must hold
+  for (std::size_t t = 0; t < M; ++t) {
+    if (!use(masks[t])) continue;
+    if (runs.empty() || t > reach) {
+      if (!runs.empty()) runs.back().second = reach + 1;
+      runs.emplace_back(t, t + 1);
+      reach = t;
+    }
+    for (std::size_t u = t + 1; u < M; ++u)
+      if (use(masks[u]) && may_share(t, u)) reach = std::max(reach, u);
+  }
+  if (!runs.empty()) runs.back().second = reach + 1;
+  return runs;
 }
 
 /// Whether a key can hold a template: the key keeps every field the template binds to a host
@@ -305,7 +357,7 @@ struct templates {
     window_generic generic = make_window_generic(base, a, keep, s);
     if (parallel) beside.get();  // it reads `a`
     s.windows = detail::with_generic(std::move(a), generic.windows);
-    generic.windows = {};
+    expose::detail::release(generic.windows);
     if (!parallel) hosts = make_host_items(keep, base, s.windows);  // each window lists its flows first, as in `a`
     s.items = std::move(base);
     s.items.reserve(s.items.size() + generic.items.size() + hosts.closures.size());
@@ -338,44 +390,74 @@ struct templates {
   [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
-    const detail::flow_groups groups = detail::group_flows(items, nb, masks, [](const mask& m) { return m.vars() != 0; });
-    if (groups.groups() == 0) return out;
+    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? items[flow].key.src : items[flow].key.dst; };
+
+    // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
+    // templates' groups at a time; the flows of the items kept are copied out of them.
+    std::vector<host_item> kept;
+    std::vector<std::uint32_t> kept_flows;  // kept[k]'s flows, one item after another
+    {
+      std::vector<std::pair<std::size_t, std::uint32_t>> where;  // per kept item: from, size in kept_flows
+      const auto use = [](const mask& m) { return m.vars() != 0; };
+      const auto runs = detail::template_runs(items, nb, masks, use);
+      if (runs.empty()) return out;  // no flow, or no template with a variable
+      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+      for (const auto& [from, to] : runs) {
+        const detail::flow_groups groups = detail::group_flows(items, nb, masks, use, from, to, 2);
+        for (std::size_t g = 0; g < groups.groups(); ++g) {
+          const auto flows = groups[g];
+          const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
+          const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
+          if (!two_hosts) continue;
+          const flow_pattern cl = host_closure(items, flows, bound);
+          if (!closures.insert(cl).second) continue;
+          kept.push_back({cl, bound, {}});
+          where.emplace_back(kept_flows.size(), static_cast<std::uint32_t>(flows.size()));
+          kept_flows.insert(kept_flows.end(), flows.begin(), flows.end());
+        }
+      }
+      for (std::size_t k = 0; k < kept.size(); ++k) kept[k].flows = {kept_flows.data() + where[k].first, where[k].second};
+    }
     // The flows active in window w: each window lists its flows before any generic items.
     const auto flows_in = [&](std::size_t w) {
       const auto in = a.items_in(w);
       return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
     };
-    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? items[flow].key.src : items[flow].key.dst; };
 
-    // Samples: per window, the hosts that are endpoints of an active flow.
+    // The hosts that are endpoints of some flow, numbered in address order (word_less): numbers
+    // sort as their addresses do, in 4 bytes where an address takes 16.
+    boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> host_number;
+    {
+      std::vector<ip_address> all;
+      {
+        boost::unordered_flat_set<ip_address, address_hash> seen;
+        for (const auto& p : items) {
+          if (p.at(field::src_ip) == slot::kept) seen.insert(p.key.src);
+          if (p.at(field::dst_ip) == slot::kept) seen.insert(p.key.dst);
+        }
+        all.assign(seen.begin(), seen.end());
+      }
+      std::sort(all.begin(), all.end(), ip_address::word_less{});
+      host_number.reserve(all.size());
+      for (std::uint32_t h = 0; h < all.size(); ++h) host_number.emplace(all[h], h);
+    }
+    const auto number_of = [&](const ip_address& h) { return host_number.find(h)->second; };
+
+    // Samples: per window, the hosts that are endpoints of an active flow (their numbers, ascending).
     std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
-    std::vector<ip_address> hosts;
+    std::vector<std::uint32_t> hosts;
     for (std::size_t w = 0; w < a.windows.size(); ++w) {
       const std::size_t from = hosts.size();
       for (auto i : flows_in(w)) {
-        if (items[i].at(field::src_ip) == slot::kept) hosts.push_back(items[i].key.src);
-        if (items[i].at(field::dst_ip) == slot::kept) hosts.push_back(items[i].key.dst);
+        if (items[i].at(field::src_ip) == slot::kept) hosts.push_back(number_of(items[i].key.src));
+        if (items[i].at(field::dst_ip) == slot::kept) hosts.push_back(number_of(items[i].key.dst));
       }
-      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end(), ip_address::word_less{});
+      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end());
       hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
       first_sample[w + 1] = hosts.size();
     }
     const std::uint64_t samples = hosts.size();
 
-    // Closures; items bound to fewer than two hosts say nothing a window item does not.
-    std::vector<host_item> kept;
-    {
-      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
-      for (std::size_t g = 0; g < groups.groups(); ++g) {
-        const auto flows = groups[g];
-        const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
-        const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
-        if (!two_hosts) continue;
-        const flow_pattern cl = host_closure(items, flows, bound);
-        if (!closures.insert(cl).second) continue;
-        kept.push_back({cl, bound, flows});
-      }
-    }
     // Window by window, the (host position in the window, item) samples of the kept items `use`
     // accepts, sorted and each once: visit(w, pairs).
     const auto each_window = [&](const auto& use, const auto& visit) {
@@ -398,7 +480,7 @@ struct templates {
         const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
         for (auto f : flows_in(w))
           for (std::size_t i = start[f]; i < start[f + 1]; ++i) {
-            const auto at = std::lower_bound(lo, hi, host_of(f, kept[of[i]].bound), ip_address::word_less{});
+            const auto at = std::lower_bound(lo, hi, number_of(host_of(f, kept[of[i]].bound)));
             pairs.emplace_back(static_cast<std::uint32_t>(at - lo), of[i]);
           }
         std::sort(pairs.begin(), pairs.end());
@@ -426,10 +508,16 @@ struct templates {
       out.closures.push_back(kept[k].closure);
       out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
     }
-    // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted).
+    // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted);
+    // its entries are the counts of the items kept, so the vectors are made once, not grown.
+    std::size_t entries = 0;
+    for (std::uint32_t k = 0; k < kept.size(); ++k) entries += remap[k] != UINT32_MAX ? counts[k] : 0;
     std::vector<std::int64_t> rows;
     std::vector<std::size_t> row_start{0};
     std::vector<std::uint32_t> row_items;
+    rows.reserve(std::min<std::size_t>(entries, samples));
+    row_start.reserve(std::min<std::size_t>(entries, samples) + 1);
+    row_items.reserve(entries);
     each_window([&](std::uint32_t k) { return remap[k] != UINT32_MAX; }, [&](std::size_t w, const auto& pairs) {
       for (std::size_t i = 0; i < pairs.size(); ++i) {
         if (i == 0 || pairs[i].first != pairs[i - 1].first) {
@@ -467,9 +555,10 @@ struct templates {
     const auto nb = static_cast<std::uint32_t>(base.size());
     const std::uint64_t n = a.samples;
     window_generic out;
-    {
-      const detail::flow_groups groups = detail::group_flows(base, nb, masks, [](const mask& m) { return m.vars() == 0; });
-      boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+    const auto use = [](const mask& m) { return m.vars() == 0; };
+    boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+    for (const auto& [from, to] : detail::template_runs(base, nb, masks, use)) {  // one run's groups at a time
+      const detail::flow_groups groups = detail::group_flows(base, nb, masks, use, from, to, 2);
       for (std::size_t g = 0; g < groups.groups(); ++g) {
         const auto flows = groups[g];
         if (flows.size() < 2) continue;  // the flow itself
@@ -484,6 +573,7 @@ struct templates {
         out.windows.push_back(std::move(w));
       }
     }
+    expose::detail::release(closures);
     if (rests) add_rests(a, keep, base, out.items, s, out.windows);
     return out;
   }

@@ -17,6 +17,7 @@
 #include <numeric>
 #include <vector>
 
+#include "expose/detail/release.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
@@ -104,7 +105,7 @@ namespace detail {
         slot[from].push_back(id);
         firsts[from].push_back(inserted ? 1 : 0);
       }
-      keys[from] = {};
+      expose::detail::release(keys[from]);
     }
     owned = table.size();
   }
@@ -146,7 +147,7 @@ namespace detail {
   for (std::uint32_t from = 0; from < size; ++from) {
     answers[from].reserve(slot[from].size());
     for (auto id : slot[from]) answers[from].push_back(number[id]);
-    slot[from] = {};
+    expose::detail::release(slot[from]);
   }
   answers = detail::exchange(std::move(answers), comm, t);
   for (std::uint32_t o = 0; o < size; ++o)

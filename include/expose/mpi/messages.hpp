@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "expose/detail/release.hpp"
 #include "expose/error.hpp"
 
 namespace expose::mpi {
@@ -227,7 +228,7 @@ template <class T>
     }
     t.bytes_sent += 8 + bytes_out;
     t.bytes_received += 8 + bytes_in;
-    send = {};
+    expose::detail::release(send);
   }
   return in;
 }

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "expose/activity.hpp"
+#include "expose/detail/release.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
@@ -169,7 +170,7 @@ void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, tra
     sizes.push_back(m.size());
     flows.insert(flows.end(), m.begin(), m.end());
   }
-  h.members = {};
+  expose::detail::release(h.members);
   send_vector(sizes, 0, comm, t);
   send_vector(flows, 0, comm, t);
   send_activity(h.hosts, 0, comm, t);
@@ -335,11 +336,11 @@ inline void number_shard(shard& s, MPI_Comm comm, traffic& t) {
     s.lo = std::min(s.lo, s.late[j].window);
     s.hi = std::max(s.hi, s.late[j].window);
   }
-  s.windows = {};
-  s.flow_start = {};
-  s.flow_windows = {};
-  s.flow_offsets = {};
-  s.late = {};
+  expose::detail::release(s.windows);
+  expose::detail::release(s.flow_start);
+  expose::detail::release(s.flow_windows);
+  expose::detail::release(s.flow_offsets);
+  expose::detail::release(s.late);
   // by window, flow, then offset: the first of a (window, flow) is its earliest
   std::sort(s.entries.begin(), s.entries.end());
   s.entries.erase(std::unique(s.entries.begin(), s.entries.end(),
@@ -385,7 +386,7 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
     for (const auto& [proto, n] : flows.flows_by_protocol) s.evicted_by_protocol[proto] += n;
     for (const auto& f : s.flows) --s.evicted_by_protocol[f.proto];
   }
-  flows.items = {};
+  expose::detail::release(flows.items);
   s.windows = std::move(a.windows);
   s.flow_start = std::move(a.item_start);
   s.flow_windows = std::move(a.item_windows);
@@ -648,8 +649,8 @@ template <class K, class W, class L, class S, class E, class C>
       }
       items.finish(spec.key, flows, r);
       r.flows = flows.size() + r.limits.evicted_flows;  // as one process counts: every flow seen, evicted or not
-      flows = {};
-      item_of = {};
+      expose::detail::release(flows);
+      expose::detail::release(item_of);
       // Consecutive ranges of a file must meet exactly where the earlier reader stopped.
       for (const auto& [file, ps] : pieces)
         for (std::size_t i = 0; i + 1 < ps.size(); ++i)
@@ -690,8 +691,8 @@ template <class K, class W, class L, class S, class E, class C>
                     entries.end());
       const std::uint64_t samples = hi < lo ? 0 : static_cast<std::uint64_t>(hi - lo) + 1;
       merged = activity::from_sorted(entries, r.items.size(), samples);
-      entries = {};
-      if (untimed) merged.item_offsets = {};
+      expose::detail::release(entries);
+      if (untimed) expose::detail::release(merged.item_offsets);
     } catch (const std::exception& e) {
       problem = std::string("rank 0: ") + e.what();
       // the ranks not yet heard from are sending: their shards are taken all the same

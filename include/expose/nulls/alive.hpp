@@ -71,24 +71,21 @@ struct alive {
   /// The model for one run: each window item's hosts and each host's lifetime.
   class in_run {
    public:
-    in_run(const alive& model, const item_space& space) : model_(model), a_(space.windows) {
+    in_run(const alive& model, const item_space& space) : model_(model), a_(space.windows), items_(space.items) {
       if (!model.shared_host) return;
-      boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> ids;
       const auto n = static_cast<std::uint32_t>(space.window_items());
-      hosts_.assign(n, {none, none});
       for (std::uint32_t i = 0; i < n; ++i) {
         const auto w = a_.windows_of(i);
         if (w.empty()) continue;
         const std::int64_t first = a_.windows[w.front()], last = a_.windows[w.back()];
-        const auto& p = space.items[i];
+        const auto& p = items_[i];
         for (const auto f : {field::src_ip, field::dst_ip}) {
           const auto& address = f == field::src_ip ? p.key.src : p.key.dst;
           if (p.at(f) != slot::kept || !one_host(address)) continue;
-          const auto [it, fresh] = ids.try_emplace(address, static_cast<std::uint32_t>(life_.size()));
+          const auto [it, fresh] = ids_.try_emplace(address, static_cast<std::uint32_t>(life_.size()));
           if (fresh) life_.emplace_back(first, last);
           auto& l = life_[it->second];
           l = {std::min(l.first, first), std::max(l.second, last)};
-          hosts_[i][f == field::src_ip ? 0 : 1] = it->second;
         }
       }
     }
@@ -137,21 +134,36 @@ struct alive {
     /// client's doing), or nothing. A server two clients reach is not what either client does:
     /// two clients' FTP sessions that overlap once are tested over their own lifetimes.
     [[nodiscard]] std::optional<span_of_windows> shared_life(std::uint32_t x, std::uint32_t y) const {
-      if (x >= hosts_.size() || y >= hosts_.size()) return std::nullopt;
+      if (!model_.shared_host || x >= a_.items() || y >= a_.items()) return std::nullopt;
+      const auto hx = hosts_of(x), hy = hosts_of(y);
       std::optional<span_of_windows> out;
-      for (const auto h : hosts_[x]) {
-        if (h == none || (h != hosts_[y][0] && h != hosts_[y][1])) continue;
-        if (h != hosts_[x][0] && h != hosts_[y][0]) continue;  // the server of both sides only
+      for (const auto h : hx) {
+        if (h == none || (h != hy[0] && h != hy[1])) continue;
+        if (h != hx[0] && h != hy[0]) continue;  // the server of both sides only
         const auto l = life_[h];
         out = out ? span_of_windows{std::min(out->first, l.first), std::max(out->second, l.second)} : l;
       }
       return out;
     }
 
+    /// A window item's source's and destination's host ids, or none (looked up for the items of
+    /// the pairs tested only: no list beside every item).
+    [[nodiscard]] std::array<std::uint32_t, 2> hosts_of(std::uint32_t i) const {
+      std::array<std::uint32_t, 2> out{none, none};
+      if (a_.count(i) == 0) return out;
+      const auto& p = items_[i];
+      for (const auto f : {field::src_ip, field::dst_ip}) {
+        if (p.at(f) != slot::kept) continue;
+        if (const auto it = ids_.find(f == field::src_ip ? p.key.src : p.key.dst); it != ids_.end()) out[f == field::src_ip ? 0 : 1] = it->second;
+      }
+      return out;
+    }
+
     const alive& model_;
     const activity& a_;
-    std::vector<std::array<std::uint32_t, 2>> hosts_;  // per window item: its source's and destination's host ids, or none
-    std::vector<span_of_windows> life_;                // per host id: first and last window seen
+    const std::vector<flow_pattern>& items_;
+    boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> ids_;  // host -> id
+    std::vector<span_of_windows> life_;                                       // per host id: first and last window seen
   };
 
   [[nodiscard]] in_run prepare(const item_space& space) const { return in_run(*this, space); }
