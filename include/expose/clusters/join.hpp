@@ -218,17 +218,21 @@ inline void join(std::vector<cluster>& clusters, const std::vector<rule>& rules,
   }
   if (std::find(grown.begin(), grown.end(), 1) != grown.end()) {
     // The rules between the parts of a joined cluster that the policy left out belong to it.
-    std::vector<std::int64_t> owner(items.size(), -1);
+    boost::unordered_flat_map<std::uint32_t, std::int64_t> owner_of;  // the items of clusters only
     std::vector<char> placed(rules.size(), 0);
     for (std::size_t k = 0; k < out.size(); ++k) {
-      for (auto i : out[k].items) owner[i] = static_cast<std::int64_t>(k);
+      for (auto i : out[k].items) owner_of[i] = static_cast<std::int64_t>(k);
       for (auto r : out[k].rules)
         if (r < placed.size()) placed[r] = 1;
     }
+    const auto owner = [&](std::uint32_t i) {
+      const auto it = owner_of.find(i);
+      return it == owner_of.end() ? std::int64_t{-1} : it->second;
+    };
     for (std::size_t r = 0; r < rules.size(); ++r) {
       if (placed[r]) continue;
-      const auto k = owner[rules[r].lhs];
-      if (k >= 0 && k == owner[rules[r].rhs] && grown[static_cast<std::size_t>(k)]) out[static_cast<std::size_t>(k)].rules.push_back(r);
+      const auto k = owner(rules[r].lhs);
+      if (k >= 0 && k == owner(rules[r].rhs) && grown[static_cast<std::size_t>(k)]) out[static_cast<std::size_t>(k)].rules.push_back(r);
     }
   }
   for (std::size_t k = 0; k < out.size(); ++k)

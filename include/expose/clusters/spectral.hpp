@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "expose/clusters/fiedler.hpp"
 #include "expose/clusters/join.hpp"
 #include "expose/concepts.hpp"
@@ -30,15 +32,13 @@ struct spectral {
   int power_steps = 300;          ///< those steps
   join_options join{};            ///< what the pipeline joins after cutting (clusters/join.hpp)
 
-  [[nodiscard]] std::vector<expose::cluster> cluster(const std::vector<rule>& rules, std::size_t n_items) const {
+  [[nodiscard]] std::vector<expose::cluster> cluster(const std::vector<rule>& rules, [[maybe_unused]] std::size_t n_items) const {
     // The weighted graph over the items in rules: one edge per pair, its best rule's score.
-    std::vector<std::uint32_t> local(n_items, UINT32_MAX), global;
+    boost::unordered_flat_map<std::uint32_t, std::uint32_t> local;  // item -> node: the items of rules only
+    std::vector<std::uint32_t> global;
     for (const auto& r : rules)
       for (auto i : {r.lhs, r.rhs})
-        if (local[i] == UINT32_MAX) {
-          local[i] = static_cast<std::uint32_t>(global.size());
-          global.push_back(i);
-        }
+        if (local.try_emplace(i, static_cast<std::uint32_t>(global.size())).second) global.push_back(i);
     // Nodes numbered by item id, so every later tie-break is by item id.
     std::sort(global.begin(), global.end());
     for (std::uint32_t k = 0; k < global.size(); ++k) local[global[k]] = k;
