@@ -200,6 +200,11 @@ template <std::size_t M, class Use>
     std::size_t asked = 0;
     for (std::size_t t = from; t < to; ++t) asked += use(masks[t]) ? 1 : 0;
     group_of.reserve(std::size_t{n} * asked);
+    // At most a group a flow per template: reserved (address space; only what is written takes
+    // memory), so that growing never copies the lists of a run with millions of groups.
+    out.size.reserve(group_of.capacity());
+    out.template_of.reserve(group_of.capacity());
+    first.reserve(group_of.capacity());
     for (std::size_t t = from; t < to; ++t) {
       if (!use(masks[t])) continue;
       ++used;
@@ -424,26 +429,16 @@ struct templates {
       return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
     };
 
-    // The hosts that are endpoints of some flow, numbered in address order (word_less): numbers
-    // sort as their addresses do, in 4 bytes where an address takes 16.
+    // The hosts that are endpoints of some flow, numbered as first met (4 bytes a sample where an
+    // address takes 16). Within a window the samples are in the order of these numbers: any order
+    // does, so long as it is one order (what is counted are sets of samples).
     boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> host_number;
-    {
-      std::vector<ip_address> all;
-      {
-        boost::unordered_flat_set<ip_address, address_hash> seen;
-        for (const auto& p : items) {
-          if (p.at(field::src_ip) == slot::kept) seen.insert(p.key.src);
-          if (p.at(field::dst_ip) == slot::kept) seen.insert(p.key.dst);
-        }
-        all.assign(seen.begin(), seen.end());
-      }
-      std::sort(all.begin(), all.end(), ip_address::word_less{});
-      host_number.reserve(all.size());
-      for (std::uint32_t h = 0; h < all.size(); ++h) host_number.emplace(all[h], h);
-    }
+    for (const auto& p : items)
+      for (const auto f : {field::src_ip, field::dst_ip})
+        if (p.at(f) == slot::kept) host_number.try_emplace(f == field::src_ip ? p.key.src : p.key.dst, static_cast<std::uint32_t>(host_number.size()));
     const auto number_of = [&](const ip_address& h) { return host_number.find(h)->second; };
 
-    // Samples: per window, the hosts that are endpoints of an active flow (their numbers, ascending).
+    // Samples: per window, the hosts that are endpoints of an active flow (by number).
     std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
     std::vector<std::uint32_t> hosts;
     for (std::size_t w = 0; w < a.windows.size(); ++w) {
