@@ -156,9 +156,10 @@ class ingest {
     }
     r_.flows = flows_seen_;
     r_.window_seconds = window_.seconds();
-    activity a = std::move(act_).finish(items_.items(r_));
+    activity a;
     {
-      const auto flows = std::move(table_).take_flows();  // without the key index beside them
+      const auto flows = std::move(table_).take_flows();  // the key index freed first
+      a = std::move(act_).finish(items_.items(r_));
       items_.finish(key_, flows, r_);
     }  // the flows live on as items
     table_ = {};

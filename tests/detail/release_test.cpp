@@ -9,12 +9,10 @@
 
 using namespace expose;
 
-TEST_CASE("detail.release.frees_what_assigning_braces_keeps") {
+TEST_CASE("detail.release.frees_the_memory") {
+  // `v = {}` picks the initializer-list assignment, which empties the vector; libstdc++ keeps its
+  // memory (the standard leaves it open). release() frees it.
   std::vector<std::uint32_t> v(1000, 7);
-  v = {};  // the initializer-list assignment: empty, memory kept
-  CHECK(v.empty());
-  CHECK(v.capacity() == 1000);
-  v.assign(1000, 7);
   detail::release(v);
   CHECK(v.empty());
   CHECK(v.capacity() == 0);

@@ -405,7 +405,7 @@ struct templates {
       std::vector<std::pair<std::size_t, std::uint32_t>> where;  // per kept item: from, size in kept_flows
       const auto use = [](const mask& m) { return m.vars() != 0; };
       const auto runs = detail::template_runs(items, nb, masks, use);
-      if (runs.empty()) return out;  // no flow, or no template with a variable
+      if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
       boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
       for (const auto& [from, to] : runs) {
         const detail::flow_groups groups = detail::group_flows(items, nb, masks, use, from, to, 2);
@@ -436,7 +436,10 @@ struct templates {
     for (const auto& p : items)
       for (const auto f : {field::src_ip, field::dst_ip})
         if (p.at(f) == slot::kept) host_number.try_emplace(f == field::src_ip ? p.key.src : p.key.dst, static_cast<std::uint32_t>(host_number.size()));
-    const auto number_of = [&](const ip_address& h) { return host_number.find(h)->second; };
+    // (A host not met above, a field a flow leaves out, gets a number of its own: no sample has it.)
+    const auto number_of = [&](const ip_address& h) {
+      return host_number.try_emplace(h, static_cast<std::uint32_t>(host_number.size())).first->second;
+    };
 
     // Samples: per window, the hosts that are endpoints of an active flow (by number).
     std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
