@@ -19,6 +19,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/detail/gallop.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
 
@@ -70,20 +71,33 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   // all its others. Only candidates found this way are compared, never all pairs of rules.
   std::vector<char> in_rule(n_items, 0);
   for (const auto& r : rules) in_rule[r.lhs] = in_rule[r.rhs] = 1;
-  // Only the first flows of items in rules are looked up: index just those.
-  boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> holding;  // first flow -> items in rules holding it
+  // Only the first flows of items in rules are looked up: index just those (sorted), and find
+  // them in each item's flows by galloping through the longer of the two lists, not by looking
+  // up every flow of an item (the items of host rules hold hundreds of thousands).
+  std::vector<std::uint32_t> firsts;
   for (std::uint32_t i = 0; i < n_items; ++i)
-    if (in_rule[i]) holding.try_emplace(space.members(i).front());
+    if (in_rule[i]) firsts.push_back(space.members(i).front());
+  std::sort(firsts.begin(), firsts.end());
+  firsts.erase(std::unique(firsts.begin(), firsts.end()), firsts.end());
+  std::vector<std::vector<std::uint32_t>> holding(firsts.size());  // per first flow, the items in rules holding it
   for (std::uint32_t i = 0; i < n_items; ++i)
-    if (in_rule[i])
-      for (auto f : space.members(i))
-        if (const auto it = holding.find(f); it != holding.end()) it->second.push_back(i);
-  // Does `outer` hold every flow of `inner`? Binary search when inner is much the smaller.
+    if (in_rule[i]) detail::each_common(firsts, space.members(i), [&](std::size_t k) { holding[k].push_back(i); });
+  const auto holding_first_of = [&](std::uint32_t i) -> const std::vector<std::uint32_t>& {
+    const auto f = space.members(i).front();
+    return holding[static_cast<std::size_t>(std::lower_bound(firsts.begin(), firsts.end(), f) - firsts.begin())];
+  };
+  // Does `outer` hold every flow of `inner`? Galloping when inner is much the smaller.
   const auto holds = [&](std::uint32_t outer, std::uint32_t inner) {
     const auto o = space.members(outer);
     const auto in = space.members(inner);
     if (in.size() * 16 > o.size()) return space.covers(outer, inner);
-    return std::all_of(in.begin(), in.end(), [&](std::uint32_t f) { return std::binary_search(o.begin(), o.end(), f); });
+    auto at = o.begin();
+    for (const auto f : in) {
+      at = detail::gallop(at, o.end(), f);
+      if (at == o.end() || *at != f) return false;
+      ++at;
+    }
+    return true;
   };
   // Memo per item in a rule, kept only for those (a node-based map: a list stays where it is while
   // others are added, so two of them can be held at once).
@@ -91,7 +105,7 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   const auto covering = [&](std::uint32_t i) -> const std::vector<std::uint32_t>& {
     const auto [it, fresh] = covering_of.try_emplace(i);
     if (fresh)
-      for (auto g : holding.find(space.members(i).front())->second)
+      for (auto g : holding_first_of(i))
         if (size(g) >= size(i) && holds(g, i)) it->second.push_back(g);
     return it->second;
   };

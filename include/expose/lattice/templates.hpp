@@ -458,19 +458,20 @@ struct templates {
 
     // Window by window, the (host position in the window, item) samples of the kept items `use`
     // accepts, sorted and each once: visit(w, pairs).
-    const auto each_window = [&](const auto& use, const auto& visit) {
-      std::vector<std::size_t> start(std::size_t{nb} + 1, 0);  // per flow, its items: of[start[f], start[f + 1])
+    // Per flow, its items (of[start[f], start[f + 1]), ascending): `start` counts each flow's items
+    // at f + 1, sums them, then walks back from each flow's end as the items are placed (no second
+    // array), in 4-byte positions where the memberships allow.
+    const auto each_window_as = [&]<class Index>(const auto& use, const auto& visit, Index) {
+      std::vector<Index> start(std::size_t{nb} + 1, 0);
       for (std::uint32_t k = 0; k < kept.size(); ++k)
         if (use(k))
           for (auto f : kept[k].flows) ++start[f + 1];
       for (std::uint32_t f = 0; f < nb; ++f) start[f + 1] += start[f];
       std::vector<std::uint32_t> of(start[nb]);
-      {
-        std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-        for (std::uint32_t k = 0; k < kept.size(); ++k)
-          if (use(k))
-            for (auto f : kept[k].flows) of[fill[f]++] = k;
-      }
+      for (std::uint32_t f = 0; f < nb; ++f) start[f] = start[f + 1];  // the end of f's items
+      for (std::uint32_t k = static_cast<std::uint32_t>(kept.size()); k-- > 0;)
+        if (use(k))
+          for (auto f : kept[k].flows) of[--start[f]] = k;
       std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
       for (std::size_t w = 0; w < a.windows.size(); ++w) {
         pairs.clear();
@@ -485,6 +486,12 @@ struct templates {
         pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
         visit(w, pairs);
       }
+    };
+    const auto each_window = [&](const auto& use, const auto& visit) {
+      std::size_t memberships = 0;
+      for (std::uint32_t k = 0; k < kept.size(); ++k) memberships += use(k) ? kept[k].flows.size() : 0;
+      if (memberships <= UINT32_MAX) each_window_as(use, visit, std::uint32_t{});
+      else each_window_as(use, visit, std::size_t{});
     };
     std::vector<std::uint64_t> counts(kept.size(), 0);
     const auto count = [&](std::size_t, const auto& pairs) {
@@ -506,6 +513,12 @@ struct templates {
       out.closures.push_back(kept[k].closure);
       out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
     }
+    // The last pass reads the flows of the items kept, now in out.members: the lists they were
+    // copied from go before it.
+    for (std::uint32_t k = 0; k < kept.size(); ++k)
+      kept[k].flows = remap[k] == UINT32_MAX ? std::span<const std::uint32_t>{} : std::span<const std::uint32_t>{out.members[remap[k]]};
+    expose::detail::release(kept_flows);
+    expose::detail::release(rest_flows);
     // The samples' activity, row by row (remap keeps the items' order, so each row stays sorted);
     // its entries are the counts of the items kept, so the vectors are made once, not grown.
     std::size_t entries = 0;
