@@ -2,6 +2,7 @@
 
 #include "doctest.hpp"
 #include "expose/activity.hpp"
+#include "expose/item_space.hpp"
 #include "expose/scores/jmeasure.hpp"
 
 using namespace expose;
@@ -118,4 +119,50 @@ TEST_CASE("rule_set.rules_the_same_for_other_hosts_are_folded_into_the_first") {
   mark_same_shape(rules, items);
   CHECK_FALSE(rules[2].folded());
   CHECK(rules[0].same_shape == 0);
+}
+
+namespace {
+/// A space of 10,000 flows and five window items over them (ids 10000..10004): G holds the even
+/// flows (5,000: checked through a bitmap of its flows), S the first 1,000 of them (inside G), T
+/// flows 0, 1 and the even flows 2000..3998 (not inside G, though its first flow is G's), an item
+/// of no rule, and H the flows 1001 and 1003.
+item_space big_outer_space() {
+  item_space s;
+  constexpr std::uint32_t n = 10'000;
+  s.set_base(n);
+  s.items.resize(n + 5);
+  std::vector<std::uint32_t> g, small, t{0, 1};
+  for (std::uint32_t f = 0; f < n; f += 2) g.push_back(f);
+  small.assign(g.begin(), g.begin() + 1000);
+  for (std::uint32_t f = 2000; f < 4000; f += 2) t.push_back(f);
+  s.generic_members = {g, small, t, {7, 9}, {1001, 1003}};
+  s.windows = activity::from_sorted(std::vector<std::pair<std::int64_t, std::uint32_t>>{}, n + 5, 10);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("rule_set.a_rule_explained_by_a_wider_one_over_a_large_item_is_suppressed") {
+  const auto s = big_outer_space();
+  constexpr std::uint32_t G = 10'000, S = 10'001, T = 10'002, H = 10'004;
+  const pair_counts c{50, 50, 40, 100};
+  SUBCASE("the wider rule scores as high: the narrower one goes") {
+    std::vector<rule> rules{{G, H, rule_kind::implies, 0.5, 0.1, c}, {S, H, rule_kind::implies, 0.3, 0.1, c}, {T, H, rule_kind::implies, 0.2, 0.1, c}};
+    suppress_explained(rules, s);
+    REQUIRE(rules.size() == 2);
+    CHECK(rules[0].lhs == G);
+    CHECK(rules[1].lhs == T);  // T holds flow 1, which G does not
+  }
+  SUBCASE("the narrower rule scores higher: the wider one only dilutes it") {
+    std::vector<rule> rules{{S, H, rule_kind::implies, 0.5, 0.1, c}, {G, H, rule_kind::implies, 0.3, 0.1, c}, {T, H, rule_kind::implies, 0.2, 0.1, c}};
+    suppress_explained(rules, s);
+    REQUIRE(rules.size() == 2);
+    CHECK(rules[0].lhs == S);
+    CHECK(rules[1].lhs == T);
+  }
+  SUBCASE("turned round, an equivalence explains it too") {
+    std::vector<rule> rules{{H, G, rule_kind::equivalent, 0.5, 0.4, c}, {S, H, rule_kind::implies, 0.3, 0.1, c}};
+    suppress_explained(rules, s);
+    REQUIRE(rules.size() == 1);
+    CHECK(rules[0].rhs == G);
+  }
 }

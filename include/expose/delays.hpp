@@ -109,18 +109,24 @@ struct host_offsets {
   const flow_pattern& p = space.items[item];
   const bool src = p.at(field::src_ip) == slot::var;
   const auto members = space.members(item);
-  std::size_t n = 0;
-  for (const auto f : members) n += space.windows.count(f);
-  out.entries.reserve(n);
+  // Placed window by window (a counting sort: `at` is where each window's entries go), then
+  // sorted by host and offset inside each window, which holds few.
+  std::vector<std::size_t> at(space.windows.windows.size() + 1, 0);
+  for (const auto f : members)
+    for (const auto w : space.windows.windows_of(f)) ++at[w + 1];
+  for (std::size_t w = 1; w < at.size(); ++w) at[w] += at[w - 1];
+  out.entries.resize(at.back());
   for (const auto f : members) {
     const auto w = space.windows.windows_of(f);
     const auto o = space.windows.offsets_of(f);
     if (o.empty()) return {};
     const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
     const auto number = numbers.try_emplace(host, static_cast<std::uint32_t>(numbers.size())).first->second;
-    for (std::size_t k = 0; k < w.size(); ++k) out.entries.push_back({w[k], number, o[k]});
+    for (std::size_t k = 0; k < w.size(); ++k) out.entries[at[w[k]]++] = {w[k], number, o[k]};
   }
-  std::sort(out.entries.begin(), out.entries.end());  // by window, host, then offset
+  // `at[w]` is now where window w's entries end: by window, host, then offset
+  for (std::size_t w = 0, from = 0; w + 1 < at.size(); from = at[w++])
+    if (at[w] - from > 1) std::sort(out.entries.begin() + static_cast<std::ptrdiff_t>(from), out.entries.begin() + static_cast<std::ptrdiff_t>(at[w]));
   // the first of a (window, host) is its earliest
   out.entries.erase(std::unique(out.entries.begin(), out.entries.end(),
                                 [](const auto& l, const auto& r) { return l.window == r.window && l.host == r.host; }),

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <ranges>
 #include <span>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,6 +20,7 @@
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
 #include "expose/detail/gallop.hpp"
+#include "expose/detail/release.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
 
@@ -86,8 +87,19 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
     const auto f = space.members(i).front();
     return holding[static_cast<std::size_t>(std::lower_bound(firsts.begin(), firsts.end(), f) - firsts.begin())];
   };
-  // Does `outer` hold every flow of `inner`? Galloping when inner is much the smaller.
-  const auto holds = [&](std::uint32_t outer, std::uint32_t inner) {
+  // Every candidate (outer, inner): an item in a rule holding the first flow of another, and at
+  // least as large. They are checked outer by outer: a large outer that many items are checked
+  // against (a host rule's item holds hundreds of thousands of flows) has its flows set in a bitmap
+  // over the flows once, and each inner flow is one bit looked up, where galloping through the
+  // outer's list would miss the cache at every step; the others are walked (detail::gallop).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> candidates;
+  for (std::uint32_t i = 0; i < n_items; ++i)
+    if (in_rule[i])
+      for (auto g : holding_first_of(i))
+        if (size(g) >= size(i)) candidates.emplace_back(g, i);
+  expose::detail::release(holding);
+  std::sort(candidates.begin(), candidates.end());
+  const auto walk = [&](std::uint32_t outer, std::uint32_t inner) {
     const auto o = space.members(outer);
     const auto in = space.members(inner);
     if (in.size() * 16 > o.size()) return space.covers(outer, inner);
@@ -99,15 +111,36 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
     }
     return true;
   };
-  // Memo per item in a rule, kept only for those (a node-based map: a list stays where it is while
-  // others are added, so two of them can be held at once).
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> covering_of;
-  const auto covering = [&](std::uint32_t i) -> const std::vector<std::uint32_t>& {
-    const auto [it, fresh] = covering_of.try_emplace(i);
-    if (fresh)
-      for (auto g : holding_first_of(i))
-        if (size(g) >= size(i) && holds(g, i)) it->second.push_back(g);
-    return it->second;
+  std::vector<std::uint64_t> bits;  // the outer's flows, while its candidates are checked
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> covered;  // (inner, outer)
+  for (std::size_t c = 0; c < candidates.size();) {
+    const std::uint32_t g = candidates[c].first;
+    std::size_t e = c, inner_flows = 0;
+    for (; e < candidates.size() && candidates[e].first == g; ++e) inner_flows += size(candidates[e].second);
+    const auto o = space.members(g);
+    const bool bitmap = o.size() >= 4096 && inner_flows * 4 >= o.size();
+    if (bitmap) {
+      if (bits.empty()) bits.assign(space.base / 64 + 1, 0);
+      for (const auto f : o) bits[f / 64] |= std::uint64_t{1} << (f % 64);
+    }
+    for (; c < e; ++c) {
+      const std::uint32_t i = candidates[c].second;
+      const auto in = space.members(i);
+      const bool holds = bitmap ? std::all_of(in.begin(), in.end(), [&](std::uint32_t f) { return (bits[f / 64] >> (f % 64) & 1) != 0; })
+                                : walk(g, i);
+      if (holds) covered.emplace_back(i, g);
+    }
+    if (bitmap)
+      for (const auto f : o) bits[f / 64] = 0;
+  }
+  expose::detail::release(candidates);
+  expose::detail::release(bits);
+  std::sort(covered.begin(), covered.end());
+  // The items covering an item in a rule (itself included), ascending.
+  const auto covering = [&](std::uint32_t i) {
+    const auto lo = std::lower_bound(covered.begin(), covered.end(), std::pair{i, std::uint32_t{0}});
+    const auto hi = std::lower_bound(lo, covered.end(), std::pair{i + 1, std::uint32_t{0}});
+    return std::ranges::subrange(lo, hi) | std::views::values;
   };
   boost::unordered_flat_map<std::uint64_t, std::vector<std::size_t>> by_sides;  // (lhs, rhs) -> rules
   const auto sides = [](std::uint32_t l, std::uint32_t r) { return std::uint64_t{l} << 32 | r; };
@@ -121,8 +154,8 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   std::vector<char> drop(rules.size(), 0);
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const rule& r = rules[i];
-    const auto& cl = covering(r.lhs);
-    const auto& cr = covering(r.rhs);
+    const auto cl = covering(r.lhs);
+    const auto cr = covering(r.rhs);
     for (auto a : cl)
       for (auto b : cr)
         for (int turn = 0; turn < 2; ++turn) {
