@@ -185,16 +185,17 @@ template <class K, class W, class L, class S, class E, class C>
 }
 
 /// generalize_items with the host-variable items built apart (a SplitLattice's; on another rank,
-/// expose/mpi/mine.hpp): the window items here, then `hosts()`, called once they are built, gives
-/// the host items, which make_host_items(base, a, spec) made elsewhere of the same flows (`r.items`
-/// as given) and activity `a`. The result equals generalize_items(r, a, spec).
+/// expose/mpi/mine.hpp): the window items here, then `hosts(space)`, called once they are in
+/// `space` (a driver may count them while it waits), gives the host items, which
+/// make_host_items(base, a, spec) made elsewhere of the same flows (`r.items` as given) and
+/// activity `a`. The result equals generalize_items(r, a, spec).
 template <class K, class W, class L, class S, class E, class C, class Hosts>
   requires SplitLattice<L>
 [[nodiscard]] item_space generalize_items(mine_result& r, activity a, const pipeline<K, W, L, S, E, C>& spec, Hosts&& hosts) {
   r.activity_entries = a.entries();
   detail::check_key_fits(spec);
   item_space space = spec.lattice.generalize_windows(std::move(r.items), std::move(a), detail::keep_of(spec));
-  space.add_hosts(std::forward<Hosts>(hosts)());
+  space.add_hosts(std::forward<Hosts>(hosts)(std::as_const(space)));
   r.windows = space.windows.samples;
   r.host_samples = space.hosts.samples;
   return space;
@@ -215,24 +216,31 @@ struct counted_pairs {
   std::vector<scored_pair> hosts;    ///< over host-variable items, ids from 0 (not yet offset)
 };
 
-/// Counts each sample space with the pipeline's engine (lagged windows: heads against tails).
+/// The window items' scored pairs (`windows`: an item space's), with the pipeline's engine:
+/// lagged windows count heads against tails (Y within `lag` windows after X).
 template <class K, class W, class L, class S, class E, class C>
-[[nodiscard]] counted_pairs count_pairs(const item_space& space, const pipeline<K, W, L, S, E, C>& spec) {
-  counted_pairs out;
+[[nodiscard]] std::vector<scored_pair> count_window_pairs(const activity& windows, const pipeline<K, W, L, S, E, C>& spec) {
   std::uint32_t lag = 0;
   if constexpr (LaggedWindow<W>) lag = spec.window.lag;
-  if (lag > 0) {
-    if constexpr (LaggedEngine<E>) {
-      const activity tails = dilate_back(space.windows, lag);
-      out.windows = spec.engine.count(space.windows, tails, spec.score);
-    } else {
-      throw bad_argument("mine: lagged windows need a counting engine that takes heads and tails (engine::gustavson)");
-    }
+  if (lag == 0) return spec.engine.count(windows, spec.score);
+  if constexpr (LaggedEngine<E>) {
+    const activity tails = dilate_back(windows, lag);
+    return spec.engine.count(windows, tails, spec.score);
   } else {
-    out.windows = spec.engine.count(space.windows, spec.score);
+    throw bad_argument("mine: lagged windows need a counting engine that takes heads and tails (engine::gustavson)");
   }
-  out.hosts = spec.engine.count(space.hosts, spec.score);
-  return out;
+}
+
+/// The host-variable items' scored pairs (`hosts`: an item space's, ids from 0), counted without lag.
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] std::vector<scored_pair> count_host_pairs(const activity& hosts, const pipeline<K, W, L, S, E, C>& spec) {
+  return spec.engine.count(hosts, spec.score);
+}
+
+/// Counts each sample space with the pipeline's engine (count_window_pairs, count_host_pairs).
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] counted_pairs count_pairs(const item_space& space, const pipeline<K, W, L, S, E, C>& spec) {
+  return {count_window_pairs(space.windows, spec), count_host_pairs(space.hosts, spec)};
 }
 
 /// From counted pairs to the result: trivial pairs dropped, the significance test over every

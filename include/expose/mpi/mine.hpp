@@ -22,10 +22,13 @@
 //             only the flows each rank saw first (a connection keeps the orientation of the rank
 //             that saw it first) and the ranks' sorted entries, which it merges where they overlap
 //             (activity of a window read by two ranks is OR-ed). Then the generic items: rank 0
-//             builds the window items (closures over every flow) while rank 1 builds the
-//             host-variable items from the same flows and activity (SplitLattice; the two take
-//             about the same time), and rank 0 joins them and broadcasts both activity matrices.
-//  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts).
+//             builds the window items (closures over every flow) and counts them while rank 1
+//             builds the host-variable items from the same flows and activity (SplitLattice; the
+//             two take about the same time) and counts those; rank 0 joins the items, and
+//             broadcasts both activity matrices to the ranks after rank 1, if any.
+//  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts):
+//             with the host items built apart, rank 0 and rank 1 did theirs in phase 2, and the
+//             other ranks share both matrices with them.
 //  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
 //             the significance test over the global count of hypotheses, rules, clusters.
 // Rank 0 holds every flow once and the activity, as one process does after ingest, but no flow
@@ -134,20 +137,32 @@ inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) 
   return a;
 }
 
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+inline double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 /// Rank 1's share of the generic items: it hears from rank 0 whether the merge worked and, if so,
 /// takes every flow (the base items) and their activity, builds the host-variable items
-/// (make_host_items) and answers rank 0 with what went wrong, or nothing and then the items, each
-/// vector where it lies.
+/// (make_host_items), counts its share of their pairs with `counting` (its engine's part) and
+/// answers rank 0 with what went wrong, or nothing and then the items, each vector where it lies.
+/// Returns the pairs it counted; adds the counting's seconds to `t.count` and `t.count_cpu`.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
-void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, traffic& t) {
+[[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
+                                                        MPI_Comm comm, phase_times& t) {
   {
     const auto b = recv_bytes(0, comm, t);
     reader rd(b);
-    if (!rd.get_string().empty()) return;  // rank 0 says what went wrong, to every rank
+    if (!rd.get_string().empty()) return {};  // rank 0 says what went wrong, to every rank
   }
   std::string failure;
   host_items h;
+  std::vector<scored_pair> pairs;
   {
     // A failure while taking them leaves rank 0 in a send: it stops the job (MPI_Abort), as one
     // while sending the items back would. A failure of the work itself is said to rank 0.
@@ -159,10 +174,21 @@ void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, tra
       failure = std::string("rank 1: ") + e.what();
     }
   }
+  if (failure.empty()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
+    try {
+      pairs = count_host_pairs(h.hosts, counting);
+    } catch (const std::exception& e) {
+      failure = std::string("rank 1: ") + e.what();
+    }
+    t.count += seconds_since(t0);
+    t.count_cpu += cpu_seconds() - c0;
+  }
   writer w;
   w.put_string(failure);
   send_bytes(w.bytes, 0, comm, t);
-  if (!failure.empty()) return;
+  if (!failure.empty()) return {};
   send_vector(h.closures, 0, comm, t);
   std::vector<std::uint64_t> sizes;
   std::vector<std::uint32_t> flows;
@@ -176,6 +202,7 @@ void build_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm comm, tra
   send_activity(h.hosts, 0, comm, t);
   send_vector(h.hosts.item_offsets, 0, comm, t);
   send_vector(h.window_start, 0, comm, t);
+  return pairs;
 }
 
 /// Rank 0 takes rank 1's host-variable items (build_host_items), or what went wrong there
@@ -405,15 +432,6 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
   return s;
 }
 
-inline double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-inline double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 inline void put_fragments(writer& w, const io::fragment_table::state& st) {
   std::vector<io::fragment_table::datagram> ds;
   std::vector<io::fragment_table::entry> es;
@@ -571,6 +589,20 @@ template <class K, class W, class L, class S, class E, class C>
   // build them apart (SplitLattice): the two take about the same time.
   bool hosts_apart = false;
   if constexpr (SplitLattice<L>) hosts_apart = size > 1 && spec.lattice.has_host_items();
+  // Who counts which rows (engine::gustavson's part/parts). With the host items built apart, rank 0
+  // counts the window items while rank 1 still builds the host items, and rank 1 counts the host
+  // items before it sends them: neither waits for the other, and neither matrix goes to the other.
+  // The ranks after them take a share of both. Otherwise every rank counts a share of both.
+  auto windows_counting = spec;
+  auto hosts_counting = spec;
+  if constexpr (PartitionedEngine<E>) {
+    const int helpers = hosts_apart ? size - 1 : size;  // ranks counting each matrix
+    const int share = hosts_apart && rank >= 2 ? rank - 1 : (hosts_apart ? 0 : rank);
+    windows_counting.engine.part = hosts_counting.engine.part = static_cast<unsigned>(share);
+    windows_counting.engine.parts = hosts_counting.engine.parts = static_cast<unsigned>(helpers);
+  }
+  counted_pairs counted;
+  double count_seconds = 0, count_cpu = 0;  // counting done inside the merge phase (hosts apart)
   activity merged;  // rank 0: every flow's activity
   if (rank != 0) {
     detail::send_bytes(mine_shard.pack(), 0, comm, t);
@@ -578,8 +610,10 @@ template <class K, class W, class L, class S, class E, class C>
     if constexpr (SplitLattice<L>)
       if (rank == 1 && hosts_apart) {
         const auto g0 = clock::now();
-        detail::build_host_items(spec, comm, t);
-        t.generalize = detail::seconds_since(g0);
+        counted.hosts = detail::build_host_items(spec, hosts_counting, comm, t);
+        count_seconds = t.count;
+        count_cpu = t.count_cpu;
+        t.generalize = detail::seconds_since(g0) - count_seconds;
       }
   } else {
     int taken = 1;  // ranks whose shard the merge has taken (its own first)
@@ -716,7 +750,13 @@ template <class K, class W, class L, class S, class E, class C>
         std::exception_ptr taking;
         try {
           if (problem.empty())
-            space = generalize_items(out.result, std::move(merged), spec, [&] {
+            space = generalize_items(out.result, std::move(merged), spec, [&](const item_space& windows_only) {
+              // the window items' pairs while rank 1 makes and counts the host items
+              const auto w0 = clock::now();
+              const double wc0 = detail::cpu_seconds();
+              counted.windows = count_window_pairs(windows_only.windows, windows_counting);
+              count_seconds = detail::seconds_since(w0);
+              count_cpu = detail::cpu_seconds() - wc0;
               answered = true;
               std::string said;  // what went wrong on rank 1
               host_items h;
@@ -747,7 +787,7 @@ template <class K, class W, class L, class S, class E, class C>
         problem = std::string("rank 0: ") + e.what();
       }
     }
-    t.generalize = detail::seconds_since(g0);
+    t.generalize = detail::seconds_since(g0) - count_seconds;
   }
   {
     detail::writer w;
@@ -755,26 +795,40 @@ template <class K, class W, class L, class S, class E, class C>
     if (size > 1) detail::bcast_bytes(w.bytes, 0, comm, t);
     detail::reader rd(w.bytes);
     if (const auto m = rd.get_string(); !m.empty()) throw error(m);
-    if (size > 1) {
+    // Both matrices to the ranks that count a share of them after the join: every rank, or, with
+    // the host items built apart, the ranks after rank 1 (none on two ranks).
+    if (!hosts_apart && size > 1) {
       detail::bcast_activity(space.windows, 0, comm, t);
       detail::bcast_activity(space.hosts, 0, comm, t);
+    } else if (hosts_apart && size > 2) {
+      MPI_Comm helpers = MPI_COMM_NULL;
+      MPI_Comm_split(comm, rank == 1 ? MPI_UNDEFINED : 0, rank, &helpers);
+      if (helpers != MPI_COMM_NULL) {
+        detail::bcast_activity(space.windows, 0, helpers, t);
+        detail::bcast_activity(space.hosts, 0, helpers, t);
+        MPI_Comm_free(&helpers);
+      }
     }
   }
-  t.merge = detail::seconds_since(t0);
-  t.merge_cpu = detail::cpu_seconds() - c0;
+  t.merge = detail::seconds_since(t0) - count_seconds;
+  t.merge_cpu = detail::cpu_seconds() - c0 - count_cpu;
 
-  // 3. count this rank's share of the rows
+  // 3. count this rank's share of the rows (rank 0 and rank 1 counted theirs above when the host
+  // items were built apart; a whole-matrix engine counts on rank 0, or rank 1 for the host items)
   t0 = clock::now();
   c0 = detail::cpu_seconds();
-  auto shared = spec;
-  if constexpr (PartitionedEngine<decltype(shared.engine)>) {
-    shared.engine.part = static_cast<unsigned>(rank);
-    shared.engine.parts = static_cast<unsigned>(size);
+  constexpr bool partitioned = PartitionedEngine<E>;
+  if (hosts_apart) {
+    if (rank >= 2 && partitioned) {
+      counted.windows = count_window_pairs(space.windows, windows_counting);
+      counted.hosts = count_host_pairs(space.hosts, hosts_counting);
+    }
+  } else if (rank == 0 || partitioned) {
+    counted.windows = count_window_pairs(space.windows, windows_counting);
+    counted.hosts = count_host_pairs(space.hosts, hosts_counting);
   }
-  counted_pairs counted;
-  if (rank == 0 || PartitionedEngine<decltype(shared.engine)>) counted = count_pairs(space, shared);
-  t.count = detail::seconds_since(t0);
-  t.count_cpu = detail::cpu_seconds() - c0;
+  t.count = detail::seconds_since(t0) + count_seconds;
+  t.count_cpu = detail::cpu_seconds() - c0 + count_cpu;
 
   // 4. rank 0 gathers the pairs and finishes
   t0 = clock::now();
