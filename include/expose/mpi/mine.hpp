@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -137,6 +138,82 @@ inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) 
   return a;
 }
 
+/// A communicator of part of the ranks (MPI_Comm_split), freed when it goes out of scope; null
+/// on the ranks outside it.
+struct sub_comm {
+  MPI_Comm comm = MPI_COMM_NULL;
+  sub_comm() = default;
+  sub_comm(const sub_comm&) = delete;
+  sub_comm& operator=(const sub_comm&) = delete;
+  ~sub_comm() {
+    if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+  }
+};
+
+/// A matrix on its way from its maker (rank 0 of `group`) to the ranks that help count it: first
+/// whether it was made, its vectors' sizes, then the vectors themselves, broadcast without
+/// waiting, so that the maker goes on (the helpers may still be counting another matrix). The
+/// maker keeps the matrix as it is until wait(). Nothing on the ranks outside the group.
+class matrix_share {
+ public:
+  /// Starts sharing `a` (null: it was not made, and nothing follows).
+  matrix_share(const activity* a, MPI_Comm group, traffic& t) : group_(group) {
+    if (group == MPI_COMM_NULL) return;
+    std::array<std::uint64_t, 7> head{a != nullptr ? 1u : 0u};
+    if (a != nullptr) {
+      head[1] = a->samples;
+      std::size_t i = 2;
+      each_part(*a, [&](const auto& v) { head[i++] = v.size(); });
+    }
+    bcast_value(head, 0, group, t);
+    if (a == nullptr) return;
+    // the root only sends: its vectors are read, never resized
+    each_part(const_cast<activity&>(*a), [&](auto& v) { post(v, t); });
+  }
+  matrix_share(const matrix_share&) = delete;
+  matrix_share& operator=(const matrix_share&) = delete;
+  ~matrix_share() { wait(); }
+  void wait() {
+    if (!requests_.empty()) wait_all_idly(requests_.data(), static_cast<int>(requests_.size()));
+    requests_.clear();
+  }
+
+  /// A helper's side: the matrix, or nothing when its maker failed (the job stops when the ranks
+  /// agree after the merge).
+  [[nodiscard]] static std::optional<activity> receive(MPI_Comm group, traffic& t) {
+    std::array<std::uint64_t, 7> head{};
+    bcast_value(head, 0, group, t);
+    if (head[0] == 0) return std::nullopt;
+    activity a;
+    a.samples = head[1];
+    std::size_t i = 2;
+    each_part(a, [&](auto& v) { v.resize(head[i++]); });
+    matrix_share incoming(group);
+    each_part(a, [&](auto& v) { incoming.post(v, t); });
+    incoming.wait();
+    return a;
+  }
+
+ private:
+  explicit matrix_share(MPI_Comm group) : group_(group) {}
+  template <class T>
+  void post(std::vector<T>& v, traffic& t) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(group_, &rank);
+    MPI_Comm_size(group_, &size);
+    auto* p = reinterpret_cast<char*>(v.data());
+    const std::size_t bytes = v.size() * sizeof(T);
+    for (std::size_t off = 0; off < bytes; off += max_message) {
+      requests_.emplace_back();
+      MPI_Ibcast(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, 0, group_, &requests_.back());
+    }
+    if (rank == 0) t.bytes_sent += bytes * static_cast<std::uint64_t>(size - 1);
+    else t.bytes_received += bytes;
+  }
+  MPI_Comm group_;
+  std::vector<MPI_Request> requests_;
+};
+
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -148,17 +225,21 @@ inline double cpu_seconds() {
 
 /// Rank 1's share of the generic items: it hears from rank 0 whether the merge worked and, if so,
 /// takes every flow (the base items) and their activity, builds the host-variable items
-/// (make_host_items), counts its share of their pairs with `counting` (its engine's part) and
-/// answers rank 0 with what went wrong, or nothing and then the items, each vector where it lies.
+/// (make_host_items), shares their matrix with the ranks of `host_group` (the ranks after it, which
+/// help count it), counts its share of their pairs with `counting` (its engine's part) and answers
+/// rank 0 with what went wrong, or nothing and then the items, each vector where it lies.
 /// Returns the pairs it counted; adds the counting's seconds to `t.count` and `t.count_cpu`.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
-                                                        MPI_Comm comm, phase_times& t) {
+                                                        MPI_Comm comm, MPI_Comm host_group, phase_times& t) {
   {
     const auto b = recv_bytes(0, comm, t);
     reader rd(b);
-    if (!rd.get_string().empty()) return {};  // rank 0 says what went wrong, to every rank
+    if (!rd.get_string().empty()) {  // rank 0 says what went wrong, to every rank
+      const matrix_share none(nullptr, host_group, t);
+      return {};
+    }
   }
   std::string failure;
   host_items h;
@@ -174,6 +255,7 @@ template <class K, class W, class L, class S, class E, class C>
       failure = std::string("rank 1: ") + e.what();
     }
   }
+  matrix_share helpers(failure.empty() ? &h.hosts : nullptr, host_group, t);  // to the ranks after rank 1
   if (failure.empty()) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_seconds();
@@ -592,7 +674,15 @@ template <class K, class W, class L, class S, class E, class C>
   // Who counts which rows (engine::gustavson's part/parts). With the host items built apart, rank 0
   // counts the window items while rank 1 still builds the host items, and rank 1 counts the host
   // items before it sends them: neither waits for the other, and neither matrix goes to the other.
-  // The ranks after them take a share of both. Otherwise every rank counts a share of both.
+  // The ranks after them (helpers) take a share of both, each matrix shared with them as soon as
+  // it is made: the window items' by rank 0 (`window_group`: every rank but 1), the host items' by
+  // rank 1 (`host_group`: every rank but 0). Otherwise every rank counts a share of both after the
+  // merge.
+  detail::sub_comm window_group, host_group;
+  if (hosts_apart && size > 2 && PartitionedEngine<E>) {
+    MPI_Comm_split(comm, rank == 1 ? MPI_UNDEFINED : 0, rank, &window_group.comm);
+    MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : 0, rank, &host_group.comm);
+  }
   auto windows_counting = spec;
   auto hosts_counting = spec;
   if constexpr (PartitionedEngine<E>) {
@@ -610,11 +700,24 @@ template <class K, class W, class L, class S, class E, class C>
     if constexpr (SplitLattice<L>)
       if (rank == 1 && hosts_apart) {
         const auto g0 = clock::now();
-        counted.hosts = detail::build_host_items(spec, hosts_counting, comm, t);
+        counted.hosts = detail::build_host_items(spec, hosts_counting, comm, host_group.comm, t);
         count_seconds = t.count;
         count_cpu = t.count_cpu;
         t.generalize = detail::seconds_since(g0) - count_seconds;
       }
+    if (rank >= 2 && window_group.comm != MPI_COMM_NULL) {  // a helper: its share of each matrix as soon as it is made
+      const auto count = [&](auto&& work) {
+        const auto w0 = clock::now();
+        const double wc0 = detail::cpu_seconds();
+        work();
+        count_seconds += detail::seconds_since(w0);
+        count_cpu += detail::cpu_seconds() - wc0;
+      };
+      if (auto windows = detail::matrix_share::receive(window_group.comm, t))
+        count([&] { counted.windows = count_window_pairs(*windows, windows_counting); });
+      if (auto hosts = detail::matrix_share::receive(host_group.comm, t))
+        count([&] { counted.hosts = count_host_pairs(*hosts, hosts_counting); });
+    }
   } else {
     int taken = 1;  // ranks whose shard the merge has taken (its own first)
     try {
@@ -746,12 +849,14 @@ template <class K, class W, class L, class S, class E, class C>
         // A failure while taking rank 1's items (not one rank 1 reports) leaves rank 1 in a
         // send: it stops the job (MPI_Abort), rethrown past the catch below.
         bool answered = !problem.empty();
+        std::optional<detail::matrix_share> windows_share;  // to the helpers, who wait for it
         bool rank_1_failed = false;  // its message names it
         std::exception_ptr taking;
         try {
           if (problem.empty())
             space = generalize_items(out.result, std::move(merged), spec, [&](const item_space& windows_only) {
               // the window items' pairs while rank 1 makes and counts the host items
+              windows_share.emplace(&windows_only.windows, window_group.comm, t);
               const auto w0 = clock::now();
               const double wc0 = detail::cpu_seconds();
               counted.windows = count_window_pairs(windows_only.windows, windows_counting);
@@ -774,6 +879,7 @@ template <class K, class W, class L, class S, class E, class C>
           if (taking) std::rethrow_exception(taking);
           problem = (rank_1_failed ? "" : "rank 0: ") + std::string(e.what());
         }
+        if (!windows_share) windows_share.emplace(nullptr, window_group.comm, t);
         if (!answered) {  // rank 1's answer, taken all the same (the job stops with rank 0's failure)
           std::string said;
           [[maybe_unused]] const host_items unread = detail::receive_host_items(comm, t, said);
@@ -795,35 +901,20 @@ template <class K, class W, class L, class S, class E, class C>
     if (size > 1) detail::bcast_bytes(w.bytes, 0, comm, t);
     detail::reader rd(w.bytes);
     if (const auto m = rd.get_string(); !m.empty()) throw error(m);
-    // Both matrices to the ranks that count a share of them after the join: every rank, or, with
-    // the host items built apart, the ranks after rank 1 (none on two ranks).
+    // Without the host items apart, both matrices go to every rank, which counts a share of each.
     if (!hosts_apart && size > 1) {
       detail::bcast_activity(space.windows, 0, comm, t);
       detail::bcast_activity(space.hosts, 0, comm, t);
-    } else if (hosts_apart && size > 2) {
-      MPI_Comm helpers = MPI_COMM_NULL;
-      MPI_Comm_split(comm, rank == 1 ? MPI_UNDEFINED : 0, rank, &helpers);
-      if (helpers != MPI_COMM_NULL) {
-        detail::bcast_activity(space.windows, 0, helpers, t);
-        detail::bcast_activity(space.hosts, 0, helpers, t);
-        MPI_Comm_free(&helpers);
-      }
     }
   }
   t.merge = detail::seconds_since(t0) - count_seconds;
   t.merge_cpu = detail::cpu_seconds() - c0 - count_cpu;
 
-  // 3. count this rank's share of the rows (rank 0 and rank 1 counted theirs above when the host
-  // items were built apart; a whole-matrix engine counts on rank 0, or rank 1 for the host items)
+  // 3. count this rank's share of the rows (every rank counted its share above when the host items
+  // were built apart; a whole-matrix engine counts on rank 0, or rank 1 for the host items)
   t0 = clock::now();
   c0 = detail::cpu_seconds();
-  constexpr bool partitioned = PartitionedEngine<E>;
-  if (hosts_apart) {
-    if (rank >= 2 && partitioned) {
-      counted.windows = count_window_pairs(space.windows, windows_counting);
-      counted.hosts = count_host_pairs(space.hosts, hosts_counting);
-    }
-  } else if (rank == 0 || partitioned) {
+  if (!hosts_apart && (rank == 0 || PartitionedEngine<E>)) {
     counted.windows = count_window_pairs(space.windows, windows_counting);
     counted.hosts = count_host_pairs(space.hosts, hosts_counting);
   }
