@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "expose/address.hpp"
+#include "expose/io/pcap_writer.hpp"
 #include "expose/input.hpp"
 #include "expose/packet.hpp"
 
@@ -100,5 +102,44 @@ struct pcapng_builder {
     return path;
   }
 };
+
+/// A classic pcap trace of `n` records one millisecond apart from `t0` (ns) whose records vary in
+/// size: TCP and UDP packets, and every third record a non-IP frame of zeros and random bytes, or
+/// (`crafted`) full of 16-byte words that look like this file's own record headers, which can
+/// fool a reader that looks for the next record from a byte inside the file (io::pcap_slices;
+/// tests/io/pcap_range_test.cpp, tests/mpi/ambiguous_trace.cpp).
+inline void write_range_trace(const std::filesystem::path& path, std::int64_t t0, int n, std::uint64_t seed, bool nano,
+                              bool crafted = false) {
+  expose::io::pcap_writer w(path, {.snaplen = 400, .nanosecond = nano});
+  std::uint64_t s = seed;
+  auto next = [&] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return s >> 33;
+  };
+  for (int i = 0; i < n; ++i) {
+    const std::int64_t ts = t0 + i * 1'000'000LL + static_cast<std::int64_t>(next() % 1000) * (nano ? 1 : 1000);
+    if (i % 3 == 2) {
+      std::vector<std::uint8_t> frame(14 + next() % 300, 0);
+      frame[12] = 0x08;
+      frame[13] = 0x06;  // ARP: skipped as non-ip
+      for (std::size_t k = 14; k + 16 <= frame.size(); k += 16) {
+        const std::uint32_t words[4] = {crafted ? static_cast<std::uint32_t>(ts / 1'000'000'000) : static_cast<std::uint32_t>(next()), 5,
+                                        static_cast<std::uint32_t>(next() % 200), static_cast<std::uint32_t>(300)};
+        if (i % 2 == 0 || crafted) std::memcpy(frame.data() + k, words, 16);
+      }
+      w.write_frame(ts, frame.data(), frame.size());
+    } else {
+      expose::packet p;
+      p.ts_ns = ts;
+      p.src = expose::ip_address::v4(0x0a000000u + static_cast<std::uint32_t>(next() % 50));
+      p.dst = expose::ip_address::v4(0x0a010000u + static_cast<std::uint32_t>(next() % 5));
+      p.sport = static_cast<std::uint16_t>(1024 + next() % 60000);
+      p.dport = static_cast<std::uint16_t>(next() % 2 ? 53 : 80);
+      p.proto = p.dport == 53 ? expose::proto::udp : expose::proto::tcp;
+      p.length = static_cast<std::uint32_t>(60 + next() % 1400);
+      w.write(p);
+    }
+  }
+}
 
 }  // namespace expose_test

@@ -18,6 +18,7 @@
 
 using namespace expose;
 using expose_test::collected;
+using expose_test::write_range_trace;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,42 +27,6 @@ fs::path range_file(const std::string& name) {
   fs::create_directories(dir);
   return dir / name;
 }
-
-// A trace whose records vary in size, with non-IP frames of zeros and random bytes, or (crafted)
-// full of bytes that look like this file's own record headers.
-void write_trace(const fs::path& path, std::int64_t t0, int n, std::uint64_t seed, bool nano, bool crafted = false) {
-  io::pcap_writer w(path, {.snaplen = 400, .nanosecond = nano});
-  std::uint64_t s = seed;
-  auto next = [&] {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return s >> 33;
-  };
-  for (int i = 0; i < n; ++i) {
-    const std::int64_t ts = t0 + i * 1'000'000LL + static_cast<std::int64_t>(next() % 1000) * (nano ? 1 : 1000);
-    if (i % 3 == 2) {
-      std::vector<std::uint8_t> frame(14 + next() % 300, 0);
-      frame[12] = 0x08;
-      frame[13] = 0x06;  // ARP: skipped as non-ip
-      for (std::size_t k = 14; k + 16 <= frame.size(); k += 16) {
-        const std::uint32_t words[4] = {crafted ? static_cast<std::uint32_t>(ts / 1'000'000'000) : static_cast<std::uint32_t>(next()), 5,
-                                        static_cast<std::uint32_t>(next() % 200), static_cast<std::uint32_t>(300)};
-        if (i % 2 == 0 || crafted) std::memcpy(frame.data() + k, words, 16);
-      }
-      w.write_frame(ts, frame.data(), frame.size());
-    } else {
-      packet p;
-      p.ts_ns = ts;
-      p.src = ip_address::v4(0x0a000000u + static_cast<std::uint32_t>(next() % 50));
-      p.dst = ip_address::v4(0x0a010000u + static_cast<std::uint32_t>(next() % 5));
-      p.sport = static_cast<std::uint16_t>(1024 + next() % 60000);
-      p.dport = static_cast<std::uint16_t>(next() % 2 ? 53 : 80);
-      p.proto = p.dport == 53 ? proto::udp : proto::tcp;
-      p.length = static_cast<std::uint32_t>(60 + next() % 1400);
-      w.write(p);
-    }
-  }
-}
-
 
 bool same(const packet& a, const packet& b) {
   return a.ts_ns == b.ts_ns && a.src == b.src && a.dst == b.dst && a.sport == b.sport && a.dport == b.dport && a.proto == b.proto &&
@@ -83,7 +48,7 @@ void check_one_read(const collected& joined, const collected& whole) {
 TEST_CASE("io.pcap_range.boundary_found_from_every_byte") {
   for (bool nano : {false, true}) {
     const auto path = range_file(nano ? "every-nano.pcap" : "every.pcap");
-    write_trace(path, 1'700'000'000'000'000'000LL, 300, 7, nano);
+    write_range_trace(path, 1'700'000'000'000'000'000LL, 300, 7, nano);
     std::ifstream in(path, std::ios::binary);
     const std::vector<std::uint8_t> file_bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto h = io::read_classic_header(path);
@@ -111,7 +76,7 @@ TEST_CASE("io.pcap_range.ambiguous_headers_are_detected") {
   // Payload crafted to hold this file's own record headers can fool the search; the reader of the
   // range before then stops elsewhere than the boundary found, which expose::mpi reports.
   const auto path = range_file("crafted.pcap");
-  write_trace(path, 1'700'000'000'000'000'000LL, 300, 7, false, true);
+  write_range_trace(path, 1'700'000'000'000'000'000LL, 300, 7, false, true);
   const auto size = fs::file_size(path);
   // Cut points: every 97th byte of the file, and every 7th byte of a stretch where crafted
   // headers lie (bytes 15,089 to 15,131 fool the search). Every 7th byte of the whole file is 13,000
@@ -134,9 +99,9 @@ TEST_CASE("io.pcap_range.ambiguous_headers_are_detected") {
 
 TEST_CASE("io.pcap_range.parts_together_are_one_read") {
   const std::vector<fs::path> files = {range_file("a.pcap"), range_file("b.pcap"), range_file("c.pcap")};
-  write_trace(files[0], 1'700'000'000'000'000'000LL, 500, 1, false);
-  write_trace(files[1], 1'700'000'600'000'000'000LL, 40, 2, true);
-  write_trace(files[2], 1'700'000'700'000'000'000LL, 700, 3, false);
+  write_range_trace(files[0], 1'700'000'000'000'000'000LL, 500, 1, false);
+  write_range_trace(files[1], 1'700'000'600'000'000'000LL, 40, 2, true);
+  write_range_trace(files[2], 1'700'000'700'000'000'000LL, 700, 3, false);
   collected whole;
   io::pcap_files(files).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
   REQUIRE(whole.stats.packets == 1240);
@@ -160,7 +125,7 @@ TEST_CASE("io.pcap_range.parts_together_are_one_read") {
 
 TEST_CASE("io.pcap_range.filter_and_damage_as_pcap_files") {
   const auto path = range_file("filtered.pcap");
-  write_trace(path, 1'700'000'000'000'000'000LL, 200, 5, false);
+  write_range_trace(path, 1'700'000'000'000'000'000LL, 200, 5, false);
   collected whole, parts;
   io::pcap_file(path, {.filter = "udp"}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
   for (const auto& slices : io::cut({path}, 3)) {
@@ -186,7 +151,7 @@ TEST_CASE("io.pcap_range.filter_and_damage_as_pcap_files") {
 
 TEST_CASE("io.pcap_range.files_that_cannot_be_cut_go_whole") {
   const auto good = range_file("good.pcap");
-  write_trace(good, 1'700'000'000'000'000'000LL, 100, 9, false);
+  write_range_trace(good, 1'700'000'000'000'000'000LL, 100, 9, false);
   const auto text = range_file("not-a-trace.txt");
   std::ofstream(text) << std::string(5000, 'x');
   const auto missing = range_file("no-such.pcap");
