@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <ranges>
 #include <span>
 #include <utility>
 #include <vector>
@@ -136,11 +135,11 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
   expose::detail::release(candidates);
   expose::detail::release(bits);
   std::sort(covered.begin(), covered.end());
-  // The items covering an item in a rule (itself included), ascending.
+  // The items covering an item in a rule (itself included), ascending: (the item, a covering one).
   const auto covering = [&](std::uint32_t i) {
     const auto lo = std::lower_bound(covered.begin(), covered.end(), std::pair{i, std::uint32_t{0}});
     const auto hi = std::lower_bound(lo, covered.end(), std::pair{i + 1, std::uint32_t{0}});
-    return std::ranges::subrange(lo, hi) | std::views::values;
+    return std::span(covered).subspan(static_cast<std::size_t>(lo - covered.begin()), static_cast<std::size_t>(hi - lo));
   };
   boost::unordered_flat_map<std::uint64_t, std::vector<std::size_t>> by_sides;  // (lhs, rhs) -> rules
   const auto sides = [](std::uint32_t l, std::uint32_t r) { return std::uint64_t{l} << 32 | r; };
@@ -156,8 +155,8 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
     const rule& r = rules[i];
     const auto cl = covering(r.lhs);
     const auto cr = covering(r.rhs);
-    for (auto a : cl)
-      for (auto b : cr)
+    for (const auto& [lhs, a] : cl)
+      for (const auto& [rhs, b] : cr)
         for (int turn = 0; turn < 2; ++turn) {
           const auto it = by_sides.find(turn == 0 ? sides(a, b) : sides(b, a));
           if (it == by_sides.end()) continue;
