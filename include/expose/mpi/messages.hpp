@@ -111,6 +111,10 @@ inline void wait_all_idly(MPI_Request* requests, int n) {
   }
 }
 inline void wait_idly(MPI_Request& request) { wait_all_idly(&request, 1); }
+inline void wait_all_idly(std::vector<MPI_Request>& requests) {
+  if (!requests.empty()) wait_all_idly(requests.data(), static_cast<int>(requests.size()));
+  requests.clear();
+}
 
 /// Messages of any size: the length, then pieces of at most 1 GiB (MPI counts are ints). A vector
 /// of trivially copyable values goes where it lies (no copy into a byte buffer).
@@ -165,26 +169,38 @@ void bcast_value(T& v, int root, MPI_Comm comm, traffic& t) {
   else t.bytes_received += sizeof(T);
 }
 
+/// Starts broadcasting `v`, already of the same size on every rank, from `root` where it lies, in
+/// pieces of at most max_message bytes: appends a request a piece to `requests` (wait for them with
+/// wait_all_idly(requests); `v` stays as it is until then).
+template <class T>
+  requires std::is_trivially_copyable_v<T>
+void start_bcast(std::vector<T>& v, int root, MPI_Comm comm, traffic& t, std::vector<MPI_Request>& requests) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  auto* p = reinterpret_cast<char*>(v.data());
+  const std::size_t bytes = v.size() * sizeof(T);
+  for (std::size_t off = 0; off < bytes; off += max_message) {
+    requests.emplace_back();
+    MPI_Ibcast(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, root, comm, &requests.back());
+  }
+  if (rank == root) t.bytes_sent += bytes * static_cast<std::uint64_t>(size - 1);
+  else t.bytes_received += bytes;
+}
+
 /// Broadcasts a vector of trivially copyable values from `root` into every rank's vector (resized
 /// there), where it lies: no copy into a byte buffer.
 template <class T>
   requires std::is_trivially_copyable_v<T>
 void bcast_vector(std::vector<T>& v, int root, MPI_Comm comm, traffic& t) {
-  int rank = 0, size = 1;
+  int rank = 0;
   MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
   std::uint64_t n = v.size();
   bcast_value(n, root, comm, t);
   if (rank != root) v.resize(n);
-  auto* p = reinterpret_cast<char*>(v.data());
-  const std::size_t bytes = n * sizeof(T);
-  MPI_Request request;
-  for (std::size_t off = 0; off < bytes; off += max_message) {
-    MPI_Ibcast(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, root, comm, &request);
-    wait_idly(request);
-  }
-  if (rank == root) t.bytes_sent += bytes * static_cast<std::uint64_t>(size - 1);
-  else t.bytes_received += bytes;
+  std::vector<MPI_Request> requests;
+  start_bcast(v, root, comm, t, requests);
+  wait_all_idly(requests);
 }
 
 inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, traffic& t) { bcast_vector(b, root, comm, t); }

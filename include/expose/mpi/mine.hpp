@@ -153,7 +153,8 @@ struct sub_comm {
 /// A matrix on its way from its maker (rank 0 of `group`) to the ranks that help count it: first
 /// whether it was made, its vectors' sizes, then the vectors themselves, broadcast without
 /// waiting, so that the maker goes on (the helpers may still be counting another matrix). The
-/// maker keeps the matrix as it is until wait(). Nothing on the ranks outside the group.
+/// maker keeps the matrix as it is until the share is destroyed, which waits for the helpers to
+/// have it. Nothing on the ranks outside the group.
 class matrix_share {
  public:
   /// Starts sharing `a` (null: it was not made, and nothing follows).
@@ -168,15 +169,11 @@ class matrix_share {
     bcast_value(head, 0, group, t);
     if (a == nullptr) return;
     // the root only sends: its vectors are read, never resized
-    each_part(const_cast<activity&>(*a), [&](auto& v) { post(v, t); });
+    each_part(const_cast<activity&>(*a), [&](auto& v) { start_bcast(v, 0, group_, t, requests_); });
   }
   matrix_share(const matrix_share&) = delete;
   matrix_share& operator=(const matrix_share&) = delete;
-  ~matrix_share() { wait(); }
-  void wait() {
-    if (!requests_.empty()) wait_all_idly(requests_.data(), static_cast<int>(requests_.size()));
-    requests_.clear();
-  }
+  ~matrix_share() { wait_all_idly(requests_); }
 
   /// A helper's side: the matrix, or nothing when its maker failed (the job stops when the ranks
   /// agree after the merge).
@@ -188,28 +185,13 @@ class matrix_share {
     a.samples = head[1];
     std::size_t i = 2;
     each_part(a, [&](auto& v) { v.resize(head[i++]); });
-    matrix_share incoming(group);
-    each_part(a, [&](auto& v) { incoming.post(v, t); });
-    incoming.wait();
+    std::vector<MPI_Request> requests;
+    each_part(a, [&](auto& v) { start_bcast(v, 0, group, t, requests); });
+    wait_all_idly(requests);
     return a;
   }
 
  private:
-  explicit matrix_share(MPI_Comm group) : group_(group) {}
-  template <class T>
-  void post(std::vector<T>& v, traffic& t) {
-    int rank = 0, size = 1;
-    MPI_Comm_rank(group_, &rank);
-    MPI_Comm_size(group_, &size);
-    auto* p = reinterpret_cast<char*>(v.data());
-    const std::size_t bytes = v.size() * sizeof(T);
-    for (std::size_t off = 0; off < bytes; off += max_message) {
-      requests_.emplace_back();
-      MPI_Ibcast(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, 0, group_, &requests_.back());
-    }
-    if (rank == 0) t.bytes_sent += bytes * static_cast<std::uint64_t>(size - 1);
-    else t.bytes_received += bytes;
-  }
   MPI_Comm group_;
   std::vector<MPI_Request> requests_;
 };
@@ -223,16 +205,30 @@ inline double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+/// The seconds and CPU seconds of some work, summed over its parts: the counting a rank does
+/// inside the merge phase, reported as counting.
+struct work_time {
+  double seconds = 0, cpu = 0;
+  template <class F>
+  void add(F&& work) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
+    std::forward<F>(work)();
+    seconds += seconds_since(t0);
+    cpu += cpu_seconds() - c0;
+  }
+};
+
 /// Rank 1's share of the generic items: it hears from rank 0 whether the merge worked and, if so,
 /// takes every flow (the base items) and their activity, builds the host-variable items
 /// (make_host_items), shares their matrix with the ranks of `host_group` (the ranks after it, which
 /// help count it), counts its share of their pairs with `counting` (its engine's part) and answers
 /// rank 0 with what went wrong, or nothing and then the items, each vector where it lies.
-/// Returns the pairs it counted; adds the counting's seconds to `t.count` and `t.count_cpu`.
+/// Returns the pairs it counted; adds the counting's time to `counting_time`.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
-                                                        MPI_Comm comm, MPI_Comm host_group, phase_times& t) {
+                                                        MPI_Comm comm, MPI_Comm host_group, traffic& t, work_time& counting_time) {
   {
     const auto b = recv_bytes(0, comm, t);
     reader rd(b);
@@ -257,15 +253,11 @@ template <class K, class W, class L, class S, class E, class C>
   }
   matrix_share helpers(failure.empty() ? &h.hosts : nullptr, host_group, t);  // to the ranks after rank 1
   if (failure.empty()) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const double c0 = cpu_seconds();
     try {
-      pairs = count_host_pairs(h.hosts, counting);
+      counting_time.add([&] { pairs = count_host_pairs(h.hosts, counting); });
     } catch (const std::exception& e) {
       failure = std::string("rank 1: ") + e.what();
     }
-    t.count += seconds_since(t0);
-    t.count_cpu += cpu_seconds() - c0;
   }
   writer w;
   w.put_string(failure);
@@ -683,16 +675,15 @@ template <class K, class W, class L, class S, class E, class C>
     MPI_Comm_split(comm, rank == 1 ? MPI_UNDEFINED : 0, rank, &window_group.comm);
     MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : 0, rank, &host_group.comm);
   }
-  auto windows_counting = spec;
-  auto hosts_counting = spec;
+  // Each matrix is counted by `size` ranks, or, with the host items apart, by size - 1: rank 0 (the
+  // window items') or rank 1 (the host items') as part 0, and rank r >= 2 as part r - 1 of both.
+  auto counting = spec;
   if constexpr (PartitionedEngine<E>) {
-    const int helpers = hosts_apart ? size - 1 : size;  // ranks counting each matrix
-    const int share = hosts_apart && rank >= 2 ? rank - 1 : (hosts_apart ? 0 : rank);
-    windows_counting.engine.part = hosts_counting.engine.part = static_cast<unsigned>(share);
-    windows_counting.engine.parts = hosts_counting.engine.parts = static_cast<unsigned>(helpers);
+    counting.engine.part = static_cast<unsigned>(hosts_apart ? std::max(rank - 1, 0) : rank);
+    counting.engine.parts = static_cast<unsigned>(hosts_apart ? size - 1 : size);
   }
   counted_pairs counted;
-  double count_seconds = 0, count_cpu = 0;  // counting done inside the merge phase (hosts apart)
+  detail::work_time counted_in_merge;  // counting done inside the merge phase (hosts apart)
   activity merged;  // rank 0: every flow's activity
   if (rank != 0) {
     detail::send_bytes(mine_shard.pack(), 0, comm, t);
@@ -700,23 +691,14 @@ template <class K, class W, class L, class S, class E, class C>
     if constexpr (SplitLattice<L>)
       if (rank == 1 && hosts_apart) {
         const auto g0 = clock::now();
-        counted.hosts = detail::build_host_items(spec, hosts_counting, comm, host_group.comm, t);
-        count_seconds = t.count;
-        count_cpu = t.count_cpu;
-        t.generalize = detail::seconds_since(g0) - count_seconds;
+        counted.hosts = detail::build_host_items(spec, counting, comm, host_group.comm, t, counted_in_merge);
+        t.generalize = detail::seconds_since(g0) - counted_in_merge.seconds;
       }
     if (rank >= 2 && window_group.comm != MPI_COMM_NULL) {  // a helper: its share of each matrix as soon as it is made
-      const auto count = [&](auto&& work) {
-        const auto w0 = clock::now();
-        const double wc0 = detail::cpu_seconds();
-        work();
-        count_seconds += detail::seconds_since(w0);
-        count_cpu += detail::cpu_seconds() - wc0;
-      };
       if (auto windows = detail::matrix_share::receive(window_group.comm, t))
-        count([&] { counted.windows = count_window_pairs(*windows, windows_counting); });
+        counted_in_merge.add([&] { counted.windows = count_window_pairs(*windows, counting); });
       if (auto hosts = detail::matrix_share::receive(host_group.comm, t))
-        count([&] { counted.hosts = count_host_pairs(*hosts, hosts_counting); });
+        counted_in_merge.add([&] { counted.hosts = count_host_pairs(*hosts, counting); });
     }
   } else {
     int taken = 1;  // ranks whose shard the merge has taken (its own first)
@@ -857,11 +839,7 @@ template <class K, class W, class L, class S, class E, class C>
             space = generalize_items(out.result, std::move(merged), spec, [&](const item_space& windows_only) {
               // the window items' pairs while rank 1 makes and counts the host items
               windows_share.emplace(&windows_only.windows, window_group.comm, t);
-              const auto w0 = clock::now();
-              const double wc0 = detail::cpu_seconds();
-              counted.windows = count_window_pairs(windows_only.windows, windows_counting);
-              count_seconds = detail::seconds_since(w0);
-              count_cpu = detail::cpu_seconds() - wc0;
+              counted_in_merge.add([&] { counted.windows = count_window_pairs(windows_only.windows, counting); });
               answered = true;
               std::string said;  // what went wrong on rank 1
               host_items h;
@@ -893,7 +871,7 @@ template <class K, class W, class L, class S, class E, class C>
         problem = std::string("rank 0: ") + e.what();
       }
     }
-    t.generalize = detail::seconds_since(g0) - count_seconds;
+    t.generalize = detail::seconds_since(g0) - counted_in_merge.seconds;
   }
   {
     detail::writer w;
@@ -907,19 +885,18 @@ template <class K, class W, class L, class S, class E, class C>
       detail::bcast_activity(space.hosts, 0, comm, t);
     }
   }
-  t.merge = detail::seconds_since(t0) - count_seconds;
-  t.merge_cpu = detail::cpu_seconds() - c0 - count_cpu;
+  t.merge = detail::seconds_since(t0) - counted_in_merge.seconds;
+  t.merge_cpu = detail::cpu_seconds() - c0 - counted_in_merge.cpu;
 
   // 3. count this rank's share of the rows (every rank counted its share above when the host items
   // were built apart; a whole-matrix engine counts on rank 0, or rank 1 for the host items)
   t0 = clock::now();
   c0 = detail::cpu_seconds();
   if (!hosts_apart && (rank == 0 || PartitionedEngine<E>)) {
-    counted.windows = count_window_pairs(space.windows, windows_counting);
-    counted.hosts = count_host_pairs(space.hosts, hosts_counting);
+    counted = count_pairs(space, counting);
   }
-  t.count = detail::seconds_since(t0) + count_seconds;
-  t.count_cpu = detail::cpu_seconds() - c0 + count_cpu;
+  t.count = detail::seconds_since(t0) + counted_in_merge.seconds;
+  t.count_cpu = detail::cpu_seconds() - c0 + counted_in_merge.cpu;
 
   // 4. rank 0 gathers the pairs and finishes
   t0 = clock::now();
