@@ -3,7 +3,9 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "expose/flow_table.hpp"
 #include "expose/io/text.hpp"
+#include "expose/lattice/templates.hpp"
 #include "expose/pipeline.hpp"
 #include "fixtures.hpp"
 
@@ -119,4 +121,60 @@ TEST_CASE("delays.host_rules_within_each_hosts_own_pair_pooled") {
   CHECK(host_rule->delay.median_ms == doctest::Approx(1966 * ms_per_unit));
   CHECK(host_rule->delay.hosts == 2);
   CHECK(host_rule->delay_mark() == "+30 ms");
+}
+
+TEST_CASE("delays.host_rules_take_each_hosts_earliest_flow_in_a_window") {
+  // Client 1 looks a name up at 100 ms and again at 300 ms, and connects at 120 ms; client 2 looks
+  // up at 500 ms and connects at 540 ms; in windows 0..9. Client 1 connects once more in window
+  // 10 without a lookup, and in window 11 looks up and connects alone. Each host's first lookup in
+  // a window is its lookup there: 20 ms for client 1 (not -180 from the second lookup), 11 times,
+  // 40 ms for client 2, 10 times; window 10 gives none. The same without the space's index of
+  // host samples (every window searched).
+  constexpr std::int64_t s = 1'000'000'000, ms = 1'000'000;
+  std::vector<packet> trace;
+  for (std::int64_t k = 0; k < 10; ++k) {
+    const auto port = static_cast<std::uint16_t>(40000 + 10 * k);
+    trace.push_back(make_packet(k * s + 100 * ms, "10.0.0.1", port, "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(k * s + 120 * ms, "10.0.0.1", static_cast<std::uint16_t>(port + 1), "10.0.0.80", 80, proto::tcp));
+    trace.push_back(make_packet(k * s + 300 * ms, "10.0.0.1", static_cast<std::uint16_t>(port + 2), "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(k * s + 500 * ms, "10.0.0.2", port, "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(k * s + 540 * ms, "10.0.0.2", static_cast<std::uint16_t>(port + 1), "10.0.0.80", 80, proto::tcp));
+  }
+  trace.push_back(make_packet(10 * s + 120 * ms, "10.0.0.1", 50001, "10.0.0.80", 80, proto::tcp));
+  trace.push_back(make_packet(11 * s + 100 * ms, "10.0.0.1", 50002, "10.0.0.53", 53, proto::udp));
+  trace.push_back(make_packet(11 * s + 120 * ms, "10.0.0.1", 50003, "10.0.0.80", 80, proto::tcp));
+  std::vector<flow_pattern> flows;
+  activity_builder act;
+  flow_table t;
+  for (const auto& p : trace) {
+    const auto [id, fresh] = t.find_or_insert(p);
+    if (fresh) flows.push_back(exact(t.flows()[id]));
+    act.add(p.ts_ns / s, id, offset_in_window(p.ts_ns, p.ts_ns / s, s));
+  }
+  const auto keep = [](std::uint64_t, std::uint64_t) { return true; };
+  const item_space space = lattice::templates<lattice::same_client>{}.generalize(flows, std::move(act).finish(flows.size()), keep);
+  const auto item = [&](const char* text) {
+    for (std::uint32_t i = 0; i < space.items.size(); ++i)
+      if (space.items[i].text() == text) return i;
+    FAIL("no item " << text);
+    return std::uint32_t{0};
+  };
+  rule x;
+  x.lhs = item("$A.* : 10.0.0.53.53 : udp");
+  x.rhs = item("$A.* : 10.0.0.80.80 : tcp");
+  x.kind = rule_kind::implies;
+  REQUIRE(x.lhs >= space.window_items());
+  item_space unindexed = space;
+  unindexed.host_window_start.clear();
+  for (const item_space* sp : std::vector<const item_space*>{&space, &unindexed}) {
+    std::vector<rule> rules{x};
+    time_rules(rules, *sp, 1.0);
+    const auto& d = rules[0].delay;
+    CHECK(d.samples == 21);
+    CHECK(d.hosts == 2);
+    CHECK(d.p25_ms == doctest::Approx(1311 * ms_per_unit));  // 7864 - 6553
+    CHECK(d.median_ms == doctest::Approx(1311 * ms_per_unit));
+    CHECK(d.p75_ms == doctest::Approx(2621 * ms_per_unit));  // 35389 - 32768
+    CHECK(rules[0].leads == rule_leads::lhs);
+  }
 }

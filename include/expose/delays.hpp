@@ -93,45 +93,67 @@ namespace detail {
 using host_numbers = boost::unordered_flat_map<ip_address, std::uint32_t, address_hash>;
 
 /// A host-variable item's activity keyed by (window position, host number), with the first offset
-/// of its flows there: sorted by window, then host.
+/// of its flows there: the windows where it is active (ascending), and in each its hosts with
+/// their first offsets, one 8-byte word an entry (host << 16 | offset), ascending.
 struct host_offsets {
-  struct entry {
-    std::uint32_t window;
-    std::uint32_t host;
-    window_offset offset;
-    friend auto operator<=>(const entry&, const entry&) = default;
-  };
-  std::vector<entry> entries;
+  std::vector<std::uint32_t> windows;  ///< positions in the space's windows, ascending
+  std::vector<std::size_t> end;        ///< windows[i]'s entries end at end[i] (and begin where windows[i - 1]'s end)
+  std::vector<std::uint64_t> entries;
+
+  [[nodiscard]] static std::uint64_t pack(std::uint32_t host, window_offset offset) noexcept {
+    return std::uint64_t{host} << 16 | offset;
+  }
+  [[nodiscard]] static std::uint32_t host(std::uint64_t e) noexcept { return static_cast<std::uint32_t>(e >> 16); }
+  [[nodiscard]] static window_offset offset(std::uint64_t e) noexcept { return static_cast<window_offset>(e & 0xffff); }
 };
 
+/// Made window by window where the item is active (its host samples say where), from the flows
+/// active there that it covers: the entries come out in order, as many as the item's samples, so
+/// the lists are made at their final size with nothing to sort but each window's few.
 [[nodiscard]] inline host_offsets offsets_by_host(const item_space& space, std::uint32_t item, host_numbers& numbers) {
   host_offsets out;
+  const activity& a = space.windows;
+  if (!a.timed()) return out;
   const flow_pattern& p = space.items[item];
   const bool src = p.at(field::src_ip) == slot::var;
-  const auto members = space.members(item);
-  // Placed window by window (a counting sort: `at` is where each window's entries go), then
-  // sorted by host and offset inside each window, which holds few.
-  std::vector<std::size_t> at(space.windows.windows.size() + 1, 0);
-  for (const auto f : members)
-    for (const auto w : space.windows.windows_of(f)) ++at[w + 1];
-  for (std::size_t w = 1; w < at.size(); ++w) at[w] += at[w - 1];
-  out.entries.resize(at.back());
-  for (const auto f : members) {
-    const auto w = space.windows.windows_of(f);
-    const auto o = space.windows.offsets_of(f);
-    if (o.empty()) return {};
-    const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
-    const auto number = numbers.try_emplace(host, static_cast<std::uint32_t>(numbers.size())).first->second;
-    for (std::size_t k = 0; k < w.size(); ++k) out.entries[at[w[k]]++] = {w[k], number, o[k]};
+  const auto base = static_cast<std::uint32_t>(space.base);
+  std::vector<std::uint64_t> covers((std::size_t{base} + 63) / 64, 0);  // a bit a flow
+  for (const auto f : space.members(item)) covers[f / 64] |= std::uint64_t{1} << (f % 64);
+  // The windows where it is active: those of its samples, or every window where the space does
+  // not say where its host samples lie.
+  std::vector<std::uint32_t> active;
+  const auto column = item - static_cast<std::uint32_t>(space.window_items());
+  if (!space.host_window_start.empty() && column < space.hosts.items()) {
+    std::size_t w = 0;
+    for (const auto row : space.hosts.windows_of(column)) {
+      const auto sample = static_cast<std::size_t>(space.hosts.windows[row]);
+      while (space.host_window_start[w + 1] <= sample) ++w;
+      if (active.empty() || active.back() != w) active.push_back(static_cast<std::uint32_t>(w));
+    }
+    out.entries.reserve(space.hosts.count(column));
+  } else {
+    active.resize(a.windows.size());
+    for (std::size_t w = 0; w < active.size(); ++w) active[w] = static_cast<std::uint32_t>(w);
   }
-  // `at[w]` is now where window w's entries end: by window, host, then offset
-  for (std::size_t w = 0, from = 0; w + 1 < at.size(); from = at[w++])
-    if (at[w] - from > 1) std::sort(out.entries.begin() + static_cast<std::ptrdiff_t>(from), out.entries.begin() + static_cast<std::ptrdiff_t>(at[w]));
-  // the first of a (window, host) is its earliest
-  out.entries.erase(std::unique(out.entries.begin(), out.entries.end(),
-                                [](const auto& l, const auto& r) { return l.window == r.window && l.host == r.host; }),
-                    out.entries.end());
-  out.entries.shrink_to_fit();
+  std::vector<std::uint64_t> in_window;
+  for (const auto w : active) {
+    in_window.clear();
+    for (const auto f : a.items_in(w)) {
+      if (f >= base) break;  // a window lists its flows before its generic items
+      if ((covers[f / 64] >> (f % 64) & 1) == 0) continue;
+      const auto ws = a.windows_of(f);
+      const auto k = static_cast<std::size_t>(std::lower_bound(ws.begin(), ws.end(), w) - ws.begin());
+      const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
+      const auto number = numbers.try_emplace(host, static_cast<std::uint32_t>(numbers.size())).first->second;
+      in_window.push_back(host_offsets::pack(number, a.offsets_of(f)[k]));
+    }
+    if (in_window.empty()) continue;
+    std::sort(in_window.begin(), in_window.end());  // by host, then offset: a host's first is its earliest
+    for (std::size_t i = 0; i < in_window.size(); ++i)
+      if (i == 0 || host_offsets::host(in_window[i]) != host_offsets::host(in_window[i - 1])) out.entries.push_back(in_window[i]);
+    out.windows.push_back(w);
+    out.end.push_back(out.entries.size());
+  }
   return out;
 }
 
@@ -139,17 +161,24 @@ struct host_offsets {
 [[nodiscard]] inline std::vector<std::int64_t> host_delays(const host_offsets& x, const host_offsets& y, std::uint64_t& hosts) {
   std::vector<std::int64_t> d;
   boost::unordered_flat_set<std::uint32_t> seen;
-  const auto less = [](const host_offsets::entry& l, const host_offsets::entry& r) {
-    return l.window != r.window ? l.window < r.window : l.host < r.host;
-  };
-  for (std::size_t i = 0, j = 0; i < x.entries.size() && j < y.entries.size();) {
-    if (less(x.entries[i], y.entries[j])) ++i;
-    else if (less(y.entries[j], x.entries[i])) ++j;
+  for (std::size_t wi = 0, wj = 0; wi < x.windows.size() && wj < y.windows.size();) {
+    if (x.windows[wi] < y.windows[wj]) ++wi;
+    else if (y.windows[wj] < x.windows[wi]) ++wj;
     else {
-      d.push_back(static_cast<std::int64_t>(y.entries[j].offset) - x.entries[i].offset);
-      seen.insert(x.entries[i].host);
-      ++i;
-      ++j;
+      std::size_t i = wi == 0 ? 0 : x.end[wi - 1], j = wj == 0 ? 0 : y.end[wj - 1];
+      while (i < x.end[wi] && j < y.end[wj]) {
+        const auto hx = host_offsets::host(x.entries[i]), hy = host_offsets::host(y.entries[j]);
+        if (hx < hy) ++i;
+        else if (hy < hx) ++j;
+        else {
+          d.push_back(static_cast<std::int64_t>(host_offsets::offset(y.entries[j])) - host_offsets::offset(x.entries[i]));
+          seen.insert(hx);
+          ++i;
+          ++j;
+        }
+      }
+      ++wi;
+      ++wj;
     }
   }
   hosts = seen.size();
@@ -173,19 +202,34 @@ struct host_offsets {
 inline void time_rules(std::vector<rule>& rules, const item_space& space, double window_seconds) {
   const auto offset = static_cast<std::uint32_t>(space.window_items());
   const double ms_per_unit = window_seconds * 1000.0 / static_cast<double>(offsets_per_window);
-  // host items met so far; a node map: a side's reference stays valid while the other side's is made
+  // Host items met so far, each dropped after the last rule that needs it (a node map: a side's
+  // reference stays valid while the other side's is made). An item's entries take 8 bytes each
+  // (10 MB for two DNS items of the 6-hour trace).
   std::unordered_map<std::uint32_t, detail::host_offsets> by_host;
+  boost::unordered_flat_map<std::uint32_t, std::uint32_t> rules_left;  // host item -> its rules still to time
+  for (const rule& x : rules)
+    if (x.lhs >= offset && x.rhs >= offset) {
+      ++rules_left[x.lhs];
+      ++rules_left[x.rhs];
+    }
   detail::host_numbers numbers;
   const auto host_side = [&](std::uint32_t item) -> const detail::host_offsets& {
     auto it = by_host.find(item);
     if (it == by_host.end()) it = by_host.emplace(item, detail::offsets_by_host(space, item, numbers)).first;
     return it->second;
   };
+  const auto done_with = [&](std::uint32_t item) {
+    if (--rules_left[item] == 0) by_host.erase(item);
+  };
   for (rule& x : rules) {
     std::vector<std::int64_t> d;
     std::uint64_t hosts = 0;
     if (x.lhs < offset && x.rhs < offset) d = detail::window_delays(space.windows, x.lhs, x.rhs, x.lag);
-    else if (x.lhs >= offset && x.rhs >= offset) d = detail::host_delays(host_side(x.lhs), host_side(x.rhs), hosts);
+    else if (x.lhs >= offset && x.rhs >= offset) {
+      d = detail::host_delays(host_side(x.lhs), host_side(x.rhs), hosts);
+      done_with(x.lhs);
+      done_with(x.rhs);
+    }
     x.delay = detail::summarize_delays(d, ms_per_unit);
     x.delay.hosts = hosts;
     x.leads = leads_of(x.delay);

@@ -338,11 +338,10 @@ TEST_CASE("lattice.templates.generic_activity_follows_the_flows_in_each_window")
   b.add(11, 0, 9);
   b.add(11, 1, 3);
   activity base = std::move(b).finish(2);
-  std::vector<lattice::detail::timed_windows> generic(2);
-  generic[0].windows = {0, 1};
-  generic[0].offsets = {7, 3};
-  generic[1].windows = {1};
-  generic[1].offsets = {3};
+  lattice::detail::timed_windows generic;
+  generic.start = {0, 2, 3};
+  generic.windows = {0, 1, 1};
+  generic.offsets = {7, 3, 3};
   const activity a = lattice::detail::with_generic(std::move(base), generic);
   const activity sorted = activity::from_sorted(std::vector<timed_entry>{{10, 0, 7}, {10, 2, 7}, {11, 0, 9}, {11, 1, 3}, {11, 2, 3}, {11, 3, 3}}, 4, 2);
   CHECK(a.windows == sorted.windows);

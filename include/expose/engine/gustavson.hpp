@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -50,35 +51,44 @@ struct gustavson {
     // Consequents: only items that can appear in a rule stay in the window lists, renumbered
     // densely (`item_of` names them again), so each thread's accumulator holds one counter per
     // such item, not per item: on a long trace most flows are seen in too few windows to appear.
+    // An item's number is its rank among them, read off a bitmap (1/8 byte an item where a table
+    // of numbers takes 4), and the lists are made at their final size (their entries are the
+    // counts of the items kept).
     std::vector<std::uint32_t> rows;     // the antecedents worth a row
-    std::vector<std::uint32_t> item_of;  // consequent number -> item (empty: every item appears, as itself)
-    std::vector<std::uint32_t> number;   // item -> consequent number (UINT32_MAX: it cannot appear)
+    std::vector<std::uint32_t> item_of;  // consequent number -> item
+    std::vector<std::uint64_t> appears((std::size_t{n_items} + 63) / 64, 0);
+    std::size_t kept_entries = 0;
     for (std::uint32_t x = 0; x < n_items; ++x) {
       const std::uint64_t hc = heads.count(x);
       if (scorer.can_appear(hc, n) && scorer.can_head(hc, n)) rows.push_back(x);
       if (scorer.can_appear(a.count(x), n)) {
-        if (!number.empty()) number[x] = static_cast<std::uint32_t>(item_of.size());
         item_of.push_back(x);
-      } else if (number.empty()) {
-        number.assign(n_items, UINT32_MAX);
-        for (std::uint32_t i = 0; i < item_of.size(); ++i) number[item_of[i]] = i;
+        appears[x / 64] |= std::uint64_t{1} << (x % 64);
+        kept_entries += a.count(x);
       }
     }
-    const bool all_appear = number.empty();
+    const bool all_appear = item_of.size() == n_items;
     const auto consequents = static_cast<std::uint32_t>(item_of.size());
-    if (all_appear) expose::detail::release(item_of);
     std::vector<std::size_t> start;
     std::vector<std::uint32_t> kept;
     if (!all_appear) {
+      std::vector<std::uint32_t> before(appears.size());  // items that appear in the words before
+      for (std::size_t k = 0, sum = 0; k < appears.size(); sum += static_cast<std::size_t>(std::popcount(appears[k])), ++k)
+        before[k] = static_cast<std::uint32_t>(sum);
       start.reserve(a.windows.size() + 1);
       start.push_back(0);
+      kept.reserve(kept_entries);
       for (std::size_t w = 0; w < a.windows.size(); ++w) {
-        for (auto y : a.items_in(w))
-          if (number[y] != UINT32_MAX) kept.push_back(number[y]);
+        for (auto y : a.items_in(w)) {
+          const std::uint64_t word = appears[y / 64], bit = std::uint64_t{1} << (y % 64);
+          if (word & bit) kept.push_back(before[y / 64] + static_cast<std::uint32_t>(std::popcount(word & (bit - 1))));
+        }
         start.push_back(kept.size());
       }
-      expose::detail::release(number);
+    } else {
+      expose::detail::release(item_of);
     }
+    expose::detail::release(appears);
     const std::size_t* row_start = all_appear ? a.window_start.data() : start.data();
     const std::uint32_t* row_items = all_appear ? a.window_items.data() : kept.data();
     const auto item = [&](std::uint32_t k) { return all_appear ? k : item_of[k]; };
