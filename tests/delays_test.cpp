@@ -1,5 +1,6 @@
 #include "expose/delays.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "doctest.hpp"
@@ -129,7 +130,9 @@ TEST_CASE("delays.host_rules_take_each_hosts_earliest_flow_in_a_window") {
   // 10 without a lookup, and in window 11 looks up and connects alone. Each host's first lookup in
   // a window is its lookup there: 20 ms for client 1 (not -180 from the second lookup), 11 times,
   // 40 ms for client 2, 10 times; window 10 gives none. The same without the space's index of
-  // host samples (every window searched).
+  // host samples (every window searched). Windows 0..4 are busy with 40 other flows each (more
+  // than the lookups' 23: their flows are found among the window's by galloping), the rest quiet
+  // (the window's flows are looked up among theirs).
   constexpr std::int64_t s = 1'000'000'000, ms = 1'000'000;
   std::vector<packet> trace;
   for (std::int64_t k = 0; k < 10; ++k) {
@@ -141,6 +144,10 @@ TEST_CASE("delays.host_rules_take_each_hosts_earliest_flow_in_a_window") {
     trace.push_back(make_packet(k * s + 540 * ms, "10.0.0.2", static_cast<std::uint16_t>(port + 1), "10.0.0.80", 80, proto::tcp));
   }
   trace.push_back(make_packet(10 * s + 120 * ms, "10.0.0.1", 50001, "10.0.0.80", 80, proto::tcp));
+  for (std::int64_t k = 0; k < 5; ++k)
+    for (std::uint16_t c = 0; c < 40; ++c)
+      trace.push_back(make_packet(k * s + 700 * ms, "10.0.1.1", static_cast<std::uint16_t>(20000 + 40 * k + c), "10.0.0.99", 9000, proto::tcp));
+  std::sort(trace.begin(), trace.end(), [](const packet& l, const packet& r) { return l.ts_ns < r.ts_ns; });
   trace.push_back(make_packet(11 * s + 100 * ms, "10.0.0.1", 50002, "10.0.0.53", 53, proto::udp));
   trace.push_back(make_packet(11 * s + 120 * ms, "10.0.0.1", 50003, "10.0.0.80", 80, proto::tcp));
   std::vector<flow_pattern> flows;

@@ -31,6 +31,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/address.hpp"
+#include "expose/detail/gallop.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
@@ -109,16 +110,17 @@ struct host_offsets {
 
 /// Made window by window where the item is active (its host samples say where), from the flows
 /// active there that it covers: the entries come out in order, as many as the item's samples, so
-/// the lists are made at their final size with nothing to sort but each window's few.
+/// the lists are made at their final size with nothing to sort but each window's few. A small
+/// item's flows are found among a busy window's by galloping, so it costs little there.
 [[nodiscard]] inline host_offsets offsets_by_host(const item_space& space, std::uint32_t item, host_numbers& numbers) {
   host_offsets out;
   const activity& a = space.windows;
   if (!a.timed()) return out;
   const flow_pattern& p = space.items[item];
   const bool src = p.at(field::src_ip) == slot::var;
-  const auto base = static_cast<std::uint32_t>(space.base);
-  std::vector<std::uint64_t> covers((std::size_t{base} + 63) / 64, 0);  // a bit a flow
-  for (const auto f : space.members(item)) covers[f / 64] |= std::uint64_t{1} << (f % 64);
+  const auto members = space.members(item);
+  std::vector<std::uint64_t> covers((space.base + 63) / 64, 0);  // its flows, a bit each
+  for (const auto f : members) covers[f / 64] |= std::uint64_t{1} << (f % 64);
   // The windows where it is active: those of its samples, or every window where the space does
   // not say where its host samples lie.
   std::vector<std::uint32_t> active;
@@ -138,14 +140,23 @@ struct host_offsets {
   std::vector<std::uint64_t> in_window;
   for (const auto w : active) {
     in_window.clear();
-    for (const auto f : a.items_in(w)) {
-      if (f >= base) break;  // a window lists its flows before its generic items
-      if ((covers[f / 64] >> (f % 64) & 1) == 0) continue;
+    const auto take = [&](std::uint32_t f) {
       const auto ws = a.windows_of(f);
       const auto k = static_cast<std::size_t>(std::lower_bound(ws.begin(), ws.end(), w) - ws.begin());
       const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
       const auto number = numbers.try_emplace(host, static_cast<std::uint32_t>(numbers.size())).first->second;
       in_window.push_back(host_offsets::pack(number, a.offsets_of(f)[k]));
+    };
+    // Its flows active in w: the window's flows looked up in its bitmap, or, where it has fewer
+    // flows than the window, its flows found among the window's by galloping.
+    const auto in = a.items_in(w);
+    if (in.size() <= members.size()) {
+      for (const auto f : in) {
+        if (f >= space.base) break;  // a window lists its flows before its generic items
+        if (covers[f / 64] >> (f % 64) & 1) take(f);
+      }
+    } else {
+      detail::each_common(members, in, [&](std::size_t i) { take(members[i]); });
     }
     if (in_window.empty()) continue;
     std::sort(in_window.begin(), in_window.end());  // by host, then offset: a host's first is its earliest
