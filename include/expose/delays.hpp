@@ -31,7 +31,6 @@
 
 #include "expose/activity.hpp"
 #include "expose/address.hpp"
-#include "expose/detail/gallop.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
 #include "expose/rule.hpp"
@@ -108,10 +107,10 @@ struct host_offsets {
   [[nodiscard]] static window_offset offset(std::uint64_t e) noexcept { return static_cast<window_offset>(e & 0xffff); }
 };
 
-/// Made window by window where the item is active (its host samples say where), from the flows
-/// active there that it covers: the entries come out in order, as many as the item's samples, so
-/// the lists are made at their final size with nothing to sort but each window's few. A small
-/// item's flows are found among a busy window's by galloping, so it costs little there.
+/// Its flows are placed window by window first (a counting sort of flow ids, 4 bytes a flow and
+/// window), then each window's few are sorted by host and offset and kept once a host: the work
+/// is the item's own entries, however busy the windows are, and the entries are made at their
+/// final size where the space's host samples give it (one entry an active sample).
 [[nodiscard]] inline host_offsets offsets_by_host(const item_space& space, std::uint32_t item, host_numbers& numbers) {
   host_offsets out;
   const activity& a = space.windows;
@@ -119,50 +118,32 @@ struct host_offsets {
   const flow_pattern& p = space.items[item];
   const bool src = p.at(field::src_ip) == slot::var;
   const auto members = space.members(item);
-  std::vector<std::uint64_t> covers((space.base + 63) / 64, 0);  // its flows, a bit each
-  for (const auto f : members) covers[f / 64] |= std::uint64_t{1} << (f % 64);
-  // The windows where it is active: those of its samples, or every window where the space does
-  // not say where its host samples lie.
-  std::vector<std::uint32_t> active;
-  const auto column = item - static_cast<std::uint32_t>(space.window_items());
-  if (!space.host_window_start.empty() && column < space.hosts.items()) {
-    std::size_t w = 0;
-    for (const auto row : space.hosts.windows_of(column)) {
-      const auto sample = static_cast<std::size_t>(space.hosts.windows[row]);
-      while (space.host_window_start[w + 1] <= sample) ++w;
-      if (active.empty() || active.back() != w) active.push_back(static_cast<std::uint32_t>(w));
-    }
+  std::vector<std::size_t> at(a.windows.size() + 1, 0);  // where each window's flows go
+  for (const auto f : members)
+    for (const auto w : a.windows_of(f)) ++at[w + 1];
+  for (std::size_t w = 1; w < at.size(); ++w) at[w] += at[w - 1];
+  std::vector<std::uint32_t> flows(at.back());
+  for (const auto f : members)
+    for (const auto w : a.windows_of(f)) flows[at[w]++] = f;
+  // `at[w]` is now where window w's flows end
+  if (const auto column = item - static_cast<std::uint32_t>(space.window_items()); item >= space.window_items() && column < space.hosts.items())
     out.entries.reserve(space.hosts.count(column));
-  } else {
-    active.resize(a.windows.size());
-    for (std::size_t w = 0; w < active.size(); ++w) active[w] = static_cast<std::uint32_t>(w);
-  }
   std::vector<std::uint64_t> in_window;
-  for (const auto w : active) {
+  for (std::size_t w = 0, from = 0; w + 1 < at.size(); from = at[w++]) {
+    if (at[w] == from) continue;
     in_window.clear();
-    const auto take = [&](std::uint32_t f) {
+    for (std::size_t i = from; i < at[w]; ++i) {
+      const auto f = flows[i];
       const auto ws = a.windows_of(f);
-      const auto k = static_cast<std::size_t>(std::lower_bound(ws.begin(), ws.end(), w) - ws.begin());
+      const auto k = static_cast<std::size_t>(std::lower_bound(ws.begin(), ws.end(), static_cast<std::uint32_t>(w)) - ws.begin());
       const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
       const auto number = numbers.try_emplace(host, static_cast<std::uint32_t>(numbers.size())).first->second;
       in_window.push_back(host_offsets::pack(number, a.offsets_of(f)[k]));
-    };
-    // Its flows active in w: the window's flows looked up in its bitmap, or, where it has fewer
-    // flows than the window, its flows found among the window's by galloping.
-    const auto in = a.items_in(w);
-    if (in.size() <= members.size()) {
-      for (const auto f : in) {
-        if (f >= space.base) break;  // a window lists its flows before its generic items
-        if (covers[f / 64] >> (f % 64) & 1) take(f);
-      }
-    } else {
-      detail::each_common(members, in, [&](std::size_t i) { take(members[i]); });
     }
-    if (in_window.empty()) continue;
     std::sort(in_window.begin(), in_window.end());  // by host, then offset: a host's first is its earliest
     for (std::size_t i = 0; i < in_window.size(); ++i)
       if (i == 0 || host_offsets::host(in_window[i]) != host_offsets::host(in_window[i - 1])) out.entries.push_back(in_window[i]);
-    out.windows.push_back(w);
+    out.windows.push_back(static_cast<std::uint32_t>(w));
     out.end.push_back(out.entries.size());
   }
   return out;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -141,6 +142,7 @@ struct timed_windows {
   }
   /// Drops the last item (one that was not kept).
   void pop() {
+    assert(items() != 0 && "timed_windows::pop: no item to drop");
     start.pop_back();
     windows.resize(start.back());
     offsets.resize(start.back());
