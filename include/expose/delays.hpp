@@ -196,7 +196,7 @@ inline void time_rules(std::vector<rule>& rules, const item_space& space, double
   const double ms_per_unit = window_seconds * 1000.0 / static_cast<double>(offsets_per_window);
   // Host items met so far, each dropped after the last rule that needs it (a node map: a side's
   // reference stays valid while the other side's is made). An item's entries take 8 bytes each
-  // (10 MB for two DNS items of the 6-hour trace).
+  // (6.2 MB for the two DNS items of the 6-hour trace, 412 k and 363 k entries, held together).
   std::unordered_map<std::uint32_t, detail::host_offsets> by_host;
   boost::unordered_flat_map<std::uint32_t, std::uint32_t> rules_left;  // host item -> its rules still to time
   for (const rule& x : rules)
