@@ -16,6 +16,31 @@
 
 namespace expose {
 
+/// The base flows an item covers, ascending: a view of a generic item's list, or a base item
+/// itself, held inline (so the base items, one a flow, need no list of their own). Its iterators
+/// point into it for a base item: keep it while they are in use, and take begin and end of the
+/// same object.
+class member_flows {
+ public:
+  explicit member_flows(std::span<const std::uint32_t> flows) noexcept : data_(flows.data()), size_(flows.size()) {}
+  explicit member_flows(std::uint32_t self) noexcept : self_(self), size_(1) {}
+
+  [[nodiscard]] const std::uint32_t* data() const noexcept { return data_ != nullptr ? data_ : &self_; }
+  [[nodiscard]] const std::uint32_t* begin() const noexcept { return data(); }
+  [[nodiscard]] const std::uint32_t* end() const noexcept { return data() + size_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::uint32_t front() const noexcept { return *data(); }
+  [[nodiscard]] std::uint32_t operator[](std::size_t i) const noexcept { return data()[i]; }
+  /// A span over the flows: valid while this object is.
+  [[nodiscard]] operator std::span<const std::uint32_t>() const noexcept { return {data(), size_}; }
+
+ private:
+  const std::uint32_t* data_ = nullptr;
+  std::uint32_t self_ = 0;
+  std::size_t size_ = 0;
+};
+
 /// The host-variable items a lattice makes of the flows, apart from the window items: their
 /// patterns (closures), flows, activity over (host, window) samples, and where each window's
 /// samples lie. A driver may build them apart (on another core, or another rank:
@@ -43,19 +68,13 @@ struct item_space {
   [[nodiscard]] bool is_generic(std::uint32_t item) const noexcept { return item >= base; }
 
   /// The base flows an item covers, ascending: a base item, itself.
-  [[nodiscard]] std::span<const std::uint32_t> members(std::uint32_t item) const noexcept {
-    if (item < base) {
-      assert(flow_ids_.size() == base && "item_space: set the base items with set_base");
-      return {flow_ids_.data() + item, 1};
-    }
-    return generic_members[item - base];
+  [[nodiscard]] member_flows members(std::uint32_t item) const noexcept {
+    if (item < base) return member_flows{item};
+    assert(item - base < generic_members.size() && "item_space: no such item");
+    return member_flows{std::span<const std::uint32_t>{generic_members[item - base]}};
   }
   /// Sets the base items, [0, n): each covers itself.
-  void set_base(std::size_t n) {
-    base = n;
-    flow_ids_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) flow_ids_[i] = static_cast<std::uint32_t>(i);
-  }
+  void set_base(std::size_t n) { base = n; }
 
   /// Appends the host-variable items after every window item (items, generic_members, hosts).
   void add_hosts(host_items h) {
@@ -68,8 +87,8 @@ struct item_space {
 
   /// True when two items cover a common flow (a rule between them would be trivial).
   [[nodiscard]] bool overlap(std::uint32_t x, std::uint32_t y) const {
-    const auto a = members(x);
-    const auto b = members(y);
+    const member_flows a = members(x);
+    const member_flows b = members(y);
     for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
       if (a[i] < b[j]) ++i;
       else if (b[j] < a[i]) ++j;
@@ -79,8 +98,8 @@ struct item_space {
   }
   /// True when every flow of `inner` is a flow of `outer`.
   [[nodiscard]] bool covers(std::uint32_t outer, std::uint32_t inner) const {
-    const auto o = members(outer);
-    const auto i = members(inner);
+    const member_flows o = members(outer);
+    const member_flows i = members(inner);
     return std::includes(o.begin(), o.end(), i.begin(), i.end());
   }
 
@@ -92,9 +111,6 @@ struct item_space {
     s.windows = std::move(a);
     return s;
   }
-
- private:
-  std::vector<std::uint32_t> flow_ids_;  // 0, 1, 2, ...: what members() of a base item points into
 };
 
 }  // namespace expose

@@ -647,7 +647,7 @@ struct templates {
     const std::uint64_t n = a.samples;
     const auto nb = static_cast<std::uint32_t>(s.base);
     auto count = [&](std::uint32_t i) { return i < nb ? a.count(i) : item_windows.size(i - nb); };
-    // Spans of members stay valid while items are added: the member lists move, their flows do not.
+    // Members stay valid while items are added: the member lists move, their flows do not.
     auto members = [&](std::uint32_t i) { return s.members(i); };
     const auto generic_end = static_cast<std::uint32_t>(nb + generic.size());
     // Generic items by their member set's hash (a rest has two flows or more, so it is never a
@@ -682,7 +682,9 @@ struct templates {
       for (auto f : members(x)) {
         if (!keep(a.count(f), n)) continue;
         const bool covered = std::any_of(inside.begin(), inside.end(), [&](std::uint32_t y) {
-          return y >= nb && std::binary_search(members(y).begin(), members(y).end(), f);
+          if (y < nb) return false;
+          const member_flows ys = members(y);
+          return std::binary_search(ys.begin(), ys.end(), f);
         });
         if (!covered) inside.push_back(f);
         if (inside.size() > max_rests) break;
