@@ -207,7 +207,9 @@ int main_body(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   expose_tools::restart_with_huge_pages(argv);  // before MPI starts
-  MPI_Init(&argc, &argv);
+  // Serialized calls from any thread: a rank's counting threads take chunks of rows in turn.
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int rc = 1;
   try {
     rc = main_body(argc, argv);

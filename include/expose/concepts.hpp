@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -148,6 +149,12 @@ concept PartitionedEngine = CountingEngine<E> && requires(E& e) {
   e.part = 0u;
   e.parts = 1u;
 };
+
+/// An engine whose rows several processes can share chunk by chunk, each taking the next chunk
+/// when it is free: `deal(chunks)` gives this process's next chunk (expose/mpi/mine.hpp takes them
+/// from a counter on one rank), so a process that starts late or runs slow takes fewer.
+template <class E>
+concept DealtEngine = PartitionedEngine<E> && requires(E& e) { e.deal = std::function<std::size_t(std::size_t)>{}; };
 
 /// A scorer with a significance test over all pairs: `filter(pairs, hypotheses)` keeps the pairs
 /// the test rejects chance for (scores::significant). A scorer without one must say so at the call

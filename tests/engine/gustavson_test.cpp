@@ -1,6 +1,8 @@
 #include "expose/engine/gustavson.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <vector>
 
 #include "doctest.hpp"
@@ -109,4 +111,52 @@ TEST_CASE("engine.gustavson.parts_together_are_the_whole") {
     CHECK(joined == whole);
     CHECK(joined_lagged == whole_lagged);
   }
+}
+
+TEST_CASE("engine.gustavson.dealt_chunks_together_are_the_whole") {
+  // Several processes share one count chunk by chunk (expose::mpi: a counter on rank 0): each
+  // counts the chunks it is dealt; the chunks together, sorted by (x, y), are the whole count.
+  const activity a = random_activity(5, 300, 500);
+  const scores::jmeasure j{.min_score = 0.0, .min_support = 1};
+  const auto whole = engine::gustavson{.threads = 1}.count(a, j);
+  const auto by_items = [](const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; };
+  // one process dealt chunks 0, 2 and 5, the other every other one, one after the other
+  const std::vector<std::size_t> first_takes{0, 2, 5};
+  std::size_t chunks_seen = 0;
+  std::size_t at = 0;
+  const engine::gustavson first{.threads = 2, .deal = [&](std::size_t chunks) {
+                                  chunks_seen = chunks;
+                                  return at < first_takes.size() ? first_takes[at++] : chunks;
+                                }};
+  const auto some = first.count(a, j);
+  REQUIRE(chunks_seen == 9);  // the rows of the items that can head a rule, in chunks of 32
+  CHECK(at == 3);
+  CHECK(std::is_sorted(some.begin(), some.end(), by_items));
+  std::size_t next = 0;
+  const engine::gustavson second{.threads = 1, .deal = [&](std::size_t chunks) {
+                                   while (next < chunks && std::find(first_takes.begin(), first_takes.end(), next) != first_takes.end()) ++next;
+                                   return next < chunks ? next++ : chunks;
+                                 }};
+  const auto rest = second.count(a, j);
+  CHECK(!some.empty());
+  CHECK(!rest.empty());
+  std::vector<scored_pair> joined(some);
+  joined.insert(joined.end(), rest.begin(), rest.end());
+  std::sort(joined.begin(), joined.end(), by_items);
+  CHECK(joined == whole);
+  // two processes at once, taking from one counter as each is free (two threads each)
+  std::atomic<std::size_t> counter{0};
+  const engine::gustavson shared{.threads = 2, .deal = [&](std::size_t) { return counter.fetch_add(1); }};
+  std::vector<scored_pair> left, right;
+  {
+    std::jthread other([&] { right = shared.count(a, j); });
+    left = shared.count(a, j);
+  }
+  joined = left;
+  joined.insert(joined.end(), right.begin(), right.end());
+  std::sort(joined.begin(), joined.end(), by_items);
+  CHECK(joined == whole);
+  // a process that is dealt nothing counts nothing
+  const engine::gustavson late{.threads = 1, .deal = [](std::size_t chunks) { return chunks; }};
+  CHECK(late.count(a, j).empty());
 }

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -25,6 +27,11 @@ struct gustavson {
   /// processes can share one count: the parts' outputs together, sorted by (x, y), are the whole.
   unsigned part = 0;
   unsigned parts = 1;
+  /// Or, where several processes share one count as each is free: the next chunk of rows for this
+  /// process (chunks of 32, in order), given how many there are; `chunks` or more when none is
+  /// left. Called by one thread at a time. The chunks every process counted, together and sorted
+  /// by (x, y), are the whole. Empty: this process takes every chunk (or its part of `parts`).
+  std::function<std::size_t(std::size_t)> deal{};
 
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& a, const S& scorer) const {
@@ -114,11 +121,17 @@ struct gustavson {
     const std::size_t chunks = (rows.size() + chunk - 1) / chunk;
     std::vector<std::vector<scored_pair>> found(chunks);
     std::atomic<std::size_t> next{0};
+    std::mutex dealing;
+    const auto take = [&]() -> std::size_t {
+      if (!deal) return next.fetch_add(1);
+      const std::lock_guard lock(dealing);
+      return deal(chunks);
+    };
     auto work = [&] {
       std::vector<std::uint32_t> acc(consequents, 0);
       std::vector<std::uint32_t> touched;
-      for (std::size_t c; (c = next.fetch_add(1)) < chunks;) {
-        if (parts > 1 && c % parts != part) continue;
+      for (std::size_t c; (c = take()) < chunks;) {
+        if (!deal && parts > 1 && c % parts != part) continue;
         auto& out = found[c];
         const std::size_t end = std::min((c + 1) * chunk, rows.size());
         for (std::size_t h = c * chunk; h < end; ++h) {
@@ -164,6 +177,6 @@ struct gustavson {
   }
 };
 
-static_assert(CountingEngine<gustavson> && LaggedEngine<gustavson> && PartitionedEngine<gustavson>);
+static_assert(CountingEngine<gustavson> && LaggedEngine<gustavson> && PartitionedEngine<gustavson> && DealtEngine<gustavson>);
 
 }  // namespace expose::engine

@@ -2,7 +2,7 @@
 // Mining one trace across many processes with MPI (component expose::mpi), with the results of
 // one process, byte for byte.
 //
-//   MPI_Init(&argc, &argv);
+//   MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
 //   auto run = expose::mpi::mine(MPI_COMM_WORLD, {"day.pcap"}, spec);
 //   if (rank == 0) write_json(std::cout, run.result);
 //
@@ -25,10 +25,15 @@
 //             builds the window items (closures over every flow) and counts them while rank 1
 //             builds the host-variable items from the same flows and activity (SplitLattice; the
 //             two take about the same time) and counts those; rank 0 joins the items, and
-//             broadcasts both activity matrices to the ranks after rank 1, if any.
-//  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts):
-//             with the host items built apart, rank 0 and rank 1 did theirs in phase 2, and the
-//             other ranks share both matrices with them.
+//             broadcasts both activity matrices to the ranks after rank 1, if any. With an engine
+//             that deals its chunks (DealtEngine), the window items' rows go to whichever rank is
+//             free: each takes the next chunk from a counter on rank 0 (detail::chunk_counter),
+//             rank 1 once its host items are counted (rank 0 sends it the matrix meanwhile).
+//             Threads take chunks in turn, so an engine on several threads needs MPI initialized
+//             with MPI_THREAD_SERIALIZED for this (under plain MPI_Init it counts as before).
+//  3. count   every rank counts its share of the antecedent rows (engine::gustavson's part/parts,
+//             or chunks dealt): with the host items built apart, rank 0 and rank 1 did theirs in
+//             phase 2, and the other ranks share both matrices with them.
 //  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
 //             the significance test over the global count of hypotheses, rules, clusters.
 // Rank 0 holds every flow once and the activity, as one process does after ingest, but no flow
@@ -150,6 +155,26 @@ struct sub_comm {
   }
 };
 
+/// What goes ahead of a matrix between ranks: whether it was made, its samples, its vectors' sizes.
+using matrix_head = std::array<std::uint64_t, 7>;
+[[nodiscard]] inline matrix_head head_of(const activity* a) {
+  matrix_head head{a != nullptr ? 1u : 0u};
+  if (a == nullptr) return head;
+  head[1] = a->samples;
+  std::size_t i = 2;
+  each_part(*a, [&](const auto& v) { head[i++] = v.size(); });
+  return head;
+}
+/// The matrix a head announces, its vectors sized to be received into; nothing when none was made.
+[[nodiscard]] inline std::optional<activity> sized_by(const matrix_head& head) {
+  if (head[0] == 0) return std::nullopt;
+  activity a;
+  a.samples = head[1];
+  std::size_t i = 2;
+  each_part(a, [&](auto& v) { v.resize(head[i++]); });
+  return a;
+}
+
 /// A matrix on its way from its maker (rank 0 of `group`) to the ranks that help count it: first
 /// whether it was made, its vectors' sizes, then the vectors themselves, broadcast without
 /// waiting, so that the maker goes on (the helpers may still be counting another matrix). The
@@ -160,12 +185,7 @@ class matrix_share {
   /// Starts sharing `a` (null: it was not made, and nothing follows).
   matrix_share(const activity* a, MPI_Comm group, traffic& t) : group_(group) {
     if (group == MPI_COMM_NULL) return;
-    std::array<std::uint64_t, 7> head{a != nullptr ? 1u : 0u};
-    if (a != nullptr) {
-      head[1] = a->samples;
-      std::size_t i = 2;
-      each_part(*a, [&](const auto& v) { head[i++] = v.size(); });
-    }
+    matrix_head head = head_of(a);
     bcast_value(head, 0, group, t);
     if (a == nullptr) return;
     // the root only sends: its vectors are read, never resized
@@ -178,15 +198,12 @@ class matrix_share {
   /// A helper's side: the matrix, or nothing when its maker failed (the job stops when the ranks
   /// agree after the merge).
   [[nodiscard]] static std::optional<activity> receive(MPI_Comm group, traffic& t) {
-    std::array<std::uint64_t, 7> head{};
+    matrix_head head{};
     bcast_value(head, 0, group, t);
-    if (head[0] == 0) return std::nullopt;
-    activity a;
-    a.samples = head[1];
-    std::size_t i = 2;
-    each_part(a, [&](auto& v) { v.resize(head[i++]); });
+    auto a = sized_by(head);
+    if (!a) return a;
     std::vector<MPI_Request> requests;
-    each_part(a, [&](auto& v) { start_bcast(v, 0, group, t, requests); });
+    each_part(*a, [&](auto& v) { start_bcast(v, 0, group, t, requests); });
     wait_all_idly(requests);
     return a;
   }
@@ -194,6 +211,93 @@ class matrix_share {
  private:
   MPI_Comm group_;
   std::vector<MPI_Request> requests_;
+};
+
+/// The window items' matrix on its way from rank 0 to rank 1, which takes chunks of its rows once
+/// its host items are done: sent without waiting (rank 0 counts meanwhile, and its calls to the
+/// chunk counter move the message on), kept as it is until this is destroyed, which waits for
+/// rank 1 to have it. First whether it was made and its vectors' sizes, then the vectors.
+class matrix_send {
+ public:
+  static constexpr int tag = 7302;
+
+  matrix_send(const activity* a, int to, MPI_Comm comm, traffic& t) : head_(head_of(a)) {
+    start(head_.data(), sizeof head_, to, comm);
+    t.bytes_sent += sizeof head_;
+    if (a == nullptr) return;
+    each_part(*a, [&](const auto& v) {
+      const std::size_t bytes = v.size() * sizeof(v[0]);
+      for (std::size_t off = 0; off < bytes; off += max_message)
+        start(reinterpret_cast<const char*>(v.data()) + off, std::min(max_message, bytes - off), to, comm);
+      t.bytes_sent += bytes;
+    });
+  }
+  matrix_send(const matrix_send&) = delete;
+  matrix_send& operator=(const matrix_send&) = delete;
+  ~matrix_send() { wait_all_idly(requests_); }
+
+  /// Rank 1's side: the matrix, or nothing when rank 0 did not make it.
+  [[nodiscard]] static std::optional<activity> receive(int from, MPI_Comm comm, traffic& t) {
+    matrix_head head{};
+    MPI_Request request;
+    MPI_Irecv(head.data(), sizeof head, MPI_BYTE, from, tag, comm, &request);
+    wait_idly(request);
+    t.bytes_received += sizeof head;
+    auto a = sized_by(head);
+    if (!a) return a;
+    std::vector<MPI_Request> requests;
+    each_part(*a, [&](auto& v) {
+      const std::size_t bytes = v.size() * sizeof(v[0]);
+      for (std::size_t off = 0; off < bytes; off += max_message) {
+        requests.emplace_back();
+        MPI_Irecv(reinterpret_cast<char*>(v.data()) + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, from, tag, comm,
+                  &requests.back());
+      }
+      t.bytes_received += bytes;
+    });
+    wait_all_idly(requests);
+    return a;
+  }
+
+ private:
+  void start(const void* p, std::size_t bytes, int to, MPI_Comm comm) {
+    requests_.emplace_back();
+    MPI_Isend(p, static_cast<int>(bytes), MPI_BYTE, to, tag, comm, &requests_.back());
+  }
+  matrix_head head_{};
+  std::vector<MPI_Request> requests_;
+};
+
+/// A counter on rank 0 of `comm` that the ranks sharing one count take chunks of rows from, each
+/// when it is free (MPI_Fetch_and_op: rank 0 need not answer). Made and destroyed by every rank of
+/// `comm` at once (MPI_Win_create and MPI_Win_free are collective).
+class chunk_counter {
+ public:
+  explicit chunk_counter(MPI_Comm comm) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Win_create(&next_, rank == 0 ? sizeof next_ : 0, sizeof next_, MPI_INFO_NULL, comm, &window_);
+    MPI_Win_lock_all(0, window_);
+  }
+  chunk_counter(const chunk_counter&) = delete;
+  chunk_counter& operator=(const chunk_counter&) = delete;
+  ~chunk_counter() {
+    MPI_Win_unlock_all(window_);
+    MPI_Win_free(&window_);
+  }
+
+  /// The next chunk, over every rank (0, 1, 2, ...).
+  [[nodiscard]] std::size_t take() {
+    const std::uint64_t one = 1;
+    std::uint64_t got = 0;
+    MPI_Fetch_and_op(&one, &got, MPI_UINT64_T, 0, 0, MPI_SUM, window_);
+    MPI_Win_flush(0, window_);
+    return static_cast<std::size_t>(got);
+  }
+
+ private:
+  std::uint64_t next_ = 0;  // rank 0's: the next chunk to give
+  MPI_Win window_ = MPI_WIN_NULL;
 };
 
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -223,17 +327,27 @@ struct work_time {
 /// takes every flow (the base items) and their activity, builds the host-variable items
 /// (make_host_items), shares their matrix with the ranks of `host_group` (the ranks after it, which
 /// help count it), counts its share of their pairs with `counting` (its engine's part) and answers
-/// rank 0 with what went wrong, or nothing and then the items, each vector where it lies.
-/// Returns the pairs it counted; adds the counting's time to `counting_time`.
+/// rank 0 with what went wrong, or nothing and then the items, each vector where it lies. With
+/// `window_counting` (an engine that deals its chunks), it first takes the window items' matrix
+/// from rank 0 (matrix_send) and counts the chunks of its rows still left, into `window_pairs`.
+/// Returns the host pairs it counted; adds the counting's time to `counting_time`.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
-                                                        MPI_Comm comm, MPI_Comm host_group, traffic& t, work_time& counting_time) {
+                                                        const pipeline<K, W, L, S, E, C>* window_counting, MPI_Comm comm, MPI_Comm host_group,
+                                                        traffic& t, work_time& counting_time, std::vector<scored_pair>& window_pairs) {
+  // Rank 0 always sends the window items' matrix, or word that it has none.
+  const auto window_rows = [&](bool count_them) {
+    if (window_counting == nullptr) return;
+    const auto windows = matrix_send::receive(0, comm, t);
+    if (windows && count_them) counting_time.add([&] { window_pairs = count_window_pairs(*windows, *window_counting); });
+  };
   {
     const auto b = recv_bytes(0, comm, t);
     reader rd(b);
     if (!rd.get_string().empty()) {  // rank 0 says what went wrong, to every rank
       const matrix_share none(nullptr, host_group, t);
+      window_rows(false);
       return {};
     }
   }
@@ -258,6 +372,11 @@ template <class K, class W, class L, class S, class E, class C>
     } catch (const std::exception& e) {
       failure = std::string("rank 1: ") + e.what();
     }
+  }
+  try {
+    window_rows(failure.empty());
+  } catch (const std::exception& e) {
+    if (failure.empty()) failure = std::string("rank 1: ") + e.what();
   }
   writer w;
   w.put_string(failure);
@@ -665,7 +784,8 @@ template <class K, class W, class L, class S, class E, class C>
   if constexpr (SplitLattice<L>) hosts_apart = size > 1 && spec.lattice.has_host_items();
   // Who counts which rows (engine::gustavson's part/parts). With the host items built apart, rank 0
   // counts the window items while rank 1 still builds the host items, and rank 1 counts the host
-  // items before it sends them: neither waits for the other, and neither matrix goes to the other.
+  // items before it sends them: neither waits for the other (the window items' rows are dealt, when
+  // the engine can, to rank 1 too once it is done: below).
   // The ranks after them (helpers) take a share of both, each matrix shared with them as soon as
   // it is made: the window items' by rank 0 (`window_group`: every rank but 1), the host items' by
   // rank 1 (`host_group`: every rank but 0). Otherwise every rank counts a share of both after the
@@ -682,6 +802,26 @@ template <class K, class W, class L, class S, class E, class C>
     counting.engine.part = static_cast<unsigned>(hosts_apart ? std::max(rank - 1, 0) : rank);
     counting.engine.parts = static_cast<unsigned>(hosts_apart ? size - 1 : size);
   }
+  // With an engine that deals its chunks (DealtEngine), the window items' rows are not cut in
+  // fixed parts: every rank takes the next chunk from a counter on rank 0 when it is free. Rank 0
+  // starts as soon as it has made them; rank 1 joins once its host items are counted (it takes
+  // the matrix from rank 0 meanwhile), the helpers once they have it. The engine's threads take
+  // chunks one at a time, so MPI must allow calls from any thread (MPI_THREAD_SERIALIZED) unless
+  // it counts on one.
+  std::optional<detail::chunk_counter> window_chunks;
+  std::optional<pipeline<K, W, L, S, E, C>> window_counting;
+  if constexpr (DealtEngine<E>) {
+    int level = MPI_THREAD_SINGLE;
+    MPI_Query_thread(&level);
+    bool one_thread = false;
+    if constexpr (requires { spec.engine.threads; }) one_thread = spec.engine.threads == 1;
+    if (hosts_apart && (one_thread || level >= MPI_THREAD_SERIALIZED)) {
+      window_chunks.emplace(comm);
+      window_counting = spec;
+      window_counting->engine.deal = [&window_chunks](std::size_t) { return window_chunks->take(); };
+    }
+  }
+  const auto& counting_windows = window_counting ? *window_counting : counting;
   counted_pairs counted;
   detail::work_time counted_in_merge;  // counting done inside the merge phase (hosts apart)
   activity merged;  // rank 0: every flow's activity
@@ -691,12 +831,13 @@ template <class K, class W, class L, class S, class E, class C>
     if constexpr (SplitLattice<L>)
       if (rank == 1 && hosts_apart) {
         const auto g0 = clock::now();
-        counted.hosts = detail::build_host_items(spec, counting, comm, host_group.comm, t, counted_in_merge);
+        counted.hosts = detail::build_host_items(spec, counting, window_counting ? &*window_counting : nullptr, comm, host_group.comm, t,
+                                                 counted_in_merge, counted.windows);
         t.generalize = detail::seconds_since(g0) - counted_in_merge.seconds;
       }
     if (rank >= 2 && window_group.comm != MPI_COMM_NULL) {  // a helper: its share of each matrix as soon as it is made
       if (auto windows = detail::matrix_share::receive(window_group.comm, t))
-        counted_in_merge.add([&] { counted.windows = count_window_pairs(*windows, counting); });
+        counted_in_merge.add([&] { counted.windows = count_window_pairs(*windows, counting_windows); });
       if (auto hosts = detail::matrix_share::receive(host_group.comm, t))
         counted_in_merge.add([&] { counted.hosts = count_host_pairs(*hosts, counting); });
     }
@@ -832,6 +973,7 @@ template <class K, class W, class L, class S, class E, class C>
         // send: it stops the job (MPI_Abort), rethrown past the catch below.
         bool answered = !problem.empty();
         std::optional<detail::matrix_share> windows_share;  // to the helpers, who wait for it
+        std::optional<detail::matrix_send> windows_to_1;    // to rank 1, when it takes chunks of the rows
         bool rank_1_failed = false;  // its message names it
         std::exception_ptr taking;
         try {
@@ -839,7 +981,8 @@ template <class K, class W, class L, class S, class E, class C>
             space = generalize_items(out.result, std::move(merged), spec, [&](const item_space& windows_only) {
               // the window items' pairs while rank 1 makes and counts the host items
               windows_share.emplace(&windows_only.windows, window_group.comm, t);
-              counted_in_merge.add([&] { counted.windows = count_window_pairs(windows_only.windows, counting); });
+              if (window_counting) windows_to_1.emplace(&windows_only.windows, 1, comm, t);
+              counted_in_merge.add([&] { counted.windows = count_window_pairs(windows_only.windows, counting_windows); });
               answered = true;
               std::string said;  // what went wrong on rank 1
               host_items h;
@@ -858,6 +1001,7 @@ template <class K, class W, class L, class S, class E, class C>
           problem = (rank_1_failed ? "" : "rank 0: ") + std::string(e.what());
         }
         if (!windows_share) windows_share.emplace(nullptr, window_group.comm, t);
+        if (window_counting && !windows_to_1) windows_to_1.emplace(nullptr, 1, comm, t);
         if (!answered) {  // rank 1's answer, taken all the same (the job stops with rank 0's failure)
           std::string said;
           [[maybe_unused]] const host_items unread = detail::receive_host_items(comm, t, said);
@@ -895,6 +1039,7 @@ template <class K, class W, class L, class S, class E, class C>
   if (!hosts_apart && (rank == 0 || PartitionedEngine<E>)) {
     counted = count_pairs(space, counting);
   }
+  window_chunks.reset();  // every rank, here: each has counted what it took
   t.count = detail::seconds_since(t0) + counted_in_merge.seconds;
   t.count_cpu = detail::cpu_seconds() - c0 + counted_in_merge.cpu;
 
