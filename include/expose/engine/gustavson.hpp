@@ -29,7 +29,8 @@ struct gustavson {
   unsigned parts = 1;
   /// Or, where several processes share one count as each is free: the next chunk of rows for this
   /// process (chunks of 32, in order), given how many there are; `chunks` or more when none is
-  /// left. Called by one thread at a time. The chunks every process counted, together and sorted
+  /// left. This count's threads call it one at a time (a deal shared by several counts at once
+  /// must guard itself). The chunks every process counted, together and sorted
   /// by (x, y), are the whole. Empty: this process takes every chunk (or its part of `parts`).
   std::function<std::size_t(std::size_t)> deal{};
 

@@ -206,6 +206,8 @@ void bcast_vector(std::vector<T>& v, int root, MPI_Comm comm, traffic& t) {
 inline void bcast_bytes(std::vector<char>& b, int root, MPI_Comm comm, traffic& t) { bcast_vector(b, root, comm, t); }
 
 inline constexpr int tag_exchange = 7302;
+/// The window items' matrix from rank 0 to rank 1 (mine.hpp: detail::matrix_send).
+inline constexpr int tag_matrix = 7303;
 
 /// Every rank sends `out[to]` to every rank `to` and returns what every rank sent it (`in[from]`;
 /// its own `out[rank]` is moved to `in[rank]`), each vector where it lies. The pairs go in

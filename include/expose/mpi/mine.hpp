@@ -219,7 +219,7 @@ class matrix_share {
 /// rank 1 to have it. First whether it was made and its vectors' sizes, then the vectors.
 class matrix_send {
  public:
-  static constexpr int tag = 7302;
+  static constexpr int tag = tag_matrix;
 
   matrix_send(const activity* a, int to, MPI_Comm comm, traffic& t) : head_(head_of(a)) {
     start(head_.data(), sizeof head_, to, comm);
@@ -269,11 +269,14 @@ class matrix_send {
 };
 
 /// A counter on rank 0 of `comm` that the ranks sharing one count take chunks of rows from, each
-/// when it is free (MPI_Fetch_and_op: rank 0 need not answer). Made and destroyed by every rank of
-/// `comm` at once (MPI_Win_create and MPI_Win_free are collective).
+/// when it is free (MPI_Fetch_and_op: on one machine, or a network with atomics, rank 0 need not
+/// answer; elsewhere its own calls to the counter, and its waits, move the others' on). Made and
+/// destroyed by every rank of `comm` at once (MPI_Win_create and MPI_Win_free are collective),
+/// except when an exception leaves a rank alone (one the ranks did not agree on: the job stops
+/// with MPI_Abort), where it is left for MPI_Abort to end rather than wait for the others.
 class chunk_counter {
  public:
-  explicit chunk_counter(MPI_Comm comm) {
+  explicit chunk_counter(MPI_Comm comm) : exceptions_(std::uncaught_exceptions()) {
     int rank = 0;
     MPI_Comm_rank(comm, &rank);
     MPI_Win_create(&next_, rank == 0 ? sizeof next_ : 0, sizeof next_, MPI_INFO_NULL, comm, &window_);
@@ -282,6 +285,7 @@ class chunk_counter {
   chunk_counter(const chunk_counter&) = delete;
   chunk_counter& operator=(const chunk_counter&) = delete;
   ~chunk_counter() {
+    if (std::uncaught_exceptions() > exceptions_) return;
     MPI_Win_unlock_all(window_);
     MPI_Win_free(&window_);
   }
@@ -298,6 +302,7 @@ class chunk_counter {
  private:
   std::uint64_t next_ = 0;  // rank 0's: the next chunk to give
   MPI_Win window_ = MPI_WIN_NULL;
+  int exceptions_;
 };
 
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -328,26 +333,34 @@ struct work_time {
 /// (make_host_items), shares their matrix with the ranks of `host_group` (the ranks after it, which
 /// help count it), counts its share of their pairs with `counting` (its engine's part) and answers
 /// rank 0 with what went wrong, or nothing and then the items, each vector where it lies. With
-/// `window_counting` (an engine that deals its chunks), it first takes the window items' matrix
-/// from rank 0 (matrix_send) and counts the chunks of its rows still left, into `window_pairs`.
+/// `window_counting` (an engine that deals its chunks), it takes the window items' matrix from
+/// rank 0 (matrix_send) before it answers, and, when all went well, counts the chunks of its rows
+/// still left, into `window_pairs`.
 /// Returns the host pairs it counted; adds the counting's time to `counting_time`.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
                                                         const pipeline<K, W, L, S, E, C>* window_counting, MPI_Comm comm, MPI_Comm host_group,
                                                         traffic& t, work_time& counting_time, std::vector<scored_pair>& window_pairs) {
-  // Rank 0 always sends the window items' matrix, or word that it has none.
-  const auto window_rows = [&](bool count_them) {
+  // Rank 0 always sends the window items' matrix, or word that it has none. A failure while
+  // taking it leaves rank 0 in a send: it stops the job (MPI_Abort); one of the count is said.
+  const auto window_rows = [&](std::string& failed) {
     if (window_counting == nullptr) return;
     const auto windows = matrix_send::receive(0, comm, t);
-    if (windows && count_them) counting_time.add([&] { window_pairs = count_window_pairs(*windows, *window_counting); });
+    if (!windows || !failed.empty()) return;
+    try {
+      counting_time.add([&] { window_pairs = count_window_pairs(*windows, *window_counting); });
+    } catch (const std::exception& e) {
+      failed = std::string("rank 1: ") + e.what();
+    }
   };
   {
     const auto b = recv_bytes(0, comm, t);
     reader rd(b);
     if (!rd.get_string().empty()) {  // rank 0 says what went wrong, to every rank
       const matrix_share none(nullptr, host_group, t);
-      window_rows(false);
+      std::string told = "rank 0's failure";  // not counted: the matrix is only taken
+      window_rows(told);
       return {};
     }
   }
@@ -373,11 +386,7 @@ template <class K, class W, class L, class S, class E, class C>
       failure = std::string("rank 1: ") + e.what();
     }
   }
-  try {
-    window_rows(failure.empty());
-  } catch (const std::exception& e) {
-    if (failure.empty()) failure = std::string("rank 1: ") + e.what();
-  }
+  window_rows(failure);
   writer w;
   w.put_string(failure);
   send_bytes(w.bytes, 0, comm, t);
@@ -815,7 +824,10 @@ template <class K, class W, class L, class S, class E, class C>
     MPI_Query_thread(&level);
     bool one_thread = false;
     if constexpr (requires { spec.engine.threads; }) one_thread = spec.engine.threads == 1;
-    if (hosts_apart && (one_thread || level >= MPI_THREAD_SERIALIZED)) {
+    // every rank or none (the thread level is each process's own)
+    int deal = hosts_apart && (one_thread || level >= MPI_THREAD_SERIALIZED) ? 1 : 0;
+    if (hosts_apart) MPI_Allreduce(MPI_IN_PLACE, &deal, 1, MPI_INT, MPI_MIN, comm);
+    if (deal != 0) {
       window_chunks.emplace(comm);
       window_counting = spec;
       window_counting->engine.deal = [&window_chunks](std::size_t) { return window_chunks->take(); };
@@ -974,6 +986,7 @@ template <class K, class W, class L, class S, class E, class C>
         bool answered = !problem.empty();
         std::optional<detail::matrix_share> windows_share;  // to the helpers, who wait for it
         std::optional<detail::matrix_send> windows_to_1;    // to rank 1, when it takes chunks of the rows
+        bool windows_sent = false;                           // the two above were started with the matrix
         bool rank_1_failed = false;  // its message names it
         std::exception_ptr taking;
         try {
@@ -982,6 +995,17 @@ template <class K, class W, class L, class S, class E, class C>
               // the window items' pairs while rank 1 makes and counts the host items
               windows_share.emplace(&windows_only.windows, window_group.comm, t);
               if (window_counting) windows_to_1.emplace(&windows_only.windows, 1, comm, t);
+              windows_sent = true;
+              // They read the matrix where it lies, which goes if generalize_items fails after
+              // this: every way out of here waits for them (the ranks they go to always take them).
+              struct wait_for_them {
+                std::optional<detail::matrix_share>& share;
+                std::optional<detail::matrix_send>& to_1;
+                ~wait_for_them() {
+                  to_1.reset();
+                  share.reset();
+                }
+              } const waiting{windows_share, windows_to_1};
               counted_in_merge.add([&] { counted.windows = count_window_pairs(windows_only.windows, counting_windows); });
               answered = true;
               std::string said;  // what went wrong on rank 1
@@ -1000,8 +1024,10 @@ template <class K, class W, class L, class S, class E, class C>
           if (taking) std::rethrow_exception(taking);
           problem = (rank_1_failed ? "" : "rank 0: ") + std::string(e.what());
         }
-        if (!windows_share) windows_share.emplace(nullptr, window_group.comm, t);
-        if (window_counting && !windows_to_1) windows_to_1.emplace(nullptr, 1, comm, t);
+        if (!windows_sent) {
+          windows_share.emplace(nullptr, window_group.comm, t);
+          if (window_counting) windows_to_1.emplace(nullptr, 1, comm, t);
+        }
         if (!answered) {  // rank 1's answer, taken all the same (the job stops with rank 0's failure)
           std::string said;
           [[maybe_unused]] const host_items unread = detail::receive_host_items(comm, t, said);
@@ -1021,6 +1047,7 @@ template <class K, class W, class L, class S, class E, class C>
     detail::writer w;
     w.put_string(problem);
     if (size > 1) detail::bcast_bytes(w.bytes, 0, comm, t);
+    window_chunks.reset();  // every rank, here: each has counted the chunks it took
     detail::reader rd(w.bytes);
     if (const auto m = rd.get_string(); !m.empty()) throw error(m);
     // Without the host items apart, both matrices go to every rank, which counts a share of each.
@@ -1039,7 +1066,6 @@ template <class K, class W, class L, class S, class E, class C>
   if (!hosts_apart && (rank == 0 || PartitionedEngine<E>)) {
     counted = count_pairs(space, counting);
   }
-  window_chunks.reset();  // every rank, here: each has counted what it took
   t.count = detail::seconds_since(t0) + counted_in_merge.seconds;
   t.count_cpu = detail::cpu_seconds() - c0 + counted_in_merge.cpu;
 
