@@ -67,6 +67,7 @@ namespace detail {
   const auto wx = a.windows_of(x), wy = a.windows_of(y);
   const auto ox = a.offsets_of(x), oy = a.offsets_of(y);
   if (ox.empty() || oy.empty()) return d;
+  d.reserve(wx.size());  // at most one a window of x: made once, not grown (a copy at each doubling)
   std::size_t j = 0;
   for (std::size_t i = 0; i < wx.size(); ++i) {
     const std::int64_t w = a.windows[wx[i]];
@@ -152,6 +153,9 @@ struct host_offsets {
 /// The delays of two host items within each host's own pair, and how many hosts gave any.
 [[nodiscard]] inline std::vector<std::int64_t> host_delays(const host_offsets& x, const host_offsets& y, std::uint64_t& hosts) {
   std::vector<std::int64_t> d;
+  // at most one a pair of entries: made once, not grown (the two items of a host rule are held
+  // meanwhile, and a doubling would hold half as much again as the delays)
+  d.reserve(std::min(x.entries.size(), y.entries.size()));
   boost::unordered_flat_set<std::uint32_t> seen;
   for (std::size_t wi = 0, wj = 0; wi < x.windows.size() && wj < y.windows.size();) {
     if (x.windows[wi] < y.windows[wj]) ++wi;
