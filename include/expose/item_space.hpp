@@ -19,7 +19,8 @@ namespace expose {
 /// The base flows an item covers, ascending: a view of a generic item's list, or a base item
 /// itself, held inline (so the base items, one a flow, need no list of their own). Its iterators
 /// point into it for a base item: keep it while they are in use, and take begin and end of the
-/// same object.
+/// same object. So does a std::span of it, which std::span makes of a temporary too:
+/// `std::span s = space.members(i);` dangles for a base item; name the list first.
 class member_flows {
  public:
   explicit member_flows(std::span<const std::uint32_t> flows) noexcept : data_(flows.data()), size_(flows.size()) {}
