@@ -188,6 +188,32 @@ void start_bcast(std::vector<T>& v, int root, MPI_Comm comm, traffic& t, std::ve
   else t.bytes_received += bytes;
 }
 
+/// Starts sending `v` to one rank (`to`, with `tag`) where it lies, and start_recv starts taking it
+/// into a vector already of its size, as start_bcast does for every rank: in pieces of at most
+/// max_message bytes, a request a piece appended to `requests`.
+template <class T>
+  requires std::is_trivially_copyable_v<T>
+void start_send(const std::vector<T>& v, int to, int tag, MPI_Comm comm, traffic& t, std::vector<MPI_Request>& requests) {
+  const auto* p = reinterpret_cast<const char*>(v.data());
+  const std::size_t bytes = v.size() * sizeof(T);
+  for (std::size_t off = 0; off < bytes; off += max_message) {
+    requests.emplace_back();
+    MPI_Isend(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, to, tag, comm, &requests.back());
+  }
+  t.bytes_sent += bytes;
+}
+template <class T>
+  requires std::is_trivially_copyable_v<T>
+void start_recv(std::vector<T>& v, int from, int tag, MPI_Comm comm, traffic& t, std::vector<MPI_Request>& requests) {
+  auto* p = reinterpret_cast<char*>(v.data());
+  const std::size_t bytes = v.size() * sizeof(T);
+  for (std::size_t off = 0; off < bytes; off += max_message) {
+    requests.emplace_back();
+    MPI_Irecv(p + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, from, tag, comm, &requests.back());
+  }
+  t.bytes_received += bytes;
+}
+
 /// Broadcasts a vector of trivially copyable values from `root` into every rank's vector (resized
 /// there), where it lies: no copy into a byte buffer.
 template <class T>

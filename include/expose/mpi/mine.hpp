@@ -222,15 +222,11 @@ class matrix_send {
   static constexpr int tag = tag_matrix;
 
   matrix_send(const activity* a, int to, MPI_Comm comm, traffic& t) : head_(head_of(a)) {
-    start(head_.data(), sizeof head_, to, comm);
+    requests_.emplace_back();
+    MPI_Isend(head_.data(), sizeof head_, MPI_BYTE, to, tag, comm, &requests_.back());
     t.bytes_sent += sizeof head_;
     if (a == nullptr) return;
-    each_part(*a, [&](const auto& v) {
-      const std::size_t bytes = v.size() * sizeof(v[0]);
-      for (std::size_t off = 0; off < bytes; off += max_message)
-        start(reinterpret_cast<const char*>(v.data()) + off, std::min(max_message, bytes - off), to, comm);
-      t.bytes_sent += bytes;
-    });
+    each_part(*a, [&](const auto& v) { start_send(v, to, tag, comm, t, requests_); });
   }
   matrix_send(const matrix_send&) = delete;
   matrix_send& operator=(const matrix_send&) = delete;
@@ -246,24 +242,12 @@ class matrix_send {
     auto a = sized_by(head);
     if (!a) return a;
     std::vector<MPI_Request> requests;
-    each_part(*a, [&](auto& v) {
-      const std::size_t bytes = v.size() * sizeof(v[0]);
-      for (std::size_t off = 0; off < bytes; off += max_message) {
-        requests.emplace_back();
-        MPI_Irecv(reinterpret_cast<char*>(v.data()) + off, static_cast<int>(std::min(max_message, bytes - off)), MPI_BYTE, from, tag, comm,
-                  &requests.back());
-      }
-      t.bytes_received += bytes;
-    });
+    each_part(*a, [&](auto& v) { start_recv(v, from, tag, comm, t, requests); });
     wait_all_idly(requests);
     return a;
   }
 
  private:
-  void start(const void* p, std::size_t bytes, int to, MPI_Comm comm) {
-    requests_.emplace_back();
-    MPI_Isend(p, static_cast<int>(bytes), MPI_BYTE, to, tag, comm, &requests_.back());
-  }
   matrix_head head_{};
   std::vector<MPI_Request> requests_;
 };
@@ -342,8 +326,9 @@ template <class K, class W, class L, class S, class E, class C>
 [[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
                                                         const pipeline<K, W, L, S, E, C>* window_counting, MPI_Comm comm, MPI_Comm host_group,
                                                         traffic& t, work_time& counting_time, std::vector<scored_pair>& window_pairs) {
-  // Rank 0 always sends the window items' matrix, or word that it has none. A failure while
-  // taking it leaves rank 0 in a send: it stops the job (MPI_Abort); one of the count is said.
+  // Rank 0 always sends the window items' matrix, or word that it has none: taken on every way
+  // out, and counted when nothing went wrong before. A failure while taking it leaves rank 0 in a
+  // send: it stops the job (MPI_Abort); one of the count is said (`failed`).
   const auto window_rows = [&](std::string& failed) {
     if (window_counting == nullptr) return;
     const auto windows = matrix_send::receive(0, comm, t);
@@ -359,8 +344,8 @@ template <class K, class W, class L, class S, class E, class C>
     reader rd(b);
     if (!rd.get_string().empty()) {  // rank 0 says what went wrong, to every rank
       const matrix_share none(nullptr, host_group, t);
-      std::string told = "rank 0's failure";  // not counted: the matrix is only taken
-      window_rows(told);
+      std::string failed = "rank 0's";  // the matrix is only taken
+      window_rows(failed);
       return {};
     }
   }
