@@ -13,6 +13,7 @@
 #include "expose/flow_key.hpp"
 #include "expose/input.hpp"
 #include "expose/item_space.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/packet.hpp"
 #include "expose/rule.hpp"
 
@@ -66,7 +67,7 @@ struct keep_archetype {
 /// without support are never built; a lattice may call it from several threads at once
 /// (lattice::templates does), so it must not change state.
 template <class L>
-concept Lattice = requires(const L& l, std::vector<flow_pattern> base, activity a, detail::keep_archetype keep) {
+concept Lattice = requires(const L& l, pattern_list base, activity a, detail::keep_archetype keep) {
   { l.generalize(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
 };
 
@@ -74,7 +75,7 @@ concept Lattice = requires(const L& l, std::vector<flow_pattern> base, activity 
 /// rank: expose/mpi/mine.hpp): `generalize` equals `generalize_windows`, then item_space::add_hosts
 /// of `make_host_items` over the same flows and activity; `has_host_items` says whether it makes any.
 template <class L>
-concept SplitLattice = Lattice<L> && requires(const L& l, std::vector<flow_pattern> base, activity a, detail::keep_archetype keep) {
+concept SplitLattice = Lattice<L> && requires(const L& l, pattern_list base, activity a, detail::keep_archetype keep) {
   { l.generalize_windows(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
   { l.make_host_items(keep, base, a) } -> std::same_as<host_items>;
   { l.has_host_items() } -> std::convertible_to<bool>;

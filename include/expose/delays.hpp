@@ -116,7 +116,7 @@ struct host_offsets {
   host_offsets out;
   const activity& a = space.windows;
   if (!a.timed()) return out;
-  const flow_pattern& p = space.items[item];
+  const flow_pattern p = space.items[item];
   const bool src = p.at(field::src_ip) == slot::var;
   const auto members = space.members(item);
   std::vector<std::size_t> at(a.windows.size() + 1, 0);  // where each window's flows go
@@ -137,7 +137,7 @@ struct host_offsets {
       const auto f = flows[i];
       const auto ws = a.windows_of(f);
       const auto k = static_cast<std::size_t>(std::lower_bound(ws.begin(), ws.end(), static_cast<std::uint32_t>(w)) - ws.begin());
-      const ip_address& host = src ? space.items[f].key.src : space.items[f].key.dst;
+      const ip_address host = src ? space.items[f].key.src : space.items[f].key.dst;
       const auto number = numbers.try_emplace(host, static_cast<std::uint32_t>(numbers.size())).first->second;
       in_window.push_back(host_offsets::pack(number, a.offsets_of(f)[k]));
     }

@@ -33,6 +33,7 @@
 #include "expose/lattice/templates.hpp"
 #include "expose/orientation.hpp"
 #include "expose/packet.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/pipeline.hpp"
 #include "expose/rule.hpp"
 #include "expose/rule_set.hpp"

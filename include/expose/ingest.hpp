@@ -219,7 +219,7 @@ class ingest {
     items_.retain(renamed, flow_renamed, table_.size());
     std::size_t out = 0;
     for (std::uint32_t i = 0; i < r_.items.size(); ++i)
-      if (renamed[i] != flow_table::gone) r_.items[out++] = r_.items[i];
+      if (renamed[i] != flow_table::gone) r_.items.set(out++, r_.items[i]);
     r_.items.resize(out);
     act_.retain(renamed);
     ++r_.limits.evictions;

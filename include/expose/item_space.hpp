@@ -13,6 +13,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/pattern_list.hpp"
 
 namespace expose {
 
@@ -54,7 +55,7 @@ struct host_items {
 };
 
 struct item_space {
-  std::vector<flow_pattern> items;  ///< every item: window items first, then host-variable items
+  pattern_list items;               ///< every item: window items first, then host-variable items
   std::size_t base = 0;             ///< items [0, base) are the key policy's flows (set it with set_base)
   /// Per generic item (item base + g at g), the base flows it covers (ascending). A base item
   /// covers itself: members() answers for every item.
@@ -79,7 +80,7 @@ struct item_space {
 
   /// Appends the host-variable items after every window item (items, generic_members, hosts).
   void add_hosts(host_items h) {
-    items.insert(items.end(), h.closures.begin(), h.closures.end());
+    items.append(h.closures.begin(), h.closures.end());
     generic_members.reserve(generic_members.size() + h.members.size());
     std::move(h.members.begin(), h.members.end(), std::back_inserter(generic_members));
     hosts = std::move(h.hosts);
@@ -105,7 +106,7 @@ struct item_space {
   }
 
   /// The plain space: one item per base flow, counted per window.
-  static item_space plain(std::vector<flow_pattern> patterns, activity a) {
+  static item_space plain(pattern_list patterns, activity a) {
     item_space s;
     s.set_base(patterns.size());
     s.items = std::move(patterns);

@@ -13,6 +13,7 @@
 #include "expose/flow_key.hpp"
 #include "expose/input.hpp"
 #include "expose/limits.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/rule.hpp"
 
 namespace expose {
@@ -27,7 +28,7 @@ struct mine_result {
   std::uint64_t host_samples = 0;  ///< (host, window) samples, for rules with a host variable
   double window_seconds = 0;
   std::uint64_t activity_entries = 0;
-  std::vector<flow_pattern> items;
+  pattern_list items;  ///< by id: the flows (or the key's items), then the generic patterns
   std::vector<std::uint32_t> item_flows;  ///< per item, the flows it covers (1 for a plain flow)
   std::vector<rule> rules;
   std::vector<cluster> clusters;

@@ -205,7 +205,7 @@ template <class K, class W, class L, class S, class E, class C, class Hosts>
 /// and their activity `a`: what generalize_items(r, a, spec, hosts)'s `hosts` must give.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
-[[nodiscard]] host_items make_host_items(const std::vector<flow_pattern>& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec) {
+[[nodiscard]] host_items make_host_items(const pattern_list& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec) {
   detail::check_key_fits(spec);
   return spec.lattice.make_host_items(detail::keep_of(spec), base, a);
 }

@@ -21,6 +21,7 @@
 #include "expose/detail/gallop.hpp"
 #include "expose/detail/release.hpp"
 #include "expose/item_space.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/rule.hpp"
 
 namespace expose {
@@ -246,7 +247,7 @@ struct shape_key_hash {
 /// one's index in `same_shape_of`, and the first counts them in `same_shape` and keeps its own
 /// variable host in `same_shape_host`. Where a rule fits two families (either host as the anchor),
 /// it joins the one with more hosts. Keeps the rules and their order: outputs skip the folded ones.
-inline void mark_same_shape(std::vector<rule>& rules, const std::vector<flow_pattern>& items) {
+inline void mark_same_shape(std::vector<rule>& rules, const pattern_list& items) {
   using detail::shape_key;
   // A side with `var` (src or dst, it holds the variable host) in a variable's place; the
   // variable host's ports from 1024 up as `*`, the fixed host's only in the ephemeral range
@@ -263,8 +264,8 @@ inline void mark_same_shape(std::vector<rule>& rules, const std::vector<flow_pat
   };
   // Two hosts of a rule both of whose sides join them (else no host to fix and none to vary).
   const auto hosts_of = [&](const rule& x) -> std::optional<std::pair<ip_address, ip_address>> {
-    const flow_pattern& l = items[x.lhs];
-    const flow_pattern& r = items[x.rhs];
+    const flow_pattern l = items[x.lhs];
+    const flow_pattern r = items[x.rhs];
     for (const auto* p : {&l, &r})
       if (p->at(field::src_ip) != slot::kept || p->at(field::dst_ip) != slot::kept || p->key.src == p->key.dst) return std::nullopt;
     const bool same = (l.key.src == r.key.src && l.key.dst == r.key.dst) || (l.key.src == r.key.dst && l.key.dst == r.key.src);

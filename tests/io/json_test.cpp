@@ -67,10 +67,11 @@ TEST_CASE("io.json.skipped_reasons_and_wildcards") {
   mine_result r;
   r.input.packets = 3;
   r.input.skipped["non-ip"] = 2;
-  r.items.push_back({{}, {slot::any, slot::any, slot::kept, slot::kept, slot::kept}});
-  r.items[0].key.dst = ip_address::v4(0x0a000001u);
-  r.items[0].key.dport = 22;
-  r.items[0].key.proto = proto::tcp;
+  flow_pattern p{{}, {slot::any, slot::any, slot::kept, slot::kept, slot::kept}};
+  p.key.dst = ip_address::v4(0x0a000001u);
+  p.key.dport = 22;
+  p.key.proto = proto::tcp;
+  r.items.push_back(p);
   const auto j = io::to_json(r);
   CHECK(j["input"]["skipped"]["non-ip"] == 2);
   CHECK(io::flow_json(r.items[0]) == nlohmann::ordered_json{{"proto", "tcp"}, {"src", "*"}, {"sport", "*"}, {"dst", "10.0.0.1"}, {"dport", "22"}});

@@ -35,6 +35,7 @@
 #include "expose/address.hpp"
 #include "expose/detail/disjoint_sets.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/packet.hpp"
 #include "expose/rule.hpp"
 
@@ -69,7 +70,7 @@ namespace detail {
 }
 
 /// Views: unites B with A where A's generic items cover B (see the top of this header).
-inline void join_views(const std::vector<cluster>& clusters, const std::vector<flow_pattern>& items,
+inline void join_views(const std::vector<cluster>& clusters, const pattern_list& items,
                        const std::vector<std::uint32_t>& item_flows, double share, expose::detail::disjoint_sets<std::size_t>& sets) {
   const std::size_t n = clusters.size();
   // Every generic item, by its pattern with variables read as `*`.
@@ -143,7 +144,7 @@ inline void join_views(const std::vector<cluster>& clusters, const std::vector<f
 }
 
 /// Instances: unites clusters around one host with flows to one responder port.
-inline void join_instances(const std::vector<cluster>& clusters, const std::vector<flow_pattern>& items,
+inline void join_instances(const std::vector<cluster>& clusters, const pattern_list& items,
                            expose::detail::disjoint_sets<std::size_t>& sets) {
   // (host, side, protocol, responder port) -> the first cluster holding such a flow around that host.
   using key = std::tuple<ip_address, bool, std::uint8_t, std::uint16_t>;
@@ -167,7 +168,7 @@ inline void join_instances(const std::vector<cluster>& clusters, const std::vect
       if (!std::all_of(its.begin(), its.end(), [&](std::uint32_t i) { return items[i].at(f) == slot::kept && host_of(i) == host; }))
         continue;
       for (auto i : its) {
-        const auto& p = items[i];
+        const flow_pattern p = items[i];
         if (p.at(field::proto) != slot::kept || p.at(field::dst_port) != slot::kept || !proto::has_ports(p.key.proto) || p.key.dport == 0)
           continue;
         const auto [at, fresh] = first.try_emplace(key{host, src_side, p.key.proto, p.key.dport}, c);
@@ -182,7 +183,7 @@ inline void join_instances(const std::vector<cluster>& clusters, const std::vect
 /// Joins the pieces of one pattern (see the top of this header). `item_flows[i]` is how many flows
 /// item i covers (missing counts are read as 1). A joined cluster takes the place of its earliest
 /// part; its items and rules ascending.
-inline void join(std::vector<cluster>& clusters, const std::vector<rule>& rules, const std::vector<flow_pattern>& items,
+inline void join(std::vector<cluster>& clusters, const std::vector<rule>& rules, const pattern_list& items,
                  const std::vector<std::uint32_t>& item_flows, const join_options& options = {}) {
   const std::size_t n = clusters.size();
   if (n < 2 || (!options.views && !options.instances)) return;

@@ -20,6 +20,7 @@
 #include "expose/address.hpp"
 #include "expose/detail/disjoint_sets.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::clusters {
@@ -28,24 +29,25 @@ namespace detail {
 
 /// The distinct values of one field over `items`, in the order of the items' patterns (addresses
 /// and ports ascending); more than `most` are written as a count ("{12 hosts}").
-[[nodiscard]] inline std::string field_set(const std::vector<flow_pattern>& all, std::vector<std::uint32_t> items, field f,
+[[nodiscard]] inline std::string field_set(const pattern_list& all, std::vector<std::uint32_t> items, field f,
                                            std::size_t most = 4) {
   const auto value = [&](std::uint32_t i) {
-    const flow_key& k = all[i].key;
+    const flow_pattern p = all[i];
     switch (f) {
-      case field::src_ip: return std::make_tuple(all[i].at(f), k.src, std::uint16_t{0});
-      case field::dst_ip: return std::make_tuple(all[i].at(f), k.dst, std::uint16_t{0});
-      case field::src_port: return std::make_tuple(all[i].at(f), ip_address{}, k.sport);
-      case field::dst_port: return std::make_tuple(all[i].at(f), ip_address{}, k.dport);
+      case field::src_ip: return std::make_tuple(p.at(f), p.key.src, std::uint16_t{0});
+      case field::dst_ip: return std::make_tuple(p.at(f), p.key.dst, std::uint16_t{0});
+      case field::src_port: return std::make_tuple(p.at(f), ip_address{}, p.key.sport);
+      case field::dst_port: return std::make_tuple(p.at(f), ip_address{}, p.key.dport);
       case field::proto: break;
     }
-    return std::make_tuple(all[i].at(f), ip_address{}, std::uint16_t{k.proto});
+    return std::make_tuple(p.at(f), ip_address{}, std::uint16_t{p.key.proto});
   };
   std::stable_sort(items.begin(), items.end(), [&](std::uint32_t a, std::uint32_t b) { return value(a) < value(b); });
   std::vector<std::string> seen;
   for (auto i : items) {
-    const bool address = (f == field::src_ip || f == field::dst_ip) && all[i].at(f) == slot::kept;
-    std::string v = address ? (f == field::src_ip ? all[i].key.src : all[i].key.dst).notation() : all[i].field_text(f);
+    const flow_pattern p = all[i];
+    const bool address = (f == field::src_ip || f == field::dst_ip) && p.at(f) == slot::kept;
+    std::string v = address ? (f == field::src_ip ? p.key.src : p.key.dst).notation() : p.field_text(f);
     if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(std::move(v));
   }
   if (seen.size() == 1) return seen.front();
@@ -61,7 +63,7 @@ namespace detail {
 /// The shape of a connected set of `n` items with these distinct pairs: `clique of N`, `star of N
 /// around FLOW`, or the counts and the density.
 [[nodiscard]] inline std::string shape(std::size_t n, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
-                                       const std::vector<flow_pattern>& items) {
+                                       const pattern_list& items) {
   const double all_pairs = n < 2 ? 1.0 : static_cast<double>(n) * static_cast<double>(n - 1) / 2;
   if (pairs.empty()) return "no rules";
   if (pairs.size() == static_cast<std::size_t>(all_pairs)) return "clique of " + std::to_string(n);
@@ -78,7 +80,7 @@ namespace detail {
 /// them): `55 parts: 55 × clique of 2`, or the kinds of the largest parts first, with counts.
 [[nodiscard]] inline std::string parts_shape(const std::vector<std::uint32_t>& cluster_items,
                                              const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
-                                             const std::vector<flow_pattern>& items) {
+                                             const pattern_list& items) {
   // Connected pieces over the cluster's items (positions in `cluster_items`, which is ascending).
   const auto at = [&](std::uint32_t item) {
     return static_cast<std::size_t>(std::lower_bound(cluster_items.begin(), cluster_items.end(), item) - cluster_items.begin());
@@ -125,12 +127,12 @@ namespace detail {
 /// The single-host addresses a set of items names, in byte order, each once: kept sources and
 /// destinations that are not `*`, a variable, a multicast group or a broadcast.
 template <class Indices>
-[[nodiscard]] std::vector<ip_address> hosts_named(const std::vector<flow_pattern>& items, const Indices& indices) {
+[[nodiscard]] std::vector<ip_address> hosts_named(const pattern_list& items, const Indices& indices) {
   // Each host once as it is met: the items of a whole run name a few thousand hosts a million
   // times (a list of every mention took 100 MB on a 6-hour trace, more than the rest of the run).
   boost::unordered_flat_set<ip_address, address_hash> seen;
   for (const auto item : indices) {
-    const auto& p = items[item];
+    const flow_pattern p = items[item];
     if (p.at(field::src_ip) == slot::kept && one_host(p.key.src)) seen.insert(p.key.src);
     if (p.at(field::dst_ip) == slot::kept && one_host(p.key.dst)) seen.insert(p.key.dst);
   }
@@ -140,15 +142,15 @@ template <class Indices>
 }
 
 /// The hosts a cluster's flows name, in byte order (hosts_named over its items).
-[[nodiscard]] inline std::vector<ip_address> host_list(const cluster& c, const std::vector<flow_pattern>& items) {
+[[nodiscard]] inline std::vector<ip_address> host_list(const cluster& c, const pattern_list& items) {
   return hosts_named(items, c.items);
 }
 
 /// How many hosts a cluster's flows name (host_list's size).
-[[nodiscard]] inline std::size_t hosts_of(const cluster& c, const std::vector<flow_pattern>& items) { return host_list(c, items).size(); }
+[[nodiscard]] inline std::size_t hosts_of(const cluster& c, const pattern_list& items) { return host_list(c, items).size(); }
 
 /// Fills each cluster's density and summary from the run's rules and items.
-inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& rules, const std::vector<flow_pattern>& items) {
+inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& rules, const pattern_list& items) {
   for (auto& c : clusters) {
     const std::size_t n = c.items.size();
     // Distinct pairs joined by a rule.

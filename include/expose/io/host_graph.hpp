@@ -109,7 +109,7 @@ namespace detail {
   };
   std::map<std::pair<std::size_t, std::size_t>, services> between;
   for (const auto item : c.items) {
-    const flow_pattern& p = r.items[item];
+    const flow_pattern p = r.items[item];
     const auto from = side(p, field::src_ip), to = side(p, field::dst_ip);
     auto& s = between[{from, to}];
     if (p.at(field::proto) != slot::kept) {

@@ -18,6 +18,7 @@
 #include "expose/concepts.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/lattice/none.hpp"
 
 namespace expose::lattice {
@@ -33,14 +34,14 @@ struct any_of {
   }
 
   template <class Keep>
-  [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+  [[nodiscard]] item_space generalize(pattern_list base, activity a, const Keep& keep) const {
     return std::visit([&](const auto& l) { return l.generalize(std::move(base), std::move(a), keep); }, chosen);
   }
 
   // Host-variable items apart (SplitLattice), where every alternative can build them so.
   template <class Keep>
     requires(SplitLattice<Lattices> && ...)
-  [[nodiscard]] item_space generalize_windows(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+  [[nodiscard]] item_space generalize_windows(pattern_list base, activity a, const Keep& keep) const {
     return std::visit([&](const auto& l) { return l.generalize_windows(std::move(base), std::move(a), keep); }, chosen);
   }
   [[nodiscard]] bool has_host_items() const noexcept
@@ -50,7 +51,7 @@ struct any_of {
   }
   template <class Keep>
     requires(SplitLattice<Lattices> && ...)
-  [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& base, const activity& a) const {
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& base, const activity& a) const {
     return std::visit([&](const auto& l) { return l.make_host_items(keep, base, a); }, chosen);
   }
 

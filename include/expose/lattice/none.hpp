@@ -7,21 +7,22 @@
 #include "expose/concepts.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
+#include "expose/pattern_list.hpp"
 
 namespace expose::lattice {
 
 struct none {
   template <class Keep>
-  [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep&) const {
+  [[nodiscard]] item_space generalize(pattern_list base, activity a, const Keep&) const {
     return item_space::plain(std::move(base), std::move(a));
   }
   template <class Keep>
-  [[nodiscard]] item_space generalize_windows(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+  [[nodiscard]] item_space generalize_windows(pattern_list base, activity a, const Keep& keep) const {
     return generalize(std::move(base), std::move(a), keep);
   }
   [[nodiscard]] static constexpr bool has_host_items() noexcept { return false; }
   template <class Keep>
-  [[nodiscard]] host_items make_host_items(const Keep&, const std::vector<flow_pattern>&, const activity&) const {
+  [[nodiscard]] host_items make_host_items(const Keep&, const pattern_list&, const activity&) const {
     return {};
   }
 };

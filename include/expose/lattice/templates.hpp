@@ -37,6 +37,7 @@
 #include "expose/detail/release.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/lattice/mask.hpp"
 
 namespace expose::lattice {
@@ -100,18 +101,14 @@ inline void widen(flow_pattern& c, const flow_pattern& p) {
 }
 
 /// The closure of `flows` (not empty, ids into `base`): the first flow's pattern widened by every
-/// other's. The patterns lie anywhere in `base` (44 bytes a flow: tens of MB on a long trace), so
+/// other's. The patterns lie anywhere in `base` (16 bytes a flow: tens of MB on a long trace), so
 /// each is fetched some flows ahead of its turn and the cache misses overlap instead of following
 /// one another (measured: most of the window items' time went to these misses).
-[[nodiscard]] inline flow_pattern closure_of(const std::vector<flow_pattern>& base, std::span<const std::uint32_t> flows) {
+[[nodiscard]] inline flow_pattern closure_of(const pattern_list& base, std::span<const std::uint32_t> flows) {
   constexpr std::size_t ahead = 16;
   flow_pattern c = base[flows.front()];
   for (std::size_t k = 0; k < flows.size(); ++k) {
-    if (k + ahead < flows.size()) {
-      const char* next = reinterpret_cast<const char*>(&base[flows[k + ahead]]);
-      __builtin_prefetch(next);
-      __builtin_prefetch(next + sizeof(flow_pattern) - 1);  // a pattern may straddle two lines
-    }
+    if (k + ahead < flows.size()) base.prefetch(flows[k + ahead]);
     widen(c, base[flows[k]]);
   }
   return c;
@@ -227,9 +224,10 @@ struct flow_groups {
 /// leaving out groups of fewer than `min_flows` flows (counted before a flow that two templates
 /// put in one group is taken once). The index from a pattern to its group holds
 /// group ids alone and makes a group's pattern again from its first flow when it needs it (4 bytes
-/// a slot where a map from patterns would hold 48: a SYN flood makes a group of nearly every flow).
+/// a slot where a map from patterns would hold 20: a SYN flood makes a group of nearly every flow).
+/// Patterns are grouped as the list holds them (pattern_list::masked), never made whole.
 template <std::size_t M, class Use>
-[[nodiscard]] flow_groups group_flows(const std::vector<flow_pattern>& patterns, std::uint32_t n, const std::array<mask, M>& masks, const Use& use,
+[[nodiscard]] flow_groups group_flows(const pattern_list& patterns, std::uint32_t n, const std::array<mask, M>& masks, const Use& use,
                                       std::size_t from = 0, std::size_t to = M, std::uint32_t min_flows = 1) {
   static_assert(M <= 256, "lattice::templates: at most 256 templates (a group keeps its template's position in a byte)");
   flow_groups out;
@@ -237,8 +235,11 @@ template <std::size_t M, class Use>
   std::vector<std::uint32_t> first;     // per group, the flow that made it; then its number among those kept
   std::size_t used = 0;
   {
-    const auto pattern_of = [&](std::uint32_t g) { return apply(masks[out.template_of[g]], patterns[first[g]]); };
-    auto index = expose::detail::make_id_index<flow_pattern, flow_pattern_hash>(std::cref(pattern_of));
+    // Patterns as the list holds them, masked there (equal exactly when the patterns are).
+    std::array<pattern_list::masking, M> masking{};
+    for (std::size_t t = from; t < to; ++t) masking[t] = pattern_list::masking_of(masks[t].slots);
+    const auto pattern_of = [&](std::uint32_t g) { return patterns.masked(first[g], masking[out.template_of[g]]); };
+    auto index = expose::detail::make_id_index<pattern_list::packed, pattern_list::packed_hash>(std::cref(pattern_of));
     std::size_t asked = 0;
     for (std::size_t t = from; t < to; ++t) asked += use(masks[t]) ? 1 : 0;
     group_of.reserve(std::size_t{n} * asked);
@@ -251,7 +252,7 @@ template <std::size_t M, class Use>
       if (!use(masks[t])) continue;
       ++used;
       for (std::uint32_t i = 0; i < n; ++i) {
-        const flow_pattern p = apply(masks[t], patterns[i]);
+        const pattern_list::packed p = patterns.masked(i, masking[t]);
         std::uint32_t g = 0;
         if (const auto it = index.find(p); it != index.end()) {
           g = *it;
@@ -306,7 +307,7 @@ template <std::size_t M, class Use>
 /// Two templates may make a common pattern when they give equal slots to some of the flows' slot
 /// arrays (under a key that keeps every field, only equal templates do).
 template <std::size_t M, class Use>
-[[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>> template_runs(const std::vector<flow_pattern>& patterns, std::uint32_t n,
+[[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>> template_runs(const pattern_list& patterns, std::uint32_t n,
                                                                              const std::array<mask, M>& masks, const Use& use) {
   using slots_t = std::array<slot, field_count>;
   std::vector<slots_t> kinds;  // the flows' distinct slot arrays (one under most keys)
@@ -385,7 +386,7 @@ struct templates {
   }
 
   template <class Keep>
-  [[nodiscard]] item_space generalize(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+  [[nodiscard]] item_space generalize(pattern_list base, activity a, const Keep& keep) const {
     item_space s;
     s.set_base(base.size());
 
@@ -408,7 +409,7 @@ struct templates {
     if (!parallel) hosts = make_host_items(keep, base, s.windows);  // each window lists its flows first, as in `a`
     s.items = std::move(base);
     s.items.reserve(s.items.size() + generic.items.size() + hosts.closures.size());
-    s.items.insert(s.items.end(), generic.items.begin(), generic.items.end());
+    s.items.append(generic.items.begin(), generic.items.end());
     s.add_hosts(std::move(hosts));
     return s;
   }
@@ -417,13 +418,13 @@ struct templates {
   /// those apart, with make_host_items over the same flows and activity, and joins them with
   /// item_space::add_hosts (expose/mpi/mine.hpp builds them on another rank).
   template <class Keep>
-  [[nodiscard]] item_space generalize_windows(std::vector<flow_pattern> base, activity a, const Keep& keep) const {
+  [[nodiscard]] item_space generalize_windows(pattern_list base, activity a, const Keep& keep) const {
     item_space s;
     s.set_base(base.size());
     window_generic generic = make_window_generic(base, a, keep, s);
     s.windows = detail::with_generic(std::move(a), generic.windows);
     s.items = std::move(base);
-    s.items.insert(s.items.end(), generic.items.begin(), generic.items.end());
+    s.items.append(generic.items.begin(), generic.items.end());
     return s;
   }
 
@@ -434,10 +435,10 @@ struct templates {
   /// by closure, with their activity over (host, window) samples. `a` is the flows' activity (each
   /// window may list generic items, ids from items.size(), after its flows).
   template <class Keep>
-  [[nodiscard]] host_items make_host_items(const Keep& keep, const std::vector<flow_pattern>& items, const activity& a) const {
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& items, const activity& a) const {
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
-    auto host_of = [&](std::uint32_t flow, field bound) { return bound == field::src_ip ? items[flow].key.src : items[flow].key.dst; };
+    auto host_of = [&](std::uint32_t flow, field bound) { return items.address(flow, bound); };
 
     // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
     // templates' groups at a time; the flows of the items kept are copied out of them.
@@ -475,9 +476,9 @@ struct templates {
     // address takes 16). Within a window the samples are in the order of these numbers: any order
     // does, so long as it is one order (what is counted are sets of samples).
     boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> host_number;
-    for (const auto& p : items)
+    for (std::uint32_t i = 0; i < nb; ++i)
       for (const auto f : {field::src_ip, field::dst_ip})
-        if (p.at(f) == slot::kept) host_number.try_emplace(f == field::src_ip ? p.key.src : p.key.dst, static_cast<std::uint32_t>(host_number.size()));
+        if (items.at(i, f) == slot::kept) host_number.try_emplace(items.address(i, f), static_cast<std::uint32_t>(host_number.size()));
     // (A host not met above, a field a flow leaves out, gets a number of its own: no sample has it.)
     const auto number_of = [&](const ip_address& h) {
       return host_number.try_emplace(h, static_cast<std::uint32_t>(host_number.size())).first->second;
@@ -489,8 +490,8 @@ struct templates {
     for (std::size_t w = 0; w < a.windows.size(); ++w) {
       const std::size_t from = hosts.size();
       for (auto i : flows_in(w)) {
-        if (items[i].at(field::src_ip) == slot::kept) hosts.push_back(number_of(items[i].key.src));
-        if (items[i].at(field::dst_ip) == slot::kept) hosts.push_back(number_of(items[i].key.dst));
+        for (const auto f : {field::src_ip, field::dst_ip})
+          if (items.at(i, f) == slot::kept) hosts.push_back(number_of(items.address(i, f)));
       }
       std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end());
       hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
@@ -604,7 +605,7 @@ struct templates {
   /// Window items: every template without a variable, applied to every flow, merged by closure,
   /// then the rests (add_rests). Their flows go to `s.generic_members`.
   template <class Keep>
-  [[nodiscard]] window_generic make_window_generic(const std::vector<flow_pattern>& base, const activity& a, const Keep& keep, item_space& s) const {
+  [[nodiscard]] window_generic make_window_generic(const pattern_list& base, const activity& a, const Keep& keep, item_space& s) const {
     const auto nb = static_cast<std::uint32_t>(base.size());
     const std::uint64_t n = a.samples;
     window_generic out;
@@ -642,7 +643,7 @@ struct templates {
   /// Appends the window rests to the generic items `generic` (ids from base.size()), their flows to
   /// `s`, their windows to `item_windows`.
   template <class Keep>
-  void add_rests(const activity& a, const Keep& keep, const std::vector<flow_pattern>& base, std::vector<flow_pattern>& generic,
+  void add_rests(const activity& a, const Keep& keep, const pattern_list& base, std::vector<flow_pattern>& generic,
                  item_space& s, detail::timed_windows& item_windows) const {
     const std::uint64_t n = a.samples;
     const auto nb = static_cast<std::uint32_t>(s.base);
@@ -710,7 +711,7 @@ struct templates {
   }
 
   /// The most specific pattern covering `flows` (not empty), with the variable in `bound`'s place.
-  [[nodiscard]] static flow_pattern host_closure(const std::vector<flow_pattern>& base, std::span<const std::uint32_t> flows, field bound) {
+  [[nodiscard]] static flow_pattern host_closure(const pattern_list& base, std::span<const std::uint32_t> flows, field bound) {
     const flow_pattern cl = detail::closure_of(base, flows);
     auto slots = cl.slots;
     slots[static_cast<std::size_t>(bound)] = slot::var;
@@ -723,7 +724,7 @@ struct templates {
   /// connections, and one `$C` rule ties them to their control connections where one window rule
   /// per client did before. Appends to `kept`, the rests' flows to `rest_flows`.
   template <class Keep, class HostOf>
-  void add_host_rests(const Keep& keep, const std::vector<flow_pattern>& base, std::vector<host_item>& kept,
+  void add_host_rests(const Keep& keep, const pattern_list& base, std::vector<host_item>& kept,
                       std::vector<std::vector<std::uint32_t>>& rest_flows, const std::vector<std::uint64_t>& counts,
                       std::uint64_t samples, const HostOf& host_of) const {
     const auto n_kept = static_cast<std::uint32_t>(kept.size());

@@ -79,6 +79,7 @@
 #include "expose/mpi/flow_ids.hpp"
 #include "expose/mpi/messages.hpp"
 #include "expose/orientation.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/pipeline.hpp"
 
 namespace expose::mpi {
@@ -141,6 +142,22 @@ inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) 
   a.samples = samples[0];
   each_part(a, [&](auto& v) { v = recv_vector<typename std::remove_cvref_t<decltype(v)>::value_type>(from, comm, t); });
   return a;
+}
+
+/// Sends a list of patterns to one rank as it is held (16 bytes a pattern, and the IPv6 addresses
+/// they number), and takes one.
+inline void send_patterns(const pattern_list& l, int to, MPI_Comm comm, traffic& t) {
+  send_vector(l.packed_patterns(), to, comm, t);
+  send_vector(l.v6_addresses(), to, comm, t);
+}
+[[nodiscard]] inline pattern_list recv_patterns(int from, MPI_Comm comm, traffic& t) {
+  auto patterns = recv_vector<pattern_list::packed>(from, comm, t);
+  auto v6 = recv_vector<ip_address>(from, comm, t);
+  try {
+    return pattern_list::from_parts(std::move(patterns), std::move(v6));
+  } catch (const std::out_of_range&) {
+    throw error("expose::mpi: a message between ranks is not a list of patterns");
+  }
 }
 
 /// A communicator of part of the ranks (MPI_Comm_split), freed when it goes out of scope; null
@@ -355,7 +372,7 @@ template <class K, class W, class L, class S, class E, class C>
   {
     // A failure while taking them leaves rank 0 in a send: it stops the job (MPI_Abort), as one
     // while sending the items back would. A failure of the work itself is said to rank 0.
-    const auto base = recv_vector<flow_pattern>(0, comm, t);
+    const auto base = recv_patterns(0, comm, t);
     const activity a = recv_activity(0, comm, t);
     try {
       h = make_host_items(base, a, spec);
@@ -963,7 +980,7 @@ template <class K, class W, class L, class S, class E, class C>
         w.put_string(problem);
         detail::send_bytes(w.bytes, 1, comm, t);
         if (problem.empty()) {
-          detail::send_vector(out.result.items, 1, comm, t);
+          detail::send_patterns(out.result.items, 1, comm, t);
           detail::send_activity(merged, 1, comm, t);
         }
         // A failure while taking rank 1's items (not one rank 1 reports) leaves rank 1 in a

@@ -51,6 +51,7 @@
 #include "expose/concepts.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
+#include "expose/pattern_list.hpp"
 #include "expose/rule.hpp"
 
 namespace expose::nulls {
@@ -78,7 +79,7 @@ struct alive {
         const auto w = a_.windows_of(i);
         if (w.empty()) continue;
         const std::int64_t first = a_.windows[w.front()], last = a_.windows[w.back()];
-        const auto& p = items_[i];
+        const flow_pattern p = items_[i];
         for (const auto f : {field::src_ip, field::dst_ip}) {
           const auto& address = f == field::src_ip ? p.key.src : p.key.dst;
           if (p.at(f) != slot::kept || !one_host(address)) continue;
@@ -151,7 +152,7 @@ struct alive {
     [[nodiscard]] std::array<std::uint32_t, 2> hosts_of(std::uint32_t i) const {
       std::array<std::uint32_t, 2> out{none, none};
       if (a_.count(i) == 0) return out;
-      const auto& p = items_[i];
+      const flow_pattern p = items_[i];
       for (const auto f : {field::src_ip, field::dst_ip}) {
         if (p.at(f) != slot::kept) continue;
         if (const auto it = ids_.find(f == field::src_ip ? p.key.src : p.key.dst); it != ids_.end()) out[f == field::src_ip ? 0 : 1] = it->second;
@@ -161,7 +162,7 @@ struct alive {
 
     const alive& model_;
     const activity& a_;
-    const std::vector<flow_pattern>& items_;
+    const pattern_list& items_;
     boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> ids_;  // host -> id
     std::vector<span_of_windows> life_;                                       // per host id: first and last window seen
   };

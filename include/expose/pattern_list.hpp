@@ -1,0 +1,271 @@
+#pragma once
+// A list of flow patterns held in 16 bytes each where a flow_pattern takes 44: IPv4 addresses
+// inline, IPv6 ones (and `::`) numbered once in a table beside. The items of a run (one a flow,
+// a million on six hours of a campus link) live here from the ingest to the outputs.
+//
+//   pattern_list items;
+//   items.push_back(exact(key));
+//   flow_pattern p = items[0];    // made again on each access: a value, not a reference
+//   items.set(0, p);              // changed only through set
+
+#include <array>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <iterator>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "expose/address.hpp"
+#include "expose/flow_key.hpp"
+
+namespace expose {
+
+class pattern_list {
+ public:
+  using value_type = flow_pattern;
+  using size_type = std::size_t;
+
+  /// A random-access iterator whose reference is the pattern itself (a value).
+  class const_iterator {
+   public:
+    using iterator_concept = std::random_access_iterator_tag;
+    using iterator_category = std::input_iterator_tag;  // the reference is no lvalue
+    using value_type = flow_pattern;
+    using difference_type = std::ptrdiff_t;
+    using reference = flow_pattern;
+
+    const_iterator() = default;
+    const_iterator(const pattern_list* list, std::size_t at) noexcept : list_(list), at_(at) {}
+    [[nodiscard]] flow_pattern operator*() const noexcept { return (*list_)[at_]; }
+    [[nodiscard]] flow_pattern operator[](difference_type n) const noexcept { return (*list_)[at_ + static_cast<std::size_t>(n)]; }
+    const_iterator& operator++() noexcept { ++at_; return *this; }
+    const_iterator operator++(int) noexcept { auto old = *this; ++at_; return old; }
+    const_iterator& operator--() noexcept { --at_; return *this; }
+    const_iterator operator--(int) noexcept { auto old = *this; --at_; return old; }
+    const_iterator& operator+=(difference_type n) noexcept { at_ = static_cast<std::size_t>(static_cast<difference_type>(at_) + n); return *this; }
+    const_iterator& operator-=(difference_type n) noexcept { return *this += -n; }
+    [[nodiscard]] friend const_iterator operator+(const_iterator i, difference_type n) noexcept { return i += n; }
+    [[nodiscard]] friend const_iterator operator+(difference_type n, const_iterator i) noexcept { return i += n; }
+    [[nodiscard]] friend const_iterator operator-(const_iterator i, difference_type n) noexcept { return i -= n; }
+    [[nodiscard]] friend difference_type operator-(const const_iterator& a, const const_iterator& b) noexcept {
+      return static_cast<difference_type>(a.at_) - static_cast<difference_type>(b.at_);
+    }
+    [[nodiscard]] friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept { return a.at_ == b.at_; }
+    [[nodiscard]] friend auto operator<=>(const const_iterator& a, const const_iterator& b) noexcept { return a.at_ <=> b.at_; }
+
+   private:
+    const pattern_list* list_ = nullptr;
+    std::size_t at_ = 0;
+  };
+  using iterator = const_iterator;
+
+  pattern_list() = default;
+  pattern_list(std::initializer_list<flow_pattern> patterns) { append(patterns.begin(), patterns.end()); }
+  /// From a vector of patterns (implicit: a function taking a pattern_list takes one too).
+  pattern_list(const std::vector<flow_pattern>& patterns) {  // NOLINT(google-explicit-constructor)
+    append(patterns.begin(), patterns.end());
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return entries_.capacity(); }
+  void reserve(std::size_t n) { entries_.reserve(n); }
+  void clear() noexcept {
+    entries_.clear();
+    v6_.clear();
+    v6_number_.clear();
+  }
+  /// Keeps the first n patterns, or adds default ones (every field kept, zero) up to n; the
+  /// IPv6 table keeps what it holds.
+  void resize(std::size_t n) {
+    if (n <= size()) entries_.resize(n);
+    else entries_.resize(n, pack(flow_pattern{}));
+  }
+  void swap(pattern_list& o) noexcept {
+    entries_.swap(o.entries_);
+    v6_.swap(o.v6_);
+    v6_number_.swap(o.v6_number_);
+  }
+
+  /// Pattern i, made again from its 16 bytes.
+  [[nodiscard]] flow_pattern operator[](std::size_t i) const noexcept {
+    assert(i < size() && "pattern_list: no such pattern");
+    const packed& e = entries_[i];
+    flow_pattern p;
+    p.key.src = address(e.src, (e.table & 1U) != 0);
+    p.key.dst = address(e.dst, (e.table & 2U) != 0);
+    p.key.sport = e.sport;
+    p.key.dport = e.dport;
+    p.key.proto = e.proto;
+    for (std::size_t f = 0; f < field_count; ++f) p.slots[f] = static_cast<slot>((e.slots >> (2 * f)) & 3U);
+    return p;
+  }
+  /// Asks the cache for pattern i ahead of its use (a pattern lies in one cache line).
+  void prefetch(std::size_t i) const noexcept { __builtin_prefetch(entries_.data() + i); }
+  [[nodiscard]] flow_pattern front() const noexcept { return (*this)[0]; }
+  [[nodiscard]] flow_pattern back() const noexcept { return (*this)[size() - 1]; }
+  [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }
+  [[nodiscard]] const_iterator end() const noexcept { return {this, size()}; }
+
+  void push_back(const flow_pattern& p) { entries_.push_back(pack(p)); }
+  /// Replaces pattern i.
+  void set(std::size_t i, const flow_pattern& p) {
+    assert(i < size() && "pattern_list::set: no such pattern");
+    entries_[i] = pack(p);
+  }
+  template <class It>
+  void append(It first, It last) {
+    if constexpr (std::forward_iterator<It>) entries_.reserve(entries_.size() + static_cast<std::size_t>(std::distance(first, last)));
+    for (; first != last; ++first) push_back(*first);
+  }
+
+  /// Equal when they list equal patterns in the same order.
+  [[nodiscard]] friend bool operator==(const pattern_list& a, const pattern_list& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+
+  /// The bytes a pattern takes here.
+  static constexpr std::size_t bytes_per_pattern = 16;
+
+ /// One pattern as held (for a driver that sends the list as it is: expose/mpi/mine.hpp).
+  struct packed {
+    std::uint32_t src = 0;  // the IPv4 address's four bytes as they stand, or a number in v6_
+    std::uint32_t dst = 0;
+    std::uint16_t sport = 0;
+    std::uint16_t dport = 0;
+    std::uint8_t proto = 0;
+    std::uint8_t table = 0;   // bit 0: src is a number in v6_; bit 1: dst is
+    std::uint16_t slots = 0;  // two bits a field, field f at bit 2f
+    friend bool operator==(const packed&, const packed&) = default;
+  };
+  static_assert(sizeof(packed) == bytes_per_pattern);
+
+  /// A hash of a packed pattern (avalanching: Boost's flat containers use it as it is).
+  struct packed_hash {
+    using is_avalanching = void;
+    [[nodiscard]] std::size_t operator()(const packed& e) const noexcept {
+      std::uint64_t w[2];
+      std::memcpy(w, &e, sizeof w);
+      return static_cast<std::size_t>(flow_key_hash::mix(w[0] ^ flow_key_hash::mix(w[1] + 0x9e3779b97f4a7c15ULL)));
+    }
+  };
+
+  /// What masked() does to a pattern for one mask, worked out once: the bits it keeps, the ones
+  /// it sets.
+  struct masking {
+    std::uint64_t keep[2];
+    std::uint64_t add[2];
+  };
+  /// The masking that sets each field `m` does not keep to m's slot with its value zeroed.
+  [[nodiscard]] static masking masking_of(const std::array<slot, field_count>& m) noexcept {
+    packed keep{0xffffffffU, 0xffffffffU, 0xffff, 0xffff, 0xff, 0xff, 0xffff};
+    packed add{};
+    for (std::size_t i = 0; i < field_count; ++i) {
+      if (m[i] == slot::kept) continue;
+      switch (static_cast<field>(i)) {
+        case field::src_ip: keep.src = 0; keep.table &= 0xfe; break;
+        case field::dst_ip: keep.dst = 0; keep.table &= 0xfd; break;
+        case field::src_port: keep.sport = 0; break;
+        case field::dst_port: keep.dport = 0; break;
+        case field::proto: keep.proto = 0; break;
+      }
+      keep.slots = static_cast<std::uint16_t>(keep.slots & ~(3U << (2 * i)));
+      add.slots = static_cast<std::uint16_t>(add.slots | (static_cast<unsigned>(m[i]) << (2 * i)));
+    }
+    masking out;
+    std::memcpy(out.keep, &keep, sizeof keep);
+    std::memcpy(out.add, &add, sizeof add);
+    return out;
+  }
+  /// Pattern i as held, with each field the masking's mask does not keep set to the mask's slot
+  /// and its value zeroed (what lattice::apply does to the pattern itself): two such are equal
+  /// exactly when the patterns made of them are, so many patterns are grouped by a template without
+  /// being made whole (lattice/templates.hpp).
+  [[nodiscard]] packed masked(std::size_t i, const masking& m) const noexcept {
+    std::uint64_t w[2];
+    std::memcpy(w, entries_.data() + i, sizeof w);
+    w[0] = (w[0] & m.keep[0]) | m.add[0];
+    w[1] = (w[1] & m.keep[1]) | m.add[1];
+    packed e;
+    std::memcpy(&e, w, sizeof e);
+    return e;
+  }
+  /// One field's slot of pattern i.
+  [[nodiscard]] slot at(std::size_t i, field f) const noexcept {
+    return static_cast<slot>((entries_[i].slots >> (2 * static_cast<unsigned>(f))) & 3U);
+  }
+  /// One address of pattern i (f: src_ip or dst_ip), made without the rest.
+  [[nodiscard]] ip_address address(std::size_t i, field f) const noexcept {
+    assert((f == field::src_ip || f == field::dst_ip) && "pattern_list::address: not an address field");
+    const packed& e = entries_[i];
+    return f == field::src_ip ? address(e.src, (e.table & 1U) != 0) : address(e.dst, (e.table & 2U) != 0);
+  }
+
+  /// The patterns as held, and the IPv6 addresses they number: what from_parts takes back.
+  [[nodiscard]] const std::vector<packed>& packed_patterns() const noexcept { return entries_; }
+  [[nodiscard]] const std::vector<ip_address>& v6_addresses() const noexcept { return v6_; }
+  /// A list from another's packed_patterns() and v6_addresses(); throws std::out_of_range when a
+  /// pattern numbers an address the table does not hold.
+  [[nodiscard]] static pattern_list from_parts(std::vector<packed> patterns, std::vector<ip_address> v6) {
+    for (const packed& e : patterns)
+      if (((e.table & 1U) != 0 && e.src >= v6.size()) || ((e.table & 2U) != 0 && e.dst >= v6.size()))
+        throw std::out_of_range("pattern_list::from_parts: a pattern numbers an IPv6 address the table does not hold");
+    pattern_list l;
+    l.entries_ = std::move(patterns);
+    l.v6_ = std::move(v6);
+    l.v6_number_.reserve(l.v6_.size());
+    for (std::size_t i = 0; i < l.v6_.size(); ++i) l.v6_number_.try_emplace(l.v6_[i], static_cast<std::uint32_t>(i));
+    return l;
+  }
+
+ private:
+
+  [[nodiscard]] ip_address address(std::uint32_t v, bool in_table) const noexcept {
+    if (in_table) return v6_[v];
+    std::uint8_t b[4];
+    std::memcpy(b, &v, 4);
+    return ip_address::v4(b);
+  }
+  /// An address's 32 bits, and whether they number it in v6_ (numbering it if new).
+  std::uint32_t encode(const ip_address& a, bool& in_table) {
+    in_table = !a.is_v4();
+    if (!in_table) {
+      std::uint32_t v = 0;
+      std::memcpy(&v, a.bytes().data() + 12, 4);
+      return v;
+    }
+    const auto [it, fresh] = v6_number_.try_emplace(a, static_cast<std::uint32_t>(v6_.size()));
+    if (fresh) v6_.push_back(a);
+    return it->second;
+  }
+  packed pack(const flow_pattern& p) {
+    packed e;
+    bool src_table = false, dst_table = false;
+    e.src = encode(p.key.src, src_table);
+    e.dst = encode(p.key.dst, dst_table);
+    e.table = static_cast<std::uint8_t>((src_table ? 1U : 0U) | (dst_table ? 2U : 0U));
+    e.sport = p.key.sport;
+    e.dport = p.key.dport;
+    e.proto = p.key.proto;
+    for (std::size_t f = 0; f < field_count; ++f) e.slots = static_cast<std::uint16_t>(e.slots | (static_cast<unsigned>(p.slots[f]) << (2 * f)));
+    return e;
+  }
+
+  static_assert(64 % sizeof(packed) == 0, "pattern_list: a pattern must not straddle two cache lines");
+  std::vector<packed> entries_;
+  std::vector<ip_address> v6_;  // the IPv6 addresses (and `::`), by number
+  boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> v6_number_;
+};
+
+static_assert(std::random_access_iterator<pattern_list::const_iterator>);
+
+}  // namespace expose

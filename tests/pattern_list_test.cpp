@@ -1,0 +1,80 @@
+#include "expose/pattern_list.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <stdexcept>
+#include <vector>
+
+#include "doctest.hpp"
+
+using namespace expose;
+
+namespace {
+flow_pattern pattern_of(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport, std::uint8_t proto) {
+  return exact({*ip_address::parse(src), *ip_address::parse(dst), sport, dport, proto});
+}
+}  // namespace
+
+TEST_CASE("pattern_list.gives_back_each_pattern_as_it_was_put") {
+  flow_pattern generic = pattern_of("10.0.0.1", 40000, "10.0.0.9", 22, proto::tcp);
+  generic.set(field::src_ip, slot::var);
+  generic.set(field::src_port, slot::any);
+  flow_pattern unset;  // `::` kept in both address fields: an address like any other
+  unset.slots = {slot::kept, slot::any, slot::var, slot::kept, slot::any};
+  const std::vector<flow_pattern> put{
+      pattern_of("10.0.0.1", 40000, "10.0.0.9", 22, proto::tcp),
+      pattern_of("0.0.0.0", 68, "255.255.255.255", 67, proto::udp),  // IPv4 zero, not `::`
+      pattern_of("2001:db8::1", 546, "ff02::1:2", 547, proto::udp),
+      pattern_of("::ffff:10.0.0.2", 1, "fe80::1", 2, proto::icmp6),  // one side IPv4, one IPv6
+      pattern_of("2001:db8::1", 5000, "10.0.0.9", 80, proto::tcp),   // the IPv6 address again
+      generic,
+      unset,
+  };
+  const pattern_list list(put);
+  REQUIRE(list.size() == put.size());
+  for (std::size_t i = 0; i < put.size(); ++i) CHECK(list[i] == put[i]);
+  CHECK(list.front() == put.front());
+  CHECK(list.back() == unset);
+  CHECK(list[1] != pattern_of("::", 68, "255.255.255.255", 67, proto::udp));
+  // IPv6 addresses are numbered once: 2001:db8::1, ff02::1:2, fe80::1, then `::`
+  CHECK(list.v6_addresses().size() == 4);
+  CHECK(list.v6_addresses()[3] == ip_address{});
+  CHECK(sizeof(pattern_list::packed) == 16);
+}
+
+TEST_CASE("pattern_list.set_resize_and_iterate") {
+  pattern_list list{pattern_of("10.0.0.1", 1, "10.0.0.2", 2, proto::tcp), pattern_of("10.0.0.3", 3, "10.0.0.4", 4, proto::udp)};
+  list.set(0, pattern_of("2001:db8::7", 7, "10.0.0.2", 2, proto::tcp));
+  CHECK(list[0].key.src.to_string() == "2001:db8::7");
+  CHECK(list[1].key.dport == 4);
+  list.resize(3);
+  CHECK(list[2] == flow_pattern{});
+  list.resize(1);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].key.sport == 7);
+  list.push_back(pattern_of("10.0.0.5", 5, "10.0.0.6", 6, proto::tcp));
+  std::vector<std::uint16_t> sports;
+  for (const flow_pattern& p : list) sports.push_back(p.key.sport);
+  CHECK(sports == std::vector<std::uint16_t>{7, 5});
+  CHECK(std::ranges::distance(list) == 2);
+  CHECK(*(list.begin() + 1) == list[1]);
+  CHECK(list.end() - list.begin() == 2);
+  const pattern_list copy = list;
+  CHECK(copy == list);
+  pattern_list other;
+  other.swap(list);
+  CHECK(list.empty());
+  CHECK(other == copy);
+}
+
+TEST_CASE("pattern_list.from_parts_takes_back_what_a_list_holds") {
+  const pattern_list list{pattern_of("2001:db8::1", 1, "2001:db8::2", 2, proto::tcp), pattern_of("10.0.0.1", 3, "2001:db8::2", 4, proto::udp)};
+  pattern_list again = pattern_list::from_parts(list.packed_patterns(), list.v6_addresses());
+  CHECK(again == list);
+  // the table is whole again: a known address is not numbered twice
+  again.push_back(pattern_of("2001:db8::2", 5, "2001:db8::1", 6, proto::tcp));
+  CHECK(again.v6_addresses().size() == 2);
+  std::vector<ip_address> short_table{list.v6_addresses()[0]};
+  CHECK_THROWS_WITH_AS(pattern_list::from_parts(list.packed_patterns(), short_table),
+                       "pattern_list::from_parts: a pattern numbers an IPv6 address the table does not hold", std::out_of_range);
+}
