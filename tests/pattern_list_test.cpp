@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "expose/lattice/templates.hpp"
 
 using namespace expose;
 
@@ -77,4 +78,74 @@ TEST_CASE("pattern_list.from_parts_takes_back_what_a_list_holds") {
   std::vector<ip_address> short_table{list.v6_addresses()[0]};
   CHECK_THROWS_WITH_AS(pattern_list::from_parts(list.packed_patterns(), short_table),
                        "pattern_list::from_parts: a pattern numbers an IPv6 address the table does not hold", std::out_of_range);
+}
+
+TEST_CASE("pattern_list.masked_patterns_are_equal_exactly_when_the_masked_patterns_are") {
+  // Addresses of every kind, in fields kept and not: a service key's items leave the client out.
+  const char* hosts[] = {"10.0.0.1", "0.0.0.0", "::", "2001:db8::1"};
+  pattern_list list;
+  std::vector<flow_pattern> put;
+  for (const char* s : hosts)
+    for (const char* d : hosts)
+      for (const slot src_slot : {slot::kept, slot::any}) {
+        flow_pattern p = pattern_of(s, 1000, d, 53, proto::udp);
+        p.set(field::src_ip, src_slot);
+        p.set(field::src_port, slot::any);
+        put.push_back(p);
+        list.push_back(p);
+      }
+  const std::array<slot, field_count> masks[] = {
+      {slot::any, slot::any, slot::kept, slot::kept, slot::kept},  // any client
+      {slot::kept, slot::any, slot::kept, slot::kept, slot::kept},  // client's port
+      {slot::var, slot::any, slot::any, slot::kept, slot::kept},
+      {slot::kept, slot::kept, slot::any, slot::any, slot::any},
+  };
+  // pairs (i, j) alike: by the server alone; by client where kept, else by server; all one; by
+  // client where kept, else all one
+  const std::size_t alike[] = {4 * 8 * 8, 4 * 4 * 4 + 16, 32 * 32, 16 * 16 + 4 * 4 * 4};
+  for (std::size_t k = 0; k < std::size(masks); ++k) {
+    const lattice::mask m{masks[k]};
+    const auto masking = list.masking_of(masks[k]);
+    std::size_t equal_pairs = 0;
+    for (std::size_t i = 0; i < put.size(); ++i)
+      for (std::size_t j = 0; j < put.size(); ++j) {
+        const bool same = lattice::detail::apply(m, put[i]) == lattice::detail::apply(m, put[j]);
+        CHECK(same == (list.masked(i, masking) == list.masked(j, masking)));
+        equal_pairs += same ? 1 : 0;
+      }
+    CHECK(equal_pairs == alike[k]);
+    // bit for bit as the list holds the masked pattern itself
+    for (std::size_t i = 0; i < put.size(); ++i) {
+      pattern_list with = list;
+      with.push_back(lattice::detail::apply(m, put[i]));
+      CHECK(with.packed_patterns().back() == list.masked(i, masking));
+    }
+  }
+}
+
+TEST_CASE("pattern_list.retain_keeps_the_table_of_the_patterns_kept") {
+  pattern_list list{pattern_of("2001:db8::1", 1, "10.0.0.1", 2, proto::tcp), pattern_of("10.0.0.2", 3, "2001:db8::2", 4, proto::tcp),
+                    pattern_of("2001:db8::3", 5, "2001:db8::2", 6, proto::udp)};
+  const flow_pattern second = list[1], third = list[2];
+  list.retain([](std::size_t i) { return i != 0; });
+  REQUIRE(list.size() == 2);
+  CHECK(list[0] == second);
+  CHECK(list[1] == third);
+  CHECK(list.v6_addresses() == std::vector<ip_address>{*ip_address::parse("2001:db8::2"), *ip_address::parse("2001:db8::3")});
+}
+
+TEST_CASE("pattern_list.from_parts_refuses_what_no_list_holds") {
+  const pattern_list list{pattern_of("2001:db8::1", 1, "10.0.0.1", 2, proto::tcp)};
+  auto bits = list.packed_patterns();
+  bits[0].table |= 4U;
+  CHECK_THROWS_WITH_AS(pattern_list::from_parts(bits, list.v6_addresses()), "pattern_list::from_parts: a pattern sets a bit no pattern sets",
+                       std::out_of_range);
+  auto slots = list.packed_patterns();
+  slots[0].slots = 3;  // slot 3 in the first field
+  CHECK_THROWS_WITH_AS(pattern_list::from_parts(slots, list.v6_addresses()), "pattern_list::from_parts: a pattern holds a slot that is none",
+                       std::out_of_range);
+  CHECK_THROWS_WITH_AS(pattern_list::from_parts(list.packed_patterns(), {list.v6_addresses()[0], list.v6_addresses()[0]}),
+                       "pattern_list::from_parts: the table lists an address twice", std::out_of_range);
+  CHECK_THROWS_WITH_AS(pattern_list::from_parts(list.packed_patterns(), {ip_address::v4(0x0a000001u)}),
+                       "pattern_list::from_parts: the table lists an IPv4 address", std::out_of_range);
 }

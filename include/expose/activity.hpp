@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "expose/detail/growable.hpp"
 #include "expose/detail/release.hpp"
 
 namespace expose {
@@ -77,7 +78,7 @@ struct activity {
   }
   /// The same from timed entries (sorted by window, then item; one per window and item), keeping
   /// when each item was first active in each window.
-  static activity from_sorted(const std::vector<timed_entry>& entries, std::size_t n_items, std::uint64_t samples) {
+  static activity from_sorted(std::span<const timed_entry> entries, std::size_t n_items, std::uint64_t samples) {
     return build(entries.size(), n_items, samples, [&](std::size_t i) { return entries[i].window; },
                  [&](std::size_t i) { return entries[i].item; }, &entries);
   }
@@ -85,7 +86,7 @@ struct activity {
  private:
   template <class WindowOf, class ItemOf>
   static activity build(std::size_t n, std::size_t n_items, std::uint64_t samples, const WindowOf& window_of, const ItemOf& item_of,
-                        const std::vector<timed_entry>* timed) {
+                        const std::span<const timed_entry>* timed) {
     activity a;
     a.samples = samples;
     a.window_items.reserve(n);
@@ -197,8 +198,8 @@ class activity_builder {
   }
   /// Renames items (`renamed[old]`), dropping the entries of items renamed to UINT32_MAX.
   void retain(const std::vector<std::uint32_t>& renamed) {
-    std::vector<std::int64_t> last;
-    std::vector<std::uint32_t> last_at;
+    detail::growable<std::int64_t> last;
+    detail::growable<std::uint32_t> last_at;
     std::size_t out = 0;
     for (const auto& e : entries_) {
       const auto id = renamed[e.item];
@@ -233,9 +234,9 @@ class activity_builder {
     } else {
       // by window, item, then offset: the first of a (window, item) is its earliest
       std::sort(entries_.begin(), entries_.end());
-      entries_.erase(std::unique(entries_.begin(), entries_.end(),
-                                 [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
-                     entries_.end());
+      const auto last = std::unique(entries_.begin(), entries_.end(),
+                                    [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; });
+      entries_.resize(static_cast<std::size_t>(last - entries_.begin()));
     }
     const std::uint64_t samples = hi_ < lo_ ? 0 : static_cast<std::uint64_t>(hi_ - lo_) + 1;
     auto a = activity::from_sorted(entries_, n_items, samples);
@@ -247,9 +248,11 @@ class activity_builder {
   static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
   static constexpr std::uint32_t too_far = std::numeric_limits<std::uint32_t>::max();  // a position last_at_ cannot hold
   [[nodiscard]] static std::uint32_t position(std::size_t at) noexcept { return at < too_far ? static_cast<std::uint32_t>(at) : too_far; }
-  std::vector<timed_entry> entries_;
-  std::vector<std::int64_t> last_;      // per item: the last window it was added in
-  std::vector<std::uint32_t> last_at_;  // per item: where that window's entry is (too_far: too far to say)
+  // Grown by realloc, not copied beside themselves (detail/growable.hpp): they grow while the trace
+  // is read, and a copy of the entries would set the reading's peak.
+  detail::growable<timed_entry> entries_;
+  detail::growable<std::int64_t> last_;      // per item: the last window it was added in
+  detail::growable<std::uint32_t> last_at_;  // per item: where that window's entry is (too_far: too far to say)
   std::int64_t lo_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t hi_ = std::numeric_limits<std::int64_t>::min();
   bool in_order_ = true;

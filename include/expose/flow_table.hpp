@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "expose/detail/growable.hpp"
 #include "expose/detail/id_index.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/orientation.hpp"
@@ -24,7 +26,7 @@ class flow_table {
   };
 
   flow_table()
-      : flows_(std::make_unique<std::vector<flow_key>>()), index_(detail::make_id_index<flow_key, flow_key_hash>(canonical_of{flows_.get()})) {}
+      : flows_(std::make_unique<detail::growable<flow_key>>()), index_(detail::make_id_index<flow_key, flow_key_hash>(canonical_of{flows_.get()})) {}
   /// The flows stay where they are, so the moved index still finds them. A table moved from may
   /// only be assigned to or destroyed.
   flow_table(flow_table&&) noexcept = default;
@@ -81,10 +83,11 @@ class flow_table {
     return renamed;
   }
 
-  [[nodiscard]] const std::vector<flow_key>& flows() const noexcept { return *flows_; }
+  [[nodiscard]] std::span<const flow_key> flows() const noexcept { return *flows_; }
   /// The flows by id, taken out of a table that is done with (its index freed first, so the
-  /// flows can be turned into something else without the index beside them).
-  [[nodiscard]] std::vector<flow_key> take_flows() && {
+  /// flows can be turned into something else without the index beside them): a contiguous list
+  /// (size(), operator[], iteration, a std::span<const flow_key>).
+  [[nodiscard]] detail::growable<flow_key> take_flows() && {
     index_ = decltype(index_)(0, index_.hash_function(), index_.key_eq());
     auto flows = std::move(*flows_);
     flows_->clear();
@@ -105,7 +108,7 @@ class flow_table {
   }
   // The index sees an id as its flow's canonical key.
   struct canonical_of {
-    const std::vector<flow_key>* flows;
+    const detail::growable<flow_key>* flows;
     [[nodiscard]] flow_key operator()(std::uint32_t id) const noexcept { return canonical((*flows)[id]); }
   };
   std::uint32_t add(const flow_key& oriented) {
@@ -114,7 +117,9 @@ class flow_table {
     index_.insert(id);
     return id;
   }
-  std::unique_ptr<std::vector<flow_key>> flows_;  // by id, oriented; on the heap, where the index finds it
+  // By id, oriented; on the heap, where the index finds it. Grown by realloc, never held twice
+  // while it grows (detail/growable.hpp): it is the largest list while a trace is read.
+  std::unique_ptr<detail::growable<flow_key>> flows_;
   detail::id_index<flow_key, flow_key_hash, canonical_of> index_;
 };
 

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,7 +80,7 @@ class flow_items {
   }
   /// After the last flow: where every flow is its own item, the items are made now, from `flows`
   /// (the flows in id order), so that ingest never holds a flow twice.
-  void finish(const K& policy, const std::vector<flow_key>& flows, mine_result& r) const {
+  void finish(const K& policy, std::span<const flow_key> flows, mine_result& r) const {
     if constexpr (FlowPerItemKey<K>) {
       // with room for the generic items a lattice adds (under 1% of the flows on the generator's
       // traces; room for 6%), so that adding them does not copy every flow's pattern
@@ -217,10 +218,7 @@ class ingest {
     for (std::size_t f = 0; f < table_.size(); ++f) keep_flow[f] = renamed[items_[static_cast<std::uint32_t>(f)]] != flow_table::gone;
     const auto flow_renamed = table_.retain(keep_flow);
     items_.retain(renamed, flow_renamed, table_.size());
-    std::size_t out = 0;
-    for (std::uint32_t i = 0; i < r_.items.size(); ++i)
-      if (renamed[i] != flow_table::gone) r_.items.set(out++, r_.items[i]);
-    r_.items.resize(out);
+    r_.items.retain([&](std::size_t i) { return renamed[i] != flow_table::gone; });
     act_.retain(renamed);
     ++r_.limits.evictions;
     r_.limits.evicted_flows += before - table_.size();

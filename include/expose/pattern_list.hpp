@@ -16,6 +16,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -38,12 +39,12 @@ class pattern_list {
     using iterator_category = std::input_iterator_tag;  // the reference is no lvalue
     using value_type = flow_pattern;
     using difference_type = std::ptrdiff_t;
-    using reference = flow_pattern;
+    using reference = const flow_pattern;
 
     const_iterator() = default;
     const_iterator(const pattern_list* list, std::size_t at) noexcept : list_(list), at_(at) {}
-    [[nodiscard]] flow_pattern operator*() const noexcept { return (*list_)[at_]; }
-    [[nodiscard]] flow_pattern operator[](difference_type n) const noexcept { return (*list_)[at_ + static_cast<std::size_t>(n)]; }
+    [[nodiscard]] const flow_pattern operator*() const noexcept { return (*list_)[at_]; }
+    [[nodiscard]] const flow_pattern operator[](difference_type n) const noexcept { return (*list_)[at_ + static_cast<std::size_t>(n)]; }
     const_iterator& operator++() noexcept { ++at_; return *this; }
     const_iterator operator++(int) noexcept { auto old = *this; ++at_; return old; }
     const_iterator& operator--() noexcept { --at_; return *this; }
@@ -67,7 +68,8 @@ class pattern_list {
 
   pattern_list() = default;
   pattern_list(std::initializer_list<flow_pattern> patterns) { append(patterns.begin(), patterns.end()); }
-  /// From a vector of patterns (implicit: a function taking a pattern_list takes one too).
+  /// From a vector of patterns (implicit: a function taking a pattern_list takes one too, packing
+  /// the whole vector on each call: convert once where a list is read many times).
   pattern_list(const std::vector<flow_pattern>& patterns) {  // NOLINT(google-explicit-constructor)
     append(patterns.begin(), patterns.end());
   }
@@ -93,8 +95,9 @@ class pattern_list {
     v6_number_.swap(o.v6_number_);
   }
 
-  /// Pattern i, made again from its 16 bytes.
-  [[nodiscard]] flow_pattern operator[](std::size_t i) const noexcept {
+  /// Pattern i, made again from its 16 bytes: a const value, so that a write meant for the list
+  /// (`items[i].key.src = a`) does not compile (use set).
+  [[nodiscard]] const flow_pattern operator[](std::size_t i) const noexcept {
     assert(i < size() && "pattern_list: no such pattern");
     const packed& e = entries_[i];
     flow_pattern p;
@@ -108,8 +111,8 @@ class pattern_list {
   }
   /// Asks the cache for pattern i ahead of its use (a pattern lies in one cache line).
   void prefetch(std::size_t i) const noexcept { __builtin_prefetch(entries_.data() + i); }
-  [[nodiscard]] flow_pattern front() const noexcept { return (*this)[0]; }
-  [[nodiscard]] flow_pattern back() const noexcept { return (*this)[size() - 1]; }
+  [[nodiscard]] const flow_pattern front() const noexcept { return (*this)[0]; }
+  [[nodiscard]] const flow_pattern back() const noexcept { return (*this)[size() - 1]; }
   [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }
   [[nodiscard]] const_iterator end() const noexcept { return {this, size()}; }
 
@@ -165,15 +168,20 @@ class pattern_list {
     std::uint64_t keep[2];
     std::uint64_t add[2];
   };
-  /// The masking that sets each field `m` does not keep to m's slot with its value zeroed.
-  [[nodiscard]] static masking masking_of(const std::array<slot, field_count>& m) noexcept {
+  /// The masking that sets each field `m` does not keep to m's slot with its value zeroed (an
+  /// address to `::`, as this list numbers it: valid while nothing is added to the list).
+  [[nodiscard]] masking masking_of(const std::array<slot, field_count>& m) const noexcept {
+    // `::` as held here; where the list has none, a number no address has (masked patterns are
+    // compared, never read)
+    const auto it = v6_number_.find(ip_address{});
+    const std::uint32_t zero = it != v6_number_.end() ? it->second : 0xffffffffU;
     packed keep{0xffffffffU, 0xffffffffU, 0xffff, 0xffff, 0xff, 0xff, 0xffff};
     packed add{};
     for (std::size_t i = 0; i < field_count; ++i) {
       if (m[i] == slot::kept) continue;
       switch (static_cast<field>(i)) {
-        case field::src_ip: keep.src = 0; keep.table &= 0xfe; break;
-        case field::dst_ip: keep.dst = 0; keep.table &= 0xfd; break;
+        case field::src_ip: keep.src = 0; add.src = zero; add.table |= 1U; break;
+        case field::dst_ip: keep.dst = 0; add.dst = zero; add.table |= 2U; break;
         case field::src_port: keep.sport = 0; break;
         case field::dst_port: keep.dport = 0; break;
         case field::proto: keep.proto = 0; break;
@@ -187,9 +195,10 @@ class pattern_list {
     return out;
   }
   /// Pattern i as held, with each field the masking's mask does not keep set to the mask's slot
-  /// and its value zeroed (what lattice::apply does to the pattern itself): two such are equal
-  /// exactly when the patterns made of them are, so many patterns are grouped by a template without
-  /// being made whole (lattice/templates.hpp).
+  /// and its value zeroed: what lattice::apply does to the pattern itself, bit for bit as push_back
+  /// would hold the result. Two such of one list are equal exactly when the patterns made of them
+  /// are, so many patterns are grouped by a template without being made whole
+  /// (lattice/templates.hpp). Packed patterns mean something within their list only.
   [[nodiscard]] packed masked(std::size_t i, const masking& m) const noexcept {
     std::uint64_t w[2];
     std::memcpy(w, entries_.data() + i, sizeof w);
@@ -198,6 +207,12 @@ class pattern_list {
     packed e;
     std::memcpy(&e, w, sizeof e);
     return e;
+  }
+  /// The slots of pattern i.
+  [[nodiscard]] std::array<slot, field_count> slots(std::size_t i) const noexcept {
+    std::array<slot, field_count> out{};
+    for (std::size_t f = 0; f < field_count; ++f) out[f] = static_cast<slot>((entries_[i].slots >> (2 * f)) & 3U);
+    return out;
   }
   /// One field's slot of pattern i.
   [[nodiscard]] slot at(std::size_t i, field f) const noexcept {
@@ -213,18 +228,52 @@ class pattern_list {
   /// The patterns as held, and the IPv6 addresses they number: what from_parts takes back.
   [[nodiscard]] const std::vector<packed>& packed_patterns() const noexcept { return entries_; }
   [[nodiscard]] const std::vector<ip_address>& v6_addresses() const noexcept { return v6_; }
-  /// A list from another's packed_patterns() and v6_addresses(); throws std::out_of_range when a
-  /// pattern numbers an address the table does not hold.
+  /// A list from another's packed_patterns() and v6_addresses(); throws std::out_of_range when
+  /// they are not what a list holds (a pattern numbers an address the table does not hold, a bit
+  /// no pattern sets, a slot that is none; the table lists an IPv4 address or one twice).
   [[nodiscard]] static pattern_list from_parts(std::vector<packed> patterns, std::vector<ip_address> v6) {
-    for (const packed& e : patterns)
+    const auto bad = [](const char* what) { return std::out_of_range(std::string("pattern_list::from_parts: ") + what); };
+    for (const packed& e : patterns) {
       if (((e.table & 1U) != 0 && e.src >= v6.size()) || ((e.table & 2U) != 0 && e.dst >= v6.size()))
-        throw std::out_of_range("pattern_list::from_parts: a pattern numbers an IPv6 address the table does not hold");
+        throw bad("a pattern numbers an IPv6 address the table does not hold");
+      if ((e.table & ~3U) != 0 || (e.slots >> (2 * field_count)) != 0) throw bad("a pattern sets a bit no pattern sets");
+      for (std::size_t f = 0; f < field_count; ++f)
+        if (((e.slots >> (2 * f)) & 3U) > static_cast<unsigned>(slot::var)) throw bad("a pattern holds a slot that is none");
+    }
     pattern_list l;
     l.entries_ = std::move(patterns);
     l.v6_ = std::move(v6);
     l.v6_number_.reserve(l.v6_.size());
-    for (std::size_t i = 0; i < l.v6_.size(); ++i) l.v6_number_.try_emplace(l.v6_[i], static_cast<std::uint32_t>(i));
+    for (std::size_t i = 0; i < l.v6_.size(); ++i) {
+      if (l.v6_[i].is_v4()) throw bad("the table lists an IPv4 address");
+      if (!l.v6_number_.try_emplace(l.v6_[i], static_cast<std::uint32_t>(i)).second) throw bad("the table lists an address twice");
+    }
     return l;
+  }
+
+  /// Keeps the patterns `keep(i)` is true of, in their order, and the IPv6 addresses they still
+  /// number (the table numbered anew): so a list an eviction thins does not keep every address
+  /// it ever held.
+  template <class Keep>
+  void retain(const Keep& keep) {
+    std::vector<ip_address> v6;
+    boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> number;
+    const auto renumber = [&](std::uint32_t old) {
+      const auto [it, fresh] = number.try_emplace(v6_[old], static_cast<std::uint32_t>(v6.size()));
+      if (fresh) v6.push_back(v6_[old]);
+      return it->second;
+    };
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (!keep(i)) continue;
+      packed e = entries_[i];
+      if ((e.table & 1U) != 0) e.src = renumber(e.src);
+      if ((e.table & 2U) != 0) e.dst = renumber(e.dst);
+      entries_[out++] = e;
+    }
+    entries_.resize(out);
+    v6_.swap(v6);
+    v6_number_.swap(number);
   }
 
  private:

@@ -237,7 +237,7 @@ template <std::size_t M, class Use>
   {
     // Patterns as the list holds them, masked there (equal exactly when the patterns are).
     std::array<pattern_list::masking, M> masking{};
-    for (std::size_t t = from; t < to; ++t) masking[t] = pattern_list::masking_of(masks[t].slots);
+    for (std::size_t t = from; t < to; ++t) masking[t] = patterns.masking_of(masks[t].slots);
     const auto pattern_of = [&](std::uint32_t g) { return patterns.masked(first[g], masking[out.template_of[g]]); };
     auto index = expose::detail::make_id_index<pattern_list::packed, pattern_list::packed_hash>(std::cref(pattern_of));
     std::size_t asked = 0;
@@ -312,7 +312,7 @@ template <std::size_t M, class Use>
   using slots_t = std::array<slot, field_count>;
   std::vector<slots_t> kinds;  // the flows' distinct slot arrays (one under most keys)
   for (std::uint32_t i = 0; i < n; ++i)
-    if (std::find(kinds.begin(), kinds.end(), patterns[i].slots) == kinds.end()) kinds.push_back(patterns[i].slots);
+    if (const auto k = patterns.slots(i); std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
   const auto made = [&](std::size_t t, const slots_t& k) { return apply(masks[t], flow_pattern{{}, k}).slots; };
   const auto may_share = [&](std::size_t t, std::size_t u) {
     for (const auto& a : kinds)
