@@ -78,7 +78,7 @@ namespace detail {
   std::vector<acc*> of_rule(r.rules.size(), nullptr);  // a listed rule's dependency
   const auto add_clients = [&](acc& e, const rule& x) {
     for (const auto side : {x.lhs, x.rhs})
-      if (r.items[side].at(field::src_ip) == slot::kept) e.clients.insert(r.items[side].key.src);
+      if (r.items.at(side, field::src_ip) == slot::kept) e.clients.insert(r.items.address(side, field::src_ip));
   };
   for (std::size_t i = 0; i < r.rules.size(); ++i) {
     const rule& x = r.rules[i];

@@ -82,7 +82,7 @@ inline void join_views(const std::vector<cluster>& clusters, const pattern_list&
     }
   const auto binds_variable = [&](std::uint32_t g, std::uint32_t i) {
     for (std::size_t f = 0; f < field_count; ++f)
-      if (items[g].slots[f] == slot::var && items[i].slots[f] == slot::kept) return true;
+      if (items.at(g, static_cast<field>(f)) == slot::var && items.at(i, static_cast<field>(f)) == slot::kept) return true;
     return false;
   };
   // Per other cluster A, for each of B's items A covers: its position in B, A's most specific
@@ -161,11 +161,11 @@ inline void join_instances(const std::vector<cluster>& clusters, const pattern_l
     if (its.empty()) continue;
     for (const bool src_side : {true, false}) {
       const field f = src_side ? field::src_ip : field::dst_ip;
-      const auto host_of = [&](std::uint32_t i) { return src_side ? items[i].key.src : items[i].key.dst; };
-      if (items[its.front()].at(f) != slot::kept) continue;
+      const auto host_of = [&](std::uint32_t i) { return items.address(i, f); };
+      if (items.at(its.front(), f) != slot::kept) continue;
       const ip_address host = host_of(its.front());
       if (!one_host(host)) continue;
-      if (!std::all_of(its.begin(), its.end(), [&](std::uint32_t i) { return items[i].at(f) == slot::kept && host_of(i) == host; }))
+      if (!std::all_of(its.begin(), its.end(), [&](std::uint32_t i) { return items.at(i, f) == slot::kept && host_of(i) == host; }))
         continue;
       for (auto i : its) {
         const flow_pattern p = items[i];
