@@ -132,3 +132,16 @@ TEST_CASE("activity.from_window_major_matches_from_sorted") {
   CHECK(none.entries() == 0);
   CHECK(none.count(1) == 0);
 }
+
+TEST_CASE("activity.a_matrix_holds_at_most_max_activity_entries") {
+  static_assert(sizeof(entry_index) == 4 && max_activity_entries == 4294967295u);
+  CHECK_NOTHROW(check_activity_entries(max_activity_entries));
+  CHECK_THROWS_WITH_AS(check_activity_entries(max_activity_entries + 1),
+                       "activity: 4294967296 (item, window) entries, more than the 4294967295 one matrix holds; use wider windows "
+                       "(--window), a lower --max-memory or --max-flows, or cut the trace in parts",
+                       error);
+  // the starts are 4-byte positions
+  activity a = activity::from_window_major({1, 2}, {0, 1, 2}, {0, 1}, 2, 2);
+  CHECK(a.item_start == std::vector<entry_index>{0, 1, 2});
+  CHECK(a.count(0) == 1);
+}

@@ -8,8 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include <string>
+
 #include "expose/detail/growable.hpp"
 #include "expose/detail/release.hpp"
+#include "expose/error.hpp"
 
 namespace expose {
 
@@ -30,6 +33,19 @@ inline constexpr std::int64_t offsets_per_window = std::int64_t{1} << 16;
   return static_cast<window_offset>(static_cast<unsigned __int128>(into) * offsets_per_window / static_cast<unsigned __int128>(width_ns));
 }
 
+/// A position in an activity matrix's entries (the starts of its rows and columns): 4 bytes where
+/// a std::size_t takes 8 (9 MB less on a 6-hour trace of a million flows), so a matrix holds at
+/// most max_activity_entries entries (43 GB of them at 10 bytes an entry).
+using entry_index = std::uint32_t;
+inline constexpr std::size_t max_activity_entries = std::numeric_limits<entry_index>::max();
+
+/// Throws when a matrix of `n` entries cannot be held, saying what to do.
+inline void check_activity_entries(std::size_t n) {
+  if (n > max_activity_entries)
+    throw error("activity: " + std::to_string(n) + " (item, window) entries, more than the " + std::to_string(max_activity_entries) +
+                " one matrix holds; use wider windows (--window), a lower --max-memory or --max-flows, or cut the trace in parts");
+}
+
 /// One activity entry: an item active in a window, and when in it it was first active.
 struct timed_entry {
   std::int64_t window = 0;
@@ -44,9 +60,9 @@ struct timed_entry {
 struct activity {
   std::uint64_t samples = 0;
   std::vector<std::int64_t> windows;        ///< absolute index of each non-empty window, ascending
-  std::vector<std::size_t> window_start;    ///< items of window i: window_items[window_start[i], window_start[i+1])
+  std::vector<entry_index> window_start;    ///< items of window i: window_items[window_start[i], window_start[i+1])
   std::vector<std::uint32_t> window_items;  ///< ascending within a window
-  std::vector<std::size_t> item_start;      ///< windows of item x: item_windows[item_start[x], item_start[x+1])
+  std::vector<entry_index> item_start;      ///< windows of item x: item_windows[item_start[x], item_start[x+1])
   std::vector<std::uint32_t> item_windows;  ///< positions in `windows`, ascending
   /// When in each of those windows the item was first active (beside item_windows), or empty
   /// where not known (a matrix built without times).
@@ -87,18 +103,19 @@ struct activity {
   template <class WindowOf, class ItemOf>
   static activity build(std::size_t n, std::size_t n_items, std::uint64_t samples, const WindowOf& window_of, const ItemOf& item_of,
                         const std::span<const timed_entry>* timed) {
+    check_activity_entries(n);
     activity a;
     a.samples = samples;
     a.window_items.reserve(n);
     a.window_start.push_back(0);
     for (std::size_t i = 0; i < n; ++i) {
       if (i == 0 || window_of(i) != window_of(i - 1)) {
-        if (i != 0) a.window_start.push_back(i);
+        if (i != 0) a.window_start.push_back(static_cast<entry_index>(i));
         a.windows.push_back(window_of(i));
       }
       a.window_items.push_back(item_of(i));
     }
-    if (n != 0) a.window_start.push_back(n);
+    if (n != 0) a.window_start.push_back(static_cast<entry_index>(n));
     a.index_items(n_items, [&](std::size_t i) { return (*timed)[i].offset; }, timed != nullptr);
     return a;
   }
@@ -106,8 +123,9 @@ struct activity {
  public:
   /// Builds the item-major form from the window-major one (`windows`, `window_start`,
   /// `window_items` set, items ascending within a window), without times.
-  static activity from_window_major(std::vector<std::int64_t> windows, std::vector<std::size_t> window_start,
+  static activity from_window_major(std::vector<std::int64_t> windows, std::vector<entry_index> window_start,
                                     std::vector<std::uint32_t> window_items, std::size_t n_items, std::uint64_t samples) {
+    check_activity_entries(window_items.size());
     activity a;
     a.samples = samples;
     a.windows = std::move(windows);
@@ -126,7 +144,7 @@ struct activity {
     for (std::size_t x = 0; x < n_items; ++x) item_start[x + 1] += item_start[x];
     item_windows.resize(n);
     if (timed) item_offsets.resize(n);
-    std::vector<std::size_t> fill(item_start.begin(), item_start.end() - 1);
+    std::vector<entry_index> fill(item_start.begin(), item_start.end() - 1);
     for (std::size_t w = 0; w < windows.size(); ++w)
       for (std::size_t i = window_start[w]; i < window_start[w + 1]; ++i) {
         const auto at = fill[window_items[i]]++;
@@ -174,6 +192,7 @@ class activity_builder {
     if (window < last) in_order_ = false;  // an out-of-order timestamp: sort and dedupe at the end
     if (!entries_.empty() && window < entries_.back().window) in_order_ = false;
     last = window;
+    if (entries_.size() == max_activity_entries) check_activity_entries(entries_.size() + 1);  // said now, not after the whole trace
     last_at_[item] = position(entries_.size());
     entries_.push_back({window, item, offset});
     lo_ = std::min(lo_, window);

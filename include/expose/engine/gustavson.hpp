@@ -77,7 +77,7 @@ struct gustavson {
     }
     const bool all_appear = item_of.size() == n_items;
     const auto consequents = static_cast<std::uint32_t>(item_of.size());
-    std::vector<std::size_t> start;
+    std::vector<entry_index> start;
     std::vector<std::uint32_t> kept;
     if (!all_appear) {
       std::vector<std::uint32_t> before(appears.size());  // items that appear in the words before
@@ -91,13 +91,13 @@ struct gustavson {
           const std::uint64_t word = appears[y / 64], bit = std::uint64_t{1} << (y % 64);
           if (word & bit) kept.push_back(before[y / 64] + static_cast<std::uint32_t>(std::popcount(word & (bit - 1))));
         }
-        start.push_back(kept.size());
+        start.push_back(static_cast<entry_index>(kept.size()));
       }
     } else {
       expose::detail::release(item_of);
     }
     expose::detail::release(appears);
-    const std::size_t* row_start = all_appear ? a.window_start.data() : start.data();
+    const entry_index* row_start = all_appear ? a.window_start.data() : start.data();
     const std::uint32_t* row_items = all_appear ? a.window_items.data() : kept.data();
     const auto item = [&](std::uint32_t k) { return all_appear ? k : item_of[k]; };
 

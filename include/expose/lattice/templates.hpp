@@ -176,23 +176,24 @@ inline std::size_t union_windows(const activity& a, std::span<const std::uint32_
   std::vector<std::size_t> before(nw + 1, 0);  // generic entries in the windows before each
   for (auto w : generic.windows) ++before[w + 1];
   for (std::size_t w = 0; w < nw; ++w) before[w + 1] += before[w];
+  check_activity_entries(a.window_items.size() + before[nw]);
   std::vector<std::uint32_t> items(a.window_items.size() + before[nw]);
-  std::vector<std::size_t> start(a.window_start.size(), 0);
+  std::vector<entry_index> start(a.window_start.size(), 0);
   std::vector<std::size_t> fill(nw);
   for (std::size_t w = 0; w < nw; ++w) {
-    start[w] = a.window_start[w] + before[w];
+    start[w] = static_cast<entry_index>(a.window_start[w] + before[w]);
     const auto in = a.items_in(w);
     std::copy(in.begin(), in.end(), items.begin() + static_cast<std::ptrdiff_t>(start[w]));
     fill[w] = start[w] + in.size();
   }
-  if (nw != 0) start[nw] = items.size();
+  if (nw != 0) start[nw] = static_cast<entry_index>(items.size());
   for (std::size_t g = 0; g < generic.items(); ++g)
     for (auto w : generic.windows_of(g)) items[fill[w]++] = base_items + static_cast<std::uint32_t>(g);
   a.window_items = std::move(items);
   a.window_start = std::move(start);
   a.item_start.reserve(a.item_start.size() + generic.items());
   const std::size_t first = a.item_start.back();
-  for (std::size_t g = 0; g < generic.items(); ++g) a.item_start.push_back(first + generic.start[g + 1]);
+  for (std::size_t g = 0; g < generic.items(); ++g) a.item_start.push_back(static_cast<entry_index>(first + generic.start[g + 1]));
   a.item_windows.insert(a.item_windows.end(), generic.windows.begin(), generic.windows.end());
   if (timed) a.item_offsets.insert(a.item_offsets.end(), generic.offsets.begin(), generic.offsets.end());
   return a;
@@ -567,7 +568,8 @@ struct templates {
     std::size_t entries = 0;
     for (std::uint32_t k = 0; k < kept.size(); ++k) entries += remap[k] != UINT32_MAX ? counts[k] : 0;
     std::vector<std::int64_t> rows;
-    std::vector<std::size_t> row_start{0};
+    check_activity_entries(entries);
+    std::vector<entry_index> row_start{0};
     std::vector<std::uint32_t> row_items;
     rows.reserve(std::min<std::size_t>(entries, samples));
     row_start.reserve(std::min<std::size_t>(entries, samples) + 1);
@@ -575,13 +577,13 @@ struct templates {
     each_window([&](std::uint32_t k) { return remap[k] != UINT32_MAX; }, [&](std::size_t w, const auto& pairs) {
       for (std::size_t i = 0; i < pairs.size(); ++i) {
         if (i == 0 || pairs[i].first != pairs[i - 1].first) {
-          if (!rows.empty()) row_start.push_back(row_items.size());
+          if (!rows.empty()) row_start.push_back(static_cast<entry_index>(row_items.size()));
           rows.push_back(static_cast<std::int64_t>(first_sample[w] + pairs[i].first));
         }
         row_items.push_back(remap[pairs[i].second]);
       }
     });
-    if (!rows.empty()) row_start.push_back(row_items.size());
+    if (!rows.empty()) row_start.push_back(static_cast<entry_index>(row_items.size()));
     out.hosts = activity::from_window_major(std::move(rows), std::move(row_start), std::move(row_items), next, samples);
     out.window_start = std::move(first_sample);
     return out;

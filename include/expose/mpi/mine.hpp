@@ -445,7 +445,7 @@ struct shard {
   std::int64_t last = std::numeric_limits<std::int64_t>::min();
   std::vector<flow_key> flows;
   std::vector<std::int64_t> windows;
-  std::vector<std::size_t> flow_start;       // windows of flow f: flow_windows[flow_start[f], flow_start[f+1])
+  std::vector<entry_index> flow_start;       // windows of flow f: flow_windows[flow_start[f], flow_start[f+1])
   std::vector<std::uint32_t> flow_windows;   // positions in `windows`
   std::vector<window_offset> flow_offsets;   // beside flow_windows
   std::vector<std::uint64_t> starts, stops;              // per slice
