@@ -4,20 +4,19 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <vector>
 
-#include "expose/detail/growable.hpp"
 #include "expose/detail/id_index.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/flow_list.hpp"
 #include "expose/orientation.hpp"
 #include "expose/packet.hpp"
 
 namespace expose {
 
-/// Flows by id, and an index from a connection to its id. The index holds ids alone (4 bytes a
-/// slot) and finds a connection's key through the flows it indexes: 40 bytes a flow less than a
-/// map from keys to ids.
+/// Flows by id, and an index from a connection to its id. The flows are held at 16 bytes a flow
+/// (flow_list); the index holds ids alone (4 bytes a slot) and finds a connection's key through
+/// the flows it indexes: 40 bytes a flow less than a map from keys to ids.
 class flow_table {
  public:
   struct hit {
@@ -26,7 +25,7 @@ class flow_table {
   };
 
   flow_table()
-      : flows_(std::make_unique<detail::growable<flow_key>>()), index_(detail::make_id_index<flow_key, flow_key_hash>(canonical_of{flows_.get()})) {}
+      : flows_(std::make_unique<flow_list>()), index_(detail::make_id_index<flow_key, flow_key_hash>(canonical_of{flows_.get()})) {}
   /// The flows stay where they are, so the moved index still finds them. A table moved from may
   /// only be assigned to or destroyed.
   flow_table(flow_table&&) noexcept = default;
@@ -67,27 +66,22 @@ class flow_table {
   /// returns each old id's new id (`gone` for a forgotten flow). A forgotten connection seen again
   /// is a new flow.
   std::vector<std::uint32_t> retain(const std::vector<char>& keep) {
-    auto& flows = *flows_;
-    std::vector<std::uint32_t> renamed(flows.size(), gone);
+    std::vector<std::uint32_t> renamed(flows_->size(), gone);
     std::size_t n = 0;
-    for (std::size_t id = 0; id < flows.size(); ++id)
-      if (keep[id]) {
-        renamed[id] = static_cast<std::uint32_t>(n);
-        flows[n++] = flows[id];
-      }
-    flows.resize(n);
-    flows.shrink_to_fit();
+    for (std::size_t id = 0; id < flows_->size(); ++id)
+      if (keep[id]) renamed[id] = static_cast<std::uint32_t>(n++);
+    flows_->retain(keep);
     index_.clear();
     index_.reserve(n);
     for (std::size_t id = 0; id < n; ++id) index_.insert(static_cast<std::uint32_t>(id));
     return renamed;
   }
 
-  [[nodiscard]] std::span<const flow_key> flows() const noexcept { return *flows_; }
+  /// The flows by id (each key a value made again from the list's 16 bytes).
+  [[nodiscard]] const flow_list& flows() const noexcept { return *flows_; }
   /// The flows by id, taken out of a table that is done with (its index freed first, so the
-  /// flows can be turned into something else without the index beside them): a contiguous list
-  /// (size(), operator[], iteration, a std::span<const flow_key>).
-  [[nodiscard]] detail::growable<flow_key> take_flows() && {
+  /// flows can be turned into something else without the index beside them).
+  [[nodiscard]] flow_list take_flows() && {
     index_ = decltype(index_)(0, index_.hash_function(), index_.key_eq());
     auto flows = std::move(*flows_);
     flows_->clear();
@@ -108,7 +102,7 @@ class flow_table {
   }
   // The index sees an id as its flow's canonical key.
   struct canonical_of {
-    const detail::growable<flow_key>* flows;
+    const flow_list* flows;
     [[nodiscard]] flow_key operator()(std::uint32_t id) const noexcept { return canonical((*flows)[id]); }
   };
   std::uint32_t add(const flow_key& oriented) {
@@ -117,9 +111,9 @@ class flow_table {
     index_.insert(id);
     return id;
   }
-  // By id, oriented; on the heap, where the index finds it. Grown by realloc, never held twice
-  // while it grows (detail/growable.hpp): it is the largest list while a trace is read.
-  std::unique_ptr<detail::growable<flow_key>> flows_;
+  // By id, oriented; on the heap, where the index finds it. 16 bytes a flow, grown by realloc,
+  // never held twice while it grows (flow_list): it is the largest list while a trace is read.
+  std::unique_ptr<flow_list> flows_;
   detail::id_index<flow_key, flow_key_hash, canonical_of> index_;
 };
 

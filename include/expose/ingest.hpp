@@ -15,7 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <span>
+#include <ranges>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,8 +79,10 @@ class flow_items {
     return r.items.size();
   }
   /// After the last flow: where every flow is its own item, the items are made now, from `flows`
-  /// (the flows in id order), so that ingest never holds a flow twice.
-  void finish(const K& policy, std::span<const flow_key> flows, mine_result& r) const {
+  /// (the flows in id order: a flow_list, a std::vector<flow_key>), so that ingest never holds a
+  /// flow twice.
+  template <std::ranges::sized_range Flows>
+  void finish(const K& policy, const Flows& flows, mine_result& r) const {
     if constexpr (FlowPerItemKey<K>) {
       // with room for the generic items a lattice adds (under 1% of the flows on the generator's
       // traces; room for 6%), so that adding them does not copy every flow's pattern

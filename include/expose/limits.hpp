@@ -23,9 +23,10 @@ struct ingest_limits {
   /// The estimate behind `max_memory`, per flow and per activity entry, at the peak of a run with
   /// the paper's templates: the flow (while reading: its key and index slot; after: its item), the
   /// per-item window mark, the entry as read and in both sorted forms, and the generic items'
-  /// share. Measured (README "Memory"): a SYN flood of 3 M one-packet flows peaks at 427 MB (142 B
+  /// share. Measured (README "Memory"): a SYN flood of 3 M one-packet flows peaks at 300 MB (100 B
   /// a flow, its entry included); the generator's 6-hour, 2000-host trace (1.08 M flows, 1.41 M
-  /// entries, which its generic items more than double) at 215 MB. The estimate stays above both.
+  /// entries, which its generic items about double) at 123 MB. The estimate stays above both, and
+  /// above the peaks of earlier versions (427 and 215 MB).
   static constexpr std::uint64_t bytes_per_flow = 160;
   static constexpr std::uint64_t bytes_per_entry = 48;
 

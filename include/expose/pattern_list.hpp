@@ -20,9 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
-
 #include "expose/address.hpp"
+#include "expose/detail/address_table.hpp"
 #include "expose/flow_key.hpp"
 
 namespace expose {
@@ -81,7 +80,6 @@ class pattern_list {
   void clear() noexcept {
     entries_.clear();
     v6_.clear();
-    v6_number_.clear();
   }
   /// Keeps the first n patterns, or adds default ones (every field kept, zero) up to n; the
   /// IPv6 table keeps what it holds.
@@ -92,7 +90,6 @@ class pattern_list {
   void swap(pattern_list& o) noexcept {
     entries_.swap(o.entries_);
     v6_.swap(o.v6_);
-    v6_number_.swap(o.v6_number_);
   }
 
   /// Pattern i, made again from its 16 bytes: a const value, so that a write meant for the list
@@ -101,8 +98,8 @@ class pattern_list {
     assert(i < size() && "pattern_list: no such pattern");
     const packed& e = entries_[i];
     flow_pattern p;
-    p.key.src = address(e.src, (e.table & 1U) != 0);
-    p.key.dst = address(e.dst, (e.table & 2U) != 0);
+    p.key.src = v6_.address(e.src, (e.table & 1U) != 0);
+    p.key.dst = v6_.address(e.dst, (e.table & 2U) != 0);
     p.key.sport = e.sport;
     p.key.dport = e.dport;
     p.key.proto = e.proto;
@@ -173,8 +170,7 @@ class pattern_list {
   [[nodiscard]] masking masking_of(const std::array<slot, field_count>& m) const noexcept {
     // `::` as held here; where the list has none, a number no address has (masked patterns are
     // compared, never read)
-    const auto it = v6_number_.find(ip_address{});
-    const std::uint32_t zero = it != v6_number_.end() ? it->second : 0xffffffffU;
+    const std::uint32_t zero = v6_.find(ip_address{}).value_or(0xffffffffU);
     packed keep{0xffffffffU, 0xffffffffU, 0xffff, 0xffff, 0xff, 0xff, 0xffff};
     packed add{};
     for (std::size_t i = 0; i < field_count; ++i) {
@@ -222,12 +218,12 @@ class pattern_list {
   [[nodiscard]] ip_address address(std::size_t i, field f) const noexcept {
     assert((f == field::src_ip || f == field::dst_ip) && "pattern_list::address: not an address field");
     const packed& e = entries_[i];
-    return f == field::src_ip ? address(e.src, (e.table & 1U) != 0) : address(e.dst, (e.table & 2U) != 0);
+    return f == field::src_ip ? v6_.address(e.src, (e.table & 1U) != 0) : v6_.address(e.dst, (e.table & 2U) != 0);
   }
 
   /// The patterns as held, and the IPv6 addresses they number: what from_parts takes back.
   [[nodiscard]] const std::vector<packed>& packed_patterns() const noexcept { return entries_; }
-  [[nodiscard]] const std::vector<ip_address>& v6_addresses() const noexcept { return v6_; }
+  [[nodiscard]] const std::vector<ip_address>& v6_addresses() const noexcept { return v6_.addresses(); }
   /// A list from another's packed_patterns() and v6_addresses(); throws std::out_of_range when
   /// they are not what a list holds (a pattern numbers an address the table does not hold, a bit
   /// no pattern sets, a slot that is none; the table lists an IPv4 address or one twice).
@@ -242,12 +238,7 @@ class pattern_list {
     }
     pattern_list l;
     l.entries_ = std::move(patterns);
-    l.v6_ = std::move(v6);
-    l.v6_number_.reserve(l.v6_.size());
-    for (std::size_t i = 0; i < l.v6_.size(); ++i) {
-      if (l.v6_[i].is_v4()) throw bad("the table lists an IPv4 address");
-      if (!l.v6_number_.try_emplace(l.v6_[i], static_cast<std::uint32_t>(i)).second) throw bad("the table lists an address twice");
-    }
+    l.v6_ = detail::address_table::from(std::move(v6), "pattern_list::from_parts: ");
     return l;
   }
 
@@ -256,13 +247,7 @@ class pattern_list {
   /// it ever held.
   template <class Keep>
   void retain(const Keep& keep) {
-    std::vector<ip_address> v6;
-    boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> number;
-    const auto renumber = [&](std::uint32_t old) {
-      const auto [it, fresh] = number.try_emplace(v6_[old], static_cast<std::uint32_t>(v6.size()));
-      if (fresh) v6.push_back(v6_[old]);
-      return it->second;
-    };
+    detail::renumbering renumber{v6_, {}};
     std::size_t out = 0;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       if (!keep(i)) continue;
@@ -272,35 +257,16 @@ class pattern_list {
       entries_[out++] = e;
     }
     entries_.resize(out);
-    v6_.swap(v6);
-    v6_number_.swap(number);
+    v6_.swap(renumber.table);
   }
 
  private:
 
-  [[nodiscard]] ip_address address(std::uint32_t v, bool in_table) const noexcept {
-    if (in_table) return v6_[v];
-    std::uint8_t b[4];
-    std::memcpy(b, &v, 4);
-    return ip_address::v4(b);
-  }
-  /// An address's 32 bits, and whether they number it in v6_ (numbering it if new).
-  std::uint32_t encode(const ip_address& a, bool& in_table) {
-    in_table = !a.is_v4();
-    if (!in_table) {
-      std::uint32_t v = 0;
-      std::memcpy(&v, a.bytes().data() + 12, 4);
-      return v;
-    }
-    const auto [it, fresh] = v6_number_.try_emplace(a, static_cast<std::uint32_t>(v6_.size()));
-    if (fresh) v6_.push_back(a);
-    return it->second;
-  }
   packed pack(const flow_pattern& p) {
     packed e;
     bool src_table = false, dst_table = false;
-    e.src = encode(p.key.src, src_table);
-    e.dst = encode(p.key.dst, dst_table);
+    e.src = v6_.encode(p.key.src, src_table);
+    e.dst = v6_.encode(p.key.dst, dst_table);
     e.table = static_cast<std::uint8_t>((src_table ? 1U : 0U) | (dst_table ? 2U : 0U));
     e.sport = p.key.sport;
     e.dport = p.key.dport;
@@ -311,8 +277,7 @@ class pattern_list {
 
   static_assert(64 % sizeof(packed) == 0, "pattern_list: a pattern must not straddle two cache lines");
   std::vector<packed> entries_;
-  std::vector<ip_address> v6_;  // the IPv6 addresses (and `::`), by number
-  boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> v6_number_;
+  detail::address_table v6_;  // the IPv6 addresses (and `::`), by number
 };
 
 static_assert(std::random_access_iterator<pattern_list::const_iterator>);
