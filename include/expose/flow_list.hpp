@@ -18,8 +18,10 @@
 
 #include "expose/address.hpp"
 #include "expose/detail/address_table.hpp"
+#include "expose/detail/index_iterator.hpp"
 #include "expose/detail/growable.hpp"
 #include "expose/flow_key.hpp"
+#include "expose/pattern_list.hpp"
 
 namespace expose {
 
@@ -27,39 +29,8 @@ class flow_list {
  public:
   using value_type = flow_key;
 
-  /// A random-access iterator whose reference is the key itself (a value).
-  class const_iterator {
-   public:
-    using iterator_category = std::random_access_iterator_tag;
-    using iterator_concept = std::random_access_iterator_tag;
-    using value_type = flow_key;
-    using difference_type = std::ptrdiff_t;
-    using reference = flow_key;
-    using pointer = void;
-
-    const_iterator() = default;
-    const_iterator(const flow_list* l, std::size_t i) noexcept : list_(l), i_(i) {}
-    [[nodiscard]] flow_key operator*() const noexcept { return (*list_)[i_]; }
-    [[nodiscard]] flow_key operator[](difference_type n) const noexcept { return (*list_)[i_ + static_cast<std::size_t>(n)]; }
-    const_iterator& operator++() noexcept { return ++i_, *this; }
-    const_iterator operator++(int) noexcept { return {list_, i_++}; }
-    const_iterator& operator--() noexcept { return --i_, *this; }
-    const_iterator operator--(int) noexcept { return {list_, i_--}; }
-    const_iterator& operator+=(difference_type n) noexcept { return i_ += static_cast<std::size_t>(n), *this; }
-    const_iterator& operator-=(difference_type n) noexcept { return i_ -= static_cast<std::size_t>(n), *this; }
-    [[nodiscard]] friend const_iterator operator+(const_iterator it, difference_type n) noexcept { return it += n; }
-    [[nodiscard]] friend const_iterator operator+(difference_type n, const_iterator it) noexcept { return it += n; }
-    [[nodiscard]] friend const_iterator operator-(const_iterator it, difference_type n) noexcept { return it -= n; }
-    [[nodiscard]] friend difference_type operator-(const const_iterator& a, const const_iterator& b) noexcept {
-      return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
-    }
-    [[nodiscard]] friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept { return a.i_ == b.i_; }
-    [[nodiscard]] friend auto operator<=>(const const_iterator& a, const const_iterator& b) noexcept { return a.i_ <=> b.i_; }
-
-   private:
-    const flow_list* list_ = nullptr;
-    std::size_t i_ = 0;
-  };
+  /// A random-access iterator whose reference is the key itself (a const value).
+  using const_iterator = detail::index_iterator<flow_list, flow_key>;
 
   flow_list() = default;
   flow_list(flow_list&&) noexcept = default;
@@ -123,14 +94,8 @@ class flow_list {
   static constexpr std::size_t bytes_per_flow = 16;
 
  private:
-  struct entry {
-    std::uint32_t src = 0;  // the IPv4 address's four bytes as they stand, or a number in v6_
-    std::uint32_t dst = 0;
-    std::uint16_t sport = 0;
-    std::uint16_t dport = 0;
-    std::uint8_t proto = 0;
-    std::uint8_t table = 0;  // bit 0: src is a number in v6_; bit 1: dst is
-  };
+  // A flow as pattern_list holds a pattern with every field kept (slots 0).
+  using entry = pattern_list::packed;
   static_assert(sizeof(entry) == bytes_per_flow);
 
   detail::growable<entry> entries_;

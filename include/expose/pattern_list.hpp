@@ -22,6 +22,7 @@
 
 #include "expose/address.hpp"
 #include "expose/detail/address_table.hpp"
+#include "expose/detail/index_iterator.hpp"
 #include "expose/flow_key.hpp"
 
 namespace expose {
@@ -31,38 +32,8 @@ class pattern_list {
   using value_type = flow_pattern;
   using size_type = std::size_t;
 
-  /// A random-access iterator whose reference is the pattern itself (a value).
-  class const_iterator {
-   public:
-    using iterator_concept = std::random_access_iterator_tag;
-    using iterator_category = std::input_iterator_tag;  // the reference is no lvalue
-    using value_type = flow_pattern;
-    using difference_type = std::ptrdiff_t;
-    using reference = const flow_pattern;
-
-    const_iterator() = default;
-    const_iterator(const pattern_list* list, std::size_t at) noexcept : list_(list), at_(at) {}
-    [[nodiscard]] const flow_pattern operator*() const noexcept { return (*list_)[at_]; }
-    [[nodiscard]] const flow_pattern operator[](difference_type n) const noexcept { return (*list_)[at_ + static_cast<std::size_t>(n)]; }
-    const_iterator& operator++() noexcept { ++at_; return *this; }
-    const_iterator operator++(int) noexcept { auto old = *this; ++at_; return old; }
-    const_iterator& operator--() noexcept { --at_; return *this; }
-    const_iterator operator--(int) noexcept { auto old = *this; --at_; return old; }
-    const_iterator& operator+=(difference_type n) noexcept { at_ = static_cast<std::size_t>(static_cast<difference_type>(at_) + n); return *this; }
-    const_iterator& operator-=(difference_type n) noexcept { return *this += -n; }
-    [[nodiscard]] friend const_iterator operator+(const_iterator i, difference_type n) noexcept { return i += n; }
-    [[nodiscard]] friend const_iterator operator+(difference_type n, const_iterator i) noexcept { return i += n; }
-    [[nodiscard]] friend const_iterator operator-(const_iterator i, difference_type n) noexcept { return i -= n; }
-    [[nodiscard]] friend difference_type operator-(const const_iterator& a, const const_iterator& b) noexcept {
-      return static_cast<difference_type>(a.at_) - static_cast<difference_type>(b.at_);
-    }
-    [[nodiscard]] friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept { return a.at_ == b.at_; }
-    [[nodiscard]] friend auto operator<=>(const const_iterator& a, const const_iterator& b) noexcept { return a.at_ <=> b.at_; }
-
-   private:
-    const pattern_list* list_ = nullptr;
-    std::size_t at_ = 0;
-  };
+  /// A random-access iterator whose reference is the pattern itself (a const value).
+  using const_iterator = detail::index_iterator<pattern_list, flow_pattern>;
   using iterator = const_iterator;
 
   pattern_list() = default;
