@@ -37,6 +37,7 @@ struct settings : expose_tools::mining_settings {
   bool timings = false;
   bool read_ahead = false;
   ex::ingest_limits limits{};
+  ex::host_names* names_table = nullptr;  // every rank's own, filled as it reads; null with --names off
 };
 
 /// The ranks running on this rank's machine (they share its memory).
@@ -63,7 +64,7 @@ ex::mpi::mine_outcome run(const settings& s, Key key, Lattice lattice, Clusters 
               ex::score_by(expose_tools::significant_named(s.min_score, s.min_support, s.alpha, s.null_model)) |
               ex::count_by(ex::engine::gustavson{.threads = s.threads}) | ex::cluster_by(clustering);
   ex::mpi::mine_options opt{.read = {.filter = s.filter, .progress = std::ref(progress),
-                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined"}},
+                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names_table}},
                             .read_ahead = s.read_ahead,
                             .limits = s.limits};
   auto outcome = ex::mpi::mine(MPI_COMM_WORLD, paths, spec, opt);
@@ -156,6 +157,20 @@ int main_body(int argc, char** argv) {
   }
   MPI_Bcast(&cannot, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (cannot) return 1;
+  // Names: every rank reads those its range shows; rank 0's table gets the inventory first, then
+  // every rank's in rank order (expose::mpi::mine). Every rank reads the inventory, so a bad one
+  // stops each rank alike.
+  ex::host_names names;
+  if (s.names != "off") {
+    s.names_table = &names;
+    try {
+      if (!s.names.empty()) names.load_csv(s.names);
+    } catch (const ex::error& e) {
+      if (rank == 0) std::cerr << "expose-mine-mpi: " << e.what() << "\n";
+      return 1;
+    }
+    if (rank != 0) names = {};
+  }
 
   expose_tools::progress_line progress(!s.quiet && rank == 0);
   ex::mpi::mine_outcome outcome;
@@ -179,10 +194,14 @@ int main_body(int argc, char** argv) {
   if (s.timings) print_timings(outcome.times);
   for (const auto& w : result.input.warnings) std::cerr << "expose-mine-mpi: warning: " << w << "\n";
   std::ostream& out = s.output.empty() ? std::cout : file;
-  if (s.format == "json") ex::io::write_json(out, result);
-  else if (s.format == "dot") ex::io::write_dot(out, result);
-  else if (s.format == "deps") ex::io::write_deps(out, result, nullptr, s.text.options().all_rules ? SIZE_MAX : 50);
-  else ex::io::write_text(out, result, s.text.options());
+  if (s.format == "json") out << (s.names_table ? ex::io::to_json(result, *s.names_table) : ex::io::to_json(result)).dump(2) << "\n";
+  else if (s.format == "dot") ex::io::write_dot(out, result, s.names_table);
+  else if (s.format == "deps") ex::io::write_deps(out, result, s.names_table, s.text.options().all_rules ? SIZE_MAX : 50);
+  else {
+    auto opt = s.text.options();
+    opt.names = s.names_table;
+    ex::io::write_text(out, result, opt);
+  }
   out.flush();
   if (!out) {
     std::cerr << "expose-mine-mpi: writing the output failed\n";
@@ -191,7 +210,7 @@ int main_body(int argc, char** argv) {
   if (!s.report.empty()) {
     std::string title;
     for (const auto& t : s.traces) title += (title.empty() ? "" : ", ") + t;
-    const auto written = ex::io::write_html(report, result, {.title = title});
+    const auto written = ex::io::write_html(report, result, {.title = title, .names = s.names_table});
     if (!written.note.empty()) std::cerr << "expose-mine-mpi: note: --report: " << written.note << "\n";
     report.close();
     if (!report) {

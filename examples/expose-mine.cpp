@@ -46,8 +46,7 @@ struct settings : expose_tools::mining_settings {
   std::uint32_t history = ex::stream_options{}.history;
   std::string db, site, run;    // rule database
   std::chrono::nanoseconds epoch_ns{0};
-  std::string names_option;            // --names: empty (from the trace), off, or an inventory file
-  ex::host_names* names = nullptr;     // filled by the decoder and the inventory; null with --names off
+  ex::host_names* names_table = nullptr;  // filled by the decoder and the inventory; null with --names off
 };
 
 // SIGINT (and SIGTERM) end a live capture cleanly: the flag stops reading, what was captured is
@@ -90,7 +89,7 @@ struct writer {
                 << " new, " << known << " known\n";
     }
     if (s.format == "json") {
-      auto j = s.names ? ex::io::to_json(result, *s.names) : ex::io::to_json(result);
+      auto j = s.names_table ? ex::io::to_json(result, *s.names_table) : ex::io::to_json(result);
       for (std::size_t i = 0; i < status.size(); ++i) {
         j["rules"][i]["known"] = status[i].known;
         j["rules"][i]["runs_seen"] = status[i].runs_seen;
@@ -109,12 +108,12 @@ struct writer {
         out << j.dump(2) << "\n";
       }
     } else if (s.format == "dot") {
-      ex::io::write_dot(out, result, s.names);
+      ex::io::write_dot(out, result, s.names_table);
     } else if (s.format == "deps") {
-      ex::io::write_deps(out, result, s.names, s.text.options().all_rules ? SIZE_MAX : 50);
+      ex::io::write_deps(out, result, s.names_table, s.text.options().all_rules ? SIZE_MAX : 50);
     } else if (s.format == "svg") {
       std::ostringstream dot;
-      ex::io::write_patterns_dot(dot, result, {.names = s.names});
+      ex::io::write_patterns_dot(dot, result, {.names = s.names_table});
       const auto drawing = ex::io::render_svg(dot.str());
       if (!drawing.drawn())
         throw ex::bad_argument("--format svg: " + (drawing.state == ex::io::svg_drawing::status::not_installed
@@ -129,7 +128,7 @@ struct writer {
             << expose_tools::utc(static_cast<double>(epoch->from_ns) / 1e9) << " ==\n";
       }
       auto opt = s.text.options();
-      opt.names = s.names;
+      opt.names = s.names_table;
       for (const auto& x : status) opt.marks.push_back(x.known ? "known:" + std::to_string(x.runs_seen) : "new");
       ex::io::write_text(out, result, opt);
     }
@@ -143,7 +142,7 @@ struct writer {
       auto& file = *report;
       file.close();
       file.open(s.report);
-      const auto done = ex::io::write_html(file, result, {.title = title, .names = s.names});
+      const auto done = ex::io::write_html(file, result, {.title = title, .names = s.names_table});
       if (!done.note.empty() && written == 1) std::cerr << "expose-mine: note: --report: " << done.note << "\n";
       file.flush();
     }
@@ -167,7 +166,7 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
   // One source type for every input kind: the pipeline is instantiated once per key, not per input.
   if (!s.live.empty()) {
     go(ex::io::any_source(ex::io::pcap_live(s.live, {.filter = s.filter, .stop = &stop_requested,
-                                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names}})));
+                                                     .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names_table}})));
   } else {
     expose_tools::progress_line progress(!s.quiet);
     std::vector<std::filesystem::path> paths(s.traces.begin(), s.traces.end());
@@ -175,7 +174,7 @@ void run(const settings& s, Key key, Lattice lattice, Clusters clustering, std::
       go(ex::io::any_source(ex::io::flow_logs(std::move(paths), {.step = width, .progress = std::ref(progress)})));
     } else {
       ex::io::pcap_files::options opt{.filter = s.filter, .progress = std::ref(progress),
-                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names}};
+                                      .decode = {.icmp_errors_join_quoted_flow = s.icmp_errors == "joined", .names = s.names_table}};
       go(ex::io::any_source(ex::io::pcap_files(std::move(paths), std::move(opt))));
     }
   }
@@ -197,10 +196,6 @@ int main(int argc, char** argv) {
        .report = "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table",
        .threads = "threads for counting and for generic items (0: one per core)",
        .clusters = "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)"});
-  app.add_option("--names", s.names_option,
-                 "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
-                 "'off', or a CSV file of address,name lines (an inventory) added to them")
-      ->type_name("FILE|off");
   app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
       ->type_name("IFACE");
   app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h; a whole number of windows)")
@@ -301,9 +296,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     ex::host_names names;
-    if (s.names_option != "off") {
-      s.names = &names;
-      if (!s.names_option.empty()) names.load_csv(s.names_option);
+    if (s.names != "off") {
+      s.names_table = &names;
+      if (!s.names.empty()) names.load_csv(s.names);
     }
     writer w{s, s.output.empty() ? std::cout : file, s.report.empty() ? nullptr : &report, nullptr};
     if (!s.db.empty()) w.store = std::make_unique<ex::store::rule_store>(s.db);

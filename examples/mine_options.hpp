@@ -83,6 +83,7 @@ struct mining_settings {
   std::string null_model = "alive";
   std::string filter;
   std::string icmp_errors = "joined";
+  std::string names = "";  // --names: empty (from the trace), off, or an inventory file
   std::string format = "text";
   std::string output;
   std::string report;
@@ -168,6 +169,10 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_option("--icmp-errors", s.icmp_errors, "ICMP unreachable errors: joined to the flow they quote, or apart as ICMP flows of their sender")
       ->check(CLI::IsMember({"joined", "apart"}))
       ->capture_default_str();
+  app.add_option("--names", s.names,
+                 "host names shown beside addresses: read from the trace by default (DNS, mDNS, LLMNR, NetBIOS and DHCP), "
+                 "'off', or a CSV file of address,name lines (an inventory) added to them")
+      ->type_name("FILE|off");
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
   add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # same_results.sh NAME MPIEXEC_COMMAND... -- MINE MINE_MPI ARGS...
-# Runs `MINE -F json --names off ARGS` (the MPI tool reads no host names) and
-# `MPIEXEC_COMMAND MINE_MPI -F json --timings ARGS`, and checks the two
+# Runs `MINE -F json ARGS` and `MPIEXEC_COMMAND MINE_MPI -F json --timings ARGS` (host names read
+# by both), and checks the two
 # JSON reports are the same byte for byte, that there are rules in them (a comparison of two empty
 # reports proves little), and that every rank read packets (so connections and windows cross the
 # ranges). Leaves NAME.single.json, NAME.mpi.json and NAME.mpi.err behind for a look.
@@ -13,7 +13,7 @@ while [[ $# -gt 0 && $1 != -- ]]; do launch+=("$1"); shift; done
 shift
 mine=$1 mpi=$2
 shift 2
-"$mine" -q -F json --names off "$@" >"$name.single.json" 2>"$name.single.err"
+"$mine" -q -F json "$@" >"$name.single.json" 2>"$name.single.err"
 rc1=$?
 "${launch[@]}" "$mpi" -q -F json --timings "$@" >"$name.mpi.json" 2>"$name.mpi.err"
 rc2=$?

@@ -78,6 +78,7 @@
 #include "expose/mine_result.hpp"
 #include "expose/mpi/flow_ids.hpp"
 #include "expose/mpi/messages.hpp"
+#include "expose/names.hpp"
 #include "expose/orientation.hpp"
 #include "expose/pattern_list.hpp"
 #include "expose/pipeline.hpp"
@@ -99,7 +100,11 @@ struct phase_times : traffic {
 };
 
 struct mine_options {
-  io::pcap_read_options read{};  ///< filter; progress is called on rank 0 for its own range
+  /// How every rank reads its range: the filter, the decoding (ICMP errors, host names), the
+  /// fragments' wait; progress is called on rank 0 for its own range. Host names (`read.decode.names`,
+  /// the pointer set on every rank): rank 0's table gets, after its own range's, every later
+  /// rank's in rank order, as one process reading the whole would have them.
+  io::pcap_read_options read{};
   bool read_ahead = false;       ///< decode on a second thread (when each rank has two cores)
   /// Each rank's limits while it reads its range (ingest.hpp): at a limit a rank evicts its idle,
   /// rare flows. Rank 0's merge then holds the flows every rank kept.
@@ -464,6 +469,14 @@ struct shard {
   io::fragment_table fragments;   // where the rank's read left it, with what it recorded (not sent)
   limit_report limits;                                   // what the rank's ingest limits made it do
   std::vector<std::uint64_t> evicted_by_protocol;       // of the flows it evicted, how many of each IP protocol (256)
+  /// The host names the rank's range showed (ranks after 0, when names are read), by address, each
+  /// address's in the order seen.
+  struct name {
+    ip_address address;
+    name_source source = name_source::dns;
+    std::string text;
+  };
+  std::vector<name> names;
   // After number_shard: `flows` holds only the flows first seen here (numbered base, base + 1, ...),
   // and the activity is `entries` (window, number over all ranks, offset), sorted, one per
   // (window, flow), over windows [lo, hi]; `timed`: the offsets hold.
@@ -502,6 +515,12 @@ struct shard {
     static_assert(std::is_trivially_copyable_v<limit_report>);
     w.put(limits);
     w.put_vector(evicted_by_protocol);
+    w.put<std::uint64_t>(names.size());
+    for (const auto& n : names) {
+      w.put(n.address);
+      w.put(n.source);
+      w.put_string(n.text);
+    }
     return std::move(w.bytes);
   }
   static shard unpack(const std::vector<char>& b) {
@@ -530,6 +549,15 @@ struct shard {
     s.section_stop = r.get_vector<std::uint64_t>();
     s.limits = r.get<limit_report>();
     s.evicted_by_protocol = r.get_vector<std::uint64_t>();
+    for (auto n = r.get<std::uint64_t>(); n-- > 0;) {
+      name x;
+      x.address = r.get<ip_address>();
+      x.source = r.get<name_source>();
+      if (static_cast<unsigned>(x.source) > static_cast<unsigned>(name_source::dns))
+        throw error("expose::mpi: a message between ranks is not a rank's shard");
+      x.text = r.get_string();
+      s.names.push_back(std::move(x));
+    }
     return s;
   }
 };
@@ -594,7 +622,9 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
   shard s;
   mine_result flows;  // the rank's flows as items, what the limits did, the input's counts
   activity a;
-  io::pcap_slices source(slices, {.filter = opt.read.filter, .progress = first ? opt.read.progress : nullptr}, /*carry_fragments=*/!first);
+  io::pcap_read_options read = opt.read;  // decoded as one process decodes (ICMP errors, names, fragments)
+  if (!first) read.progress = nullptr;
+  io::pcap_slices source(slices, std::move(read), /*carry_fragments=*/!first);
   {
     ingest<keys::five_tuple, W> in(keys::five_tuple{}, window, opt.limits, flows);
     const auto sink = [&](const packet& p) { in.take(p); };
@@ -764,8 +794,14 @@ template <class K, class W, class L, class S, class E, class C>
   detail::shard mine_shard;
   std::string failure;
   try {
-    mine_shard = detail::read_shard(cuts[static_cast<std::size_t>(rank)], spec.window, opt, rank == 0,
+    // A later rank reads names into a table of its own, sent to rank 0 with its shard.
+    host_names range_names;
+    mine_options read_opt = opt;
+    if (rank != 0 && opt.read.decode.names != nullptr) read_opt.read.decode.names = &range_names;
+    mine_shard = detail::read_shard(cuts[static_cast<std::size_t>(rank)], spec.window, read_opt, rank == 0,
                                     size > 1 ? "rank " + std::to_string(rank) + ": " : std::string());
+    for (const auto& [address, list] : range_names.all())
+      for (const auto& e : list) mine_shard.names.push_back({address, e.source, e.name});
   } catch (const std::exception& e) {
     failure = "rank " + std::to_string(rank) + ": " + e.what();
   }
@@ -883,6 +919,9 @@ template <class K, class W, class L, class S, class E, class C>
           taken = from + 1;
           s = detail::shard::unpack(b);
         }
+        // Its names follow the ranks' before it, as one process reading them in turn would add them.
+        if (opt.read.decode.names != nullptr)
+          for (const auto& n : s.names) opt.read.decode.names->add(n.address, n.text, n.source);
         // The rank's first-seen flows follow the ranks' before it: one process's numbering.
         for (const auto& f : s.flows) {
           const auto item = items.add(spec.key, f, r);
