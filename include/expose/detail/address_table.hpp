@@ -17,6 +17,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "expose/address.hpp"
+#include "expose/flow_key.hpp"  // address_hash
 
 namespace expose::detail {
 
