@@ -37,7 +37,7 @@ struct settings : expose_tools::mining_settings {
   bool timings = false;
   bool read_ahead = false;
   ex::ingest_limits limits{};
-  ex::host_names* names_table = nullptr;  // every rank's own, filled as it reads; null with --names off
+  ex::host_names* names_table = nullptr;  // rank 0's names (on the others: names are read); null with --names off
 };
 
 /// The ranks running on this rank's machine (they share its memory).
@@ -137,10 +137,23 @@ int main_body(int argc, char** argv) {
     s.limits = *limits;
   }
   // Outputs are opened by rank 0 before the work, and the answer shared, so no rank mines in vain.
+  // Names: each rank reads those its range shows; rank 0's table gets the operator's inventory
+  // first, then every rank's in rank order (expose::mpi::mine). Only rank 0 reads the inventory
+  // (the other ranks need not see the file), and says with the outputs whether it could.
+  ex::host_names names;
+  if (s.names != "off") s.names_table = &names;
   std::ofstream file, report;
   int cannot = 0;
   if (rank == 0) {
-    if (!s.output.empty()) {
+    if (s.names_table != nullptr && !s.names.empty()) {
+      try {
+        names.load_csv(s.names);
+      } catch (const ex::error& e) {
+        std::cerr << "expose-mine-mpi: " << e.what() << "\n";
+        cannot = 1;
+      }
+    }
+    if (!cannot && !s.output.empty()) {
       file.open(s.output);
       if (!file) {
         std::cerr << "expose-mine-mpi: --output: cannot write '" << s.output << "'\n";
@@ -157,20 +170,6 @@ int main_body(int argc, char** argv) {
   }
   MPI_Bcast(&cannot, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (cannot) return 1;
-  // Names: every rank reads those its range shows; rank 0's table gets the inventory first, then
-  // every rank's in rank order (expose::mpi::mine). Every rank reads the inventory, so a bad one
-  // stops each rank alike.
-  ex::host_names names;
-  if (s.names != "off") {
-    s.names_table = &names;
-    try {
-      if (!s.names.empty()) names.load_csv(s.names);
-    } catch (const ex::error& e) {
-      if (rank == 0) std::cerr << "expose-mine-mpi: " << e.what() << "\n";
-      return 1;
-    }
-    if (rank != 0) names = {};
-  }
 
   expose_tools::progress_line progress(!s.quiet && rank == 0);
   ex::mpi::mine_outcome outcome;

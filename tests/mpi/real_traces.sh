@@ -21,8 +21,15 @@ same() {  # NAME ARGS...: the two tools' outputs, compared
   shift
   "$mine" -q "$@" -o "real-$name.single" 2>/dev/null
   local rc1=$?
-  "${launch[@]}" "$mpi" -q "$@" -o "real-$name.mpi" 2>"real-$name.err"
+  "${launch[@]}" "$mpi" -q --timings "$@" -o "real-$name.mpi" 2>"real-$name.err"
   local rc2=$?
+  # every rank read packets (so names and flows come from every range); the timings table's rows
+  local idle
+  idle=$(awk '/^ *rank /{t = !t; next} t && $1 ~ /^[0-9]+$/ && $2 == 0 {print $1}' "real-$name.err")
+  if [[ -n $idle ]]; then
+    echo "FAIL $name: rank(s) $idle read no packet: the test does not cross range boundaries" >&2
+    fail=1
+  fi
   if [[ $rc1 != "$rc2" ]]; then
     echo "FAIL $name: expose-mine exited $rc1, expose-mine-mpi $rc2" >&2
     cat "real-$name.err" >&2

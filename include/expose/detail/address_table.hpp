@@ -32,6 +32,8 @@ class address_table {
       std::memcpy(&v, a.bytes().data() + 12, 4);
       return v;
     }
+    if (addresses_.size() == UINT32_MAX && !number_.contains(a))
+      throw std::length_error("address_table: more than 4,294,967,295 IPv6 addresses to number");
     const auto [it, fresh] = number_.try_emplace(a, static_cast<std::uint32_t>(addresses_.size()));
     if (fresh) addresses_.push_back(a);
     return it->second;
