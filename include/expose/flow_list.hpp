@@ -12,16 +12,15 @@
 
 #include <cassert>
 #include <cstddef>
-#include <cstdint>
 #include <iterator>
 #include <vector>
 
 #include "expose/address.hpp"
 #include "expose/detail/address_table.hpp"
-#include "expose/detail/index_iterator.hpp"
 #include "expose/detail/growable.hpp"
+#include "expose/detail/index_iterator.hpp"
+#include "expose/detail/packed_key.hpp"
 #include "expose/flow_key.hpp"
-#include "expose/pattern_list.hpp"
 
 namespace expose {
 
@@ -46,41 +45,20 @@ class flow_list {
   /// Key i, made again from its 16 bytes.
   [[nodiscard]] flow_key operator[](std::size_t i) const noexcept {
     assert(i < size() && "flow_list: no such flow");
-    const entry& e = entries_[i];
-    return {v6_.address(e.src, (e.table & 1U) != 0), v6_.address(e.dst, (e.table & 2U) != 0), e.sport, e.dport, e.proto};
+    return detail::unpack(entries_[i], v6_);
   }
   [[nodiscard]] flow_key back() const noexcept { return (*this)[size() - 1]; }
   [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }
   [[nodiscard]] const_iterator end() const noexcept { return {this, size()}; }
 
-  void push_back(const flow_key& k) {
-    entry e;
-    bool src_table = false, dst_table = false;
-    e.src = v6_.encode(k.src, src_table);
-    e.dst = v6_.encode(k.dst, dst_table);
-    e.sport = k.sport;
-    e.dport = k.dport;
-    e.proto = k.proto;
-    e.table = static_cast<std::uint8_t>((src_table ? 1U : 0U) | (dst_table ? 2U : 0U));
-    entries_.push_back(e);
-  }
+  void push_back(const flow_key& k) { entries_.push_back(detail::pack(k, v6_)); }
 
   /// Keeps the keys `keep[i] != 0` says, in their order, and the IPv6 addresses they still name
   /// (the table numbered anew, so that a table an eviction thins does not keep every address it
   /// ever held); gives back the room beyond them.
   void retain(const std::vector<char>& keep) {
-    detail::renumbering renumber{v6_, {}};
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (keep[i] == 0) continue;
-      entry e = entries_[i];
-      if ((e.table & 1U) != 0) e.src = renumber(e.src);
-      if ((e.table & 2U) != 0) e.dst = renumber(e.dst);
-      entries_[out++] = e;
-    }
-    entries_.resize(out);
+    detail::retain_packed(entries_, v6_, [&keep](std::size_t i) { return keep[i] != 0; });
     entries_.shrink_to_fit();
-    v6_.swap(renumber.table);
   }
   void clear() noexcept {
     entries_.clear();
@@ -95,10 +73,9 @@ class flow_list {
 
  private:
   // A flow as pattern_list holds a pattern with every field kept (slots 0).
-  using entry = pattern_list::packed;
-  static_assert(sizeof(entry) == bytes_per_flow);
+  static_assert(sizeof(detail::packed_key) == bytes_per_flow);
 
-  detail::growable<entry> entries_;
+  detail::growable<detail::packed_key> entries_;
   detail::address_table v6_;  // the IPv6 addresses, by number
 };
 

@@ -23,6 +23,7 @@
 #include "expose/address.hpp"
 #include "expose/detail/address_table.hpp"
 #include "expose/detail/index_iterator.hpp"
+#include "expose/detail/packed_key.hpp"
 #include "expose/flow_key.hpp"
 
 namespace expose {
@@ -69,11 +70,7 @@ class pattern_list {
     assert(i < size() && "pattern_list: no such pattern");
     const packed& e = entries_[i];
     flow_pattern p;
-    p.key.src = v6_.address(e.src, (e.table & 1U) != 0);
-    p.key.dst = v6_.address(e.dst, (e.table & 2U) != 0);
-    p.key.sport = e.sport;
-    p.key.dport = e.dport;
-    p.key.proto = e.proto;
+    p.key = detail::unpack(e, v6_);
     for (std::size_t f = 0; f < field_count; ++f) p.slots[f] = static_cast<slot>((e.slots >> (2 * f)) & 3U);
     return p;
   }
@@ -107,17 +104,9 @@ class pattern_list {
   /// The bytes a pattern takes here.
   static constexpr std::size_t bytes_per_pattern = 16;
 
- /// One pattern as held (for a driver that sends the list as it is: expose/mpi/mine.hpp).
-  struct packed {
-    std::uint32_t src = 0;  // the IPv4 address's four bytes as they stand, or a number in v6_
-    std::uint32_t dst = 0;
-    std::uint16_t sport = 0;
-    std::uint16_t dport = 0;
-    std::uint8_t proto = 0;
-    std::uint8_t table = 0;   // bit 0: src is a number in v6_; bit 1: dst is
-    std::uint16_t slots = 0;  // two bits a field, field f at bit 2f
-    friend bool operator==(const packed&, const packed&) = default;
-  };
+  /// One pattern as held (for a driver that sends the list as it is: expose/mpi/mine.hpp): the
+  /// key packed as detail/packed_key.hpp says, the slots two bits a field, field f at bit 2f.
+  using packed = detail::packed_key;
   static_assert(sizeof(packed) == bytes_per_pattern);
 
   /// A hash of a packed pattern (avalanching: Boost's flat containers use it as it is).
@@ -189,7 +178,7 @@ class pattern_list {
   [[nodiscard]] ip_address address(std::size_t i, field f) const noexcept {
     assert((f == field::src_ip || f == field::dst_ip) && "pattern_list::address: not an address field");
     const packed& e = entries_[i];
-    return f == field::src_ip ? v6_.address(e.src, (e.table & 1U) != 0) : v6_.address(e.dst, (e.table & 2U) != 0);
+    return f == field::src_ip ? detail::source_of(e, v6_) : detail::destination_of(e, v6_);
   }
 
   /// The patterns as held, and the IPv6 addresses they number: what from_parts takes back.
@@ -218,30 +207,13 @@ class pattern_list {
   /// it ever held.
   template <class Keep>
   void retain(const Keep& keep) {
-    detail::renumbering renumber{v6_, {}};
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (!keep(i)) continue;
-      packed e = entries_[i];
-      if ((e.table & 1U) != 0) e.src = renumber(e.src);
-      if ((e.table & 2U) != 0) e.dst = renumber(e.dst);
-      entries_[out++] = e;
-    }
-    entries_.resize(out);
-    v6_.swap(renumber.table);
+    detail::retain_packed(entries_, v6_, keep);
   }
 
  private:
 
   packed pack(const flow_pattern& p) {
-    packed e;
-    bool src_table = false, dst_table = false;
-    e.src = v6_.encode(p.key.src, src_table);
-    e.dst = v6_.encode(p.key.dst, dst_table);
-    e.table = static_cast<std::uint8_t>((src_table ? 1U : 0U) | (dst_table ? 2U : 0U));
-    e.sport = p.key.sport;
-    e.dport = p.key.dport;
-    e.proto = p.key.proto;
+    packed e = detail::pack(p.key, v6_);
     for (std::size_t f = 0; f < field_count; ++f) e.slots = static_cast<std::uint16_t>(e.slots | (static_cast<unsigned>(p.slots[f]) << (2 * f)));
     return e;
   }
