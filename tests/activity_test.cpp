@@ -27,6 +27,18 @@ TEST_CASE("activity.one_entry_per_item_per_window") {
   CHECK(as_vector(a.windows_of(1)) == std::vector<std::uint32_t>{0, 1});
   CHECK(as_vector(a.items_in(0)) == std::vector<std::uint32_t>{0, 1});
   CHECK(as_vector(a.items_in(2)) == std::vector<std::uint32_t>{0});
+  CHECK(a.rows() == 3);
+}
+
+TEST_CASE("activity.rows_that_are_not_windows_are_indexed_from_the_window_major_form") {
+  // Three rows (no window index: the host items' samples), items 0 and 1.
+  const activity a = activity::from_window_major({}, {0, 2, 3, 4}, {0, 1, 1, 0}, 2, 10);
+  CHECK(a.windows.empty());
+  CHECK(a.rows() == 3);
+  CHECK(a.entries() == 4);
+  CHECK(as_vector(a.windows_of(0)) == std::vector<std::uint32_t>{0, 2});
+  CHECK(as_vector(a.windows_of(1)) == std::vector<std::uint32_t>{0, 1});
+  CHECK(activity{}.rows() == 0);
 }
 
 TEST_CASE("activity.out_of_order_entries_are_sorted_and_merged") {

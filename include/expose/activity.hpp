@@ -59,7 +59,10 @@ struct timed_entry {
 /// spans, empty ones included.
 struct activity {
   std::uint64_t samples = 0;
-  std::vector<std::int64_t> windows;        ///< absolute index of each non-empty window, ascending
+  /// Absolute index of each non-empty window, ascending; empty in a matrix whose rows are other
+  /// samples, found elsewhere (the host items' (host, window) samples: item_space::host_window_start
+  /// says which rows are each window's). rows() counts the rows either way.
+  std::vector<std::int64_t> windows;
   std::vector<entry_index> window_start;    ///< items of window i: window_items[window_start[i], window_start[i+1])
   std::vector<std::uint32_t> window_items;  ///< ascending within a window
   std::vector<entry_index> item_start;      ///< windows of item x: item_windows[item_start[x], item_start[x+1])
@@ -70,6 +73,8 @@ struct activity {
 
   [[nodiscard]] std::size_t items() const noexcept { return item_start.empty() ? 0 : item_start.size() - 1; }
   [[nodiscard]] std::size_t entries() const noexcept { return window_items.size(); }
+  /// The non-empty rows (windows, or other samples): item_windows holds positions among them.
+  [[nodiscard]] std::size_t rows() const noexcept { return window_start.empty() ? 0 : window_start.size() - 1; }
   [[nodiscard]] std::uint64_t count(std::uint32_t item) const noexcept {
     return item_start[item + 1] - item_start[item];
   }
@@ -122,7 +127,8 @@ struct activity {
 
  public:
   /// Builds the item-major form from the window-major one (`windows`, `window_start`,
-  /// `window_items` set, items ascending within a window), without times.
+  /// `window_items` set, items ascending within a window), without times. `windows` may be empty
+  /// (rows that are not windows: see `windows`); `window_start` then alone says the rows.
   static activity from_window_major(std::vector<std::int64_t> windows, std::vector<entry_index> window_start,
                                     std::vector<std::uint32_t> window_items, std::size_t n_items, std::uint64_t samples) {
     check_activity_entries(window_items.size());
@@ -145,7 +151,7 @@ struct activity {
     item_windows.resize(n);
     if (timed) item_offsets.resize(n);
     std::vector<entry_index> fill(item_start.begin(), item_start.end() - 1);
-    for (std::size_t w = 0; w < windows.size(); ++w)
+    for (std::size_t w = 0; w < rows(); ++w)
       for (std::size_t i = window_start[w]; i < window_start[w + 1]; ++i) {
         const auto at = fill[window_items[i]]++;
         item_windows[at] = static_cast<std::uint32_t>(w);

@@ -62,8 +62,10 @@ struct item_space {
   std::vector<std::vector<std::uint32_t>> generic_members;
   activity windows;                 ///< samples are windows; columns [0, windows.items())
   activity hosts;                   ///< samples are (host, window) pairs; column j is item windows.items() + j
-  /// Where the host samples of each window lie: those of window position w (in `windows`) are
-  /// [host_window_start[w], host_window_start[w + 1]); empty when there are no host items.
+  /// Which rows of `hosts` are each window's: the samples of window position w (in `windows`) are
+  /// rows [host_window_start[w], host_window_start[w + 1]) (`hosts.windows` is left empty: a row's
+  /// window is read here, 4 bytes a window where an index a row took 8); empty when there are no
+  /// host items.
   std::vector<std::size_t> host_window_start;
 
   [[nodiscard]] std::size_t window_items() const noexcept { return windows.items(); }

@@ -36,8 +36,9 @@ struct mine_result {
   /// The window items' activity, kept so that clusters made again (keep_top) know when they were
   /// active; no output writes it.
   std::shared_ptr<const activity> window_activity{};
-  /// The host-variable items' activity over (host, window) samples, and where each window's samples
-  /// start (host_window_start[w] for window position w of window_activity), kept alike.
+  /// The host-variable items' activity over (host, window) samples, and where each window's rows of
+  /// samples start (host_window_start[w] for window position w of window_activity: a row position
+  /// in host_activity, whose rows carry no window index of their own), kept alike.
   std::shared_ptr<const activity> host_activity{};
   std::shared_ptr<const std::vector<std::size_t>> host_window_start{};
 

@@ -51,6 +51,27 @@ TEST_CASE("engine.gustavson.equals_brute_force") {
   }
 }
 
+TEST_CASE("engine.gustavson.rows_that_are_not_windows_count_alike") {
+  // The host matrix's rows carry no window index (activity::windows empty): both engines count
+  // it by its rows, as the same matrix with them.
+  const activity a = random_activity(4, 60, 300);
+  activity rows_only = a;
+  rows_only.windows.clear();
+  CHECK(rows_only.rows() == a.windows.size());
+  for (const scores::jmeasure j : {scores::jmeasure{.min_score = 0.0, .min_support = 1}, scores::jmeasure{.min_score = 0.01, .min_support = 3}}) {
+    const auto expected = engine::gustavson{.threads = 1}.count(a, j);
+    REQUIRE(!expected.empty());
+    for (const auto& got : {engine::gustavson{.threads = 2}.count(rows_only, j), engine::brute_force{}.count(rows_only, j)}) {
+      REQUIRE(got.size() == expected.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].x == expected[i].x);
+        CHECK(got[i].y == expected[i].y);
+        CHECK(got[i].counts == expected[i].counts);
+      }
+    }
+  }
+}
+
 TEST_CASE("engine.gustavson.counts_a_hand_made_matrix") {
   // windows 0..5; item 0 in {0,1,2}, item 1 in {0,1,2,3}, item 2 in {5}
   const std::vector<std::pair<std::int64_t, std::uint32_t>> e{{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 1}, {3, 1}, {5, 2}};

@@ -402,6 +402,13 @@ TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
   CHECK(apart.hosts.items() == 0);
   apart.add_hosts(split.make_host_items(keep, flows, a));
   REQUIRE(one.hosts.items() > 10);  // host items were made
+  // The host matrix's rows carry no window: host_window_start says which rows are each window's.
+  CHECK(one.hosts.windows.empty());
+  REQUIRE(one.host_window_start.size() == one.windows.windows.size() + 1);
+  CHECK(one.host_window_start.front() == 0);
+  CHECK(one.host_window_start.back() == one.hosts.rows());
+  CHECK(std::is_sorted(one.host_window_start.begin(), one.host_window_start.end()));
+  CHECK(one.hosts.rows() < one.hosts.samples);  // samples without a host item active hold no row
   REQUIRE(one.items.size() > flows.size() + 10);
   CHECK(window_items == one.windows.items());
   for (const item_space* two : std::array<const item_space*, 2>{&beside, &apart}) {

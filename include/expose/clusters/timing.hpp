@@ -37,9 +37,8 @@ inline void describe_time(std::vector<cluster>& clusters, const activity& a, dou
       if (item < a.items()) {
         positions.insert(positions.end(), a.windows_of(item).begin(), a.windows_of(item).end());
       } else if (hosts != nullptr && host_window_start != nullptr && item - a.items() < hosts->items()) {
-        for (const auto p : hosts->windows_of(static_cast<std::uint32_t>(item - a.items()))) {
-          const auto sample = static_cast<std::size_t>(hosts->windows[p]);
-          const auto after = std::upper_bound(host_window_start->begin(), host_window_start->end(), sample);
+        for (const std::size_t p : hosts->windows_of(static_cast<std::uint32_t>(item - a.items()))) {
+          const auto after = std::upper_bound(host_window_start->begin(), host_window_start->end(), p);  // rows, by window
           if (after != host_window_start->begin() && after - host_window_start->begin() <= static_cast<std::ptrdiff_t>(a.windows.size()))
             positions.push_back(static_cast<std::uint32_t>(after - host_window_start->begin() - 1));
         }

@@ -17,7 +17,8 @@ struct brute_force {
     return count(a, a, scorer);
   }
 
-  /// X counted in `heads`, Y in `tails` (same items and samples; windows compared by their index).
+  /// X counted in `heads`, Y in `tails` (same items and samples; windows compared by their index,
+  /// or rows by their position where the two are one matrix, whose rows need not be windows).
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& heads, const activity& a, const S& scorer) const {
     std::vector<scored_pair> out;
@@ -28,7 +29,8 @@ struct brute_force {
         auto wx = heads.windows_of(x), wy = a.windows_of(y);
         std::uint64_t both = 0;
         for (std::size_t i = 0, j = 0; i < wx.size() && j < wy.size();) {
-          const auto l = heads.windows[wx[i]], r = a.windows[wy[j]];
+          const bool one = &heads == &a;
+          const auto l = one ? std::int64_t{wx[i]} : heads.windows[wx[i]], r = one ? std::int64_t{wy[j]} : a.windows[wy[j]];
           if (l < r) ++i;
           else if (r < l) ++j;
           else { ++both; ++i; ++j; }

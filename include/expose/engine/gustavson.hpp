@@ -83,10 +83,10 @@ struct gustavson {
       std::vector<std::uint32_t> before(appears.size());  // items that appear in the words before
       for (std::size_t k = 0, sum = 0; k < appears.size(); sum += static_cast<std::size_t>(std::popcount(appears[k])), ++k)
         before[k] = static_cast<std::uint32_t>(sum);
-      start.reserve(a.windows.size() + 1);
+      start.reserve(a.rows() + 1);
       start.push_back(0);
       kept.reserve(kept_entries);
-      for (std::size_t w = 0; w < a.windows.size(); ++w) {
+      for (std::size_t w = 0; w < a.rows(); ++w) {
         for (auto y : a.items_in(w)) {
           const std::uint64_t word = appears[y / 64], bit = std::uint64_t{1} << (y % 64);
           if (word & bit) kept.push_back(before[y / 64] + static_cast<std::uint32_t>(std::popcount(word & (bit - 1))));
