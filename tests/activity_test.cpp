@@ -30,6 +30,19 @@ TEST_CASE("activity.one_entry_per_item_per_window") {
   CHECK(a.rows() == 3);
 }
 
+TEST_CASE("activity.dilate_back_reads_a_matrix_held_by_item_alone") {
+  const activity a = activity::from_sorted(std::vector<std::pair<std::int64_t, std::uint32_t>>{{10, 0}, {12, 1}, {13, 0}, {13, 1}}, 2, 6);
+  activity by_item = a;
+  by_item.drop_window_major();
+  CHECK(by_item.window_items.empty());
+  CHECK(by_item.window_start.empty());
+  const activity d = dilate_back(by_item, 1);
+  CHECK(d.windows == dilate_back(a, 1).windows);
+  CHECK(d.window_items == dilate_back(a, 1).window_items);
+  CHECK(d.windows == std::vector<std::int64_t>{10, 11, 12, 13});
+  CHECK(as_vector(d.windows_of(0)) == std::vector<std::uint32_t>{0, 2, 3});
+}
+
 TEST_CASE("activity.rows_that_are_not_windows_are_indexed_from_the_window_major_form") {
   // Three rows (no window index: the host items' samples), items 0 and 1.
   const activity a = activity::from_window_major({}, {0, 2, 3, 4}, {0, 1, 1, 0}, 2, 10);

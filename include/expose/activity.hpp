@@ -2,6 +2,7 @@
 // The activity matrix: which items are active in which windows, sparse and held both ways.
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -56,7 +57,9 @@ struct timed_entry {
 
 /// A sparse binary matrix, windows x items, in two compressed sorted forms (window -> items and
 /// item -> windows). Only windows with activity are stored; `samples` is N, every window the trace
-/// spans, empty ones included.
+/// spans, empty ones included. The window -> items form may be dropped where nothing reads it
+/// any more (drop_window_major: the window items' matrix after generalization, which the counting
+/// engine reads by item): items_in then has nothing to say, and windows_of everything.
 struct activity {
   std::uint64_t samples = 0;
   /// Absolute index of each non-empty window, ascending; empty in a matrix whose rows are other
@@ -72,9 +75,19 @@ struct activity {
   std::vector<window_offset> item_offsets;
 
   [[nodiscard]] std::size_t items() const noexcept { return item_start.empty() ? 0 : item_start.size() - 1; }
-  [[nodiscard]] std::size_t entries() const noexcept { return window_items.size(); }
+  [[nodiscard]] std::size_t entries() const noexcept { return item_windows.size(); }
   /// The non-empty rows (windows, or other samples): item_windows holds positions among them.
-  [[nodiscard]] std::size_t rows() const noexcept { return window_start.empty() ? 0 : window_start.size() - 1; }
+  [[nodiscard]] std::size_t rows() const noexcept {
+    if (!windows.empty()) return windows.size();
+    return window_start.empty() ? 0 : window_start.size() - 1;
+  }
+  /// Whether the window -> items form is held (items_in answers).
+  [[nodiscard]] bool window_major() const noexcept { return window_start.size() == rows() + 1; }
+  /// Gives back the window -> items form (what it held: 4 bytes an entry and a window).
+  void drop_window_major() noexcept {
+    std::vector<entry_index>().swap(window_start);
+    std::vector<std::uint32_t>().swap(window_items);
+  }
   [[nodiscard]] std::uint64_t count(std::uint32_t item) const noexcept {
     return item_start[item + 1] - item_start[item];
   }
@@ -88,6 +101,7 @@ struct activity {
   }
   [[nodiscard]] bool timed() const noexcept { return !item_offsets.empty() || item_windows.empty(); }
   [[nodiscard]] std::span<const std::uint32_t> items_in(std::size_t window_pos) const noexcept {
+    assert(window_major() && "activity::items_in: the window -> items form was dropped");
     return {window_items.data() + window_start[window_pos], window_items.data() + window_start[window_pos + 1]};
   }
 
@@ -166,8 +180,8 @@ struct activity {
   std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
   entries.reserve(a.entries() * static_cast<std::size_t>(k + 1));
   const std::int64_t first = a.windows.empty() ? 0 : a.windows.front();
-  for (std::size_t w = 0; w < a.windows.size(); ++w)
-    for (auto item : a.items_in(w))
+  for (std::uint32_t item = 0; item < a.items(); ++item)  // by item: the window -> items form may be gone
+    for (const auto w : a.windows_of(item))
       for (std::int64_t d = 0; d <= k && a.windows[w] - d >= first; ++d) entries.emplace_back(a.windows[w] - d, item);
   std::sort(entries.begin(), entries.end());
   entries.erase(std::unique(entries.begin(), entries.end()), entries.end());

@@ -51,17 +51,24 @@ TEST_CASE("engine.gustavson.equals_brute_force") {
   }
 }
 
-TEST_CASE("engine.gustavson.rows_that_are_not_windows_count_alike") {
-  // The host matrix's rows carry no window index (activity::windows empty): both engines count
-  // it by its rows, as the same matrix with them.
+TEST_CASE("engine.gustavson.rows_that_are_not_windows_or_held_by_item_count_alike") {
+  // The host matrix's rows carry no window index (activity::windows empty), the window items'
+  // matrix holds no window -> items form: both engines count them as the same matrix whole.
   const activity a = random_activity(4, 60, 300);
   activity rows_only = a;
   rows_only.windows.clear();
   CHECK(rows_only.rows() == a.windows.size());
+  // And the window items' matrix after generalization, held by item alone.
+  activity by_item = a;
+  by_item.drop_window_major();
+  CHECK_FALSE(by_item.window_major());
+  CHECK(by_item.rows() == a.windows.size());
+  CHECK(by_item.entries() == a.entries());
   for (const scores::jmeasure j : {scores::jmeasure{.min_score = 0.0, .min_support = 1}, scores::jmeasure{.min_score = 0.01, .min_support = 3}}) {
     const auto expected = engine::gustavson{.threads = 1}.count(a, j);
     REQUIRE(!expected.empty());
-    for (const auto& got : {engine::gustavson{.threads = 2}.count(rows_only, j), engine::brute_force{}.count(rows_only, j)}) {
+    for (const auto& got : {engine::gustavson{.threads = 2}.count(rows_only, j), engine::brute_force{}.count(rows_only, j),
+                            engine::gustavson{.threads = 2}.count(by_item, j), engine::brute_force{}.count(by_item, j)}) {
       REQUIRE(got.size() == expected.size());
       for (std::size_t i = 0; i < got.size(); ++i) {
         CHECK(got[i].x == expected[i].x);

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -59,46 +58,42 @@ struct gustavson {
     // Consequents: only items that can appear in a rule stay in the window lists, renumbered
     // densely (`item_of` names them again), so each thread's accumulator holds one counter per
     // such item, not per item: on a long trace most flows are seen in too few windows to appear.
-    // An item's number is its rank among them, read off a bitmap (1/8 byte an item where a table
-    // of numbers takes 4), and the lists are made at their final size (their entries are the
-    // counts of the items kept).
+    // The lists are made from the item -> windows form (a counting sort by window, items taken in
+    // order, so each list is ascending), at their final size (their entries are the counts of the
+    // items kept); where every item appears and the matrix holds its window -> items form, that
+    // form is read as it is.
     std::vector<std::uint32_t> rows;     // the antecedents worth a row
     std::vector<std::uint32_t> item_of;  // consequent number -> item
-    std::vector<std::uint64_t> appears((std::size_t{n_items} + 63) / 64, 0);
     std::size_t kept_entries = 0;
     for (std::uint32_t x = 0; x < n_items; ++x) {
       const std::uint64_t hc = heads.count(x);
       if (scorer.can_appear(hc, n) && scorer.can_head(hc, n)) rows.push_back(x);
       if (scorer.can_appear(a.count(x), n)) {
         item_of.push_back(x);
-        appears[x / 64] |= std::uint64_t{1} << (x % 64);
         kept_entries += a.count(x);
       }
     }
     const bool all_appear = item_of.size() == n_items;
+    const bool as_held = all_appear && a.window_major();
     const auto consequents = static_cast<std::uint32_t>(item_of.size());
     std::vector<entry_index> start;
     std::vector<std::uint32_t> kept;
-    if (!all_appear) {
-      std::vector<std::uint32_t> before(appears.size());  // items that appear in the words before
-      for (std::size_t k = 0, sum = 0; k < appears.size(); sum += static_cast<std::size_t>(std::popcount(appears[k])), ++k)
-        before[k] = static_cast<std::uint32_t>(sum);
-      start.reserve(a.rows() + 1);
-      start.push_back(0);
-      kept.reserve(kept_entries);
-      for (std::size_t w = 0; w < a.rows(); ++w) {
-        for (auto y : a.items_in(w)) {
-          const std::uint64_t word = appears[y / 64], bit = std::uint64_t{1} << (y % 64);
-          if (word & bit) kept.push_back(before[y / 64] + static_cast<std::uint32_t>(std::popcount(word & (bit - 1))));
-        }
-        start.push_back(static_cast<entry_index>(kept.size()));
-      }
-    } else {
-      expose::detail::release(item_of);
+    if (!as_held) {
+      check_activity_entries(kept_entries);
+      const std::size_t nw = a.rows();
+      start.assign(nw + 1, 0);
+      for (const auto x : item_of)
+        for (const auto w : a.windows_of(x)) ++start[w + 1];
+      for (std::size_t w = 0; w < nw; ++w) start[w + 1] += start[w];
+      kept.resize(kept_entries);
+      for (std::uint32_t k = 0; k < consequents; ++k)  // start[w] walks to window w's end
+        for (const auto w : a.windows_of(item_of[k])) kept[start[w]++] = k;
+      for (std::size_t w = nw; w > 0; --w) start[w] = start[w - 1];
+      start[0] = 0;
     }
-    expose::detail::release(appears);
-    const entry_index* row_start = all_appear ? a.window_start.data() : start.data();
-    const std::uint32_t* row_items = all_appear ? a.window_items.data() : kept.data();
+    if (all_appear) expose::detail::release(item_of);
+    const entry_index* row_start = as_held ? a.window_start.data() : start.data();
+    const std::uint32_t* row_items = as_held ? a.window_items.data() : kept.data();
     const auto item = [&](std::uint32_t k) { return all_appear ? k : item_of[k]; };
 
     unsigned t = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());

@@ -167,30 +167,14 @@ inline std::size_t union_windows(const activity& a, std::span<const std::uint32_
 }
 
 /// The activity of the base items `a` with generic items appended (ids a.items(), a.items() + 1,
-/// ...; item g of `generic` is item a.items() + g, its windows positions in `a.windows`): each
-/// window lists its base items, then its generic items in id order. Built in place, without sorting.
+/// ...; item g of `generic` is item a.items() + g, its windows positions in `a.windows`), in the
+/// item -> windows form alone: what reads the window items' matrix from here on reads it by item
+/// (the counting engine makes its window lists of the items that can appear), so the window ->
+/// items form, 4 bytes an entry, is given back instead of made again with the generic items.
 [[nodiscard]] inline activity with_generic(activity a, const timed_windows& generic) {
   const bool timed = !a.item_offsets.empty();
-  const auto base_items = static_cast<std::uint32_t>(a.items());
-  const std::size_t nw = a.windows.size();
-  std::vector<std::size_t> before(nw + 1, 0);  // generic entries in the windows before each
-  for (auto w : generic.windows) ++before[w + 1];
-  for (std::size_t w = 0; w < nw; ++w) before[w + 1] += before[w];
-  check_activity_entries(a.window_items.size() + before[nw]);
-  std::vector<std::uint32_t> items(a.window_items.size() + before[nw]);
-  std::vector<entry_index> start(a.window_start.size(), 0);
-  std::vector<std::size_t> fill(nw);
-  for (std::size_t w = 0; w < nw; ++w) {
-    start[w] = static_cast<entry_index>(a.window_start[w] + before[w]);
-    const auto in = a.items_in(w);
-    std::copy(in.begin(), in.end(), items.begin() + static_cast<std::ptrdiff_t>(start[w]));
-    fill[w] = start[w] + in.size();
-  }
-  if (nw != 0) start[nw] = static_cast<entry_index>(items.size());
-  for (std::size_t g = 0; g < generic.items(); ++g)
-    for (auto w : generic.windows_of(g)) items[fill[w]++] = base_items + static_cast<std::uint32_t>(g);
-  a.window_items = std::move(items);
-  a.window_start = std::move(start);
+  check_activity_entries(a.entries() + generic.windows.size());
+  a.drop_window_major();
   a.item_start.reserve(a.item_start.size() + generic.items());
   const std::size_t first = a.item_start.back();
   for (std::size_t g = 0; g < generic.items(); ++g) a.item_start.push_back(static_cast<entry_index>(first + generic.start[g + 1]));
@@ -392,7 +376,8 @@ struct templates {
     s.set_base(base.size());
 
     // Host-variable items read only the flows and their activity: with a second core they are
-    // built beside the window items (the two take about the same time), else after them.
+    // built beside the window items (the two take about the same time), else after them, before
+    // with_generic gives back the window -> items form they read.
     bool parallel = side_by_side();
     host_items hosts;
     std::future<void> beside;
@@ -405,9 +390,9 @@ struct templates {
     }
     window_generic generic = make_window_generic(base, a, keep, s);
     if (parallel) beside.get();  // it reads `a`
+    else hosts = make_host_items(keep, base, a);  // before with_generic, which drops what it reads
     s.windows = detail::with_generic(std::move(a), generic.windows);
     expose::detail::release(generic.windows);
-    if (!parallel) hosts = make_host_items(keep, base, s.windows);  // each window lists its flows first, as in `a`
     s.items = std::move(base);
     s.items.reserve(s.items.size() + generic.items.size() + hosts.closures.size());
     s.items.append(generic.items.begin(), generic.items.end());
