@@ -489,18 +489,20 @@ struct templates {
     // accepts, sorted and each once: visit(w, pairs).
     // Per flow, its items (of[start[f], start[f + 1]), ascending): `start` counts each flow's items
     // at f + 1, sums them, then walks back from each flow's end as the items are placed (no second
-    // array), in 4-byte positions where the memberships allow.
-    const auto each_window_as = [&]<class Index>(const auto& use, const auto& visit, Index) {
+    // array), in 4-byte positions where the memberships allow, and the items in 2 bytes where
+    // there are at most 65,536 of them (the list is as long as every item's flows together: 3.4 M
+    // on the 6-hour trace, the largest list while the host items are made).
+    const auto each_window_as = [&]<class Index, class Item>(const auto& use, const auto& visit, Index, Item) {
       std::vector<Index> start(std::size_t{nb} + 1, 0);
       for (std::uint32_t k = 0; k < kept.size(); ++k)
         if (use(k))
           for (auto f : kept[k].flows) ++start[f + 1];
       for (std::uint32_t f = 0; f < nb; ++f) start[f + 1] += start[f];
-      std::vector<std::uint32_t> of(start[nb]);
+      std::vector<Item> of(start[nb]);
       for (std::uint32_t f = 0; f < nb; ++f) start[f] = start[f + 1];  // the end of f's items
       for (std::uint32_t k = static_cast<std::uint32_t>(kept.size()); k-- > 0;)
         if (use(k))
-          for (auto f : kept[k].flows) of[--start[f]] = k;
+          for (auto f : kept[k].flows) of[--start[f]] = static_cast<Item>(k);
       std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
       for (std::size_t w = 0; w < a.windows.size(); ++w) {
         pairs.clear();
@@ -519,8 +521,11 @@ struct templates {
     const auto each_window = [&](const auto& use, const auto& visit) {
       std::size_t memberships = 0;
       for (std::uint32_t k = 0; k < kept.size(); ++k) memberships += use(k) ? kept[k].flows.size() : 0;
-      if (memberships <= UINT32_MAX) each_window_as(use, visit, std::uint32_t{});
-      else each_window_as(use, visit, std::size_t{});
+      const bool narrow = kept.size() <= std::size_t{UINT16_MAX} + 1;
+      if (memberships <= UINT32_MAX && narrow) each_window_as(use, visit, std::uint32_t{}, std::uint16_t{});
+      else if (memberships <= UINT32_MAX) each_window_as(use, visit, std::uint32_t{}, std::uint32_t{});
+      else if (narrow) each_window_as(use, visit, std::size_t{}, std::uint16_t{});
+      else each_window_as(use, visit, std::size_t{}, std::uint32_t{});
     };
     std::vector<std::uint64_t> counts(kept.size(), 0);
     const auto count = [&](std::size_t, const auto& pairs) {
