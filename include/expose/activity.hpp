@@ -59,7 +59,8 @@ struct timed_entry {
 /// item -> windows). Only windows with activity are stored; `samples` is N, every window the trace
 /// spans, empty ones included. The window -> items form may be dropped where nothing reads it
 /// any more (drop_window_major: the window items' matrix after generalization, which the counting
-/// engine reads by item): items_in then has nothing to say, and windows_of everything.
+/// engine reads by item), or never made (the host items' matrix): items_in then has nothing to
+/// say, and windows_of everything.
 struct activity {
   std::uint64_t samples = 0;
   /// Absolute index of each non-empty window, ascending; empty in a matrix whose rows are other
@@ -77,9 +78,16 @@ struct activity {
   [[nodiscard]] std::size_t items() const noexcept { return item_start.empty() ? 0 : item_start.size() - 1; }
   [[nodiscard]] std::size_t entries() const noexcept { return item_windows.size(); }
   /// The non-empty rows (windows, or other samples): item_windows holds positions among them.
+  /// A matrix with neither `windows` nor its window -> items form (the host items': rows that are
+  /// not windows, held by item) has as many as its last row with an entry says (every row held
+  /// has one): found over its items' last rows.
   [[nodiscard]] std::size_t rows() const noexcept {
     if (!windows.empty()) return windows.size();
-    return window_start.empty() ? 0 : window_start.size() - 1;
+    if (!window_start.empty()) return window_start.size() - 1;
+    std::size_t n = 0;
+    for (std::size_t x = 0; x + 1 < item_start.size(); ++x)
+      if (item_start[x + 1] != item_start[x]) n = std::max<std::size_t>(n, std::size_t{item_windows[item_start[x + 1] - 1]} + 1);
+    return n;
   }
   /// Whether the window -> items form is held (items_in answers).
   [[nodiscard]] bool window_major() const noexcept { return window_start.size() == rows() + 1; }

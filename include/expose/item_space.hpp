@@ -61,7 +61,7 @@ struct item_space {
   /// covers itself: members() answers for every item.
   std::vector<std::vector<std::uint32_t>> generic_members;
   activity windows;                 ///< samples are windows; columns [0, windows.items())
-  activity hosts;                   ///< samples are (host, window) pairs; column j is item windows.items() + j
+  activity hosts;                   ///< samples are (host, window) pairs; column j is item windows.items() + j; held by item
   /// Which rows of `hosts` are each window's: the samples of window position w (in `windows`) are
   /// rows [host_window_start[w], host_window_start[w + 1]) (`hosts.windows` is left empty: a row's
   /// window is read here, 4 bytes a window where an index a row took 8); empty when there are no
