@@ -470,23 +470,25 @@ struct templates {
       return host_number.try_emplace(h, static_cast<std::uint32_t>(host_number.size())).first->second;
     };
 
-    // Samples: per window, the hosts that are endpoints of an active flow (by number).
-    std::vector<std::size_t> first_sample(a.windows.size() + 1, 0);
-    std::vector<std::uint32_t> hosts;
-    for (std::size_t w = 0; w < a.windows.size(); ++w) {
-      const std::size_t from = hosts.size();
-      for (auto i : flows_in(w)) {
-        for (const auto f : {field::src_ip, field::dst_ip})
-          if (items.at(i, f) == slot::kept) hosts.push_back(number_of(items.address(i, f)));
+    // Samples: per window, the hosts that are endpoints of an active flow; counted, not kept (a
+    // sample is named by its window and its host's number).
+    std::uint64_t samples = 0;
+    {
+      std::vector<std::uint32_t> hosts;
+      for (std::size_t w = 0; w < a.windows.size(); ++w) {
+        hosts.clear();
+        for (auto i : flows_in(w)) {
+          for (const auto f : {field::src_ip, field::dst_ip})
+            if (items.at(i, f) == slot::kept) hosts.push_back(number_of(items.address(i, f)));
+        }
+        std::sort(hosts.begin(), hosts.end());
+        samples += static_cast<std::uint64_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
       }
-      std::sort(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end());
-      hosts.erase(std::unique(hosts.begin() + static_cast<std::ptrdiff_t>(from), hosts.end()), hosts.end());
-      first_sample[w + 1] = hosts.size();
     }
-    const std::uint64_t samples = hosts.size();
 
-    // Window by window, the (host position in the window, item) samples of the kept items `use`
-    // accepts, sorted and each once: visit(w, pairs).
+    // Window by window, the (host number, item) samples of the kept items `use` accepts, sorted
+    // and each once: visit(w, pairs). An item binds a field its flows keep (on a field the key
+    // leaves out every flow has one host: no item), so the host bound is one of the window's samples.
     // Per flow, its items (of[start[f], start[f + 1]), ascending): `start` counts each flow's items
     // at f + 1, sums them, then walks back from each flow's end as the items are placed (no second
     // array), in 4-byte positions where the memberships allow, and the items in 2 bytes where
@@ -506,13 +508,8 @@ struct templates {
       std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
       for (std::size_t w = 0; w < a.windows.size(); ++w) {
         pairs.clear();
-        const auto lo = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w]);
-        const auto hi = hosts.begin() + static_cast<std::ptrdiff_t>(first_sample[w + 1]);
         for (auto f : flows_in(w))
-          for (std::size_t i = start[f]; i < start[f + 1]; ++i) {
-            const auto at = std::lower_bound(lo, hi, number_of(host_of(f, kept[of[i]].bound)));
-            pairs.emplace_back(static_cast<std::uint32_t>(at - lo), of[i]);
-          }
+          for (std::size_t i = start[f]; i < start[f + 1]; ++i) pairs.emplace_back(number_of(host_of(f, kept[of[i]].bound)), of[i]);
         std::sort(pairs.begin(), pairs.end());
         pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
         visit(w, pairs);
