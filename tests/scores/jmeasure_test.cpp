@@ -85,3 +85,21 @@ TEST_CASE("scores.jmeasure.kernel_table_is_bounded_past_a_million_samples") {
     if (s != -1) CHECK(s == doctest::Approx(jmeasure::score(c)).epsilon(1e-9));
   }
 }
+
+TEST_CASE("scores.jmeasure.kernel_table_holds_no_more_than_the_pairs_can_ask") {
+  // The host items' matrix: few items over millions of samples. 37 x 37 pairs ask for at most
+  // 8 logarithms each: the table stops there, and the scores are the same as with a whole one.
+  const jmeasure j{.min_score = 0.0, .min_support = 2};
+  const std::uint64_t n = 2'000'000;
+  const auto small = j.prepare(n, 37 * 37);
+  CHECK(small.log2_of.size() == 37 * 37 * jmeasure::lookups_per_pair + 1);
+  const auto whole = j.prepare(n);
+  CHECK(whole.log2_of.size() == jmeasure::table_max + 1);
+  CHECK(j.prepare(100, 37 * 37).log2_of.size() == 101);  // N is the bound where it is smaller
+  CHECK(j.prepare(n, UINT64_MAX / 2).log2_of.size() == jmeasure::table_max + 1);  // no overflow
+  for (const pair_counts c : {pair_counts{3, 3, 3, n}, pair_counts{400'000, 900'000, 350'000, n}, pair_counts{50, 1'999'000, 50, n}}) {
+    double a = -1, b = -1;
+    REQUIRE(small.keep(c, a) == whole.keep(c, b));
+    CHECK(a == b);  // bit for bit: a table entry is the logarithm computed
+  }
+}

@@ -100,7 +100,10 @@ struct gustavson {
     t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, rows.size() / 16)));
     // A scorer may offer a prepared kernel for this N (support checked first, log table, ...).
     const auto kernel = [&] {
-      if constexpr (PreparedScore<S>) return scorer.prepare(n);
+      // pairs scored: at most antecedents x consequents (the scorer may size its tables by it)
+      const std::uint64_t pairs = consequents != 0 && rows.size() > UINT64_MAX / consequents ? UINT64_MAX : rows.size() * consequents;
+      if constexpr (PreparedScore<S> && requires { scorer.prepare(n, pairs); }) return scorer.prepare(n, pairs);
+      else if constexpr (PreparedScore<S>) return scorer.prepare(n);
       else return 0;
     }();
     auto keep = [&](const pair_counts& c, double& s) {

@@ -54,11 +54,13 @@ struct significant {
   [[nodiscard]] bool accepts(const pair_counts& c, double s) const { return scorer.accepts(c, s); }
   [[nodiscard]] bool can_head(std::uint64_t n_x, std::uint64_t n) const { return scorer.can_head(n_x, n); }
   [[nodiscard]] bool can_appear(std::uint64_t n_x, std::uint64_t n) const { return scorer.can_appear(n_x, n); }
-  /// The wrapped scorer's fast inner loop, when it has one.
-  [[nodiscard]] auto prepare(std::uint64_t n) const
+  /// The wrapped scorer's fast inner loop, when it has one (`pairs`: as the wrapped scorer's
+  /// prepare takes it, when it does).
+  [[nodiscard]] auto prepare(std::uint64_t n, std::uint64_t pairs = UINT64_MAX) const
     requires requires(const S& s) { s.prepare(n); }
   {
-    return scorer.prepare(n);
+    if constexpr (requires { scorer.prepare(n, pairs); }) return scorer.prepare(n, pairs);
+    else return scorer.prepare(n);
   }
 
   /// Keeps the pairs the Benjamini-Hochberg procedure rejects at level alpha, among `hypotheses`
