@@ -1,5 +1,5 @@
 #pragma once
-// The activity matrix: which items are active in which windows, sparse and held both ways.
+// The activity matrix: which items are active in which windows, sparse, held by window and by item (or by item alone).
 
 #include <algorithm>
 #include <cassert>

@@ -64,7 +64,7 @@ struct item_space {
   activity hosts;                   ///< samples are (host, window) pairs; column j is item windows.items() + j; held by item
   /// Which rows of `hosts` are each window's: the samples of window position w (in `windows`) are
   /// rows [host_window_start[w], host_window_start[w + 1]) (`hosts.windows` is left empty: a row's
-  /// window is read here, 4 bytes a window where an index a row took 8); empty when there are no
+  /// window is read here, 8 bytes a window where a sample number took 8 a row); empty when there are no
   /// host items.
   std::vector<std::size_t> host_window_start;
 

@@ -3,7 +3,7 @@
 // active, that activity per minute and per 60th of the trace (the text report's activity strip),
 // and its period where it has one. Read from the run's window activity; an item with a host
 // variable (counted per host and window) is active in the windows of its (host, window) samples,
-// when the host activity and where each window's samples start are given.
+// when the host activity and which rows of it are each window's are given.
 //
 // Periodic: the activity comes in at least 4 bursts (runs of active windows), and the gaps from
 // one burst's start to the next are all within a tenth (and one window) of their median; the

@@ -72,7 +72,7 @@ struct jmeasure {
   /// The table stops here (8 MB): past it a count's log2 is computed. Sized by N alone it cost
   /// 134 MB and 16 M logarithms for a trace of two packets 190 days apart.
   static constexpr std::uint64_t table_max = std::uint64_t{1} << 20;
-  /// Logarithms a pair may ask the table for (keep reads seven counts).
+  /// Logarithms a pair may ask the table for (keep takes the logarithms of six counts).
   static constexpr std::uint64_t lookups_per_pair = 8;
   /// The kernel for N = n. `pairs`: at most this many pairs will be scored (the engine's
   /// antecedents times its consequents), so the table holds no more logarithms than they can ask
