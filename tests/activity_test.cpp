@@ -52,6 +52,15 @@ TEST_CASE("activity.rows_that_are_not_windows_are_indexed_from_the_window_major_
   CHECK(as_vector(a.windows_of(0)) == std::vector<std::uint32_t>{0, 2});
   CHECK(as_vector(a.windows_of(1)) == std::vector<std::uint32_t>{0, 1});
   CHECK(activity{}.rows() == 0);
+  // Nothing to lag: its rows are not windows.
+  CHECK_THROWS_WITH_AS((void)dilate_back(a, 1), "dilate_back: the matrix names no windows (its rows are other samples): nothing to lag",
+                       bad_argument);
+  // Held by item alone as well: rows() reads its items' last rows (row 2 is item 0's last).
+  activity neither = a;
+  neither.drop_window_major();
+  CHECK(neither.rows() == 3);
+  CHECK_FALSE(neither.window_major());
+  CHECK(a.window_major());
 }
 
 TEST_CASE("activity.out_of_order_entries_are_sorted_and_merged") {

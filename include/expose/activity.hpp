@@ -179,12 +179,27 @@ struct activity {
         item_windows[at] = static_cast<std::uint32_t>(w);
         if (timed) item_offsets[at] = offset_of(i);
       }
+    assert(std::equal(fill.begin(), fill.end(), item_start.begin() + 1) && "each item's windows fill its list");
   }
 };
 
+/// Heads counted against tails of another matrix are matched by window: both must name their
+/// windows (a matrix whose rows are other samples, such as the host items', cannot be lagged).
+/// Throws bad_argument naming `who` otherwise.
+inline void check_windowed(const activity& heads, const activity& tails, const char* who) {
+  if (&heads == &tails) return;
+  for (const activity* m : {&heads, &tails})
+    if (m->windows.empty() && m->entries() != 0)
+      throw bad_argument(std::string(who) + ": heads and tails are matched by window, and one matrix names no windows "
+                         "(its rows are other samples); count such a matrix against itself");
+}
+
 /// The activity "within k windows after": an item is active in window w when it is active in any
-/// of w, w+1, ..., w+k of `a` (never before `a`'s first window). Samples stay N.
+/// of w, w+1, ..., w+k of `a` (never before `a`'s first window). Samples stay N. Throws
+/// bad_argument when `a` names no windows (its rows are other samples).
 [[nodiscard]] inline activity dilate_back(const activity& a, std::int64_t k) {
+  if (a.windows.empty() && a.entries() != 0)
+    throw bad_argument("dilate_back: the matrix names no windows (its rows are other samples): nothing to lag");
   std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
   entries.reserve(a.entries() * static_cast<std::size_t>(k + 1));
   const std::int64_t first = a.windows.empty() ? 0 : a.windows.front();

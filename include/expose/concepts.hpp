@@ -173,7 +173,9 @@ concept TimedTestedScore = TestedScore<S> && requires(const S& s, std::vector<sc
 };
 
 /// A scorer that prepares a fast kernel for N samples, `prepare(n).keep(counts, score)` (support
-/// checked first, a log table: scores::jmeasure); the engine calls it in its inner loop.
+/// checked first, a log table: scores::jmeasure); the engine calls it in its inner loop. It may
+/// also offer `prepare(n, pairs)`, told at most how many pairs will be scored (so its tables need
+/// be no larger than they can ask for); an engine calls that one where it is offered.
 template <class S>
 concept PreparedScore = ScorePolicy<S> && requires(const S& s, std::uint64_t n, const pair_counts& c, double& score) {
   { s.prepare(n).keep(c, score) } -> std::convertible_to<bool>;

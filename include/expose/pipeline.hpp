@@ -202,7 +202,8 @@ template <class K, class W, class L, class S, class E, class C, class Hosts>
 }
 
 /// The host-variable items of the flows `base` (the base items, as generalize_items is given them)
-/// and their activity `a`: what generalize_items(r, a, spec, hosts)'s `hosts` must give.
+/// and their activity `a`, as read (with its window -> items form; bad_argument when a matrix
+/// generalization gave back is passed): what generalize_items(r, a, spec, hosts)'s `hosts` must give.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] host_items make_host_items(const pattern_list& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec) {

@@ -64,11 +64,17 @@ TEST_CASE("engine.gustavson.rows_that_are_not_windows_or_held_by_item_count_alik
   CHECK_FALSE(by_item.window_major());
   CHECK(by_item.rows() == a.windows.size());
   CHECK(by_item.entries() == a.entries());
+  // Neither: rows that are not windows, held by item alone (rows() reads the items' last rows).
+  activity neither = rows_only;
+  neither.drop_window_major();
+  CHECK(neither.rows() == a.windows.size());
+  CHECK_FALSE(neither.window_major());
   for (const scores::jmeasure j : {scores::jmeasure{.min_score = 0.0, .min_support = 1}, scores::jmeasure{.min_score = 0.01, .min_support = 3}}) {
     const auto expected = engine::gustavson{.threads = 1}.count(a, j);
     REQUIRE(!expected.empty());
     for (const auto& got : {engine::gustavson{.threads = 2}.count(rows_only, j), engine::brute_force{}.count(rows_only, j),
-                            engine::gustavson{.threads = 2}.count(by_item, j), engine::brute_force{}.count(by_item, j)}) {
+                            engine::gustavson{.threads = 2}.count(by_item, j), engine::brute_force{}.count(by_item, j),
+                            engine::gustavson{.threads = 2}.count(neither, j), engine::brute_force{}.count(neither, j)}) {
       REQUIRE(got.size() == expected.size());
       for (std::size_t i = 0; i < got.size(); ++i) {
         CHECK(got[i].x == expected[i].x);
@@ -187,4 +193,23 @@ TEST_CASE("engine.gustavson.dealt_chunks_together_are_the_whole") {
   // a process that is dealt nothing counts nothing
   const engine::gustavson late{.threads = 1, .deal = [](std::size_t chunks) { return chunks; }};
   CHECK(late.count(a, j).empty());
+}
+
+TEST_CASE("engine.gustavson.heads_and_tails_must_name_their_windows") {
+  // Heads and tails of two matrices are matched by window: a matrix whose rows are other samples
+  // (the host items') is refused by name, by both engines, either way round.
+  const activity a = random_activity(9, 20, 50);
+  activity rows_only = a;
+  rows_only.windows.clear();
+  const scores::jmeasure j{.min_score = 0.0, .min_support = 1};
+  CHECK_THROWS_WITH_AS(engine::gustavson{}.count(rows_only, a, j),
+                       doctest::Contains("engine::gustavson::count: heads and tails are matched by window"), bad_argument);
+  CHECK_THROWS_AS(engine::gustavson{}.count(a, rows_only, j), bad_argument);
+  CHECK_THROWS_WITH_AS(engine::brute_force{}.count(a, rows_only, j),
+                       doctest::Contains("engine::brute_force::count: heads and tails are matched by window"), bad_argument);
+  // One matrix counted against itself needs no windows.
+  CHECK(engine::gustavson{}.count(rows_only, rows_only, j).size() == engine::gustavson{}.count(a, j).size());
+  // An empty matrix names none and has nothing to match.
+  const activity empty = activity::from_sorted(std::vector<timed_entry>{}, 20, 0);
+  CHECK(engine::gustavson{}.count(empty, a, j).empty());
 }

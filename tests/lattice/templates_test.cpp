@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "doctest.hpp"
 #include "fixtures.hpp"
 #include "expose/detail/random.hpp"
@@ -403,6 +405,9 @@ TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
   const auto window_items = apart.items.size();
   CHECK(apart.hosts.items() == 0);
   apart.add_hosts(split.make_host_items(keep, flows, a));
+  // Made of a matrix generalize gave back (held by item alone): refused by name.
+  CHECK_THROWS_WITH_AS((void)split.make_host_items(keep, flows, one.windows),
+                       doctest::Contains("make_host_items: the flows' activity must hold its window -> items form"), bad_argument);
   REQUIRE(one.hosts.items() > 10);  // host items were made
   // The host matrix's rows carry no window: host_window_start says which rows are each window's.
   CHECK(one.hosts.windows.empty());
@@ -428,4 +433,67 @@ TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
     }
     CHECK(one.host_window_start == two->host_window_start);
   }
+}
+
+TEST_CASE("lattice.templates.a_flow_that_does_not_keep_the_bound_address_names_no_host") {
+  // A list mixing slot arrays (make_host_items is public): flow 2 leaves its client out. It names
+  // no client, so it is no member of "$C.* : 10.0.0.80.80" and its window holds no row of it.
+  using expose_test::ip;
+  flow_pattern anonymous = exact(flow_key{ip("10.0.0.3"), ip("10.0.0.80"), 40003, 80, proto::tcp});
+  anonymous.set(field::src_ip, slot::any);
+  const std::vector<flow_pattern> flows{exact(flow_key{ip("10.0.0.1"), ip("10.0.0.80"), 40001, 80, proto::tcp}),
+                                        exact(flow_key{ip("10.0.0.2"), ip("10.0.0.80"), 40002, 80, proto::tcp}), anonymous};
+  const activity a = activity::from_sorted(std::vector<std::pair<std::int64_t, std::uint32_t>>{{0, 0}, {1, 1}, {2, 2}}, 3, 3);
+  const auto keep = [](std::uint64_t count, std::uint64_t) { return count >= 1; };
+  const host_items h = lattice::templates<lattice::same_client>{.threads = 1}.make_host_items(keep, flows, a);
+  REQUIRE(h.closures.size() == 1);
+  CHECK(h.closures[0].at(field::src_ip) == slot::var);
+  CHECK(h.closures[0].key.dst == ip("10.0.0.80"));
+  CHECK(h.members[0] == std::vector<std::uint32_t>{0, 1});
+  CHECK(h.hosts.samples == 5);  // (10.0.0.1, 0) (.80, 0) (10.0.0.2, 1) (.80, 1) (.80, 2)
+  CHECK(h.hosts.count(0) == 2);
+  CHECK(h.window_start == std::vector<std::size_t>{0, 1, 2, 2});
+  // Only anonymous flows: no host, no item.
+  const std::vector<flow_pattern> none{anonymous, anonymous};
+  CHECK(lattice::templates<lattice::same_client>{.threads = 1}
+            .make_host_items(keep, none, activity::from_sorted(std::vector<std::pair<std::int64_t, std::uint32_t>>{{0, 0}, {1, 1}}, 2, 2))
+            .closures.empty());
+}
+
+TEST_CASE("lattice.templates.more_host_items_than_two_bytes_can_name") {
+  // 66,000 servers, each reached by clients A and B ("$C.* : server.80", two hosts each): the
+  // per-flow list of host items takes 4 bytes an item past 65,536. Server d's flow from A is
+  // active in window d % 100, from B in window (d + 1) % 100: every item has exactly those rows.
+  constexpr std::uint32_t servers = 66'000;
+  const ip_address client_a = expose_test::ip("10.0.0.1"), client_b = expose_test::ip("10.0.0.2");
+  std::vector<flow_pattern> flows;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+  boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> server_of;
+  for (std::uint32_t d = 0; d < servers; ++d) {
+    const ip_address server = ip_address::v4(0x0b000000u + d);
+    server_of.emplace(server, d);
+    flows.push_back(exact(flow_key{client_a, server, 40000, 80, proto::tcp}));
+    flows.push_back(exact(flow_key{client_b, server, 40001, 80, proto::tcp}));
+    entries.emplace_back(d % 100, 2 * d);
+    entries.emplace_back((d + 1) % 100, 2 * d + 1);
+  }
+  std::sort(entries.begin(), entries.end());
+  const activity a = activity::from_sorted(entries, flows.size(), 100);
+  const auto keep = [](std::uint64_t count, std::uint64_t) { return count >= 1; };
+  const host_items h = lattice::templates<lattice::same_client>{.threads = 1}.make_host_items(keep, flows, a);
+  REQUIRE(h.closures.size() == servers);
+  REQUIRE(h.window_start.size() == 101);
+  const auto window_of_row = [&](std::uint32_t row) {
+    return static_cast<std::int64_t>(std::upper_bound(h.window_start.begin(), h.window_start.end(), row) - h.window_start.begin()) - 1;
+  };
+  std::size_t wrong = 0;
+  for (std::uint32_t k = 0; k < servers; ++k) {
+    const std::uint32_t d = server_of.at(h.closures[k].key.dst);
+    std::vector<std::int64_t> windows;
+    for (const auto row : h.hosts.windows_of(k)) windows.push_back(window_of_row(row));
+    std::vector<std::int64_t> expected{d % 100, (d + 1) % 100};
+    std::sort(expected.begin(), expected.end());
+    if (windows != expected || h.members[k] != std::vector<std::uint32_t>{2 * d, 2 * d + 1}) ++wrong;
+  }
+  CHECK(wrong == 0);
 }

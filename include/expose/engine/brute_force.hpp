@@ -19,8 +19,10 @@ struct brute_force {
 
   /// X counted in `heads`, Y in `tails` (same items and samples; windows compared by their index,
   /// or rows by their position where the two are one matrix, whose rows need not be windows).
+  /// Two matrices must both name their windows (check_windowed: bad_argument).
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& heads, const activity& a, const S& scorer) const {
+    check_windowed(heads, a, "engine::brute_force::count");
     std::vector<scored_pair> out;
     const auto n_items = static_cast<std::uint32_t>(a.items());
     for (std::uint32_t x = 0; x < n_items; ++x) {

@@ -1,8 +1,9 @@
 #pragma once
 // The counting engine: one antecedent at a time, a dense accumulator over its co-active items
 // (a row of A'A, Gustavson's method), the row scored and reset. No global pair table: memory is
-// the activity plus, per thread, one counter per item that can take part in a rule. Items that
-// can take part in no rule are dropped before counting, antecedents that can head none are never
+// the activity, the row lists of the items that can take part in a rule (made from the matrix's
+// item -> rows form; its own row -> items form is read as it is where every item can and it is
+// held), and, per thread, one counter per such item. Antecedents that can head no rule are never
 // expanded, and rows are shared among threads.
 
 #include <algorithm>
@@ -39,9 +40,11 @@ struct gustavson {
   }
 
   /// Rules X => Y with X counted in `heads` and Y in `tails` (the same items and samples, e.g.
-  /// `tails = dilate_back(heads, k)` for "Y within k windows after X").
+  /// `tails = dilate_back(heads, k)` for "Y within k windows after X"). Two matrices must both
+  /// name their windows (check_windowed: bad_argument).
   template <class S>
   [[nodiscard]] std::vector<scored_pair> count(const activity& heads, const activity& a, const S& scorer) const {
+    check_windowed(heads, a, "engine::gustavson::count");
     const auto n_items = static_cast<std::uint32_t>(a.items());
     const std::uint64_t n = a.samples;
     // Where each of the heads' windows stands among the tails' windows (none: it has no tails).
@@ -74,13 +77,13 @@ struct gustavson {
       }
     }
     const bool all_appear = item_of.size() == n_items;
-    const bool as_held = all_appear && a.window_major();
+    const std::size_t nw = a.rows();  // one scan of the items where the rows are not windows
+    const bool as_held = all_appear && a.window_start.size() == nw + 1;  // a.window_major()
     const auto consequents = static_cast<std::uint32_t>(item_of.size());
     std::vector<entry_index> start;
     std::vector<std::uint32_t> kept;
     if (!as_held) {
       check_activity_entries(kept_entries);
-      const std::size_t nw = a.rows();
       start.assign(nw + 1, 0);
       for (const auto x : item_of)
         for (const auto w : a.windows_of(x)) ++start[w + 1];

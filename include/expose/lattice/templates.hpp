@@ -35,6 +35,7 @@
 #include "expose/concepts.hpp"
 #include "expose/detail/id_index.hpp"
 #include "expose/detail/release.hpp"
+#include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/item_space.hpp"
 #include "expose/pattern_list.hpp"
@@ -418,10 +419,16 @@ struct templates {
   [[nodiscard]] static constexpr bool has_host_items() noexcept { return has_host_templates; }
 
   /// Host-variable items: every template with a variable, applied to every flow (`items`), merged
-  /// by closure, with their activity over (host, window) samples. `a` is the flows' activity (each
-  /// window may list generic items, ids from items.size(), after its flows).
+  /// by closure, with their activity over (host, window) samples. `a` is the flows' activity with
+  /// its window -> items form (each window may list generic items, ids from items.size(), after
+  /// its flows); bad_argument when that form was dropped (a matrix generalize gave back). A flow
+  /// that does not keep the address an item binds (a list mixing slot arrays) names no host and
+  /// is left out of that item.
   template <class Keep>
   [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& items, const activity& a) const {
+    if (!a.window_major())
+      throw bad_argument("lattice::templates::make_host_items: the flows' activity must hold its window -> items form "
+                         "(make the host items before generalize drops it, as generalize does)");
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
     auto host_of = [&](std::uint32_t flow, field bound) { return items.address(flow, bound); };
@@ -436,11 +443,19 @@ struct templates {
       const auto runs = detail::template_runs(items, nb, masks, use);
       if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
       boost::unordered_flat_set<flow_pattern, flow_pattern_hash> closures;
+      std::vector<std::uint32_t> naming;  // a group's flows that keep the bound address, where some do not
       for (const auto& [from, to] : runs) {
         const detail::flow_groups groups = detail::group_flows(items, nb, masks, use, from, to, 2);
         for (std::size_t g = 0; g < groups.groups(); ++g) {
-          const auto flows = groups[g];
+          std::span<const std::uint32_t> flows = groups[g];
           const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
+          const auto names_host = [&](std::uint32_t f) { return items.at(f, bound) == slot::kept; };
+          if (!std::all_of(flows.begin(), flows.end(), names_host)) {
+            naming.clear();
+            std::copy_if(flows.begin(), flows.end(), std::back_inserter(naming), names_host);
+            if (naming.empty()) continue;
+            flows = naming;
+          }
           const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
           if (!two_hosts) continue;
           const flow_pattern cl = host_closure(items, flows, bound);
@@ -465,7 +480,7 @@ struct templates {
     for (std::uint32_t i = 0; i < nb; ++i)
       for (const auto f : {field::src_ip, field::dst_ip})
         if (items.at(i, f) == slot::kept) host_number.try_emplace(items.address(i, f), static_cast<std::uint32_t>(host_number.size()));
-    // (A host not met above, a field a flow leaves out, gets a number of its own: no sample has it.)
+    // (Every host an item binds is met above: its flows keep the field it binds.)
     const auto number_of = [&](const ip_address& h) {
       return host_number.try_emplace(h, static_cast<std::uint32_t>(host_number.size())).first->second;
     };
@@ -487,8 +502,8 @@ struct templates {
     }
 
     // Window by window, the (host number, item) samples of the kept items `use` accepts, sorted
-    // and each once: visit(w, pairs). An item binds a field its flows keep (on a field the key
-    // leaves out every flow has one host: no item), so the host bound is one of the window's samples.
+    // and each once: visit(w, pairs). An item's flows keep the field it binds (those that do not
+    // were left out of it), so the host bound is one of the window's samples.
     // Per flow, its items (of[start[f], start[f + 1]), ascending): `start` counts each flow's items
     // at f + 1, sums them, then walks back from each flow's end as the items are placed (no second
     // array), in 4-byte positions where the memberships allow, and the items in 2 bytes where
@@ -576,6 +591,7 @@ struct templates {
       if (!pairs.empty()) ++row;
       first_row[w + 1] = row;
     });
+    assert(std::equal(fill.begin(), fill.end(), h.item_start.begin() + 1) && "each item's rows fill its list to its count");
     out.window_start = std::move(first_row);
     return out;
   }
