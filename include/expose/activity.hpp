@@ -219,24 +219,19 @@ class activity_builder {
   /// An item active in a window, `offset` into it (offset_in_window): the earliest packet of the
   /// item in the window gives the entry's offset.
   void add(std::int64_t window, std::uint32_t item, window_offset offset = 0) {
-    if (item >= last_.size()) {
-      const auto n = std::max<std::size_t>(item + 1, last_.size() * 2);
-      last_.resize(n, none);
-      last_at_.resize(n, 0);
-    }
-    std::int64_t& last = last_[item];
-    if (last == window) {  // a later packet, or one out of order: keep the earliest
-      if (last_at_[item] != too_far && last_at_[item] < entries_.size()) {
-        auto& e = entries_[last_at_[item]];
-        e.offset = std::min(e.offset, offset);
+    if (item >= last_at_.size()) last_at_.resize(std::max<std::size_t>(item + 1, last_at_.size() + last_at_.size() / 2), never);
+    std::uint32_t& at = last_at_[item];
+    if (at != never) {
+      timed_entry& last = entries_[at];
+      if (last.window == window) {  // a later packet, or one out of order: keep the earliest
+        last.offset = std::min(last.offset, offset);
+        return;
       }
-      return;
+      if (window < last.window) in_order_ = false;  // an out-of-order timestamp: sort and dedupe at the end
     }
-    if (window < last) in_order_ = false;  // an out-of-order timestamp: sort and dedupe at the end
     if (!entries_.empty() && window < entries_.back().window) in_order_ = false;
-    last = window;
     if (entries_.size() == max_activity_entries) check_activity_entries(entries_.size() + 1);  // said now, not after the whole trace
-    last_at_[item] = position(entries_.size());
+    at = static_cast<std::uint32_t>(entries_.size());  // < max_activity_entries = never
     entries_.push_back({window, item, offset});
     lo_ = std::min(lo_, window);
     hi_ = std::max(hi_, window);
@@ -250,7 +245,7 @@ class activity_builder {
   [[nodiscard]] std::size_t entries() const noexcept { return entries_.size(); }
   /// The last window an item was added in (the least int64 if never).
   [[nodiscard]] std::int64_t last_window(std::uint32_t item) const noexcept {
-    return item < last_.size() ? last_[item] : none;
+    return item < last_at_.size() && last_at_[item] != never ? entries_[last_at_[item]].window : none;
   }
   /// Windows each of `n_items` items is active in so far (one pass over the entries).
   [[nodiscard]] std::vector<std::uint32_t> counts(std::size_t n_items) const {
@@ -260,31 +255,23 @@ class activity_builder {
   }
   /// Renames items (`renamed[old]`), dropping the entries of items renamed to UINT32_MAX.
   void retain(const std::vector<std::uint32_t>& renamed) {
-    detail::growable<std::int64_t> last;
     detail::growable<std::uint32_t> last_at;
     std::size_t out = 0;
-    for (const auto& e : entries_) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const timed_entry e = entries_[i];
       const auto id = renamed[e.item];
       if (id == UINT32_MAX) continue;
-      if (id >= last.size()) {
-        last.resize(std::max<std::size_t>(id + 1, last.size() * 2), none);
-        last_at.resize(last.size(), 0);
-      }
-      if (e.item < last_.size() && e.window == last_[e.item]) {  // its entry of its last window
-        last[id] = e.window;
-        last_at[id] = position(out);
-      }
+      if (id >= last_at.size()) last_at.resize(std::max<std::size_t>(id + 1, last_at.size() * 2), never);
+      if (last_at_[e.item] == i) last_at[id] = static_cast<std::uint32_t>(out);  // its last entry
       entries_[out++] = {e.window, id, e.offset};
     }
     entries_.resize(out);
-    last_ = std::move(last);
     last_at_ = std::move(last_at);
   }
 
   /// The matrix over `n_items` items; N spans the first to the last window seen.
   [[nodiscard]] activity finish(std::size_t n_items) && {
-    detail::release(last_);  // not needed to build the matrix: freed before it is made
-    detail::release(last_at_);
+    detail::release(last_at_);  // not needed to build the matrix: freed before it is made
     if (in_order_) {
       // grouped by window already: sort the items inside each window
       for (std::size_t i = 0; i < entries_.size();) {
@@ -308,13 +295,14 @@ class activity_builder {
 
  private:
   static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
-  static constexpr std::uint32_t too_far = std::numeric_limits<std::uint32_t>::max();  // a position last_at_ cannot hold
-  [[nodiscard]] static std::uint32_t position(std::size_t at) noexcept { return at < too_far ? static_cast<std::uint32_t>(at) : too_far; }
+  static constexpr std::uint32_t never = std::numeric_limits<std::uint32_t>::max();  // no entry (a position is below it)
+  static_assert(max_activity_entries <= never, "activity_builder: every position fits last_at_");
   // Grown by realloc, not copied beside themselves (detail/growable.hpp): they grow while the trace
   // is read, and a copy of the entries would set the reading's peak.
   detail::growable<timed_entry> entries_;
-  detail::growable<std::int64_t> last_;      // per item: the last window it was added in
-  detail::growable<std::uint32_t> last_at_;  // per item: where that window's entry is (too_far: too far to say)
+  // Per item: where its last entry is (never: none yet); that entry's window is the last it was
+  // added in (4 bytes an item, where a window of its own beside took 12).
+  detail::growable<std::uint32_t> last_at_;
   std::int64_t lo_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t hi_ = std::numeric_limits<std::int64_t>::min();
   bool in_order_ = true;

@@ -460,10 +460,11 @@ TEST_CASE("lattice.templates.a_flow_that_does_not_keep_the_bound_address_names_n
             .closures.empty());
 }
 
-TEST_CASE("lattice.templates.more_host_items_than_two_bytes_can_name") {
-  // 66,000 servers, each reached by clients A and B ("$C.* : server.80", two hosts each): the
-  // per-flow list of host items takes 4 bytes an item past 65,536. Server d's flow from A is
-  // active in window d % 100, from B in window (d + 1) % 100: every item has exactly those rows.
+TEST_CASE("lattice.templates.sixty_six_thousand_host_items_each_in_its_own_rows") {
+  // 66,000 servers, each reached by clients A and B ("$C.* : server.80", two hosts each): more
+  // items than two bytes can name, their samples merged into rows all at once. Server d's flow
+  // from A is active in window d % 100, from B in window (d + 1) % 100: every item has exactly
+  // those rows, and rows are (window, host) samples, so window w holds A's and B's rows.
   constexpr std::uint32_t servers = 66'000;
   const ip_address client_a = expose_test::ip("10.0.0.1"), client_b = expose_test::ip("10.0.0.2");
   std::vector<flow_pattern> flows;
@@ -496,4 +497,7 @@ TEST_CASE("lattice.templates.more_host_items_than_two_bytes_can_name") {
     if (windows != expected || h.members[k] != std::vector<std::uint32_t>{2 * d, 2 * d + 1}) ++wrong;
   }
   CHECK(wrong == 0);
+  // Each window's rows: the samples (A, w) and (B, w), both active: 200 rows in all.
+  for (std::size_t w = 0; w < 100; ++w) CHECK(h.window_start[w + 1] - h.window_start[w] == 2);
+  CHECK(h.hosts.rows() == 200);
 }

@@ -62,6 +62,13 @@ class growable {
     if (size_ == capacity_) grow(std::max<std::size_t>(16, capacity_ * 2));
     data_[size_++] = v;
   }
+  /// Appends the values [first, last) (not of this list).
+  void append(const T* first, const T* last) {
+    const auto k = static_cast<std::size_t>(last - first);
+    if (size_ + k > capacity_) grow(std::max(size_ + k, capacity_ * 2));
+    std::copy(first, last, data_ + size_);
+    size_ += k;
+  }
   void reserve(std::size_t n) {
     if (n > capacity_) grow(n);
   }

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <queue>
 #include <iterator>
 #include <span>
 #include <system_error>
@@ -33,6 +34,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
+#include "expose/detail/growable.hpp"
 #include "expose/detail/id_index.hpp"
 #include "expose/detail/release.hpp"
 #include "expose/error.hpp"
@@ -436,7 +438,7 @@ struct templates {
     // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
     // templates' groups at a time; the flows of the items kept are copied out of them.
     std::vector<host_item> kept;
-    std::vector<std::uint32_t> kept_flows;  // kept[k]'s flows, one item after another
+    expose::detail::growable<std::uint32_t> kept_flows;  // kept[k]'s flows, one item after another (grown in place: 8 MB here)
     {
       std::vector<std::pair<std::size_t, std::uint32_t>> where;  // per kept item: from, size in kept_flows
       const auto use = [](const mask& m) { return m.vars() != 0; };
@@ -462,7 +464,7 @@ struct templates {
           if (!closures.insert(cl).second) continue;
           kept.push_back({cl, bound, {}});
           where.emplace_back(kept_flows.size(), static_cast<std::uint32_t>(flows.size()));
-          kept_flows.insert(kept_flows.end(), flows.begin(), flows.end());
+          kept_flows.append(flows.data(), flows.data() + flows.size());
         }
       }
       for (std::size_t k = 0; k < kept.size(); ++k) kept[k].flows = {kept_flows.data() + where[k].first, where[k].second};
@@ -501,97 +503,103 @@ struct templates {
       }
     }
 
-    // Window by window, the (host number, item) samples of the kept items `use` accepts, sorted
-    // and each once: visit(w, pairs). An item's flows keep the field it binds (those that do not
-    // were left out of it), so the host bound is one of the window's samples.
-    // Per flow, its items (of[start[f], start[f + 1]), ascending): `start` counts each flow's items
-    // at f + 1, sums them, then walks back from each flow's end as the items are placed (no second
-    // array), in 4-byte positions where the memberships allow, and the items in 2 bytes where
-    // there are at most 65,536 of them (the list is as long as every item's flows together: 3.4 M
-    // on the 6-hour trace, the largest list while the host items are made).
-    const auto each_window_as = [&]<class Index, class Item>(const auto& use, const auto& visit, Index, Item) {
-      std::vector<Index> start(std::size_t{nb} + 1, 0);
-      for (std::uint32_t k = 0; k < kept.size(); ++k)
-        if (use(k))
-          for (auto f : kept[k].flows) ++start[f + 1];
-      for (std::uint32_t f = 0; f < nb; ++f) start[f + 1] += start[f];
-      std::vector<Item> of(start[nb]);
-      for (std::uint32_t f = 0; f < nb; ++f) start[f] = start[f + 1];  // the end of f's items
-      for (std::uint32_t k = static_cast<std::uint32_t>(kept.size()); k-- > 0;)
-        if (use(k))
-          for (auto f : kept[k].flows) of[--start[f]] = static_cast<Item>(k);
-      std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
-      for (std::size_t w = 0; w < a.windows.size(); ++w) {
-        pairs.clear();
-        for (auto f : flows_in(w))
-          for (std::size_t i = start[f]; i < start[f + 1]; ++i) pairs.emplace_back(number_of(host_of(f, kept[of[i]].bound)), of[i]);
-        std::sort(pairs.begin(), pairs.end());
-        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-        visit(w, pairs);
+    // An item's samples: the (window, host) pairs of its flows' windows and the host it binds,
+    // as keys window position x hosts + host number (ordered by window, then host), sorted and
+    // each once, in `keys`. Item by item, from the flows' item -> windows form: no list per flow
+    // of its items (6-hour trace: 8 MB for 2 M memberships), one item's keys at a time. An item's
+    // flows keep the field it binds (those that do not were left out of it), so its hosts are
+    // among the numbered ones. Keys take 4 bytes where windows x hosts allow (1.6 G here), else 8.
+    const std::uint64_t n_hosts = std::max<std::size_t>(host_number.size(), 1);
+    const auto samples_of = [&]<class Key>(std::span<const std::uint32_t> flows, field bound, std::vector<Key>& keys) {
+      keys.clear();
+      for (const auto f : flows) {
+        const auto it = host_number.find(host_of(f, bound));
+        assert(it != host_number.end() && "an item's flows keep the host it binds");
+        for (const auto w : a.windows_of(f)) keys.push_back(static_cast<Key>(w * n_hosts + it->second));
+      }
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    };
+    const bool narrow = a.windows.size() * n_hosts <= std::uint64_t{UINT32_MAX} + 1;
+    const auto count_from = [&]<class Key>(std::uint32_t first, std::vector<std::uint64_t>& counts, Key) {
+      std::vector<Key> keys;
+      for (std::uint32_t k = first; k < kept.size(); ++k) {
+        samples_of(kept[k].flows, kept[k].bound, keys);
+        counts[k] = keys.size();
       }
     };
-    const auto each_window = [&](const auto& use, const auto& visit) {
-      std::size_t memberships = 0;
-      for (std::uint32_t k = 0; k < kept.size(); ++k) memberships += use(k) ? kept[k].flows.size() : 0;
-      const bool narrow = kept.size() <= std::size_t{UINT16_MAX} + 1;
-      if (memberships <= UINT32_MAX && narrow) each_window_as(use, visit, std::uint32_t{}, std::uint16_t{});
-      else if (memberships <= UINT32_MAX) each_window_as(use, visit, std::uint32_t{}, std::uint32_t{});
-      else if (narrow) each_window_as(use, visit, std::size_t{}, std::uint16_t{});
-      else each_window_as(use, visit, std::size_t{}, std::uint32_t{});
+    const auto count_items_from = [&](std::uint32_t first, std::vector<std::uint64_t>& counts) {
+      if (narrow) count_from(first, counts, std::uint32_t{});
+      else count_from(first, counts, std::uint64_t{});
     };
     std::vector<std::uint64_t> counts(kept.size(), 0);
-    const auto count = [&](std::size_t, const auto& pairs) {
-      for (const auto& e : pairs) ++counts[e.second];
-    };
-    each_window([](std::uint32_t) { return true; }, count);
+    count_items_from(0, counts);
     std::vector<std::vector<std::uint32_t>> rest_flows;
     if (rests) {
       const auto before = static_cast<std::uint32_t>(kept.size());
       add_host_rests(keep, items, kept, rest_flows, counts, samples, host_of);
       counts.resize(kept.size(), 0);
-      if (kept.size() > before) each_window([&](std::uint32_t k) { return k >= before; }, count);
+      count_items_from(before, counts);
     }
-    std::vector<std::uint32_t> remap(kept.size(), UINT32_MAX);
-    std::uint32_t next = 0;
-    for (std::uint32_t k = 0; k < kept.size(); ++k) {
-      if (!keep(counts[k], samples)) continue;
-      remap[k] = next++;
-      out.closures.push_back(kept[k].closure);
-      out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
-    }
-    // The last pass reads the flows of the items kept, now in out.members: the lists they were
-    // copied from go before it.
-    for (std::uint32_t k = 0; k < kept.size(); ++k)
-      kept[k].flows = remap[k] == UINT32_MAX ? std::span<const std::uint32_t>{} : std::span<const std::uint32_t>{out.members[remap[k]]};
-    expose::detail::release(kept_flows);
-    expose::detail::release(rest_flows);
-    // The samples' activity, row by row, held by item alone (the counting engine makes its row
-    // lists of it, as it does for the window items): each item's rows are placed as the rows come,
-    // in order, where its count (its entries) says its list begins. Rows carry no sample number:
-    // `first_row` says which rows are each window's (a row's window is all describe_time asks of
-    // it). 16 bytes a row and entry fewer than both forms with sample numbers.
-    std::size_t entries = 0;
-    for (std::uint32_t k = 0; k < kept.size(); ++k) entries += remap[k] != UINT32_MAX ? counts[k] : 0;
-    check_activity_entries(entries);
     activity& h = out.hosts;
     h.samples = samples;
-    h.item_start.assign(std::size_t{next} + 1, 0);
-    for (std::uint32_t k = 0; k < kept.size(); ++k)
-      if (remap[k] != UINT32_MAX) h.item_start[remap[k] + 1] = static_cast<entry_index>(counts[k]);
-    for (std::uint32_t j = 0; j < next; ++j) h.item_start[j + 1] += h.item_start[j];
+    h.item_start.assign(1, 0);
+    std::vector<field> bound;  // per item kept
+    std::size_t entries = 0;
+    for (std::uint32_t k = 0; k < kept.size(); ++k) {
+      if (!keep(counts[k], samples)) continue;
+      out.closures.push_back(kept[k].closure);
+      out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
+      bound.push_back(kept[k].bound);
+      entries += counts[k];
+      check_activity_entries(entries);
+      h.item_start.push_back(static_cast<entry_index>(entries));
+    }
+    expose::detail::release(kept);
+    expose::detail::release(kept_flows);
+    expose::detail::release(rest_flows);
+    // The samples' activity, held by item alone (the counting engine makes its row lists of it, as
+    // it does for the window items). A row is a sample some item kept is active in, numbered in
+    // key order (by window, then host); rows carry no sample number: `first_row` says which rows
+    // are each window's (a row's window is all describe_time asks of it). Each item's keys are
+    // placed in its list, then every list is read at once in key order (a merge of the items'
+    // lists) and each key replaced by its row: the lists themselves are the only room taken
+    // where keys take 4 bytes.
     h.item_windows.resize(entries);
-    std::vector<entry_index> fill(h.item_start.begin(), h.item_start.end() - 1);
     std::vector<std::size_t> first_row(a.windows.size() + 1, 0);
-    std::size_t row = 0;
-    each_window([&](std::uint32_t k) { return remap[k] != UINT32_MAX; }, [&](std::size_t w, const auto& pairs) {
-      for (std::size_t i = 0; i < pairs.size(); ++i) {
-        if (i != 0 && pairs[i].first != pairs[i - 1].first) ++row;
-        h.item_windows[fill[remap[pairs[i].second]]++] = static_cast<std::uint32_t>(row);
+    const auto rows_as = [&]<class Key>(std::vector<Key>& at) {
+      std::vector<Key> keys;
+      for (std::size_t j = 0; j < out.members.size(); ++j) {
+        samples_of(std::span<const std::uint32_t>{out.members[j]}, bound[j], keys);
+        assert(keys.size() == h.item_start[j + 1] - h.item_start[j] && "an item's samples are its count");
+        std::copy(keys.begin(), keys.end(), at.begin() + h.item_start[j]);
       }
-      if (!pairs.empty()) ++row;
-      first_row[w + 1] = row;
-    });
-    assert(std::equal(fill.begin(), fill.end(), h.item_start.begin() + 1) && "each item's rows fill its list to its count");
+      expose::detail::release(keys);
+      using cursor = std::pair<Key, std::uint32_t>;  // the item's next key, the item
+      std::priority_queue<cursor, std::vector<cursor>, std::greater<>> next;
+      std::vector<entry_index> pos(h.item_start.begin(), h.item_start.end() - 1);
+      for (std::uint32_t j = 0; j < out.members.size(); ++j)
+        if (pos[j] < h.item_start[j + 1]) next.emplace(at[pos[j]], j);
+      std::uint32_t row = 0;
+      while (!next.empty()) {
+        const Key key = next.top().first;
+        ++first_row[static_cast<std::size_t>(key / n_hosts) + 1];
+        while (!next.empty() && next.top().first == key) {
+          const std::uint32_t j = next.top().second;
+          next.pop();
+          h.item_windows[pos[j]++] = row;  // read before: `at` may be item_windows itself
+          if (pos[j] < h.item_start[j + 1]) next.emplace(at[pos[j]], j);
+        }
+        ++row;
+      }
+    };
+    if (narrow) {
+      rows_as(h.item_windows);
+    } else {
+      std::vector<std::uint64_t> wide(entries);
+      rows_as(wide);
+    }
+    for (std::size_t w = 0; w < a.windows.size(); ++w) first_row[w + 1] += first_row[w];
     out.window_start = std::move(first_row);
     return out;
   }
