@@ -501,3 +501,30 @@ TEST_CASE("lattice.templates.sixty_six_thousand_host_items_each_in_its_own_rows"
   for (std::size_t w = 0; w < 100; ++w) CHECK(h.window_start[w + 1] - h.window_start[w] == 2);
   CHECK(h.hosts.rows() == 200);
 }
+
+TEST_CASE("lattice.templates.host_samples_past_four_billion_keys_are_ranked_alike") {
+  // 70,000 clients each reach server S once, client c in window c: 70,000 windows x 70,001 hosts
+  // name more samples than 4-byte keys hold (8-byte keys then). "$C.* : S.80" is active in the
+  // samples (c, c): one row a window, row c in window c; S's own samples hold no item.
+  constexpr std::uint32_t clients = 70'000;
+  const ip_address server = expose_test::ip("192.0.2.80");
+  std::vector<flow_pattern> flows;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
+  for (std::uint32_t c = 0; c < clients; ++c) {
+    flows.push_back(exact(flow_key{ip_address::v4(0x0a000000u + c), server, 40000, 80, proto::tcp}));
+    entries.emplace_back(c, c);
+  }
+  const activity a = activity::from_sorted(entries, flows.size(), clients);
+  const auto keep = [](std::uint64_t count, std::uint64_t) { return count >= 2; };
+  const host_items h = lattice::templates<lattice::same_client>{.threads = 1}.make_host_items(keep, flows, a);
+  REQUIRE(h.closures.size() == 1);
+  CHECK(h.closures[0].key.dst == server);
+  CHECK(h.hosts.samples == 2 * std::uint64_t{clients});  // (c, c) and (S, c)
+  REQUIRE(h.hosts.count(0) == clients);
+  std::size_t wrong = 0;
+  for (std::uint32_t i = 0; i < clients; ++i) wrong += h.hosts.windows_of(0)[i] != i;
+  CHECK(wrong == 0);
+  REQUIRE(h.window_start.size() == clients + 1);
+  CHECK(h.window_start[clients] == clients);
+  CHECK(h.window_start[12345] == 12345);
+}
