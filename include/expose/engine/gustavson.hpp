@@ -58,13 +58,9 @@ struct gustavson {
       }
     }
 
-    // Consequents: only items that can appear in a rule stay in the window lists, renumbered
-    // densely (`item_of` names them again), so each thread's accumulator holds one counter per
-    // such item, not per item: on a long trace most flows are seen in too few windows to appear.
-    // The lists are made from the item -> windows form (a counting sort by window, items taken in
-    // order, so each list is ascending), at their final size (their entries are the counts of the
-    // items kept); where every item appears and the matrix holds its window -> items form, that
-    // form is read as it is.
+    // Consequents: only items that can appear in a rule stay in the row lists, renumbered densely
+    // (`item_of` names them again), so each thread's accumulator holds one counter per such item,
+    // not per item: on a long trace most flows are seen in too few windows to appear.
     std::vector<std::uint32_t> rows;     // the antecedents worth a row
     std::vector<std::uint32_t> item_of;  // consequent number -> item
     std::size_t kept_entries = 0;
@@ -80,25 +76,8 @@ struct gustavson {
     const std::size_t nw = a.rows();  // one scan of the items where the rows are not windows
     const bool as_held = all_appear && a.window_start.size() == nw + 1;  // a.window_major()
     const auto consequents = static_cast<std::uint32_t>(item_of.size());
-    std::vector<entry_index> start;
-    std::vector<std::uint32_t> kept;
-    if (!as_held) {
-      check_activity_entries(kept_entries);
-      start.assign(nw + 1, 0);
-      for (const auto x : item_of)
-        for (const auto w : a.windows_of(x)) ++start[w + 1];
-      for (std::size_t w = 0; w < nw; ++w) start[w + 1] += start[w];
-      kept.resize(kept_entries);
-      for (std::uint32_t k = 0; k < consequents; ++k)  // start[w] walks to window w's end
-        for (const auto w : a.windows_of(item_of[k])) kept[start[w]++] = k;
-      for (std::size_t w = nw; w > 0; --w) start[w] = start[w - 1];
-      start[0] = 0;
-    }
     if (all_appear) expose::detail::release(item_of);
-    const entry_index* row_start = as_held ? a.window_start.data() : start.data();
-    const std::uint32_t* row_items = as_held ? a.window_items.data() : kept.data();
     const auto item = [&](std::uint32_t k) { return all_appear ? k : item_of[k]; };
-
     unsigned t = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
     t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(1, rows.size() / 16)));
     // A scorer may offer a prepared kernel for this N (support checked first, log table, ...).
@@ -129,43 +108,68 @@ struct gustavson {
       const std::lock_guard lock(dealing);
       return deal(chunks);
     };
-    auto work = [&] {
-      std::vector<std::uint32_t> acc(consequents, 0);
-      std::vector<std::uint32_t> touched;
-      for (std::size_t c; (c = take()) < chunks;) {
-        if (!deal && parts > 1 && c % parts != part) continue;
-        auto& out = found[c];
-        const std::size_t end = std::min((c + 1) * chunk, rows.size());
-        for (std::size_t h = c * chunk; h < end; ++h) {
-          const std::uint32_t x = rows[h];
-          for (std::uint32_t hw : heads.windows_of(x)) {
-            const std::uint32_t w = at.empty() ? hw : at[hw];
-            if (w == absent) continue;
-            for (std::size_t i = row_start[w]; i < row_start[w + 1]; ++i)
-              if (acc[row_items[i]]++ == 0) touched.push_back(row_items[i]);
-          }
-          const std::size_t first = out.size();
-          const std::uint64_t hx = heads.count(x);
-          for (std::uint32_t k : touched) {
-            if (const std::uint32_t y = item(k); y != x) {
-              const pair_counts c2{hx, a.count(y), acc[k], n};
-              double s = 0;
-              if (keep(c2, s)) out.push_back({x, y, c2, s});
+    // Counts over the row lists: row w's consequents are row_items[row_start[w], row_start[w + 1]).
+    const auto count_rows = [&]<class RowItem>(const entry_index* row_start, const RowItem* row_items) {
+      auto work = [&] {
+        std::vector<std::uint32_t> acc(consequents, 0);
+        std::vector<std::uint32_t> touched;
+        for (std::size_t c; (c = take()) < chunks;) {
+          if (!deal && parts > 1 && c % parts != part) continue;
+          auto& out = found[c];
+          const std::size_t end = std::min((c + 1) * chunk, rows.size());
+          for (std::size_t h = c * chunk; h < end; ++h) {
+            const std::uint32_t x = rows[h];
+            for (std::uint32_t hw : heads.windows_of(x)) {
+              const std::uint32_t w = at.empty() ? hw : at[hw];
+              if (w == absent) continue;
+              for (std::size_t i = row_start[w]; i < row_start[w + 1]; ++i)
+                if (acc[row_items[i]]++ == 0) touched.push_back(row_items[i]);
             }
-            acc[k] = 0;
+            const std::size_t first = out.size();
+            const std::uint64_t hx = heads.count(x);
+            for (std::uint32_t k : touched) {
+              if (const std::uint32_t y = item(k); y != x) {
+                const pair_counts c2{hx, a.count(y), acc[k], n};
+                double s = 0;
+                if (keep(c2, s)) out.push_back({x, y, c2, s});
+              }
+              acc[k] = 0;
+            }
+            std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                      [](const scored_pair& l, const scored_pair& r) { return l.y < r.y; });
+            touched.clear();
           }
-          std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-                    [](const scored_pair& l, const scored_pair& r) { return l.y < r.y; });
-          touched.clear();
         }
+      };
+      if (t == 1) {
+        work();
+      } else {
+        std::vector<std::jthread> pool;
+        for (unsigned id = 0; id < t; ++id) pool.emplace_back(work);
       }
     };
-    if (t == 1) {
-      work();
-    } else {
-      std::vector<std::jthread> pool;
-      for (unsigned id = 0; id < t; ++id) pool.emplace_back(work);
-    }
+    // The row lists: where every item appears and the matrix holds its window -> items form, that
+    // form as it is; else made from the item -> windows form (a counting sort by row, items taken
+    // in order, so each list is ascending), at their final size (their entries are the counts of
+    // the items kept), a consequent in 1, 2 or 4 bytes as their number allows (the host items'
+    // 37 over 2.2 M entries: 2 MB where 4-byte numbers took 9).
+    const auto count_made_rows = [&]<class RowItem>(RowItem) {
+      check_activity_entries(kept_entries);
+      std::vector<entry_index> start(nw + 1, 0);
+      for (std::uint32_t k = 0; k < consequents; ++k)
+        for (const auto w : a.windows_of(item(k))) ++start[w + 1];
+      for (std::size_t w = 0; w < nw; ++w) start[w + 1] += start[w];
+      std::vector<RowItem> kept(kept_entries);
+      for (std::uint32_t k = 0; k < consequents; ++k)  // start[w] walks to window w's end
+        for (const auto w : a.windows_of(item(k))) kept[start[w]++] = static_cast<RowItem>(k);
+      for (std::size_t w = nw; w > 0; --w) start[w] = start[w - 1];
+      start[0] = 0;
+      count_rows(start.data(), kept.data());
+    };
+    if (as_held) count_rows(a.window_start.data(), a.window_items.data());
+    else if (consequents <= std::size_t{UINT8_MAX} + 1) count_made_rows(std::uint8_t{});
+    else if (consequents <= std::size_t{UINT16_MAX} + 1) count_made_rows(std::uint16_t{});
+    else count_made_rows(std::uint32_t{});
     if (found.size() == 1) return std::move(found[0]);
     std::size_t total = 0;
     for (const auto& f : found) total += f.size();

@@ -439,8 +439,8 @@ struct templates {
     // templates' groups at a time; the flows of the items kept are copied out of them.
     std::vector<host_item> kept;
     expose::detail::growable<std::uint32_t> kept_flows;  // kept[k]'s flows, one item after another (grown in place: 8 MB here)
+    std::vector<std::pair<std::size_t, std::uint32_t>> where;  // per kept item: from, size in kept_flows
     {
-      std::vector<std::pair<std::size_t, std::uint32_t>> where;  // per kept item: from, size in kept_flows
       const auto use = [](const mask& m) { return m.vars() != 0; };
       const auto runs = detail::template_runs(items, nb, masks, use);
       if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
@@ -544,16 +544,33 @@ struct templates {
     activity& h = out.hosts;
     h.samples = samples;
     h.item_start.assign(1, 0);
-    std::vector<field> bound;  // per item kept
+    std::vector<field> bound;       // per item kept
+    std::vector<std::uint32_t> of;  // per item kept, its candidate number
     std::size_t entries = 0;
     for (std::uint32_t k = 0; k < kept.size(); ++k) {
       if (!keep(counts[k], samples)) continue;
       out.closures.push_back(kept[k].closure);
-      out.members.emplace_back(kept[k].flows.begin(), kept[k].flows.end());
       bound.push_back(kept[k].bound);
+      of.push_back(k);
       entries += counts[k];
       check_activity_entries(entries);
       h.item_start.push_back(static_cast<entry_index>(entries));
+    }
+    // Their flows copied out, from the last item back, the candidates' list given back behind
+    // each copy as it goes (grown in place, it shrinks in place): never both whole at once.
+    out.members.resize(of.size());
+    for (std::size_t j = of.size(); j-- > 0;) {
+      const std::uint32_t k = of[j];
+      if (k >= where.size()) {  // a rest: its flows are in rest_flows
+        out.members[j].assign(kept[k].flows.begin(), kept[k].flows.end());
+        continue;
+      }
+      const std::uint32_t* flows = kept_flows.data() + where[k].first;  // (a shrink may move the list)
+      out.members[j].assign(flows, flows + where[k].second);
+      if (kept_flows.size() - where[k].first >= (std::size_t{1} << 18)) {  // 1 MB or more behind it
+        kept_flows.resize(where[k].first);
+        kept_flows.shrink_to_fit();
+      }
     }
     expose::detail::release(kept);
     expose::detail::release(kept_flows);
