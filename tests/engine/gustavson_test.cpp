@@ -213,3 +213,31 @@ TEST_CASE("engine.gustavson.heads_and_tails_must_name_their_windows") {
   const activity empty = activity::from_sorted(std::vector<timed_entry>{}, 20, 0);
   CHECK(engine::gustavson{}.count(empty, a, j).empty());
 }
+
+TEST_CASE("engine.gustavson.row_lists_name_consequents_in_one_two_or_four_bytes") {
+  // Row lists made from the item -> windows form (the matrix held by item alone) take a
+  // consequent's number in 1 byte up to 256 of them, 2 up to 65,536, else 4: each count alike.
+  const scores::jmeasure j{.min_score = 0.0, .min_support = 2};
+  for (const std::size_t items : {std::size_t{100}, std::size_t{700}}) {  // 1 and 2 bytes
+    const activity a = random_activity(11, items, 200);
+    activity by_item = a;
+    by_item.drop_window_major();
+    const auto expected = engine::brute_force{}.count(a, j);
+    const auto got = engine::gustavson{.threads = 2}.count(by_item, j);
+    REQUIRE(got.size() == expected.size());
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) wrong += got[i].x != expected[i].x || got[i].y != expected[i].y || got[i].counts != expected[i].counts;
+    CHECK(wrong == 0);
+  }
+  // 4 bytes: 70,000 items, items 2w and 2w + 1 active together in window w alone.
+  constexpr std::uint32_t n_items = 70'000;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> e;
+  for (std::uint32_t x = 0; x < n_items; ++x) e.emplace_back(x / 2, x);
+  activity a = activity::from_sorted(e, n_items, n_items / 2);
+  a.drop_window_major();
+  const auto got = engine::gustavson{.threads = 2}.count(a, scores::jmeasure{.min_score = 0.0, .min_support = 1});
+  REQUIRE(got.size() == n_items);
+  std::size_t wrong = 0;
+  for (const auto& p : got) wrong += (p.x ^ 1u) != p.y || p.counts != pair_counts{1, 1, 1, n_items / 2};
+  CHECK(wrong == 0);
+}
