@@ -213,7 +213,7 @@ inline void check_windowed(const activity& heads, const activity& tails, const c
 
 /// Collects (window, item) activity as packets stream in, one entry per item per window, with
 /// when in the window the item first sent a packet. Memory is one entry (16 bytes) per active
-/// (window, item) pair and 12 bytes per item.
+/// (window, item) pair and 4 bytes per item (where its last entry is).
 class activity_builder {
  public:
   /// An item active in a window, `offset` into it (offset_in_window): the earliest packet of the
