@@ -90,7 +90,9 @@ struct activity {
     return n;
   }
   /// Whether the window -> items form is held (items_in answers).
-  [[nodiscard]] bool window_major() const noexcept { return window_start.size() == rows() + 1; }
+  [[nodiscard]] bool window_major() const noexcept { return !window_start.empty() && window_start.size() == rows() + 1; }
+  /// Whether its rows are named windows (or it has none): what lagging and matching by window need.
+  [[nodiscard]] bool names_windows() const noexcept { return !windows.empty() || entries() == 0; }
   /// Gives back the window -> items form (what it held: 4 bytes an entry and a window).
   void drop_window_major() noexcept {
     std::vector<entry_index>().swap(window_start);
@@ -189,7 +191,7 @@ struct activity {
 inline void check_windowed(const activity& heads, const activity& tails, const char* who) {
   if (&heads == &tails) return;
   for (const activity* m : {&heads, &tails})
-    if (m->windows.empty() && m->entries() != 0)
+    if (!m->names_windows())
       throw bad_argument(std::string(who) + ": heads and tails are matched by window, and one matrix names no windows "
                          "(its rows are other samples); count such a matrix against itself");
 }
@@ -198,7 +200,7 @@ inline void check_windowed(const activity& heads, const activity& tails, const c
 /// of w, w+1, ..., w+k of `a` (never before `a`'s first window). Samples stay N. Throws
 /// bad_argument when `a` names no windows (its rows are other samples).
 [[nodiscard]] inline activity dilate_back(const activity& a, std::int64_t k) {
-  if (a.windows.empty() && a.entries() != 0)
+  if (!a.names_windows())
     throw bad_argument("dilate_back: the matrix names no windows (its rows are other samples): nothing to lag");
   std::vector<std::pair<std::int64_t, std::uint32_t>> entries;
   entries.reserve(a.entries() * static_cast<std::size_t>(k + 1));

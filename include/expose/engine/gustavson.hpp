@@ -73,8 +73,8 @@ struct gustavson {
       }
     }
     const bool all_appear = item_of.size() == n_items;
-    const std::size_t nw = a.rows();  // one scan of the items where the rows are not windows
-    const bool as_held = all_appear && a.window_start.size() == nw + 1;  // a.window_major()
+    const std::size_t nw = a.rows();
+    const bool as_held = all_appear && a.window_major();
     const auto consequents = static_cast<std::uint32_t>(item_of.size());
     if (all_appear) expose::detail::release(item_of);
     const auto item = [&](std::uint32_t k) { return all_appear ? k : item_of[k]; };

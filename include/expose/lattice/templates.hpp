@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <functional>
 #include <future>
-#include <queue>
 #include <iterator>
+#include <queue>
 #include <span>
 #include <system_error>
 #include <thread>
