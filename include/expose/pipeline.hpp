@@ -20,6 +20,7 @@
 #include "expose/clusters/timing.hpp"
 #include "expose/concepts.hpp"
 #include "expose/delays.hpp"
+#include "expose/detail/release.hpp"
 #include "expose/engine/gustavson.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
@@ -298,6 +299,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   }
   r.item_flows.resize(space.items.size());
   for (std::size_t i = 0; i < space.items.size(); ++i) r.item_flows[i] = static_cast<std::uint32_t>(space.members(static_cast<std::uint32_t>(i)).size());
+  expose::detail::release(space.generic_members);  // read no more: 5 MB on the 6-hour trace, given back before the clusters are made
   r.items = std::move(space.items);
   r.window_activity = std::make_shared<const activity>(std::move(space.windows));
   if (space.hosts.items() != 0 && !space.host_window_start.empty()) {

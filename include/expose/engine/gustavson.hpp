@@ -144,8 +144,11 @@ struct gustavson {
       if (t == 1) {
         work();
       } else {
-        std::vector<std::jthread> pool;
-        for (unsigned id = 0; id < t; ++id) pool.emplace_back(work);
+        {
+          std::vector<std::jthread> pool;
+          for (unsigned id = 0; id < t; ++id) pool.emplace_back(work);
+        }
+        expose::detail::trim_heap();  // what the threads freed (their accumulators)
       }
     };
     // The row lists: where every item appears and the matrix holds its window -> items form, that

@@ -34,8 +34,8 @@
 
 #include "expose/activity.hpp"
 #include "expose/concepts.hpp"
-#include "expose/detail/growable.hpp"
 #include "expose/detail/id_index.hpp"
+#include "expose/detail/id_lists.hpp"
 #include "expose/detail/release.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
@@ -380,20 +380,23 @@ struct templates {
 
     // Host-variable items read only the flows and their activity: with a second core they are
     // built beside the window items (the two take about the same time), else after them, before
-    // with_generic gives back the window -> items form they read.
+    // with_generic gives back the window -> items form they read. They give it back themselves
+    // once read: the window items read the item -> windows form alone.
     bool parallel = side_by_side();
     host_items hosts;
     std::future<void> beside;
+    const auto drop_window_form = [&a] { a.drop_window_major(); };
     if (parallel) {
       try {
-        beside = std::async(std::launch::async, [&] { hosts = make_host_items(keep, base, a); });
+        beside = std::async(std::launch::async, [&] { hosts = host_items_of(keep, base, a, drop_window_form); });
       } catch (const std::system_error&) {
         parallel = false;  // no thread to be had (a container's limit): one after the other
       }
     }
     window_generic generic = make_window_generic(base, a, keep, s);
     if (parallel) beside.get();  // it reads `a`
-    else hosts = make_host_items(keep, base, a);  // before with_generic, which drops what it reads
+    else hosts = host_items_of(keep, base, a, drop_window_form);  // before with_generic, which drops what it reads
+    if (parallel) expose::detail::trim_heap();  // what the host items' thread freed
     s.windows = detail::with_generic(std::move(a), generic.windows);
     expose::detail::release(generic.windows);
     s.items = std::move(base);
@@ -428,6 +431,17 @@ struct templates {
   /// is left out of that item.
   template <class Keep>
   [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& items, const activity& a) const {
+    return host_items_of(keep, items, a, [] {});
+  }
+
+ private:
+  static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
+
+  /// make_host_items, calling `window_form_read()` once it has read what it reads of the window
+  /// -> items form of `a` (generalize then drops that form, which the window items do not read,
+  /// while both are made: 6 MB on the 6-hour trace).
+  template <class Keep, class Done>
+  [[nodiscard]] host_items host_items_of(const Keep& keep, const pattern_list& items, const activity& a, const Done& window_form_read) const {
     if (!a.window_major())
       throw bad_argument("lattice::templates::make_host_items: the flows' activity must hold its window -> items form "
                          "(make the host items before generalize drops it, as generalize does)");
@@ -435,44 +449,6 @@ struct templates {
     const auto nb = static_cast<std::uint32_t>(items.size());
     auto host_of = [&](std::uint32_t flow, field bound) { return items.address(flow, bound); };
 
-    // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
-    // templates' groups at a time; the flows of the items kept are copied out of them.
-    std::vector<host_item> kept;
-    expose::detail::growable<std::uint32_t> kept_flows;  // kept[k]'s flows, one item after another (grown in place: 8 MB here)
-    std::vector<std::pair<std::size_t, std::uint32_t>> where;  // per kept item: from, size in kept_flows
-    {
-      const auto use = [](const mask& m) { return m.vars() != 0; };
-      const auto runs = detail::template_runs(items, nb, masks, use);
-      if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
-      // The closures met, by candidate number (4 bytes a slot where a set of patterns took 48:
-      // 32,139 candidates on the 6-hour trace).
-      const auto closure_of = [&](std::uint32_t k) -> const flow_pattern& { return kept[k].closure; };
-      auto closures = expose::detail::make_id_index<flow_pattern, flow_pattern_hash>(std::cref(closure_of));
-      std::vector<std::uint32_t> naming;  // a group's flows that keep the bound address, where some do not
-      for (const auto& [from, to] : runs) {
-        const detail::flow_groups groups = detail::group_flows(items, nb, masks, use, from, to, 2);
-        for (std::size_t g = 0; g < groups.groups(); ++g) {
-          std::span<const std::uint32_t> flows = groups[g];
-          const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
-          const auto names_host = [&](std::uint32_t f) { return items.at(f, bound) == slot::kept; };
-          if (!std::all_of(flows.begin(), flows.end(), names_host)) {
-            naming.clear();
-            std::copy_if(flows.begin(), flows.end(), std::back_inserter(naming), names_host);
-            if (naming.empty()) continue;
-            flows = naming;
-          }
-          const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
-          if (!two_hosts) continue;
-          const flow_pattern cl = host_closure(items, flows, bound);
-          if (closures.contains(cl)) continue;
-          kept.push_back({cl, bound, {}});
-          closures.insert(static_cast<std::uint32_t>(kept.size() - 1));
-          where.emplace_back(kept_flows.size(), static_cast<std::uint32_t>(flows.size()));
-          kept_flows.append(flows.data(), flows.data() + flows.size());
-        }
-      }
-      for (std::size_t k = 0; k < kept.size(); ++k) kept[k].flows = {kept_flows.data() + where[k].first, where[k].second};
-    }
     // The flows active in window w: each window lists its flows before any generic items.
     const auto flows_in = [&](std::size_t w) {
       const auto in = a.items_in(w);
@@ -507,6 +483,45 @@ struct templates {
       }
     }
 
+    window_form_read();
+
+
+    // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
+    // templates' groups at a time; the flows of the candidates are copied out of them as gaps
+    // (kept[k]'s flows are list k: 2.3 MB for 2.1 M flows here, where 4-byte ids took 8.5).
+    std::vector<host_item> kept;
+    expose::detail::id_lists flows_of;
+    {
+      const auto use = [](const mask& m) { return m.vars() != 0; };
+      const auto runs = detail::template_runs(items, nb, masks, use);
+      if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
+      // The closures met, by candidate number (4 bytes a slot where a set of patterns took 48:
+      // 32,139 candidates on the 6-hour trace).
+      const auto closure_of = [&](std::uint32_t k) -> const flow_pattern& { return kept[k].closure; };
+      auto closures = expose::detail::make_id_index<flow_pattern, flow_pattern_hash>(std::cref(closure_of));
+      std::vector<std::uint32_t> naming;  // a group's flows that keep the bound address, where some do not
+      for (const auto& [from, to] : runs) {
+        const detail::flow_groups groups = detail::group_flows(items, nb, masks, use, from, to, 2);
+        for (std::size_t g = 0; g < groups.groups(); ++g) {
+          std::span<const std::uint32_t> flows = groups[g];
+          const field bound = masks[groups.template_of[g]][field::src_ip] == slot::var ? field::src_ip : field::dst_ip;
+          const auto names_host = [&](std::uint32_t f) { return items.at(f, bound) == slot::kept; };
+          if (!std::all_of(flows.begin(), flows.end(), names_host)) {
+            naming.clear();
+            std::copy_if(flows.begin(), flows.end(), std::back_inserter(naming), names_host);
+            if (naming.empty()) continue;
+            flows = naming;
+          }
+          const bool two_hosts = std::any_of(flows.begin(), flows.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(flows.front(), bound); });
+          if (!two_hosts) continue;
+          const flow_pattern cl = host_closure(items, flows, bound);
+          if (closures.contains(cl)) continue;
+          kept.push_back({cl, bound});
+          closures.insert(static_cast<std::uint32_t>(kept.size() - 1));
+          flows_of.add(flows);
+        }
+      }
+    }
     // An item's samples: the (window, host) pairs of its flows' windows and the host it binds,
     // as keys window position x hosts + host number (ordered by window, then host), sorted and
     // each once, in `keys`. Item by item, from the flows' item -> windows form: no list per flow
@@ -527,8 +542,10 @@ struct templates {
     const bool narrow = a.windows.size() * n_hosts <= std::uint64_t{UINT32_MAX} + 1;
     const auto count_from = [&]<class Key>(std::uint32_t first, std::vector<std::uint64_t>& counts, Key) {
       std::vector<Key> keys;
+      std::vector<std::uint32_t> flows;
       for (std::uint32_t k = first; k < kept.size(); ++k) {
-        samples_of(kept[k].flows, kept[k].bound, keys);
+        flows_of.get(k, flows);
+        samples_of(std::span<const std::uint32_t>{flows}, kept[k].bound, keys);
         counts[k] = keys.size();
       }
     };
@@ -538,10 +555,9 @@ struct templates {
     };
     std::vector<std::uint64_t> counts(kept.size(), 0);
     count_items_from(0, counts);
-    std::vector<std::vector<std::uint32_t>> rest_flows;
     if (rests) {
       const auto before = static_cast<std::uint32_t>(kept.size());
-      add_host_rests(keep, items, kept, rest_flows, counts, samples, host_of);
+      add_host_rests(keep, items, kept, flows_of, counts, samples, host_of);
       counts.resize(kept.size(), 0);
       count_items_from(before, counts);
     }
@@ -560,25 +576,10 @@ struct templates {
       check_activity_entries(entries);
       h.item_start.push_back(static_cast<entry_index>(entries));
     }
-    // Their flows copied out, from the last item back, the candidates' list given back behind
-    // each copy as it goes (grown in place, it shrinks in place): never both whole at once.
     out.members.resize(of.size());
-    for (std::size_t j = of.size(); j-- > 0;) {
-      const std::uint32_t k = of[j];
-      if (k >= where.size()) {  // a rest: its flows are in rest_flows
-        out.members[j].assign(kept[k].flows.begin(), kept[k].flows.end());
-        continue;
-      }
-      const std::uint32_t* flows = kept_flows.data() + where[k].first;  // (a shrink may move the list)
-      out.members[j].assign(flows, flows + where[k].second);
-      if (kept_flows.size() - where[k].first >= (std::size_t{1} << 18)) {  // 1 MB or more behind it
-        kept_flows.resize(where[k].first);
-        kept_flows.shrink_to_fit();
-      }
-    }
+    for (std::size_t j = 0; j < of.size(); ++j) flows_of.get(of[j], out.members[j]);
     expose::detail::release(kept);
-    expose::detail::release(kept_flows);
-    expose::detail::release(rest_flows);
+    expose::detail::release(flows_of);
     // The samples' activity, held by item alone (the counting engine makes its row lists of it, as
     // it does for the window items). A row is a sample some item kept is active in, numbered in
     // key order (by window, then host); rows carry no sample number: `first_row` says which rows
@@ -625,9 +626,6 @@ struct templates {
     return out;
   }
 
- private:
-  static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
-
   [[nodiscard]] bool side_by_side() const {
     if (!has_host_templates) return false;
     return threads == 0 ? std::thread::hardware_concurrency() > 1 : threads > 1;
@@ -670,12 +668,11 @@ struct templates {
     return out;
   }
 
-  /// A host-variable item: its closure, the field its variable binds, its flows (ascending; held
-  /// by the flows' groups or the rests' lists, which outlive it).
+  /// A candidate host-variable item: its closure and the field its variable binds (its flows,
+  /// ascending, are a list of an id_lists beside it, numbered as the candidates).
   struct host_item {
     flow_pattern closure;
     field bound;  // src_ip or dst_ip
-    std::span<const std::uint32_t> flows;
   };
 
   /// Appends the window rests to the generic items `generic` (ids from base.size()), their flows to
@@ -760,56 +757,73 @@ struct templates {
   /// items Y bound the same way (only the largest, at most max_rests of them), X minus Y is a host
   /// item too. So `$C.* : Mirror.*` minus `$C.* : Mirror.21` holds every client's FTP data
   /// connections, and one `$C` rule ties them to their control connections where one window rule
-  /// per client did before. Appends to `kept`, the rests' flows to `rest_flows`.
+  /// per client did before. Appends to `kept`, the rests' flows to `flows_of` (candidate k's flows
+  /// are its list k).
   template <class Keep, class HostOf>
-  void add_host_rests(const Keep& keep, const pattern_list& base, std::vector<host_item>& kept,
-                      std::vector<std::vector<std::uint32_t>>& rest_flows, const std::vector<std::uint64_t>& counts,
-                      std::uint64_t samples, const HostOf& host_of) const {
+  void add_host_rests(const Keep& keep, const pattern_list& base, std::vector<host_item>& kept, expose::detail::id_lists& flows_of,
+                      const std::vector<std::uint64_t>& counts, std::uint64_t samples, const HostOf& host_of) const {
     const auto n_kept = static_cast<std::uint32_t>(kept.size());
     boost::unordered_flat_map<std::uint32_t, std::vector<std::uint32_t>> first_of;  // first flow -> kept items
-    for (std::uint32_t k = 0; k < n_kept; ++k) first_of[kept[k].flows.front()].push_back(k);
+    for (std::uint32_t k = 0; k < n_kept; ++k) first_of[flows_of.front(k)].push_back(k);
     boost::unordered_flat_map<std::uint64_t, std::vector<std::uint32_t>> by_hash;  // flow-set hash -> host items
     const detail::member_set_hash set_hash;
-    for (std::uint32_t k = 0; k < n_kept; ++k) by_hash[set_hash(kept[k].flows)].push_back(k);
+    std::vector<std::uint32_t> xf, yf;
+    for (std::uint32_t k = 0; k < n_kept; ++k) {
+      flows_of.get(k, xf);
+      by_hash[set_hash(xf)].push_back(k);
+    }
     const auto includes = [](std::span<const std::uint32_t> outer, std::span<const std::uint32_t> inner) {
       return std::includes(outer.begin(), outer.end(), inner.begin(), inner.end());
     };
+    std::vector<std::uint32_t> inside;
+    std::vector<std::vector<std::uint32_t>> inside_flows;  // inside[i]'s flows
     for (std::uint32_t x = 0; x < n_kept; ++x) {
       const field bound = kept[x].bound;
       // Only against one peer: `$A.* : *.22` minus `$A.* : Router1.22` ("a host that reaches
       // Router1 on 22 reaches some other host on 22") would fold a scan into every client's ssh.
       const field peer = bound == field::src_ip ? field::dst_ip : field::src_ip;
       if (kept[x].closure.at(peer) != slot::kept) continue;
-      const auto xf = kept[x].flows;  // a span: valid while `kept` grows
-      std::vector<std::uint32_t> inside;
+      flows_of.get(x, xf);
+      inside.clear();
+      inside_flows.clear();
       for (auto f : xf) {
         const auto it = first_of.find(f);
         if (it == first_of.end()) continue;
         for (auto y : it->second) {
-          const auto yf = kept[y].flows;
-          if (y != x && kept[y].bound == bound && yf.size() < xf.size() && keep(counts[y], samples) && includes(xf, yf)) inside.push_back(y);
+          if (y == x || kept[y].bound != bound || flows_of.size(y) >= xf.size() || !keep(counts[y], samples)) continue;
+          flows_of.get(y, yf);
+          if (!includes(xf, yf)) continue;
+          inside.push_back(y);
+          inside_flows.push_back(yf);
         }
       }
-      std::erase_if(inside, [&](std::uint32_t y) {
-        const auto yf = kept[y].flows;
-        return std::any_of(inside.begin(), inside.end(), [&](std::uint32_t z) {
-          const auto zf = kept[z].flows;
-          return zf.size() > yf.size() && includes(zf, yf);
-        });
-      });
+      // only the largest pieces: drop a piece inside another
+      std::size_t left = 0;
+      for (std::size_t i = 0; i < inside.size(); ++i) {
+        const auto& yi = inside_flows[i];
+        const bool within = std::any_of(inside_flows.begin(), inside_flows.end(),
+                                        [&](const std::vector<std::uint32_t>& zf) { return zf.size() > yi.size() && includes(zf, yi); });
+        if (within) continue;
+        inside[left] = inside[i];
+        if (left != i) inside_flows[left] = std::move(inside_flows[i]);
+        ++left;
+      }
+      inside.resize(left);
+      inside_flows.resize(left);
       if (inside.empty() || inside.size() > max_rests) continue;
-      for (auto y : inside) {
+      for (const auto& ys : inside_flows) {
         std::vector<std::uint32_t> rest;
-        const auto yf = kept[y].flows;
-        std::set_difference(xf.begin(), xf.end(), yf.begin(), yf.end(), std::back_inserter(rest));
+        std::set_difference(xf.begin(), xf.end(), ys.begin(), ys.end(), std::back_inserter(rest));
         const bool two_hosts = std::any_of(rest.begin(), rest.end(), [&](std::uint32_t f) { return host_of(f, bound) != host_of(rest.front(), bound); });
         if (!two_hosts) continue;
         auto& same = by_hash[set_hash(rest)];
-        if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) { return std::ranges::equal(kept[z].flows, rest); })) continue;
+        if (std::any_of(same.begin(), same.end(), [&](std::uint32_t z) {
+              return flows_of.size(z) == rest.size() && flows_of.get(z) == rest;
+            }))
+          continue;
         same.push_back(static_cast<std::uint32_t>(kept.size()));
-        flow_pattern cl = host_closure(base, rest, bound);
-        rest_flows.push_back(std::move(rest));  // moving a list keeps its flows where they are
-        kept.push_back({cl, bound, rest_flows.back()});
+        kept.push_back({host_closure(base, rest, bound), bound});
+        flows_of.add(rest);
       }
     }
   }
