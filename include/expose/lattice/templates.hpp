@@ -448,6 +448,9 @@ struct templates {
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
     auto host_of = [&](std::uint32_t flow, field bound) { return items.address(flow, bound); };
+    const auto use = [](const mask& m) { return m.vars() != 0; };
+    const auto runs = detail::template_runs(items, nb, masks, use);
+    if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
 
     // The flows active in window w: each window lists its flows before any generic items.
     const auto flows_in = [&](std::size_t w) {
@@ -485,16 +488,12 @@ struct templates {
 
     window_form_read();
 
-
     // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
     // templates' groups at a time; the flows of the candidates are copied out of them as gaps
     // (kept[k]'s flows are list k: 2.3 MB for 2.1 M flows here, where 4-byte ids took 8.5).
     std::vector<host_item> kept;
     expose::detail::id_lists flows_of;
     {
-      const auto use = [](const mask& m) { return m.vars() != 0; };
-      const auto runs = detail::template_runs(items, nb, masks, use);
-      if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
       // The closures met, by candidate number (4 bytes a slot where a set of patterns took 48:
       // 32,139 candidates on the 6-hour trace).
       const auto closure_of = [&](std::uint32_t k) -> const flow_pattern& { return kept[k].closure; };
