@@ -221,7 +221,11 @@ class activity_builder {
   /// An item active in a window, `offset` into it (offset_in_window): the earliest packet of the
   /// item in the window gives the entry's offset.
   void add(std::int64_t window, std::uint32_t item, window_offset offset = 0) {
-    if (item >= last_at_.size()) last_at_.resize(std::max<std::size_t>(item + 1, last_at_.size() + last_at_.size() / 2), never);
+    if (item >= last_at_.size()) {  // grown by half (reserve first: resize alone would double its room)
+      const auto n = std::max<std::size_t>(item + 1, last_at_.size() + last_at_.size() / 2);
+      last_at_.reserve(n);
+      last_at_.resize(n, never);
+    }
     std::uint32_t& at = last_at_[item];
     if (at != never) {
       timed_entry& last = entries_[at];

@@ -229,15 +229,19 @@ TEST_CASE("engine.gustavson.row_lists_name_consequents_in_one_two_or_four_bytes"
     for (std::size_t i = 0; i < got.size(); ++i) wrong += got[i].x != expected[i].x || got[i].y != expected[i].y || got[i].counts != expected[i].counts;
     CHECK(wrong == 0);
   }
-  // 4 bytes: 70,000 items, items 2w and 2w + 1 active together in window w alone.
-  constexpr std::uint32_t n_items = 70'000;
-  std::vector<std::pair<std::int64_t, std::uint32_t>> e;
-  for (std::uint32_t x = 0; x < n_items; ++x) e.emplace_back(x / 2, x);
-  activity a = activity::from_sorted(e, n_items, n_items / 2);
-  a.drop_window_major();
-  const auto got = engine::gustavson{.threads = 2}.count(a, scores::jmeasure{.min_score = 0.0, .min_support = 1});
-  REQUIRE(got.size() == n_items);
-  std::size_t wrong = 0;
-  for (const auto& p : got) wrong += (p.x ^ 1u) != p.y || p.counts != pair_counts{1, 1, 1, n_items / 2};
-  CHECK(wrong == 0);
+  // Each side of both bounds (256 and 257 items, 65,536 and 65,537) and 70,000: items 2w and
+  // 2w + 1 active together in window w alone, every item a consequent (an odd last item is alone
+  // in its window).
+  for (const std::uint32_t n_items : {256u, 257u, 65'536u, 65'537u, 70'000u}) {
+    const std::uint32_t windows = (n_items + 1) / 2;
+    std::vector<std::pair<std::int64_t, std::uint32_t>> e;
+    for (std::uint32_t x = 0; x < n_items; ++x) e.emplace_back(x / 2, x);
+    activity a = activity::from_sorted(e, n_items, windows);
+    a.drop_window_major();
+    const auto got = engine::gustavson{.threads = 2}.count(a, scores::jmeasure{.min_score = 0.0, .min_support = 1});
+    REQUIRE(got.size() == n_items / 2 * 2);  // an odd last item is alone in its window: no pair
+    std::size_t wrong = 0;
+    for (const auto& p : got) wrong += (p.x ^ 1u) != p.y || p.counts != pair_counts{1, 1, 1, windows};
+    CHECK(wrong == 0);
+  }
 }

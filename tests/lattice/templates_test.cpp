@@ -408,6 +408,15 @@ TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
   // Made of a matrix generalize gave back (held by item alone): refused by name.
   CHECK_THROWS_WITH_AS((void)split.make_host_items(keep, flows, one.windows),
                        doctest::Contains("make_host_items: the flows' activity must hold its window -> items form"), bad_argument);
+  // Rows that are not named windows (a matrix made of the window -> items form alone, without
+  // `windows`): refused too, where the samples' keys would outrun a table sized by the windows.
+  {
+    const activity unnamed = activity::from_window_major({}, a.window_start, a.window_items, a.items(), a.samples);
+    REQUIRE(unnamed.window_major());
+    const auto take_all = [](std::uint64_t, std::uint64_t) { return true; };
+    CHECK_THROWS_WITH_AS((void)split.make_host_items(take_all, flows, unnamed),
+                         doctest::Contains("make_host_items: the flows' activity must name its windows"), bad_argument);
+  }
   REQUIRE(one.hosts.items() > 10);  // host items were made
   // The host matrix's rows carry no window: host_window_start says which rows are each window's.
   CHECK(one.hosts.windows.empty());

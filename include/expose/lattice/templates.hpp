@@ -445,6 +445,9 @@ struct templates {
     if (!a.window_major())
       throw bad_argument("lattice::templates::make_host_items: the flows' activity must hold its window -> items form "
                          "(make the host items before generalize drops it, as generalize does)");
+    if (!a.names_windows())
+      throw bad_argument("lattice::templates::make_host_items: the flows' activity must name its windows (its rows "
+                         "are the windows the host samples are made of)");
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
     auto host_of = [&](std::uint32_t flow, field bound) { return items.address(flow, bound); };
