@@ -30,6 +30,29 @@ item_space three_flows() {
   const auto flow = [](std::uint32_t port) { return exact(flow_key{ip("10.0.0.1"), ip("10.0.0.9"), 40000, static_cast<std::uint16_t>(port), 17}); };
   return item_space::plain({flow(53), flow(80), flow(123)}, activity::from_sorted(e, 3, 20));
 }
+/// A trace's flows (every field kept) in windows of 1 s, generalized by `$C.* : server` alone,
+/// every item kept.
+item_space same_client_space(const std::vector<packet>& trace) {
+  constexpr std::int64_t s = 1'000'000'000;
+  std::vector<flow_pattern> flows;
+  activity_builder act;
+  flow_table t;
+  for (const auto& p : trace) {
+    const auto [id, fresh] = t.find_or_insert(p);
+    if (fresh) flows.push_back(exact(t.flows()[id]));
+    act.add(p.ts_ns / s, id, offset_in_window(p.ts_ns, p.ts_ns / s, s));
+  }
+  const auto keep = [](std::uint64_t, std::uint64_t) { return true; };
+  return lattice::templates<lattice::same_client>{}.generalize(flows, std::move(act).finish(flows.size()), keep);
+}
+
+/// The item written `text`.
+std::uint32_t item_named(const item_space& space, const char* text) {
+  for (std::uint32_t i = 0; i < space.items.size(); ++i)
+    if (space.items[i].text() == text) return i;
+  FAIL("no item " << text);
+  return 0;
+}
 }  // namespace
 
 TEST_CASE("delays.median_and_quartiles_of_the_right_side_after_the_left") {
@@ -148,22 +171,8 @@ TEST_CASE("delays.host_rules_take_each_hosts_earliest_flow_in_a_window") {
   std::sort(trace.begin(), trace.end(), [](const packet& l, const packet& r) { return l.ts_ns < r.ts_ns; });
   trace.push_back(make_packet(11 * s + 100 * ms, "10.0.0.1", 50002, "10.0.0.53", 53, proto::udp));
   trace.push_back(make_packet(11 * s + 120 * ms, "10.0.0.1", 50003, "10.0.0.80", 80, proto::tcp));
-  std::vector<flow_pattern> flows;
-  activity_builder act;
-  flow_table t;
-  for (const auto& p : trace) {
-    const auto [id, fresh] = t.find_or_insert(p);
-    if (fresh) flows.push_back(exact(t.flows()[id]));
-    act.add(p.ts_ns / s, id, offset_in_window(p.ts_ns, p.ts_ns / s, s));
-  }
-  const auto keep = [](std::uint64_t, std::uint64_t) { return true; };
-  const item_space space = lattice::templates<lattice::same_client>{}.generalize(flows, std::move(act).finish(flows.size()), keep);
-  const auto item = [&](const char* text) {
-    for (std::uint32_t i = 0; i < space.items.size(); ++i)
-      if (space.items[i].text() == text) return i;
-    FAIL("no item " << text);
-    return std::uint32_t{0};
-  };
+  const item_space space = same_client_space(trace);
+  const auto item = [&](const char* text) { return item_named(space, text); };
   rule x;
   x.lhs = item("$A.* : 10.0.0.53.53 : udp");
   x.rhs = item("$A.* : 10.0.0.80.80 : tcp");
@@ -182,4 +191,61 @@ TEST_CASE("delays.host_rules_take_each_hosts_earliest_flow_in_a_window") {
     CHECK(d.p75_ms == doctest::Approx(2621 * ms_per_unit));  // 35389 - 32768
     CHECK(rules[0].leads == rule_leads::lhs);
   }
+}
+
+TEST_CASE("delays.measured_apart_are_taken_as_they_are_and_the_rest_measured") {
+  // Client 1 looks a name up and connects 20 ms later, in windows 0..9. A host rule whose delays
+  // were measured apart (another rank) takes them as they are, turned round with the rule where
+  // its right side leads; one not measured apart is measured here; a window rule always is.
+  constexpr std::int64_t s = 1'000'000'000, ms = 1'000'000;
+  std::vector<packet> trace;
+  for (std::int64_t k = 0; k < 10; ++k)
+    for (const char* client : {"10.0.0.1", "10.0.0.2"}) {
+      const auto port = static_cast<std::uint16_t>(40000 + 10 * k);
+      trace.push_back(make_packet(k * s + 100 * ms, client, port, "10.0.0.53", 53, proto::udp));
+      trace.push_back(make_packet(k * s + 120 * ms, client, static_cast<std::uint16_t>(port + 1), "10.0.0.80", 80, proto::tcp));
+    }
+  const item_space space = same_client_space(trace);
+  const auto item = [&](const char* text) { return item_named(space, text); };
+  const std::uint32_t dns = item("$A.* : 10.0.0.53.53 : udp"), web = item("$A.* : 10.0.0.80.80 : tcp");
+  const auto offset = static_cast<std::uint32_t>(space.window_items());
+  REQUIRE(dns >= offset);
+  REQUIRE(web >= offset);
+  rule host_rule{dns, web, rule_kind::equivalent, 1.0, 1.0, {}};
+  rule window_rule{0, 1, rule_kind::equivalent, 1.0, 1.0, {}};  // client 1's lookup and connection in window 0
+  std::vector<rule> measured{host_rule, window_rule};
+  time_rules(measured, space, 1.0);
+  CHECK(measured[0].delay.samples == 20);
+  CHECK(measured[0].delay.hosts == 2);
+  CHECK(measured[0].leads == rule_leads::lhs);
+  CHECK(measured[1].delay.samples == 1);
+
+  // Measured apart as though the web connection came first: taken as it is, and the rule turned.
+  measured_delays known;
+  known.entries.push_back({dns - offset, web - offset, {-5.0, -7.0, -3.0, 4, 1}});
+  CHECK(known.find(dns - offset, web - offset) != nullptr);
+  CHECK(known.find(web - offset, dns - offset) == nullptr);
+  std::vector<rule> taken{host_rule, window_rule};
+  time_rules(taken, space, 1.0, known);
+  CHECK(taken[0].lhs == web);
+  CHECK(taken[0].rhs == dns);
+  CHECK(taken[0].delay == delay_summary{5.0, 3.0, 7.0, 4, 1});
+  CHECK(taken[0].leads == rule_leads::lhs);
+  CHECK(taken[1].delay == measured[1].delay);
+
+  // Those of the other way round are not these: measured here.
+  measured_delays other;
+  other.entries.push_back({web - offset, dns - offset, {-5.0, -7.0, -3.0, 4, 1}});
+  std::vector<rule> again{host_rule};
+  time_rules(again, space, 1.0, other);
+  CHECK(again[0].delay == measured[0].delay);
+
+  // measured_delays::of keeps the host rules' delays as measure_delays left them, by column.
+  std::vector<rule> before_turning{host_rule, window_rule};
+  measure_delays(before_turning, space, 1.0);
+  const measured_delays of = measured_delays::of(before_turning, space);
+  REQUIRE(of.entries.size() == 1);
+  CHECK(of.entries[0].lhs == dns - offset);
+  CHECK(of.entries[0].rhs == web - offset);
+  CHECK(of.entries[0].delay == before_turning[0].delay);
 }

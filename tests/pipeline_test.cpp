@@ -1,5 +1,6 @@
 #include "expose/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <type_traits>
@@ -12,9 +13,11 @@
 #include "expose/engine/brute_force.hpp"
 #include "expose/synth/demo.hpp"
 #include "expose/synth/generator.hpp"
+#include "fixtures.hpp"
 
 using namespace expose;
 using namespace std::chrono_literals;
+using expose_test::make_packet;
 
 // The pipeline reads at the call site and has a default for every stage.
 static_assert(std::is_same_v<decltype(key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s})), pipeline<>>);
@@ -218,4 +221,73 @@ TEST_CASE("pipeline.every_pattern_lists_a_rule") {
   CHECK_FALSE(r.rules[1].folded());
   CHECK(r.rules[0].same_shape == 0);
   CHECK(r.listed_rules() == 2);
+}
+
+TEST_CASE("pipeline.host_rule_delays_measured_apart_are_those_finish_rules_measures") {
+  // Two clients look a name up, then open a web connection (client 1 20 ms later, client 2 40 ms),
+  // 30 times each, beside a third client's lookups alone. The host rules' delays measured over
+  // the host items alone and the flows (as rank 1 of expose-mine-mpi measures them) are the
+  // delays finish_rules measures over the whole space, and finish_rules given them makes the same
+  // rules: the same sides, delays, order.
+  constexpr std::int64_t s = 1'000'000'000, ms = 1'000'000;
+  std::vector<packet> trace;
+  for (std::int64_t k = 0; k < 30; ++k) {
+    const std::int64_t t = 1'767'600'000 * s + k * 20 * s;
+    const auto port = static_cast<std::uint16_t>(40000 + k);
+    trace.push_back(make_packet(t + 100 * ms, "10.0.0.1", static_cast<std::uint16_t>(port + 10000), "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(t + 120 * ms, "10.0.0.1", port, "10.0.0.80", 80, proto::tcp));
+    trace.push_back(make_packet(t + 500 * ms, "10.0.0.2", static_cast<std::uint16_t>(port + 10000), "10.0.0.53", 53, proto::udp));
+    trace.push_back(make_packet(t + 540 * ms, "10.0.0.2", port, "10.0.0.80", 80, proto::tcp));
+    trace.push_back(make_packet(t + 7 * s, "10.0.0.3", static_cast<std::uint16_t>(port + 10000), "10.0.0.53", 53, proto::udp));
+  }
+  const pipeline<> spec;
+  mine_result read;
+  activity act;
+  {
+    ingest<keys::five_tuple, windows::tumbling> in(spec.key, spec.window, {}, read);
+    for (const auto& p : trace) in.take(p);
+    act = std::move(in).finish();
+  }
+  const pattern_list flows = read.items;
+  mine_result whole = read;
+  const item_space space = generalize_items(whole, act, spec);
+  const counted_pairs counted = count_pairs(space, spec);
+  const item_space hosts_only = item_space::of_hosts(flows, act, make_host_items(flows, act, spec));
+  CHECK(hosts_only.window_items() == space.base);  // host items keep their columns: ids from the flows'
+  const measured_delays known = host_rule_delays(hosts_only, counted.hosts, spec);
+
+  mine_result apart = whole, here = whole;
+  bool asked = false;
+  finish_rules(apart, space, counted, spec, [&] {
+    asked = true;
+    return known;
+  });
+  finish_rules(here, space, counted, spec);
+  CHECK(asked);
+  const auto offset = static_cast<std::uint32_t>(space.window_items());
+  std::size_t host_rules = 0;
+  REQUIRE(apart.rules.size() == here.rules.size());
+  for (std::size_t i = 0; i < here.rules.size(); ++i) {
+    const rule& a = apart.rules[i];
+    const rule& h = here.rules[i];
+    CHECK(a.lhs == h.lhs);
+    CHECK(a.rhs == h.rhs);
+    CHECK(a.delay == h.delay);
+    CHECK(a.leads == h.leads);
+    if (h.lhs < offset) continue;
+    ++host_rules;
+    // measured apart before the rule was turned round: as one side or the other
+    const delay_summary* k = known.find(h.lhs - offset, h.rhs - offset);
+    const delay_summary* turned = known.find(h.rhs - offset, h.lhs - offset);
+    REQUIRE((k != nullptr || turned != nullptr));
+    CHECK((k != nullptr ? *k : turned->reversed()) == h.delay);
+  }
+  CHECK(host_rules >= 1);
+  const auto dns_web = std::find_if(here.rules.begin(), here.rules.end(), [&](const rule& x) {
+    return io::rule_text(here, x) == "$A.* : 10.0.0.53.53 : udp <=> $A.* : 10.0.0.80.80 : tcp";
+  });
+  REQUIRE(dns_web != here.rules.end());
+  CHECK(dns_web->delay.samples == 60);
+  CHECK(dns_web->delay.hosts == 2);
+  CHECK(known.entries.size() >= host_rules);
 }

@@ -107,6 +107,16 @@ struct item_space {
     return std::includes(o.begin(), o.end(), i.begin(), i.end());
   }
 
+  /// The host-variable items `h` over the flows they were made of (`patterns`, their activity `a`)
+  /// and no window items: the host items keep their columns (ids from patterns.size(), as
+  /// window_items() gives), and what reads only them and the flows reads it as the whole space
+  /// (host_rule_delays, where the host items were built apart).
+  static item_space of_hosts(pattern_list patterns, activity a, host_items h) {
+    item_space s = plain(std::move(patterns), std::move(a));
+    s.add_hosts(std::move(h));
+    return s;
+  }
+
   /// The plain space: one item per base flow, counted per window.
   static item_space plain(pattern_list patterns, activity a) {
     item_space s;

@@ -245,33 +245,65 @@ template <class K, class W, class L, class S, class E, class C>
   return {count_window_pairs(space.windows, spec), count_host_pairs(space.hosts, spec)};
 }
 
+namespace detail {
+/// The hypotheses of a sample space: the pairs of its items that could make a rule.
+template <class S>
+[[nodiscard]] std::uint64_t testable_pairs(const activity& space_activity, const S& score) {
+  std::uint64_t k = 0;
+  for (std::uint32_t i = 0; i < space_activity.items(); ++i) k += score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
+  return k * (k > 0 ? k - 1 : 0) / 2;
+}
+
+/// The host-variable items' pairs (ids from 0) as finish_rules keeps them: trivial pairs dropped
+/// (their items share a flow), then the significance test over the host items' hypotheses.
+template <class K, class W, class L, class S, class E, class C>
+void test_host_pairs(std::vector<scored_pair>& host_pairs, const item_space& space, const pipeline<K, W, L, S, E, C>& spec) {
+  const auto offset = static_cast<std::uint32_t>(space.window_items());
+  std::erase_if(host_pairs, [&](const scored_pair& p) { return space.overlap(p.x + offset, p.y + offset); });
+  if constexpr (TestedScore<S>) spec.score.filter(host_pairs, testable_pairs(space.hosts, spec.score));
+}
+}  // namespace detail
+
+/// The delays of the host-variable rules that `host_pairs` (counted over `space.hosts`, ids from 0,
+/// sorted by (x, y)) make, as finish_rules would measure them over `space`: for a driver that
+/// measures them where the host items were built (another rank, expose/mpi/mine.hpp), which
+/// finish_rules then takes as they are. `space` need hold only the flows, their activity (with its
+/// offsets) and the host items (item_space::of_hosts).
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] measured_delays host_rule_delays(const item_space& space, std::vector<scored_pair> host_pairs, const pipeline<K, W, L, S, E, C>& spec) {
+  detail::test_host_pairs(host_pairs, space, spec);
+  const auto offset = static_cast<std::uint32_t>(space.window_items());
+  for (auto& p : host_pairs) {
+    p.x += offset;
+    p.y += offset;
+  }
+  std::vector<rule> rules = make_rules(host_pairs, spec.score);
+  measure_delays(rules, space, spec.window.seconds());
+  return measured_delays::of(rules, space);
+}
+
 /// From counted pairs to the result: trivial pairs dropped, the significance test over every
 /// testable pair, rules made and ranked (lag and order), explained rules suppressed, delays
 /// measured (delays.hpp: the side that leads on the left), rules alike or the same for other hosts
 /// marked (neither suppressed nor marked with the lattice's keep_instances), clusters.
-template <class K, class W, class L, class S, class E, class C>
-void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
+/// `host_delays()`, called once just before the rules are timed, gives delays of host rules
+/// measured apart (host_rule_delays; those it lacks are measured here).
+template <class K, class W, class L, class S, class E, class C, class HostDelays>
+void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec, HostDelays&& host_delays) {
   std::uint32_t lag = 0;
   if constexpr (LaggedWindow<W>) lag = spec.window.lag;
   auto& pairs = counted.windows;
   auto& host_pairs = counted.hosts;
   const auto offset = static_cast<std::uint32_t>(space.window_items());
   std::erase_if(pairs, [&](const scored_pair& p) { return space.overlap(p.x, p.y); });
-  std::erase_if(host_pairs, [&](const scored_pair& p) { return space.overlap(p.x + offset, p.y + offset); });
   if constexpr (TestedScore<S>) {
     // The hypotheses are all pairs of items that could make a rule in each sample space.
-    const auto testable = [&](const activity& space_activity) {
-      std::uint64_t k = 0;
-      for (std::uint32_t i = 0; i < space_activity.items(); ++i)
-        k += spec.score.can_appear(space_activity.count(i), space_activity.samples) ? 1 : 0;
-      return k * (k > 0 ? k - 1 : 0) / 2;
-    };
     if constexpr (TimedTestedScore<S>)
-      spec.score.filter(pairs, testable(space.windows), space);  // windows in time order: lifetimes, bursts
+      spec.score.filter(pairs, detail::testable_pairs(space.windows, spec.score), space);  // windows in time order: lifetimes, bursts
     else
-      spec.score.filter(pairs, testable(space.windows));
-    spec.score.filter(host_pairs, testable(space.hosts));
+      spec.score.filter(pairs, detail::testable_pairs(space.windows, spec.score));
   }
+  detail::test_host_pairs(host_pairs, space, spec);
   for (auto& p : host_pairs) {
     p.x += offset;
     p.y += offset;
@@ -292,7 +324,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   if constexpr (InstanceKeepingLattice<L>) every_rule = spec.lattice.keep_instances;
   if constexpr (InstanceKeepingLattice<L>)
     if (!every_rule) suppress_explained(r.rules, space);
-  time_rules(r.rules, space, r.window_seconds);  // delays; the side that leads on the left
+  time_rules(r.rules, space, r.window_seconds, std::forward<HostDelays>(host_delays)());  // delays; the side that leads on the left
   if (!every_rule) {
     mark_alike(r.rules, space.windows, space.hosts, offset);
     mark_same_shape(r.rules, space.items);
@@ -307,6 +339,12 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
     r.host_window_start = std::make_shared<const std::vector<std::size_t>>(std::move(space.host_window_start));
   }
   cluster_rules(r, spec.cluster);
+}
+
+/// finish_rules measuring every rule's delays itself.
+template <class K, class W, class L, class S, class E, class C>
+void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
+  finish_rules(r, std::move(space), std::move(counted), spec, [] { return measured_delays{}; });
 }
 
 /// Runs a pipeline over a packet source (or any range of packets).

@@ -35,7 +35,10 @@
 //             or chunks dealt): with the host items built apart, rank 0 and rank 1 did theirs in
 //             phase 2, and the other ranks share both matrices with them.
 //  4. score   rank 0 gathers the scored pairs, sorts them, and runs the rest of `mine` on them:
-//             the significance test over the global count of hypotheses, rules, clusters.
+//             the significance test over the global count of hypotheses, rules, clusters. With the
+//             host items apart, rank 1 (which holds them and the flows' activity) takes every host
+//             pair too and measures the host rules' delays (host_rule_delays) while rank 0 tests
+//             the window pairs and makes the rules; finish_rules takes them as they are.
 // Rank 0 holds every flow once and the activity, as one process does after ingest, but no flow
 // table (the owners hold a share of it each); rank 1, while it builds the host-variable items,
 // holds every flow and their activity too; the other ranks hold their range's flows, then the
@@ -64,6 +67,7 @@
 #include <vector>
 
 #include "expose/activity.hpp"
+#include "expose/delays.hpp"
 #include "expose/detail/release.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
@@ -117,6 +121,9 @@ struct mine_outcome {
 };
 
 namespace detail {
+
+/// Scored pairs as a counting engine returns them: by (x, y).
+inline bool by_items(const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; }
 
 /// Calls `f` on each vector of an activity matrix that counting and generalizing read (not the
 /// offsets): one list for every way the matrix goes between ranks.
@@ -342,10 +349,17 @@ struct work_time {
 /// `window_counting` (an engine that deals its chunks), it takes the window items' matrix from
 /// rank 0 (matrix_send) before it answers, and, when all went well, counts the chunks of its rows
 /// still left, into `window_pairs`.
-/// Returns the host pairs it counted; adds the counting's time to `counting_time`.
+/// Returns the host pairs it counted and, when all went well, the host items over the flows and
+/// their activity with its offsets (item_space::of_hosts: rank 1 measures the host rules' delays
+/// there while rank 0 finishes the rest); adds the counting's time to `counting_time`.
+struct host_side {
+  std::vector<scored_pair> pairs;
+  std::optional<item_space> space;
+};
+
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
-[[nodiscard]] std::vector<scored_pair> build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
+[[nodiscard]] host_side build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
                                                         const pipeline<K, W, L, S, E, C>* window_counting, MPI_Comm comm, MPI_Comm host_group,
                                                         traffic& t, work_time& counting_time, std::vector<scored_pair>& window_pairs) {
   // Rank 0 always sends the window items' matrix, or word that it has none: taken on every way
@@ -374,16 +388,16 @@ template <class K, class W, class L, class S, class E, class C>
   std::string failure;
   host_items h;
   std::vector<scored_pair> pairs;
-  {
-    // A failure while taking them leaves rank 0 in a send: it stops the job (MPI_Abort), as one
-    // while sending the items back would. A failure of the work itself is said to rank 0.
-    const auto base = recv_patterns(0, comm, t);
-    const activity a = recv_activity(0, comm, t);
-    try {
-      h = make_host_items(base, a, spec);
-    } catch (const std::exception& e) {
-      failure = std::string("rank 1: ") + e.what();
-    }
+  // A failure while taking them leaves rank 0 in a send: it stops the job (MPI_Abort), as one
+  // while sending the items back would. A failure of the work itself is said to rank 0.
+  pattern_list base = recv_patterns(0, comm, t);
+  activity a = recv_activity(0, comm, t);
+  a.item_offsets = recv_vector<window_offset>(0, comm, t);  // read for the delays alone
+  try {
+    h = make_host_items(base, a, spec);
+    a.drop_window_major();  // what the host items read of it; the delays read the item -> windows form
+  } catch (const std::exception& e) {
+    failure = std::string("rank 1: ") + e.what();
   }
   matrix_share helpers(failure.empty() ? &h.hosts : nullptr, host_group, t);  // to the ranks after rank 1
   if (failure.empty()) {
@@ -399,19 +413,21 @@ template <class K, class W, class L, class S, class E, class C>
   send_bytes(w.bytes, 0, comm, t);
   if (!failure.empty()) return {};
   send_vector(h.closures, 0, comm, t);
-  std::vector<std::uint64_t> sizes;
-  std::vector<std::uint32_t> flows;
-  for (const auto& m : h.members) {
-    sizes.push_back(m.size());
-    flows.insert(flows.end(), m.begin(), m.end());
+  {
+    std::vector<std::uint64_t> sizes;
+    std::vector<std::uint32_t> flows;
+    for (const auto& m : h.members) {
+      sizes.push_back(m.size());
+      flows.insert(flows.end(), m.begin(), m.end());
+    }
+    send_vector(sizes, 0, comm, t);
+    send_vector(flows, 0, comm, t);
   }
-  expose::detail::release(h.members);
-  send_vector(sizes, 0, comm, t);
-  send_vector(flows, 0, comm, t);
   send_activity(h.hosts, 0, comm, t);
   send_vector(h.hosts.item_offsets, 0, comm, t);
   send_vector(h.window_start, 0, comm, t);
-  return pairs;
+  expose::detail::release(h.window_start);  // describe_time's, on rank 0
+  return {std::move(pairs), item_space::of_hosts(std::move(base), std::move(a), std::move(h))};
 }
 
 /// Rank 0 takes rank 1's host-variable items (build_host_items), or what went wrong there
@@ -875,14 +891,17 @@ template <class K, class W, class L, class S, class E, class C>
   counted_pairs counted;
   detail::work_time counted_in_merge;  // counting done inside the merge phase (hosts apart)
   activity merged;  // rank 0: every flow's activity
+  std::optional<item_space> host_space;  // rank 1, with the host items apart: where it measures the host rules' delays
   if (rank != 0) {
     detail::send_bytes(mine_shard.pack(), 0, comm, t);
     { [[maybe_unused]] const detail::shard sent = std::move(mine_shard); }  // freed: rank 0 has it
     if constexpr (SplitLattice<L>)
       if (rank == 1 && hosts_apart) {
         const auto g0 = clock::now();
-        counted.hosts = detail::build_host_items(spec, counting, window_counting ? &*window_counting : nullptr, comm, host_group.comm, t,
-                                                 counted_in_merge, counted.windows);
+        auto side = detail::build_host_items(spec, counting, window_counting ? &*window_counting : nullptr, comm, host_group.comm, t,
+                                             counted_in_merge, counted.windows);
+        counted.hosts = std::move(side.pairs);
+        host_space = std::move(side.space);
         t.generalize = detail::seconds_since(g0) - counted_in_merge.seconds;
       }
     if (rank >= 2 && window_group.comm != MPI_COMM_NULL) {  // a helper: its share of each matrix as soon as it is made
@@ -1021,6 +1040,7 @@ template <class K, class W, class L, class S, class E, class C>
         if (problem.empty()) {
           detail::send_patterns(out.result.items, 1, comm, t);
           detail::send_activity(merged, 1, comm, t);
+          detail::send_vector(merged.item_offsets, 1, comm, t);
         }
         // A failure while taking rank 1's items (not one rank 1 reports) leaves rank 1 in a
         // send: it stops the job (MPI_Abort), rethrown past the catch below.
@@ -1113,13 +1133,37 @@ template <class K, class W, class L, class S, class E, class C>
   // 4. rank 0 gathers the pairs and finishes
   t0 = clock::now();
   c0 = detail::cpu_seconds();
+  // With the host items apart, rank 1 measures the host rules' delays (the host items and the
+  // flows' activity are at hand there) while rank 0 tests the window pairs and makes the rules:
+  // the ranks after it send it their host pairs too; it answers rank 0 with the delays, or with
+  // what went wrong (then rank 0 measures them itself: the same delays).
   if (rank != 0) {
     detail::writer w;
     w.put_vector(counted.windows);
     w.put_vector(counted.hosts);
     detail::send_bytes(w.bytes, 0, comm, t);
+    if (hosts_apart && rank >= 2) detail::send_vector(counted.hosts, 1, comm, t);
+    if (hosts_apart && rank == 1) {
+      std::vector<scored_pair> host_pairs = std::move(counted.hosts);
+      for (int from = 2; from < size; ++from) {
+        const auto h = detail::recv_vector<scored_pair>(from, comm, t);
+        host_pairs.insert(host_pairs.end(), h.begin(), h.end());
+      }
+      detail::writer answer;
+      try {
+        if (!host_space) throw error("no host items");
+        std::sort(host_pairs.begin(), host_pairs.end(), detail::by_items);
+        const measured_delays known = host_rule_delays(*host_space, std::move(host_pairs), spec);
+        answer.put_string("");
+        answer.put_vector(known.entries);
+      } catch (const std::exception& e) {
+        answer = {};
+        answer.put_string(std::string("rank 1: ") + e.what());
+      }
+      host_space.reset();
+      detail::send_bytes(answer.bytes, 0, comm, t);
+    }
   } else {
-    const auto by_items = [](const scored_pair& l, const scored_pair& r) { return l.x != r.x ? l.x < r.x : l.y < r.y; };
     for (int from = 1; from < size; ++from) {
       const auto b = detail::recv_bytes(from, comm, t);
       detail::reader rd(b);
@@ -1128,9 +1172,24 @@ template <class K, class W, class L, class S, class E, class C>
       counted.windows.insert(counted.windows.end(), w.begin(), w.end());
       counted.hosts.insert(counted.hosts.end(), h.begin(), h.end());
     }
-    std::sort(counted.windows.begin(), counted.windows.end(), by_items);
-    std::sort(counted.hosts.begin(), counted.hosts.end(), by_items);
-    finish_rules(out.result, std::move(space), std::move(counted), spec);
+    std::sort(counted.windows.begin(), counted.windows.end(), detail::by_items);
+    std::sort(counted.hosts.begin(), counted.hosts.end(), detail::by_items);
+    bool heard = !hosts_apart;  // rank 1's delays, taken on every way out
+    const auto from_rank_1 = [&] {
+      measured_delays known;
+      if (heard) return known;
+      heard = true;
+      const auto b = detail::recv_bytes(1, comm, t);
+      detail::reader rd(b);
+      if (rd.get_string().empty()) known.entries = rd.get_vector<measured_delays::entry>();  // else measured here
+      return known;
+    };
+    try {
+      finish_rules(out.result, std::move(space), std::move(counted), spec, from_rank_1);
+    } catch (...) {
+      [[maybe_unused]] const auto unread = from_rank_1();
+      throw;
+    }
   }
   t.score = detail::seconds_since(t0);
   t.score_cpu = detail::cpu_seconds() - c0;
