@@ -3,17 +3,21 @@
 # one thread (-j 1, no read-ahead), every run's JSON checked against the 1-rank run's. Prints the
 # median per-phase wall and CPU seconds of every rank, bytes each rank sent and received, peak
 # memory, and the job's wall time (GNU time): the figures README "Scaling" fits its model to.
+# The ranks of one machine talk through shared memory (Open MPI: --mca pml ob1 --mca btl
+# self,vader); without it Open MPI probes for network hardware (InfiniBand, OFI, UCX) in every
+# MPI_Init, 0.2 s a run on a machine that has none. --any-transport lets Open MPI choose.
 #
-#   bench/mpi_scaling.sh --build DIR --trace FILE [--rounds N] [--ranks "1 2 3"]
+#   bench/mpi_scaling.sh --build DIR --trace FILE [--rounds N] [--ranks "1 2 3"] [--any-transport]
 set -euo pipefail
-build=""; trace=""; rounds=3; ranks="1 2 3"
+build=""; trace=""; rounds=3; ranks="1 2 3"; shm=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --trace) trace=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --ranks) ranks=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --any-transport) shm=0; shift ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "mpi_scaling.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -24,6 +28,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 mpi=(mpirun --oversubscribe)
 [ "$(id -u)" = 0 ] && mpi+=(--allow-run-as-root)
+[ "$shm" = 1 ] && mpi+=(--mca pml ob1 --mca btl self,vader)
 for ((i = 1; i <= rounds; ++i)); do
   for n in $ranks; do
     /usr/bin/time -o "$out/time.$n.$i" -f "%e" "${mpi[@]}" -np "$n" "$tool" -j 1 --timings -F json -o "$out/rules.$n.$i.json" "$trace" 2> "$out/timings.$n.$i" || {

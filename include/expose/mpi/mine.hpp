@@ -349,13 +349,35 @@ struct work_time {
 /// `window_counting` (an engine that deals its chunks), it takes the window items' matrix from
 /// rank 0 (matrix_send) before it answers, and, when all went well, counts the chunks of its rows
 /// still left, into `window_pairs`.
-/// Returns the host pairs it counted and, when all went well, the host items over the flows and
-/// their activity with its offsets (item_space::of_hosts: rank 1 measures the host rules' delays
-/// there while rank 0 finishes the rest); adds the counting's time to `counting_time`.
+/// Returns the host pairs it counted and, when all went well, the host rules' delays for rank 0
+/// (delays_answer): made at once, before the window rows, where it counted every host row (no
+/// ranks in `host_group`), else the host items over the flows and their activity with its offsets
+/// (item_space::of_hosts), where it measures them once the ranks after it sent their host pairs;
+/// adds the counting's time to `counting_time`.
 struct host_side {
   std::vector<scored_pair> pairs;
   std::optional<item_space> space;
+  std::vector<char> answer;  ///< the delays for rank 0, when made (else empty)
 };
+
+/// Rank 1's answer to rank 0 with the host rules' delays (host_rule_delays over `space` of the
+/// host pairs `pairs`, every rank's), or with what went wrong (rank 0 then measures them itself:
+/// the same delays).
+template <class K, class W, class L, class S, class E, class C>
+[[nodiscard]] std::vector<char> delays_answer(const item_space* space, std::vector<scored_pair> pairs, const pipeline<K, W, L, S, E, C>& spec) {
+  writer answer;
+  try {
+    if (space == nullptr) throw error("no host items");
+    std::sort(pairs.begin(), pairs.end(), by_items);
+    const measured_delays known = host_rule_delays(*space, std::move(pairs), spec);
+    answer.put_string("");
+    answer.put_vector(known.entries);
+  } catch (const std::exception& e) {
+    answer = {};
+    answer.put_string(std::string("rank 1: ") + e.what());
+  }
+  return std::move(answer.bytes);
+}
 
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
@@ -407,6 +429,15 @@ template <class K, class W, class L, class S, class E, class C>
       failure = std::string("rank 1: ") + e.what();
     }
   }
+  std::vector<char> answer;  // every host pair is here: the delays now, while rank 0 counts window rows
+  if (failure.empty() && host_group == MPI_COMM_NULL) {
+    try {
+      const item_space here = item_space::of_hosts(std::move(base), std::move(a), h);
+      answer = delays_answer(&here, pairs, spec);
+    } catch (const std::exception& e) {  // a copy of the items failed: measured on rank 0
+      answer = delays_answer<K, W, L, S, E, C>(nullptr, {}, spec);
+    }
+  }
   window_rows(failure);
   writer w;
   w.put_string(failure);
@@ -427,7 +458,8 @@ template <class K, class W, class L, class S, class E, class C>
   send_vector(h.hosts.item_offsets, 0, comm, t);
   send_vector(h.window_start, 0, comm, t);
   expose::detail::release(h.window_start);  // describe_time's, on rank 0
-  return {std::move(pairs), item_space::of_hosts(std::move(base), std::move(a), std::move(h))};
+  if (!answer.empty()) return {std::move(pairs), std::nullopt, std::move(answer)};
+  return {std::move(pairs), item_space::of_hosts(std::move(base), std::move(a), std::move(h)), {}};
 }
 
 /// Rank 0 takes rank 1's host-variable items (build_host_items), or what went wrong there
@@ -892,6 +924,7 @@ template <class K, class W, class L, class S, class E, class C>
   detail::work_time counted_in_merge;  // counting done inside the merge phase (hosts apart)
   activity merged;  // rank 0: every flow's activity
   std::optional<item_space> host_space;  // rank 1, with the host items apart: where it measures the host rules' delays
+  std::vector<char> host_answer;          // rank 1: those delays for rank 0, when measured already
   if (rank != 0) {
     detail::send_bytes(mine_shard.pack(), 0, comm, t);
     { [[maybe_unused]] const detail::shard sent = std::move(mine_shard); }  // freed: rank 0 has it
@@ -902,6 +935,7 @@ template <class K, class W, class L, class S, class E, class C>
                                              counted_in_merge, counted.windows);
         counted.hosts = std::move(side.pairs);
         host_space = std::move(side.space);
+        host_answer = std::move(side.answer);
         t.generalize = detail::seconds_since(g0) - counted_in_merge.seconds;
       }
     if (rank >= 2 && window_group.comm != MPI_COMM_NULL) {  // a helper: its share of each matrix as soon as it is made
@@ -1149,19 +1183,9 @@ template <class K, class W, class L, class S, class E, class C>
         const auto h = detail::recv_vector<scored_pair>(from, comm, t);
         host_pairs.insert(host_pairs.end(), h.begin(), h.end());
       }
-      detail::writer answer;
-      try {
-        if (!host_space) throw error("no host items");
-        std::sort(host_pairs.begin(), host_pairs.end(), detail::by_items);
-        const measured_delays known = host_rule_delays(*host_space, std::move(host_pairs), spec);
-        answer.put_string("");
-        answer.put_vector(known.entries);
-      } catch (const std::exception& e) {
-        answer = {};
-        answer.put_string(std::string("rank 1: ") + e.what());
-      }
+      if (host_answer.empty()) host_answer = detail::delays_answer(host_space ? &*host_space : nullptr, std::move(host_pairs), spec);
       host_space.reset();
-      detail::send_bytes(answer.bytes, 0, comm, t);
+      detail::send_bytes(host_answer, 0, comm, t);
     }
   } else {
     for (int from = 1; from < size; ++from) {
