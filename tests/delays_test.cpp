@@ -214,7 +214,9 @@ TEST_CASE("delays.measured_apart_are_taken_as_they_are_and_the_rest_measured") {
   rule host_rule{dns, web, rule_kind::equivalent, 1.0, 1.0, {}};
   rule window_rule{0, 1, rule_kind::equivalent, 1.0, 1.0, {}};  // client 1's lookup and connection in window 0
   std::vector<rule> measured{host_rule, window_rule};
-  time_rules(measured, space, 1.0);
+  const host_delay_sources all_here = time_rules(measured, space, 1.0);
+  CHECK(all_here.taken == 0);
+  CHECK(all_here.measured == 1);  // the window rule is not a host rule
   CHECK(measured[0].delay.samples == 20);
   CHECK(measured[0].delay.hosts == 2);
   CHECK(measured[0].leads == rule_leads::lhs);
@@ -226,7 +228,9 @@ TEST_CASE("delays.measured_apart_are_taken_as_they_are_and_the_rest_measured") {
   CHECK(known.find(dns - offset, web - offset) != nullptr);
   CHECK(known.find(web - offset, dns - offset) == nullptr);
   std::vector<rule> taken{host_rule, window_rule};
-  time_rules(taken, space, 1.0, known);
+  const host_delay_sources from_known = time_rules(taken, space, 1.0, known);
+  CHECK(from_known.taken == 1);
+  CHECK(from_known.measured == 0);
   CHECK(taken[0].lhs == web);
   CHECK(taken[0].rhs == dns);
   CHECK(taken[0].delay == delay_summary{5.0, 3.0, 7.0, 4, 1});
@@ -237,7 +241,9 @@ TEST_CASE("delays.measured_apart_are_taken_as_they_are_and_the_rest_measured") {
   measured_delays other;
   other.entries.push_back({web - offset, dns - offset, {-5.0, -7.0, -3.0, 4, 1}});
   std::vector<rule> again{host_rule};
-  time_rules(again, space, 1.0, other);
+  const host_delay_sources not_known = time_rules(again, space, 1.0, other);
+  CHECK(not_known.taken == 0);
+  CHECK(not_known.measured == 1);
   CHECK(again[0].delay == measured[0].delay);
 
   // measured_delays::of keeps the host rules' delays as measure_delays left them, by column.

@@ -258,11 +258,11 @@ TEST_CASE("pipeline.host_rule_delays_measured_apart_are_those_finish_rules_measu
 
   mine_result apart = whole, here = whole;
   bool asked = false;
-  finish_rules(apart, space, counted, spec, [&] {
+  const host_delay_sources taken = finish_rules(apart, space, counted, spec, [&] {
     asked = true;
     return known;
   });
-  finish_rules(here, space, counted, spec);
+  const host_delay_sources measured = finish_rules(here, space, counted, spec);
   CHECK(asked);
   const auto offset = static_cast<std::uint32_t>(space.window_items());
   std::size_t host_rules = 0;
@@ -283,6 +283,10 @@ TEST_CASE("pipeline.host_rule_delays_measured_apart_are_those_finish_rules_measu
     CHECK((k != nullptr ? *k : turned->reversed()) == h.delay);
   }
   CHECK(host_rules >= 1);
+  CHECK(taken.taken == host_rules);  // every host rule's delays taken, none measured again
+  CHECK(taken.measured == 0);
+  CHECK(measured.taken == 0);
+  CHECK(measured.measured == host_rules);
   const auto dns_web = std::find_if(here.rules.begin(), here.rules.end(), [&](const rule& x) {
     return io::rule_text(here, x) == "$A.* : 10.0.0.53.53 : udp <=> $A.* : 10.0.0.80.80 : tcp";
   });

@@ -109,12 +109,13 @@ struct host_offsets {
   [[nodiscard]] static window_offset offset(std::uint64_t e) noexcept { return static_cast<window_offset>(e & 0xffff); }
 };
 
-/// Its flows are read once, in order (each flow's host numbered, its windows and offsets taken as
-/// (window, host << 16 | offset) entries, the patterns asked for some flows ahead); the entries
-/// are then placed window by window (a counting sort, 8 bytes an entry), and each window's few
-/// sorted by host and offset and kept once a host: the work is the item's own entries, however busy
-/// the windows are. (Reading every flow three times, as the placing by window did before, took
-/// 0.10 s for the six host rules of the 6-hour trace, whose items hold 400 k flows each.)
+/// Its flows' windows are counted per window first; the flows are then read once, in order (each
+/// flow's host numbered, the patterns asked for some flows ahead), and each of their (window,
+/// offset) entries written as host << 16 | offset straight to its window's place (a counting sort:
+/// 8 bytes an entry held, where reading them into a list first held 20); each window's few are
+/// sorted by host and offset and kept once a host: the work is the item's own entries, however
+/// busy the windows are. (Reading every flow three times, as the placing by window did before,
+/// took 0.10 s for the six host rules of the 6-hour trace, whose items hold 400 k flows each.)
 [[nodiscard]] inline host_offsets offsets_by_host(const item_space& space, std::uint32_t item, host_numbers& numbers) {
   host_offsets out;
   const activity& a = space.windows;
@@ -125,11 +126,11 @@ struct host_offsets {
   std::size_t hint = members.size();  // a host item's samples: one entry each, once a host is kept
   if (const auto column = item - static_cast<std::uint32_t>(space.window_items()); item >= space.window_items() && column < space.hosts.items())
     hint = space.hosts.count(column);
-  std::vector<std::uint32_t> window_of;  // per entry, as read
-  std::vector<std::uint64_t> read;
-  window_of.reserve(hint);
-  read.reserve(hint);
   std::vector<std::size_t> at(a.windows.size() + 1, 0);  // where each window's entries go
+  for (const auto f : members)
+    for (const auto w : a.windows_of(f)) ++at[w + 1];  // counted first: the entries go straight to their place
+  for (std::size_t w = 1; w < at.size(); ++w) at[w] += at[w - 1];
+  std::vector<std::uint64_t> placed(at.back());
   constexpr std::size_t ahead = 16;
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (i + ahead < members.size()) space.items.prefetch(members[i + ahead]);
@@ -137,17 +138,8 @@ struct host_offsets {
     const auto number = numbers.try_emplace(space.items.address(f, bound), static_cast<std::uint32_t>(numbers.size())).first->second;
     const auto ws = a.windows_of(f);
     const auto os = a.offsets_of(f);
-    for (std::size_t k = 0; k < ws.size(); ++k) {
-      window_of.push_back(ws[k]);
-      read.push_back(host_offsets::pack(number, os[k]));
-      ++at[ws[k] + 1];
-    }
+    for (std::size_t k = 0; k < ws.size(); ++k) placed[at[ws[k]]++] = host_offsets::pack(number, os[k]);
   }
-  for (std::size_t w = 1; w < at.size(); ++w) at[w] += at[w - 1];
-  std::vector<std::uint64_t> placed(read.size());
-  for (std::size_t i = 0; i < read.size(); ++i) placed[at[window_of[i]]++] = read[i];
-  expose::detail::release(window_of);
-  expose::detail::release(read);
   // `at[w]` is now where window w's entries end
   out.entries.reserve(hint);
   for (std::size_t w = 0, from = 0; w + 1 < at.size(); from = at[w++]) {
@@ -233,11 +225,18 @@ struct measured_delays {
   }
 };
 
+/// How many host-variable rules had their delays taken from measured_delays and how many were
+/// measured where the rules were made (a driver that measures them apart checks that none were).
+struct host_delay_sources {
+  std::size_t taken = 0;
+  std::size_t measured = 0;
+};
+
 /// Measures every rule's delays over the space it was counted in (a rule's `lag`: the lagged
 /// windows' K, 0 for tumbling windows and host-variable rules) into its `delay`, taking a host
 /// rule's from `known` where it has them. Without times in the space (an activity built without
-/// offsets) rules keep `samples` 0.
-inline void measure_delays(std::vector<rule>& rules, const item_space& space, double window_seconds, const measured_delays& known = {}) {
+/// offsets) rules keep `samples` 0. Returns where the host rules' delays came from.
+inline host_delay_sources measure_delays(std::vector<rule>& rules, const item_space& space, double window_seconds, const measured_delays& known = {}) {
   const auto offset = static_cast<std::uint32_t>(space.window_items());
   const double ms_per_unit = window_seconds * 1000.0 / static_cast<double>(offsets_per_window);
   const auto known_of = [&](const rule& x) { return known.find(x.lhs - offset, x.rhs - offset); };
@@ -260,6 +259,7 @@ inline void measure_delays(std::vector<rule>& rules, const item_space& space, do
   const auto done_with = [&](std::uint32_t item) {
     if (--rules_left[item] == 0) by_host.erase(item);
   };
+  host_delay_sources sources;
   for (rule& x : rules) {
     std::vector<std::int64_t> d;
     std::uint64_t hosts = 0;
@@ -268,8 +268,10 @@ inline void measure_delays(std::vector<rule>& rules, const item_space& space, do
     } else if (x.lhs >= offset && x.rhs >= offset) {
       if (const delay_summary* k = known_of(x)) {
         x.delay = *k;
+        ++sources.taken;
         continue;
       }
+      ++sources.measured;
       d = detail::host_delays(host_side(x.lhs), host_side(x.rhs), hosts);
       done_with(x.lhs);
       done_with(x.rhs);
@@ -277,12 +279,13 @@ inline void measure_delays(std::vector<rule>& rules, const item_space& space, do
     x.delay = detail::summarize_delays(d, ms_per_unit);
     x.delay.hosts = hosts;
   }
+  return sources;
 }
 
 /// Measures every rule's delays (measure_delays) and writes the side that leads of a `<=>` rule on
-/// the left. Rules stay in their order.
-inline void time_rules(std::vector<rule>& rules, const item_space& space, double window_seconds, const measured_delays& known = {}) {
-  measure_delays(rules, space, window_seconds, known);
+/// the left. Rules stay in their order. Returns where the host rules' delays came from.
+inline host_delay_sources time_rules(std::vector<rule>& rules, const item_space& space, double window_seconds, const measured_delays& known = {}) {
+  const host_delay_sources sources = measure_delays(rules, space, window_seconds, known);
   for (rule& x : rules) {
     x.leads = leads_of(x.delay);
     if (x.kind == rule_kind::equivalent && x.leads == rule_leads::rhs && x.lag == 0) {
@@ -292,6 +295,7 @@ inline void time_rules(std::vector<rule>& rules, const item_space& space, double
       x.leads = rule_leads::lhs;
     }
   }
+  return sources;
 }
 
 }  // namespace expose

@@ -287,9 +287,10 @@ template <class K, class W, class L, class S, class E, class C>
 /// measured (delays.hpp: the side that leads on the left), rules alike or the same for other hosts
 /// marked (neither suppressed nor marked with the lattice's keep_instances), clusters.
 /// `host_delays()`, called once just before the rules are timed, gives delays of host rules
-/// measured apart (host_rule_delays; those it lacks are measured here).
+/// measured apart (host_rule_delays; those it lacks are measured here). Returns how many host
+/// rules' delays were taken from it and how many measured here.
 template <class K, class W, class L, class S, class E, class C, class HostDelays>
-void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec, HostDelays&& host_delays) {
+host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec, HostDelays&& host_delays) {
   std::uint32_t lag = 0;
   if constexpr (LaggedWindow<W>) lag = spec.window.lag;
   auto& pairs = counted.windows;
@@ -324,7 +325,7 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
   if constexpr (InstanceKeepingLattice<L>) every_rule = spec.lattice.keep_instances;
   if constexpr (InstanceKeepingLattice<L>)
     if (!every_rule) suppress_explained(r.rules, space);
-  time_rules(r.rules, space, r.window_seconds, std::forward<HostDelays>(host_delays)());  // delays; the side that leads on the left
+  const host_delay_sources sources = time_rules(r.rules, space, r.window_seconds, std::forward<HostDelays>(host_delays)());  // delays; the side that leads on the left
   if (!every_rule) {
     mark_alike(r.rules, space.windows, space.hosts, offset);
     mark_same_shape(r.rules, space.items);
@@ -339,12 +340,13 @@ void finish_rules(mine_result& r, item_space space, counted_pairs counted, const
     r.host_window_start = std::make_shared<const std::vector<std::size_t>>(std::move(space.host_window_start));
   }
   cluster_rules(r, spec.cluster);
+  return sources;
 }
 
 /// finish_rules measuring every rule's delays itself.
 template <class K, class W, class L, class S, class E, class C>
-void finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
-  finish_rules(r, std::move(space), std::move(counted), spec, [] { return measured_delays{}; });
+host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
+  return finish_rules(r, std::move(space), std::move(counted), spec, [] { return measured_delays{}; });
 }
 
 /// Runs a pipeline over a packet source (or any range of packets).

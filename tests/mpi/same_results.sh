@@ -4,7 +4,8 @@
 # by both), and checks the two
 # JSON reports are the same byte for byte, that there are rules in them (a comparison of two empty
 # reports proves little), and that every rank read packets (so connections and windows cross the
-# ranges). Leaves NAME.single.json, NAME.mpi.json and NAME.mpi.err behind for a look.
+# ranges), and that with several ranks rank 0 measured no host rule's delays itself (rank 1 does).
+# Leaves NAME.single.json, NAME.mpi.json and NAME.mpi.err behind for a look.
 set -uo pipefail
 name=$1
 shift
@@ -38,4 +39,17 @@ if [[ -n $idle ]]; then
   echo "FAIL: rank(s) $idle read no packet: the test does not cross range boundaries" >&2
   exit 1
 fi
-echo "same results: $rules rules, $(wc -c <"$name.single.json") bytes of JSON"
+# Rank 1 measures the host rules' delays on two or more ranks; rank 0 measures them only if rank 1
+# failed to (the same delays, so the JSON alone would not show it): none may be measured on rank 0.
+ranks=$(awk '/^ *rank /{t++; next} t == 1 && $1 ~ /^[0-9]+$/ {n++} END {print n + 0}' "$name.mpi.err")
+delays=$(grep -o "host rules' delays: [0-9]* taken from rank 1, [0-9]* measured on rank 0" "$name.mpi.err")
+if [[ -z $delays ]]; then
+  echo "FAIL: no line on the host rules' delays after the timings" >&2
+  exit 1
+fi
+read -r taken measured < <(sed -E 's/[^0-9]*([0-9]+)[^0-9]*1, ([0-9]+).*/\1 \2/' <<<"$delays")
+if ((ranks >= 2 && measured != 0)); then
+  echo "FAIL: rank 0 measured $measured host rules' delays itself ($taken taken from rank 1): rank 1's answer was lost" >&2
+  exit 1
+fi
+echo "same results: $rules rules, $(wc -c <"$name.single.json") bytes of JSON; host rules' delays: $taken from rank 1, $measured on rank 0"

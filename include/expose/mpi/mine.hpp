@@ -101,6 +101,9 @@ struct phase_times : traffic {
   /// CPU seconds of the process in each phase (all its threads; waiting ranks sleep, so this is
   /// the work done, whatever else runs on the machine).
   double read_cpu = 0, merge_cpu = 0, count_cpu = 0, score_cpu = 0;
+  /// On rank 0, the host rules whose delays it took from rank 1 and those it measured itself
+  /// (all of them on one rank; on more, rank 1 measures them all unless it failed to).
+  std::uint64_t host_delays_taken = 0, host_delays_measured = 0;
 };
 
 struct mine_options {
@@ -429,13 +432,25 @@ template <class K, class W, class L, class S, class E, class C>
       failure = std::string("rank 1: ") + e.what();
     }
   }
+  // The host items go into a space over the flows and their activity (the delays read them
+  // there, and the items are sent to rank 0 from there): moved, not copied. If that fails, rank 0
+  // is told, as of any failure here.
+  std::optional<item_space> space;
+  std::vector<flow_pattern> closures;
+  if (failure.empty()) {
+    try {
+      closures = h.closures;  // a few hundred patterns: the space keeps them in its pattern_list
+      space = item_space::of_hosts(std::move(base), std::move(a), std::move(h));
+    } catch (const std::exception& e) {
+      failure = std::string("rank 1: ") + e.what();
+    }
+  }
   std::vector<char> answer;  // every host pair is here: the delays now, while rank 0 counts window rows
   if (failure.empty() && host_group == MPI_COMM_NULL) {
     try {
-      const item_space here = item_space::of_hosts(std::move(base), std::move(a), h);
-      answer = delays_answer(&here, pairs, spec);
-    } catch (const std::exception& e) {  // a copy of the items failed: measured on rank 0
-      answer = delays_answer<K, W, L, S, E, C>(nullptr, {}, spec);
+      answer = delays_answer(&*space, pairs, spec);
+    } catch (const std::exception&) {  // copying the pairs failed: answered in the score phase, as on more ranks
+      answer.clear();
     }
   }
   window_rows(failure);
@@ -443,23 +458,23 @@ template <class K, class W, class L, class S, class E, class C>
   w.put_string(failure);
   send_bytes(w.bytes, 0, comm, t);
   if (!failure.empty()) return {};
-  send_vector(h.closures, 0, comm, t);
+  send_vector(closures, 0, comm, t);
   {
     std::vector<std::uint64_t> sizes;
     std::vector<std::uint32_t> flows;
-    for (const auto& m : h.members) {
+    for (const auto& m : space->generic_members) {  // the host items' alone: the space has no window items' groups
       sizes.push_back(m.size());
       flows.insert(flows.end(), m.begin(), m.end());
     }
     send_vector(sizes, 0, comm, t);
     send_vector(flows, 0, comm, t);
   }
-  send_activity(h.hosts, 0, comm, t);
-  send_vector(h.hosts.item_offsets, 0, comm, t);
-  send_vector(h.window_start, 0, comm, t);
-  expose::detail::release(h.window_start);  // describe_time's, on rank 0
+  send_activity(space->hosts, 0, comm, t);
+  send_vector(space->hosts.item_offsets, 0, comm, t);
+  send_vector(space->host_window_start, 0, comm, t);
+  expose::detail::release(space->host_window_start);  // describe_time's, on rank 0
   if (!answer.empty()) return {std::move(pairs), std::nullopt, std::move(answer)};
-  return {std::move(pairs), item_space::of_hosts(std::move(base), std::move(a), std::move(h)), {}};
+  return {std::move(pairs), std::move(space), {}};
 }
 
 /// Rank 0 takes rank 1's host-variable items (build_host_items), or what went wrong there
@@ -1209,7 +1224,9 @@ template <class K, class W, class L, class S, class E, class C>
       return known;
     };
     try {
-      finish_rules(out.result, std::move(space), std::move(counted), spec, from_rank_1);
+      const host_delay_sources sources = finish_rules(out.result, std::move(space), std::move(counted), spec, from_rank_1);
+      t.host_delays_taken = sources.taken;
+      t.host_delays_measured = sources.measured;
     } catch (...) {
       [[maybe_unused]] const auto unread = from_rank_1();
       throw;
