@@ -37,10 +37,14 @@ inline void describe_time(std::vector<cluster>& clusters, const activity& a, dou
       if (item < a.items()) {
         positions.insert(positions.end(), a.windows_of(item).begin(), a.windows_of(item).end());
       } else if (hosts != nullptr && host_window_start != nullptr && item - a.items() < hosts->items()) {
+        // Its rows ascend, and a window's rows are many hosts': the window of a row is looked up
+        // only past the previous row's window (400 k rows of a DNS item took 20 ms looked up each).
+        const auto& starts = *host_window_start;  // rows, by window
+        std::size_t after = 0;                     // windows starting at or before the row
         for (const std::size_t p : hosts->windows_of(static_cast<std::uint32_t>(item - a.items()))) {
-          const auto after = std::upper_bound(host_window_start->begin(), host_window_start->end(), p);  // rows, by window
-          if (after != host_window_start->begin() && after - host_window_start->begin() <= static_cast<std::ptrdiff_t>(a.windows.size()))
-            positions.push_back(static_cast<std::uint32_t>(after - host_window_start->begin() - 1));
+          if (after != 0 && (after == starts.size() || p < starts[after])) continue;  // the previous row's window
+          after = static_cast<std::size_t>(std::upper_bound(starts.begin() + static_cast<std::ptrdiff_t>(after), starts.end(), p) - starts.begin());
+          if (after != 0 && after <= a.windows.size()) positions.push_back(static_cast<std::uint32_t>(after - 1));
         }
       }
     }
