@@ -645,26 +645,45 @@ inline void number_shard(shard& s, MPI_Comm comm, traffic& t) {
   }
   const flow_numbering ids = number_flows(s.flows, comm, t);
   s.timed = (!s.flow_offsets.empty() || s.flow_windows.empty()) && !s.late_overlapping;
+  // The entries by window, flow, then offset (the first of a (window, flow) is its earliest),
+  // placed window by window (a counting sort: sorting them took 0.03 s a rank on the 6-hour trace
+  // over two ranks), each window's in the flows' order by number: those an earlier rank saw first
+  // (numbered below `base`) by number, then the rank's own in its order (base, base + 1, ...). A
+  // flow is in a window once; the placed fragments' entries are merged in after.
+  const std::size_t with_windows = s.flow_start.empty() ? 0 : s.flow_start.size() - 1;
+  std::vector<std::uint32_t> by_number;
+  by_number.reserve(with_windows);
+  for (std::uint32_t f = 0; f < with_windows; ++f)
+    if (!ids.first_here(f)) by_number.push_back(f);
+  std::sort(by_number.begin(), by_number.end(), [&](std::uint32_t x, std::uint32_t y) { return ids.id[x] < ids.id[y]; });
+  for (std::uint32_t f = 0; f < with_windows; ++f)
+    if (ids.first_here(f)) by_number.push_back(f);
+  std::vector<std::size_t> at(s.windows.size() + 1, 0);  // where each window's entries go
+  for (const auto w : s.flow_windows) ++at[w + 1];
+  for (std::size_t w = 1; w < at.size(); ++w) at[w] += at[w - 1];
   s.entries.reserve(s.flow_windows.size() + s.late.size());
-  for (std::size_t f = 0; f + 1 < s.flow_start.size(); ++f)
+  s.entries.resize(s.flow_windows.size());
+  for (const auto f : by_number)
     for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
-      s.entries.push_back({s.windows[s.flow_windows[i]], ids.id[f], s.timed ? s.flow_offsets[i] : window_offset{0}});
+      s.entries[at[s.flow_windows[i]]++] = {s.windows[s.flow_windows[i]], ids.id[f], s.timed ? s.flow_offsets[i] : window_offset{0}};
   if (!s.windows.empty()) {
     s.lo = s.windows.front();
     s.hi = s.windows.back();
   }
+  const auto placed = static_cast<std::ptrdiff_t>(s.entries.size());
   for (std::size_t j = 0; j < s.late.size(); ++j) {
     s.entries.push_back({s.late[j].window, ids.id[late_flow[j]], s.timed ? s.late[j].offset : window_offset{0}});
     s.lo = std::min(s.lo, s.late[j].window);
     s.hi = std::max(s.hi, s.late[j].window);
   }
+  std::sort(s.entries.begin() + placed, s.entries.end());
+  std::inplace_merge(s.entries.begin(), s.entries.begin() + placed, s.entries.end());
+  expose::detail::release(by_number);
   expose::detail::release(s.windows);
   expose::detail::release(s.flow_start);
   expose::detail::release(s.flow_windows);
   expose::detail::release(s.flow_offsets);
   expose::detail::release(s.late);
-  // by window, flow, then offset: the first of a (window, flow) is its earliest
-  std::sort(s.entries.begin(), s.entries.end());
   s.entries.erase(std::unique(s.entries.begin(), s.entries.end(),
                               [](const timed_entry& a, const timed_entry& b) { return a.window == b.window && a.item == b.item; }),
                   s.entries.end());
