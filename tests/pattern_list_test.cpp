@@ -149,3 +149,28 @@ TEST_CASE("pattern_list.from_parts_refuses_what_no_list_holds") {
   CHECK_THROWS_WITH_AS(pattern_list::from_parts(list.packed_patterns(), {ip_address::v4(0x0a000001u)}),
                        "pattern_list::from_parts: the table lists an IPv4 address", std::out_of_range);
 }
+
+TEST_CASE("pattern_list.address_keys_are_equal_exactly_when_the_addresses_are") {
+  // IPv4 addresses held as themselves, IPv6 ones (and `::`) as numbers in the table: a number of
+  // the table that equals an IPv4 address's bits must not make the two one key.
+  flow_pattern unset;  // `::` both ways
+  const pattern_list l{
+      pattern_of("10.0.0.1", 40000, "10.0.0.9", 22, proto::tcp),
+      pattern_of("2001:db8::1", 546, "ff02::1:2", 547, proto::udp),  // table numbers 0 and 1
+      pattern_of("0.0.0.0", 68, "0.0.0.1", 67, proto::udp),          // IPv4 bits 0 and 1
+      pattern_of("10.0.0.9", 5000, "2001:db8::1", 80, proto::tcp),
+      unset,
+  };
+  std::vector<std::pair<std::size_t, field>> sides;
+  for (std::size_t i = 0; i < l.size(); ++i)
+    for (const auto f : {field::src_ip, field::dst_ip}) sides.emplace_back(i, f);
+  std::size_t equal = 0;
+  for (const auto& [i, f] : sides)
+    for (const auto& [j, g] : sides) {
+      const bool same = l.address(i, f) == l.address(j, g);
+      INFO(l.address(i, f).to_string(), " and ", l.address(j, g).to_string());
+      CHECK((l.address_key(i, f) == l.address_key(j, g)) == same);
+      equal += same && (i != j || f != g) ? 1 : 0;
+    }
+  CHECK(equal == 6);  // 10.0.0.9 twice, 2001:db8::1 twice, `::` twice: each pair both ways
+}

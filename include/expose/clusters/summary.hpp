@@ -130,13 +130,15 @@ template <class Indices>
 [[nodiscard]] std::vector<ip_address> hosts_named(const pattern_list& items, const Indices& indices) {
   // Each host once as it is met: the items of a whole run name a few thousand hosts a million
   // times (a list of every mention took 100 MB on a 6-hour trace, more than the rest of the run).
-  boost::unordered_flat_set<ip_address, address_hash> seen;
-  for (const auto item : indices) {
-    const flow_pattern p = items[item];
-    if (p.at(field::src_ip) == slot::kept && one_host(p.key.src)) seen.insert(p.key.src);
-    if (p.at(field::dst_ip) == slot::kept && one_host(p.key.dst)) seen.insert(p.key.dst);
-  }
-  std::vector<ip_address> hosts(seen.begin(), seen.end());
+  // Told apart by the list's address keys, an address made whole only when first met (the
+  // 6-hour trace's million items took 55 ms when each address was made whole and hashed).
+  boost::unordered_flat_set<std::uint64_t> seen;
+  std::vector<ip_address> hosts;
+  for (const auto item : indices)
+    for (const auto f : {field::src_ip, field::dst_ip}) {
+      if (items.at(item, f) != slot::kept || !seen.insert(items.address_key(item, f)).second) continue;
+      if (const ip_address a = items.address(item, f); one_host(a)) hosts.push_back(a);
+    }
   std::sort(hosts.begin(), hosts.end());
   return hosts;
 }
