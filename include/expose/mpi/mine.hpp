@@ -411,36 +411,30 @@ template <class K, class W, class L, class S, class E, class C>
     }
   }
   std::string failure;
-  host_items h;
   std::vector<scored_pair> pairs;
   // A failure while taking them leaves rank 0 in a send: it stops the job (MPI_Abort), as one
   // while sending the items back would. A failure of the work itself is said to rank 0.
   pattern_list base = recv_patterns(0, comm, t);
   activity a = recv_activity(0, comm, t);
   a.item_offsets = recv_vector<window_offset>(0, comm, t);  // read for the delays alone
+  // The host items go at once into a space over the flows and their activity (moved, not
+  // copied): the delays read them there, and they are shared with the ranks after rank 1 and sent
+  // to rank 0 from there. Made before `helpers`, so that it goes after the broadcasts of its
+  // matrix have ended, on every way out.
+  std::optional<item_space> space;
+  std::vector<flow_pattern> closures;
   try {
-    h = make_host_items(base, a, spec);
+    host_items h = make_host_items(base, a, spec);
     a.drop_window_major();  // what the host items read of it; the delays read the item -> windows form
+    closures = h.closures;  // a few hundred patterns: the space keeps them in its pattern_list
+    space = item_space::of_hosts(std::move(base), std::move(a), std::move(h));
   } catch (const std::exception& e) {
     failure = std::string("rank 1: ") + e.what();
   }
-  matrix_share helpers(failure.empty() ? &h.hosts : nullptr, host_group, t);  // to the ranks after rank 1
+  matrix_share helpers(failure.empty() ? &space->hosts : nullptr, host_group, t);  // to the ranks after rank 1
   if (failure.empty()) {
     try {
-      counting_time.add([&] { pairs = count_host_pairs(h.hosts, counting); });
-    } catch (const std::exception& e) {
-      failure = std::string("rank 1: ") + e.what();
-    }
-  }
-  // The host items go into a space over the flows and their activity (the delays read them
-  // there, and the items are sent to rank 0 from there): moved, not copied. If that fails, rank 0
-  // is told, as of any failure here.
-  std::optional<item_space> space;
-  std::vector<flow_pattern> closures;
-  if (failure.empty()) {
-    try {
-      closures = h.closures;  // a few hundred patterns: the space keeps them in its pattern_list
-      space = item_space::of_hosts(std::move(base), std::move(a), std::move(h));
+      counting_time.add([&] { pairs = count_host_pairs(space->hosts, counting); });
     } catch (const std::exception& e) {
       failure = std::string("rank 1: ") + e.what();
     }
@@ -627,8 +621,8 @@ struct shard {
 
 /// Numbers a rank's flows over every rank (number_flows: first appearance in rank order, as one
 /// process numbers them) and turns its activity into entries under those numbers, sorted by
-/// window, flow and offset, one per (window, flow): each rank sorts its own share, rank 0 merges
-/// the ranks' runs. Flows that only placed fragments showed follow the rank's own, in the order
+/// window, flow and offset, one per (window, flow): each rank places its own share window by
+/// window, rank 0 merges the ranks' runs. Flows that only placed fragments showed follow the rank's own, in the order
 /// they were placed. Keeps of the flows only those first seen here (numbered in order from
 /// `base`): rank 0 makes the items of them.
 inline void number_shard(shard& s, MPI_Comm comm, traffic& t) {
