@@ -450,7 +450,9 @@ struct templates {
                          "are the windows the host samples are made of)");
     host_items out;
     const auto nb = static_cast<std::uint32_t>(items.size());
-    auto host_of = [&](std::uint32_t flow, field bound) { return items.address(flow, bound); };
+    // A flow's host as the list holds it (pattern_list::address_key: equal exactly when the
+    // addresses are), never made whole: the hosts are only told apart and numbered here.
+    auto host_of = [&](std::uint32_t flow, field bound) { return items.address_key(flow, bound); };
     const auto use = [](const mask& m) { return m.vars() != 0; };
     const auto runs = detail::template_runs(items, nb, masks, use);
     if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
@@ -464,12 +466,12 @@ struct templates {
     // The hosts that are endpoints of some flow, numbered as first met (4 bytes a sample where an
     // address takes 16). Within a window the samples are in the order of these numbers: any order
     // does, so long as it is one order (what is counted are sets of samples).
-    boost::unordered_flat_map<ip_address, std::uint32_t, address_hash> host_number;
+    boost::unordered_flat_map<std::uint64_t, std::uint32_t> host_number;  // by address_key
     for (std::uint32_t i = 0; i < nb; ++i)
       for (const auto f : {field::src_ip, field::dst_ip})
-        if (items.at(i, f) == slot::kept) host_number.try_emplace(items.address(i, f), static_cast<std::uint32_t>(host_number.size()));
+        if (items.at(i, f) == slot::kept) host_number.try_emplace(items.address_key(i, f), static_cast<std::uint32_t>(host_number.size()));
     // (Every host an item binds is met above: its flows keep the field it binds.)
-    const auto number_of = [&](const ip_address& h) {
+    const auto number_of = [&](std::uint64_t h) {
       return host_number.try_emplace(h, static_cast<std::uint32_t>(host_number.size())).first->second;
     };
 
@@ -482,7 +484,7 @@ struct templates {
         hosts.clear();
         for (auto i : flows_in(w)) {
           for (const auto f : {field::src_ip, field::dst_ip})
-            if (items.at(i, f) == slot::kept) hosts.push_back(number_of(items.address(i, f)));
+            if (items.at(i, f) == slot::kept) hosts.push_back(number_of(items.address_key(i, f)));
         }
         std::sort(hosts.begin(), hosts.end());
         samples += static_cast<std::uint64_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
