@@ -90,9 +90,10 @@ namespace detail {
   return d;
 }
 
-/// The hosts the delays of host items meet, numbered as first met (4 bytes an entry where an
-/// address takes 16; the numbers only pair hosts up, they are never shown).
-using host_numbers = boost::unordered_flat_map<ip_address, std::uint32_t, address_hash>;
+/// The hosts the delays of host items meet, numbered as first met, by the space's address keys
+/// (pattern_list::address_key: no address made whole; 4 bytes an entry where an address takes
+/// 16; the numbers only pair hosts up, they are never shown).
+using host_numbers = boost::unordered_flat_map<std::uint64_t, std::uint32_t>;
 
 /// A host-variable item's activity keyed by (window position, host number), with the first offset
 /// of its flows there: the windows where it is active (ascending), and in each its hosts with
@@ -135,7 +136,7 @@ struct host_offsets {
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (i + ahead < members.size()) space.items.prefetch(members[i + ahead]);
     const auto f = members[i];
-    const auto number = numbers.try_emplace(space.items.address(f, bound), static_cast<std::uint32_t>(numbers.size())).first->second;
+    const auto number = numbers.try_emplace(space.items.address_key(f, bound), static_cast<std::uint32_t>(numbers.size())).first->second;
     const auto ws = a.windows_of(f);
     const auto os = a.offsets_of(f);
     for (std::size_t k = 0; k < ws.size(); ++k) placed[at[ws[k]]++] = host_offsets::pack(number, os[k]);
