@@ -542,7 +542,8 @@ struct shard {
   std::int64_t hi = std::numeric_limits<std::int64_t>::min();
   bool timed = true;
 
-  /// The numbered shard, as rank 0 takes it.
+  /// The numbered shard as rank 0 takes it, but for its flows and entries (nearly all of its
+  /// bytes), which go apart as they lie (send): packing them took a copy on each side.
   [[nodiscard]] std::vector<char> pack() const {
     writer w;
     w.put(input.packets);
@@ -557,9 +558,6 @@ struct shard {
     w.put<std::uint8_t>(input.damaged ? 1 : 0);
     w.put(first);
     w.put(last);
-    w.put_vector(flows);
-    static_assert(std::is_trivially_copyable_v<timed_entry>);
-    w.put_vector(entries);
     w.put(lo);
     w.put(hi);
     w.put<std::uint8_t>(timed ? 1 : 0);
@@ -593,8 +591,6 @@ struct shard {
     s.input.damaged = r.get<std::uint8_t>() != 0;
     s.first = r.get<std::int64_t>();
     s.last = r.get<std::int64_t>();
-    s.flows = r.get_vector<flow_key>();
-    s.entries = r.get_vector<timed_entry>();
     s.lo = r.get<std::int64_t>();
     s.hi = r.get<std::int64_t>();
     s.timed = r.get<std::uint8_t>() != 0;
@@ -615,6 +611,35 @@ struct shard {
       x.text = r.get_string();
       s.names.push_back(std::move(x));
     }
+    return s;
+  }
+  /// Sends the shard to rank `to`: the packed rest, then the flows and entries where they lie.
+  void send(int to, MPI_Comm comm, traffic& t) const {
+    static_assert(std::is_trivially_copyable_v<flow_key> && std::is_trivially_copyable_v<timed_entry>);
+    send_bytes(pack(), to, comm, t);
+    send_vector(flows, to, comm, t);
+    send_vector(entries, to, comm, t);
+  }
+  /// A shard's messages as taken from a rank (send), before they are read.
+  struct received {
+    std::vector<char> rest;
+    std::vector<flow_key> flows;
+    std::vector<timed_entry> entries;
+  };
+  /// Takes every message of a shard from rank `from`: then the sender is in no send, whatever
+  /// reading them does.
+  [[nodiscard]] static received take(int from, MPI_Comm comm, traffic& t) {
+    received r;
+    r.rest = recv_bytes(from, comm, t);
+    r.flows = recv_vector<flow_key>(from, comm, t);
+    r.entries = recv_vector<timed_entry>(from, comm, t);
+    return r;
+  }
+  /// The shard of messages taken.
+  [[nodiscard]] static shard open(received r) {
+    shard s = unpack(r.rest);
+    s.flows = std::move(r.flows);
+    s.entries = std::move(r.entries);
     return s;
   }
 };
@@ -954,7 +979,7 @@ template <class K, class W, class L, class S, class E, class C>
   std::optional<item_space> host_space;  // rank 1, with the host items apart: where it measures the host rules' delays
   std::vector<char> host_answer;          // rank 1: those delays for rank 0, when measured already
   if (rank != 0) {
-    detail::send_bytes(mine_shard.pack(), 0, comm, t);
+    mine_shard.send(0, comm, t);
     { [[maybe_unused]] const detail::shard sent = std::move(mine_shard); }  // freed: rank 0 has it
     if constexpr (SplitLattice<L>)
       if (rank == 1 && hosts_apart) {
@@ -996,9 +1021,9 @@ template <class K, class W, class L, class S, class E, class C>
         if (from == 0) {
           s = std::move(mine_shard);
         } else {
-          const auto b = detail::recv_bytes(from, comm, t);
+          auto messages = detail::shard::take(from, comm, t);
           taken = from + 1;
-          s = detail::shard::unpack(b);
+          s = detail::shard::open(std::move(messages));
         }
         // Its names follow the ranks' before it, as one process reading them in turn would add them.
         if (opt.read.decode.names != nullptr)
@@ -1090,7 +1115,7 @@ template <class K, class W, class L, class S, class E, class C>
     } catch (const std::exception& e) {
       problem = std::string("rank 0: ") + e.what();
       // the ranks not yet heard from are sending: their shards are taken all the same
-      for (int from = taken; from < size; ++from) [[maybe_unused]] const auto unread = detail::recv_bytes(from, comm, t);
+      for (int from = taken; from < size; ++from) [[maybe_unused]] const auto unread = detail::shard::take(from, comm, t);
     }
     const auto g0 = clock::now();
     if constexpr (SplitLattice<L>) {
