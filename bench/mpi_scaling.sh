@@ -2,7 +2,8 @@
 # Scaling of expose-mine-mpi: the same trace on 1, 2 and 3 ranks, rounds alternating, each rank on
 # one thread (-j 1, no read-ahead), every run's JSON checked against the 1-rank run's. Prints the
 # median per-phase wall and CPU seconds of every rank, bytes each rank sent and received, peak
-# memory, and the job's wall time (GNU time): the figures README "Scaling" fits its model to.
+# memory, and the job's wall time (GNU time): the figures README "Scaling" fits its model to;
+# then each count of ranks' speed-up against the first (job wall, rank 0's work, round by round).
 # The ranks of one machine talk through shared memory (Open MPI: --mca pml ob1 --mca btl
 # self,vader); without it Open MPI probes for network hardware (InfiniBand, OFI, UCX) in every
 # MPI_Init, 0.2 s a run on a machine that has none. --any-transport lets Open MPI choose.
@@ -69,4 +70,16 @@ for n in ranks:
               f"{n:5d} {r:4d} | {w['read']:.2f} {w['merge']:.2f} ({w['generalize']:.2f}) {w['count']:.2f} {w['score']:.2f} {w['total']:.2f}"
               f" | {c['read']:.2f} {c['merge']:.2f} {c['count']:.2f} {c['score']:.2f} {c['total']:.2f}"
               f" | {w['sent']:.1f} {w['received']:.1f} {w['peak']:.0f} |")
+# The speed-ups against the first count of ranks given: of the job's wall (medians), of rank 0's
+# work (its total), and each round's own ratio (the rounds alternate, so a round's runs saw about
+# the same machine): the spread of those says how far one series can be trusted.
+base = ranks[0]
+def wall_of(n, i): return float(open(f"{out}/time.{n}.{i}").read())
+def work_of(n, i): return parse(f"{out}/timings.{n}.{i}")[0][0]["total"]
+for n in ranks[1:]:
+    jobs = [wall_of(base, i) / wall_of(n, i) for i in range(1, rounds + 1)]
+    b_job, n_job = med(wall_of(base, i) for i in range(1, rounds + 1)), med(wall_of(n, i) for i in range(1, rounds + 1))
+    b_work, n_work = med(work_of(base, i) for i in range(1, rounds + 1)), med(work_of(n, i) for i in range(1, rounds + 1))
+    print(f"{n} ranks against {base}: job wall {b_job:.2f} -> {n_job:.2f} s, {b_job / n_job:.2f}x; rank 0's work {b_work:.2f} -> {n_work:.2f} s,"
+          f" {b_work / n_work:.2f}x; round by round {min(jobs):.2f}-{max(jobs):.2f}x (median {med(jobs):.2f}x)")
 PY
