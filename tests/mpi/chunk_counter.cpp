@@ -1,7 +1,8 @@
 // The counter the ranks take chunks of rows from (expose/mpi/mine.hpp: detail::chunk_counter),
 // run with 2, 3 and 4 ranks: every rank takes chunks until they are done, and rank 0 checks that
-// each of the 1001 chunks was taken exactly once over all ranks, and that a take after the end is
-// past it on every rank. Prints what differs and exits 1; exits 0 when every chunk was taken once.
+// each of the 1001 chunks was taken exactly once over all ranks, that the ranks after rank 0 took
+// theirs four at a time, and that a take after the end is past it on every rank. Prints what
+// differs and exits 1; exits 0 when every chunk was taken once.
 
 #include <cstdio>
 #include <string>
@@ -42,6 +43,16 @@ int main(int argc, char** argv) {
       if (times[c] != 1) {
         ++failures;
         std::fprintf(stderr, "chunk %zu taken %d times\n", c, times[c]);
+      }
+    // the ranks after rank 0 take four at a time: their chunks come in runs of four (the last
+    // run cut at the end)
+    for (int r = 1; r < size; ++r)
+      for (int i = 1; i < counts[static_cast<std::size_t>(r)]; ++i) {
+        const int* v = all.data() + at[static_cast<std::size_t>(r)];
+        if (i % 4 != 0 && v[i] != v[i - 1] + 1) {
+          ++failures;
+          std::fprintf(stderr, "rank %d took chunk %d after %d, inside a batch of four\n", r, v[i], v[i - 1]);
+        }
       }
     if (all_past_end != size) {
       ++failures;

@@ -27,7 +27,8 @@
 //             two take about the same time) and counts those; rank 0 joins the items, and
 //             broadcasts both activity matrices to the ranks after rank 1, if any. With an engine
 //             that deals its chunks (DealtEngine), the window items' rows go to whichever rank is
-//             free: each takes the next chunk from a counter on rank 0 (detail::chunk_counter),
+//             free: each takes the next chunk from a counter on rank 0 (detail::chunk_counter;
+//             the ranks after rank 0 take four at a time),
 //             rank 1 once its host items are counted (rank 0 sends it the matrix meanwhile).
 //             Threads take chunks in turn, so an engine on several threads needs MPI initialized
 //             with MPI_THREAD_SERIALIZED for this (under plain MPI_Init it counts as before).
@@ -285,8 +286,9 @@ class matrix_send {
 };
 
 /// A counter on rank 0 of `comm` that the ranks sharing one count take chunks of rows from, each
-/// when it is free (MPI_Fetch_and_op: on one machine, or a network with atomics, rank 0 need not
-/// answer; elsewhere its own calls to the counter, and its waits, move the others' on). Made and
+/// when it is free (MPI_Fetch_and_op: on a network with atomics rank 0 need not answer; elsewhere,
+/// and with Open MPI 4.1 on one machine, its own calls to the counter, and its waits, move the
+/// others' on: so the other ranks take `batch` chunks at a time). Made and
 /// destroyed by every rank of `comm` at once (MPI_Win_create and MPI_Win_free are collective),
 /// except when an exception leaves a rank alone (one the ranks did not agree on: the job stops
 /// with MPI_Abort), where it is left for MPI_Abort to end rather than wait for the others.
@@ -1013,6 +1015,9 @@ template <class K, class W, class L, class S, class E, class C>
     }
   } else {
     int taken = 1;  // ranks whose shard the merge has taken (its own first)
+    // A failure partway through taking a rank's shard leaves that rank in a send: it stops the job
+    // (MPI_Abort), rethrown past the catch below (taking the shard again would misread it).
+    std::exception_ptr taking_shard;
     try {
       mine_result& r = out.result;
       std::vector<flow_key> flows;  // every flow, numbered as one process numbers them
@@ -1035,7 +1040,13 @@ template <class K, class W, class L, class S, class E, class C>
         if (from == 0) {
           s = std::move(mine_shard);
         } else {
-          auto messages = detail::shard::take(from, comm, t);
+          detail::shard::received messages;
+          try {
+            messages = detail::shard::take(from, comm, t);
+          } catch (...) {
+            taking_shard = std::current_exception();
+            throw;
+          }
           taken = from + 1;
           s = detail::shard::open(std::move(messages));
         }
@@ -1047,8 +1058,8 @@ template <class K, class W, class L, class S, class E, class C>
           const auto item = items.add(spec.key, f, r);
           if constexpr (!FlowPerItemKey<K>) item_of.push_back(item);
         }
-        // the first shard's lists are moved, not copied (on one rank its only one: the 6-hour
-        // trace's peak 137 -> 97 MiB)
+        // the first shard's lists are moved, not copied (on one rank it is the only one: the
+        // 6-hour trace's peak 137 -> 97 MiB)
         if (flows.empty()) flows = std::move(s.flows);
         else flows.insert(flows.end(), s.flows.begin(), s.flows.end());
         untimed = untimed || !s.timed;
@@ -1131,6 +1142,7 @@ template <class K, class W, class L, class S, class E, class C>
       expose::detail::release(entries);
       if (untimed) expose::detail::release(merged.item_offsets);
     } catch (const std::exception& e) {
+      if (taking_shard) std::rethrow_exception(taking_shard);
       problem = std::string("rank 0: ") + e.what();
       // the ranks not yet heard from are sending: their shards are taken all the same
       for (int from = taken; from < size; ++from) [[maybe_unused]] const auto unread = detail::shard::take(from, comm, t);
