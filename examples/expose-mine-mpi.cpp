@@ -88,9 +88,14 @@ void print_timings(const std::vector<ex::mpi::phase_times>& times) {
     std::fprintf(stderr, "%5zu %9.3f %9.3f %9.3f %9.3f %9.3f\n", r, t.read_cpu, t.merge_cpu, t.count_cpu, t.score_cpu,
                  t.read_cpu + t.merge_cpu + t.count_cpu + t.score_cpu);
   }
-  if (!times.empty())
+  if (!times.empty()) {
     std::fprintf(stderr, "expose-mine-mpi: host rules' delays: %llu taken from rank 1, %llu measured on rank 0\n",
                  static_cast<unsigned long long>(times[0].host_delays_taken), static_cast<unsigned long long>(times[0].host_delays_measured));
+    std::fprintf(stderr, "expose-mine-mpi: window rows: %s\n",
+                 times[0].window_rows_dealt ? "dealt to whichever rank was free"
+                 : times[0].no_one_sided    ? "in fixed parts (MPI has no one-sided transport here: no counter to deal them)"
+                                            : "in fixed parts");
+  }
 }
 
 int main_body(int argc, char** argv) {

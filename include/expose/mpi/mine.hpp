@@ -105,6 +105,12 @@ struct phase_times : traffic {
   /// On rank 0, the host rules whose delays it took from rank 1 and those it measured itself
   /// (all of them on one rank; on more, rank 1 measures them all unless it failed to).
   std::uint64_t host_delays_taken = 0, host_delays_measured = 0;
+  /// Whether the window items' rows were dealt to whichever rank was free (a counter on rank 0),
+  /// else cut in fixed parts: on one rank, without host items built apart, with several counting
+  /// threads under less than MPI_THREAD_SERIALIZED, or where MPI could not make the counter's
+  /// window (`no_one_sided`: no one-sided transport, e.g. Open MPI without an osc component).
+  bool window_rows_dealt = false;
+  bool no_one_sided = false;
 };
 
 struct mine_options {
@@ -294,18 +300,35 @@ class matrix_send {
 /// with MPI_Abort), where it is left for MPI_Abort to end rather than wait for the others.
 class chunk_counter {
  public:
+  /// Every rank of `comm` at once. Where MPI cannot make the window (no one-sided transport) on
+  /// some rank, the ranks agree that there is no counter (usable() is false everywhere) instead
+  /// of the job stopping: a rank that made one leaves it unfreed (freeing it would wait for the
+  /// ranks that have none).
   explicit chunk_counter(MPI_Comm comm) : exceptions_(std::uncaught_exceptions()) {
     MPI_Comm_rank(comm, &rank_);
-    MPI_Win_create(&next_, rank_ == 0 ? sizeof next_ : 0, sizeof next_, MPI_INFO_NULL, comm, &window_);
+    MPI_Errhandler was = MPI_ERRHANDLER_NULL;
+    MPI_Comm_get_errhandler(comm, &was);
+    MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+    int made = MPI_Win_create(&next_, rank_ == 0 ? sizeof next_ : 0, sizeof next_, MPI_INFO_NULL, comm, &window_) == MPI_SUCCESS ? 1 : 0;
+    MPI_Comm_set_errhandler(comm, was);
+    MPI_Errhandler_free(&was);
+    MPI_Allreduce(MPI_IN_PLACE, &made, 1, MPI_INT, MPI_MIN, comm);
+    if (made == 0) {
+      window_ = MPI_WIN_NULL;
+      return;
+    }
     MPI_Win_lock_all(0, window_);
   }
   chunk_counter(const chunk_counter&) = delete;
   chunk_counter& operator=(const chunk_counter&) = delete;
   ~chunk_counter() {
-    if (std::uncaught_exceptions() > exceptions_) return;
+    if (window_ == MPI_WIN_NULL || std::uncaught_exceptions() > exceptions_) return;
     MPI_Win_unlock_all(window_);
     MPI_Win_free(&window_);
   }
+
+  /// Whether there is a counter to take chunks from (the same on every rank).
+  [[nodiscard]] bool usable() const noexcept { return window_ != MPI_WIN_NULL; }
 
   /// The next chunk, over every rank (0, 1, 2, ...): rank 0 takes them one at a time, the others
   /// `batch` at a time, each of which it counts unless the rows are done (then every later one is
@@ -984,8 +1007,14 @@ template <class K, class W, class L, class S, class E, class C>
     if (hosts_apart) MPI_Allreduce(MPI_IN_PLACE, &deal, 1, MPI_INT, MPI_MIN, comm);
     if (deal != 0) {
       window_chunks.emplace(comm);
-      window_counting = spec;
-      window_counting->engine.deal = [&window_chunks](std::size_t) { return window_chunks->take(); };
+      if (window_chunks->usable()) {
+        window_counting = spec;
+        window_counting->engine.deal = [&window_chunks](std::size_t) { return window_chunks->take(); };
+        t.window_rows_dealt = true;
+      } else {  // every rank: fixed parts, as without the counter
+        window_chunks.reset();
+        t.no_one_sided = true;
+      }
     }
   }
   const auto& counting_windows = window_counting ? *window_counting : counting;
