@@ -58,9 +58,11 @@ def parse(path):
     return wall, cpu
 med = statistics.median
 print("ranks rank | wall: read merge (generalize) count score total | CPU: read merge count score total | sent MB received MB peak MiB | job wall")
+parsed = {n: [parse(f"{out}/timings.{n}.{i}") for i in range(1, rounds + 1)] for n in ranks}  # per round
+walls = {n: [float(open(f"{out}/time.{n}.{i}").read()) for i in range(1, rounds + 1)] for n in ranks}
 for n in ranks:
-    runs = [parse(f"{out}/timings.{n}.{i}") for i in range(1, rounds + 1)]
-    job = med(float(open(f"{out}/time.{n}.{i}").read()) for i in range(1, rounds + 1))
+    runs = parsed[n]
+    job = med(walls[n])
     for r in range(n):
         w = {k: med(run[0][r][k] for run in runs) for k in runs[0][0][r]}
         c = {k: med(run[1][r][k] for run in runs) for k in runs[0][1][r]}
@@ -74,12 +76,11 @@ for n in ranks:
 # work (its total), and each round's own ratio (the rounds alternate, so a round's runs saw about
 # the same machine): the spread of those says how far one series can be trusted.
 base = ranks[0]
-def wall_of(n, i): return float(open(f"{out}/time.{n}.{i}").read())
-def work_of(n, i): return parse(f"{out}/timings.{n}.{i}")[0][0]["total"]
+def work(n): return [run[0][0]["total"] for run in parsed[n]]
 for n in ranks[1:]:
-    jobs = [wall_of(base, i) / wall_of(n, i) for i in range(1, rounds + 1)]
-    b_job, n_job = med(wall_of(base, i) for i in range(1, rounds + 1)), med(wall_of(n, i) for i in range(1, rounds + 1))
-    b_work, n_work = med(work_of(base, i) for i in range(1, rounds + 1)), med(work_of(n, i) for i in range(1, rounds + 1))
+    jobs = [b / w for b, w in zip(walls[base], walls[n])]
+    b_job, n_job = med(walls[base]), med(walls[n])
+    b_work, n_work = med(work(base)), med(work(n))
     print(f"{n} ranks against {base}: job wall {b_job:.2f} -> {n_job:.2f} s, {b_job / n_job:.2f}x; rank 0's work {b_work:.2f} -> {n_work:.2f} s,"
           f" {b_work / n_work:.2f}x; round by round {min(jobs):.2f}-{max(jobs):.2f}x (median {med(jobs):.2f}x)")
 PY

@@ -686,9 +686,9 @@ struct shard {
 /// Numbers a rank's flows over every rank (number_flows: first appearance in rank order, as one
 /// process numbers them) and turns its activity into entries under those numbers, sorted by
 /// window, flow and offset, one per (window, flow): each rank places its own share window by
-/// window, rank 0 merges the ranks' runs. Flows that only placed fragments showed follow the rank's own, in the order
-/// they were placed. Keeps of the flows only those first seen here (numbered in order from
-/// `base`): rank 0 makes the items of them.
+/// window, rank 0 merges the ranks' runs. Flows that only placed fragments showed follow the
+/// rank's own, in the order they were placed. Keeps of the flows only those first seen here
+/// (numbered in order from `base`): rank 0 makes the items of them.
 inline void number_shard(shard& s, MPI_Comm comm, traffic& t) {
   std::vector<std::uint32_t> late_flow(s.late.size());
   if (!s.late.empty()) {
