@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -59,6 +60,9 @@ namespace detail {
 struct keep_archetype {
   bool operator()(std::uint64_t, std::uint64_t) const { return true; }
 };
+struct sum_archetype {
+  void operator()(std::span<std::uint64_t>) const {}
+};
 }  // namespace detail
 
 /// Generalization: from the key policy's flows (patterns and activity) to the items rules are
@@ -74,10 +78,14 @@ concept Lattice = requires(const L& l, pattern_list base, activity a, detail::ke
 /// A lattice whose host-variable items can be built apart from its window items (on another
 /// rank: expose/mpi/mine.hpp): `generalize` equals `generalize_windows`, then item_space::add_hosts
 /// of `make_host_items` over the same flows and activity; `has_host_items` says whether it makes any.
+/// `make_host_items(keep, base, a, part, sum)` makes them in parts, each the rows of a range of
+/// windows (`sum` adds numbers up over the parts: lattice::templates says how), which
+/// join_host_parts joins.
 template <class L>
-concept SplitLattice = Lattice<L> && requires(const L& l, pattern_list base, activity a, detail::keep_archetype keep) {
+concept SplitLattice = Lattice<L> && requires(const L& l, pattern_list base, activity a, detail::keep_archetype keep, detail::sum_archetype sum) {
   { l.generalize_windows(std::move(base), std::move(a), keep) } -> std::same_as<item_space>;
   { l.make_host_items(keep, base, a) } -> std::same_as<host_items>;
+  { l.make_host_items(keep, base, a, window_part{}, sum) } -> std::same_as<host_items>;
   { l.has_host_items() } -> std::convertible_to<bool>;
 };
 

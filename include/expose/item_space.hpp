@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "expose/activity.hpp"
+#include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/pattern_list.hpp"
 
@@ -53,6 +54,56 @@ struct host_items {
   activity hosts;                                  ///< item_space::hosts
   std::vector<std::size_t> window_start;           ///< item_space::host_window_start
 };
+
+/// The windows one of several parts makes the host items' rows of (SplitLattice::make_host_items
+/// in parts): positions [first, last) of the flows' activity.
+struct window_part {
+  std::size_t first = 0;
+  std::size_t last = SIZE_MAX;
+  [[nodiscard]] bool whole() const noexcept { return first == 0 && last == SIZE_MAX; }
+};
+
+/// The host items made in parts (lattice::templates::make_host_items with a window_part), joined:
+/// `parts` in window order, each its items' rows (held by item, numbered from 0 in its windows)
+/// and its window_start over every window; the rows of later parts follow earlier ones'. The items
+/// (closures, members) and samples are the first part's: the others may leave their closures and
+/// members out. bad_argument for parts of different items or windows.
+[[nodiscard]] inline host_items join_host_parts(std::vector<host_items> parts) {
+  if (parts.empty()) return {};
+  const host_items& first = parts.front();
+  const std::size_t items = first.hosts.item_start.empty() ? 0 : first.hosts.item_start.size() - 1;
+  for (const auto& p : parts)
+    if (p.hosts.item_start.size() != first.hosts.item_start.size() || p.window_start.size() != first.window_start.size())
+      throw bad_argument("join_host_parts: the parts hold different items or windows");
+  if (parts.size() == 1 || items == 0) return std::move(parts.front());
+  std::vector<entry_index> start(items + 1, 0);
+  for (std::size_t k = 0; k < items; ++k) {
+    std::size_t n = start[k];
+    for (const auto& p : parts) n += p.hosts.item_start[k + 1] - p.hosts.item_start[k];
+    check_activity_entries(n);
+    start[k + 1] = static_cast<entry_index>(n);
+  }
+  std::vector<std::uint32_t> rows(start.back());
+  std::vector<std::size_t> window_start(first.window_start.size(), 0);
+  std::size_t offset = 0;  // the rows of the parts before
+  // item by item, each part's rows after the earlier parts', numbered past their rows
+  std::vector<entry_index> filled(start.begin(), start.end() - 1);
+  for (const auto& p : parts) {
+    for (std::size_t k = 0; k < items; ++k)
+      for (auto r = p.hosts.item_start[k]; r < p.hosts.item_start[k + 1]; ++r)
+        rows[filled[k]++] = static_cast<std::uint32_t>(p.hosts.item_windows[r] + offset);
+    for (std::size_t w = 0; w < window_start.size(); ++w) window_start[w] += p.window_start[w];
+    offset += p.window_start.empty() ? 0 : p.window_start.back();
+  }
+  host_items out;
+  out.closures = std::move(parts.front().closures);
+  out.members = std::move(parts.front().members);
+  out.hosts.samples = parts.front().hosts.samples;
+  out.hosts.item_start = std::move(start);
+  out.hosts.item_windows = std::move(rows);
+  out.window_start = std::move(window_start);
+  return out;
+}
 
 struct item_space {
   pattern_list items;               ///< every item: window items first, then host-variable items

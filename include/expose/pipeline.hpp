@@ -212,6 +212,17 @@ template <class K, class W, class L, class S, class E, class C>
   return spec.lattice.make_host_items(detail::keep_of(spec), base, a);
 }
 
+/// make_host_items in parts, each the rows of a range of windows (`part`) with `sum` adding numbers
+/// up over the parts (SplitLattice): join_host_parts of the parts in window order gives
+/// make_host_items(base, a, spec).
+template <class K, class W, class L, class S, class E, class C, class Sum>
+  requires SplitLattice<L>
+[[nodiscard]] host_items make_host_items(const pattern_list& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec, window_part part,
+                                         const Sum& sum) {
+  detail::check_key_fits(spec);
+  return spec.lattice.make_host_items(detail::keep_of(spec), base, a, part, sum);
+}
+
 /// The scored pairs of both sample spaces, each sorted by (x, y) as the engine returns them.
 struct counted_pairs {
   std::vector<scored_pair> windows;  ///< over window items

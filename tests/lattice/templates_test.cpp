@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -381,13 +382,10 @@ TEST_CASE("lattice.templates.every_item_covers_its_members") {
   CHECK_FALSE(s.overlap(3, 4));
 }
 
-TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
-  // threads = 2 builds the host-variable items on a second thread while the window items are
-  // built, from the flows' activity alone; threads = 1 after them, from the same activity; a
-  // driver may build them apart (make_host_items, on another rank) and join them to the window
-  // items (generalize_windows, then add_hosts). The item space must be the same, item for item.
-  synth::pattern_rates rates;
-  const synth::generator gen{.seed = 3, .duration = std::chrono::seconds{900}, .hosts = 60, .noise_per_second = 8, .rates = rates};
+namespace {
+
+/// A generated trace's flows (each its exact pattern) and their activity, windows of a second.
+std::pair<std::vector<flow_pattern>, activity> flows_of(const synth::generator& gen) {
   std::vector<flow_pattern> flows;
   activity_builder act;
   flow_table t;
@@ -396,7 +394,18 @@ TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
     if (fresh) flows.push_back(exact(t.flows()[id]));
     act.add(p.ts_ns / sec, id, static_cast<window_offset>(p.ts_ns % sec / 1000));
   }
-  const activity a = std::move(act).finish(flows.size());
+  activity a = std::move(act).finish(flows.size());
+  return {std::move(flows), std::move(a)};
+}
+
+}  // namespace
+
+TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
+  // threads = 2 builds the host-variable items on a second thread while the window items are
+  // built, from the flows' activity alone; threads = 1 after them, from the same activity; a
+  // driver may build them apart (make_host_items, on another rank) and join them to the window
+  // items (generalize_windows, then add_hosts). The item space must be the same, item for item.
+  const auto [flows, a] = flows_of(synth::generator{.seed = 3, .duration = std::chrono::seconds{900}, .hosts = 60, .noise_per_second = 8});
   const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return count >= 3 && count < samples; };
   const item_space one = lattice::paper_templates{.threads = 1}.generalize(flows, a, keep);
   const item_space beside = lattice::paper_templates{.threads = 2}.generalize(flows, a, keep);
@@ -442,6 +451,63 @@ TEST_CASE("lattice.templates.host_items_built_beside_after_or_apart_alike") {
     }
     CHECK(one.host_window_start == two->host_window_start);
   }
+}
+
+TEST_CASE("lattice.templates.host_items_made_in_parts_of_windows_join_to_the_whole") {
+  // expose-mine-mpi's ranks 1, 2, ... each make the host items' rows of a range of windows, adding
+  // their counts up (MPI_Allreduce) where `keep` and the rests read them. Here the parts run one
+  // after the other, twice: the first time each says its counts, the second each is given the sums.
+  const auto [flows, a] = flows_of(synth::generator{.seed = 5, .duration = std::chrono::seconds{900}, .hosts = 60, .noise_per_second = 8});
+  const auto keep = [&](std::uint64_t count, std::uint64_t samples) { return count >= 3 && count < samples; };
+  const lattice::paper_templates l{};
+  const host_items whole = l.make_host_items(keep, flows, a);
+  REQUIRE(whole.closures.size() > 10);
+  const std::size_t n = a.windows.size();
+  REQUIRE(n > 100);
+  // three parts and an empty one among them
+  const std::vector<window_part> parts{{0, n / 3}, {n / 3, n / 3}, {n / 3, 3 * n / 4}, {3 * n / 4, SIZE_MAX}};
+  // Round r gives each part the sums of the calls before call r and adds up call r's spans: the
+  // last round (every call summed) is what the parts make side by side.
+  std::vector<std::vector<std::uint64_t>> sums;  // per call, its sum over the parts
+  std::vector<host_items> made;
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::uint64_t> next;  // call `round`, summed
+    made.clear();
+    for (const auto& part : parts) {
+      std::size_t call = 0;
+      made.push_back(l.make_host_items(keep, flows, a, part, [&](std::span<std::uint64_t> v) {
+        if (call < sums.size()) {
+          REQUIRE(v.size() == sums[call].size());  // every part calls with spans of one length
+          std::copy(sums[call].begin(), sums[call].end(), v.begin());
+        } else if (call == sums.size()) {
+          next.resize(v.size(), 0);
+          REQUIRE(v.size() == next.size());
+          for (std::size_t i = 0; i < v.size(); ++i) next[i] += v[i];
+        }
+        ++call;
+      }));
+      CHECK(call == 2);  // the candidates' counts with the samples, then the rests'
+    }
+    if (sums.size() < 2) sums.push_back(std::move(next));
+  }
+  for (const auto& m : made) {
+    CHECK(m.closures == whole.closures);
+    CHECK(m.hosts.samples == whole.hosts.samples);
+  }
+  CHECK(made[1].hosts.item_windows.empty());  // the empty part holds no row
+  CHECK(made[0].hosts.item_windows.size() + made[2].hosts.item_windows.size() + made[3].hosts.item_windows.size() ==
+        whole.hosts.item_windows.size());
+  const host_items joined = join_host_parts(made);
+  CHECK(joined.closures == whole.closures);
+  CHECK(joined.members == whole.members);
+  CHECK(joined.hosts.samples == whole.hosts.samples);
+  CHECK(joined.hosts.item_start == whole.hosts.item_start);
+  CHECK(joined.hosts.item_windows == whole.hosts.item_windows);
+  CHECK(joined.window_start == whole.window_start);
+  // Parts of other items or windows are refused by name.
+  std::vector<host_items> mixed{made[0], made[2]};
+  mixed[1].window_start.pop_back();
+  CHECK_THROWS_WITH_AS((void)join_host_parts(mixed), "join_host_parts: the parts hold different items or windows", bad_argument);
 }
 
 TEST_CASE("lattice.templates.a_flow_that_does_not_keep_the_bound_address_names_no_host") {

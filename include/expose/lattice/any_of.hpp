@@ -54,6 +54,11 @@ struct any_of {
   [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& base, const activity& a) const {
     return std::visit([&](const auto& l) { return l.make_host_items(keep, base, a); }, chosen);
   }
+  template <class Keep, class Sum>
+    requires(SplitLattice<Lattices> && ...)
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& base, const activity& a, window_part part, const Sum& sum) const {
+    return std::visit([&](const auto& l) { return l.make_host_items(keep, base, a, part, sum); }, chosen);
+  }
 
  private:
   template <class L, class Key>

@@ -25,6 +25,10 @@ struct none {
   [[nodiscard]] host_items make_host_items(const Keep&, const pattern_list&, const activity&) const {
     return {};
   }
+  template <class Keep, class Sum>
+  [[nodiscard]] host_items make_host_items(const Keep&, const pattern_list&, const activity&, window_part, const Sum&) const {
+    return {};
+  }
 };
 
 static_assert(Lattice<none> && SplitLattice<none> && !InstanceKeepingLattice<none>);

@@ -324,6 +324,23 @@ template <std::size_t M, class Use>
   return runs;
 }
 
+/// What the host-variable items take of the flows' patterns alone, before their activity: the
+/// hosts numbered, and the candidate items with their flows (templates::make_host_items).
+struct host_plan {
+  /// A candidate: its closure and the field its variable binds (its flows, ascending, are list k
+  /// of `flows_of` for candidate k).
+  struct candidate {
+    flow_pattern closure;
+    field bound;  // src_ip or dst_ip
+  };
+  std::size_t flows = 0;  ///< the flows of the list it was made of
+  bool none = true;       ///< no flow, or no template with a variable: no host items
+  /// The hosts that are endpoints of some flow, by pattern_list::address_key, numbered as first met.
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> host_number;
+  std::vector<candidate> kept;
+  expose::detail::id_lists flows_of;
+};
+
 /// Whether a key can hold a template: the key keeps every field the template binds to a host
 /// variable, and at least one field the template names (else the template changes nothing).
 template <class Shape, class Key>
@@ -434,70 +451,106 @@ struct templates {
     return host_items_of(keep, items, a, [] {});
   }
 
+  /// The host items made in parts, each part the rows of a range of windows (expose/mpi/mine.hpp:
+  /// ranks 1, 2, ... each one part), all from the same flows and activity: `sum(span)` replaces
+  /// each number of a span of counts with its sum over every part (every part calls it at the same
+  /// points with spans of the same length: an MPI_Allreduce). A part's items are every part's
+  /// (closures and members alike), with their samples over every window; its `hosts` hold the
+  /// rows of its windows alone, numbered from 0, and its `window_start` counts them over every
+  /// window (0 before its first, all after its last). join_host_parts of the parts in window
+  /// order gives make_host_items(keep, items, a). Whether the items can be made is the same in
+  /// every part (a failure, such as bad_argument for activity without windows, is too; one of
+  /// memory may not be: a driver that sums across processes stops the job then).
+  template <class Keep, class Sum>
+  [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& items, const activity& a, window_part part, const Sum& sum) const {
+    check_flows_activity(a);
+    host_plan p = number_hosts(items);
+    if (p.none) return {};
+    const std::uint64_t samples = count_samples(items, a, p, part);
+    add_candidates(items, p);
+    return host_items_from(keep, items, a, samples, std::move(p), part, sum);
+  }
+
  private:
   static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
+  using host_plan = detail::host_plan;
 
   /// make_host_items, calling `window_form_read()` once it has read what it reads of the window
   /// -> items form of `a` (generalize then drops that form, which the window items do not read,
   /// while both are made: 6 MB on the 6-hour trace).
   template <class Keep, class Done>
   [[nodiscard]] host_items host_items_of(const Keep& keep, const pattern_list& items, const activity& a, const Done& window_form_read) const {
+    check_flows_activity(a);
+    host_plan p = number_hosts(items);
+    if (p.none) return {};
+    const std::uint64_t samples = count_samples(items, a, p, {});
+    window_form_read();
+    add_candidates(items, p);
+    return host_items_from(keep, items, a, samples, std::move(p), {}, [](std::span<std::uint64_t>) {});
+  }
+
+  static void check_flows_activity(const activity& a) {
     if (!a.window_major())
       throw bad_argument("lattice::templates::make_host_items: the flows' activity must hold its window -> items form "
                          "(make the host items before generalize drops it, as generalize does)");
     if (!a.names_windows())
       throw bad_argument("lattice::templates::make_host_items: the flows' activity must name its windows (its rows "
                          "are the windows the host samples are made of)");
-    host_items out;
+  }
+
+  /// The plan's hosts: those that are endpoints of some flow, numbered as first met (4 bytes a
+  /// sample where an address takes 16; pattern_list::address_key: equal exactly when the addresses
+  /// are, never made whole). Within a window the samples are in the order of these numbers: any
+  /// order does, so long as it is one order (what is counted are sets of samples).
+  [[nodiscard]] static host_plan number_hosts(const pattern_list& items) {
+    host_plan p;
     const auto nb = static_cast<std::uint32_t>(items.size());
-    // A flow's host as the list holds it (pattern_list::address_key: equal exactly when the
-    // addresses are), never made whole: the hosts are only told apart and numbered here.
-    auto host_of = [&](std::uint32_t flow, field bound) { return items.address_key(flow, bound); };
+    p.flows = nb;
     const auto use = [](const mask& m) { return m.vars() != 0; };
-    const auto runs = detail::template_runs(items, nb, masks, use);
-    if (runs.empty() || nb == 0) return out;  // no flow, or no template with a variable
-
-    // The flows active in window w: each window lists its flows before any generic items.
-    const auto flows_in = [&](std::size_t w) {
-      const auto in = a.items_in(w);
-      return in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()));
-    };
-
-    // The hosts that are endpoints of some flow, numbered as first met (4 bytes a sample where an
-    // address takes 16). Within a window the samples are in the order of these numbers: any order
-    // does, so long as it is one order (what is counted are sets of samples).
-    boost::unordered_flat_map<std::uint64_t, std::uint32_t> host_number;  // by address_key
+    p.none = nb == 0 || detail::template_runs(items, nb, masks, use).empty();  // no flow, or no template with a variable
+    if (p.none) return p;
     for (std::uint32_t i = 0; i < nb; ++i)
       for (const auto f : {field::src_ip, field::dst_ip})
-        if (items.at(i, f) == slot::kept) host_number.try_emplace(items.address_key(i, f), static_cast<std::uint32_t>(host_number.size()));
-    // (Every host an item binds is met above: its flows keep the field it binds.)
-    const auto number_of = [&](std::uint64_t h) {
-      return host_number.try_emplace(h, static_cast<std::uint32_t>(host_number.size())).first->second;
-    };
+        if (items.at(i, f) == slot::kept) p.host_number.try_emplace(items.address_key(i, f), static_cast<std::uint32_t>(p.host_number.size()));
+    // (Every host an item binds is met here: its flows keep the field it binds.)
+    return p;
+  }
 
-    // Samples: per window, the hosts that are endpoints of an active flow; counted, not kept (a
-    // sample is named by its window and its host's number).
+  /// Samples: per window, the hosts that are endpoints of an active flow; counted, not kept (a
+  /// sample is named by its window and its host's number).
+  [[nodiscard]] static std::uint64_t count_samples(const pattern_list& items, const activity& a, const host_plan& p, window_part part) {
+    const auto nb = static_cast<std::uint32_t>(items.size());
     std::uint64_t samples = 0;
-    {
-      std::vector<std::uint32_t> hosts;
-      for (std::size_t w = 0; w < a.windows.size(); ++w) {
-        hosts.clear();
-        for (auto i : flows_in(w)) {
-          for (const auto f : {field::src_ip, field::dst_ip})
-            if (items.at(i, f) == slot::kept) hosts.push_back(number_of(items.address_key(i, f)));
-        }
-        std::sort(hosts.begin(), hosts.end());
-        samples += static_cast<std::uint64_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
+    std::vector<std::uint32_t> hosts;
+    for (std::size_t w = part.first; w < std::min(part.last, a.windows.size()); ++w) {
+      hosts.clear();
+      // the flows active in window w: each window lists its flows before any generic items
+      const auto in = a.items_in(w);
+      for (auto i : in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()))) {
+        for (const auto f : {field::src_ip, field::dst_ip})
+          if (items.at(i, f) == slot::kept) {
+            const auto it = p.host_number.find(items.address_key(i, f));
+            assert(it != p.host_number.end() && "every flow's hosts are numbered");
+            hosts.push_back(it->second);
+          }
       }
+      std::sort(hosts.begin(), hosts.end());
+      samples += static_cast<std::uint64_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
     }
+    return samples;
+  }
 
-    window_form_read();
-
+  /// The plan's candidates: every template with a variable applied to every flow, merged by closure.
+  void add_candidates(const pattern_list& items, host_plan& p) const {
+    const auto nb = static_cast<std::uint32_t>(items.size());
+    const auto host_of = [&](std::uint32_t flow, field bound) { return items.address_key(flow, bound); };
+    const auto use = [](const mask& m) { return m.vars() != 0; };
+    const auto runs = detail::template_runs(items, nb, masks, use);
+    std::vector<host_item>& kept = p.kept;
+    expose::detail::id_lists& flows_of = p.flows_of;
     // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
     // templates' groups at a time; the flows of the candidates are copied out of them as gaps
     // (kept[k]'s flows are list k: 2.3 MB for 2.1 M flows here, where 4-byte ids took 8.5).
-    std::vector<host_item> kept;
-    expose::detail::id_lists flows_of;
     {
       // The closures met, by candidate number (4 bytes a slot where a set of patterns took 48:
       // 32,139 candidates on the 6-hour trace).
@@ -526,6 +579,18 @@ struct templates {
         }
       }
     }
+  }
+
+  /// The host items of a plan with its candidates, over the flows' activity `a` with `samples`
+  /// samples (count_samples), the rows of `part` (make_host_items in parts).
+  template <class Keep, class Sum>
+  [[nodiscard]] host_items host_items_from(const Keep& keep, const pattern_list& items, const activity& a, std::uint64_t samples,
+                                           host_plan p, window_part part, const Sum& sum) const {
+    host_items out;
+    const auto host_of = [&](std::uint32_t flow, field bound) { return items.address_key(flow, bound); };
+    const auto& host_number = p.host_number;
+    std::vector<host_item>& kept = p.kept;
+    expose::detail::id_lists& flows_of = p.flows_of;
     // An item's samples: the (window, host) pairs of its flows' windows and the host it binds,
     // as keys window position x hosts + host number (ordered by window, then host), sorted and
     // each once, in `keys`. Item by item, from the flows' item -> windows form: no list per flow
@@ -538,7 +603,13 @@ struct templates {
       for (const auto f : flows) {
         const auto it = host_number.find(host_of(f, bound));
         assert(it != host_number.end() && "an item's flows keep the host it binds");
-        for (const auto w : a.windows_of(f)) keys.push_back(static_cast<Key>(w * n_hosts + it->second));
+        auto ws = a.windows_of(f);
+        if (!part.whole()) {  // positions ascending: the part's
+          const auto from = std::lower_bound(ws.begin(), ws.end(), part.first);
+          ws = ws.subspan(static_cast<std::size_t>(from - ws.begin()),
+                          static_cast<std::size_t>(std::lower_bound(from, ws.end(), part.last) - from));
+        }
+        for (const auto w : ws) keys.push_back(static_cast<Key>(w * n_hosts + it->second));
       }
       std::sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -557,27 +628,37 @@ struct templates {
       if (narrow) count_from(first, counts, std::uint32_t{});
       else count_from(first, counts, std::uint64_t{});
     };
+    // Each candidate's samples in the part (`counts`, its rows here) and in every part (`whole`,
+    // what `keep` and the rests read), the samples last.
     std::vector<std::uint64_t> counts(kept.size(), 0);
     count_items_from(0, counts);
+    std::vector<std::uint64_t> whole(counts);
+    whole.push_back(samples);
+    sum(std::span<std::uint64_t>{whole});
+    samples = whole.back();
+    whole.pop_back();
     if (rests) {
       const auto before = static_cast<std::uint32_t>(kept.size());
-      add_host_rests(keep, items, kept, flows_of, counts, samples, host_of);
+      add_host_rests(keep, items, kept, flows_of, whole, samples, host_of);
       counts.resize(kept.size(), 0);
       count_items_from(before, counts);
+      whole.insert(whole.end(), counts.begin() + before, counts.end());
+      sum(std::span<std::uint64_t>{whole}.subspan(before));
     }
     activity& h = out.hosts;
     h.samples = samples;
     h.item_start.assign(1, 0);
     std::vector<field> bound;       // per item kept
     std::vector<std::uint32_t> of;  // per item kept, its candidate number
-    std::size_t entries = 0;
+    std::size_t entries = 0, every_part = 0;
     for (std::uint32_t k = 0; k < kept.size(); ++k) {
-      if (!keep(counts[k], samples)) continue;
+      if (!keep(whole[k], samples)) continue;
       out.closures.push_back(kept[k].closure);
       bound.push_back(kept[k].bound);
       of.push_back(k);
       entries += counts[k];
-      check_activity_entries(entries);
+      every_part += whole[k];
+      check_activity_entries(every_part);
       h.item_start.push_back(static_cast<entry_index>(entries));
     }
     out.members.resize(of.size());
@@ -674,10 +755,7 @@ struct templates {
 
   /// A candidate host-variable item: its closure and the field its variable binds (its flows,
   /// ascending, are a list of an id_lists beside it, numbered as the candidates).
-  struct host_item {
-    flow_pattern closure;
-    field bound;  // src_ip or dst_ip
-  };
+  using host_item = detail::host_plan::candidate;
 
   /// Appends the window rests to the generic items `generic` (ids from base.size()), their flows to
   /// `s`, their windows to `item_windows`.

@@ -24,7 +24,11 @@
 //             (activity of a window read by two ranks is OR-ed). Then the generic items: rank 0
 //             builds the window items (closures over every flow) and counts them while rank 1
 //             builds the host-variable items from the same flows and activity (SplitLattice; the
-//             two take about the same time) and counts those; rank 0 joins the items, and
+//             two take about the same time) and counts those. With ranks after rank 1 (and an
+//             engine that counts in parts), rank 1 shares the flows and activity with them and
+//             each of ranks 1, 2, ... makes the host items' rows of an equal share of the windows,
+//             their counts added up (MPI_Iallreduce), rank 1 joining the rows (join_host_parts);
+//             rank 0 joins the items, and
 //             broadcasts both activity matrices to the ranks after rank 1, if any. With an engine
 //             that deals its chunks (DealtEngine), the window items' rows go to whichever rank is
 //             free: each takes the next chunk from a counter on rank 0 (detail::chunk_counter;
@@ -421,6 +425,102 @@ template <class K, class W, class L, class S, class E, class C>
   return std::move(answer.bytes);
 }
 
+/// A failure where the ranks are in collectives that cannot be left: the job stops (the tool
+/// calls MPI_Abort for it; not an expose::error, which the ranks agree on first).
+struct job_stops : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The host items in parts, one a rank of `host_group` (ranks 1, 2, ... of the job; its rank 0 is
+/// rank 1), each the rows of an equal share of the windows, their counts added up with
+/// MPI_Allreduce (SplitLattice::make_host_items in parts); rank 1 takes the others' rows and joins
+/// them (join_host_parts). Every rank of the group at once, after rank 1 broadcast the flows and
+/// their activity (share_host_inputs). A failure stops the job (job_stops): the others are in a
+/// collective. Rank 1 gets the items, the others nothing.
+template <class K, class W, class L, class S, class E, class C>
+  requires SplitLattice<L>
+[[nodiscard]] host_items host_items_in_parts(const pattern_list& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec,
+                                             MPI_Comm host_group, traffic& t) {
+  int me = 0, parts = 1;
+  MPI_Comm_rank(host_group, &me);
+  MPI_Comm_size(host_group, &parts);
+  try {
+    const std::size_t n = a.windows.size();
+    const auto at = [&](int j) { return n * static_cast<std::size_t>(j) / static_cast<std::size_t>(parts); };
+    const window_part part{at(me), at(me + 1)};
+    // every rank calls it alike (the same spans' lengths); waited for idly, as every wait here
+    const auto sum = [&](std::span<std::uint64_t> v) {
+      const auto words = static_cast<std::uint64_t>(v.size());
+      std::uint64_t done = 0;
+      do {  // MPI counts are ints
+        const auto k = std::min<std::uint64_t>(words - done, std::uint64_t{1} << 30);
+        MPI_Request request;
+        MPI_Iallreduce(MPI_IN_PLACE, v.data() + done, static_cast<int>(k), MPI_UINT64_T, MPI_SUM, host_group, &request);
+        wait_idly(request);
+        done += k;
+      } while (done < words);
+    };
+    host_items mine = make_host_items(base, a, spec, part, sum);
+    if (me != 0) {
+      send_vector(mine.hosts.item_start, 0, host_group, t);
+      send_vector(mine.hosts.item_windows, 0, host_group, t);
+      send_vector(mine.window_start, 0, host_group, t);
+      return {};
+    }
+    std::vector<host_items> all;
+    all.reserve(static_cast<std::size_t>(parts));
+    all.push_back(std::move(mine));
+    for (int from = 1; from < parts; ++from) {
+      host_items theirs;
+      theirs.hosts.item_start = recv_vector<entry_index>(from, host_group, t);
+      theirs.hosts.item_windows = recv_vector<std::uint32_t>(from, host_group, t);
+      theirs.window_start = recv_vector<std::size_t>(from, host_group, t);
+      all.push_back(std::move(theirs));
+    }
+    return join_host_parts(std::move(all));
+  } catch (const std::exception& e) {
+    throw job_stops("rank " + std::to_string(me + 1) + ": the host items: " + e.what());
+  }
+}
+
+/// Rank 1's flows and their activity to the ranks after it (`host_group`), or what went wrong
+/// before (`failure`: then nothing else). A helper's side: help_host_items.
+inline void share_host_inputs(std::string failure, const pattern_list* base, const activity* a, MPI_Comm host_group, traffic& t) {
+  if (host_group == MPI_COMM_NULL) return;
+  writer w;
+  w.put_string(failure);
+  bcast_bytes(w.bytes, 0, host_group, t);
+  if (!failure.empty()) return;
+  // the root only sends: its vectors are read, never resized
+  bcast_vector(const_cast<std::vector<pattern_list::packed>&>(base->packed_patterns()), 0, host_group, t);
+  bcast_vector(const_cast<std::vector<ip_address>&>(base->v6_addresses()), 0, host_group, t);
+  bcast_activity(const_cast<activity&>(*a), 0, host_group, t);
+}
+
+/// A helper's part of the host items (rank 2, 3, ...: host_items_in_parts), once rank 1 shared the
+/// flows and their activity; nothing when it said what went wrong before.
+template <class K, class W, class L, class S, class E, class C>
+  requires SplitLattice<L>
+void help_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm host_group, traffic& t) {
+  std::vector<char> b;
+  bcast_bytes(b, 0, host_group, t);
+  reader rd(b);
+  if (!rd.get_string().empty()) return;
+  std::vector<pattern_list::packed> patterns;
+  std::vector<ip_address> v6;
+  activity a;
+  bcast_vector(patterns, 0, host_group, t);
+  bcast_vector(v6, 0, host_group, t);
+  bcast_activity(a, 0, host_group, t);
+  pattern_list base;
+  try {
+    base = pattern_list::from_parts(std::move(patterns), std::move(v6));
+  } catch (const std::exception& e) {
+    throw job_stops(std::string("the host items' flows: ") + e.what());
+  }
+  [[maybe_unused]] const host_items none = host_items_in_parts(base, a, spec, host_group, t);
+}
+
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] host_side build_host_items(const pipeline<K, W, L, S, E, C>& spec, const pipeline<K, W, L, S, E, C>& counting,
@@ -443,6 +543,7 @@ template <class K, class W, class L, class S, class E, class C>
     const auto b = recv_bytes(0, comm, t);
     reader rd(b);
     if (!rd.get_string().empty()) {  // rank 0 says what went wrong, to every rank
+      share_host_inputs("rank 0's", nullptr, nullptr, host_group, t);
       const matrix_share none(nullptr, host_group, t);
       std::string failed = "rank 0's";  // the matrix is only taken
       window_rows(failed);
@@ -462,11 +563,16 @@ template <class K, class W, class L, class S, class E, class C>
   // matrix have ended, on every way out.
   std::optional<item_space> space;
   std::vector<flow_pattern> closures;
+  // With helpers (ranks 2, 3, ...), each makes the rows of a share of the windows (from the flows
+  // and activity rank 1 shares with them); rank 1 joins them.
+  share_host_inputs("", &base, &a, host_group, t);
   try {
-    host_items h = make_host_items(base, a, spec);
+    host_items h = host_group == MPI_COMM_NULL ? make_host_items(base, a, spec) : host_items_in_parts(base, a, spec, host_group, t);
     a.drop_window_major();  // what the host items read of it; the delays read the item -> windows form
     closures = h.closures;  // a few hundred patterns: the space keeps them in its pattern_list
     space = item_space::of_hosts(std::move(base), std::move(a), std::move(h));
+  } catch (const job_stops&) {
+    throw;
   } catch (const std::exception& e) {
     failure = std::string("rank 1: ") + e.what();
   }
@@ -1036,6 +1142,8 @@ template <class K, class W, class L, class S, class E, class C>
         host_answer = std::move(side.answer);
         t.generalize = detail::seconds_since(g0) - counted_in_merge.seconds;
       }
+    if constexpr (SplitLattice<L>)
+      if (rank >= 2 && host_group.comm != MPI_COMM_NULL) detail::help_host_items(spec, host_group.comm, t);  // its share of the host rows
     if (rank >= 2 && window_group.comm != MPI_COMM_NULL) {  // a helper: its share of each matrix as soon as it is made
       if (auto windows = detail::matrix_share::receive(window_group.comm, t))
         counted_in_merge.add([&] { counted.windows = count_window_pairs(*windows, counting_windows); });
