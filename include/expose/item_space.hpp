@@ -88,10 +88,11 @@ struct window_part {
   std::size_t offset = 0;  // the rows of the parts before
   // item by item, each part's rows after the earlier parts', numbered past their rows
   std::vector<entry_index> filled(start.begin(), start.end() - 1);
-  for (const auto& p : parts) {
+  for (auto& p : parts) {
     for (std::size_t k = 0; k < items; ++k)
       for (auto r = p.hosts.item_start[k]; r < p.hosts.item_start[k + 1]; ++r)
         rows[filled[k]++] = static_cast<std::uint32_t>(p.hosts.item_windows[r] + offset);
+    std::vector<std::uint32_t>().swap(p.hosts.item_windows);  // placed: freed, not held beside the whole
     for (std::size_t w = 0; w < window_start.size(); ++w) window_start[w] += p.window_start[w];
     offset += p.window_start.empty() ? 0 : p.window_start.back();
   }

@@ -333,7 +333,6 @@ struct host_plan {
     flow_pattern closure;
     field bound;  // src_ip or dst_ip
   };
-  std::size_t flows = 0;  ///< the flows of the list it was made of
   bool none = true;       ///< no flow, or no template with a variable: no host items
   /// The hosts that are endpoints of some flow, by pattern_list::address_key, numbered as first met.
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> host_number;
@@ -505,7 +504,6 @@ struct templates {
   [[nodiscard]] static host_plan number_hosts(const pattern_list& items) {
     host_plan p;
     const auto nb = static_cast<std::uint32_t>(items.size());
-    p.flows = nb;
     const auto use = [](const mask& m) { return m.vars() != 0; };
     p.none = nb == 0 || detail::template_runs(items, nb, masks, use).empty();  // no flow, or no template with a variable
     if (p.none) return p;

@@ -46,8 +46,8 @@
 //             the window pairs and makes the rules; finish_rules takes them as they are.
 // Rank 0 holds every flow once and the activity, as one process does after ingest, but no flow
 // table (the owners hold a share of it each); rank 1, while it builds the host-variable items,
-// holds every flow and their activity too; the other ranks hold their range's flows, then the
-// activity. A rank that cannot read its input is named, with the file, in the
+// holds every flow and their activity too, and so do the ranks after it while they make their
+// parts of them; the other ranks hold their range's flows, then the activity. A rank that cannot read its input is named, with the file, in the
 // error every rank throws after the read phase (no rank is left waiting in a collective).
 
 // MPI's C API comes with expose/mpi/messages.hpp (without the deprecated C++ bindings).
@@ -389,8 +389,8 @@ struct work_time {
 
 /// Rank 1's share of the generic items: it hears from rank 0 whether the merge worked and, if so,
 /// takes every flow (the base items) and their activity, builds the host-variable items
-/// (make_host_items), shares their matrix with the ranks of `host_group` (the ranks after it, which
-/// help count it), counts its share of their pairs with `counting` (its engine's part) and answers
+/// (make_host_items; with ranks in `host_group`, the ranks after it, in parts with them:
+/// share_host_inputs, host_items_in_parts), shares their matrix with them (they help count it), counts its share of their pairs with `counting` (its engine's part) and answers
 /// rank 0 with what went wrong, or nothing and then the items, each vector where it lies. With
 /// `window_counting` (an engine that deals its chunks), it takes the window items' matrix from
 /// rank 0 (matrix_send) before it answers, and, when all went well, counts the chunks of its rows
@@ -433,10 +433,12 @@ struct job_stops : std::runtime_error {
 
 /// The host items in parts, one a rank of `host_group` (ranks 1, 2, ... of the job; its rank 0 is
 /// rank 1), each the rows of an equal share of the windows, their counts added up with
-/// MPI_Allreduce (SplitLattice::make_host_items in parts); rank 1 takes the others' rows and joins
+/// MPI_Iallreduce (SplitLattice::make_host_items in parts); rank 1 takes the others' rows and joins
 /// them (join_host_parts). Every rank of the group at once, after rank 1 broadcast the flows and
-/// their activity (share_host_inputs). A failure stops the job (job_stops): the others are in a
-/// collective. Rank 1 gets the items, the others nothing.
+/// their activity (share_host_inputs). Rank 1 gets the items, the others nothing. An expose::error
+/// while the parts are made (too many activity entries, say) comes at the same point on every rank
+/// (the sums make what they read the same): rank 1 throws it, to be said to rank 0 as any failure
+/// of its host items; any other failure stops the job (job_stops): the others are in a collective.
 template <class K, class W, class L, class S, class E, class C>
   requires SplitLattice<L>
 [[nodiscard]] host_items host_items_in_parts(const pattern_list& base, const activity& a, const pipeline<K, W, L, S, E, C>& spec,
@@ -457,10 +459,18 @@ template <class K, class W, class L, class S, class E, class C>
         MPI_Request request;
         MPI_Iallreduce(MPI_IN_PLACE, v.data() + done, static_cast<int>(k), MPI_UINT64_T, MPI_SUM, host_group, &request);
         wait_idly(request);
+        t.bytes_sent += k * sizeof(std::uint64_t);
+        t.bytes_received += k * sizeof(std::uint64_t);
         done += k;
       } while (done < words);
     };
-    host_items mine = make_host_items(base, a, spec, part, sum);
+    host_items mine;
+    try {
+      mine = make_host_items(base, a, spec, part, sum);
+    } catch (const error&) {  // on every rank of the group alike, before any part is sent
+      if (me != 0) return {};
+      throw;
+    }
     if (me != 0) {
       send_vector(mine.hosts.item_start, 0, host_group, t);
       send_vector(mine.hosts.item_windows, 0, host_group, t);
@@ -478,6 +488,8 @@ template <class K, class W, class L, class S, class E, class C>
       all.push_back(std::move(theirs));
     }
     return join_host_parts(std::move(all));
+  } catch (const error&) {
+    throw;
   } catch (const std::exception& e) {
     throw job_stops("rank " + std::to_string(me + 1) + ": the host items: " + e.what());
   }
@@ -1079,10 +1091,10 @@ template <class K, class W, class L, class S, class E, class C>
   // counts the window items while rank 1 still builds the host items, and rank 1 counts the host
   // items before it sends them: neither waits for the other (the window items' rows are dealt, when
   // the engine can, to rank 1 too once it is done: below).
-  // The ranks after them (helpers) take a share of both, each matrix shared with them as soon as
-  // it is made: the window items' by rank 0 (`window_group`: every rank but 1), the host items' by
-  // rank 1 (`host_group`: every rank but 0). Otherwise every rank counts a share of both after the
-  // merge.
+  // The ranks after them (helpers) make their parts of the host items' rows with rank 1 first,
+  // then take a share of both matrices, each shared with them as soon as it is made: the window
+  // items' by rank 0 (`window_group`: every rank but 1), the host items' by rank 1 (`host_group`:
+  // every rank but 0). Otherwise every rank counts a share of both after the merge.
   detail::sub_comm window_group, host_group;
   if (hosts_apart && size > 2 && PartitionedEngine<E>) {
     MPI_Comm_split(comm, rank == 1 ? MPI_UNDEFINED : 0, rank, &window_group.comm);
@@ -1098,7 +1110,8 @@ template <class K, class W, class L, class S, class E, class C>
   // With an engine that deals its chunks (DealtEngine), the window items' rows are not cut in
   // fixed parts: every rank takes the next chunk from a counter on rank 0 when it is free. Rank 0
   // starts as soon as it has made them; rank 1 joins once its host items are counted (it takes
-  // the matrix from rank 0 meanwhile), the helpers once they have it. The engine's threads take
+  // the matrix from rank 0 meanwhile), the helpers once they have it (after their parts of the
+  // host items). The engine's threads take
   // chunks one at a time, so MPI must allow calls from any thread (MPI_THREAD_SERIALIZED) unless
   // it counts on one.
   std::optional<detail::chunk_counter> window_chunks;
