@@ -53,7 +53,7 @@ for optional in examples/expose-mine-mpi; do
   if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
 done
 targets+=(expose-synth expose-accuracy demo_trace)
-for optional in examples/expose-db tests/expose_pcap_split tests/expose_ambiguous_trace tests/expose_mpi_flow_ids tests/expose_mpi_chunk_counter; do
+for optional in examples/expose-db tests/expose_pcap_split tests/expose_ambiguous_trace tests/expose_mpi_flow_ids tests/expose_mpi_chunk_counter tests/expose_mpi_host_parts; do
   if grep -q "^build $optional:" "$build/build.ninja"; then targets+=("${optional#*/}"); fi
 done
 cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
