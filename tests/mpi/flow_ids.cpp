@@ -10,6 +10,7 @@
 #include "expose/flow_table.hpp"
 #include "expose/mpi/flow_ids.hpp"
 #include "expose/mpi/messages.hpp"
+#include "check.hpp"
 
 namespace {
 
@@ -19,20 +20,12 @@ expose::flow_key flow(std::uint8_t host, std::uint16_t sport, std::uint16_t dpor
   return {expose::ip_address::v4(a), expose::ip_address::v4(b), sport, dport, 6};
 }
 
-int failures = 0;
-void check(bool ok, int rank, const std::string& what) {
-  if (ok) return;
-  ++failures;
-  std::fprintf(stderr, "rank %d: %s\n", rank, what.c_str());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  expose_test::mpi_check c;
+  const int rank = c.rank, size = c.size;
   const auto A = flow(1, 1000, 80), B = flow(2, 1001, 53), C = flow(3, 1002, 22), D = flow(4, 1003, 443), E = flow(5, 1004, 25);
   // What each rank saw, in its order (rank 1 saw A from the other side); rank 3 of 4 and more
   // saw nothing. One process reading the ranks' flows one after the other numbers them
@@ -60,11 +53,11 @@ int main(int argc, char** argv) {
     }
   }
   if (rank >= 3) base = one.size();
-  check(ids.id == want, rank, "the flows' numbers differ from one process's");
-  check(ids.base == base, rank, "base " + std::to_string(ids.base) + ", expected " + std::to_string(base));
-  check(ids.first == first, rank, "first " + std::to_string(ids.first) + ", expected " + std::to_string(first));
-  check(ids.total == one.size(), rank, "total " + std::to_string(ids.total) + ", expected " + std::to_string(one.size()));
-  if (size == 3 && rank == 1) check(ids.id == std::vector<std::uint32_t>{2, 0, 3}, rank, "rank 1's flows are not numbered 2 0 3");
+  c.check(ids.id == want, "the flows' numbers differ from one process's");
+  c.check(ids.base == base, "base " + std::to_string(ids.base) + ", expected " + std::to_string(base));
+  c.check(ids.first == first, "first " + std::to_string(ids.first) + ", expected " + std::to_string(first));
+  c.check(ids.total == one.size(), "total " + std::to_string(ids.total) + ", expected " + std::to_string(one.size()));
+  if (size == 3 && rank == 1) c.check(ids.id == std::vector<std::uint32_t>{2, 0, 3}, "rank 1's flows are not numbered 2 0 3");
 
   // The exchange: rank r sends rank s the string "r>s" repeated s + 1 times (rank 0 sends nothing
   // to anyone), and receives from each what it sent.
@@ -81,10 +74,9 @@ int main(int argc, char** argv) {
     if (from != 0)
       for (int k = 0; k <= rank; ++k) m += std::to_string(from) + ">" + std::to_string(rank);
     const auto& got = in[static_cast<std::size_t>(from)];
-    check(std::string(got.begin(), got.end()) == m, rank, "from rank " + std::to_string(from) + " came '" + std::string(got.begin(), got.end()) + "'");
+    c.check(std::string(got.begin(), got.end()) == m, "from rank " + std::to_string(from) + " came '" + std::string(got.begin(), got.end()) + "'");
   }
-  int all = failures;
-  MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  const int all = c.ranks_failed();
   MPI_Finalize();
   if (rank == 0 && all == 0) std::printf("flow ids and exchange: every rank agrees with one process\n");
   return all == 0 ? 0 : 1;

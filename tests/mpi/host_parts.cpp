@@ -19,6 +19,7 @@
 #include "expose/mpi/mine.hpp"
 #include "expose/pipeline.hpp"
 #include "expose/synth/generator.hpp"
+#include "check.hpp"
 
 namespace {
 
@@ -36,20 +37,12 @@ struct failing_parts : expose::lattice::paper_templates {
   }
 };
 
-int failures = 0;
-void check(bool ok, int rank, const std::string& what) {
-  if (ok) return;
-  ++failures;
-  std::fprintf(stderr, "rank %d: %s\n", rank, what.c_str());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  expose_test::mpi_check c;
+  const int rank = c.rank, size = c.size;
   namespace ex = expose;
   const ex::synth::generator gen{.seed = 7, .duration = std::chrono::seconds{600}, .hosts = 40, .noise_per_second = 6};
   std::vector<ex::flow_pattern> patterns;
@@ -68,36 +61,35 @@ int main(int argc, char** argv) {
   const ex::host_items parts = ex::mpi::detail::host_items_in_parts(flows, a, spec, MPI_COMM_WORLD, t);
   if (rank == 0) {
     const ex::host_items whole = ex::make_host_items(flows, a, spec);
-    check(whole.closures.size() > 10, rank, "the trace makes too few host items to tell");
-    check(parts.closures == whole.closures, rank, "the joined parts' items differ from one process's");
-    check(parts.members == whole.members, rank, "the joined parts' members differ");
-    check(parts.hosts.samples == whole.hosts.samples, rank, "the joined parts' samples differ");
-    check(parts.hosts.item_start == whole.hosts.item_start && parts.hosts.item_windows == whole.hosts.item_windows, rank,
+    c.check(whole.closures.size() > 10, "the trace makes too few host items to tell");
+    c.check(parts.closures == whole.closures, "the joined parts' items differ from one process's");
+    c.check(parts.members == whole.members, "the joined parts' members differ");
+    c.check(parts.hosts.samples == whole.hosts.samples, "the joined parts' samples differ");
+    c.check(parts.hosts.item_start == whole.hosts.item_start && parts.hosts.item_windows == whole.hosts.item_windows,
           "the joined parts' rows differ");
-    check(parts.window_start == whole.window_start, rank, "the joined parts' window starts differ");
+    c.check(parts.window_start == whole.window_start, "the joined parts' window starts differ");
   } else {
-    check(parts.closures.empty() && parts.hosts.item_windows.empty(), rank, "a rank after the first got items");
+    c.check(parts.closures.empty() && parts.hosts.item_windows.empty(), "a rank after the first got items");
   }
 
   ex::pipeline<ex::keys::five_tuple, ex::windows::tumbling, failing_parts> failing;
   try {
     [[maybe_unused]] const auto none = ex::mpi::detail::host_items_in_parts(flows, a, failing, MPI_COMM_WORLD, t);
-    check(rank != 0, rank, "an expose::error made alike on every rank did not reach the first");
+    c.check(rank != 0, "an expose::error made alike on every rank did not reach the first");
   } catch (const ex::error& e) {
-    check(rank == 0 && std::string(e.what()) == "activity: too many (item, window) entries (a test)", rank,
+    c.check(rank == 0 && std::string(e.what()) == "activity: too many (item, window) entries (a test)",
           std::string("got: ") + e.what());
   }
   failing.lattice.alike = false;
   try {
     [[maybe_unused]] const auto none = ex::mpi::detail::host_items_in_parts(flows, a, failing, MPI_COMM_WORLD, t);
-    check(false, rank, "another failure did not stop the job");
+    c.check(false, "another failure did not stop the job");
   } catch (const ex::mpi::detail::job_stops& e) {
-    check(std::string(e.what()) == "rank " + std::to_string(rank + 1) + ": the host items: no memory left (a test)", rank,
+    c.check(std::string(e.what()) == "rank " + std::to_string(rank + 1) + ": the host items: no memory left (a test)",
           std::string("got: ") + e.what());
   }
 
-  int all = 0;
-  MPI_Reduce(&failures, &all, 1, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
+  const int all = c.ranks_failed();
   if (rank == 0 && all == 0) std::printf("pass: %d parts joined as one process makes them\n", size);
   MPI_Finalize();
   return all == 0 ? 0 : 1;
