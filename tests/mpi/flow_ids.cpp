@@ -1,7 +1,8 @@
 // The numbering of flows across ranks (expose/mpi/flow_ids.hpp), run with 1, 3 and 4 ranks:
 // every rank checks the numbers of its own flows against one process's numbering of the ranks'
 // flows read one after the other, and the exchange (expose/mpi/messages.hpp) against what each
-// rank sent it. Prints what differs and exits 1; exits 0 when every rank agrees.
+// rank sent it, and a message shorter than its contents stopping the job. Prints what differs and
+// exits 1; exits 0 when every rank agrees.
 
 #include <cstdio>
 #include <string>
@@ -58,6 +59,19 @@ int main(int argc, char** argv) {
   c.check(ids.first == first, "first " + std::to_string(ids.first) + ", expected " + std::to_string(first));
   c.check(ids.total == one.size(), "total " + std::to_string(ids.total) + ", expected " + std::to_string(one.size()));
   if (size == 3 && rank == 1) c.check(ids.id == std::vector<std::uint32_t>{2, 0, 3}, "rank 1's flows are not numbered 2 0 3");
+
+  // A message shorter than what its receiver reads stops the job (job_stops: not an expose::error,
+  // which every rank would throw alike).
+  {
+    const std::vector<char> short_message(3, 0);
+    expose::mpi::detail::reader rd(short_message);
+    try {
+      [[maybe_unused]] const auto n = rd.get<std::uint64_t>();
+      c.check(false, "a short message was read");
+    } catch (const expose::mpi::detail::job_stops& e) {
+      c.check(std::string(e.what()) == "expose::mpi: a message between ranks is shorter than its contents", std::string("got: ") + e.what());
+    }
+  }
 
   // The exchange: rank r sends rank s the string "r>s" repeated s + 1 times (rank 0 sends nothing
   // to anyone), and receives from each what it sent.

@@ -111,7 +111,7 @@ namespace detail {
   }
   const auto first_of = detail::exchange(std::move(firsts), comm, t);
   for (std::uint32_t o = 0; o < size; ++o)
-    if (first_of[o].size() != sent_to[o]) throw error("expose::mpi: a rank answered for other flows than it was sent");
+    if (first_of[o].size() != sent_to[o]) throw detail::job_stops("expose::mpi: a rank answered for other flows than it was sent");
 
   // 3. This rank numbers the flows it saw first, after the ranks before it.
   std::vector<std::size_t> at(size, 0);
@@ -138,10 +138,10 @@ namespace detail {
     std::size_t j = 0;
     for (auto id : slot[from])
       if (number[id] == UINT32_MAX) {  // this sender is the first to have it: its next number
-        if (j == ids[from].size()) throw error("expose::mpi: a rank numbered fewer flows than it saw first");
+        if (j == ids[from].size()) throw detail::job_stops("expose::mpi: a rank numbered fewer flows than it saw first");
         number[id] = ids[from][j++];
       }
-    if (j != ids[from].size()) throw error("expose::mpi: a rank numbered more flows than it saw first");
+    if (j != ids[from].size()) throw detail::job_stops("expose::mpi: a rank numbered more flows than it saw first");
   }
   std::vector<std::vector<std::uint32_t>> answers(size);
   for (std::uint32_t from = 0; from < size; ++from) {
@@ -151,7 +151,7 @@ namespace detail {
   }
   answers = detail::exchange(std::move(answers), comm, t);
   for (std::uint32_t o = 0; o < size; ++o)
-    if (answers[o].size() != sent_to[o]) throw error("expose::mpi: a rank answered for other flows than it was sent");
+    if (answers[o].size() != sent_to[o]) throw detail::job_stops("expose::mpi: a rank answered for other flows than it was sent");
   std::fill(at.begin(), at.end(), 0);
   for (std::size_t i = 0; i < n; ++i) out.id[i] = answers[owner[i]][at[owner[i]]++];
   return out;

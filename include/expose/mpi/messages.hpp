@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -40,6 +41,14 @@ struct traffic {
 };
 
 namespace detail {
+
+/// A failure where ranks are in a send or a collective that cannot be left: the job stops (the
+/// tools call MPI_Abort for it, naming the rank). Not an expose::error, which the ranks agree on
+/// first (every rank throws it): a damaged message between ranks, or a failure partway through
+/// taking one, is this rank's alone.
+struct job_stops : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 inline constexpr int tag_bytes = 7301;
 inline constexpr std::size_t max_message = std::size_t{1} << 30;
@@ -71,7 +80,7 @@ struct reader {
   const char* end;
   explicit reader(const std::vector<char>& b) : at(b.data()), end(b.data() + b.size()) {}
   void need(std::size_t n) const {
-    if (static_cast<std::size_t>(end - at) < n) throw error("expose::mpi: a message between ranks is shorter than its contents");
+    if (static_cast<std::size_t>(end - at) < n) throw job_stops("expose::mpi: a message between ranks is shorter than its contents");
   }
   template <class T>
   T get() {
@@ -245,7 +254,7 @@ template <class T>
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
-  if (out.size() != static_cast<std::size_t>(size)) throw error("expose::mpi: an exchange needs one message for every rank");
+  if (out.size() != static_cast<std::size_t>(size)) throw job_stops("expose::mpi: an exchange needs one message for every rank");
   std::vector<std::vector<T>> in(static_cast<std::size_t>(size));
   in[static_cast<std::size_t>(rank)] = std::move(out[static_cast<std::size_t>(rank)]);
   for (int step = 1; step < size; ++step) {

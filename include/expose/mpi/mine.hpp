@@ -164,7 +164,7 @@ inline void send_activity(const activity& a, int to, MPI_Comm comm, traffic& t) 
 [[nodiscard]] inline activity recv_activity(int from, MPI_Comm comm, traffic& t) {
   activity a;
   const auto samples = recv_vector<std::uint64_t>(from, comm, t);
-  if (samples.size() != 1) throw error("expose::mpi: a message between ranks is not an activity matrix");
+  if (samples.size() != 1) throw job_stops("expose::mpi: a message between ranks is not an activity matrix");
   a.samples = samples[0];
   each_part(a, [&](auto& v) { v = recv_vector<typename std::remove_cvref_t<decltype(v)>::value_type>(from, comm, t); });
   return a;
@@ -182,7 +182,7 @@ inline void send_patterns(const pattern_list& l, int to, MPI_Comm comm, traffic&
   try {
     return pattern_list::from_parts(std::move(patterns), std::move(v6));
   } catch (const std::out_of_range&) {
-    throw error("expose::mpi: a message between ranks is not a list of patterns");
+    throw job_stops("expose::mpi: a message between ranks is not a list of patterns");
   }
 }
 
@@ -425,12 +425,6 @@ template <class K, class W, class L, class S, class E, class C>
   return std::move(answer.bytes);
 }
 
-/// A failure where the ranks are in collectives that cannot be left: the job stops (the tool
-/// calls MPI_Abort for it; not an expose::error, which the ranks agree on first).
-struct job_stops : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 /// The host items in parts, one a rank of `host_group` (ranks 1, 2, ... of the job; its rank 0 is
 /// rank 1), each the rows of an equal share of the windows, their counts added up with
 /// MPI_Iallreduce (SplitLattice::make_host_items in parts); rank 1 takes the others' rows and joins
@@ -644,7 +638,7 @@ template <class K, class W, class L, class S, class E, class C>
   h.members.reserve(sizes.size());
   std::size_t at = 0;
   for (const auto n : sizes) {
-    if (n > flows.size() - at) throw error("expose::mpi: rank 1's host items are damaged");
+    if (n > flows.size() - at) throw job_stops("expose::mpi: rank 1's host items are damaged");
     h.members.emplace_back(flows.begin() + static_cast<std::ptrdiff_t>(at), flows.begin() + static_cast<std::ptrdiff_t>(at + n));
     at += n;
   }
@@ -764,7 +758,7 @@ struct shard {
       x.address = r.get<ip_address>();
       x.source = r.get<name_source>();
       if (static_cast<unsigned>(x.source) > static_cast<unsigned>(name_source::dns))
-        throw error("expose::mpi: a message between ranks is not a rank's shard");
+        throw job_stops("expose::mpi: a message between ranks is not a rank's shard");
       x.text = r.get_string();
       s.names.push_back(std::move(x));
     }
@@ -940,7 +934,7 @@ inline io::fragment_table::state get_fragments(reader& r) {
   st.order = r.get_vector<io::fragment_table::seen>();
   const auto ds = r.get_vector<io::fragment_table::datagram>();
   const auto es = r.get_vector<io::fragment_table::entry>();
-  if (ds.size() != es.size()) throw error("expose::mpi: a fragment table between ranks is damaged");
+  if (ds.size() != es.size()) throw job_stops("expose::mpi: a fragment table between ranks is damaged");
   for (std::size_t i = 0; i < ds.size(); ++i) st.entries.emplace_back(ds[i], es[i]);
   return st;
 }
