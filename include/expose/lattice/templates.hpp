@@ -333,11 +333,18 @@ struct host_plan {
     flow_pattern closure;
     field bound;  // src_ip or dst_ip
   };
-  bool none = true;       ///< no flow, or no template with a variable: no host items
+  /// The templates with a variable, in runs (template_runs); none with no flow or no such
+  /// template: then there are no host items.
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
   /// The hosts that are endpoints of some flow, by pattern_list::address_key, numbered as first met.
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> host_number;
   std::vector<candidate> kept;
   expose::detail::id_lists flows_of;
+};
+
+/// The sum over the parts where there is one part (the whole): the numbers as they are.
+struct one_part {
+  void operator()(std::span<std::uint64_t>) const noexcept {}
 };
 
 /// Whether a key can hold a template: the key keeps every field the template binds to a host
@@ -462,30 +469,27 @@ struct templates {
   /// memory may not be: a driver that sums across processes stops the job then).
   template <class Keep, class Sum>
   [[nodiscard]] host_items make_host_items(const Keep& keep, const pattern_list& items, const activity& a, window_part part, const Sum& sum) const {
-    check_flows_activity(a);
-    host_plan p = number_hosts(items);
-    if (p.none) return {};
-    const std::uint64_t samples = count_samples(items, a, p, part);
-    add_candidates(items, p);
-    return host_items_from(keep, items, a, samples, std::move(p), part, sum);
+    return host_items_of(keep, items, a, [] {}, part, sum);
   }
 
  private:
   static constexpr bool has_host_templates = ((Shapes::value.vars() != 0) || ...);
   using host_plan = detail::host_plan;
 
-  /// make_host_items, calling `window_form_read()` once it has read what it reads of the window
-  /// -> items form of `a` (generalize then drops that form, which the window items do not read,
-  /// while both are made: 6 MB on the 6-hour trace).
-  template <class Keep, class Done>
-  [[nodiscard]] host_items host_items_of(const Keep& keep, const pattern_list& items, const activity& a, const Done& window_form_read) const {
+  /// make_host_items (of `part`, summed over the parts with `sum`; by default the whole),
+  /// calling `window_form_read()` once it has read what it reads of the window -> items form of
+  /// `a` (generalize then drops that form, which the window items do not read, while both are
+  /// made: 6 MB on the 6-hour trace).
+  template <class Keep, class Done, class Sum = detail::one_part>
+  [[nodiscard]] host_items host_items_of(const Keep& keep, const pattern_list& items, const activity& a, const Done& window_form_read,
+                                         window_part part = {}, const Sum& sum = {}) const {
     check_flows_activity(a);
     host_plan p = number_hosts(items);
-    if (p.none) return {};
-    const std::uint64_t samples = count_samples(items, a, p, {});
+    if (p.runs.empty()) return {};
+    const std::uint64_t samples = count_samples(items, a, p, part);
     window_form_read();
     add_candidates(items, p);
-    return host_items_from(keep, items, a, samples, std::move(p), {}, [](std::span<std::uint64_t>) {});
+    return host_items_from(keep, items, a, samples, std::move(p), part, sum);
   }
 
   static void check_flows_activity(const activity& a) {
@@ -505,8 +509,9 @@ struct templates {
     host_plan p;
     const auto nb = static_cast<std::uint32_t>(items.size());
     const auto use = [](const mask& m) { return m.vars() != 0; };
-    p.none = nb == 0 || detail::template_runs(items, nb, masks, use).empty();  // no flow, or no template with a variable
-    if (p.none) return p;
+    if (nb == 0) return p;  // no flow: no runs
+    p.runs = detail::template_runs(items, nb, masks, use);
+    if (p.runs.empty()) return p;  // no template with a variable
     for (std::uint32_t i = 0; i < nb; ++i)
       for (const auto f : {field::src_ip, field::dst_ip})
         if (items.at(i, f) == slot::kept) p.host_number.try_emplace(items.address_key(i, f), static_cast<std::uint32_t>(p.host_number.size()));
@@ -543,7 +548,6 @@ struct templates {
     const auto nb = static_cast<std::uint32_t>(items.size());
     const auto host_of = [&](std::uint32_t flow, field bound) { return items.address_key(flow, bound); };
     const auto use = [](const mask& m) { return m.vars() != 0; };
-    const auto runs = detail::template_runs(items, nb, masks, use);
     std::vector<host_item>& kept = p.kept;
     expose::detail::id_lists& flows_of = p.flows_of;
     // Closures; items bound to fewer than two hosts say nothing a window item does not. One run of
@@ -555,7 +559,7 @@ struct templates {
       const auto closure_of = [&](std::uint32_t k) -> const flow_pattern& { return kept[k].closure; };
       auto closures = expose::detail::make_id_index<flow_pattern, flow_pattern_hash>(std::cref(closure_of));
       std::vector<std::uint32_t> naming;  // a group's flows that keep the bound address, where some do not
-      for (const auto& [from, to] : runs) {
+      for (const auto& [from, to] : p.runs) {
         const detail::flow_groups groups = detail::group_flows(items, nb, masks, use, from, to, 2);
         for (std::size_t g = 0; g < groups.groups(); ++g) {
           std::span<const std::uint32_t> flows = groups[g];

@@ -176,14 +176,33 @@ inline void send_patterns(const pattern_list& l, int to, MPI_Comm comm, traffic&
   send_vector(l.packed_patterns(), to, comm, t);
   send_vector(l.v6_addresses(), to, comm, t);
 }
-[[nodiscard]] inline pattern_list recv_patterns(int from, MPI_Comm comm, traffic& t) {
-  auto patterns = recv_vector<pattern_list::packed>(from, comm, t);
-  auto v6 = recv_vector<ip_address>(from, comm, t);
+/// The list of patterns another rank held (its packed_patterns and v6_addresses, taken).
+[[nodiscard]] inline pattern_list patterns_taken(std::vector<pattern_list::packed> patterns, std::vector<ip_address> v6) {
   try {
     return pattern_list::from_parts(std::move(patterns), std::move(v6));
   } catch (const std::out_of_range&) {
     throw job_stops("expose::mpi: a message between ranks is not a list of patterns");
   }
+}
+[[nodiscard]] inline pattern_list recv_patterns(int from, MPI_Comm comm, traffic& t) {
+  auto patterns = recv_vector<pattern_list::packed>(from, comm, t);
+  return patterns_taken(std::move(patterns), recv_vector<ip_address>(from, comm, t));
+}
+/// Broadcasts a list of patterns as it is held from `root`, where it is read (never changed); the
+/// other ranks' `l` becomes it.
+inline void bcast_patterns(pattern_list& l, int root, MPI_Comm comm, traffic& t) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == root) {
+    bcast_vector(const_cast<std::vector<pattern_list::packed>&>(l.packed_patterns()), root, comm, t);
+    bcast_vector(const_cast<std::vector<ip_address>&>(l.v6_addresses()), root, comm, t);
+    return;
+  }
+  std::vector<pattern_list::packed> patterns;
+  std::vector<ip_address> v6;
+  bcast_vector(patterns, root, comm, t);
+  bcast_vector(v6, root, comm, t);
+  l = patterns_taken(std::move(patterns), std::move(v6));
 }
 
 /// A communicator of part of the ranks (MPI_Comm_split), freed when it goes out of scope; null
@@ -497,9 +516,8 @@ inline void share_host_inputs(std::string failure, const pattern_list* base, con
   w.put_string(failure);
   bcast_bytes(w.bytes, 0, host_group, t);
   if (!failure.empty()) return;
-  // the root only sends: its vectors are read, never resized
-  bcast_vector(const_cast<std::vector<pattern_list::packed>&>(base->packed_patterns()), 0, host_group, t);
-  bcast_vector(const_cast<std::vector<ip_address>&>(base->v6_addresses()), 0, host_group, t);
+  // the root only sends: what it holds is read, never resized
+  bcast_patterns(const_cast<pattern_list&>(*base), 0, host_group, t);
   bcast_activity(const_cast<activity&>(*a), 0, host_group, t);
 }
 
@@ -512,18 +530,10 @@ void help_host_items(const pipeline<K, W, L, S, E, C>& spec, MPI_Comm host_group
   bcast_bytes(b, 0, host_group, t);
   reader rd(b);
   if (!rd.get_string().empty()) return;
-  std::vector<pattern_list::packed> patterns;
-  std::vector<ip_address> v6;
-  activity a;
-  bcast_vector(patterns, 0, host_group, t);
-  bcast_vector(v6, 0, host_group, t);
-  bcast_activity(a, 0, host_group, t);
   pattern_list base;
-  try {
-    base = pattern_list::from_parts(std::move(patterns), std::move(v6));
-  } catch (const std::exception& e) {
-    throw job_stops(std::string("the host items' flows: ") + e.what());
-  }
+  activity a;
+  bcast_patterns(base, 0, host_group, t);
+  bcast_activity(a, 0, host_group, t);
   [[maybe_unused]] const host_items none = host_items_in_parts(base, a, spec, host_group, t);
 }
 
