@@ -325,3 +325,74 @@ TEST_CASE("io.pcap_range.one_fragment_table_for_every_slice_whole_files_too") {
   CHECK(taken.stats.skipped.empty());
   check_one_read(taken, whole);
 }
+
+TEST_CASE("io.pcap_range.damage_is_said_by_the_range_a_whole_read_stops_in") {
+  // Record 120's header says a captured length past the snapshot length: a reader of the whole
+  // file stops before it. A range that ends right at it says so too (its reader looks at the
+  // record the next range starts with): one process would stop there, where the next range starts
+  // after it. A range that starts later counts its own records.
+  const auto path = range_file("damaged-middle.pcap");
+  write_range_trace(path, 1'700'000'000'000'000'000LL, 200, 11, false);
+  std::vector<std::uint64_t> starts;
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const auto size = fs::file_size(path);
+    for (std::uint64_t at = 24; at < size;) {
+      starts.push_back(at);
+      std::uint32_t caplen = 0;
+      f.seekg(static_cast<std::streamoff>(at + 8));
+      f.read(reinterpret_cast<char*>(&caplen), 4);
+      at += 16 + caplen;
+    }
+    const std::uint32_t bogus = 0x7fffffff;
+    f.seekp(static_cast<std::streamoff>(starts[119] + 8));
+    f.write(reinterpret_cast<const char*>(&bogus), 4);
+  }
+  const std::string name = path.string();
+  const std::string why = "invalid packet capture length 2147483647, bigger than snaplen of 400";
+  const std::string near = "near byte " + std::to_string(starts[119] + 16);
+  const std::string whole_read = "'" + name + "' is damaged after record 119 (" + near + "): " + why + "; the results hold the 119 records before it";
+  {  // one reader of the whole file, and pcap_files (libpcap's words): alike
+    input_stats stats, libpcap;
+    io::pcap_slices whole({{path}});
+    whole.read([](const packet&) {}, stats);
+    CHECK(stats.packets == 119);
+    REQUIRE(stats.warnings.size() == 1);
+    CHECK(stats.warnings[0] == whole_read);
+    REQUIRE(whole.damages().size() == 1);
+    CHECK(whole.damages()[0].found);
+    CHECK(whole.damages()[0].records == 119);
+    CHECK(whole.records() == std::vector<std::uint64_t>{119});
+    io::pcap_files({path}).read([](const packet&) {}, libpcap);
+    CHECK(libpcap.warnings == stats.warnings);
+  }
+  {  // cut right at the damaged record: the first range says it, the second reads past it
+    input_stats first, second;
+    io::pcap_slices a({{path, 0, starts[119]}}), b({{path, starts[119], UINT64_MAX}});
+    a.read([](const packet&) {}, first);
+    b.read([](const packet&) {}, second);
+    CHECK(first.packets == 119);
+    CHECK(first.damaged);
+    CHECK(first.warnings == std::vector<std::string>{whole_read});
+    CHECK(a.stops()[0] == starts[119]);
+    CHECK(b.starts()[0] == starts[120]);  // the damaged header is passed over
+    CHECK(second.packets == 80);
+    CHECK_FALSE(second.damaged);
+    CHECK_FALSE(b.damages()[0].found);
+  }
+  {  // cut before it: the second range counts its own records, and says what one read would say
+    input_stats first, second;
+    io::pcap_slices a({{path, 0, starts[100]}}), b({{path, starts[100], UINT64_MAX}});
+    a.read([](const packet&) {}, first);
+    b.read([](const packet&) {}, second);
+    CHECK_FALSE(first.damaged);
+    CHECK(a.records()[0] == 100);
+    CHECK(second.packets == 19);
+    const auto& d = b.damages()[0];
+    REQUIRE(d.found);
+    CHECK(d.records == 19);
+    CHECK(second.warnings == std::vector<std::string>{"'" + name + "' is damaged after record 19 of this range (" + near + "): " + why +
+                                                      "; the results hold the records before it"});
+    CHECK(d.warning(name, a.records()[0]) == whole_read);
+  }
+}

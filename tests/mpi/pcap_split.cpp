@@ -10,6 +10,10 @@
 //                                   carries data sent as two IP fragments: the first (the transport
 //                                   header, rounded up to 8 bytes) in its place, the later one 5
 //                                   records on (with that record's time), so that ranges cut between them
+//   pcap_split IN --damage OUT      writes OUT with the header of the first record that starts past
+//                                   60 % of the file damaged (a captured length of 2^31 - 1, past any
+//                                   snapshot length): a reader of the whole file stops there, and
+//                                   one that starts later finds the records after it
 
 #include <cstdint>
 #include <cstdio>
@@ -29,7 +33,8 @@ int main(int argc, char** argv) {
   const std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const bool to_pcapng = std::string(argv[2]) == "--pcapng";
   const bool fragment = std::string(argv[2]) == "--fragment";
-  const int n = to_pcapng || fragment ? 1 : std::stoi(argv[2]);
+  const bool damage = std::string(argv[2]) == "--damage";
+  const int n = to_pcapng || fragment || damage ? 1 : std::stoi(argv[2]);
   std::uint32_t magic = 0;
   if (b.size() < 24 || n < 1) return 1;
   std::memcpy(&magic, b.data(), 4);
@@ -46,6 +51,17 @@ int main(int argc, char** argv) {
   }
   starts.push_back(b.size());
   const std::size_t records = starts.size() - 1;
+  if (damage) {
+    std::vector<char> d = b;
+    const auto at = std::find_if(starts.begin(), starts.end(), [&](std::size_t x) { return x * 10 >= b.size() * 6; });
+    if (at == starts.end() || *at + 16 > b.size()) return 1;
+    const std::uint32_t caplen = 0x7fffffff;
+    std::memcpy(d.data() + *at + 8, &caplen, 4);
+    std::ofstream out(argv[3], std::ios::binary);
+    out.write(d.data(), static_cast<std::streamsize>(d.size()));
+    std::printf("damaged record %zu of %zu at byte %zu\n", static_cast<std::size_t>(at - starts.begin()) + 1, records, *at);
+    return out ? 0 : 1;
+  }
   if (fragment) {
     std::ofstream out(argv[3], std::ios::binary);
     out.write(b.data(), 24);

@@ -214,6 +214,30 @@ class pcap_slices {
   /// Of each slice, digests of the pcapng section it was read in at its start and at its stop
   /// (both 0 for other files).
   [[nodiscard]] const std::vector<std::pair<std::uint64_t, std::uint64_t>>& sections() const noexcept { return sections_; }
+  /// Of each piece of a classic pcap or pcapng file, the records read (0 for a file read whole).
+  [[nodiscard]] const std::vector<std::uint64_t>& records() const noexcept { return records_; }
+
+  /// Damage found in a piece: after how many of its records, where and why. A piece that starts
+  /// at its file's first record says it as a reader of the whole file does (`warning(file, 0)`);
+  /// one that starts later counts its own records (`range_warning`): a driver that reads the
+  /// pieces apart says `warning(file, records of the file's pieces before)` instead
+  /// (expose/mpi/mine.hpp), what one reader of the file says.
+  struct damage_found {
+    bool found = false;
+    std::uint64_t records = 0;  ///< the piece's records before the damage
+    std::string where;          ///< "near byte 8886" (classic pcap) or "at byte 8886" (pcapng)
+    std::string why;
+    [[nodiscard]] std::string warning(const std::string& file, std::uint64_t before) const {
+      const std::string n = std::to_string(before + records);
+      return "'" + file + "' is damaged after record " + n + " (" + where + "): " + why + "; the results hold the " + n + " records before it";
+    }
+    [[nodiscard]] std::string range_warning(const std::string& file) const {
+      return "'" + file + "' is damaged after record " + std::to_string(records) + " of this range (" + where + "): " + why +
+             "; the results hold the records before it";
+    }
+  };
+  /// Of each slice, the damage found in it (none for a file read whole: pcap_files says it).
+  [[nodiscard]] const std::vector<damage_found>& damages() const noexcept { return damages_; }
 
   /// A digest of a pcapng section (byte order, interfaces, snapshot length), never 0.
   [[nodiscard]] static std::uint64_t digest(const pcapng_reader::section& s) {
@@ -237,6 +261,8 @@ class pcap_slices {
     stops_.assign(slices_.size(), 0);
     spans_.assign(slices_.size(), {INT64_MAX, INT64_MIN});
     sections_.assign(slices_.size(), {0, 0});
+    records_.assign(slices_.size(), 0);
+    damages_.assign(slices_.size(), {});
     std::uint64_t total = 0;
     for (const auto& s : slices_) total += s.whole() ? file_size(s.path) : s.end - s.begin;
     done_ = 0;
@@ -358,10 +384,15 @@ class pcap_slices {
         opt_.progress(done_, total);
       }
     }
+    records_[index] = in.records();
+    // Ended at `end`: the record there is the next range's, but where it is damaged a reader of the
+    // whole file stops before it, so this range says so (the next one passes over it to the next
+    // record boundary). It is read, not taken.
+    if (in.damage().empty() && in.next_offset() < size && in.offset() >= end) static_cast<void>(in.next());
     if (!in.damage().empty()) {
       stats.damaged = true;
-      stats.warnings.push_back("'" + name + "' is damaged after record " + std::to_string(in.records()) + " of this range (near byte " +
-                               std::to_string(in.damage_offset()) + "): " + in.damage() + "; the results hold the records before it");
+      damages_[index] = {true, in.records(), "near byte " + std::to_string(in.damage_offset()), in.damage()};
+      stats.warnings.push_back(say(index));
     }
     stops_[index] = in.offset();
   }
@@ -439,10 +470,11 @@ class pcap_slices {
         opt_.progress(done_, total);
       }
     }
+    records_[index] = records;
     if (!in.error().empty()) {
       stats.damaged = true;
-      stats.warnings.push_back("'" + name + "' is damaged after record " + std::to_string(records) + " of this range (at byte " +
-                               std::to_string(in.offset()) + "): " + in.error() + "; the results hold the records before it");
+      damages_[index] = {true, records, "at byte " + std::to_string(in.offset()), in.error()};
+      stats.warnings.push_back(say(index));
       stops_[index] = in.offset();
     } else {
       stops_[index] = std::min(in.offset(), size);
@@ -450,10 +482,19 @@ class pcap_slices {
     sections_[index].second = digest(in.state());
   }
 
+  /// The warning for slice `index`'s damage: a whole file's when the slice starts at the file's start.
+  [[nodiscard]] std::string say(std::size_t index) const {
+    const std::string name = slices_[index].path.string();
+    return from_file_start(index) ? damages_[index].warning(name, 0) : damages_[index].range_warning(name);
+  }
+  /// Whether a slice's records are counted from its file's first (it begins in the file's header).
+  [[nodiscard]] bool from_file_start(std::size_t index) const noexcept { return slices_[index].begin <= pcap_classic_header::size; }
+
   std::vector<pcap_slice> slices_;
   options opt_;
   fragment_table fragments_;
-  std::vector<std::uint64_t> starts_, stops_;
+  std::vector<std::uint64_t> starts_, stops_, records_;
+  std::vector<damage_found> damages_;
   std::vector<std::pair<std::int64_t, std::int64_t>> spans_;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> sections_;
   std::uint64_t done_ = 0;

@@ -65,6 +65,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -674,6 +675,27 @@ struct shard {
   std::vector<std::uint64_t> starts, stops;              // per slice
   std::vector<std::int64_t> span_first, span_last;      // per slice
   std::vector<std::uint64_t> section_start, section_stop;  // per slice: pcapng sections it was read in (pcap_slices::sections)
+  std::vector<std::uint64_t> records;                      // per slice: records read (pcap_slices::records; not sent)
+  std::vector<io::pcap_slices::damage_found> damages;      // per slice (pcap_slices::damages; not sent)
+
+  /// After a read of the slices not `dropped` (per slice of the rank's cut, pieces_after_damage),
+  /// the per-slice lists are the cut's again: a dropped slice read nothing.
+  void put_back_dropped(const std::vector<char>& dropped) {
+    const auto spread = [&]<class T>(std::vector<T>& v, T none) {
+      std::vector<T> all;
+      std::size_t k = 0;
+      for (const char d : dropped) all.push_back(d != 0 || k >= v.size() ? none : v[k++]);
+      v = std::move(all);
+    };
+    spread(starts, std::uint64_t{0});
+    spread(stops, std::uint64_t{0});
+    spread(span_first, std::numeric_limits<std::int64_t>::max());
+    spread(span_last, std::numeric_limits<std::int64_t>::min());
+    spread(section_start, std::uint64_t{0});
+    spread(section_stop, std::uint64_t{0});
+    spread(records, std::uint64_t{0});
+    spread(damages, io::pcap_slices::damage_found{});
+  }
   /// The activity of later IP fragments placed after the read (their first fragment lay in an
   /// earlier rank's range: carry_fragments): the flow, oriented as a new one would be, a window
   /// and when in it.
@@ -924,8 +946,90 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
     s.section_start.push_back(start);
     s.section_stop.push_back(stop);
   }
+  s.records = source.records();
+  s.damages = source.damages();
   s.fragments = std::move(source.fragments());
   return s;
+}
+
+/// What pieces_after_damage found: per rank, per slice of its cut, whether it is dropped; and
+/// this rank's warnings of damage as its range counts records (`was`) and as one process says them
+/// (`is`, counted from the file's start).
+struct damage_said {
+  std::vector<std::vector<char>> dropped;
+  std::vector<std::pair<std::string, std::string>> said;  // (was, is)
+
+  /// Says this rank's damage as one process says it, in `warnings` (a read's).
+  void say(std::vector<std::string>& warnings) const {
+    for (const auto& [was, is] : said) std::replace(warnings.begin(), warnings.end(), was, is);
+  }
+};
+
+/// Every rank's pieces of each file that come after damage a rank found in the file, and the
+/// damage as one process says it. One process stops reading a file where it is damaged; a rank
+/// whose range starts after that point reads on past it (it starts at the next record boundary
+/// it finds). So the ranks share what they found (every rank's records and damage of each of its
+/// slices; `s`: this rank's read), and every piece of a file after the first piece found damaged
+/// (in rank order) is dropped. The rank that found it says it counting the file's records from
+/// its start (the records of the pieces before), where its range counted its own.
+[[nodiscard]] inline damage_said pieces_after_damage(const shard& s, const std::vector<std::vector<io::pcap_slice>>& cuts, MPI_Comm comm,
+                                                     traffic& t) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  writer w;
+  w.put<std::uint64_t>(s.records.size());
+  for (std::size_t i = 0; i < s.records.size(); ++i) {
+    const io::pcap_slices::damage_found none;
+    const auto& d = i < s.damages.size() ? s.damages[i] : none;
+    w.put<std::uint64_t>(s.records[i]);
+    w.put<std::uint8_t>(d.found ? 1 : 0);
+    w.put<std::uint64_t>(d.records);
+    w.put_string(d.where);
+    w.put_string(d.why);
+  }
+  // every rank's report to every rank (a few bytes a slice)
+  const auto reports = exchange(std::vector<std::vector<char>>(static_cast<std::size_t>(size), w.bytes), comm, t);
+  std::vector<std::vector<std::uint64_t>> records(static_cast<std::size_t>(size));
+  std::vector<std::vector<io::pcap_slices::damage_found>> damages(static_cast<std::size_t>(size));
+  for (int r = 0; r < size; ++r) {
+    reader rd(reports[static_cast<std::size_t>(r)]);
+    const auto n = rd.get<std::uint64_t>();
+    if (n != cuts[static_cast<std::size_t>(r)].size())
+      throw job_stops("expose::mpi: rank " + std::to_string(r) + " said what it read of other pieces than it was given");
+    for (std::uint64_t i = 0; i < n; ++i) {
+      records[static_cast<std::size_t>(r)].push_back(rd.get<std::uint64_t>());
+      io::pcap_slices::damage_found d;
+      d.found = rd.get<std::uint8_t>() != 0;
+      d.records = rd.get<std::uint64_t>();
+      d.where = rd.get_string();
+      d.why = rd.get_string();
+      damages[static_cast<std::size_t>(r)].push_back(std::move(d));
+    }
+  }
+  damage_said out;
+  auto& dropped = out.dropped;
+  dropped.resize(static_cast<std::size_t>(size));
+  for (int r = 0; r < size; ++r) dropped[static_cast<std::size_t>(r)].assign(cuts[static_cast<std::size_t>(r)].size(), 0);
+  std::map<std::filesystem::path, std::uint64_t> before;  // per file: records of its pieces so far
+  std::set<std::filesystem::path> ended;                  // files damaged in a piece so far
+  for (int r = 0; r < size; ++r) {
+    const auto& mine = cuts[static_cast<std::size_t>(r)];
+    for (std::size_t i = 0; i < mine.size() && i < records[static_cast<std::size_t>(r)].size(); ++i) {
+      const auto& file = mine[i].path;
+      if (ended.contains(file)) {
+        dropped[static_cast<std::size_t>(r)][i] = 1;
+        continue;
+      }
+      const auto& d = damages[static_cast<std::size_t>(r)][i];
+      if (d.found) {
+        ended.insert(file);
+        if (r == rank) out.said.emplace_back(d.range_warning(file.string()), d.warning(file.string(), before[file]));
+      }
+      before[file] += records[static_cast<std::size_t>(r)][i];
+    }
+  }
+  return out;
 }
 
 inline void put_fragments(writer& w, const io::fragment_table::state& st) {
@@ -1055,22 +1159,46 @@ template <class K, class W, class L, class S, class E, class C>
   auto c0 = detail::cpu_seconds();
   detail::shard mine_shard;
   std::string failure;
-  try {
+  const auto read_range = [&](const std::vector<io::pcap_slice>& slices) {
     // A later rank reads names into a table of its own, sent to rank 0 with its shard.
     host_names range_names;
     mine_options read_opt = opt;
     if (rank != 0 && opt.read.decode.names != nullptr) read_opt.read.decode.names = &range_names;
-    mine_shard = detail::read_shard(cuts[static_cast<std::size_t>(rank)], spec.window, read_opt, rank == 0,
-                                    size > 1 ? "rank " + std::to_string(rank) + ": " : std::string());
+    mine_shard = detail::read_shard(slices, spec.window, read_opt, rank == 0, size > 1 ? "rank " + std::to_string(rank) + ": " : std::string());
     for (const auto& [address, list] : range_names.all())
       for (const auto& e : list) mine_shard.names.push_back({address, e.source, e.name});
+  };
+  try {
+    read_range(cuts[static_cast<std::size_t>(rank)]);
   } catch (const std::exception& e) {
     failure = "rank " + std::to_string(rank) + ": " + e.what();
+  }
+  detail::agree(failure, comm, t);
+  // A file damaged in one rank's range ends there, as one process stops reading it there: the
+  // ranks after it drop what they read of it, reading their range again without it (only then:
+  // rank 0 never does, and a trace without damage is read once).
+  std::vector<std::vector<char>> dropped(static_cast<std::size_t>(size));
+  if (size > 1) {
+    const detail::damage_said damage = detail::pieces_after_damage(mine_shard, cuts, comm, t);
+    dropped = damage.dropped;
+    const auto& mine_dropped = dropped[static_cast<std::size_t>(rank)];
+    if (std::find(mine_dropped.begin(), mine_dropped.end(), 1) != mine_dropped.end()) {
+      std::vector<io::pcap_slice> kept;
+      for (std::size_t i = 0; i < mine_dropped.size(); ++i)
+        if (mine_dropped[i] == 0) kept.push_back(cuts[static_cast<std::size_t>(rank)][i]);
+      try {
+        read_range(kept);
+        mine_shard.put_back_dropped(mine_dropped);
+      } catch (const std::exception& e) {
+        failure = "rank " + std::to_string(rank) + ": " + e.what();
+      }
+    }
+    damage.say(mine_shard.input.warnings);
+    detail::agree(failure, comm, t);
   }
   t.packets = mine_shard.input.packets;
   t.read = detail::seconds_since(t0);
   t.read_cpu = detail::cpu_seconds() - c0;
-  detail::agree(failure, comm, t);
 
   // 2. merge (rank 0), generic items, activity to every rank; first the fragment tables go round
   t0 = clock::now();
@@ -1241,6 +1369,7 @@ template <class K, class W, class L, class S, class E, class C>
         r.input.damaged = r.input.damaged || s.input.damaged;
         const auto& mine_cuts = cuts[static_cast<std::size_t>(from)];
         for (std::size_t i = 0; i < mine_cuts.size() && i < s.starts.size(); ++i) {
+          if (size > 1 && dropped[static_cast<std::size_t>(from)][i] != 0) continue;  // after damage in the file: not read
           const std::size_t file = static_cast<std::size_t>(
               std::find_if(files.begin(), files.end(), [&](const auto& f) { return f == mine_cuts[i].path; }) - files.begin());
           std::error_code ec;
