@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -395,4 +396,43 @@ TEST_CASE("io.pcap_range.damage_is_said_by_the_range_a_whole_read_stops_in") {
                                                       "; the results hold the records before it"});
     CHECK(d.warning(name, a.records()[0]) == whole_read);
   }
+}
+
+TEST_CASE("io.pcap_range.pcapng_damage_at_a_range_boundary_is_said_before_it") {
+  // Packet block 300's total length is impossible: a reader of the whole file stops before it. A
+  // range that ends right at it says so (its reader looks at the next range's first packet
+  // block); the next range passes over it to the next block boundary.
+  auto f = built_pcapng(false, 400);
+  std::vector<std::size_t> packets;  // where each packet block starts
+  for (std::size_t at = 0; at + 8 <= f.out.size();) {
+    std::uint32_t type = 0, total = 0;
+    std::memcpy(&type, f.out.data() + at, 4);
+    std::memcpy(&total, f.out.data() + at + 4, 4);
+    if (type == 6) packets.push_back(at);
+    at += total;
+  }
+  REQUIRE(packets.size() == 400);
+  const std::uint32_t bogus = 0x7ffffff0;
+  std::memcpy(f.out.data() + packets[299] + 4, &bogus, 4);
+  const auto path = f.write("damaged-middle.pcapng");
+  input_stats whole_stats;
+  io::pcap_slices whole({{path, 0, UINT64_MAX - 1}});  // read by the own reader, as a range
+  whole.read([](const packet&) {}, whole_stats);
+  CHECK(whole_stats.packets == 299);
+  REQUIRE(whole.damages()[0].found);
+  CHECK(whole.damages()[0].records == 299);
+  input_stats first, second;
+  io::pcap_slices a({{path, 0, packets[299]}}), b({{path, packets[299], UINT64_MAX}});
+  a.read([](const packet&) {}, first);
+  b.read([](const packet&) {}, second);
+  CHECK(first.packets == 299);
+  CHECK(first.damaged);
+  REQUIRE(a.damages()[0].found);
+  CHECK(a.damages()[0].records == 299);
+  CHECK(a.damages()[0].why == whole.damages()[0].why);
+  CHECK(first.warnings == whole_stats.warnings);
+  CHECK(a.stops()[0] == packets[299]);
+  CHECK(b.starts()[0] > packets[299]);  // past the damaged block
+  CHECK(second.packets == 100);
+  CHECK_FALSE(second.damaged);
 }

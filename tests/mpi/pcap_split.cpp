@@ -13,7 +13,8 @@
 //   pcap_split IN --damage OUT      writes OUT with the header of the first record that starts past
 //                                   60 % of the file damaged (a captured length of 2^31 - 1, past any
 //                                   snapshot length): a reader of the whole file stops there, and
-//                                   one that starts later finds the records after it
+//                                   one that starts later finds the records after it; IN may be
+//                                   pcapng too (a packet block's total length made 2^31 - 16)
 
 #include <cstdint>
 #include <cstdio>
@@ -38,6 +39,27 @@ int main(int argc, char** argv) {
   std::uint32_t magic = 0;
   if (b.size() < 24 || n < 1) return 1;
   std::memcpy(&magic, b.data(), 4);
+  if (damage && magic == 0x0a0d0d0a) {  // pcapng, this machine's byte order: the blocks one by one
+    std::vector<char> d = b;
+    std::size_t packets = 0;
+    for (std::size_t at = 0; at + 8 <= d.size();) {
+      std::uint32_t type = 0, total = 0;
+      std::memcpy(&type, d.data() + at, 4);
+      std::memcpy(&total, d.data() + at + 4, 4);
+      if (total < 12) return 1;
+      if (type == 6) ++packets;
+      if (type == 6 && at * 10 >= d.size() * 6) {
+        const std::uint32_t bogus = 0x7ffffff0;
+        std::memcpy(d.data() + at + 4, &bogus, 4);
+        std::ofstream out(argv[3], std::ios::binary);
+        out.write(d.data(), static_cast<std::streamsize>(d.size()));
+        std::printf("damaged packet block %zu at byte %zu\n", packets, at);
+        return out ? 0 : 1;
+      }
+      at += total;
+    }
+    return 1;
+  }
   if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) {
     std::fprintf(stderr, "pcap_split: '%s' is not a classic pcap file in this machine's byte order\n", argv[1]);
     return 1;

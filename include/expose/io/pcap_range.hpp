@@ -471,15 +471,19 @@ class pcap_slices {
       }
     }
     records_[index] = records;
+    stops_[index] = std::min(in.offset(), size);
+    sections_[index].second = digest(in.state());
+    // Ended at `end`: as read_classic, the next range's first packet block is looked at (blocks
+    // before it passed over), not taken: where it is damaged, a reader of the whole file stops.
+    if (in.error().empty() && stops_[index] < size && stops_[index] >= end) {
+      pcapng_reader::record next;
+      static_cast<void>(in.next(next));
+    }
     if (!in.error().empty()) {
       stats.damaged = true;
       damages_[index] = {true, records, "at byte " + std::to_string(in.offset()), in.error()};
       stats.warnings.push_back(say(index));
-      stops_[index] = in.offset();
-    } else {
-      stops_[index] = std::min(in.offset(), size);
     }
-    sections_[index].second = digest(in.state());
   }
 
   /// The warning for slice `index`'s damage: a whole file's when the slice starts at the file's start.
