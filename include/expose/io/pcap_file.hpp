@@ -149,7 +149,7 @@ class pcap_files {
     if (c.in.next()) return true;
     if (!c.in.damage().empty()) {
       stats.damaged = true;
-      stats.warnings.push_back(c.in.damage() + "; the results hold the " + std::to_string(c.in.records()) + " records before it");
+      stats.warnings.push_back(c.in.damage() + held_before(c.in.records()));
     }
     return false;
   }

@@ -34,6 +34,7 @@
 #include "expose/io/decode.hpp"
 #include "expose/io/pcap_classic.hpp"
 #include "expose/io/pcap_file.hpp"
+#include "expose/io/pcap_records.hpp"
 #include "expose/io/pcapng_reader.hpp"
 #include "expose/packet.hpp"
 
@@ -228,12 +229,10 @@ class pcap_slices {
     std::string where;          ///< "near byte 8886" (classic pcap) or "at byte 8886" (pcapng)
     std::string why;
     [[nodiscard]] std::string warning(const std::string& file, std::uint64_t before) const {
-      const std::string n = std::to_string(before + records);
-      return "'" + file + "' is damaged after record " + n + " (" + where + "): " + why + "; the results hold the " + n + " records before it";
+      return damaged_after(file, std::to_string(before + records), where, why) + held_before(before + records);
     }
     [[nodiscard]] std::string range_warning(const std::string& file) const {
-      return "'" + file + "' is damaged after record " + std::to_string(records) + " of this range (" + where + "): " + why +
-             "; the results hold the records before it";
+      return damaged_after(file, std::to_string(records) + " of this range", where, why) + "; the results hold the records before it";
     }
   };
   /// Of each slice, the damage found in it (none for a file read whole: pcap_files says it).

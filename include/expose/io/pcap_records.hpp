@@ -28,6 +28,18 @@
 
 namespace expose::io {
 
+/// How the readers say a file is damaged: "'f.pcap' is damaged after record 12 (near byte 3400):
+/// why" (`after`: the records read before it, "12", or of a range, "12 of this range"; `where`:
+/// "near byte 3400", or "at byte 3400" from the own pcapng reader).
+[[nodiscard]] inline std::string damaged_after(const std::string& file, const std::string& after, const std::string& where, const std::string& why) {
+  return "'" + file + "' is damaged after record " + after + " (" + where + "): " + why;
+}
+
+/// What a damage warning adds when `records` records came before the damage.
+[[nodiscard]] inline std::string held_before(std::uint64_t records) {
+  return "; the results hold the " + std::to_string(records) + " records before it";
+}
+
 class pcap_records {
  public:
   /// One stored record. `data` stays valid until the next call to `next`.
@@ -81,8 +93,7 @@ class pcap_records {
       return next_own();
     }
     if (rc == PCAP_ERROR)
-      damage_ = "'" + name_ + "' is damaged after record " + std::to_string(records_) + " (near byte " + std::to_string(offset()) +
-                "): " + pcap_geterr(handle_.get());
+      damage_ = damaged_after(name_, std::to_string(records_), "near byte " + std::to_string(offset()), pcap_geterr(handle_.get()));
     handle_.reset();
     return false;
   }
@@ -167,8 +178,7 @@ class pcap_records {
       return true;
     }
     if (!classic_->damage().empty())
-      damage_ = "'" + name_ + "' is damaged after record " + std::to_string(records_) + " (near byte " +
-                std::to_string(classic_->damage_offset()) + "): " + classic_->damage();
+      damage_ = damaged_after(name_, std::to_string(records_), "near byte " + std::to_string(classic_->damage_offset()), classic_->damage());
     classic_.reset();
     handle_.reset();
     return false;
@@ -182,8 +192,7 @@ class pcap_records {
       return true;
     }
     if (!own_->error().empty())
-      damage_ = "'" + name_ + "' is damaged after record " + std::to_string(records_) + " (at byte " + std::to_string(own_->offset()) +
-                "): " + own_->error();
+      damage_ = damaged_after(name_, std::to_string(records_), "at byte " + std::to_string(own_->offset()), own_->error());
     own_.reset();
     return false;
   }

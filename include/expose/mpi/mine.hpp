@@ -980,8 +980,7 @@ struct damage_said {
   writer w;
   w.put<std::uint64_t>(s.records.size());
   for (std::size_t i = 0; i < s.records.size(); ++i) {
-    const io::pcap_slices::damage_found none;
-    const auto& d = i < s.damages.size() ? s.damages[i] : none;
+    const auto& d = s.damages[i];  // beside records (read_shard, put_back_dropped)
     w.put<std::uint64_t>(s.records[i]);
     w.put<std::uint8_t>(d.found ? 1 : 0);
     w.put<std::uint64_t>(d.records);
@@ -1015,7 +1014,7 @@ struct damage_said {
   std::set<std::filesystem::path> ended;                  // files damaged in a piece so far
   for (int r = 0; r < size; ++r) {
     const auto& mine = cuts[static_cast<std::size_t>(r)];
-    for (std::size_t i = 0; i < mine.size() && i < records[static_cast<std::size_t>(r)].size(); ++i) {
+    for (std::size_t i = 0; i < mine.size(); ++i) {  // as many as records[r] (checked above)
       const auto& file = mine[i].path;
       if (ended.contains(file)) {
         dropped[static_cast<std::size_t>(r)][i] = 1;
