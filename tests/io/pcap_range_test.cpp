@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -13,12 +14,16 @@
 
 #include "doctest.hpp"
 #include "fixtures.hpp"
+#include "pcap_bytes.hpp"
 #include "expose/detail/random.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/io/pcap_writer.hpp"
 
 using namespace expose;
 using expose_test::collected;
+using expose_test::file_bytes;
+using expose_test::put_bytes;
+using expose_test::record_starts;
 using expose_test::write_range_trace;
 namespace fs = std::filesystem;
 
@@ -435,4 +440,184 @@ TEST_CASE("io.pcap_range.pcapng_damage_at_a_range_boundary_is_said_before_it") {
   CHECK(b.starts()[0] > packets[299]);  // past the damaged block
   CHECK(second.packets == 100);
   CHECK_FALSE(second.damaged);
+}
+
+TEST_CASE("io.pcap_range.pcapng_damage_is_said_in_libpcaps_words") {
+  // A range of a pcapng file is read by the own reader (libpcap reads a pcapng file only from its
+  // start): what it says of damage, and where, must be what a whole read by libpcap says
+  // (pcap_files), so that ranks that share a damaged file say it as one process does, and it must
+  // stop where libpcap stops (a block of 17 MiB is one libpcap refuses). Packet block 30 is damaged
+  // in every way a block can be, or a block libpcap refuses comes before it; the reader of a range
+  // that starts at the file's start says it as a whole read does.
+  for (const bool big : {false, true}) {
+    CAPTURE(big);
+    const auto base = built_pcapng(big, 50);
+    std::vector<std::size_t> packets;  // where each packet block starts
+    const auto u32_at = [&](const std::vector<std::uint8_t>& b, std::size_t at) {
+      return big ? (std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 | std::uint32_t{b[at + 2]} << 8 | b[at + 3])
+                 : (std::uint32_t{b[at + 3]} << 24 | std::uint32_t{b[at + 2]} << 16 | std::uint32_t{b[at + 1]} << 8 | b[at]);
+    };
+    for (std::size_t at = 0; at + 8 <= base.out.size(); at += u32_at(base.out, at + 4))
+      if (u32_at(base.out, at) == 6) packets.push_back(at);
+    REQUIRE(packets.size() == 50);
+    const std::size_t at = packets[29], total = u32_at(base.out, at + 4);
+    const auto put = [&](std::vector<std::uint8_t>& b, std::size_t where, std::uint32_t v) {
+      expose_test::pcapng_builder w{big, {}};
+      w.u32(v);
+      std::copy(w.out.begin(), w.out.end(), b.begin() + static_cast<std::ptrdiff_t>(where));
+    };
+    struct damage {
+      std::string name;
+      std::function<void(std::vector<std::uint8_t>&)> make;
+      std::string why;
+    };
+    const std::vector<damage> damages = {
+        {"a huge length", [&](auto& b) { put(b, at + 4, 0x7ffffff0); }, "pcapng block size 2147483632 > maximum 16777216"},
+        {"a whole block longer than libpcap takes",
+         [&](auto& b) {
+           expose_test::pcapng_builder statistics{big, {}};
+           statistics.block(5, std::vector<std::uint8_t>(17u << 20, 0));
+           b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), statistics.out.begin(), statistics.out.end());
+         },
+         "pcapng block size " + std::to_string(12 + (17u << 20)) + " > maximum 16777216"},
+        {"a length below a block's", [&](auto& b) { put(b, at + 4, 8); }, "block in pcapng dump file has a length of 8 < 12"},
+        {"a length not a multiple of 4", [&](auto& b) { put(b, at + 4, static_cast<std::uint32_t>(total + 2)); },
+         "block in pcapng dump file has a length of " + std::to_string(total + 2) + " that is not a multiple of 4"},
+        {"the header cut short", [&](auto& b) { b.resize(at + 5); }, "truncated pcapng dump file; tried to read 8 bytes, only got 5"},
+        {"the body cut short", [&](auto& b) { b.resize(at + 30); },
+         "truncated pcapng dump file; tried to read " + std::to_string(total - 8) + " bytes, only got 22"},
+        {"a trailer of another length", [&](auto& b) { put(b, at + total - 4, static_cast<std::uint32_t>(total + 4)); },
+         "block total length in header and trailer don't match"},
+        {"an undescribed interface", [&](auto& b) { put(b, at + 8, 7); },
+         "a packet arrived on interface 7, but there's no Interface Description Block for that interface"},
+        {"a captured length past the snapshot length", [&](auto& b) { put(b, at + 20, 401); },
+         "invalid packet capture length 401, bigger than snaplen of 400"},
+        {"a captured length past the block", [&](auto& b) { put(b, at + 20, static_cast<std::uint32_t>(total - 32 + 4)); },
+         "block of type 6 in pcapng dump file is too short"},
+        {"a block too short for a packet", [&](auto& b) { put(b, at + 4, 28); put(b, at + 24, 28); },
+         "block of type 6 in pcapng dump file is too short"},
+        {"an interface of another snapshot length",
+         [&](auto& b) {
+           expose_test::pcapng_builder idb{big, {}};
+           idb.interface(1, 9, 300);
+           b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), idb.out.begin(), idb.out.end());
+         },
+         "an interface has a snapshot length 300 different from the snapshot length of the first interface"},
+        {"a section in the other byte order",
+         [&](auto& b) {
+           expose_test::pcapng_builder shb{!big, {}};
+           shb.section();
+           b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), shb.out.begin(), shb.out.end());
+         },
+         "pcapng block size 469762048 > maximum 16777216"},  // its length of 28 read in the byte order before it
+        {"a section of another version",
+         [&](auto& b) {
+           expose_test::pcapng_builder shb{big, {}};
+           shb.section();
+           expose_test::pcapng_builder major{big, {}};
+           major.u16(2);  // version 2.0
+           std::copy(major.out.begin(), major.out.end(), shb.out.begin() + 12);
+           b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), shb.out.begin(), shb.out.end());
+         },
+         "unknown pcapng savefile major version number 2"},
+    };
+    for (const auto& d : damages) {
+      CAPTURE(d.name);
+      auto bytes = base.out;
+      d.make(bytes);
+      expose_test::pcapng_builder f{big, std::move(bytes)};
+      const auto path = f.write("libpcaps-words.pcapng");
+      input_stats libpcap, own;
+      io::pcap_file(path).read([](const packet&) {}, libpcap);
+      io::pcap_slices range({{path, 0, UINT64_MAX - 1}});  // read by the own reader, as a range
+      range.read([](const packet&) {}, own);
+      CHECK(libpcap.packets == 29);
+      CHECK(own.packets == 29);
+      REQUIRE(libpcap.warnings.size() == 1);
+      CHECK(libpcap.warnings[0].find(d.why) != std::string::npos);
+      CHECK(own.warnings == libpcap.warnings);
+    }
+  }
+}
+
+namespace {
+// Reads `path` in two pieces cut at byte `cut`: the packets joined, and each piece's reader.
+struct two_pieces {
+  collected joined;
+  io::pcap_slices first, second;
+  two_pieces(const fs::path& path, std::uint64_t cut) : first({{path, 0, cut}}), second({{path, cut, UINT64_MAX}}) {
+    first.read([&](const packet& p) { joined.packets.push_back(p); }, joined.stats);
+    second.read([&](const packet& p) { joined.packets.push_back(p); }, joined.stats);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("io.pcap_range.records_the_next_piece_passes_over_are_taken_by_the_piece_before") {
+  // A piece takes the records that start before where the next piece starts, not only those
+  // before its end: where the next piece's search for a boundary passes over records it cannot
+  // vouch for, they are the piece before's, and the two meet (before, the pieces did not meet, and
+  // expose-mine-mpi stopped: "a range was resynchronized ... run with another number of ranks").
+  SUBCASE("classic pcap: a record that captured nothing") {
+    const auto path = range_file("empty-record.pcap");
+    write_range_trace(path, 1'700'000'000'000'000'000LL, 200, 5, false);
+    auto b = file_bytes(path);
+    const auto starts = record_starts(b);
+    std::uint32_t caplen = 0;  // record 101 captured nothing: libpcap reads it, a boundary search does not vouch for it
+    std::memcpy(&caplen, b.data() + starts[100] + 8, 4);
+    b.erase(b.begin() + static_cast<std::ptrdiff_t>(starts[100] + 16), b.begin() + static_cast<std::ptrdiff_t>(starts[100] + 16 + caplen));
+    std::memset(b.data() + starts[100] + 8, 0, 4);
+    put_bytes(path, b);
+    collected whole;
+    io::pcap_files({path}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+    REQUIRE(whole.stats.packets == 200);
+    const two_pieces parts(path, starts[99] + 3);  // the second piece's search starts at record 100
+    CHECK(parts.second.starts()[0] == starts[101] - caplen);  // past record 101, which it cannot vouch for
+    CHECK(parts.first.stops()[0] == parts.second.starts()[0]);
+    CHECK(parts.first.records()[0] == 101);
+    check_one_read(parts.joined, whole);
+  }
+  SUBCASE("pcapng: a block of a type the standard does not define") {
+    expose_test::pcapng_builder f{false, {}};
+    f.section();
+    f.interface(1, 9, 400);
+    std::vector<std::size_t> packets;
+    for (int i = 0; i < 200; ++i) {
+      if (i == 101) f.block(0x20, f.body({1, 2, 3}));  // passed over by libpcap and the reader; a search cannot vouch for it
+      packets.push_back(f.out.size());
+      const auto ts = 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(i) * 1'000'000ULL;
+      f.packet(0, ts, io::encode_ethernet(expose_test::make_packet(static_cast<std::int64_t>(ts), "10.0.0.2", 4000, "10.1.0.1", 53, proto::udp, 80)));
+    }
+    const auto path = f.write("unknown-block.pcapng");
+    collected whole;
+    io::pcap_files({path}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+    REQUIRE(whole.stats.packets == 200);
+    const two_pieces parts(path, packets[100] - 2);  // the second piece's search starts at packet block 100
+    CHECK(parts.second.starts()[0] == packets[101]);  // past packet 100 and the block after it
+    CHECK(parts.first.stops()[0] == packets[101]);
+    CHECK(parts.first.records()[0] == 101);
+    check_one_read(parts.joined, whole);
+  }
+}
+
+TEST_CASE("io.pcap_range.damage_the_next_piece_passes_over_is_said_by_the_piece_before") {
+  // Record 103 is damaged: the second piece's search, from record 101 on, passes over it (a chain
+  // of records through it fails) and starts at record 104. The first piece reads on to there, as
+  // one reader of the whole file reads up to the damage, and says it in that reader's words.
+  const auto path = range_file("damaged-after-cut.pcap");
+  write_range_trace(path, 1'700'000'000'000'000'000LL, 200, 9, false);
+  auto b = file_bytes(path);
+  const auto starts = record_starts(b);
+  const std::uint32_t bogus = 0x7fffffff;
+  std::memcpy(b.data() + starts[102] + 8, &bogus, 4);
+  put_bytes(path, b);
+  input_stats whole;
+  io::pcap_files({path}).read([](const packet&) {}, whole);
+  REQUIRE(whole.packets == 102);
+  REQUIRE(whole.warnings.size() == 1);
+  const two_pieces parts(path, starts[99] + 3);
+  CHECK(parts.second.starts()[0] > starts[102]);
+  REQUIRE(parts.first.damages()[0].found);
+  CHECK(parts.first.records()[0] == 102);
+  CHECK(parts.first.damages()[0].warning(path.string(), 0) == whole.warnings[0]);
 }

@@ -25,13 +25,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "pcap_bytes.hpp"
+
 int main(int argc, char** argv) {
   if (argc != 4) {
     std::fprintf(stderr, "usage: pcap_split IN N OUT_PREFIX\n");
     return 2;
   }
-  std::ifstream in(argv[1], std::ios::binary);
-  const std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<char> b = expose_test::file_bytes(argv[1]);
   const bool to_pcapng = std::string(argv[2]) == "--pcapng";
   const bool fragment = std::string(argv[2]) == "--fragment";
   const bool damage = std::string(argv[2]) == "--damage";
@@ -64,13 +65,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "pcap_split: '%s' is not a classic pcap file in this machine's byte order\n", argv[1]);
     return 1;
   }
-  std::vector<std::size_t> starts;
-  for (std::size_t at = 24; at + 16 <= b.size();) {
-    starts.push_back(at);
-    std::uint32_t caplen = 0;
-    std::memcpy(&caplen, b.data() + at + 8, 4);
-    at += 16 + caplen;
-  }
+  std::vector<std::size_t> starts = expose_test::record_starts(b);
   starts.push_back(b.size());
   const std::size_t records = starts.size() - 1;
   if (damage) {

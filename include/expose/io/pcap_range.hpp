@@ -187,7 +187,8 @@ struct pcap_slice {
 
 /// Pieces of classic pcap and pcapng files (and whole files of any kind libpcap reads) read in the
 /// given order as one stream. After `read`, `stops()[i]` is the offset of the first record of
-/// slice i's file at or after the slice's end (where the next slice must start), and `starts()[i]`
+/// slice i's file that it did not take (where the next slice must start: a slice takes the records
+/// that start before the boundary the next slice finds at or after its end), and `starts()[i]`
 /// the boundary found at or after its begin; for a pcapng piece, `sections()[i]` is a digest of the
 /// section it was read in from its start and of the one in effect where it stopped (the next
 /// piece must have been read in that one).
@@ -226,7 +227,7 @@ class pcap_slices {
   struct damage_found {
     bool found = false;
     std::uint64_t records = 0;  ///< the piece's records before the damage
-    std::string where;          ///< "near byte 8886" (classic pcap) or "at byte 8886" (pcapng)
+    std::string where;          ///< "near byte 8886": where a reader of the whole file (libpcap) stands then
     std::string why;
     [[nodiscard]] std::string warning(const std::string& file, std::uint64_t before) const {
       return damaged_after(file, std::to_string(before + records), where, why) + held_before(before + records);
@@ -303,6 +304,22 @@ class pcap_slices {
     return ec ? 0 : n;
   }
 
+  /// The first boundary at or after byte `at` of a file of `size` bytes that `find` (over bytes
+  /// read from `at`: find_record_boundary or find_block_boundary) finds in the next 1 MiB, or where
+  /// those cannot tell, the next 16 MiB.
+  template <class Find>
+  static std::uint64_t boundary_after(std::FILE* f, const std::string& name, std::uint64_t at, std::uint64_t size, const char* what,
+                                      Find&& find) {
+    for (const std::uint64_t most : {std::uint64_t{1} << 20, std::uint64_t{16} << 20}) {
+      const auto look = static_cast<std::size_t>(std::min(size - at, most));
+      std::vector<std::uint8_t> probe(look);
+      if (std::fseek(f, static_cast<long>(at), SEEK_SET) != 0 || std::fread(probe.data(), 1, look, f) != look)
+        throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
+      if (const auto found = find(probe.data(), look, at, at + look == size)) return *found;
+    }
+    throw bad_trace("'" + name + "': no " + what + " boundary found in the 16 MiB after byte " + std::to_string(at));
+  }
+
   static void free_program(bpf_program* b) {
     pcap_freecode(b);
     delete b;
@@ -338,19 +355,19 @@ class pcap_slices {
     const std::uint64_t end = std::min(s.end, size);
 
     const filter_program filter = compile_for_file(s.path);
-    // The first boundary at or after the slice's begin.
-    std::uint64_t at = std::max<std::uint64_t>(s.begin, pcap_classic_header::size);
-    if (s.begin > pcap_classic_header::size && at < size) {
-      const std::size_t look = static_cast<std::size_t>(std::min<std::uint64_t>(size - at, 16u << 20));
-      std::vector<std::uint8_t> probe(look);
-      if (std::fseek(f.get(), static_cast<long>(at), SEEK_SET) != 0 || std::fread(probe.data(), 1, look, f.get()) != look)
-        throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
-      const auto found = find_record_boundary(h, probe.data(), look, at, at + look == size);
-      if (!found)
-        throw bad_trace("'" + name + "': no pcap record boundary found in the 16 MiB after byte " + std::to_string(at));
-      at = *found;
-    }
-    at = std::min(at, size);
+    // Where a piece that begins at `begin` starts: the first record boundary at or after it.
+    const auto start_of = [&](std::uint64_t begin) {
+      const std::uint64_t at = std::max<std::uint64_t>(begin, pcap_classic_header::size);
+      if (begin <= pcap_classic_header::size || at >= size) return std::min(at, size);
+      return boundary_after(f.get(), name, at, size, "pcap record", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof) {
+        return find_record_boundary(h, b, n, o, eof);
+      });
+    };
+    const std::uint64_t at = start_of(s.begin);
+    // Records are taken while they start before the next piece's start, which lies past `end` where
+    // that piece's search passed over damage (or records it cannot vouch for): those in between are
+    // this piece's, as one reader of the whole file takes them, up to the damage.
+    const std::uint64_t limit = end < size ? start_of(end) : end;
     starts_[index] = at;
     if (std::fseek(f.get(), static_cast<long>(at), SEEK_SET) != 0)
       throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
@@ -361,7 +378,7 @@ class pcap_slices {
     packet p;
     pcap_pkthdr ph{};
     auto& span = spans_[index];
-    while (in.next(end)) {
+    while (in.next(limit)) {
       const auto& r = in.current();
       span.first = std::min(span.first, r.ts_ns);
       span.second = std::max(span.second, r.ts_ns);
@@ -384,10 +401,9 @@ class pcap_slices {
       }
     }
     records_[index] = in.records();
-    // Ended at `end`: the record there is the next range's, but where it is damaged a reader of the
-    // whole file stops before it, so this range says so (the next one passes over it to the next
-    // record boundary). It is read, not taken.
-    if (in.damage().empty() && in.next_offset() < size && in.offset() >= end) static_cast<void>(in.next());
+    // Ended at the next piece's start: the record there is that piece's, but where it is damaged a
+    // reader of the whole file stops before it, so this piece says so. It is read, not taken.
+    if (in.damage().empty() && in.next_offset() < size && in.offset() >= limit) static_cast<void>(in.next());
     if (!in.damage().empty()) {
       stats.damaged = true;
       damages_[index] = {true, in.records(), "near byte " + std::to_string(in.damage_offset()), in.damage()};
@@ -405,19 +421,21 @@ class pcap_slices {
     const std::string name = s.path.string();
     const std::uint64_t size = file_size(s.path);
     const std::uint64_t end = std::min(s.end, size);
-    std::uint64_t at = std::max(s.begin, leading.first_packet);
-    if (at > leading.first_packet && at < size) {
-      std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(s.path.c_str(), "rb"), &std::fclose);
+    // Where a piece that begins at `begin` starts: the first block boundary at or after it.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(nullptr, &std::fclose);
+    const auto start_of = [&](std::uint64_t begin) {
+      const std::uint64_t at = std::max(begin, leading.first_packet);
+      if (at <= leading.first_packet || at >= size) return std::min(at, size);
+      if (!f) f.reset(std::fopen(s.path.c_str(), "rb"));
       if (!f) throw bad_trace("cannot read '" + name + "': " + std::strerror(errno));
-      const std::size_t look = static_cast<std::size_t>(std::min<std::uint64_t>(size - at, 16u << 20));
-      std::vector<std::uint8_t> probe(look);
-      if (std::fseek(f.get(), static_cast<long>(at), SEEK_SET) != 0 || std::fread(probe.data(), 1, look, f.get()) != look)
-        throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
-      const auto found = find_block_boundary(probe.data(), look, at, leading.state.big, at + look == size);
-      if (!found) throw bad_trace("'" + name + "': no pcapng block boundary found in the 16 MiB after byte " + std::to_string(at));
-      at = *found;
-    }
-    at = std::min(at, size);
+      return boundary_after(f.get(), name, at, size, "pcapng block", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof) {
+        return find_block_boundary(b, n, o, leading.state.big, eof);
+      });
+    };
+    const std::uint64_t at = start_of(s.begin);
+    // Packets are taken while their blocks start before the next piece's start (as read_classic).
+    const std::uint64_t limit = end < size ? start_of(end) : end;
+    f.reset();
     starts_[index] = at;
     pcapng_reader in(s.path, at, leading.state);
     sections_[index].first = digest(leading.state);
@@ -450,7 +468,7 @@ class pcap_slices {
     auto& span = spans_[index];
     pcapng_reader::record r;
     std::uint64_t before = at;
-    while (in.next(r, end)) {
+    while (in.next(r, limit)) {
       ++records;
       ++stats.packets;
       if (!r.time_ok) {
@@ -472,15 +490,15 @@ class pcap_slices {
     records_[index] = records;
     stops_[index] = std::min(in.offset(), size);
     sections_[index].second = digest(in.state());
-    // Ended at `end`: as read_classic, the next range's first packet block is looked at (blocks
+    // Ended at the next piece's start: as read_classic, its first packet block is looked at (blocks
     // before it passed over), not taken: where it is damaged, a reader of the whole file stops.
-    if (in.error().empty() && stops_[index] < size && stops_[index] >= end) {
+    if (in.error().empty() && stops_[index] < size && stops_[index] >= limit) {
       pcapng_reader::record next;
       static_cast<void>(in.next(next));
     }
     if (!in.error().empty()) {
       stats.damaged = true;
-      damages_[index] = {true, records, "at byte " + std::to_string(in.offset()), in.error()};
+      damages_[index] = {true, records, "near byte " + std::to_string(in.damage_offset()), in.error()};
       stats.warnings.push_back(say(index));
     }
   }

@@ -30,7 +30,8 @@ namespace expose::io {
 
 /// How the readers say a file is damaged: "'f.pcap' is damaged after record 12 (near byte 3400):
 /// why" (`after`: the records read before it, "12", or of a range, "12 of this range"; `where`:
-/// "near byte 3400", or "at byte 3400" from the own pcapng reader).
+/// "near byte 3400", where the reader stood when it found the damage: every reader stands where
+/// libpcap would, and the own pcapng reader says `why` in libpcap's words).
 [[nodiscard]] inline std::string damaged_after(const std::string& file, const std::string& after, const std::string& where, const std::string& why) {
   return "'" + file + "' is damaged after record " + after + " (" + where + "): " + why;
 }
@@ -192,7 +193,7 @@ class pcap_records {
       return true;
     }
     if (!own_->error().empty())
-      damage_ = damaged_after(name_, std::to_string(records_), "at byte " + std::to_string(own_->offset()), own_->error());
+      damage_ = damaged_after(name_, std::to_string(records_), "near byte " + std::to_string(own_->damage_offset()), own_->error());
     own_.reset();
     return false;
   }

@@ -7,7 +7,8 @@
 // snapshot length is the file's (a packet block that captured more, or an interface that says
 // another, is damage; a simple packet block is cut to it and has time 0 of its interface), a
 // block's length must match its trailing copy, a section must be version 1 and in the byte order
-// of the one before; every other block is passed over.
+// of the one before; every other block is passed over. What is damaged in a block is said in
+// libpcap's words and checked in its order, and the reader then stands where libpcap stands.
 // `pcap_files` falls back to it; it needs nothing but the standard library. Format: IETF
 // draft-ietf-opsawg-pcapng.
 //
@@ -64,6 +65,7 @@ class pcapng_reader {
   pcapng_reader(const std::filesystem::path& path, std::uint64_t at, section s) : pcapng_reader(path) {
     state_ = std::move(s);
     seen_section_ = true;
+    if (!state_.interfaces.empty()) max_block_ = libpcap_max_block(state_.interfaces.front().link_type);
     if (file_ && std::fseek(file_.get(), static_cast<long>(at), SEEK_SET) != 0) error_ = "cannot seek to byte " + std::to_string(at);
   }
 
@@ -102,21 +104,18 @@ class pcapng_reader {
       std::uint8_t head[8];
       const std::size_t got = std::fread(head, 1, 8, file_.get());
       if (got == 0) return false;  // a clean end
-      if (got < 8) return fail("a block header cut short");
+      if (got < 8) return truncated(8, got);
       std::uint32_t type = u32(head), total = u32(head + 4);
       if (stop_at_packets_ && (type == 2 || type == 3 || type == 6)) {
         std::fseek(file_.get(), static_cast<long>(offset_), SEEK_SET);
         return false;
       }
-      if (type == section_type) {
+      if (type == section_type && !seen_section_) {  // the file's first: its byte order is its magic's
         std::uint8_t magic[4];
         if (std::fread(magic, 1, 4, file_.get()) != 4) return fail("a section header cut short");
-        bool big = false;
-        if (magic[0] == 0x1a && magic[1] == 0x2b) big = true;
-        else if (magic[0] == 0x4d && magic[1] == 0x3c) big = false;
+        if (magic[0] == 0x1a && magic[1] == 0x2b) state_.big = true;
+        else if (magic[0] == 0x4d && magic[1] == 0x3c) state_.big = false;
         else return fail("a section header with an unknown byte-order magic");
-        if (seen_section_ && big != state_.big) return fail("a section in the other byte order than the one before it");  // libpcap stops too
-        state_.big = big;
         total = u32(head + 4);
         state_.interfaces.clear();
         seen_section_ = true;
@@ -128,15 +127,28 @@ class pcapng_reader {
         continue;
       }
       if (!seen_section_) return fail("not a pcapng file (no section header first)");
-      if (total < 12 || total % 4 != 0 || total > max_block) return fail("a block of impossible length " + std::to_string(total));
+      // libpcap's checks, in its order and words (so ranks reading one file say what one process
+      // says): a later section header too is read in the byte order of the section before
+      if (total < 12) return fail("block in pcapng dump file has a length of " + std::to_string(total) + " < 12");
+      if (total % 4 != 0) return fail("block in pcapng dump file has a length of " + std::to_string(total) + " that is not a multiple of 4");
+      if (total > max_block_) return fail("pcapng block size " + std::to_string(total) + " > maximum " + std::to_string(max_block_));
       body_.resize(total - 8);
-      if (std::fread(body_.data(), 1, body_.size(), file_.get()) != body_.size()) return fail("a block cut short");
+      if (const std::size_t read = std::fread(body_.data(), 1, body_.size(), file_.get()); read != body_.size())
+        return truncated(body_.size(), read);
       const std::uint8_t* b = body_.data();
       const std::size_t n = body_.size() - 4;  // without the trailing length
       if (u32(b + n) != total) return fail("block total length in header and trailer don't match");
+      if (type == section_type) {  // a later section: in the same byte order (libpcap stops otherwise), version 1
+        if (n < 16) return too_short(type);
+        if (u32(b) == 0x4d3c2b1a) return fail("the file has sections with different byte orders");
+        if (u32(b) != 0x1a2b3c4d) return fail("the file has a section with a bad byte order magic field");
+        if (u16(b + 4) != 1) return fail("unknown pcapng savefile major version number " + std::to_string(u16(b + 4)));
+        state_.interfaces.clear();
+        continue;
+      }
       switch (type) {
         case 1: {  // interface description
-          if (n < 8) return fail("an interface description cut short");
+          if (n < 8) return too_short(type);
           interface i;
           i.link_type = u16(b);
           i.snaplen = u32(b + 4);
@@ -144,35 +156,39 @@ class pcapng_reader {
           state_.interfaces.push_back(i);
           // libpcap takes the first interface's snapshot length for the file, and stops at one that differs
           const std::uint32_t snapshot = adjusted_snaplen(i);
-          if (state_.snapshot == 0) state_.snapshot = snapshot;
-          else if (snapshot != state_.snapshot)
-            return fail("an interface has a snapshot length " + std::to_string(snapshot) + " different from the snapshot length of " +
-                        std::to_string(state_.snapshot) + " of the first interface");
+          if (state_.snapshot == 0) {
+            state_.snapshot = snapshot;
+            max_block_ = libpcap_max_block(i.link_type);
+          } else if (snapshot != state_.snapshot) {
+            return fail("an interface has a snapshot length " + std::to_string(i.snaplen) +
+                        " different from the snapshot length of the first interface");
+          }
           continue;
         }
         case 6: {  // enhanced packet
-          if (n < 20) return fail("a packet block cut short");
+          if (n < 20) return too_short(type);
           const std::uint32_t id = u32(b);
-          if (id >= state_.interfaces.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
+          if (id >= state_.interfaces.size()) return undescribed(id);
           const std::uint32_t caplen = u32(b + 12);
-          if (caplen > n - 20) return fail("a packet longer than its block");
           if (caplen > state_.snapshot) return too_long(caplen);
+          if (caplen > n - 20) return too_short(type);
           return take(r, state_.interfaces[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
         }
         case 3: {  // simple packet: interface 0, no time (libpcap gives it time 0 of the interface)
-          if (n < 4 || state_.interfaces.empty()) return fail("a simple packet block without an interface");
+          if (n < 4) return too_short(type);
+          if (state_.interfaces.empty()) return undescribed(0);
           const std::uint32_t len = u32(b);
           const std::uint32_t caplen = std::min(len, state_.snapshot);
-          if (caplen > n - 4) return fail("a simple packet block cut short");
+          if (caplen > n - 4) return too_short(type);
           return take(r, state_.interfaces[0], 0, caplen, len, b + 4);
         }
         case 2: {  // packet (obsolete)
-          if (n < 20) return fail("a packet block cut short");
+          if (n < 20) return too_short(type);
           const std::uint32_t id = u16(b);
-          if (id >= state_.interfaces.size()) return fail("a packet of interface " + std::to_string(id) + ", which was not described");
+          if (id >= state_.interfaces.size()) return undescribed(id);
           const std::uint32_t caplen = u32(b + 12);
-          if (caplen > n - 20) return fail("a packet longer than its block");
           if (caplen > state_.snapshot) return too_long(caplen);
+          if (caplen > n - 20) return too_short(type);
           return take(r, state_.interfaces[id], (std::uint64_t{u32(b + 4)} << 32) | u32(b + 8), caplen, u32(b + 16), b + 20);
         }
         default: continue;  // statistics, name resolution, custom blocks: not needed
@@ -181,9 +197,11 @@ class pcapng_reader {
     return false;
   }
 
-  /// What went wrong, empty when nothing did.
+  /// What went wrong, empty when nothing did: in libpcap's words where libpcap checks the same.
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
-  /// Where the last block began (for warnings).
+  /// Where the reader stood in the file when it found what went wrong: where libpcap stands there.
+  [[nodiscard]] std::uint64_t damage_offset() const noexcept { return damage_offset_; }
+  /// Where the last block began (where a range's reading stopped).
   [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
   /// Bytes read so far.
   [[nodiscard]] std::uint64_t position() const {
@@ -193,8 +211,15 @@ class pcapng_reader {
 
  private:
   static constexpr std::uint32_t section_type = 0x0a0d0d0a;
-  static constexpr std::uint32_t max_block = 256u << 20;
+  static constexpr std::uint32_t max_block = 256u << 20;  ///< of a section header
   static constexpr std::uint32_t max_snaplen = 262144;  ///< libpcap's MAXIMUM_SNAPLEN
+
+  /// The largest block libpcap reads in a file whose first interface has link type `link`: 16 MiB,
+  /// or a packet block of the largest snapshot length the type allows and 128 KiB of options.
+  [[nodiscard]] static std::uint32_t libpcap_max_block(int link) {
+    const std::uint32_t most = adjusted_snaplen({.link_type = link, .snaplen = 0});
+    return std::max<std::uint32_t>(16u << 20, 8 + 20 + most + 131072 + 4);
+  }
 
   /// The snapshot length libpcap takes for an interface (pcap_adjust_snapshot): its own, or the
   /// largest its link type allows when it says 0 (or more than INT_MAX).
@@ -222,11 +247,20 @@ class pcapng_reader {
     body_.resize(n);
     return std::fread(body_.data(), 1, n, file_.get()) == n;
   }
-  bool too_long(std::uint32_t caplen) {  // libpcap's words
+  // libpcap's words
+  bool too_long(std::uint32_t caplen) {
     return fail("invalid packet capture length " + std::to_string(caplen) + ", bigger than snaplen of " + std::to_string(state_.snapshot));
+  }
+  bool too_short(std::uint32_t type) { return fail("block of type " + std::to_string(type) + " in pcapng dump file is too short"); }
+  bool undescribed(std::uint32_t id) {
+    return fail("a packet arrived on interface " + std::to_string(id) + ", but there's no Interface Description Block for that interface");
+  }
+  bool truncated(std::size_t wanted, std::size_t got) {
+    return fail("truncated pcapng dump file; tried to read " + std::to_string(wanted) + " bytes, only got " + std::to_string(got));
   }
   bool fail(std::string why) {
     error_ = std::move(why);
+    damage_offset_ = position();
     return false;
   }
 
@@ -270,6 +304,8 @@ class pcapng_reader {
   bool stop_at_packets_ = false;  // leading_section: stop before the first packet block
   std::int64_t last_ts_ = 0;
   std::uint64_t offset_ = 0;
+  std::uint64_t damage_offset_ = 0;
+  std::uint32_t max_block_ = 16u << 20;  ///< libpcap's, once the first interface is known (libpcap_max_block)
   std::string error_;
 };
 
