@@ -621,3 +621,59 @@ TEST_CASE("io.pcap_range.damage_the_next_piece_passes_over_is_said_by_the_piece_
   CHECK(parts.first.records()[0] == 102);
   CHECK(parts.first.damages()[0].warning(path.string(), 0) == whole.warnings[0]);
 }
+
+TEST_CASE("io.pcap_range.a_boundary_past_the_first_mebibyte_is_found_as_in_sixteen") {
+  // A piece's search for its first block reads 1 MiB, and 16 MiB where those cannot tell: a block
+  // of 2 MiB right after the cut runs past the first, so the search reads more and starts the
+  // piece at that block, as a search of 16 MiB at once does. A chain cut short by the first
+  // probe's end is neither taken for a boundary nor passed over: here the block holds what looks
+  // like blocks, which a search that passed over its start would take for the next boundary.
+  const auto frame = [](int i) {
+    const auto ts = 1'700'000'000'000'000'000LL + i * 1'000'000LL;
+    return io::encode_ethernet(expose_test::make_packet(ts, "10.0.0.2", 4000, "10.1.0.1", 53, proto::udp, 80));
+  };
+  const auto packets = [&](expose_test::pcapng_builder& f, int from, int n) {
+    for (int i = from; i < from + n; ++i) f.packet(0, 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(i) * 1'000'000ULL, frame(i));
+  };
+  expose_test::pcapng_builder f{false, {}};
+  f.section();
+  f.interface(1, 9, 400);
+  packets(f, 0, 100);
+  const std::size_t names = f.out.size();
+  expose_test::pcapng_builder fake{false, {}};  // 2 MiB of statistics blocks of 32 bytes
+  while (fake.out.size() < (2u << 20)) fake.block(5, fake.body({0, 1, 2, 3, 4}));
+  f.block(4, fake.out);  // in a name resolution block
+  packets(f, 100, 100);
+  const auto path = f.write("large-block.pcapng");
+  collected whole;
+  io::pcap_files({path}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+  REQUIRE(whole.stats.packets == 200);
+  const two_pieces parts(path, names - 2);
+  CHECK(parts.second.starts()[0] == names);
+  CHECK(parts.first.stops()[0] == names);
+  CHECK(parts.first.records()[0] == 100);
+  check_one_read(parts.joined, whole);
+}
+
+TEST_CASE("io.pcap_range.a_later_section_in_parts_is_one_read") {
+  // A second section header, alike to the first, read by the pieces as the blocks before it.
+  expose_test::pcapng_builder f{true, {}};
+  for (int s = 0; s < 2; ++s) {
+    f.section();
+    f.interface(1, 9, 400);
+    for (int i = 0; i < 150; ++i) {
+      const auto ts = 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(s * 150 + i) * 1'000'000ULL;
+      f.packet(0, ts, io::encode_ethernet(expose_test::make_packet(static_cast<std::int64_t>(ts), "10.0.0.2", 4000, "10.1.0.1", 53, proto::udp, 80)));
+    }
+  }
+  const auto path = f.write("two-sections.pcapng");
+  collected whole;
+  io::pcap_files({path}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+  REQUIRE(whole.stats.packets == 300);
+  for (int n = 2; n <= 7; ++n) {
+    CAPTURE(n);
+    collected joined;
+    read_in_parts(path, n, joined);
+    check_one_read(joined, whole);
+  }
+}

@@ -6,7 +6,7 @@
 # them (checked, so that the comparison tests the option); and on a capture damaged in its middle
 # (edge/pcapfix_test_damaged.pcap: libpcap reads one record, then reports the dump truncated),
 # where the ranks after the first must drop what they find past the damage, as one process never
-# reads it (the same records, warning and exit status 3); and on two real captures damaged in their
+# reads it (the same records, warning and exit status 3); and on three real captures damaged in their
 # middle by PCAP_SPLIT --damage (the length of the first packet block or record header past 60 % of
 # the file made impossible), on 2, 3 and 4 ranks (the last element of MPIEXEC_COMMAND is the count
 # of ranks): the warning must be libpcap's, word for word, and where a range's search for its first

@@ -95,10 +95,12 @@ struct pcap_slice {
 /// the end of the file): a fraction of a second in range, 0 < captured length <= the snapshot
 /// length and <= the original length, the second within a day before and a year
 /// after the file's first record and within a day of the previous header's. nullopt when there is
-/// none in `bytes`.
+/// none in `bytes`. A chain that runs past `bytes` (not the file's end) is a boundary when two
+/// headers in a row were plausible, or with `decide_short` false, says nothing: nullopt at once
+/// (search more bytes: what they find then is what a search of those bytes would find first).
 [[nodiscard]] inline std::optional<std::uint64_t> find_record_boundary(const pcap_classic_header& h, const std::uint8_t* bytes,
                                                                        std::size_t n, std::uint64_t offset, bool at_eof,
-                                                                       int chain = 8) {
+                                                                       bool decide_short = true, int chain = 8) {
   constexpr std::uint32_t day = 86400;
   const std::uint32_t frac_limit = h.nanos ? 1'000'000'000u : 1'000'000u;
   const auto plausible = [&](const detail::record_header& r) {
@@ -113,6 +115,7 @@ struct pcap_slice {
     while (seen < chain) {
       if (at == n && at_eof) break;                       // the chain ends exactly at the end
       if (at + pcap_classic_header::record_header > n) {  // cannot tell from these bytes
+        if (!at_eof && !decide_short) return std::nullopt;
         ok = at_eof ? false : seen >= 2;
         break;
       }
@@ -142,9 +145,10 @@ struct pcap_slice {
 /// the file; a boundary is a place from which `chain` blocks in a row have a block type the
 /// standard defines (or one for local use, the top bit set) and a
 /// total length (a multiple of 4, at least 12) that the block's last four bytes repeat (or the
-/// chain ends exactly at the end of the file). nullopt when there is none in `bytes`.
+/// chain ends exactly at the end of the file). nullopt when there is none in `bytes`; a chain that
+/// runs past `bytes` as in find_record_boundary (`decide_short`).
 [[nodiscard]] inline std::optional<std::uint64_t> find_block_boundary(const std::uint8_t* bytes, std::size_t n, std::uint64_t offset,
-                                                                      bool big, bool at_eof, int chain = 4) {
+                                                                      bool big, bool at_eof, bool decide_short = true, int chain = 4) {
   const auto u32 = [&](std::size_t at, bool b) {
     return b ? (std::uint32_t{bytes[at]} << 24 | std::uint32_t{bytes[at + 1]} << 16 | std::uint32_t{bytes[at + 2]} << 8 | bytes[at + 3])
              : (std::uint32_t{bytes[at + 3]} << 24 | std::uint32_t{bytes[at + 2]} << 16 | std::uint32_t{bytes[at + 1]} << 8 | bytes[at]);
@@ -161,6 +165,7 @@ struct pcap_slice {
     while (seen < chain) {
       if (at == n && at_eof) break;  // the chain ends exactly at the end
       if (at + 12 > n) {             // cannot tell from these bytes
+        if (!at_eof && !decide_short) return std::nullopt;
         ok = at_eof ? false : seen >= 2;
         break;
       }
@@ -172,6 +177,7 @@ struct pcap_slice {
       const std::uint32_t type = u32(at, order), total = u32(at + 4, order);
       if (!known(type) || total < 12 || total % 4 != 0 || total > max_block) { ok = false; break; }
       if (at + total > n) {
+        if (!at_eof && !decide_short) return std::nullopt;
         ok = at_eof ? false : seen >= 2;
         break;
       }
@@ -305,8 +311,9 @@ class pcap_slices {
   }
 
   /// The first boundary at or after byte `at` of a file of `size` bytes that `find` (over bytes
-  /// read from `at`: find_record_boundary or find_block_boundary) finds in the next 1 MiB, or where
-  /// those cannot tell, the next 16 MiB.
+  /// read from `at`: find_record_boundary or find_block_boundary, with `decide_short`) finds in the
+  /// next 16 MiB: first in the next 1 MiB, where that can tell (a page fault costs more than the
+  /// search: most boundaries are found in the first few KiB), the same answer.
   template <class Find>
   static std::uint64_t boundary_after(std::FILE* f, const std::string& name, std::uint64_t at, std::uint64_t size, const char* what,
                                       Find&& find) {
@@ -315,7 +322,8 @@ class pcap_slices {
       std::vector<std::uint8_t> probe(look);
       if (std::fseek(f, static_cast<long>(at), SEEK_SET) != 0 || std::fread(probe.data(), 1, look, f) != look)
         throw bad_trace("cannot read '" + name + "' at byte " + std::to_string(at) + ": " + std::strerror(errno));
-      if (const auto found = find(probe.data(), look, at, at + look == size)) return *found;
+      const bool last = most == (std::uint64_t{16} << 20);
+      if (const auto found = find(probe.data(), look, at, at + look == size, last)) return *found;
     }
     throw bad_trace("'" + name + "': no " + what + " boundary found in the 16 MiB after byte " + std::to_string(at));
   }
@@ -359,8 +367,8 @@ class pcap_slices {
     const auto start_of = [&](std::uint64_t begin) {
       const std::uint64_t at = std::max<std::uint64_t>(begin, pcap_classic_header::size);
       if (begin <= pcap_classic_header::size || at >= size) return std::min(at, size);
-      return boundary_after(f.get(), name, at, size, "pcap record", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof) {
-        return find_record_boundary(h, b, n, o, eof);
+      return boundary_after(f.get(), name, at, size, "pcap record", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof, bool decide) {
+        return find_record_boundary(h, b, n, o, eof, decide);
       });
     };
     const std::uint64_t at = start_of(s.begin);
@@ -397,7 +405,7 @@ class pcap_slices {
       done_ += pcap_classic_header::record_header + r.stored;
       if (opt_.progress && ++since_progress == 4096) {
         since_progress = 0;
-        opt_.progress(done_, total);
+        opt_.progress(std::min(done_, total), total);  // a piece reads on past its end at times
       }
     }
     records_[index] = in.records();
@@ -428,8 +436,8 @@ class pcap_slices {
       if (at <= leading.first_packet || at >= size) return std::min(at, size);
       if (!f) f.reset(std::fopen(s.path.c_str(), "rb"));
       if (!f) throw bad_trace("cannot read '" + name + "': " + std::strerror(errno));
-      return boundary_after(f.get(), name, at, size, "pcapng block", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof) {
-        return find_block_boundary(b, n, o, leading.state.big, eof);
+      return boundary_after(f.get(), name, at, size, "pcapng block", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof, bool decide) {
+        return find_block_boundary(b, n, o, leading.state.big, eof, decide);
       });
     };
     const std::uint64_t at = start_of(s.begin);
@@ -484,7 +492,7 @@ class pcap_slices {
       before = now;
       if (opt_.progress && ++since_progress == 4096) {
         since_progress = 0;
-        opt_.progress(done_, total);
+        opt_.progress(std::min(done_, total), total);  // a piece reads on past its end at times
       }
     }
     records_[index] = records;

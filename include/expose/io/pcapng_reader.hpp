@@ -8,7 +8,9 @@
 // another, is damage; a simple packet block is cut to it and has time 0 of its interface), a
 // block's length must match its trailing copy, a section must be version 1 and in the byte order
 // of the one before; every other block is passed over. What is damaged in a block is said in
-// libpcap's words and checked in its order, and the reader then stands where libpcap stands.
+// libpcap's words and checked in its order, and the reader then stands where libpcap stands; a
+// block larger than libpcap takes (16 MiB for most link types) is damage, in a file libpcap
+// refuses (interfaces of different link types) too.
 // `pcap_files` falls back to it; it needs nothing but the standard library. Format: IETF
 // draft-ietf-opsawg-pcapng.
 //
@@ -53,6 +55,7 @@ class pcapng_reader {
     bool big = false;
     std::vector<interface> interfaces;
     std::uint32_t snapshot = 0;  ///< 0 until the first interface is described
+    std::uint32_t max_block = 16u << 20;  ///< the largest block libpcap reads in the file (set by its first interface)
     friend bool operator==(const section&, const section&) = default;
   };
 
@@ -65,7 +68,6 @@ class pcapng_reader {
   pcapng_reader(const std::filesystem::path& path, std::uint64_t at, section s) : pcapng_reader(path) {
     state_ = std::move(s);
     seen_section_ = true;
-    if (!state_.interfaces.empty()) max_block_ = libpcap_max_block(state_.interfaces.front().link_type);
     if (file_ && std::fseek(file_.get(), static_cast<long>(at), SEEK_SET) != 0) error_ = "cannot seek to byte " + std::to_string(at);
   }
 
@@ -131,7 +133,8 @@ class pcapng_reader {
       // says): a later section header too is read in the byte order of the section before
       if (total < 12) return fail("block in pcapng dump file has a length of " + std::to_string(total) + " < 12");
       if (total % 4 != 0) return fail("block in pcapng dump file has a length of " + std::to_string(total) + " that is not a multiple of 4");
-      if (total > max_block_) return fail("pcapng block size " + std::to_string(total) + " > maximum " + std::to_string(max_block_));
+      if (total > state_.max_block)
+        return fail("pcapng block size " + std::to_string(total) + " > maximum " + std::to_string(state_.max_block));
       body_.resize(total - 8);
       if (const std::size_t read = std::fread(body_.data(), 1, body_.size(), file_.get()); read != body_.size())
         return truncated(body_.size(), read);
@@ -158,7 +161,7 @@ class pcapng_reader {
           const std::uint32_t snapshot = adjusted_snaplen(i);
           if (state_.snapshot == 0) {
             state_.snapshot = snapshot;
-            max_block_ = libpcap_max_block(i.link_type);
+            state_.max_block = libpcap_max_block(i.link_type);
           } else if (snapshot != state_.snapshot) {
             return fail("an interface has a snapshot length " + std::to_string(i.snaplen) +
                         " different from the snapshot length of the first interface");
@@ -305,7 +308,6 @@ class pcapng_reader {
   std::int64_t last_ts_ = 0;
   std::uint64_t offset_ = 0;
   std::uint64_t damage_offset_ = 0;
-  std::uint32_t max_block_ = 16u << 20;  ///< libpcap's, once the first interface is known (libpcap_max_block)
   std::string error_;
 };
 
