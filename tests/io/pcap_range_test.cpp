@@ -523,9 +523,9 @@ TEST_CASE("io.pcap_range.pcapng_damage_is_said_in_libpcaps_words") {
     };
     for (const auto& d : damages) {
       CAPTURE(d.name);
-      auto bytes = base.out;
-      d.make(bytes);
-      expose_test::pcapng_builder f{big, std::move(bytes)};
+      auto damaged = base.out;
+      d.make(damaged);
+      expose_test::pcapng_builder f{big, std::move(damaged)};
       const auto path = f.write("libpcaps-words.pcapng");
       input_stats libpcap, own;
       io::pcap_file(path).read([](const packet&) {}, libpcap);

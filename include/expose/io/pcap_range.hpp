@@ -367,9 +367,10 @@ class pcap_slices {
     const auto start_of = [&](std::uint64_t begin) {
       const std::uint64_t at = std::max<std::uint64_t>(begin, pcap_classic_header::size);
       if (begin <= pcap_classic_header::size || at >= size) return std::min(at, size);
-      return boundary_after(f.get(), name, at, size, "pcap record", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof, bool decide) {
+      const auto find = [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof, bool decide) {
         return find_record_boundary(h, b, n, o, eof, decide);
-      });
+      };
+      return boundary_after(f.get(), name, at, size, "pcap record", find);
     };
     const std::uint64_t at = start_of(s.begin);
     // Records are taken while they start before the next piece's start, which lies past `end` where
@@ -436,9 +437,10 @@ class pcap_slices {
       if (at <= leading.first_packet || at >= size) return std::min(at, size);
       if (!f) f.reset(std::fopen(s.path.c_str(), "rb"));
       if (!f) throw bad_trace("cannot read '" + name + "': " + std::strerror(errno));
-      return boundary_after(f.get(), name, at, size, "pcapng block", [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof, bool decide) {
+      const auto find = [&](const std::uint8_t* b, std::size_t n, std::uint64_t o, bool eof, bool decide) {
         return find_block_boundary(b, n, o, leading.state.big, eof, decide);
-      });
+      };
+      return boundary_after(f.get(), name, at, size, "pcapng block", find);
     };
     const std::uint64_t at = start_of(s.begin);
     // Packets are taken while their blocks start before the next piece's start (as read_classic).
