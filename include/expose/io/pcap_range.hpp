@@ -233,13 +233,13 @@ class pcap_slices {
   struct damage_found {
     bool found = false;
     std::uint64_t records = 0;  ///< the piece's records before the damage
-    std::string where;          ///< "near byte 8886": where a reader of the whole file (libpcap) stands then
+    std::uint64_t near = 0;     ///< the byte a reader of the whole file (libpcap) stands at then
     std::string why;
     [[nodiscard]] std::string warning(const std::string& file, std::uint64_t before) const {
-      return damaged_after(file, std::to_string(before + records), where, why) + held_before(before + records);
+      return damaged_after(file, std::to_string(before + records), near, why) + held_before(before + records);
     }
     [[nodiscard]] std::string range_warning(const std::string& file) const {
-      return damaged_after(file, std::to_string(records) + " of this range", where, why) + "; the results hold the records before it";
+      return damaged_after(file, std::to_string(records) + " of this range", near, why) + "; the results hold the records before it";
     }
   };
   /// Of each slice, the damage found in it (none for a file read whole: pcap_files says it).
@@ -415,7 +415,7 @@ class pcap_slices {
     if (in.damage().empty() && in.next_offset() < size && in.offset() >= limit) static_cast<void>(in.next());
     if (!in.damage().empty()) {
       stats.damaged = true;
-      damages_[index] = {true, in.records(), "near byte " + std::to_string(in.damage_offset()), in.damage()};
+      damages_[index] = {true, in.records(), in.damage_offset(), in.damage()};
       stats.warnings.push_back(say(index));
     }
     stops_[index] = in.offset();
@@ -508,7 +508,7 @@ class pcap_slices {
     }
     if (!in.error().empty()) {
       stats.damaged = true;
-      damages_[index] = {true, records, "near byte " + std::to_string(in.damage_offset()), in.error()};
+      damages_[index] = {true, records, in.damage_offset(), in.error()};
       stats.warnings.push_back(say(index));
     }
   }

@@ -29,11 +29,11 @@
 namespace expose::io {
 
 /// How the readers say a file is damaged: "'f.pcap' is damaged after record 12 (near byte 3400):
-/// why" (`after`: the records read before it, "12", or of a range, "12 of this range"; `where`:
-/// "near byte 3400", where the reader stood when it found the damage: every reader stands where
-/// libpcap would, and the own pcapng reader says `why` in libpcap's words).
-[[nodiscard]] inline std::string damaged_after(const std::string& file, const std::string& after, const std::string& where, const std::string& why) {
-  return "'" + file + "' is damaged after record " + after + " (" + where + "): " + why;
+/// why" (`after`: the records read before it, "12", or of a range, "12 of this range"; `near`:
+/// where the reader stood when it found the damage: every reader stands where libpcap would, and
+/// the own pcapng reader says `why` in libpcap's words).
+[[nodiscard]] inline std::string damaged_after(const std::string& file, const std::string& after, std::uint64_t near, const std::string& why) {
+  return "'" + file + "' is damaged after record " + after + " (near byte " + std::to_string(near) + "): " + why;
 }
 
 /// What a damage warning adds when `records` records came before the damage.
@@ -94,7 +94,7 @@ class pcap_records {
       return next_own();
     }
     if (rc == PCAP_ERROR)
-      damage_ = damaged_after(name_, std::to_string(records_), "near byte " + std::to_string(offset()), pcap_geterr(handle_.get()));
+      damage_ = damaged_after(name_, std::to_string(records_), offset(), pcap_geterr(handle_.get()));
     handle_.reset();
     return false;
   }
@@ -179,7 +179,7 @@ class pcap_records {
       return true;
     }
     if (!classic_->damage().empty())
-      damage_ = damaged_after(name_, std::to_string(records_), "near byte " + std::to_string(classic_->damage_offset()), classic_->damage());
+      damage_ = damaged_after(name_, std::to_string(records_), classic_->damage_offset(), classic_->damage());
     classic_.reset();
     handle_.reset();
     return false;
@@ -193,7 +193,7 @@ class pcap_records {
       return true;
     }
     if (!own_->error().empty())
-      damage_ = damaged_after(name_, std::to_string(records_), "near byte " + std::to_string(own_->damage_offset()), own_->error());
+      damage_ = damaged_after(name_, std::to_string(records_), own_->damage_offset(), own_->error());
     own_.reset();
     return false;
   }

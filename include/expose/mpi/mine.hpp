@@ -984,7 +984,7 @@ struct damage_said {
     w.put<std::uint64_t>(s.records[i]);
     w.put<std::uint8_t>(d.found ? 1 : 0);
     w.put<std::uint64_t>(d.records);
-    w.put_string(d.where);
+    w.put<std::uint64_t>(d.near);
     w.put_string(d.why);
   }
   // every rank's report to every rank (a few bytes a slice)
@@ -1001,7 +1001,7 @@ struct damage_said {
       io::pcap_slices::damage_found d;
       d.found = rd.get<std::uint8_t>() != 0;
       d.records = rd.get<std::uint64_t>();
-      d.where = rd.get_string();
+      d.near = rd.get<std::uint64_t>();
       d.why = rd.get_string();
       damages[static_cast<std::size_t>(r)].push_back(std::move(d));
     }
