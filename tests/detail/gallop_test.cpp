@@ -60,3 +60,32 @@ TEST_CASE("detail.each_common.the_positions_of_few_that_many_holds") {
     CHECK(got == want_b);
   }
 }
+
+TEST_CASE("detail.includes.whether_every_value_of_inner_is_in_outer") {
+  const std::vector<std::uint32_t> outer{2, 3, 5, 8, 13, 21, 34};
+  CHECK(detail::includes(outer, std::vector<std::uint32_t>{}));
+  CHECK(detail::includes(outer, std::vector<std::uint32_t>{2, 34}));
+  CHECK(detail::includes(outer, outer));
+  CHECK_FALSE(detail::includes(outer, std::vector<std::uint32_t>{1}));       // before the first
+  CHECK_FALSE(detail::includes(outer, std::vector<std::uint32_t>{3, 9}));    // between two
+  CHECK_FALSE(detail::includes(outer, std::vector<std::uint32_t>{34, 35}));  // past the last
+  CHECK_FALSE(detail::includes(std::vector<std::uint32_t>{}, std::vector<std::uint32_t>{1}));
+
+  // Against std::includes, over lists of every ratio of lengths, inner drawn from outer or not.
+  std::mt19937 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    const auto draw = [&](std::size_t n, std::uint32_t range) {
+      std::set<std::uint32_t> s;
+      while (s.size() < n) s.insert(static_cast<std::uint32_t>(rng() % range));
+      return std::vector<std::uint32_t>(s.begin(), s.end());
+    };
+    const auto o = draw(rng() % 900, 1000);
+    std::vector<std::uint32_t> in;
+    for (auto v : o)
+      if (rng() % 8 == 0) in.push_back(v);
+    if (round % 2 == 1 && !in.empty()) in[rng() % in.size()] += 1;  // may now be a value outer lacks
+    std::sort(in.begin(), in.end());
+    in.erase(std::unique(in.begin(), in.end()), in.end());
+    CHECK(detail::includes(o, in) == std::includes(o.begin(), o.end(), in.begin(), in.end()));
+  }
+}
