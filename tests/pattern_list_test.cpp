@@ -174,3 +174,36 @@ TEST_CASE("pattern_list.address_keys_are_equal_exactly_when_the_addresses_are") 
     }
   CHECK(equal == 6);  // 10.0.0.9 twice, 2001:db8::1 twice, `::` twice: each pair both ways
 }
+
+TEST_CASE("pattern_list.differing_names_the_fields_some_pattern_changes") {
+  pattern_list l;
+  l.push_back(pattern_of("10.0.0.1", 40000, "10.0.0.9", 22, proto::tcp));  // 0
+  l.push_back(pattern_of("10.0.0.1", 40001, "10.0.0.9", 22, proto::tcp));  // 1: another source port
+  l.push_back(pattern_of("10.0.0.2", 40000, "10.0.0.9", 22, proto::tcp));  // 2: another source
+  l.push_back(pattern_of("10.0.0.1", 40000, "10.0.0.9", 22, proto::udp));  // 3: another protocol
+  l.push_back(pattern_of("::a00:1", 40000, "10.0.0.9", 22, proto::tcp));   // 4: an IPv6 source, numbered
+  flow_pattern any_dport = pattern_of("10.0.0.1", 40000, "10.0.0.9", 0, proto::tcp);
+  any_dport.set(field::dst_port, slot::any);
+  l.push_back(any_dport);  // 5: the same values but the destination port not kept
+  l.push_back(pattern_of("10.0.0.1", 40000, "10.0.0.9", 22, proto::tcp));  // 6: as 0
+  l.push_back(pattern_of("0.0.0.0", 40000, "10.0.0.9", 22, proto::tcp));   // 7: the 32 bits of 4's source
+  using A = std::array<bool, field_count>;
+  const auto differ = [&](std::vector<std::uint32_t> ids) { return l.differing(ids); };
+  //                      src_ip src_port dst_ip dst_port proto
+  CHECK(differ({0}) == A{false, false, false, false, false});
+  CHECK(differ({0, 6}) == A{false, false, false, false, false});
+  CHECK(differ({0, 1, 6}) == A{false, true, false, false, false});
+  CHECK(differ({6, 2}) == A{true, false, false, false, false});
+  CHECK(differ({0, 3}) == A{false, false, false, false, true});
+  CHECK(differ({0, 5}) == A{false, false, false, true, false});
+  CHECK(differ({5, 0}) == A{false, false, false, true, false});
+  // 0.0.0.0 and the IPv6 address numbered 0 in the table share their 32 bits: told apart
+  REQUIRE(l.packed_patterns()[7].src == l.packed_patterns()[4].src);
+  CHECK(differ({7, 4}) == A{true, false, false, false, false});
+  CHECK(differ({4, 7}) == A{true, false, false, false, false});
+  // many patterns, fetched ahead: the change may come last
+  std::vector<std::uint32_t> many(40, 0);
+  CHECK(differ(many) == A{false, false, false, false, false});
+  many.push_back(1);
+  CHECK(differ(many) == A{false, true, false, false, false});
+}

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <span>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -163,6 +164,38 @@ class pattern_list {
     packed e;
     std::memcpy(&e, w, sizeof e);
     return e;
+  }
+  /// Per field, whether any of the patterns `ids` (not empty) differs from the first of them there,
+  /// in value or in slot: read as held, 16 bytes a pattern, without making any whole (the most
+  /// specific pattern covering them has `*` in the fields the first keeps and some pattern changes:
+  /// lattice/templates.hpp's closures). The patterns lie anywhere in the list (tens of MB on a long
+  /// trace), so each is fetched some patterns ahead of its turn and the cache misses overlap.
+  [[nodiscard]] std::array<bool, field_count> differing(std::span<const std::uint32_t> ids) const noexcept {
+    assert(!ids.empty() && "pattern_list::differing: no pattern");
+    constexpr std::size_t ahead = 16;
+    const packed first = entries_[ids.front()];
+    std::uint32_t src = 0, dst = 0;
+    unsigned sport = 0, dport = 0, proto = 0, table = 0, slot_bits = 0;
+    for (std::size_t k = 1; k < ids.size(); ++k) {
+      if (k + ahead < ids.size()) prefetch(ids[k + ahead]);
+      const packed& e = entries_[ids[k]];
+      src |= e.src ^ first.src;
+      dst |= e.dst ^ first.dst;
+      sport |= static_cast<unsigned>(e.sport ^ first.sport);
+      dport |= static_cast<unsigned>(e.dport ^ first.dport);
+      proto |= static_cast<unsigned>(e.proto ^ first.proto);
+      table |= static_cast<unsigned>(e.table ^ first.table);
+      slot_bits |= static_cast<unsigned>(e.slots ^ first.slots);
+    }
+    const auto slot_differs = [&](field f) { return ((slot_bits >> (2 * static_cast<unsigned>(f))) & 3U) != 0; };
+    std::array<bool, field_count> out{};
+    // an address differs in its 32 bits or in whether they number an IPv6 address
+    out[static_cast<std::size_t>(field::src_ip)] = src != 0 || (table & 1U) != 0 || slot_differs(field::src_ip);
+    out[static_cast<std::size_t>(field::dst_ip)] = dst != 0 || (table & 2U) != 0 || slot_differs(field::dst_ip);
+    out[static_cast<std::size_t>(field::src_port)] = sport != 0 || slot_differs(field::src_port);
+    out[static_cast<std::size_t>(field::dst_port)] = dport != 0 || slot_differs(field::dst_port);
+    out[static_cast<std::size_t>(field::proto)] = proto != 0 || slot_differs(field::proto);
+    return out;
   }
   /// The slots of pattern i.
   [[nodiscard]] std::array<slot, field_count> slots(std::size_t i) const noexcept {

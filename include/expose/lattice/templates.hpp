@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/sort/spreadsort/integer_sort.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
@@ -86,35 +87,20 @@ namespace detail {
   return p;
 }
 
-/// The most specific pattern covering both: fields that differ become `*`.
-inline void widen(flow_pattern& c, const flow_pattern& p) {
+/// The closure of `flows` (not empty, ids into `base`): the first flow's pattern with `*` in each
+/// field it keeps and some other flow changes (in value, or by not keeping it), the values of
+/// fields not kept zeroed. Read from the patterns as held (pattern_list::differing): most of the
+/// window items' time once went to fetching and making whole each flow's pattern.
+[[nodiscard]] inline flow_pattern closure_of(const pattern_list& base, std::span<const std::uint32_t> flows) {
+  flow_pattern c = base[flows.front()];
+  const auto differ = base.differing(flows);
   bool changed = false;
-  auto differ = [&](field f, bool same) {
-    auto& s = c.slots[static_cast<std::size_t>(f)];
-    if (s == slot::kept && (!same || p.at(f) != slot::kept)) {
-      s = slot::any;
+  for (std::size_t f = 0; f < field_count; ++f)
+    if (differ[f] && c.slots[f] == slot::kept) {
+      c.slots[f] = slot::any;
       changed = true;
     }
-  };
-  differ(field::src_ip, c.key.src == p.key.src);
-  differ(field::src_port, c.key.sport == p.key.sport);
-  differ(field::dst_ip, c.key.dst == p.key.dst);
-  differ(field::dst_port, c.key.dport == p.key.dport);
-  differ(field::proto, c.key.proto == p.key.proto);
   if (changed) c = apply(mask{c.slots}, c);  // zero what became `*` (most flows of a group change nothing)
-}
-
-/// The closure of `flows` (not empty, ids into `base`): the first flow's pattern widened by every
-/// other's. The patterns lie anywhere in `base` (16 bytes a flow: tens of MB on a long trace), so
-/// each is fetched some flows ahead of its turn and the cache misses overlap instead of following
-/// one another (measured: most of the window items' time went to these misses).
-[[nodiscard]] inline flow_pattern closure_of(const pattern_list& base, std::span<const std::uint32_t> flows) {
-  constexpr std::size_t ahead = 16;
-  flow_pattern c = base[flows.front()];
-  for (std::size_t k = 0; k < flows.size(); ++k) {
-    if (k + ahead < flows.size()) base.prefetch(flows[k + ahead]);
-    widen(c, base[flows[k]]);
-  }
   return c;
 }
 
@@ -153,18 +139,21 @@ struct timed_windows {
 /// Appends an item to `out`: the windows where any of `members` is active in `a`, with their first
 /// offsets. Returns its number of windows.
 inline std::size_t union_windows(const activity& a, std::span<const std::uint32_t> members, timed_windows& out) {
-  std::vector<std::pair<std::uint32_t, window_offset>> w;
+  // (window, offset) as one number, sorted by window, then offset: the first of a window is its
+  // earliest (a radix sort: an item of many flows lists millions)
+  static_assert(sizeof(window_offset) == 2);
+  std::vector<std::uint64_t> w;
   for (auto m : members) {
     const auto s = a.windows_of(m);
     const auto o = a.offsets_of(m);
-    for (std::size_t k = 0; k < s.size(); ++k) w.emplace_back(s[k], o.empty() ? window_offset{0} : o[k]);
+    for (std::size_t k = 0; k < s.size(); ++k) w.push_back(std::uint64_t{s[k]} << 16 | (o.empty() ? 0U : o[k]));
   }
-  std::sort(w.begin(), w.end());  // by window, then offset: the first of a window is its earliest
+  boost::sort::spreadsort::integer_sort(w.begin(), w.end());
   const std::size_t from = out.windows.size();
-  for (const auto& [pos, off] : w)
-    if (out.windows.size() == from || out.windows.back() != pos) {
+  for (const auto e : w)
+    if (const auto pos = static_cast<std::uint32_t>(e >> 16); out.windows.size() == from || out.windows.back() != pos) {
       out.windows.push_back(pos);
-      out.offsets.push_back(off);
+      out.offsets.push_back(static_cast<window_offset>(e & 0xffffU));
     }
   out.start.push_back(out.windows.size());
   return out.windows.size() - from;
@@ -619,7 +608,7 @@ struct templates {
         }
         for (const auto w : ws) keys.push_back(static_cast<Key>(w * n_hosts + it->second));
       }
-      std::sort(keys.begin(), keys.end());
+      boost::sort::spreadsort::integer_sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     };
     const bool narrow = a.windows.size() * n_hosts <= std::uint64_t{UINT32_MAX} + 1;
