@@ -519,9 +519,9 @@ struct templates {
   [[nodiscard]] static std::uint64_t count_samples(const pattern_list& items, const activity& a, const host_plan& p, window_part part) {
     const auto nb = static_cast<std::uint32_t>(items.size());
     std::uint64_t samples = 0;
-    std::vector<std::uint32_t> hosts;
+    // per host, the last window it was counted in (a window's hosts counted once, without sorting them)
+    std::vector<std::size_t> counted_in(p.host_number.size(), SIZE_MAX);
     for (std::size_t w = part.first; w < std::min(part.last, a.windows.size()); ++w) {
-      hosts.clear();
       // the flows active in window w: each window lists its flows before any generic items
       const auto in = a.items_in(w);
       for (auto i : in.first(static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), nb) - in.begin()))) {
@@ -529,11 +529,12 @@ struct templates {
           if (items.at(i, f) == slot::kept) {
             const auto it = p.host_number.find(items.address_key(i, f));
             assert(it != p.host_number.end() && "every flow's hosts are numbered");
-            hosts.push_back(it->second);
+            if (counted_in[it->second] != w) {
+              counted_in[it->second] = w;
+              ++samples;
+            }
           }
       }
-      std::sort(hosts.begin(), hosts.end());
-      samples += static_cast<std::uint64_t>(std::unique(hosts.begin(), hosts.end()) - hosts.begin());
     }
     return samples;
   }
