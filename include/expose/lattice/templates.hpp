@@ -215,7 +215,9 @@ template <std::size_t M, class Use>
   std::vector<std::uint32_t> first;     // per group, the flow that made it; then its number among those kept
   std::size_t used = 0;
   {
-    std::vector<pattern_list::packed> group_pattern;  // per group, its pattern as held (freed with the index)
+    // per group, its pattern as held (freed with the index); grown as groups come, not reserved
+    // like the lists below (16 bytes a flow and template of address space)
+    std::vector<pattern_list::packed> group_pattern;
     // Patterns as the list holds them, masked there (equal exactly when the patterns are).
     std::array<pattern_list::masking, M> masking{};
     for (std::size_t t = from; t < to; ++t) masking[t] = patterns.masking_of(masks[t].slots);
@@ -229,7 +231,6 @@ template <std::size_t M, class Use>
     out.size.reserve(group_of.capacity());
     out.template_of.reserve(group_of.capacity());
     first.reserve(group_of.capacity());
-    group_pattern.reserve(group_of.capacity());
     for (std::size_t t = from; t < to; ++t) {
       if (!use(masks[t])) continue;
       ++used;
