@@ -10,6 +10,15 @@
 
 using namespace expose;
 
+namespace {
+/// `n` distinct values below `range`, ascending.
+std::vector<std::uint32_t> sorted_distinct(std::mt19937& rng, std::size_t n, std::uint32_t range) {
+  std::set<std::uint32_t> s;
+  while (s.size() < n) s.insert(static_cast<std::uint32_t>(rng() % range));
+  return std::vector<std::uint32_t>(s.begin(), s.end());
+}
+}  // namespace
+
 TEST_CASE("detail.gallop.finds_the_first_not_less") {
   const std::vector<std::uint32_t> v{2, 3, 5, 8, 13, 21, 34};
   CHECK(detail::gallop(v.begin(), v.end(), 1u) == v.begin());
@@ -40,12 +49,7 @@ TEST_CASE("detail.each_common.the_positions_of_few_that_many_holds") {
   // Against a set intersection, over lists of every ratio of lengths.
   std::mt19937 rng(7);
   for (int round = 0; round < 200; ++round) {
-    const auto draw = [&](std::size_t n, std::uint32_t range) {
-      std::set<std::uint32_t> s;
-      while (s.size() < n) s.insert(static_cast<std::uint32_t>(rng() % range));
-      return std::vector<std::uint32_t>(s.begin(), s.end());
-    };
-    const auto a = draw(rng() % 50, 1000), b = draw(rng() % 900, 1000);
+    const auto a = sorted_distinct(rng, rng() % 50, 1000), b = sorted_distinct(rng, rng() % 900, 1000);
     std::vector<std::size_t> want;
     for (std::size_t i = 0; i < a.size(); ++i)
       if (std::binary_search(b.begin(), b.end(), a[i])) want.push_back(i);
@@ -74,12 +78,7 @@ TEST_CASE("detail.includes.whether_every_value_of_inner_is_in_outer") {
   // Against std::includes, over lists of every ratio of lengths, inner drawn from outer or not.
   std::mt19937 rng(11);
   for (int round = 0; round < 300; ++round) {
-    const auto draw = [&](std::size_t n, std::uint32_t range) {
-      std::set<std::uint32_t> s;
-      while (s.size() < n) s.insert(static_cast<std::uint32_t>(rng() % range));
-      return std::vector<std::uint32_t>(s.begin(), s.end());
-    };
-    const auto o = draw(rng() % 900, 1000);
+    const auto o = sorted_distinct(rng, rng() % 900, 1000);
     std::vector<std::uint32_t> in;
     for (auto v : o)
       if (rng() % 8 == 0) in.push_back(v);

@@ -114,8 +114,8 @@ struct gustavson {
       auto work = [&] {
         std::vector<std::uint32_t> acc(consequents, 0);
         // the consequents a row touched, first touch first: written at every entry, kept where
-        // it was the first (no branch to mispredict in the inner loop); room for a row's entries
-        // (at most every consequent) and one, grown as rows need it
+        // it was the first (no branch to mispredict in the inner loop); room for what a window
+        // may add (at most every consequent) and one, grown as windows need it
         std::vector<std::uint32_t> touched(1);
         std::size_t n_touched = 0;
         for (std::size_t c; (c = take()) < chunks;) {
@@ -124,13 +124,11 @@ struct gustavson {
           const std::size_t end = std::min((c + 1) * chunk, rows.size());
           for (std::size_t h = c * chunk; h < end; ++h) {
             const std::uint32_t x = rows[h];
-            std::size_t entries = 0;
-            for (std::uint32_t hw : heads.windows_of(x))
-              if (const std::uint32_t w = at.empty() ? hw : at[hw]; w != absent) entries += row_start[w + 1] - row_start[w];
-            if (const std::size_t room = std::min<std::size_t>(entries, consequents) + 1; touched.size() < room) touched.resize(room);
             for (std::uint32_t hw : heads.windows_of(x)) {
               const std::uint32_t w = at.empty() ? hw : at[hw];
               if (w == absent) continue;
+              const std::size_t room = std::min<std::size_t>(n_touched + (row_start[w + 1] - row_start[w]), consequents) + 1;
+              if (touched.size() < room) touched.resize(room);
               for (std::size_t i = row_start[w]; i < row_start[w + 1]; ++i) {
                 const std::uint32_t k = row_items[i];
                 touched[n_touched] = k;
