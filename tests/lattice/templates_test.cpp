@@ -334,6 +334,31 @@ TEST_CASE("lattice.templates.grouping_run_by_run_numbers_groups_as_grouping_at_o
   CHECK(second.template_of == std::vector<std::uint8_t>{1, 1});
 }
 
+TEST_CASE("lattice.templates.groups_past_the_patterns_kept_are_found_from_their_first_flow") {
+  // group_flows keeps the patterns of its first 2^18 groups beside its index and reads later ones
+  // from their first flow (a flood's groups, one a flow, would take 16 bytes each): 300,000
+  // clients, each with two connections to one server (the second ones after every first one), make
+  // 300,000 client_port groups of two flows, every second flow found again in its client's group.
+  constexpr std::uint32_t clients = 300'000;
+  static_assert(clients > (1U << 18));
+  pattern_list flows;
+  for (std::uint32_t round = 0; round < 2; ++round)
+    for (std::uint32_t c = 0; c < clients; ++c)
+      flows.push_back(exact(flow_key{ip_address::v4(0x0A000000U + c), *ip_address::parse("10.255.0.9"),
+                                     static_cast<std::uint16_t>(40000 + round), 22, proto::tcp}));
+  constexpr std::array<lattice::mask, 2> masks{lattice::client_port::value, lattice::any_client::value};
+  const auto g = lattice::detail::group_flows(flows, 2 * clients, masks, [](const lattice::mask&) { return true; }, 0, 2, 2);
+  REQUIRE(g.groups() == clients + 1);
+  for (const std::uint32_t c : {0U, (1U << 18) - 1, 1U << 18, clients - 1}) {
+    CAPTURE(c);
+    CHECK(std::vector<std::uint32_t>(g[c].begin(), g[c].end()) == std::vector<std::uint32_t>{c, c + clients});
+  }
+  std::size_t pairs = 0;
+  for (std::uint32_t c = 0; c < clients; ++c) pairs += g[c].size() == 2 && g[c][0] == c && g[c][1] == c + clients ? 1 : 0;
+  CHECK(pairs == clients);
+  CHECK(g[clients].size() == 2 * clients);  // any_client: every flow
+}
+
 TEST_CASE("lattice.templates.generic_activity_follows_the_flows_in_each_window") {
   // Flows 0, 1 in windows {0, 1} and {1}; generic items 2 = {0, 1} active in {0, 1}, 3 in {1}.
   activity_builder b;

@@ -201,7 +201,8 @@ struct flow_groups {
 /// Groups the flows `patterns[0, n)` by every template of `masks[from, to)` that `use` accepts,
 /// leaving out groups of fewer than `min_flows` flows (counted before a flow that two templates
 /// put in one group is taken once). The index from a pattern to its group holds group ids alone
-/// and compares against the groups' patterns, kept in creation order beside it (16 bytes a group):
+/// and compares against the groups' patterns, kept in creation order beside it (16 bytes a group,
+/// for the first 2^18 groups; later ones are read from their first flow):
 /// where it made each again from the group's first flow, every flow's lookup fetched a pattern from
 /// anywhere in the list (measured on the 6-hour trace: the window templates' grouping 0.115 ->
 /// 0.069 s, the host templates' 0.09 -> 0.064). Patterns are grouped as the list holds them
@@ -215,13 +216,19 @@ template <std::size_t M, class Use>
   std::vector<std::uint32_t> first;     // per group, the flow that made it; then its number among those kept
   std::size_t used = 0;
   {
-    // per group, its pattern as held (freed with the index); grown as groups come, not reserved
-    // like the lists below (16 bytes a flow and template of address space)
+    // Per group, its pattern as held (freed with the index), for the first kept_patterns groups
+    // (4 MiB): where groups are few, as on most traces, they stay in cache where the flows' list
+    // does not; where nearly every flow is a group of its own (a SYN flood's random sources), the
+    // later groups are read from their first flow, as they were before the list: keeping them all
+    // took 16 bytes a group and twice that while the list grew (a 3 M-flow flood's peak 235 -> 290 MiB).
+    constexpr std::size_t kept_patterns = std::size_t{1} << 18;
     std::vector<pattern_list::packed> group_pattern;
     // Patterns as the list holds them, masked there (equal exactly when the patterns are).
     std::array<pattern_list::masking, M> masking{};
     for (std::size_t t = from; t < to; ++t) masking[t] = patterns.masking_of(masks[t].slots);
-    const auto pattern_of = [&](std::uint32_t g) { return group_pattern[g]; };
+    const auto pattern_of = [&](std::uint32_t g) {
+      return g < group_pattern.size() ? group_pattern[g] : patterns.masked(first[g], masking[out.template_of[g]]);
+    };
     auto index = expose::detail::make_id_index<pattern_list::packed, pattern_list::packed_hash>(std::cref(pattern_of));
     std::size_t asked = 0;
     for (std::size_t t = from; t < to; ++t) asked += use(masks[t]) ? 1 : 0;
@@ -244,7 +251,7 @@ template <std::size_t M, class Use>
           out.size.push_back(0);
           out.template_of.push_back(static_cast<std::uint8_t>(t));
           first.push_back(i);
-          group_pattern.push_back(p);
+          if (group_pattern.size() < kept_patterns) group_pattern.push_back(p);  // groups are numbered in order
           index.insert(g);
         }
         ++out.size[g];
@@ -520,8 +527,9 @@ struct templates {
   [[nodiscard]] static std::uint64_t count_samples(const pattern_list& items, const activity& a, const host_plan& p, window_part part) {
     const auto nb = static_cast<std::uint32_t>(items.size());
     std::uint64_t samples = 0;
-    // per host, the last window it was counted in (a window's hosts counted once, without sorting them)
-    std::vector<std::size_t> counted_in(p.host_number.size(), SIZE_MAX);
+    // per host, the last window it was counted in (a window's hosts counted once, without sorting
+    // them; 4 bytes a host: a window's position is an activity row, which fits 32 bits)
+    std::vector<std::uint32_t> counted_in(p.host_number.size(), UINT32_MAX);
     for (std::size_t w = part.first; w < std::min(part.last, a.windows.size()); ++w) {
       // the flows active in window w: each window lists its flows before any generic items
       const auto in = a.items_in(w);
@@ -530,8 +538,8 @@ struct templates {
           if (items.at(i, f) == slot::kept) {
             const auto it = p.host_number.find(items.address_key(i, f));
             assert(it != p.host_number.end() && "every flow's hosts are numbered");
-            if (counted_in[it->second] != w) {
-              counted_in[it->second] = w;
+            if (counted_in[it->second] != static_cast<std::uint32_t>(w)) {
+              counted_in[it->second] = static_cast<std::uint32_t>(w);
               ++samples;
             }
           }
