@@ -81,12 +81,15 @@ void print_timings(const std::vector<ex::mpi::phase_times>& times) {
                  static_cast<unsigned long long>(t.packets), t.read, t.merge, t.generalize, t.count, t.score, t.read + t.merge + t.count + t.score, static_cast<double>(t.bytes_sent) / 1e6,
                  static_cast<double>(t.bytes_received) / 1e6, static_cast<double>(t.peak_kib) / 1024.0);
   }
-  std::fprintf(stderr, "expose-mine-mpi: CPU seconds (the work, whatever else the machine runs)\n%5s %9s %9s %9s %9s %9s\n", "rank", "read",
-               "merge", "count", "score", "total");
+  std::fprintf(stderr,
+               "expose-mine-mpi: CPU seconds (the work, whatever else the machine runs); then seconds waiting for other ranks (in MPI, "
+               "transfers included)\n%5s %9s %9s %9s %9s %9s   %9s %9s %9s %9s %9s\n",
+               "rank", "read", "merge", "count", "score", "total", "wait:read", "merge", "count", "score", "total");
   for (std::size_t r = 0; r < times.size(); ++r) {
     const auto& t = times[r];
-    std::fprintf(stderr, "%5zu %9.3f %9.3f %9.3f %9.3f %9.3f\n", r, t.read_cpu, t.merge_cpu, t.count_cpu, t.score_cpu,
-                 t.read_cpu + t.merge_cpu + t.count_cpu + t.score_cpu);
+    std::fprintf(stderr, "%5zu %9.3f %9.3f %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f %9.3f %9.3f\n", r, t.read_cpu, t.merge_cpu, t.count_cpu,
+                 t.score_cpu, t.read_cpu + t.merge_cpu + t.count_cpu + t.score_cpu, t.read_wait, t.merge_wait, t.count_wait, t.score_wait,
+                 t.read_wait + t.merge_wait + t.count_wait + t.score_wait);
   }
   if (!times.empty()) {
     std::fprintf(stderr, "expose-mine-mpi: host rules' delays: %llu taken from rank 1, %llu measured on rank 0\n",

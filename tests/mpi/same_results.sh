@@ -54,4 +54,18 @@ if ((ranks >= 2 && measured != 0)); then
   echo "FAIL: rank 0 measured $measured host rules' delays itself ($taken taken from rank 1): rank 1's answer was lost" >&2
   exit 1
 fi
+# Each rank's seconds waiting for others, per phase (after its CPU seconds), lie within the phase's
+# wall time (printed to the millisecond).
+waits=$(awk '/^ *rank /{t++; next}
+  t == 1 && $1 ~ /^[0-9]+$/ {read[$1] = $3; merge[$1] = $4; count[$1] = $6; score[$1] = $7}
+  t == 2 && $1 ~ /^[0-9]+$/ && NF == 11 {
+    n++
+    if ($7 > read[$1] + 0.002 || $8 > merge[$1] + 0.002 || $9 > count[$1] + 0.002 || $10 > score[$1] + 0.002 ||
+        ($11 - $7 - $8 - $9 - $10)^2 > 0.000004) bad = bad " " $1
+  }
+  END {printf "%d%s", n, bad}' "$name.mpi.err")
+if [[ $waits != "$ranks" ]]; then
+  echo "FAIL: the waits after the CPU seconds: '$waits' (rows checked, then ranks waiting longer than a phase took; $ranks ranks)" >&2
+  exit 1
+fi
 echo "same results: $rules rules, $(wc -c <"$name.single.json") bytes of JSON; host rules' delays: $taken from rank 1, $measured on rank 0"

@@ -19,6 +19,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -108,16 +109,27 @@ struct reader {
   }
 };
 
+/// Nanoseconds this process has spent in wait_all_idly on requests not done when first tested:
+/// waiting for other ranks and for transfers to end (mine reads it per phase: phase_times'
+/// `*_wait`, what `--timings` says each rank waited).
+inline std::atomic<std::uint64_t> waited_ns{0};
+[[nodiscard]] inline double waited_seconds() noexcept { return static_cast<double>(waited_ns.load(std::memory_order_relaxed)) * 1e-9; }
+
 /// Waits for requests without holding a core. A rank waiting for rank 0's merge would otherwise
 /// spin in MPI's progress loop for seconds and take the CPU from ranks sharing its machine
 /// (measured: rank 0's merge took twice as long with a spinning rank beside it on 2 cores).
 inline void wait_all_idly(MPI_Request* requests, int n) {
   int done = 0;
-  for (unsigned tries = 0;; ++tries) {
+  MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE);
+  if (done) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (unsigned tries = 1;; ++tries) {
     MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE);
-    if (done) return;
+    if (done) break;
     if (tries > 64) std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  waited_ns.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
 }
 inline void wait_idly(MPI_Request& request) { wait_all_idly(&request, 1); }
 inline void wait_all_idly(std::vector<MPI_Request>& requests) {

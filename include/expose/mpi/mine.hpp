@@ -116,6 +116,9 @@ struct phase_times : traffic {
   /// window (`no_one_sided`: no one-sided transport, e.g. Open MPI without an osc component).
   bool window_rows_dealt = false;
   bool no_one_sided = false;
+  /// Seconds of each phase the rank spent waiting in MPI for other ranks, or for a transfer to end
+  /// (detail::waited_seconds): where the ranks' work is not balanced, the ones that wait say so.
+  double read_wait = 0, merge_wait = 0, count_wait = 0, score_wait = 0;
 };
 
 struct mine_options {
@@ -1156,6 +1159,7 @@ template <class K, class W, class L, class S, class E, class C>
   // 1. read
   auto t0 = clock::now();
   auto c0 = detail::cpu_seconds();
+  auto w0 = detail::waited_seconds();
   detail::shard mine_shard;
   std::string failure;
   const auto read_range = [&](const std::vector<io::pcap_slice>& slices) {
@@ -1198,10 +1202,12 @@ template <class K, class W, class L, class S, class E, class C>
   t.packets = mine_shard.input.packets;
   t.read = detail::seconds_since(t0);
   t.read_cpu = detail::cpu_seconds() - c0;
+  t.read_wait = detail::waited_seconds() - w0;
 
   // 2. merge (rank 0), generic items, activity to every rank; first the fragment tables go round
   t0 = clock::now();
   c0 = detail::cpu_seconds();
+  w0 = detail::waited_seconds();
   detail::agree(detail::carry_fragments(mine_shard, spec.window, comm, t), comm, t);
   {
     std::string numbering;
@@ -1518,20 +1524,24 @@ template <class K, class W, class L, class S, class E, class C>
   }
   t.merge = detail::seconds_since(t0) - counted_in_merge.seconds;
   t.merge_cpu = detail::cpu_seconds() - c0 - counted_in_merge.cpu;
+  t.merge_wait = detail::waited_seconds() - w0;  // (the counting inside it takes its chunks without waiting here)
 
   // 3. count this rank's share of the rows (every rank counted its share above when the host items
   // were built apart; a whole-matrix engine counts on rank 0, or rank 1 for the host items)
   t0 = clock::now();
   c0 = detail::cpu_seconds();
+  w0 = detail::waited_seconds();
   if (!hosts_apart && (rank == 0 || PartitionedEngine<E>)) {
     counted = count_pairs(space, counting);
   }
   t.count = detail::seconds_since(t0) + counted_in_merge.seconds;
   t.count_cpu = detail::cpu_seconds() - c0 + counted_in_merge.cpu;
+  t.count_wait = detail::waited_seconds() - w0;
 
   // 4. rank 0 gathers the pairs and finishes
   t0 = clock::now();
   c0 = detail::cpu_seconds();
+  w0 = detail::waited_seconds();
   // With the host items apart, rank 1 measures the host rules' delays (the host items and the
   // flows' activity are at hand there) while rank 0 tests the window pairs and makes the rules:
   // the ranks after it send it their host pairs too; it answers rank 0 with the delays, or with
@@ -1584,6 +1594,7 @@ template <class K, class W, class L, class S, class E, class C>
   }
   t.score = detail::seconds_since(t0);
   t.score_cpu = detail::cpu_seconds() - c0;
+  t.score_wait = detail::waited_seconds() - w0;
 
   // Every rank's times to rank 0.
   if (rusage use{}; getrusage(RUSAGE_SELF, &use) == 0) t.peak_kib = static_cast<std::uint64_t>(use.ru_maxrss);
