@@ -204,7 +204,10 @@ int main_body(int argc, char** argv) {
   if (s.timings) print_timings(outcome.times);
   for (const auto& w : result.input.warnings) std::cerr << "expose-mine-mpi: warning: " << w << "\n";
   std::ostream& out = s.output.empty() ? std::cout : file;
-  if (s.format == "json") out << (s.names_table ? ex::io::to_json(result, *s.names_table) : ex::io::to_json(result)).dump(2) << "\n";
+  if (s.format == "json") {
+    ex::io::write_json(out, result, s.names_table);
+    out << "\n";
+  }
   else if (s.format == "dot") ex::io::write_dot(out, result, s.names_table);
   else if (s.format == "deps") ex::io::write_deps(out, result, s.names_table, s.text.options().all_rules ? SIZE_MAX : 50);
   else {

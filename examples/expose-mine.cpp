@@ -89,24 +89,28 @@ struct writer {
                 << " new, " << known << " known\n";
     }
     if (s.format == "json") {
-      auto j = s.names_table ? ex::io::to_json(result, *s.names_table) : ex::io::to_json(result);
-      for (std::size_t i = 0; i < status.size(); ++i) {
-        j["rules"][i]["known"] = status[i].known;
-        j["rules"][i]["runs_seen"] = status[i].runs_seen;
-        j["rules"][i]["first_run"] = status[i].first_run;
-      }
-      if (store) j["db"] = {{"file", s.db}, {"site", s.site}, {"run", run_name}};
+      // The rules are written one at a time (io::write_json): a real capture can give 378,865 of them.
+      ex::io::json_additions add;
+      if (!status.empty())
+        add.rule = [&status](std::size_t i, nlohmann::ordered_json& one) {
+          if (i >= status.size()) return;
+          one["known"] = status[i].known;
+          one["runs_seen"] = status[i].runs_seen;
+          one["first_run"] = status[i].first_run;
+        };
+      if (store) add.after["db"] = {{"file", s.db}, {"site", s.site}, {"run", run_name}};
       if (epoch) {
-        j["epoch"] = {{"index", epoch->index},
-                      {"start", static_cast<double>(epoch->start_ns) / 1e9},
-                      {"end", static_cast<double>(epoch->end_ns) / 1e9},
-                      {"span_start", static_cast<double>(epoch->from_ns) / 1e9},
-                      {"epochs_in_span", epoch->epochs_in_span},
-                      {"partial", epoch->partial}};
-        out << j.dump() << "\n";  // one object per line (JSON Lines)
+        add.after["epoch"] = {{"index", epoch->index},
+                              {"start", static_cast<double>(epoch->start_ns) / 1e9},
+                              {"end", static_cast<double>(epoch->end_ns) / 1e9},
+                              {"span_start", static_cast<double>(epoch->from_ns) / 1e9},
+                              {"epochs_in_span", epoch->epochs_in_span},
+                              {"partial", epoch->partial}};
+        ex::io::write_json(out, result, s.names_table, -1, add);  // one object per line (JSON Lines)
       } else {
-        out << j.dump(2) << "\n";
+        ex::io::write_json(out, result, s.names_table, 2, add);
       }
+      out << "\n";
     } else if (s.format == "dot") {
       ex::io::write_dot(out, result, s.names_table);
     } else if (s.format == "deps") {

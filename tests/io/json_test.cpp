@@ -127,3 +127,43 @@ TEST_CASE("io.json.rules_the_same_for_other_hosts") {
   CHECK(text.str().find("from 2 rules (+2 alike, +1 for other hosts)") != std::string::npos);
   CHECK(text.str().find("[+1 the same for other hosts than 10.0.0.9]\n") != std::string::npos);
 }
+
+TEST_CASE("io.json.written_rule_by_rule_as_the_document_dumps") {
+  // write_json makes and writes the rules one at a time; its bytes are the whole document's dump,
+  // indented or on one line, with host names, with a tool's additions, and with no rule at all.
+  const auto r = mine(synth::demo{.seed = 1}.packets(), pipeline<>{});
+  REQUIRE(r.rules.size() == 5);
+  REQUIRE_FALSE(r.clusters.empty());
+  const auto written = [&](const host_names* names, int indent, const io::json_additions& add = {}) {
+    std::ostringstream s;
+    io::write_json(s, r, names, indent, add);
+    return s.str();
+  };
+  CHECK(written(nullptr, 2) == io::to_json(r).dump(2));
+  CHECK(written(nullptr, -1) == io::to_json(r).dump());
+  CHECK(written(nullptr, 4) == io::to_json(r).dump(4));
+  host_names names;
+  names.add(*ip_address::parse("10.0.0.21"), "ntp-a.example", name_source::dns);
+  names.add(*ip_address::parse("10.0.0.1"), "time \"one\"\nserver", name_source::dhcp);  // escaped, not a line of its own
+  CHECK(written(&names, 2) == io::to_json(r, names).dump(2));
+  CHECK(written(&names, 2).find("\"hosts\": [") != std::string::npos);
+  // A tool's fields: at the end of each rule given, and after everything else.
+  io::json_additions add;
+  add.rule = [](std::size_t i, nlohmann::ordered_json& one) {
+    if (i % 2 == 0) one["known"] = i == 0;
+  };
+  add.after["db"] = {{"file", "rules.db"}, {"run", "monday"}};
+  auto j = io::to_json(r);
+  for (std::size_t i = 0; i < r.rules.size(); i += 2) j["rules"][i]["known"] = i == 0;
+  j["db"] = {{"file", "rules.db"}, {"run", "monday"}};
+  CHECK(written(nullptr, 2, add) == j.dump(2));
+  CHECK(written(nullptr, -1, add) == j.dump());
+  // No rule: an empty array, as the document has it.
+  mine_result none = r;
+  none.rules.clear();
+  none.clusters.clear();
+  std::ostringstream s;
+  io::write_json(s, none);
+  CHECK(s.str() == io::to_json(none).dump(2) + "\n");
+  CHECK(s.str().find("\"rules\": [],") != std::string::npos);
+}
