@@ -330,7 +330,7 @@ int main(int argc, char** argv) {
     }
     if (stop_requested.load()) std::cerr << "expose-mine: interrupted: the rules of what was captured are written\n";
     return w.damaged || w.left_out ? 3 : 0;
-  } catch (const ex::error& e) {
+  } catch (const std::exception& e) {  // expose::error, and anything else (memory, the JSON library): said, never an abort
     std::cerr << "expose-mine: " << e.what() << "\n";
     // The outputs are opened before mining (epochs write as they go): leave no empty file behind.
     for (const auto& path : {s.output, s.report}) {

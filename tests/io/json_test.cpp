@@ -166,4 +166,13 @@ TEST_CASE("io.json.written_rule_by_rule_as_the_document_dumps") {
   io::write_json(s, none);
   CHECK(s.str() == io::to_json(none).dump(2) + "\n");
   CHECK(s.str().find("\"rules\": [],") != std::string::npos);
+  // A name that is not UTF-8 (an inventory in Latin-1): the document's dump throws, the report is
+  // written whole with the bad byte replaced (U+FFFD).
+  host_names latin1;
+  latin1.add(*ip_address::parse("10.0.0.21"), "M\xfcller-PC", name_source::inventory);
+  CHECK_THROWS_AS((void)io::to_json(r, latin1).dump(2), nlohmann::json::type_error);
+  const std::string replaced = written(&latin1, 2);
+  CHECK(replaced.find("\"M\xef\xbf\xbdller-PC\"") != std::string::npos);
+  CHECK(replaced.ends_with("\n}"));
+  CHECK(nlohmann::json::parse(replaced)["rules"].size() == 5);
 }

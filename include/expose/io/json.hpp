@@ -2,6 +2,7 @@
 // The JSON report of DESIGN.md section 5 (component expose::json, with nlohmann/json). Other programs
 // read it: field names and meanings are a contract; fields may be added, never renamed or dropped.
 
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <functional>
@@ -182,7 +183,7 @@ inline void write_indented(std::ostream& out, std::string_view text, std::size_t
 [[nodiscard]] inline nlohmann::ordered_json to_json(const mine_result& r, const host_names& names) { return detail::report(r, &names); }
 
 /// What a tool adds to the report: fields at the end of rule i's object (`rule(i, object)`), and
-/// fields after every other (`after`, an object).
+/// fields after every other (`after`, an object whose keys the report does not have).
 struct json_additions {
   std::function<void(std::size_t, nlohmann::ordered_json&)> rule;
   nlohmann::ordered_json after = nlohmann::ordered_json::object();
@@ -190,19 +191,23 @@ struct json_additions {
 
 /// The report (with `names`, to_json(r, names); else to_json(r)), with `add`'s fields, written as
 /// its dump(indent) writes it (indent < 0: on one line), byte for byte, but the rules made and
-/// written one at a time: a document of every rule took 2.3 GB and 10 s for the 378,865 rules of
-/// a 1 MB real capture (nfpuzzle_evidence04), where the rest of the report is small.
+/// written one at a time: a document of every rule took 2.3 GB and 12 s for the 378,865 rules of
+/// a 1 MB real capture (nfpuzzle_evidence04), where the rest of the report is small. A string that
+/// is not UTF-8 (a name from an inventory in another encoding, a path) has its bad bytes replaced
+/// by U+FFFD, where dump throws: what is written is never cut short.
 inline void write_json(std::ostream& out, const mine_result& r, const host_names* names, int indent = 2, const json_additions& add = {}) {
   using json = nlohmann::ordered_json;
+  assert(add.after.is_object());
+  const auto dump = [indent](const json& v) { return v.dump(indent, ' ', false, json::error_handler_t::replace); };
   const bool lines = indent >= 0;
   const auto step = static_cast<std::size_t>(lines ? indent : 0);
   const std::string_view colon = lines ? ": " : ":";
   bool first = true;
   const auto field = [&](const std::string& key) {
-    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << json(key).dump() << colon;
+    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << json(key).dump(-1, ' ', false, json::error_handler_t::replace) << colon;
     first = false;
   };
-  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, v.dump(indent), step * depth); };
+  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, dump(v), step * depth); };
   out << "{";
   const json head = detail::report_head(r);  // kept: items() views it
   for (const auto& [key, v] : head.items()) {
