@@ -207,8 +207,7 @@ int main_body(int argc, char** argv) {
   if (s.format == "json") {
     ex::io::write_json(out, result, s.names_table);
     out << "\n";
-  }
-  else if (s.format == "dot") ex::io::write_dot(out, result, s.names_table);
+  } else if (s.format == "dot") ex::io::write_dot(out, result, s.names_table);
   else if (s.format == "deps") ex::io::write_deps(out, result, s.names_table, s.text.options().all_rules ? SIZE_MAX : 50);
   else {
     auto opt = s.text.options();

@@ -63,18 +63,18 @@ namespace detail {
 [[nodiscard]] inline nlohmann::ordered_json rule_json(const mine_result& r, const rule& x) {
   using json = nlohmann::ordered_json;
   json one = {{"lhs", flow_json(r.items[x.lhs])},
-                     {"rhs", flow_json(r.items[x.rhs])},
-                     {"kind", kind_text(x.kind)},
-                     {"score", x.score},
-                     {"reverse_score", x.reverse_score},
-                     {"support", x.counts.n_xy},
-                     {"lhs_count", x.counts.n_x},
-                     {"rhs_count", x.counts.n_y},
-                     {"samples", x.counts.n},
-                     {"confidence", x.confidence()},
-                     {"text", rule_text(r, x)},
-                     {"order", order_text(x.order)},
-                     {"lag_windows", x.lag}};
+              {"rhs", flow_json(r.items[x.rhs])},
+              {"kind", kind_text(x.kind)},
+              {"score", x.score},
+              {"reverse_score", x.reverse_score},
+              {"support", x.counts.n_xy},
+              {"lhs_count", x.counts.n_x},
+              {"rhs_count", x.counts.n_y},
+              {"samples", x.counts.n},
+              {"confidence", x.confidence()},
+              {"text", rule_text(r, x)},
+              {"order", order_text(x.order)},
+              {"lag_windows", x.lag}};
   if (x.delay.samples == 0) one["delay"] = nullptr;
   else
     one["delay"] = {{"median_ms", x.delay.median_ms}, {"p25_ms", x.delay.p25_ms}, {"p75_ms", x.delay.p75_ms}, {"samples", x.delay.samples},
@@ -161,7 +161,6 @@ inline void write_indented(std::ostream& out, std::string_view text, std::size_t
     at = nl + 1;
   }
 }
-
 
 /// The whole report as one document (with `names`, the hosts too).
 [[nodiscard]] inline nlohmann::ordered_json report(const mine_result& r, const host_names* names) {
