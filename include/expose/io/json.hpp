@@ -197,16 +197,16 @@ struct json_additions {
 inline void write_json(std::ostream& out, const mine_result& r, const host_names* names, int indent = 2, const json_additions& add = {}) {
   using json = nlohmann::ordered_json;
   assert(add.after.is_object());
-  const auto dump = [indent](const json& v) { return v.dump(indent, ' ', false, json::error_handler_t::replace); };
+  const auto dump = [](const json& v, int at) { return v.dump(at, ' ', false, json::error_handler_t::replace); };
   const bool lines = indent >= 0;
   const auto step = static_cast<std::size_t>(lines ? indent : 0);
   const std::string_view colon = lines ? ": " : ":";
   bool first = true;
   const auto field = [&](const std::string& key) {
-    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << json(key).dump(-1, ' ', false, json::error_handler_t::replace) << colon;
+    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << dump(json(key), -1) << colon;
     first = false;
   };
-  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, dump(v), step * depth); };
+  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, dump(v, indent), step * depth); };
   out << "{";
   const json head = detail::report_head(r);  // kept: items() views it
   for (const auto& [key, v] : head.items()) {
