@@ -255,3 +255,40 @@ TEST_CASE("delays.measured_apart_are_taken_as_they_are_and_the_rest_measured") {
   CHECK(of.entries[0].rhs == web - offset);
   CHECK(of.entries[0].delay == before_turning[0].delay);
 }
+
+TEST_CASE("delays.quartiles_are_those_of_the_sorted_delays_at_every_size") {
+  // The quartiles come from six ranks put in place, not a sort: against a sort for every size up
+  // to 40 (every way the ranks can coincide) and larger lists, of few distinct values and many.
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  const auto expected = [](std::vector<std::int64_t> d, double q) {
+    std::sort(d.begin(), d.end());
+    const double h = q * static_cast<double>(d.size() - 1);
+    const auto lo = static_cast<std::size_t>(h);
+    const auto hi = std::min(lo + 1, d.size() - 1);
+    return (static_cast<double>(d[lo]) + (h - static_cast<double>(lo)) * static_cast<double>(d[hi] - d[lo])) * 2.0;
+  };
+  std::vector<std::size_t> sizes;
+  for (std::size_t n = 1; n <= 40; ++n) sizes.push_back(n);
+  sizes.insert(sizes.end(), {101, 1000, 4097});
+  for (const std::size_t n : sizes)
+    for (const std::uint64_t spread : {3ULL, 1000000ULL}) {
+      std::vector<std::int64_t> d(n);
+      for (auto& x : d) x = static_cast<std::int64_t>(next() % spread) - static_cast<std::int64_t>(spread / 2);
+      const auto copy = d;
+      const delay_summary s = detail::summarize_delays(d, 2.0);
+      CAPTURE(n);
+      CAPTURE(spread);
+      CHECK(s.samples == n);
+      CHECK(s.p25_ms == expected(copy, 0.25));
+      CHECK(s.median_ms == expected(copy, 0.5));
+      CHECK(s.p75_ms == expected(copy, 0.75));
+      std::sort(d.begin(), d.end());
+      std::vector<std::int64_t> sorted = copy;
+      std::sort(sorted.begin(), sorted.end());
+      CHECK(d == sorted);  // reordered, nothing lost
+    }
+}

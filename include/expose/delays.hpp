@@ -20,6 +20,7 @@
 //   time_rules(rules, space, window_seconds);   // finish_rules does it for every run
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <unordered_map>
@@ -40,13 +41,31 @@ namespace expose {
 
 namespace detail {
 
-/// The median and quartiles of delays in offset units (sorted in place), in milliseconds.
+/// The median and quartiles of delays in offset units, in milliseconds. `d` is reordered: only
+/// the six ranks the quartiles read are put where sorting would put them (std::nth_element on what
+/// lies past the rank before: linear, where sorting the 341 k delays of the 6-hour trace's busiest
+/// host rule took most of the 0.05 s its rules' summaries took).
 [[nodiscard]] inline delay_summary summarize_delays(std::vector<std::int64_t>& d, double ms_per_unit) {
   delay_summary out;
   out.samples = d.size();
   if (d.empty()) return out;
-  std::sort(d.begin(), d.end());
   // The quantile between ranks, as R's type 7 (numpy's default).
+  const auto rank_of = [&](double q) { return static_cast<std::size_t>(std::floor(q * static_cast<double>(d.size() - 1))); };
+  std::array<std::size_t, 6> ranks{};
+  std::size_t k = 0;
+  for (const double q : {0.25, 0.5, 0.75}) {
+    ranks[k++] = rank_of(q);
+    ranks[k++] = std::min(rank_of(q) + 1, d.size() - 1);
+  }
+  std::sort(ranks.begin(), ranks.end());
+  auto placed = d.begin();  // every rank before it holds its sorted value; those after it are larger or equal
+  for (const auto r : ranks) {
+    const auto pos = d.begin() + static_cast<std::ptrdiff_t>(r);
+    if (pos < placed) continue;  // placed already
+    if (pos == placed) std::iter_swap(pos, std::min_element(pos, d.end()));
+    else std::nth_element(placed, pos, d.end());
+    placed = pos + 1;
+  }
   const auto at = [&](double q) {
     const double h = q * static_cast<double>(d.size() - 1);
     const auto lo = static_cast<std::size_t>(std::floor(h));
