@@ -1,5 +1,6 @@
 #include "expose/io/json.hpp"
 
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -158,6 +159,40 @@ TEST_CASE("io.json.written_rule_by_rule_as_the_document_dumps") {
   j["db"] = {{"file", "rules.db"}, {"run", "monday"}};
   CHECK(written(nullptr, 2, add) == j.dump(2));
   CHECK(written(nullptr, -1, add) == j.dump());
+  // Every optional field of a rule, and values the document writes its own way: a delay and none,
+  // alike and same-shape marks, scores that are not finite (null), 0, negative and huge numbers;
+  // a tool's fields on those rules, one of them an object.
+  mine_result marked = r;
+  marked.rules[0].alike_of = 3;
+  marked.rules[1].alike = 2;
+  marked.rules[1].same_shape_of = 0;
+  marked.rules[2].same_shape = 4;
+  marked.rules[2].same_shape_host = *ip_address::parse("2001:db8::7");
+  marked.rules[3].delay = {};
+  marked.rules[4].delay = {-0.0, -1.25e-7, 3.5e300, 1, 0};
+  marked.rules[0].score = std::numeric_limits<double>::quiet_NaN();
+  marked.rules[1].reverse_score = std::numeric_limits<double>::infinity();
+  marked.rules[2].score = 1e22;
+  marked.rules[3].lag = 7;
+  io::json_additions more;
+  more.rule = [](std::size_t i, nlohmann::ordered_json& fields) {
+    fields["runs_seen"] = i;
+    if (i == 1) fields["first"] = {{"run", "sunday \"a\""}, {"at", 1.5}};
+  };
+  auto m = io::to_json(marked);
+  for (std::size_t i = 0; i < marked.rules.size(); ++i) {
+    m["rules"][i]["runs_seen"] = i;
+    if (i == 1) m["rules"][i]["first"] = {{"run", "sunday \"a\""}, {"at", 1.5}};
+  }
+  for (const int indent : {-1, 0, 2, 3}) {
+    std::ostringstream s;
+    io::write_json(s, marked, nullptr, indent, more);
+    CAPTURE(indent);
+    CHECK(s.str() == m.dump(indent));
+  }
+  CHECK(m.dump(2).find("\"alike_of\": 3") != std::string::npos);
+  CHECK(m.dump(2).find("\"score\": null") != std::string::npos);
+  CHECK(m.dump(2).find("\"delay\": null") != std::string::npos);
   // No rule: an empty array, as the document has it.
   mine_result none = r;
   none.rules.clear();

@@ -2,15 +2,21 @@
 // The JSON report of DESIGN.md section 5 (component expose::json, with nlohmann/json). Other programs
 // read it: field names and meanings are a contract; fields may be added, never renamed or dropped.
 
+#include <algorithm>
+#include <array>
 #include <cassert>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <ranges>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "expose/dependencies.hpp"
 #include "expose/io/deps.hpp"
@@ -20,12 +26,42 @@
 
 namespace expose::io {
 
+namespace detail {
+
+/// An item's fields, each given to `sink(key, value)` in the report's order.
+template <class Sink>
+void flow_fields(const flow_pattern& p, Sink& sink) {
+  sink("proto", p.field_text(field::proto));
+  sink("src", p.field_text(field::src_ip));
+  sink("sport", p.field_text(field::src_port));
+  sink("dst", p.field_text(field::dst_ip));
+  sink("dport", p.field_text(field::dst_port));
+}
+
+/// Fields given to it become an object's (`sink(key, value)`, `sink.object(key, fill)`): the
+/// report as a document (to_json).
+struct json_sink {
+  nlohmann::ordered_json& into;
+  template <class V>
+  void operator()(std::string_view key, const V& v) {
+    into[std::string(key)] = v;
+  }
+  template <class Fill>
+  void object(std::string_view key, Fill&& fill) {
+    nlohmann::ordered_json inner = nlohmann::ordered_json::object();
+    json_sink in{inner};
+    std::forward<Fill>(fill)(in);
+    into[std::string(key)] = std::move(inner);
+  }
+};
+
+}  // namespace detail
+
 [[nodiscard]] inline nlohmann::ordered_json flow_json(const flow_pattern& p) {
-  return {{"proto", p.field_text(field::proto)},
-          {"src", p.field_text(field::src_ip)},
-          {"sport", p.field_text(field::src_port)},
-          {"dst", p.field_text(field::dst_ip)},
-          {"dport", p.field_text(field::dst_port)}};
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  detail::json_sink sink{out};
+  detail::flow_fields(p, sink);
+  return out;
 }
 
 namespace detail {
@@ -59,92 +95,103 @@ namespace detail {
   return out;
 }
 
+/// One rule's fields, each given to `sink` in the report's order (json_sink, text_sink).
+template <class Sink>
+void rule_fields(const mine_result& r, const rule& x, Sink& sink) {
+  sink.object("lhs", [&](auto& in) { flow_fields(r.items[x.lhs], in); });
+  sink.object("rhs", [&](auto& in) { flow_fields(r.items[x.rhs], in); });
+  sink("kind", kind_text(x.kind));
+  sink("score", x.score);
+  sink("reverse_score", x.reverse_score);
+  sink("support", x.counts.n_xy);
+  sink("lhs_count", x.counts.n_x);
+  sink("rhs_count", x.counts.n_y);
+  sink("samples", x.counts.n);
+  sink("confidence", x.confidence());
+  sink("text", rule_text(r, x));
+  sink("order", order_text(x.order));
+  sink("lag_windows", x.lag);
+  if (x.delay.samples == 0) {
+    sink("delay", nullptr);
+  } else {
+    sink.object("delay", [&](auto& in) {
+      in("median_ms", x.delay.median_ms);
+      in("p25_ms", x.delay.p25_ms);
+      in("p75_ms", x.delay.p75_ms);
+      in("samples", x.delay.samples);
+      in("hosts", x.delay.hosts);
+    });
+  }
+  sink("leads", leads_text(x.leads));
+  if (x.alike_of != rule::not_alike) sink("alike_of", x.alike_of);
+  if (x.alike != 0) sink("alike", x.alike);
+  if (x.same_shape_of != rule::not_alike) sink("same_shape_of", x.same_shape_of);
+  if (x.same_shape != 0) {
+    sink("same_shape", x.same_shape);
+    sink("same_shape_host", x.same_shape_host.to_string());
+  }
+}
+
 /// One rule's object.
 [[nodiscard]] inline nlohmann::ordered_json rule_json(const mine_result& r, const rule& x) {
-  using json = nlohmann::ordered_json;
-  json one = {{"lhs", flow_json(r.items[x.lhs])},
-              {"rhs", flow_json(r.items[x.rhs])},
-              {"kind", kind_text(x.kind)},
-              {"score", x.score},
-              {"reverse_score", x.reverse_score},
-              {"support", x.counts.n_xy},
-              {"lhs_count", x.counts.n_x},
-              {"rhs_count", x.counts.n_y},
-              {"samples", x.counts.n},
-              {"confidence", x.confidence()},
-              {"text", rule_text(r, x)},
-              {"order", order_text(x.order)},
-              {"lag_windows", x.lag}};
-  if (x.delay.samples == 0) one["delay"] = nullptr;
-  else
-    one["delay"] = {{"median_ms", x.delay.median_ms}, {"p25_ms", x.delay.p25_ms}, {"p75_ms", x.delay.p75_ms}, {"samples", x.delay.samples},
-                    {"hosts", x.delay.hosts}};
-  one["leads"] = leads_text(x.leads);
-  if (x.alike_of != rule::not_alike) one["alike_of"] = x.alike_of;
-  if (x.alike != 0) one["alike"] = x.alike;
-  if (x.same_shape_of != rule::not_alike) one["same_shape_of"] = x.same_shape_of;
-  if (x.same_shape != 0) {
-    one["same_shape"] = x.same_shape;
-    one["same_shape_host"] = x.same_shape_host.to_string();
-  }
+  nlohmann::ordered_json one = nlohmann::ordered_json::object();
+  json_sink sink{one};
+  rule_fields(r, x, sink);
   return one;
 }
 
-/// The report's fields after the rules: clusters, dependencies, and with `names` the hosts.
-[[nodiscard]] inline nlohmann::ordered_json report_tail(const mine_result& r, const host_names* names) {
+/// Cluster c's object.
+[[nodiscard]] inline nlohmann::ordered_json cluster_json(const mine_result& r, std::size_t c) {
   using json = nlohmann::ordered_json;
-  json out = json::object();
-  json clusters = json::array();
-  for (std::size_t c = 0; c < r.clusters.size(); ++c) {
-    json flows = json::array();
-    for (auto item : r.clusters[c].items) flows.push_back(r.items[item].text());
-    const auto& cl = r.clusters[c];
-    json entry = {{"id", c},
-                  {"flows", std::move(flows)},
-                  {"rules", cl.rules},
-                  {"density", cl.density},
-                  {"summary", cl.summary},
-                  {"parts", cl.parts}};
-    // The pattern block: its best rules, when it was active, how, and how often.
-    std::vector<std::size_t> best;  // listed ones (not folded into another), as the text shows them
-    for (auto i : cl.rules)
-      if (!r.rules[i].folded() && best.size() < 3) best.push_back(i);
-    entry["top_rules"] = best;
-    entry["host_count"] = clusters::hosts_of(cl, r.items);
-    if (cl.windows_active != 0) {
-      entry["first_seen"] = static_cast<double>(cl.first_window) * r.window_seconds;
-      entry["last_seen"] = static_cast<double>(cl.last_window + 1) * r.window_seconds;
-      entry["windows_active"] = cl.windows_active;
-      entry["activity_per_minute"] = cl.per_minute;
-      entry["period_s"] = cl.period_seconds > 0 ? json(cl.period_seconds) : json(nullptr);
-    }
-    clusters.push_back(std::move(entry));
+  json flows = json::array();
+  for (auto item : r.clusters[c].items) flows.push_back(r.items[item].text());
+  const auto& cl = r.clusters[c];
+  json entry = {{"id", c},
+                {"flows", std::move(flows)},
+                {"rules", cl.rules},
+                {"density", cl.density},
+                {"summary", cl.summary},
+                {"parts", cl.parts}};
+  // The pattern block: its best rules, when it was active, how, and how often.
+  std::vector<std::size_t> best;  // listed ones (not folded into another), as the text shows them
+  for (auto i : cl.rules)
+    if (!r.rules[i].folded() && best.size() < 3) best.push_back(i);
+  entry["top_rules"] = best;
+  entry["host_count"] = clusters::hosts_of(cl, r.items);
+  if (cl.windows_active != 0) {
+    entry["first_seen"] = static_cast<double>(cl.first_window) * r.window_seconds;
+    entry["last_seen"] = static_cast<double>(cl.last_window + 1) * r.window_seconds;
+    entry["windows_active"] = cl.windows_active;
+    entry["activity_per_minute"] = cl.per_minute;
+    entry["period_s"] = cl.period_seconds > 0 ? json(cl.period_seconds) : json(nullptr);
   }
-  out["clusters"] = std::move(clusters);
-  // The rules rolled up into service dependencies (dependencies.hpp).
-  json deps = json::array();
-  for (const auto& d : dependencies_of(r)) {
-    json entry = {{"first", service_text(d.first)}, {"then", service_text(d.then)}, {"ordered", d.ordered},
-                  {"rules", d.rules},           {"hosts", d.hosts},           {"rule_indices", d.rule_indices}};
-    if (d.ordered && d.delay.samples != 0)
-      entry["delay"] = {{"median_ms", d.delay.median_ms}, {"p25_ms", d.delay.p25_ms}, {"p75_ms", d.delay.p75_ms}, {"samples", d.delay.samples}};
-    else
-      entry["delay"] = nullptr;
-    deps.push_back(std::move(entry));
+  return entry;
+}
+
+/// A service dependency's object (the rules rolled up: dependencies.hpp).
+[[nodiscard]] inline nlohmann::ordered_json dependency_json(const dependency& d) {
+  using json = nlohmann::ordered_json;
+  json entry = {{"first", service_text(d.first)}, {"then", service_text(d.then)}, {"ordered", d.ordered},
+                {"rules", d.rules},           {"hosts", d.hosts},           {"rule_indices", d.rule_indices}};
+  if (d.ordered && d.delay.samples != 0)
+    entry["delay"] = {{"median_ms", d.delay.median_ms}, {"p25_ms", d.delay.p25_ms}, {"p75_ms", d.delay.p75_ms}, {"samples", d.delay.samples}};
+  else
+    entry["delay"] = nullptr;
+  return entry;
+}
+
+/// The hosts the items name that have names, with those names.
+[[nodiscard]] inline nlohmann::ordered_json hosts_json(const mine_result& r, const host_names& names) {
+  using json = nlohmann::ordered_json;
+  auto table = json::array();
+  for (const auto& h : clusters::hosts_named(r.items, std::views::iota(std::size_t{0}, r.items.size()))) {
+    const auto& list = names.of(h);
+    if (list.empty()) continue;
+    auto entry = json::array();
+    for (const auto& e : list) entry.push_back({{"name", e.name}, {"source", std::string(source_name(e.source))}});
+    table.push_back({{"address", h.to_string()}, {"names", std::move(entry)}});
   }
-  out["dependencies"] = std::move(deps);
-  if (names != nullptr) {
-    auto table = json::array();
-    for (const auto& h : clusters::hosts_named(r.items, std::views::iota(std::size_t{0}, r.items.size()))) {
-      const auto& list = names->of(h);
-      if (list.empty()) continue;
-      auto entry = json::array();
-      for (const auto& e : list) entry.push_back({{"name", e.name}, {"source", std::string(source_name(e.source))}});
-      table.push_back({{"address", h.to_string()}, {"names", std::move(entry)}});
-    }
-    out["hosts"] = std::move(table);
-  }
-  return out;
+  return table;
 }
 
 /// `text` (one value as dump(indent) writes it at the top) as it stands one level down: every line
@@ -162,14 +209,102 @@ inline void write_indented(std::ostream& out, std::string_view text, std::size_t
   }
 }
 
+/// A value as nlohmann's dump writes it on one line, bad UTF-8 replaced (U+FFFD) where dump throws.
+[[nodiscard]] inline std::string dump_value(const nlohmann::ordered_json& v, int indent = -1) {
+  return v.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+/// Fields given to it written as text into `out`, an object standing at `depth` as dump(indent)
+/// writes it (indent < 0: on one line), without a document made: `{` when made, `}` at close().
+/// Keys are written as given (plain ASCII: the report's own); integers, and strings of printable
+/// ASCII without a quote or backslash, as they are (what dump writes of them); every other value
+/// through dump_value.
+class text_sink {
+ public:
+  text_sink(std::string& out, int indent, std::size_t depth) : out_(out), indent_(indent), depth_(depth) { out_ += '{'; }
+  template <class V>
+  void operator()(std::string_view key, const V& v) {
+    name(key);
+    if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+      std::array<char, 24> digits{};
+      const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), v).ptr;
+      out_.append(digits.data(), end);
+    } else if constexpr (std::is_null_pointer_v<V>) {
+      out_ += "null";
+    } else if constexpr (std::is_convertible_v<const V&, std::string_view>) {
+      const std::string_view text = v;
+      if (std::ranges::all_of(text, [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; })) {
+        out_ += '"';
+        out_ += text;
+        out_ += '"';
+      } else {
+        out_ += dump_value(nlohmann::ordered_json(text));
+      }
+    } else {
+      out_ += dump_value(nlohmann::ordered_json(v));
+    }
+  }
+  template <class Fill>
+  void object(std::string_view key, Fill&& fill) {
+    name(key);
+    text_sink in(out_, indent_, depth_ + 1);
+    std::forward<Fill>(fill)(in);
+    in.close();
+  }
+  /// A value made as a document (a tool's additions), indented where it stands.
+  void value(const std::string& key, const nlohmann::ordered_json& v) {
+    name(dump_value(nlohmann::ordered_json(key)));
+    const std::string text = dump_value(v, indent_);
+    for (std::size_t at = 0;;) {  // every line after the first one level further in
+      const auto nl = text.find('\n', at);
+      out_.append(text, at, nl == std::string::npos ? std::string::npos : nl - at);
+      if (nl == std::string::npos) break;
+      pad(depth_ + 1);
+      at = nl + 1;
+    }
+  }
+  void close() {
+    if (!first_ && indent_ >= 0) pad(depth_);
+    out_ += '}';
+  }
+
+ private:
+  void pad(std::size_t depth) {
+    out_ += '\n';
+    out_.append(depth * static_cast<std::size_t>(indent_), ' ');
+  }
+  void name(std::string_view key) {  // plain ASCII, or quoted already
+    if (!first_) out_ += ',';
+    first_ = false;
+    if (indent_ >= 0) pad(depth_ + 1);
+    if (key.starts_with('"')) {
+      out_ += key;
+    } else {
+      out_ += '"';
+      out_ += key;
+      out_ += '"';
+    }
+    out_ += indent_ >= 0 ? ": " : ":";
+  }
+  std::string& out_;
+  int indent_;
+  std::size_t depth_;
+  bool first_ = true;
+};
+
 /// The whole report as one document (with `names`, the hosts too).
 [[nodiscard]] inline nlohmann::ordered_json report(const mine_result& r, const host_names* names) {
   auto out = report_head(r);
   auto rules = nlohmann::ordered_json::array();
   for (const rule& x : r.rules) rules.push_back(rule_json(r, x));
   out["rules"] = std::move(rules);
-  auto tail = report_tail(r, names);  // kept: items() views it
-  for (auto& [key, value] : tail.items()) out[key] = std::move(value);
+  auto clusters = nlohmann::ordered_json::array();
+  for (std::size_t c = 0; c < r.clusters.size(); ++c) clusters.push_back(cluster_json(r, c));
+  out["clusters"] = std::move(clusters);
+  auto deps = nlohmann::ordered_json::array();
+  for (const auto& d : dependencies_of(r)) deps.push_back(dependency_json(d));
+  out["dependencies"] = std::move(deps);
+  if (names != nullptr) out["hosts"] = hosts_json(r, *names);
   return out;
 }
 }  // namespace detail
@@ -181,57 +316,95 @@ inline void write_indented(std::ostream& out, std::string_view text, std::size_t
 /// inventory, dhcp, netbios, mdns, llmnr, dns). Names never change the rules.
 [[nodiscard]] inline nlohmann::ordered_json to_json(const mine_result& r, const host_names& names) { return detail::report(r, &names); }
 
-/// What a tool adds to the report: fields at the end of rule i's object (`rule(i, object)`), and
-/// fields after every other (`after`, an object whose keys the report does not have).
+/// What a tool adds to the report: fields at the end of rule i's object (`rule(i, fields)` sets
+/// them in `fields`, an empty object, with keys a rule does not have), and fields after every
+/// other (`after`, an object whose keys the report does not have).
 struct json_additions {
   std::function<void(std::size_t, nlohmann::ordered_json&)> rule;
   nlohmann::ordered_json after = nlohmann::ordered_json::object();
 };
 
 /// The report (with `names`, to_json(r, names); else to_json(r)), with `add`'s fields, written as
-/// its dump(indent) writes it (indent < 0: on one line), byte for byte, but the rules made and
-/// written one at a time: a document of every rule took 2.3 GB and 12 s for the 378,865 rules of
-/// a 1 MB real capture (nfpuzzle_evidence04), where the rest of the report is small. A string that
-/// is not UTF-8 (a name from an inventory in another encoding, a path) has its bad bytes replaced
-/// by U+FFFD, where dump throws: what is written is never cut short.
+/// its dump(indent) writes it (indent < 0: on one line), byte for byte, but each rule's fields
+/// written as they come (rule_fields into a text_sink), with no document made of them, and each
+/// cluster and dependency made as a small document, written and dropped in turn: the document of
+/// the whole report took 2.3 GB and 12 s for the 378,865 rules of a 1 MB real capture
+/// (nfpuzzle_evidence04; 306 MB of rules and 39 MB of dependencies written), a document a rule
+/// 6.3 s and 355 MB. A string
+/// that is not UTF-8 (a name from an inventory in another encoding, a path) has its bad bytes
+/// replaced by U+FFFD, where dump throws: what is written is never cut short.
 inline void write_json(std::ostream& out, const mine_result& r, const host_names* names, int indent = 2, const json_additions& add = {}) {
   using json = nlohmann::ordered_json;
   assert(add.after.is_object());
-  const auto dump = [](const json& v, int at) { return v.dump(at, ' ', false, json::error_handler_t::replace); };
   const bool lines = indent >= 0;
   const auto step = static_cast<std::size_t>(lines ? indent : 0);
   const std::string_view colon = lines ? ": " : ":";
   bool first = true;
   const auto field = [&](const std::string& key) {
-    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << dump(json(key), -1) << colon;
+    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << detail::dump_value(json(key)) << colon;
     first = false;
   };
-  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, dump(v, indent), step * depth); };
+  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, detail::dump_value(v, indent), step * depth); };
+  // An array of n entries, each written by entry(i, text) into `text` (flushed to `out` as it grows).
+  std::string text;
+  const auto array = [&](const std::string& key, std::size_t n, const auto& entry) {
+    field(key);
+    if (n == 0) {
+      out << "[]";
+      return;
+    }
+    out << "[";
+    for (std::size_t i = 0; i < n; ++i) {
+      text += i == 0 ? "" : ",";
+      if (lines) {
+        text += '\n';
+        text.append(2 * step, ' ');
+      }
+      entry(i, text);
+      if (text.size() >= (std::size_t{1} << 16)) {
+        out << text;
+        text.clear();
+      }
+    }
+    out << text << (lines ? "\n" : "") << std::string(step, ' ') << "]";
+    text.clear();
+  };
+  // An entry made as a document (a cluster, a dependency), one level down from the array.
+  const auto document = [&](std::string& into, const json& v) {
+    std::ostringstream s;
+    detail::write_indented(s, detail::dump_value(v, indent), 2 * step);
+    into += s.view();
+  };
   out << "{";
   const json head = detail::report_head(r);  // kept: items() views it
   for (const auto& [key, v] : head.items()) {
     field(key);
     value(v, 1);
   }
-  field("rules");
-  if (r.rules.empty()) {
-    out << "[]";
-  } else {
-    out << "[";
-    for (std::size_t i = 0; i < r.rules.size(); ++i) {
-      json one = detail::rule_json(r, r.rules[i]);
-      if (add.rule) add.rule(i, one);
-      out << (i == 0 ? "" : ",") << (lines ? "\n" : "") << std::string(2 * step, ' ');
-      value(one, 2);
+  json extra;
+  array("rules", r.rules.size(), [&](std::size_t i, std::string& into) {
+    detail::text_sink one(into, indent, 2);
+    detail::rule_fields(r, r.rules[i], one);
+    if (add.rule) {
+      extra = json::object();
+      add.rule(i, extra);
+      for (const auto& [key, v] : extra.items()) one.value(key, v);
     }
-    out << (lines ? "\n" : "") << std::string(step, ' ') << "]";
+    one.close();
+  });
+  array("clusters", r.clusters.size(), [&](std::size_t c, std::string& into) { document(into, detail::cluster_json(r, c)); });
+  {
+    const auto deps = dependencies_of(r);
+    array("dependencies", deps.size(), [&](std::size_t i, std::string& into) { document(into, detail::dependency_json(deps[i])); });
   }
-  const json tail = detail::report_tail(r, names);
-  for (const json* part : {&tail, &add.after})
-    for (const auto& [key, v] : part->items()) {
-      field(key);
-      value(v, 1);
-    }
+  if (names != nullptr) {
+    field("hosts");
+    value(detail::hosts_json(r, *names), 1);
+  }
+  for (const auto& [key, v] : add.after.items()) {
+    field(key);
+    value(v, 1);
+  }
   out << (lines ? "\n" : "") << "}";
 }
 
