@@ -43,8 +43,8 @@ namespace detail {
 
 /// The median and quartiles of delays in offset units, in milliseconds. `d` is reordered: only
 /// the six ranks the quartiles read are put where sorting would put them (std::nth_element on what
-/// lies past the rank before: linear, where sorting the 341 k delays of the 6-hour trace's busiest
-/// host rule took most of the 0.05 s its rules' summaries took).
+/// lies past the rank before: linear, where sorting every delay took 0.05 s of the 0.16 s the
+/// 6-hour trace's host rules' delays took, 341 k of them for the busiest rule).
 [[nodiscard]] inline delay_summary summarize_delays(std::vector<std::int64_t>& d, double ms_per_unit) {
   delay_summary out;
   out.samples = d.size();
