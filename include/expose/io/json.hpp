@@ -208,11 +208,6 @@ inline void append_indented(std::string& into, std::string_view text, std::size_
     at = nl + 1;
   }
 }
-inline void write_indented(std::ostream& out, std::string_view text, std::size_t by) {
-  std::string indented;
-  append_indented(indented, text, by);
-  out << indented;
-}
 
 /// A value as nlohmann's dump(indent) writes it (indent < 0: on one line), bad UTF-8 replaced
 /// (U+FFFD) where dump throws.
@@ -225,7 +220,7 @@ inline void write_indented(std::ostream& out, std::string_view text, std::size_t
 /// The report's own keys (`sink(key, value)`, `object(key, fill)`) are written as given (plain
 /// ASCII); integers, and strings of printable ASCII without a quote or backslash, as they are
 /// (what dump writes of them); every other value (and a tool's key, `value`) through dump_value,
-/// indented where it stands.
+/// indented where it stands. Arrays of many entries (`array`) are written entry by entry.
 class text_sink {
  public:
   text_sink(std::string& out, int indent, std::size_t depth) : out_(out), indent_(indent), depth_(depth) { out_ += '{'; }
@@ -248,7 +243,7 @@ class text_sink {
         out_ += dump_value(nlohmann::ordered_json(text));
       }
     } else {
-      document(nlohmann::ordered_json(v));
+      document(nlohmann::ordered_json(v), depth_ + 1);
     }
   }
   template <class Fill>
@@ -261,8 +256,28 @@ class text_sink {
   /// A value made as a document (a tool's additions), indented where it stands.
   void value(const std::string& key, const nlohmann::ordered_json& v) {
     quoted_name(dump_value(nlohmann::ordered_json(key)));
-    document(v);
+    document(v, depth_ + 1);
   }
+  /// An array of n entries, entry(i) writing entry i (one level further in: `element` for an
+  /// entry made as a document, a text_sink at depth + 2 for an object written field by field).
+  template <class Entry>
+  void array(std::string_view key, std::size_t n, Entry&& entry) {
+    name(key);
+    if (n == 0) {
+      out_ += "[]";
+      return;
+    }
+    out_ += '[';
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i != 0) out_ += ',';
+      if (indent_ >= 0) pad(depth_ + 2);
+      entry(i);
+    }
+    if (indent_ >= 0) pad(depth_ + 1);
+    out_ += ']';
+  }
+  /// An array's entry made as a document (inside array's entry).
+  void element(const nlohmann::ordered_json& v) { document(v, depth_ + 2); }
   void close() {
     if (!first_ && indent_ >= 0) pad(depth_);
     out_ += '}';
@@ -290,8 +305,8 @@ class text_sink {
     first_ = false;
     if (indent_ >= 0) pad(depth_ + 1);
   }
-  void document(const nlohmann::ordered_json& v) {
-    append_indented(out_, dump_value(v, indent_), (depth_ + 1) * static_cast<std::size_t>(std::max(indent_, 0)));
+  void document(const nlohmann::ordered_json& v, std::size_t depth) {  // standing at `depth`
+    append_indented(out_, dump_value(v, indent_), depth * static_cast<std::size_t>(std::max(indent_, 0)));
   }
   std::string& out_;
   int indent_;
@@ -343,50 +358,18 @@ struct json_additions {
 inline void write_json(std::ostream& out, const mine_result& r, const host_names* names, int indent = 2, const json_additions& add = {}) {
   using json = nlohmann::ordered_json;
   assert(add.after.is_object());
-  const bool lines = indent >= 0;
-  const auto step = static_cast<std::size_t>(lines ? indent : 0);
-  const std::string_view colon = lines ? ": " : ":";
-  bool first = true;
-  const auto field = [&](const std::string& key) {
-    out << (first ? "" : ",") << (lines ? "\n" : "") << std::string(step, ' ') << detail::dump_value(json(key)) << colon;
-    first = false;
-  };
-  const auto value = [&](const json& v, std::size_t depth) { detail::write_indented(out, detail::dump_value(v, indent), step * depth); };
-  // An array of n entries, each written by entry(i, text) into `text` (flushed to `out` as it grows).
-  std::string text;
-  const auto array = [&](const std::string& key, std::size_t n, const auto& entry) {
-    field(key);
-    if (n == 0) {
-      out << "[]";
-      return;
-    }
-    out << "[";
-    for (std::size_t i = 0; i < n; ++i) {
-      text += i == 0 ? "" : ",";
-      if (lines) {
-        text += '\n';
-        text.append(2 * step, ' ');
-      }
-      entry(i, text);
-      if (text.size() >= (std::size_t{1} << 16)) {
-        out << text;
-        text.clear();
-      }
-    }
-    out << text << (lines ? "\n" : "") << std::string(step, ' ') << "]";
+  std::string text;  // what is written, given to `out` as it grows
+  const auto flush = [&](std::size_t at_least) {
+    if (text.size() < at_least) return;
+    out << text;
     text.clear();
   };
-  // An entry made as a document (a cluster, a dependency), one level down from the array.
-  const auto document = [&](std::string& into, const json& v) { detail::append_indented(into, detail::dump_value(v, indent), 2 * step); };
-  out << "{";
+  detail::text_sink report(text, indent, 0);
   const json head = detail::report_head(r);  // kept: items() views it
-  for (const auto& [key, v] : head.items()) {
-    field(key);
-    value(v, 1);
-  }
+  for (const auto& [key, v] : head.items()) report.value(key, v);
   json extra;
-  array("rules", r.rules.size(), [&](std::size_t i, std::string& into) {
-    detail::text_sink one(into, indent, 2);
+  report.array("rules", r.rules.size(), [&](std::size_t i) {
+    detail::text_sink one(text, indent, 2);
     detail::rule_fields(r, r.rules[i], one);
     if (add.rule) {
       extra = json::object();
@@ -395,21 +378,23 @@ inline void write_json(std::ostream& out, const mine_result& r, const host_names
       for (const auto& [key, v] : extra.items()) one.value(key, v);
     }
     one.close();
+    flush(std::size_t{1} << 16);
   });
-  array("clusters", r.clusters.size(), [&](std::size_t c, std::string& into) { document(into, detail::cluster_json(r, c)); });
+  report.array("clusters", r.clusters.size(), [&](std::size_t c) {
+    report.element(detail::cluster_json(r, c));
+    flush(std::size_t{1} << 16);
+  });
   {
     const auto deps = dependencies_of(r);
-    array("dependencies", deps.size(), [&](std::size_t i, std::string& into) { document(into, detail::dependency_json(deps[i])); });
+    report.array("dependencies", deps.size(), [&](std::size_t i) {
+      report.element(detail::dependency_json(deps[i]));
+      flush(std::size_t{1} << 16);
+    });
   }
-  if (names != nullptr) {
-    field("hosts");
-    value(detail::hosts_json(r, *names), 1);
-  }
-  for (const auto& [key, v] : add.after.items()) {
-    field(key);
-    value(v, 1);
-  }
-  out << (lines ? "\n" : "") << "}";
+  if (names != nullptr) report.value("hosts", detail::hosts_json(r, *names));
+  for (const auto& [key, v] : add.after.items()) report.value(key, v);
+  report.close();
+  flush(0);
 }
 
 inline void write_json(std::ostream& out, const mine_result& r) {
