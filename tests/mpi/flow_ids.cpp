@@ -4,7 +4,9 @@
 // rank sent it, and a message shorter than its contents stopping the job. Prints what differs and
 // exits 1; exits 0 when every rank agrees.
 
+#include <algorithm>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,42 @@ expose::flow_key flow(std::uint8_t host, std::uint16_t sport, std::uint16_t dpor
   return {expose::ip_address::v4(a), expose::ip_address::v4(b), sport, dport, 6};
 }
 
+// One process's numbering of the ranks' flows (`ranks`: each rank's in its order) read one after
+// the other, from a flow table fed them in order, checked against what number_flows gave `rank`.
+void check_numbering(expose_test::mpi_check& c, const std::vector<std::vector<expose::flow_key>>& ranks,
+                     const expose::mpi::flow_numbering& ids, const std::string& what) {
+  expose::flow_table one;
+  std::vector<std::uint32_t> want;
+  std::uint64_t base = 0, first = 0;
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    if (static_cast<int>(r) == c.rank) base = one.size();
+    for (const auto& f : ranks[r]) {
+      const auto [id, inserted] = one.find_or_insert(f);
+      if (static_cast<int>(r) == c.rank) {
+        want.push_back(id);
+        first += inserted ? 1 : 0;
+      }
+    }
+  }
+  if (static_cast<std::size_t>(c.rank) >= ranks.size()) base = one.size();
+  c.check(ids.id == want, what + ": the flows' numbers differ from one process's");
+  c.check(ids.base == base, what + ": base " + std::to_string(ids.base) + ", expected " + std::to_string(base));
+  c.check(ids.first == first, what + ": first " + std::to_string(ids.first) + ", expected " + std::to_string(first));
+  c.check(ids.total == one.size(), what + ": total " + std::to_string(ids.total) + ", expected " + std::to_string(one.size()));
+}
+
+// Hashes that send more keys to the owners than the connections' own: every flow's the same (all
+// to rank 0), and one of the destination port alone (flows of other connections collide, some
+// of them on one rank).
+struct same_hash {
+  std::uint64_t operator()(const expose::flow_key&) const noexcept { return 0; }
+};
+struct port_hash {
+  std::uint64_t operator()(const expose::flow_key& k) const noexcept {
+    return std::min(k.sport, k.dport) % 3;  // either direction alike, as a connection's hash must be
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -32,33 +70,34 @@ int main(int argc, char** argv) {
   // saw nothing. One process reading the ranks' flows one after the other numbers them
   // A 0, B 1, C 2, D 3, E 4.
   const std::vector<std::vector<expose::flow_key>> seen = {{A, B}, {C, A.reversed(), D}, {D, E, B}};
-  std::vector<expose::flow_key> mine;
-  if (size == 1) mine = {A, B, C, D, E};
-  else if (rank < 3) mine = seen[static_cast<std::size_t>(rank)];
+  const auto ranks = size == 1 ? std::vector<std::vector<expose::flow_key>>{{A, B, C, D, E}}
+                               : std::vector<std::vector<expose::flow_key>>(seen.begin(), seen.begin() + std::min<std::size_t>(3, static_cast<std::size_t>(size)));
+  const std::vector<expose::flow_key> mine = static_cast<std::size_t>(rank) < ranks.size() ? ranks[static_cast<std::size_t>(rank)] : std::vector<expose::flow_key>{};
   expose::mpi::traffic t;
   const auto ids = expose::mpi::number_flows(mine, MPI_COMM_WORLD, t);
-
-  // One process's numbering of the same flows, from a flow table fed the ranks' flows in order.
-  expose::flow_table one;
-  std::vector<std::uint32_t> want;
-  std::uint64_t base = 0, first = 0;
-  const auto ranks = size == 1 ? std::vector<std::vector<expose::flow_key>>{{A, B, C, D, E}} : seen;
-  for (std::size_t r = 0; r < ranks.size() && static_cast<int>(r) < size; ++r) {
-    if (static_cast<int>(r) == rank) base = one.size();
-    for (const auto& f : ranks[r]) {
-      const auto [id, inserted] = one.find_or_insert(f);
-      if (static_cast<int>(r) == rank) {
-        want.push_back(id);
-        first += inserted ? 1 : 0;
-      }
-    }
-  }
-  if (rank >= 3) base = one.size();
-  c.check(ids.id == want, "the flows' numbers differ from one process's");
-  c.check(ids.base == base, "base " + std::to_string(ids.base) + ", expected " + std::to_string(base));
-  c.check(ids.first == first, "first " + std::to_string(ids.first) + ", expected " + std::to_string(first));
-  c.check(ids.total == one.size(), "total " + std::to_string(ids.total) + ", expected " + std::to_string(one.size()));
+  check_numbering(c, ranks, ids, "five flows");
   if (size == 3 && rank == 1) c.check(ids.id == std::vector<std::uint32_t>{2, 0, 3}, "rank 1's flows are not numbered 2 0 3");
+  check_numbering(c, ranks, expose::mpi::detail::number_flows_by(mine, MPI_COMM_WORLD, t, same_hash{}), "five flows, one hash");
+  check_numbering(c, ranks, expose::mpi::detail::number_flows_by(mine, MPI_COMM_WORLD, t, port_hash{}), "five flows, hashes by port");
+
+  // Many flows: 3,000 connections, each rank seeing a random share of them (about a third, some
+  // from the other side), in its own random order: with the connections' hash, one hash for all,
+  // and the port's.
+  {
+    std::vector<expose::flow_key> pool;
+    for (std::uint16_t i = 0; i < 3000; ++i) pool.push_back(flow(static_cast<std::uint8_t>(i % 7), static_cast<std::uint16_t>(2000 + i), static_cast<std::uint16_t>(i % 5)));
+    std::mt19937_64 random(42);  // the same on every rank
+    std::vector<std::vector<expose::flow_key>> many(static_cast<std::size_t>(size));
+    for (auto& r : many) {
+      for (const auto& f : pool)
+        if (random() % 3 == 0) r.push_back(random() % 4 == 0 ? f.reversed() : f);
+      std::shuffle(r.begin(), r.end(), random);
+    }
+    const auto& my = many[static_cast<std::size_t>(rank)];
+    check_numbering(c, many, expose::mpi::number_flows(my, MPI_COMM_WORLD, t), "3,000 connections");
+    check_numbering(c, many, expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, t, same_hash{}), "3,000 connections, one hash");
+    check_numbering(c, many, expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, t, port_hash{}), "3,000 connections, hashes by port");
+  }
 
   // A message shorter than what its receiver reads stops the job (job_stops: not an expose::error,
   // which every rank would throw alike).
