@@ -1,8 +1,9 @@
-// The numbering of flows across ranks (expose/mpi/flow_ids.hpp), run with 1, 3 and 4 ranks:
+// The numbering of flows across ranks (expose/mpi/flow_ids.hpp), run with 1, 2, 3 and 4 ranks:
 // every rank checks the numbers of its own flows against one process's numbering of the ranks'
-// flows read one after the other, and the exchange (expose/mpi/messages.hpp) against what each
-// rank sent it, and a message shorter than its contents stopping the job. Prints what differs and
-// exits 1; exits 0 when every rank agrees.
+// flows read one after the other (five flows, and 3,000 connections in random shares, with the
+// connections' hash and two that collide on purpose), the bytes the numbering sends, the exchange
+// (expose/mpi/messages.hpp) against what each rank sent it, and a message shorter than its
+// contents stopping the job. Prints what differs and exits 1; exits 0 when every rank agrees.
 
 #include <algorithm>
 #include <cstdio>
@@ -48,15 +49,13 @@ void check_numbering(expose_test::mpi_check& c, const std::vector<std::vector<ex
 }
 
 // Hashes that send more keys to the owners than the connections' own: every flow's the same (all
-// to rank 0), and one of the destination port alone (flows of other connections collide, some
-// of them on one rank).
+// to rank 0), and the destination port's (of the canonical key, modulo 3: flows of other
+// connections collide, some of them on one rank).
 struct same_hash {
   std::uint64_t operator()(const expose::flow_key&) const noexcept { return 0; }
 };
 struct port_hash {
-  std::uint64_t operator()(const expose::flow_key& k) const noexcept {
-    return std::min(k.sport, k.dport) % 3;  // either direction alike, as a connection's hash must be
-  }
+  std::uint64_t operator()(const expose::flow_key& k) const noexcept { return k.dport % 3; }
 };
 
 }  // namespace
@@ -80,23 +79,49 @@ int main(int argc, char** argv) {
   check_numbering(c, ranks, expose::mpi::detail::number_flows_by(mine, MPI_COMM_WORLD, t, same_hash{}), "five flows, one hash");
   check_numbering(c, ranks, expose::mpi::detail::number_flows_by(mine, MPI_COMM_WORLD, t, port_hash{}), "five flows, hashes by port");
 
-  // Many flows: 3,000 connections, each rank seeing a random share of them (about a third, some
-  // from the other side), in its own random order: with the connections' hash, one hash for all,
-  // and the port's.
+  // Many flows: 3,000 connections, each rank but the last of three or more seeing a random share
+  // of them (about a third, some from the other side), in its own random order: with the
+  // connections' hash, one hash for all, and the port's. With the connections' own hash the ranks
+  // send 9 bytes a flow, and the key (38 bytes) and at most 5 more of each flow whose connection
+  // another rank saw too (and 8 bytes a message); with one hash for all, every key to rank 0.
   {
     std::vector<expose::flow_key> pool;
     for (std::uint16_t i = 0; i < 3000; ++i) pool.push_back(flow(static_cast<std::uint8_t>(i % 7), static_cast<std::uint16_t>(2000 + i), static_cast<std::uint16_t>(i % 5)));
     std::mt19937_64 random(42);  // the same on every rank
     std::vector<std::vector<expose::flow_key>> many(static_cast<std::size_t>(size));
-    for (auto& r : many) {
+    for (std::size_t r = 0; r < many.size(); ++r) {
+      if (size >= 3 && r + 1 == many.size()) continue;
       for (const auto& f : pool)
-        if (random() % 3 == 0) r.push_back(random() % 4 == 0 ? f.reversed() : f);
-      std::shuffle(r.begin(), r.end(), random);
+        if (random() % 3 == 0) many[r].push_back(random() % 4 == 0 ? f.reversed() : f);
+      std::shuffle(many[r].begin(), many[r].end(), random);
     }
     const auto& my = many[static_cast<std::size_t>(rank)];
-    check_numbering(c, many, expose::mpi::number_flows(my, MPI_COMM_WORLD, t), "3,000 connections");
-    check_numbering(c, many, expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, t, same_hash{}), "3,000 connections, one hash");
-    check_numbering(c, many, expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, t, port_hash{}), "3,000 connections, hashes by port");
+    std::uint64_t seen_elsewhere = 0;  // my flows whose connection another rank saw
+    for (const auto& f : my) {
+      bool elsewhere = false;
+      for (std::size_t r = 0; r < many.size(); ++r)
+        if (static_cast<int>(r) != rank)
+          for (const auto& g : many[r]) elsewhere = elsewhere || expose::flow_table::canonical(g) == expose::flow_table::canonical(f);
+      seen_elsewhere += elsewhere ? 1 : 0;
+    }
+    // Bytes sent by every rank, added up.
+    const auto sent = [&](auto&& numbering) {
+      expose::mpi::traffic counted;
+      check_numbering(c, many, numbering(counted), "3,000 connections");
+      std::uint64_t all = 0;
+      MPI_Allreduce(&counted.bytes_sent, &all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+      return all;
+    };
+    const auto own = sent([&](expose::mpi::traffic& u) { return expose::mpi::number_flows(my, MPI_COMM_WORLD, u); });
+    const auto one = sent([&](expose::mpi::traffic& u) { return expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, u, same_hash{}); });
+    [[maybe_unused]] const auto by_port = sent([&](expose::mpi::traffic& u) { return expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, u, port_hash{}); });
+    std::uint64_t flows[3] = {my.size(), seen_elsewhere, rank == 0 ? 0 : my.size()}, all[3] = {};
+    MPI_Allreduce(flows, all, 3, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (size > 1) {
+      const std::uint64_t most = 9 * all[0] + 43 * all[1] + 6 * 8 * static_cast<std::uint64_t>(size * (size - 1));
+      c.check(own <= most, "with the connections' hash " + std::to_string(own) + " bytes sent, more than " + std::to_string(most));
+      c.check(one >= 38 * all[2], "with one hash for all only " + std::to_string(one) + " bytes sent");
+    }
   }
 
   // A message shorter than what its receiver reads stops the job (job_stops: not an expose::error,

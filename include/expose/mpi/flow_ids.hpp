@@ -14,7 +14,7 @@
 // numbers the flows it saw first in its own order, after those of the ranks before it (an exclusive
 // prefix sum of the counts), and sends the numbers another rank needs to the owners, who answer
 // every later sender with the number of each connection it saw. Six exchanges: 9 bytes a flow,
-// and 45 more for a flow whose hash another flow has (on the 6-hour trace over two ranks, 1,566
+// and at most 43 more for a flow whose hash another flow has (on the 6-hour trace over two ranks, 1,566
 // of 1,083,796 flows: the 783 connections both ranks saw). Each owner holds a table of its share
 // of the hashes, and one of the keys sent to it.
 
@@ -54,25 +54,25 @@ struct flow_numbering {
 
 namespace detail {
 
-/// A connection's hash, the same on every rank: each word of its canonical key mixed in turn. (Not
-/// flow_key_hash, which a flow table needs only well spread, not free of collisions: IPv4
+/// A connection's hash, of its canonical key (flow_table::canonical): each word mixed in turn.
+/// (Not flow_key_hash, which a flow table needs only well spread, not free of collisions: IPv4
 /// addresses sit in the high half of a word, where its multiplies carry no further, and the
 /// ports fold onto them: about 20,500 of the 6-hour trace's 1,083,013 connections share their
 /// flow_key_hash with another, none this one.)
 struct connection_hash {
-  [[nodiscard]] std::uint64_t operator()(const flow_key& k) const noexcept {
-    const flow_key c = flow_table::canonical(k);
-    const auto s = c.src.words(), d = c.dst.words();
+  [[nodiscard]] std::uint64_t operator()(const flow_key& canonical) const noexcept {
+    const auto s = canonical.src.words(), d = canonical.dst.words();
     std::uint64_t x = flow_key_hash::mix(s[0] ^ 0x5851f42d4c957f2dULL);
     x = flow_key_hash::mix(x ^ s[1]);
     x = flow_key_hash::mix(x ^ d[0]);
     x = flow_key_hash::mix(x ^ d[1]);
-    return flow_key_hash::mix(x ^ (std::uint64_t{c.sport} << 24 | std::uint64_t{c.dport} << 8 | c.proto));
+    return flow_key_hash::mix(x ^ (std::uint64_t{canonical.sport} << 24 | std::uint64_t{canonical.dport} << 8 | canonical.proto));
   }
 };
 
-/// number_flows with the connections' hash `hash` (any function of the canonical key: a weaker one
-/// sends more keys to their owners, never another numbering; the tests give it one that collides).
+/// number_flows with the connections' hash `hash` of canonical keys (any function of them: a
+/// weaker one sends more keys to their owners, never another numbering; the tests give it ones
+/// that collide).
 template <class Hash>
 [[nodiscard]] flow_numbering number_flows_by(const std::vector<flow_key>& flows, MPI_Comm comm, traffic& t, const Hash& hash) {
   int rank_i = 0, size_i = 1;
@@ -89,22 +89,28 @@ template <class Hash>
     out.first = out.total = n;
     return out;
   }
-  // What a flow's owner says of it (step 3), and so what the sender does with it in step 4.
-  enum said : std::uint8_t { later = 0, first_alone = 1, first_wanted = 2 };
+  // What a flow's owner says of it, and so what its sender does with it: numbers it (alone: no
+  // other rank saw it; wanted: a later rank did, and needs the number), or asks for its number.
+  enum said : std::uint8_t { later = 0, first_alone = 1, first_wanted = 2, key_sent = 3 };
 
   // 1. Every flow's hash to its owner.
-  std::vector<std::uint64_t> h(n);
+  std::vector<std::uint32_t> owner(n);
   std::vector<std::uint64_t> sent_to(size, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    h[i] = hash(flows[i]);
-    ++sent_to[h[i] % size];
-  }
   std::vector<std::vector<std::uint64_t>> to(size);
-  for (std::uint32_t o = 0; o < size; ++o) to[o].reserve(sent_to[o]);
-  for (std::size_t i = 0; i < n; ++i) to[h[i] % size].push_back(h[i]);
+  {
+    std::vector<std::uint64_t> h(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      h[i] = hash(flow_table::canonical(flows[i]));
+      owner[i] = static_cast<std::uint32_t>(h[i] % size);
+      ++sent_to[owner[i]];
+    }
+    for (std::uint32_t o = 0; o < size; ++o) to[o].reserve(sent_to[o]);
+    for (std::size_t i = 0; i < n; ++i) to[owner[i]].push_back(h[i]);
+  }
   auto hashes = exchange(std::move(to), comm, t);
 
-  // 2. The owner: which hashes more than one flow has (those flows may be one connection).
+  // 2. The owner: which hashes came more than once (those flows may be one connection; a hash
+  // twice from one rank too: its key tells whether the rank listed a connection twice).
   std::vector<std::vector<std::uint8_t>> again(size);  // per sender, per hash it sent
   {
     boost::unordered_flat_map<std::uint64_t, bool> seen;  // whether it came more than once
@@ -120,23 +126,24 @@ template <class Hash>
       expose::detail::release(hashes[from]);
     }
   }
-  const auto again_of = exchange(std::move(again), comm, t);
-  for (std::uint32_t o = 0; o < size; ++o)
-    if (again_of[o].size() != sent_to[o]) throw job_stops("expose::mpi: a rank answered for other flows than it was sent");
-  std::vector<char> shared(n);  // whether the flow's key went to its owner (its hash came more than once)
+  // Per flow, first_alone, or key_sent until its owner says more (step 3).
+  std::vector<std::uint8_t> is(n, first_alone);
   std::vector<std::uint64_t> keys_to(size, 0);
   {
+    auto again_of = exchange(std::move(again), comm, t);
+    for (std::uint32_t o = 0; o < size; ++o)
+      if (again_of[o].size() != sent_to[o]) throw job_stops("expose::mpi: a rank answered for other flows than it was sent");
     std::vector<std::size_t> at(size, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto o = h[i] % size;
-      shared[i] = static_cast<char>(again_of[o][at[o]++]);
-      keys_to[o] += shared[i] != 0 ? 1 : 0;
-    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (again_of[owner[i]][at[owner[i]]++] != 0) {
+        is[i] = key_sent;
+        ++keys_to[owner[i]];
+      }
   }
   std::vector<std::vector<flow_key>> key_to(size);
   for (std::uint32_t o = 0; o < size; ++o) key_to[o].reserve(keys_to[o]);
   for (std::size_t i = 0; i < n; ++i)
-    if (shared[i] != 0) key_to[h[i] % size].push_back(flows[i]);
+    if (is[i] == key_sent) key_to[owner[i]].push_back(flows[i]);
   auto keys = exchange(std::move(key_to), comm, t);
 
   // 3. The owner: the first sender of each of those connections, in rank order, and whether a
@@ -146,7 +153,7 @@ template <class Hash>
   std::size_t owned = 0;
   {
     flow_table table;
-    std::vector<std::uint8_t> senders;  // per table id, how many ranks sent it (2: more than one)
+    std::vector<std::uint8_t> senders;  // per table id, how many flows were sent of it (2: more than one)
     std::size_t sent = 0;  // at most this many connections: the table is sized once
     for (const auto& k : keys) sent += k.size();
     table.reserve(sent);
@@ -171,22 +178,21 @@ template <class Hash>
       }
     }
   }
-  const auto says_kept = says;  // read again in step 5
-  const auto said_of = exchange(std::move(says), comm, t);
-  for (std::uint32_t o = 0; o < size; ++o)
-    if (said_of[o].size() != keys_to[o]) throw job_stops("expose::mpi: a rank answered for other flows than it was sent");
+  auto says_kept = says;  // read again in step 5
+  {
+    auto said_of = exchange(std::move(says), comm, t);
+    for (std::uint32_t o = 0; o < size; ++o)
+      if (said_of[o].size() != keys_to[o]) throw job_stops("expose::mpi: a rank answered for other flows than it was sent");
+    std::vector<std::size_t> at(size, 0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (is[i] == key_sent) {
+        is[i] = said_of[owner[i]][at[owner[i]]++];
+        if (is[i] > first_wanted) throw job_stops("expose::mpi: a rank answered for other flows than it was sent");
+      }
+  }
 
   // 4. This rank numbers the flows it saw first, after the ranks before it, and sends the owners
   // the numbers later senders need.
-  std::vector<std::uint8_t> is(n, first_alone);  // per flow, a `said`
-  {
-    std::vector<std::size_t> at(size, 0);
-    for (std::size_t i = 0; i < n; ++i)
-      if (shared[i] != 0) {
-        const auto o = h[i] % size;
-        is[i] = said_of[o][at[o]++];
-      }
-  }
   for (std::size_t i = 0; i < n; ++i) out.first += is[i] != later ? 1 : 0;
   std::vector<std::uint64_t> all(size);
   MPI_Iallgather(&out.first, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, comm, &request);
@@ -199,7 +205,7 @@ template <class Hash>
   for (std::size_t i = 0; i < n; ++i)
     if (is[i] != later) {
       out.id[i] = static_cast<std::uint32_t>(next++);
-      if (is[i] == first_wanted) ids[h[i] % size].push_back(out.id[i]);
+      if (is[i] == first_wanted) ids[owner[i]].push_back(out.id[i]);
     }
   ids = exchange(std::move(ids), comm, t);
 
@@ -213,18 +219,21 @@ template <class Hash>
         number[slot[from][k]] = ids[from][j++];
       }
     if (j != ids[from].size()) throw job_stops("expose::mpi: a rank numbered more flows than it saw first");
+    expose::detail::release(ids[from]);
   }
   std::vector<std::vector<std::uint32_t>> answers(size);
   for (std::uint32_t from = 0; from < size; ++from) {
     for (std::size_t k = 0; k < slot[from].size(); ++k)
       if (says_kept[from][k] == later) answers[from].push_back(number[slot[from][k]]);
     expose::detail::release(slot[from]);
+    expose::detail::release(says_kept[from]);
   }
+  expose::detail::release(number);
   answers = exchange(std::move(answers), comm, t);
   std::vector<std::size_t> at(size, 0);
   for (std::size_t i = 0; i < n; ++i)
     if (is[i] == later) {
-      const auto o = h[i] % size;
+      const auto o = owner[i];
       if (at[o] == answers[o].size()) throw job_stops("expose::mpi: a rank answered for fewer flows than it was sent");
       out.id[i] = answers[o][at[o]++];
     }
