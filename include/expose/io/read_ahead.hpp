@@ -32,23 +32,32 @@ void read_ahead(Source&& source, Sink&& sink, input_stats& stats, std::size_t ba
   std::exception_ptr failure;
 
   std::jthread reader([&] {
+    // The reader fills a batch of its own, which stays in its core's cache, and copies each full
+    // one at once into the batch it hands over (a spare the consumer gave back, or a new one).
+    // Filled packet by packet, the spares made the decoder wait at its first store to every
+    // cache line the consumer's core had read last: on the 6-hour trace that store took a quarter
+    // of the run's cycles, and expose-mine took 3.87 s (5.27 s of CPU) where one thread reading
+    // alone took 3.15; with the copy 2.73 s (4.11 s of CPU), medians of 5 alternating runs.
     std::vector<packet> batch;
     batch.reserve(batch_size);
     const auto hand_over = [&] {
-      std::unique_lock lock(m);
-      room.wait(lock, [&] { return full.size() < depth || closed; });
-      if (closed) {
-        batch.clear();
-        return;
+      std::vector<packet> out;
+      {
+        std::unique_lock lock(m);
+        room.wait(lock, [&] { return full.size() < depth || closed; });
+        if (closed) {
+          batch.clear();
+          return;
+        }
+        if (!spare.empty()) {
+          out = std::move(spare.back());
+          spare.pop_back();
+        }
       }
-      full.push_back(std::move(batch));
-      if (!spare.empty()) {
-        batch = std::move(spare.back());
-        spare.pop_back();
-      } else {
-        batch = {};
-        batch.reserve(batch_size);
-      }
+      out.assign(batch.begin(), batch.end());
+      batch.clear();
+      std::lock_guard lock(m);
+      full.push_back(std::move(out));
       ready.notify_one();
     };
     try {
