@@ -70,8 +70,10 @@ int main(int argc, char** argv) {
   // A 0, B 1, C 2, D 3, E 4.
   const std::vector<std::vector<expose::flow_key>> seen = {{A, B}, {C, A.reversed(), D}, {D, E, B}};
   const auto ranks = size == 1 ? std::vector<std::vector<expose::flow_key>>{{A, B, C, D, E}}
-                               : std::vector<std::vector<expose::flow_key>>(seen.begin(), seen.begin() + std::min<std::size_t>(3, static_cast<std::size_t>(size)));
-  const std::vector<expose::flow_key> mine = static_cast<std::size_t>(rank) < ranks.size() ? ranks[static_cast<std::size_t>(rank)] : std::vector<expose::flow_key>{};
+                               : std::vector<std::vector<expose::flow_key>>(
+                                     seen.begin(), seen.begin() + std::min<std::size_t>(3, static_cast<std::size_t>(size)));
+  const std::vector<expose::flow_key> mine =
+      static_cast<std::size_t>(rank) < ranks.size() ? ranks[static_cast<std::size_t>(rank)] : std::vector<expose::flow_key>{};
   expose::mpi::traffic t;
   const auto ids = expose::mpi::number_flows(mine, MPI_COMM_WORLD, t);
   check_numbering(c, ranks, ids, "five flows");
@@ -86,7 +88,8 @@ int main(int argc, char** argv) {
   // another rank saw too (and 8 bytes a message); with one hash for all, every key to rank 0.
   {
     std::vector<expose::flow_key> pool;
-    for (std::uint16_t i = 0; i < 3000; ++i) pool.push_back(flow(static_cast<std::uint8_t>(i % 7), static_cast<std::uint16_t>(2000 + i), static_cast<std::uint16_t>(i % 5)));
+    for (std::uint16_t i = 0; i < 3000; ++i)
+      pool.push_back(flow(static_cast<std::uint8_t>(i % 7), static_cast<std::uint16_t>(2000 + i), static_cast<std::uint16_t>(i % 5)));
     std::mt19937_64 random(42);  // the same on every rank
     std::vector<std::vector<expose::flow_key>> many(static_cast<std::size_t>(size));
     for (std::size_t r = 0; r < many.size(); ++r) {
@@ -112,9 +115,10 @@ int main(int argc, char** argv) {
       MPI_Allreduce(&counted.bytes_sent, &all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
       return all;
     };
+    using expose::mpi::detail::number_flows_by;
     const auto own = sent([&](expose::mpi::traffic& u) { return expose::mpi::number_flows(my, MPI_COMM_WORLD, u); });
-    const auto one = sent([&](expose::mpi::traffic& u) { return expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, u, same_hash{}); });
-    [[maybe_unused]] const auto by_port = sent([&](expose::mpi::traffic& u) { return expose::mpi::detail::number_flows_by(my, MPI_COMM_WORLD, u, port_hash{}); });
+    const auto one = sent([&](expose::mpi::traffic& u) { return number_flows_by(my, MPI_COMM_WORLD, u, same_hash{}); });
+    [[maybe_unused]] const auto by_port = sent([&](expose::mpi::traffic& u) { return number_flows_by(my, MPI_COMM_WORLD, u, port_hash{}); });
     std::uint64_t flows[3] = {my.size(), seen_elsewhere, rank == 0 ? 0 : my.size()}, all[3] = {};
     MPI_Allreduce(flows, all, 3, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
     if (size > 1) {

@@ -14,9 +14,9 @@
 // numbers the flows it saw first in its own order, after those of the ranks before it (an exclusive
 // prefix sum of the counts), and sends the numbers another rank needs to the owners, who answer
 // every later sender with the number of each connection it saw. Six exchanges: 9 bytes a flow,
-// and at most 43 more for a flow whose hash another flow has (on the 6-hour trace over two ranks, 1,566
-// of 1,083,796 flows: the 783 connections both ranks saw). Each owner holds a table of its share
-// of the hashes, and one of the keys sent to it.
+// and at most 43 more for a flow whose hash another flow has (on the 6-hour trace over two ranks,
+// 1,566 of 1,083,796 flows: the 783 connections both ranks saw). Each owner holds a table of its
+// share of the hashes, and one of the keys sent to it.
 
 #include <cstdint>
 #include <numeric>
@@ -90,7 +90,8 @@ template <class Hash>
     return out;
   }
   // What a flow's owner says of it, and so what its sender does with it: numbers it (alone: no
-  // other rank saw it; wanted: a later rank did, and needs the number), or asks for its number.
+  // other rank saw it; wanted: a later rank did, and needs the number), or takes its number from
+  // the owner (later). key_sent: its key went to the owner, which has yet to say.
   enum said : std::uint8_t { later = 0, first_alone = 1, first_wanted = 2, key_sent = 3 };
 
   // 1. Every flow's hash to its owner.
