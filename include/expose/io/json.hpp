@@ -358,7 +358,8 @@ struct json_additions {
 inline void write_json(std::ostream& out, const mine_result& r, const host_names* names, int indent = 2, const json_additions& add = {}) {
   using json = nlohmann::ordered_json;
   assert(add.after.is_object());
-  std::string text;  // what is written, given to `out` as it grows
+  std::string text;  // what is written, given to `out` as it grows (in pieces of `piece` bytes or more)
+  constexpr std::size_t piece = std::size_t{1} << 16;
   const auto flush = [&](std::size_t at_least) {
     if (text.size() < at_least) return;
     out << text;
@@ -378,17 +379,17 @@ inline void write_json(std::ostream& out, const mine_result& r, const host_names
       for (const auto& [key, v] : extra.items()) one.value(key, v);
     }
     one.close();
-    flush(std::size_t{1} << 16);
+    flush(piece);
   });
   report.array("clusters", r.clusters.size(), [&](std::size_t c) {
     report.element(detail::cluster_json(r, c));
-    flush(std::size_t{1} << 16);
+    flush(piece);
   });
   {
     const auto deps = dependencies_of(r);
     report.array("dependencies", deps.size(), [&](std::size_t i) {
       report.element(detail::dependency_json(deps[i]));
-      flush(std::size_t{1} << 16);
+      flush(piece);
     });
   }
   if (names != nullptr) report.value("hosts", detail::hosts_json(r, *names));

@@ -154,30 +154,27 @@ template <class Hash>
   std::size_t owned = 0;
   {
     flow_table table;
-    std::vector<std::uint8_t> senders;  // per table id, how many flows were sent of it (2: more than one)
+    std::vector<char> again_sent;  // per table id, whether a later sender sent it too
     std::size_t sent = 0;  // at most this many connections: the table is sized once
     for (const auto& k : keys) sent += k.size();
     table.reserve(sent);
-    senders.reserve(sent);
+    again_sent.reserve(sent);
     for (std::uint32_t from = 0; from < size; ++from) {
       slot[from].reserve(keys[from].size());
+      says[from].reserve(keys[from].size());
       for (const auto& k : keys[from]) {
         const auto [id, inserted] = table.find_or_insert(k);
         slot[from].push_back(id);
-        if (inserted) senders.push_back(1);
-        else senders[id] = 2;
+        says[from].push_back(inserted ? first_alone : later);  // the senders come in rank order
+        if (inserted) again_sent.push_back(0);
+        else again_sent[id] = 1;
       }
       expose::detail::release(keys[from]);
     }
     owned = table.size();
-    std::vector<char> named(owned, 0);  // the first sender of each connection was met
-    for (std::uint32_t from = 0; from < size; ++from) {
-      says[from].reserve(slot[from].size());
-      for (const auto id : slot[from]) {
-        says[from].push_back(named[id] != 0 ? later : senders[id] > 1 ? first_wanted : first_alone);
-        named[id] = 1;
-      }
-    }
+    for (std::uint32_t from = 0; from < size; ++from)
+      for (std::size_t k = 0; k < slot[from].size(); ++k)
+        if (says[from][k] == first_alone && again_sent[slot[from][k]] != 0) says[from][k] = first_wanted;
   }
   auto says_kept = says;  // read again in step 5
   {
