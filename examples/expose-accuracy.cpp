@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli_common.hpp"
 #include "expose/accuracy.hpp"
 #include "expose/accuracy_json.hpp"
 #include "expose/synth/truth_json.hpp"
@@ -145,8 +146,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return expose_tools::refused_status(app, e);
   }
 
   ex::synth::ground_truth truth;

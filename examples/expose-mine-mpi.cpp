@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -25,6 +26,7 @@
 #include "expose/expose.hpp"
 #include "expose/io/deps.hpp"
 #include "expose/io/html.hpp"
+#include "expose/io/flow_log.hpp"
 #include "expose/io/json.hpp"
 #include "expose/mpi/mine.hpp"  // and <mpi.h>, C API only
 
@@ -125,10 +127,16 @@ int main_body(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Every rank parses the same arguments; only rank 0 speaks.
-    if (rank != 0) return e.get_exit_code() == 0 ? 0 : 2;
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (rank != 0) return e.get_exit_code() == 0 ? 0 : expose_tools::value_refused(e) ? 1 : 2;
+    return expose_tools::refused_status(app, e);
   }
+  for (const auto& t : s.traces)  // every rank alike: the same files
+    if (std::filesystem::is_regular_file(t) && ex::io::sniff_flow_log(t)) {
+      if (rank == 0)
+        std::cerr << "expose-mine-mpi: '" << t << "' is a flow log: expose-mine-mpi reads packet captures (pcap, pcapng); "
+                  << "expose-mine reads flow logs\n";
+      return 1;
+    }
   const auto width = expose_tools::parse_duration(s.window);
   if (!width) {
     if (rank == 0) std::cerr << "expose-mine-mpi: --window: '" << s.window << "' is not a positive duration (try 1s, 250ms, 2m)\n";
@@ -154,6 +162,16 @@ int main_body(int argc, char** argv) {
   ex::host_names names;
   if (s.names != "off") s.names_table = &names;
   std::ofstream file, report;
+  // On rank 0, after a failure: no empty output left behind (they are opened before the work), as
+  // expose-mine.
+  const auto drop_empty_outputs = [&] {
+    file.close();
+    report.close();
+    for (const auto& path : {s.output, s.report}) {
+      std::error_code ec;
+      if (!path.empty() && std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
+    }
+  };
   int cannot = 0;
   if (rank == 0) {
     if (s.names_table != nullptr && !s.names.empty()) {
@@ -180,7 +198,10 @@ int main_body(int argc, char** argv) {
     }
   }
   MPI_Bcast(&cannot, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (cannot) return 1;
+  if (cannot) {
+    if (rank == 0) drop_empty_outputs();
+    return 1;
+  }
 
   expose_tools::progress_line progress(!s.quiet && rank == 0);
   ex::mpi::mine_outcome outcome;
@@ -195,7 +216,10 @@ int main_body(int argc, char** argv) {
     else outcome = by_clusters(ex::keys::five_tuple{}, lattice);
   } catch (const ex::error& e) {
     // Every rank throws (the ranks agreed on the failure); rank 0 names the rank and the file.
-    if (rank == 0) std::cerr << "expose-mine-mpi: " << e.what() << "\n";
+    if (rank == 0) {
+      std::cerr << "expose-mine-mpi: " << e.what() << "\n";
+      drop_empty_outputs();
+    }
     return 1;
   }
   if (rank != 0) return 0;
@@ -251,8 +275,10 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
-  // The exit status is agreed: the worst of any rank's.
+  // The exit status is agreed, the worst of any rank's, and rank 0 returns it: the other ranks
+  // return 0, so that mpirun names rank 0 (which said what happened) as the one that did not.
   MPI_Allreduce(MPI_IN_PLACE, &rc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  const bool first = rank_of_world() == 0;
   MPI_Finalize();
-  return rc;
+  return first ? rc : 0;
 }

@@ -214,8 +214,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return expose_tools::refused_status(app, e);
   }
   if (s.traces.empty() && s.live.empty()) {
     std::cerr << "expose-mine: traces is required (or --live IFACE)\nRun with --help for more information.\n";
@@ -305,7 +304,14 @@ int main(int argc, char** argv) {
       if (!s.names.empty()) names.load_csv(s.names);
     }
     writer w{s, s.output.empty() ? std::cout : file, s.report.empty() ? nullptr : &report, nullptr};
-    if (!s.db.empty()) w.store = std::make_unique<ex::store::rule_store>(s.db);
+    if (!s.db.empty()) {
+      w.store = std::make_unique<ex::store::rule_store>(s.db);
+      // A run named on the command line is looked up before the trace is read, not after it is
+      // mined (a run named by its trace start can only be looked up once the trace is read).
+      if (!s.run.empty() && s.epoch.empty() && w.store->has_run(s.site, s.run))
+        throw ex::bad_argument("--run: run '" + s.run + "' is already in the database for site '" + s.site +
+                               "' (forget it first: expose-db forget; or name this run otherwise)");
+    }
     if (!s.live.empty()) {
       std::signal(SIGINT, on_interrupt);
       std::signal(SIGTERM, on_interrupt);

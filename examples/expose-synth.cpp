@@ -116,8 +116,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return expose_tools::refused_status(app, e);
   }
   const auto d = expose_tools::parse_duration(duration);
   if (!d || *d < std::chrono::seconds(1)) {

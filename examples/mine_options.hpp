@@ -69,7 +69,9 @@ inline void add_text_options(CLI::App& app, text_choice& t) {
   app.add_option("--rules", t.rules, "text: the patterns with their best rules, or all (every rule and every pattern's flows too)")
       ->check(CLI::IsMember({"patterns", "all"}))
       ->capture_default_str();
-  app.add_option("--rules-per-pattern", t.rules_per_pattern, "text: the best rules shown under each pattern")->capture_default_str();
+  app.add_option("--rules-per-pattern", t.rules_per_pattern, "text: the best rules shown under each pattern")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 }
 
 /// The job's settings both mining tools take (each tool adds its own around them).
@@ -144,7 +146,9 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
       ->capture_default_str()
       ->check(CLI::Range(0u, 1000u));
   app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")->capture_default_str();
-  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")->capture_default_str();
+  app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
@@ -153,9 +157,9 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_option("-F,--format", s.format, help.format)->check(CLI::IsMember(help.formats))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
   app.add_option("--report", s.report, help.report)->type_name("FILE.html");
-  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str();
+  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("-k,--key", s.key, "what a flow is")->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))->capture_default_str();
-  app.add_option("-j,--threads", s.threads, help.threads)->capture_default_str();
+  app.add_option("-j,--threads", s.threads, help.threads)->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
       ->check(CLI::IsMember({"paper", "none"}))
       ->capture_default_str();
@@ -176,7 +180,7 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
   add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
-  app.add_option("--max-flows", s.max_flows, help.max_flows)->capture_default_str();
+  app.add_option("--max-flows", s.max_flows, help.max_flows)->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--max-memory", s.max_memory, help.max_memory)->capture_default_str();
   app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
       ->capture_default_str();

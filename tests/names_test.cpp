@@ -70,5 +70,8 @@ TEST_CASE("names.inventory_file") {
                        ex::bad_argument);
   CHECK_THROWS_WITH_AS(n.load_csv(dir / "missing.csv"), ("--names: cannot read '" + (dir / "missing.csv").string() + "'").c_str(),
                        ex::bad_argument);
+  // A directory opens as a stream and reads as nothing: refused, not taken as an empty inventory.
+  CHECK_THROWS_WITH_AS(n.load_csv(dir), ("--names: cannot read '" + dir.string() + "': it is a directory").c_str(),
+                       ex::bad_argument);
   fs::remove_all(dir);
 }

@@ -30,6 +30,7 @@ TEST_CASE("stream.one_span_over_the_whole_trace_equals_a_batch_run") {
   CHECK(out[1].partial);
   CHECK(out[0].epochs_in_span == 1);
   CHECK(out[1].epochs_in_span == 2);
+  CHECK(out[0].from_ns == out[0].start_ns);  // the first epoch's span is the epoch itself, not one before the trace
   CHECK(out[1].end_ns - out[1].start_ns == 300'000'000'000);
   CHECK(out[1].from_ns == out[0].start_ns);
   // The second epoch's span is the whole trace: the same input figures and the same rules.
@@ -59,6 +60,8 @@ TEST_CASE("stream.sliding_span_keeps_a_pattern_across_epoch_edges") {
   for (std::size_t i = 0; i < out.size(); ++i) {
     CHECK(out[i].epochs_in_span == std::min<std::uint32_t>(static_cast<std::uint32_t>(i + 1), 3));
     CHECK(out[i].index == out[0].index + static_cast<std::int64_t>(i));
+    // the span: the last 3 epochs, or back to the first epoch while fewer have passed
+    CHECK(out[i].from_ns == out[i >= 2 ? i - 2 : 0].start_ns);
   }
   // Spans overlap: every record is counted in 3 spans, except at the start (1 + 2 fewer) and the end.
   for (const auto& e : out) read += e.result.input.packets;

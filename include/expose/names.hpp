@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "expose/address.hpp"
@@ -97,6 +98,9 @@ class host_names {
   /// lines and `#` comments are skipped). Throws bad_argument naming the file and line of the first
   /// line that is neither.
   void load_csv(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))  // a directory opens as a stream and reads as nothing
+      throw bad_argument("--names: cannot read '" + path.string() + "': it is a directory");
     std::ifstream in(path);
     if (!in) throw bad_argument("--names: cannot read '" + path.string() + "'");
     std::string line;

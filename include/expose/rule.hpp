@@ -59,12 +59,13 @@ struct delay_summary {
   friend bool operator==(const delay_summary&, const delay_summary&) = default;
 };
 
-/// A delay as the outputs write it: `+20 ms`, `-3.5 ms`, `+1.2 s`.
+/// A delay as the outputs write it: `+20 ms`, `-3.5 ms`, `+1.2 s`. The unit follows the value as
+/// written, rounded: 999.9 ms is `+1.0 s`, not `+1000 ms`, and 9.96 ms `+10 ms`.
 [[nodiscard]] inline std::string delay_ms_text(double ms) {
   char buf[32];
   const double a = std::fabs(ms);
-  if (a >= 1000) std::snprintf(buf, sizeof buf, "%+.1f s", ms / 1000);
-  else if (a >= 10) std::snprintf(buf, sizeof buf, "%+.0f ms", ms);
+  if (a >= 999.5) std::snprintf(buf, sizeof buf, "%+.1f s", ms / 1000);
+  else if (a >= 9.95) std::snprintf(buf, sizeof buf, "%+.0f ms", ms);
   else std::snprintf(buf, sizeof buf, "%+.1f ms", ms);
   return buf;
 }

@@ -144,6 +144,7 @@ class stream_miner {
   template <class Emit>
   void take(const packet& p, Emit& emit) {
     const std::int64_t k = epoch_of(p.ts_ns);
+    if (!first_) first_ = k;
     if (!current_ || k > *current_) {
       // The packet just counted belongs to the epoch it opens, not to the one it closes.
       if (current_ && !held_.empty() && held_.back().index == *current_) close(emit, false, 1, 1);
@@ -193,7 +194,9 @@ class stream_miner {
     out.index = cur.index;
     out.start_ns = cur.index * opt_.epoch.count();
     out.end_ns = out.start_ns + opt_.epoch.count();
-    out.from_ns = (cur.index - static_cast<std::int64_t>(opt_.history) + 1) * opt_.epoch.count();
+    // The span starts `history` epochs back, but not before the first epoch the stream saw: the
+    // first epochs' counts cover only what there was.
+    out.from_ns = std::max(cur.index - static_cast<std::int64_t>(opt_.history) + 1, *first_) * opt_.epoch.count();
     out.epochs_in_span = static_cast<std::uint32_t>(held_.size());
     out.partial = partial;
     out.result = mine(io::packets{records}, spec_, limits_);
@@ -226,6 +229,7 @@ class stream_miner {
   ingest_limits limits_;
   std::deque<held_epoch> held_;  // the span, oldest first; the last is the current epoch
   std::optional<std::int64_t> current_;
+  std::optional<std::int64_t> first_;  // the first epoch a packet fell in: no span starts before it
   boost::unordered_flat_set<seen_key, seen_hash> seen_;  // (windows, flow) pairs of the current epoch
   input_stats total_, mark_;
 };

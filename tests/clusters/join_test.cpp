@@ -223,7 +223,7 @@ TEST_CASE("clusters.join.parts_in_the_summary") {
   clusters::describe(g.clusters, g.rules, items);
   REQUIRE(g.clusters.size() == 1);
   CHECK(g.clusters[0].summary ==
-        "10.0.5.5.{0,*} : {198.51.100.1,198.51.100.2,198.51.100.3,198.51.100.200}.{5 ports} : {icmp,udp} "
+        "10.0.5.5.{0,*} : {198.51.100.1,198.51.100.2,198.51.100.3,198.51.100.200}.{4 ports,*} : {icmp,udp} "
         "\u2014 2 parts: clique of 4; clique of 3");
 }
 

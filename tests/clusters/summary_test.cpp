@@ -48,3 +48,16 @@ TEST_CASE("clusters.summary.stars_counts_and_density") {
   clusters::describe(chain, {edge(0, 1), edge(1, 2), edge(2, 3)}, items);
   CHECK(chain[0].summary == "10.0.0.5.5000 : {10.0.0.16,10.0.0.17,10.0.0.18,10.0.0.19}.{80,81,82,83} : tcp \u2014 4 flows, 3 pairs, density 0.50");
 }
+
+TEST_CASE("clusters.summary.a_wildcard_among_many_hosts_is_not_counted_as_one") {
+  // Four hosts to one port and the same port from any host: four hosts and `*`, not "5 hosts".
+  std::vector<flow_pattern> items;
+  for (std::uint16_t i = 0; i < 4; ++i) items.push_back(tcp_flow(0x0a000010 + i, 5353, 0xe00000fb, 5353, proto::udp));
+  items.push_back(tcp_flow(0, 5353, 0xe00000fb, 5353, proto::udp));
+  items.back().slots[static_cast<std::size_t>(field::src_ip)] = slot::any;
+  std::vector<cluster> c(1);
+  c[0].items = {0, 1, 2, 3, 4};
+  c[0].rules = {0, 1, 2, 3};
+  clusters::describe(c, {edge(4, 0), edge(4, 1), edge(4, 2), edge(4, 3)}, items);
+  CHECK(c[0].summary.starts_with("{4 hosts,*}.5353 : 224.0.0.251.5353 : udp \u2014 star of 5 around "));
+}

@@ -11,8 +11,9 @@
 # the file made impossible), on 2, 3 and 4 ranks (the last element of MPIEXEC_COMMAND is the count
 # of ranks): the warning must be libpcap's, word for word, and where a range's search for its first
 # record passes over the damage, the range before must read on to it (before 2026-12-06 the
-# pcapng capture's job stopped on 2 and 4 ranks: the ranges did not meet). Leaves real-*.single
-# and real-*.mpi behind for a look.
+# pcapng capture's job stopped on 2 and 4 ranks: the ranges did not meet); and on one rank under a
+# flow and a memory limit that evict whole windows' flows. Leaves real-*.single and real-*.mpi
+# behind for a look.
 set -uo pipefail
 launch=()
 while [[ $# -gt 0 && $1 != -- ]]; do launch+=("$1"); shift; done
@@ -79,6 +80,12 @@ for t in edge/chrissanders_http_ip4and6.pcapng edge/wireshark_grpc_web_nulllink.
     grep -q '"damaged": true' "real-damaged-$n-$base.json.mpi" || { echo "FAIL: real-damaged-$base is not said damaged on $n ranks" >&2; fail=1; }
   done
 done
+# One rank under a limit that evicts every flow of the capture's first windows: those windows still
+# count in N, as in one process (before 2026-12-06 the rank counted only the windows left, 72 of
+# 666, and the scores moved with N).
+RANKS=1 IDLE_OK=1 same limited-slips.json -F json --max-flows 50 "$dir/slips_test-cc-capture-1.pcap"
+grep -q '"windows": 666' real-limited-slips.json.mpi || { echo "FAIL: one rank under --max-flows 50 does not count 666 windows" >&2; fail=1; }
+RANKS=1 IDLE_OK=1 same limited-nfpuzzle.json -F json --max-memory 1M "$dir/nfpuzzle_evidence04.pcap"
 # Names were read (the JSON's host table lists each name with its source) ...
 echo "names read from the captures: $named"
 if ((named != 29)); then
@@ -100,5 +107,5 @@ for base in ppa_evilprogram ustc_Tinba; do
     fail=1
   fi
 done
-((fail == 0)) && echo "same outputs on 9 real captures, 19 runs"
+((fail == 0)) && echo "same outputs on 11 real captures, 21 runs"
 exit $fail

@@ -91,7 +91,11 @@ TEST_CASE("store.rule_store.errors_name_the_site_and_the_run") {
   store::rule_store db(fresh("errors.db").string());
   db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
   CHECK_THROWS_WITH_AS(db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)}),
-                       "run 'mon' is already in the database for site 'campus' (forget it first, or replace it)", bad_argument);
+                       "run 'mon' is already in the database for site 'campus' (forget it first: expose-db forget; replace it: expose-db add "
+                       "--replace; or name this run otherwise)", bad_argument);
+  CHECK(db.has_run("campus", "mon"));
+  CHECK_FALSE(db.has_run("campus", "tue"));
+  CHECK_FALSE(db.has_run("lab", "mon"));
   CHECK_THROWS_WITH_AS(db.diff("lab", "mon"), "no site 'lab' in the database (sites: campus)", bad_argument);
   CHECK_THROWS_WITH_AS(db.diff("campus", "sun"), "no run 'sun' for site 'campus' in the database (runs: mon)", bad_argument);
   CHECK_THROWS_WITH_AS(db.add_run("", day("x", 1), {}), "the site name is empty", bad_argument);

@@ -44,16 +44,23 @@ namespace detail {
   };
   std::stable_sort(items.begin(), items.end(), [&](std::uint32_t a, std::uint32_t b) { return value(a) < value(b); });
   std::vector<std::string> seen;
+  std::vector<std::string> open;  // `*` and `$A`-like values: not hosts or ports to count
   for (auto i : items) {
     const flow_pattern p = all[i];
-    const bool address = (f == field::src_ip || f == field::dst_ip) && p.at(f) == slot::kept;
+    const bool kept = p.at(f) == slot::kept;
+    const bool address = (f == field::src_ip || f == field::dst_ip) && kept;
     std::string v = address ? (f == field::src_ip ? p.key.src : p.key.dst).notation() : p.field_text(f);
-    if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(std::move(v));
+    if (std::find(seen.begin(), seen.end(), v) == seen.end()) {
+      if (!kept) open.push_back(v);
+      seen.push_back(std::move(v));
+    }
   }
   if (seen.size() == 1) return seen.front();
   if (seen.size() > most) {
     const bool host = f == field::src_ip || f == field::dst_ip;
-    return "{" + std::to_string(seen.size()) + (host ? " hosts}" : f == field::proto ? " protocols}" : " ports}");
+    std::string out = "{" + std::to_string(seen.size() - open.size()) + (host ? " hosts" : f == field::proto ? " protocols" : " ports");
+    for (const auto& v : open) out += "," + v;  // "{4 hosts,*}": the wildcard is not a fifth host
+    return out + "}";
   }
   std::string out = "{";
   for (std::size_t k = 0; k < seen.size(); ++k) out += (k ? "," : "") + seen[k];

@@ -38,7 +38,7 @@ namespace expose::io {
 
 /// What a damage warning adds when `records` records came before the damage.
 [[nodiscard]] inline std::string held_before(std::uint64_t records) {
-  return "; the results hold the " + std::to_string(records) + " records before it";
+  return "; the results hold the " + (records == 1 ? std::string("record") : std::to_string(records) + " records") + " before it";
 }
 
 class pcap_records {

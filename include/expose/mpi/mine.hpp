@@ -862,9 +862,9 @@ inline void number_shard(shard& s, MPI_Comm comm, traffic& t) {
   for (const auto f : by_number)
     for (std::size_t i = s.flow_start[f]; i < s.flow_start[f + 1]; ++i)
       s.entries[at[s.flow_windows[i]]++] = {s.windows[s.flow_windows[i]], ids.id[f], s.timed ? s.flow_offsets[i] : window_offset{0}};
-  if (!s.windows.empty()) {
-    s.lo = s.windows.front();
-    s.hi = s.windows.back();
+  if (!s.windows.empty()) {  // with the windows of the rank's packets (read_shard), which a limit's evictions leave in N
+    s.lo = std::min(s.lo, s.windows.front());
+    s.hi = std::max(s.hi, s.windows.back());
   }
   const auto placed = static_cast<std::ptrdiff_t>(s.entries.size());
   for (std::size_t j = 0; j < s.late.size(); ++j) {
@@ -916,6 +916,10 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
   if (flows.flows != 0) {  // a packet was taken: the span is set
     s.first = s.input.start_ns;
     s.last = s.input.end_ns;
+    // The windows its packets fell in count in N (as one process's activity keeps them) even
+    // where a limit evicted every flow active there.
+    s.lo = window.window_range(s.first).first;
+    s.hi = window.window_range(s.last).second;
   }
   s.limits = flows.limits;
   s.flows.reserve(flows.items.size());
@@ -1143,6 +1147,12 @@ template <class K, class W, class L, class S, class E, class C>
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   if (files.empty()) throw bad_argument("expose::mpi::mine: no input file given");
+  // The ranges, their damage and their meeting points are found per file by its path: a path given
+  // twice would be two files in one. Said on every rank alike, before any of them waits for another.
+  for (std::size_t i = 0; i < files.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (files[i].lexically_normal() == files[j].lexically_normal())
+        throw bad_argument("'" + files[i].string() + "' is given twice: give each file once");
   const auto cuts = io::cut(files, size);
   mine_outcome out;
   phase_times t;

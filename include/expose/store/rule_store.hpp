@@ -195,7 +195,8 @@ class rule_store {
     const std::int64_t site_id = site_of(site).value();
     if (auto old = run_id(site_id, run.name)) {
       if (!opt.replace)
-        throw bad_argument("run '" + run.name + "' is already in the database for site '" + site + "' (forget it first, or replace it)");
+        throw bad_argument("run '" + run.name + "' is already in the database for site '" + site +
+                           "' (forget it first: expose-db forget; replace it: expose-db add --replace; or name this run otherwise)");
       db_.prepare("DELETE FROM runs WHERE id = ?1").bind_all(*old).run();
       collect_garbage();
     }
@@ -328,6 +329,12 @@ class rule_store {
     std::string out;
     while (s.step()) out += (out.empty() ? "" : "\n") + s.text(0);
     return out;
+  }
+
+  /// Whether `site` has a run named `run` (add_run refuses to add it again unless told to replace it).
+  [[nodiscard]] bool has_run(const std::string& site, const std::string& run) {
+    const auto id = site_of(site);
+    return id && run_id(*id, run).has_value();
   }
 
   [[nodiscard]] connection& db() noexcept { return db_; }
