@@ -57,6 +57,13 @@ extern "C" void on_interrupt(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
+/// The line that heads an epoch's rules (text, deps; a comment in dot).
+std::string epoch_line(const ex::epoch_result& e) {
+  return "== epoch " + expose_tools::utc(static_cast<double>(e.start_ns) / 1e9) + " to " + expose_tools::utc(static_cast<double>(e.end_ns) / 1e9) +
+         " UTC" + (e.partial ? " (partial)" : "") + "; counts over " + std::to_string(e.epochs_in_span) +
+         (e.epochs_in_span == 1 ? " epoch" : " epochs") + " since " + expose_tools::utc(static_cast<double>(e.from_ns) / 1e9) + " ==";
+}
+
 /// What the tool writes, once per run or once per epoch.
 struct writer {
   const settings& s;
@@ -112,8 +119,10 @@ struct writer {
       }
       out << "\n";
     } else if (s.format == "dot") {
+      if (epoch) out << (written ? "\n" : "") << "// " << epoch_line(*epoch) << "\n";  // a graph an epoch, each named
       ex::io::write_dot(out, result, s.names_table);
     } else if (s.format == "deps") {
+      if (epoch) out << (written ? "\n" : "") << epoch_line(*epoch) << "\n";
       ex::io::write_deps(out, result, s.names_table, s.text.options().all_rules ? SIZE_MAX : 50);
     } else if (s.format == "svg") {
       std::ostringstream dot;
@@ -125,12 +134,7 @@ struct writer {
                                                       : "Graphviz (dot) failed: " + drawing.error));
       out << drawing.svg << "\n";
     } else {
-      if (epoch) {
-        out << (written ? "\n" : "") << "== epoch " << expose_tools::utc(static_cast<double>(epoch->start_ns) / 1e9) << " to "
-            << expose_tools::utc(static_cast<double>(epoch->end_ns) / 1e9) << " UTC" << (epoch->partial ? " (partial)" : "")
-            << "; counts over " << epoch->epochs_in_span << (epoch->epochs_in_span == 1 ? " epoch" : " epochs") << " since "
-            << expose_tools::utc(static_cast<double>(epoch->from_ns) / 1e9) << " ==\n";
-      }
+      if (epoch) out << (written ? "\n" : "") << epoch_line(*epoch) << "\n";
       auto opt = s.text.options();
       opt.names = s.names_table;
       for (const auto& x : status) opt.marks.push_back(x.known ? "known:" + std::to_string(x.runs_seen) : "new");
