@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
                  "Graphviz), deps (the rules rolled up into service dependencies, with their delays)",
        .formats = {"text", "json", "dot", "svg", "deps"},
        .report = "also write an HTML report there: summary, clusters drawn (Graphviz), sortable rule table",
-       .threads = "threads for counting, generic items and the host rules' delays (0: one per core)",
+       .threads = "threads for counting and for generic items (0: one per core)",
        .clusters = "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)"});
   app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
       ->type_name("IFACE");

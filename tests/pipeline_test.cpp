@@ -223,10 +223,12 @@ TEST_CASE("pipeline.every_pattern_lists_a_rule") {
   CHECK(r.listed_rules() == 2);
 }
 
-namespace {
-/// Two clients look a name up, then open a web connection (client 1 20 ms later, client 2 40 ms),
-/// 30 times each, beside a third client's lookups alone.
-std::vector<packet> lookups_then_web() {
+TEST_CASE("pipeline.host_rule_delays_measured_apart_are_those_finish_rules_measures") {
+  // Two clients look a name up, then open a web connection (client 1 20 ms later, client 2 40 ms),
+  // 30 times each, beside a third client's lookups alone. The host rules' delays measured over
+  // the host items alone and the flows (as rank 1 of expose-mine-mpi measures them) are the
+  // delays finish_rules measures over the whole space, and finish_rules given them makes the same
+  // rules: the same sides, delays, order.
   constexpr std::int64_t s = 1'000'000'000, ms = 1'000'000;
   std::vector<packet> trace;
   for (std::int64_t k = 0; k < 30; ++k) {
@@ -238,15 +240,6 @@ std::vector<packet> lookups_then_web() {
     trace.push_back(make_packet(t + 540 * ms, "10.0.0.2", port, "10.0.0.80", 80, proto::tcp));
     trace.push_back(make_packet(t + 7 * s, "10.0.0.3", static_cast<std::uint16_t>(port + 10000), "10.0.0.53", 53, proto::udp));
   }
-  return trace;
-}
-}  // namespace
-
-TEST_CASE("pipeline.host_rule_delays_measured_apart_are_those_finish_rules_measures") {
-  // The host rules' delays measured over the host items alone and the flows (as rank 1 of
-  // expose-mine-mpi measures them) are the delays finish_rules measures over the whole space, and
-  // finish_rules given them makes the same rules: the same sides, delays, order.
-  const std::vector<packet> trace = lookups_then_web();
   const pipeline<> spec;
   mine_result read;
   activity act;
@@ -301,27 +294,4 @@ TEST_CASE("pipeline.host_rule_delays_measured_apart_are_those_finish_rules_measu
   CHECK(dns_web->delay.samples == 60);
   CHECK(dns_web->delay.hosts == 2);
   CHECK(known.entries.size() >= host_rules);
-}
-
-TEST_CASE("pipeline.host_rules_timed_beside_the_window_pairs_test_are_timed_as_in_line") {
-  // On two threads mine measures the host rules' delays on the second while the window pairs are
-  // tested and the rules made (detail::finish_rules_beside); on one, in line. Same rules, same
-  // delays, same order, and the host rule's delays are its 60 lookups' (20 and 40 ms).
-  const std::vector<packet> trace = lookups_then_web();
-  const auto one = mine(trace, count_by(engine::gustavson{.threads = 1}));
-  const auto two = mine(trace, count_by(engine::gustavson{.threads = 2}));
-  REQUIRE(one.rules.size() == two.rules.size());
-  for (std::size_t i = 0; i < one.rules.size(); ++i) {
-    CHECK(io::rule_text(one, one.rules[i]) == io::rule_text(two, two.rules[i]));
-    CHECK(one.rules[i].delay == two.rules[i].delay);
-    CHECK(one.rules[i].leads == two.rules[i].leads);
-  }
-  const auto dns_web = std::find_if(two.rules.begin(), two.rules.end(), [&](const rule& x) {
-    return io::rule_text(two, x) == "$A.* : 10.0.0.53.53 : udp <=> $A.* : 10.0.0.80.80 : tcp";
-  });
-  REQUIRE(dns_web != two.rules.end());
-  CHECK(dns_web->delay.samples == 60);
-  CHECK(dns_web->delay.hosts == 2);
-  CHECK(dns_web->delay.p25_ms == doctest::Approx(20.0).epsilon(0.001));  // offsets are kept in steps of a window's 1/65536
-  CHECK(dns_web->delay.p75_ms == doctest::Approx(40.0).epsilon(0.001));
 }

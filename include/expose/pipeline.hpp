@@ -7,12 +7,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <future>
 #include <memory>
 #include <string>
 #include <ranges>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -296,11 +293,15 @@ template <class K, class W, class L, class S, class E, class C>
   return measured_delays::of(rules, space);
 }
 
-namespace detail {
-/// finish_rules over a space held by the caller, which it leaves emptied (its items, activity and
-/// members moved into the result): what lets a thread read the space while the rules are made.
+/// From counted pairs to the result: trivial pairs dropped, the significance test over every
+/// testable pair, rules made and ranked (lag and order), explained rules suppressed, delays
+/// measured (delays.hpp: the side that leads on the left), rules alike or the same for other hosts
+/// marked (neither suppressed nor marked with the lattice's keep_instances), clusters.
+/// `host_delays()`, called once just before the rules are timed, gives delays of host rules
+/// measured apart (host_rule_delays; those it lacks are measured here). Returns how many host
+/// rules' delays were taken from it and how many measured here.
 template <class K, class W, class L, class S, class E, class C, class HostDelays>
-host_delay_sources finish_rules_in(mine_result& r, item_space& space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec, HostDelays&& host_delays) {
+host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec, HostDelays&& host_delays) {
   std::uint32_t lag = 0;
   if constexpr (LaggedWindow<W>) lag = spec.window.lag;
   auto& pairs = counted.windows;
@@ -353,50 +354,6 @@ host_delay_sources finish_rules_in(mine_result& r, item_space& space, counted_pa
   return sources;
 }
 
-/// Whether the pipeline may run a second thread beside the main one: its engine's `threads` (0:
-/// one per core) says how many it may use; an engine without that setting runs on one.
-template <class K, class W, class L, class S, class E, class C>
-[[nodiscard]] bool second_thread(const pipeline<K, W, L, S, E, C>& spec) {
-  if constexpr (requires { spec.engine.threads; }) {
-    const unsigned t = spec.engine.threads != 0 ? spec.engine.threads : std::thread::hardware_concurrency();
-    return t >= 2;
-  } else {
-    return false;
-  }
-}
-
-/// finish_rules with the host rules' delays measured on a second thread (host_rule_delays, over the
-/// same space) while the window pairs are tested and the rules made, where the pipeline may run
-/// one: the delays are those measured in line (finish_rules takes them as they are), and the
-/// host pairs are tested twice (a few ms on the 6-hour trace). Else finish_rules as it is.
-template <class K, class W, class L, class S, class E, class C>
-host_delay_sources finish_rules_beside(mine_result& r, item_space& space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
-  const auto here = [] { return measured_delays{}; };
-  if (counted.hosts.empty() || !second_thread(spec)) return finish_rules_in(r, space, std::move(counted), spec, here);
-  std::future<measured_delays> beside;
-  try {
-    beside = std::async(std::launch::async, [&space, hosts = counted.hosts, &spec] { return host_rule_delays(space, hosts, spec); });
-  } catch (const std::system_error&) {
-    return finish_rules_in(r, space, std::move(counted), spec, here);  // no thread to be had: measured in line
-  }
-  // On every way out the thread is done with the space before the caller's goes (the future
-  // waits in its destructor).
-  return finish_rules_in(r, space, std::move(counted), spec, [&] { return beside.get(); });
-}
-}  // namespace detail
-
-/// From counted pairs to the result: trivial pairs dropped, the significance test over every
-/// testable pair, rules made and ranked (lag and order), explained rules suppressed, delays
-/// measured (delays.hpp: the side that leads on the left), rules alike or the same for other hosts
-/// marked (neither suppressed nor marked with the lattice's keep_instances), clusters.
-/// `host_delays()`, called once just before the rules are timed, gives delays of host rules
-/// measured apart (host_rule_delays; those it lacks are measured here). Returns how many host
-/// rules' delays were taken from it and how many measured here.
-template <class K, class W, class L, class S, class E, class C, class HostDelays>
-host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec, HostDelays&& host_delays) {
-  return detail::finish_rules_in(r, space, std::move(counted), spec, std::forward<HostDelays>(host_delays));
-}
-
 /// finish_rules measuring every rule's delays itself.
 template <class K, class W, class L, class S, class E, class C>
 host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs counted, const pipeline<K, W, L, S, E, C>& spec) {
@@ -422,7 +379,7 @@ template <class Source, class K, class W, class L, class S, class E, class C>
     }
     item_space space = generalize_items(r, std::move(act), spec);
     auto counted = count_pairs(space, spec);
-    detail::finish_rules_beside(r, space, std::move(counted), spec);
+    finish_rules(r, std::move(space), std::move(counted), spec);
     return r;
   }
 }
