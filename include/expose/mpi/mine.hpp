@@ -1392,7 +1392,8 @@ template <class K, class W, class L, class S, class E, class C>
           if (!ps[i].early && ps[i].stop != ps[i + 1].start)
             throw bad_trace("'" + files[file].string() + "': a range was resynchronized at byte " + std::to_string(ps[i + 1].start) +
                             " but the records before it run to byte " + std::to_string(ps[i].stop) +
-                            " (record headers are ambiguous there); run with another number of ranks");
+                            " (record headers are ambiguous there, or a damaged record's length runs over the next ones, "
+                            "which one reader reads through); run with another number of ranks, or one (expose-mine)");
           else if (!ps[i].early && ps[i].section_stop != ps[i + 1].section_start)
             throw bad_trace("'" + files[file].string() + "': a section header or interface description inside the pcapng file changes how "
                             "the range from byte " + std::to_string(ps[i + 1].start) +
