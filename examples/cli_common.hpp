@@ -25,13 +25,13 @@
 
 namespace expose_tools {
 
-/// The exit status of a command line CLI11 refused, after saying why (app.exit): 0 for --help and
-/// --version; 1 where an option's value is wrong (out of its range, not one of its choices, not a
-/// number of its kind), as the tools say of the values they read themselves; 2 where the command
-/// line itself is (an unknown option, a missing one, a value missing).
+/// Whether CLI11 refused an option's value (out of its range, not one of its choices, not a number
+/// of its kind), not the command line itself (an unknown option, a missing one, a value missing).
 inline bool value_refused(const CLI::ParseError& e) {
   return dynamic_cast<const CLI::ValidationError*>(&e) != nullptr || dynamic_cast<const CLI::ConversionError*>(&e) != nullptr;
 }
+/// The exit status of a command line CLI11 refused, after saying why (app.exit): 0 for --help and
+/// --version; 1 for a wrong value, as the tools say of the values they read themselves; 2 else.
 inline int refused_status(const CLI::App& app, const CLI::ParseError& e) {
   if (app.exit(e) == 0) return 0;
   return value_refused(e) ? 1 : 2;
