@@ -83,3 +83,27 @@ TEST_CASE("dependencies.rules_rolled_up_into_services") {
   io::write_deps(one, lookups_then_pages(), nullptr, 1);
   CHECK(one.str().find("\n  ... 2 more (--rules all, or --format json)\n") != std::string::npos);
 }
+
+TEST_CASE("dependencies.a_rule_alike_between_other_services_is_not_counted") {
+  // Peers of a mesh: the rule between peers 1 and 2 is listed; one alike to it joins peers 3 and 4
+  // (other services), one joins the same two services from another client. The dependency of
+  // peers 1 and 2 counts its own rule and the second, not the first (before 2026-12-06: 3 rules).
+  mine_result r;
+  r.items = {to("10.0.0.9", "10.0.1.1", 6346, 6), to("10.0.0.9", "10.0.1.2", 6346, 6), to("10.0.0.9", "10.0.1.3", 6346, 6),
+             to("10.0.0.9", "10.0.1.4", 6346, 6), to("10.0.0.8", "10.0.1.1", 6346, 6), to("10.0.0.8", "10.0.1.2", 6346, 6)};
+  const rule x{0, 1, rule_kind::equivalent, 0.5, 0.5, {10, 10, 10, 100}};
+  r.rules = {x, x, x};
+  r.rules[1].lhs = 2;
+  r.rules[1].rhs = 3;
+  r.rules[2].lhs = 5;
+  r.rules[2].rhs = 4;
+  r.rules[0].alike = 2;
+  r.rules[1].alike_of = r.rules[2].alike_of = 0;
+  const auto deps = dependencies_of(r);
+  REQUIRE(deps.size() == 1);
+  CHECK(deps[0].first == service_of(r.items[0]));
+  CHECK(deps[0].then == service_of(r.items[1]));
+  CHECK(deps[0].rules == 2);
+  CHECK(deps[0].hosts == 2);  // clients 10.0.0.9 and 10.0.0.8
+  CHECK(deps[0].rule_indices == std::vector<std::size_t>{0});
+}

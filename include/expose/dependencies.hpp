@@ -6,9 +6,11 @@
 // leads is known (rule::leads, delays.hpp) makes the dependency "the leading side's service, then
 // the other's"; a rule without order makes "the two services together". Rules of one pair of
 // services are one dependency (listed rules only: a rule folded into another, alike to it or the
-// same with another host, counts for the rule it is folded into), with
+// same with another host, counts for the rule it is folded into where it joins the same two
+// services; one alike to it between other services, two other peers of a peer-to-peer mesh, is
+// not a rule of this dependency and counts nowhere), with
 //
-//   rules   how many rules say it (the rules folded into its rules included)
+//   rules   how many rules say it (the rules folded into its rules that join its two services included)
 //   hosts   at least how many clients show it: the distinct client addresses its rules name, or
 //           the most hosts one host-variable rule pooled its delays over, whichever is more
 //   delay   the median, quartiles and samples of its rules' delays, from the first service to
@@ -82,17 +84,21 @@ namespace detail {
   };
   for (std::size_t i = 0; i < r.rules.size(); ++i) {
     const rule& x = r.rules[i];
+    flow_pattern a = service_of(r.items[x.lhs]), b = service_of(r.items[x.rhs]);
     if (x.folded()) {
-      // counted with the listed rule it is folded into (through a chain of folds), its clients too
+      // counted with the listed rule it is folded into (through a chain of folds), its clients
+      // too, where it joins the same two services, in either order
       std::size_t root = i;
       for (std::size_t hops = 0; r.rules[root].folded() && hops < r.rules.size(); ++hops) root = r.rules[root].folded_into();
       if (root < i && of_rule[root] != nullptr) {
-        ++of_rule[root]->d.rules;
-        add_clients(*of_rule[root], x);
+        acc& e = *of_rule[root];
+        if ((a == e.d.first && b == e.d.then) || (a == e.d.then && b == e.d.first)) {
+          ++e.d.rules;
+          add_clients(e, x);
+        }
       }
       continue;
     }
-    flow_pattern a = service_of(r.items[x.lhs]), b = service_of(r.items[x.rhs]);
     if (a == b) continue;
     bool ordered = x.leads != rule_leads::together;
     delay_summary delay = x.delay;
