@@ -215,6 +215,9 @@ inline void write_pattern_dot(std::ostream& out, const mine_result& r, std::size
 inline void write_patterns_dot(std::ostream& out, const mine_result& r, const host_graph_options& opt = {}) {
   write_host_graph_head(out);
   const auto order = pattern_order(r);
+  if (order.empty())  // said in the drawing, as the HTML report says it, not a blank page
+    out << "  none [shape=plaintext, label="
+        << detail::dot_quote(r.rules.empty() ? "No pattern: no rule was found." : "No pattern: the rules were not clustered.") << "];\n";
   for (std::size_t k = 0; k < order.size(); ++k) {
     out << "  subgraph cluster_" << k + 1 << " {\n    label=" << detail::dot_quote("pattern " + std::to_string(k + 1) + ": " + r.clusters[order[k]].summary)
         << "; labeljust=l; style=\"rounded,dashed\"; color=gray60;\n";
