@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -162,6 +164,17 @@ inline expose::clusters::join_options cluster_join_named(const std::string& name
 inline std::uint64_t half_of_memory() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2 : 0;
+}
+
+/// After a failed run: removes those of the output files (-o, --report) that are still empty. The
+/// tools open them before the work, so that a path that cannot be written is said at once; a failed
+/// run would otherwise leave an empty file that reads as a run with no rule. Empty paths (an option
+/// not given) and files that hold anything are left alone. The streams writing them must be closed.
+inline void remove_empty_files(std::initializer_list<std::string> paths) {
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!path.empty() && std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
+  }
 }
 
 /// A progress line on stderr, redrawn at most a few times a second; silent unless stderr is a terminal.

@@ -167,10 +167,7 @@ int main_body(int argc, char** argv) {
   const auto drop_empty_outputs = [&] {
     file.close();
     report.close();
-    for (const auto& path : {s.output, s.report}) {
-      std::error_code ec;
-      if (!path.empty() && std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
-    }
+    expose_tools::remove_empty_files({s.output, s.report});
   };
   int cannot = 0;
   if (rank == 0) {

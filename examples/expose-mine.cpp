@@ -343,10 +343,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {  // expose::error, and anything else (memory, the JSON library): said, never an abort
     std::cerr << "expose-mine: " << e.what() << "\n";
     // The outputs are opened before mining (epochs write as they go): leave no empty file behind.
-    for (const auto& path : {s.output, s.report}) {
-      std::error_code ec;
-      if (!path.empty() && std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
-    }
+    expose_tools::remove_empty_files({s.output, s.report});
     return 1;
   }
 }
