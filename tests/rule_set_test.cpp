@@ -79,6 +79,38 @@ flow_pattern shape_any_ports(flow_pattern p) {
 }
 }  // namespace
 
+TEST_CASE("rule_set.a_rule_that_reads_as_a_more_significant_one_is_dropped") {
+  // Items 0 and 1 have one name (a generic X and a rest X minus Y named by its closure, X's own),
+  // 2 is Y, 3 another flow, 4 a third item named as 2.
+  const flow_pattern x = shape_any_ports(shape_tcp(0x0a000001, 0, 0x0a000002, 0)), y = shape_tcp(0x0a000001, 40000, 0x0a000002, 21),
+                     other = shape_tcp(0x0a000001, 40001, 0x0a000003, 80);
+  const pattern_list items(std::vector<flow_pattern>{x, x, y, other, y});
+  const pair_counts c{10, 10, 10, 100}, d{14, 22, 14, 100};
+  std::vector<rule> rules{{1, 2, rule_kind::implies, 0.5, 0.2, c},      // X minus Y => Y
+                          {0, 3, rule_kind::equivalent, 0.45, 0.4, c},  // X <=> other
+                          {3, 1, rule_kind::equivalent, 0.4, 0.4, d},   // other <=> X minus Y: reads as the one before, turned
+                          {0, 2, rule_kind::equivalent, 0.35, 0.3, d},  // X <=> Y: reads as neither (=> is not <=>)
+                          {1, 4, rule_kind::implies, 0.3, 0.1, d},      // X minus Y => Y again: reads as the first
+                          {2, 1, rule_kind::implies, 0.2, 0.1, c}};     // Y => X: => keeps its direction
+  drop_same_text(rules, items);
+  REQUIRE(rules.size() == 4);
+  CHECK(rules[0].lhs == 1);
+  CHECK(rules[0].rhs == 2);
+  CHECK(rules[1].lhs == 0);
+  CHECK(rules[1].rhs == 3);
+  CHECK(rules[2].lhs == 0);
+  CHECK(rules[2].rhs == 2);
+  CHECK(rules[3].lhs == 2);
+  CHECK(rules[3].rhs == 1);
+  CHECK(rules[2].counts == d);
+
+  // Items that all have names of their own: nothing dropped.
+  const pattern_list distinct(std::vector<flow_pattern>{x, y, other});
+  std::vector<rule> two{{0, 1, rule_kind::implies, 0.5, 0.2, c}, {1, 0, rule_kind::implies, 0.4, 0.2, c}};
+  drop_same_text(two, distinct);
+  CHECK(two.size() == 2);
+}
+
 TEST_CASE("rule_set.rules_the_same_for_other_hosts_are_folded_into_the_first") {
   constexpr std::uint32_t host = 0x0a000601, peer1 = 0x64400001, peer2 = 0x64400002, peer3 = 0x64400003, web = 0x0a000050, web2 = 0x0a000051;
   const std::vector<flow_pattern> items{

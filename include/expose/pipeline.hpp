@@ -294,9 +294,10 @@ template <class K, class W, class L, class S, class E, class C>
 }
 
 /// From counted pairs to the result: trivial pairs dropped, the significance test over every
-/// testable pair, rules made and ranked (lag and order), explained rules suppressed, delays
-/// measured (delays.hpp: the side that leads on the left), rules alike or the same for other hosts
-/// marked (neither suppressed nor marked with the lattice's keep_instances), clusters.
+/// testable pair, rules made and ranked (lag and order), explained rules suppressed, rules that
+/// read as a more significant one dropped (drop_same_text), delays measured (delays.hpp: the side
+/// that leads on the left), rules alike or the same for other hosts marked (neither suppressed nor
+/// marked with the lattice's keep_instances), clusters.
 /// `host_delays()`, called once just before the rules are timed, gives delays of host rules
 /// measured apart (host_rule_delays; those it lacks are measured here). Returns how many host
 /// rules' delays were taken from it and how many measured here.
@@ -336,6 +337,7 @@ host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs 
   if constexpr (InstanceKeepingLattice<L>) every_rule = spec.lattice.keep_instances;
   if constexpr (InstanceKeepingLattice<L>)
     if (!every_rule) suppress_explained(r.rules, space);
+  drop_same_text(r.rules, space.items);
   const host_delay_sources sources = time_rules(r.rules, space, r.window_seconds, std::forward<HostDelays>(host_delays)());  // delays; the side that leads on the left
   if (!every_rule) {
     mark_alike(r.rules, space.windows, space.hosts, offset);

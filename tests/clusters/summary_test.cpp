@@ -61,3 +61,18 @@ TEST_CASE("clusters.summary.a_wildcard_among_many_hosts_is_not_counted_as_one") 
   clusters::describe(c, {edge(4, 0), edge(4, 1), edge(4, 2), edge(4, 3)}, items);
   CHECK(c[0].summary.starts_with("{4 hosts,*}.5353 : 224.0.0.251.5353 : udp \u2014 star of 5 around "));
 }
+
+TEST_CASE("clusters.summary.a_name_two_items_share_is_listed_once") {
+  flow_pattern x = tcp_flow(0x0a000001, 0, 0x0a000002, 0);
+  x.slots[static_cast<std::size_t>(field::src_port)] = slot::any;
+  x.slots[static_cast<std::size_t>(field::dst_port)] = slot::any;
+  const flow_pattern y = tcp_flow(0x0a000001, 40000, 0x0a000002, 21), z = tcp_flow(0x0a000001, 40001, 0x0a000003, 80);
+  const pattern_list items(std::vector<flow_pattern>{y, x, z, x, y});  // 1 and 3 one name (X and a rest of X), 0 and 4 another
+  cluster c;
+  c.items = {3, 0, 1, 2, 4};
+  CHECK(clusters::listed_flows(c, items) == std::vector<std::uint32_t>{3, 0, 2});
+  c.items = {2};
+  CHECK(clusters::listed_flows(c, items) == std::vector<std::uint32_t>{2});
+  c.items.clear();
+  CHECK(clusters::listed_flows(c, items).empty());
+}

@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -153,6 +154,19 @@ template <class Indices>
 /// The hosts a cluster's flows name, in byte order (hosts_named over its items).
 [[nodiscard]] inline std::vector<ip_address> host_list(const cluster& c, const pattern_list& items) {
   return hosts_named(items, c.items);
+}
+
+/// A cluster's items as its flows are listed and counted: the first item of each pattern, in the
+/// cluster's order. Two items can have one name (a rest X minus Y is named by its closure, which
+/// can be X's own pattern: ppa_gnutella's first pattern holds 5 such pairs), and a list of flows
+/// says each name once.
+[[nodiscard]] inline std::vector<std::uint32_t> listed_flows(const cluster& c, const pattern_list& items) {
+  std::vector<std::uint32_t> out;
+  out.reserve(c.items.size());
+  std::unordered_set<flow_pattern, flow_pattern_hash> seen;
+  for (const auto item : c.items)
+    if (seen.insert(items[item]).second) out.push_back(item);
+  return out;
 }
 
 /// How many hosts a cluster's flows name (host_list's size).

@@ -317,7 +317,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     for (std::size_t k = 0; k < order.size(); ++k) {
       const cluster& cl = r.clusters[order[k]];
       out << "<a class=\"card\" href=\"#pattern-" << k + 1 << "\"><span class=\"k\">" << k + 1 << "</span> <span class=\"rule\">"
-          << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << " &middot; "
+          << html_escape(cl.summary) << "</span><span class=\"meta\">" << plural(clusters::listed_flows(cl, r.items).size(), "flow", "flows") << " &middot; "
           << plural(hosts_of_pattern[k].size(), "host", "hosts") << " &middot; " << detail::rules_count(r, cl.rules);
       if (cl.period_seconds > 0) out << " &middot; every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</span>" << detail::timeline_svg(cl, false) << "</a>\n";
@@ -328,8 +328,9 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   for (std::size_t k = 0; k < order.size(); ++k) {
     const cluster& cl = r.clusters[order[k]];
     const auto& hosts = hosts_of_pattern[k];
+    const auto flows = clusters::listed_flows(cl, r.items);
     out << "<section class=\"pattern\" id=\"pattern-" << k + 1 << "\">\n<h3>Pattern " << k + 1 << ": <span class=\"rule\">"
-        << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(cl.items.size(), "flow", "flows") << ", "
+        << html_escape(cl.summary) << "</span></h3>\n<p class=\"meta\">" << plural(flows.size(), "flow", "flows") << ", "
         << plural(hosts.size(), "host", "hosts") << ", " << detail::rules_count(r, cl.rules) << ", density "
         << html_number("%.2f", cl.density);
     if (cl.parts > 1) out << ", " << cl.parts << " parts joined";
@@ -377,11 +378,11 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       }
       out << "</tbody></table>\n";
     }
-    const std::size_t flows_listed = std::min(cl.items.size(), options.flows_per_pattern);
-    out << "<details><summary>" << (flows_listed == cl.items.size() ? "Its " + plural(flows_listed, "flow", "flows")
-                                                                    : "Its first " + std::to_string(flows_listed) + " of " + std::to_string(cl.items.size()) + " flows")
+    const std::size_t flows_listed = std::min(flows.size(), options.flows_per_pattern);
+    out << "<details><summary>" << (flows_listed == flows.size() ? "Its " + plural(flows_listed, "flow", "flows")
+                                                                 : "Its first " + std::to_string(flows_listed) + " of " + std::to_string(flows.size()) + " flows")
         << "</summary>\n<ul>\n";
-    for (std::size_t i = 0; i < flows_listed; ++i) out << "<li><code>" << html_escape(named_text(r.items[cl.items[i]], names)) << "</code></li>\n";
+    for (std::size_t i = 0; i < flows_listed; ++i) out << "<li><code>" << html_escape(named_text(r.items[flows[i]], names)) << "</code></li>\n";
     out << "</ul>\n</details>\n</section>\n";
   }
 

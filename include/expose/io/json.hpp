@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "expose/clusters/summary.hpp"
 #include "expose/dependencies.hpp"
 #include "expose/io/deps.hpp"
 #include "expose/io/text.hpp"
@@ -143,7 +144,7 @@ void rule_fields(const mine_result& r, const rule& x, Sink& sink) {
 [[nodiscard]] inline nlohmann::ordered_json cluster_json(const mine_result& r, std::size_t c) {
   using json = nlohmann::ordered_json;
   json flows = json::array();
-  for (auto item : r.clusters[c].items) flows.push_back(r.items[item].text());
+  for (auto item : clusters::listed_flows(r.clusters[c], r.items)) flows.push_back(r.items[item].text());
   const auto& cl = r.clusters[c];
   json entry = {{"id", c},
                 {"flows", std::move(flows)},

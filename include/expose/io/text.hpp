@@ -157,7 +157,8 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
     const auto& cl = r.clusters[order[k]];
     const auto hosts = clusters::hosts_of(cl, r.items);
     const std::size_t listed = r.listed_rules(cl.rules);
-    out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << cl.items.size() << (cl.items.size() == 1 ? " flow, " : " flows, ")
+    const std::size_t flows = clusters::listed_flows(cl, r.items).size();
+    out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << flows << (flows == 1 ? " flow, " : " flows, ")
         << hosts << (hosts == 1 ? " host, " : " hosts, ") << detail::rules_count(r, cl.rules);
     if (cl.windows_active != 0) {
       const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
@@ -199,7 +200,7 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
   out << "\nthe flows of each pattern\n";
   for (std::size_t k = 0; k < order.size(); ++k) {
     out << "pattern " << k + 1 << "\n";
-    for (auto item : r.clusters[order[k]].items) out << "    " << named_text(r.items[item], opt.names) << "\n";
+    for (auto item : clusters::listed_flows(r.clusters[order[k]], r.items)) out << "    " << named_text(r.items[item], opt.names) << "\n";
   }
 }
 
