@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "expose/clusters/join.hpp"
 
@@ -175,6 +176,21 @@ inline void remove_empty_files(std::initializer_list<std::string> paths) {
     std::error_code ec;
     if (!path.empty() && std::filesystem::file_size(path, ec) == 0 && !ec) std::filesystem::remove(path, ec);
   }
+}
+
+/// Why an output file (given as `option`) must not be written: it is one of `inputs` (the same
+/// file by another name too), which opening it for writing would empty before it is read
+/// (`expose-mine -o day.pcap day.pcap` emptied the capture, and then removed it as an empty
+/// output). Empty when it may be written; `-` and an empty path are never an input's.
+inline std::string output_is_input(const std::string& option, const std::string& output, const std::vector<std::string>& inputs) {
+  if (output.empty() || output == "-") return {};
+  const std::filesystem::path out = std::filesystem::path(output).lexically_normal();
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    const bool same = std::filesystem::exists(out, ec) ? std::filesystem::equivalent(out, in, ec) : out == std::filesystem::path(in).lexically_normal();
+    if (same && !ec) return option + ": '" + output + "' is also an input ('" + in + "'): writing it would destroy it";
+  }
+  return {};
 }
 
 /// A progress line on stderr, redrawn at most a few times a second; silent unless stderr is a terminal.

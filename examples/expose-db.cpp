@@ -20,10 +20,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "cli_common.hpp"
 #include "expose/store/report_json.hpp"
@@ -143,6 +145,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return expose_tools::refused_status(app, e);
   }
+  // An empty name is refused, not read as "every": `forget --site S --run "$DAY"` with DAY unset
+  // forgot the whole site, and `--site ""` named every site.
+  for (const auto& [given, name, option] : {std::tuple{app.get_option("--db")->count(), &db_file, "--db"},
+                                           std::tuple{add->count("--site") + diff->count("--site") + list->count("--site") + forget->count("--site"), &site, "--site"},
+                                           std::tuple{add->count("--run") + diff->count("--run") + forget->count("--run"), &run, "--run"}})
+    if (given != 0 && name->empty()) {
+      std::cerr << "expose-db: " << option << ": the name is empty\n";
+      return 1;
+    }
+  // SQLite takes these names for a database held in memory or a temporary file: a run added there
+  // would be gone when the command ends.
+  if (db_file == ":memory:" || db_file.starts_with("file:")) {
+    std::cerr << "expose-db: --db: '" << db_file << "' is not a file name (SQLite would keep that database in memory or read it as a URI)\n";
+    return 1;
+  }
   const auto busy_timeout = expose_tools::parse_duration(busy);
   if (!busy_timeout) {
     std::cerr << "expose-db: --busy-timeout: '" << busy << "' is not a positive duration (try 30s, 2m)\n";
@@ -155,6 +172,10 @@ int main(int argc, char** argv) {
       // The report is read before the database is touched: a bad file changes nothing.
       std::ifstream file;
       if (rules_file != "-") {
+        if (std::filesystem::is_directory(rules_file)) {
+          std::cerr << "expose-db: '" << rules_file << "' is a directory, not a JSON report\n";
+          return 1;
+        }
         file.open(rules_file);
         if (!file) {
           std::cerr << "expose-db: cannot read '" << rules_file << "': " << std::strerror(errno) << "\n";
@@ -195,10 +216,13 @@ int main(int argc, char** argv) {
       for (const auto& s : status) known += s.known ? 1 : 0;
       std::cout << "added run " << run << " to site " << site << ": " << status.size() << (status.size() == 1 ? " rule, " : " rules, ")
                 << status.size() - known << " new, " << known << " known\n";
+      if (report.repeated != 0)
+        std::cerr << "expose-db: note: '" << rules_file << "' held " << report.repeated << (report.repeated == 1 ? " rule" : " rules")
+                  << " twice (the same text): the first of each was added\n";
     } else if (diff->parsed()) {
       if (run.empty()) {
-        const auto sites = store.list(site);
-        if (sites.front().runs.empty()) throw ex::bad_argument("site '" + site + "' has no run");
+        const auto sites = store.list(site);  // names the known sites when there is no such one
+        if (sites.empty() || sites.front().runs.empty()) throw ex::bad_argument("site '" + site + "' has no run");
         run = sites.front().runs.back().name;
       }
       const auto d = store.diff(site, run);
@@ -210,7 +234,7 @@ int main(int argc, char** argv) {
           for (const auto& k : *rules) a.push_back(known_json(k));
           out[name] = std::move(a);
         }
-        std::cout << out.dump(2) << "\n";
+        std::cout << out.dump(2, ' ', false, ojson::error_handler_t::replace) << "\n";  // a name not in UTF-8 shows as U+FFFD
       } else {
         write_diff_text(std::cout, d);
       }
@@ -223,18 +247,21 @@ int main(int argc, char** argv) {
           for (const auto& r : s.runs) runs.push_back(run_json(r));
           out["sites"].push_back({{"name", s.name}, {"distinct_rules", s.distinct_rules}, {"runs", std::move(runs)}});
         }
-        std::cout << out.dump(2) << "\n";
+        std::cout << out.dump(2, ' ', false, ojson::error_handler_t::replace) << "\n";  // a name not in UTF-8 shows as U+FFFD
       } else {
         write_list_text(std::cout, sites, db_file);
       }
     } else if (forget->parsed()) {
       if (!run.empty()) {
-        if (!store.forget_run(site, run)) throw ex::bad_argument("no run '" + run + "' for site '" + site + "' in the database");
+        const auto sites = store.list(site);  // names the known sites when there is no such one
+        if (!store.forget_run(site, run))
+          throw ex::bad_argument("no run '" + run + "' for site '" + site + "' in the database" +
+                                 st::rule_store::known_runs(sites.empty() ? std::vector<st::run_summary>{} : sites.front().runs));
         std::cout << "forgot run " << run << " of site " << site << "\n";
       } else {
         const auto sites = store.list(site);  // names the known sites when there is no such one
-        const auto runs = sites.front().runs.size();
-        store.forget_site(site);
+        const auto runs = sites.empty() ? 0 : sites.front().runs.size();
+        if (!store.forget_site(site)) throw ex::bad_argument("no site '" + site + "' in the database");
         std::cout << "forgot site " << site << " and its " << runs << (runs == 1 ? " run\n" : " runs\n");
       }
     } else if (check->parsed()) {
@@ -248,7 +275,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     return 0;
-  } catch (const ex::error& e) {
+  } catch (const std::exception& e) {  // expose::error, and anything else (memory, a file's read): said, never an abort
     std::cerr << "expose-db: " << e.what() << "\n";
     return 1;
   }

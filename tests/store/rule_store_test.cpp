@@ -87,6 +87,25 @@ TEST_CASE("store.rule_store.runs_are_ordered_by_trace_time_and_sites_are_apart")
   CHECK(db.diff("a", "earlier").new_rules.size() == 2);  // a backfill is diffed against what came before it
 }
 
+TEST_CASE("store.rule_store.a_replaced_run_keeps_its_place") {
+  // Three runs of one trace start, ordered by when they were added: replacing the first keeps it
+  // first (a new row came after the others, and the next run's diff called it the site's first).
+  store::rule_store db(fresh("replace.db").string());
+  db.add_run("a", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
+  db.add_run("a", day("tue", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
+  db.add_run("a", day("mon", 1000), std::vector{seen_rule("10.1.0.9", "10.1.0.9", 0.4)}, {.replace = true});
+  const auto sites = db.list("a");
+  REQUIRE(sites.size() == 1);
+  REQUIRE(sites[0].runs.size() == 2);
+  CHECK(sites[0].runs[0].name == "mon");
+  CHECK(sites[0].runs[1].name == "tue");
+  const auto d = db.diff("a", "tue");
+  REQUIRE(d.previous);
+  CHECK(d.previous->name == "mon");
+  CHECK(d.new_rules.size() == 1);  // mon holds only its new rule now
+  CHECK(d.gone.size() == 1);
+}
+
 TEST_CASE("store.rule_store.errors_name_the_site_and_the_run") {
   store::rule_store db(fresh("errors.db").string());
   db.add_run("campus", day("mon", 1000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});
@@ -199,5 +218,11 @@ TEST_CASE("store.rule_store.refuses_newer_and_foreign_databases") {
     c.exec("CREATE TABLE accounts(x)");
   }
   CHECK_THROWS_WITH_AS(store::rule_store{foreign}, doctest::Contains("holds tables but no expose schema version"), error);
+  {  // refused before anything in it changed: it is not switched to WAL
+    store::connection c(foreign);
+    store::statement mode(c, "PRAGMA journal_mode");
+    REQUIRE(mode.step());
+    CHECK(mode.text(0) == "delete");
+  }
   CHECK_THROWS_AS(store::rule_store(fresh("missing.db").string(), {.create = false}), store::sqlite_error);
 }

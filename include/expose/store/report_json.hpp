@@ -5,8 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "expose/error.hpp"
@@ -20,10 +23,15 @@ struct report_rules {
   std::uint64_t packets = 0, flows = 0, windows = 0;
   double window_seconds = 0;
   std::vector<observed_rule> rules;
+  /// Rules the report held more than once (the same identity: before 2026-12-06 expose-mine could
+  /// write one text twice), left out: the first, most significant, is kept.
+  std::size_t repeated = 0;
 };
 
 /// Reads an expose-mine JSON report; `name` (the file) goes into the error messages, which say
-/// which rule and which field is wrong.
+/// which rule and which field is wrong. Counts must be whole numbers of 0 or more (within range),
+/// the input's times finite: a value a hand edit or another program wrote wrong is refused, not
+/// stored wrapped round.
 [[nodiscard]] inline report_rules read_report(const nlohmann::json& j, const std::string& name) {
   if (!j.is_object() || !j.contains("rules") || !j["rules"].is_array())
     throw bad_argument("'" + name + "': not an expose-mine JSON report (no \"rules\" array; make one with expose-mine --format json)");
@@ -33,18 +41,33 @@ struct report_rules {
       throw bad_argument("'" + name + "': " + where + ": \"" + key + "\" is missing or not a number");
     return obj[key];
   };
+  // A count, where the object has it (else `v` stays): a whole number from 0 to the largest `v` holds.
+  const auto count = [&](const nlohmann::json& obj, const char* key, const std::string& where, auto& v) {
+    using T = std::remove_reference_t<decltype(v)>;
+    if (!obj.contains(key) || obj[key].is_null()) return;
+    const auto& x = obj[key];
+    const bool whole = x.is_number_unsigned() || (x.is_number_integer() && x.get<std::int64_t>() >= 0);  // as parsed, or as built in C++
+    if (!whole || x.get<std::uint64_t>() > std::numeric_limits<T>::max())
+      throw bad_argument("'" + name + "': " + where + ": \"" + key + "\" is " + x.dump() + ", not a whole number from 0 to " +
+                         std::to_string(std::numeric_limits<T>::max()));
+    v = x.get<T>();
+  };
   if (j.contains("input") && j["input"].is_object()) {
     const auto& in = j["input"];
-    const auto get = [&](const char* key, auto& v) {
-      if (in.contains(key) && in[key].is_number()) v = in[key].get<std::remove_reference_t<decltype(v)>>();
+    const auto time = [&](const char* key, double& v) {
+      if (!in.contains(key) || in[key].is_null()) return;
+      if (!in[key].is_number() || !std::isfinite(in[key].get<double>()) || std::abs(in[key].get<double>()) > 1e11)
+        throw bad_argument("'" + name + "': input: \"" + key + "\" is " + in[key].dump() + ", not a time in seconds since 1970");
+      v = in[key].get<double>();
     };
-    get("start", out.start);
-    get("end", out.end);
-    get("packets", out.packets);
-    get("flows", out.flows);
-    get("windows", out.windows);
-    get("window_seconds", out.window_seconds);
+    time("start", out.start);
+    time("end", out.end);
+    count(in, "packets", "input", out.packets);
+    count(in, "flows", "input", out.flows);
+    count(in, "windows", "input", out.windows);
+    if (in.contains("window_seconds") && in["window_seconds"].is_number()) out.window_seconds = in["window_seconds"].get<double>();
   }
+  std::unordered_set<std::string> seen;  // the rules' identities
   const auto& rules = j["rules"];
   out.rules.reserve(rules.size());
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -68,12 +91,17 @@ struct report_rules {
     o.key = canonical(read_side("lhs"), kind, read_side("rhs"));
     o.score = number(r, "score", where).get<double>();
     o.reverse_score = r.contains("reverse_score") && r["reverse_score"].is_number() ? r["reverse_score"].get<double>() : o.score;
-    o.support = number(r, "support", where).get<std::uint64_t>();
-    o.lhs_count = r.contains("lhs_count") && r["lhs_count"].is_number() ? r["lhs_count"].get<std::uint64_t>() : 0;
-    o.rhs_count = r.contains("rhs_count") && r["rhs_count"].is_number() ? r["rhs_count"].get<std::uint64_t>() : 0;
-    o.samples = r.contains("samples") && r["samples"].is_number() ? r["samples"].get<std::uint64_t>() : 0;
+    number(r, "support", where);
+    count(r, "support", where, o.support);
+    count(r, "lhs_count", where, o.lhs_count);
+    count(r, "rhs_count", where, o.rhs_count);
+    count(r, "samples", where, o.samples);
     if (r.contains("order") && r["order"].is_string()) o.order = r["order"].get<std::string>();
-    if (r.contains("lag_windows") && r["lag_windows"].is_number()) o.lag_windows = r["lag_windows"].get<std::uint32_t>();
+    count(r, "lag_windows", where, o.lag_windows);
+    if (!seen.insert(o.key.text()).second) {
+      ++out.repeated;
+      continue;
+    }
     out.rules.push_back(std::move(o));
   }
   return out;

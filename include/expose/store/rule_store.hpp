@@ -167,6 +167,8 @@ inline void migrate(connection& db) {
 class rule_store {
  public:
   explicit rule_store(const std::string& path, const store_options& opt = {}) : db_(path, opt.create, opt.busy_timeout) {
+    // The schema first: another program's SQLite file is refused before anything in it changes.
+    migrate(db_);
     // WAL: readers do not block the writer, and a commit is one append. Switching needs a moment
     // alone with the file, so a busy answer is retried for as long as the busy timeout.
     const auto until = std::chrono::steady_clock::now() + opt.busy_timeout;
@@ -181,7 +183,6 @@ class rule_store {
       }
     }
     db_.exec("PRAGMA synchronous = NORMAL");  // durable at each checkpoint, never corrupt (WAL)
-    migrate(db_);
   }
 
   /// Records a run of `site` (created when new) with its rules, in one transaction. Returns, per
@@ -197,15 +198,21 @@ class rule_store {
       if (!opt.replace)
         throw bad_argument("run '" + run.name + "' is already in the database for site '" + site +
                            "' (forget it first: expose-db forget; replace it: expose-db add --replace; or name this run otherwise)");
-      db_.prepare("DELETE FROM runs WHERE id = ?1").bind_all(*old).run();
+      // The run keeps its row (its id and when it was first added): among runs with the same
+      // trace start it keeps its place, where a new row would come after them.
+      db_.prepare("DELETE FROM observations WHERE run_id = ?1").bind_all(*old).run();
       collect_garbage();
+      db_.prepare("UPDATE runs SET started = ?2, ended = ?3, packets = ?4, flows = ?5, windows = ?6, window_seconds = ?7 WHERE id = ?1")
+          .bind_all(*old, run.start, run.end, run.packets, run.flows, run.windows, run.window_seconds)
+          .run();
+    } else {
+      const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      db_.prepare("INSERT INTO runs(site_id, name, started, ended, added_at, packets, flows, windows, window_seconds) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+          .bind_all(site_id, run.name, run.start, run.end, now, run.packets, run.flows, run.windows, run.window_seconds)
+          .run();
     }
-    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    db_.prepare("INSERT INTO runs(site_id, name, started, ended, added_at, packets, flows, windows, window_seconds) "
-                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-        .bind_all(site_id, run.name, run.start, run.end, now, run.packets, run.flows, run.windows, run.window_seconds)
-        .run();
-    const std::int64_t rid = db_.last_insert_rowid();
+    const std::int64_t rid = run_id(site_id, run.name).value();
     statement add_rule(db_,
                        "INSERT INTO rules(text, kind, lhs_proto, lhs_src, lhs_sport, lhs_dst, lhs_dport, "
                        "rhs_proto, rhs_src, rhs_sport, rhs_dst, rhs_dport) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
@@ -441,12 +448,16 @@ class rule_store {
     while (s.step()) names += (names.empty() ? "" : ", ") + s.text(0);
     return names.empty() ? " (it holds no site yet)" : " (sites: " + names + ")";
   }
+
+ public:
+  /// " (runs: a, b)", or empty: what a message about a missing run adds.
   static std::string known_runs(const std::vector<run_summary>& runs) {
     std::string names;
     for (const auto& r : runs) names += (names.empty() ? "" : ", ") + r.name;
     return names.empty() ? "" : " (runs: " + names + ")";
   }
 
+ private:
   connection db_;
 };
 

@@ -5,7 +5,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,7 +44,8 @@ class connection {
     if (rc != SQLITE_OK)
       throw sqlite_error("cannot open database '" + path + "': " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)), rc);
     sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, static_cast<int>(busy.count()));
+    // SQLite takes milliseconds as an int: a longer wait (over 596 hours) is waited as the longest it takes.
+    sqlite3_busy_timeout(db, static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(busy.count(), 0, INT_MAX)));
     exec("PRAGMA foreign_keys = ON");
   }
 
