@@ -104,6 +104,13 @@ TEST_CASE("rule_set.a_rule_that_reads_as_a_more_significant_one_is_dropped") {
   CHECK(rules[3].rhs == 1);
   CHECK(rules[2].counts == d);
 
+  // A lagged <=> whose left side comes first says which way: turned, it is another rule.
+  std::vector<rule> lagged{{0, 3, rule_kind::equivalent, 0.5, 0.4, c}, {3, 1, rule_kind::equivalent, 0.4, 0.3, c}, {1, 3, rule_kind::equivalent, 0.3, 0.3, c}};
+  for (auto& lr : lagged) lr.order = rule_order::lhs_first;
+  drop_same_text(lagged, items);
+  REQUIRE(lagged.size() == 2);
+  CHECK(lagged[1].lhs == 3);
+
   // Items that all have names of their own: nothing dropped.
   const pattern_list distinct(std::vector<flow_pattern>{x, y, other});
   std::vector<rule> two{{0, 1, rule_kind::implies, 0.5, 0.2, c}, {1, 0, rule_kind::implies, 0.4, 0.2, c}};

@@ -178,8 +178,8 @@ inline void suppress_explained(std::vector<rule>& rules, const item_space& space
 
 /// Rules that read the same are one. Two items can have one name: a rest X minus Y is named by its
 /// closure (DESIGN.md 1.4, overlap), which can be X's own pattern or another rest's (ppa_gnutella with
-/// --all-rules: 7,122 rules, 4,707 of them the text of a more significant one, with other counts).
-/// A rule whose kind and sides' patterns (either way round for `<=>`) are those of a more
+/// --all-rules: 7,122 rules, 4,777 of them the text of a more significant one, with other counts).
+/// A rule whose kind, order and sides' patterns (either way round for `<=>` without order) are those of a more
 /// significant rule is dropped: a reader, and the rule store, which keys rules by their text, take
 /// them as one, and the first says it best. Keeps the order of `rules` (ranked).
 inline void drop_same_text(std::vector<rule>& rules, const pattern_list& items) {
@@ -194,12 +194,15 @@ inline void drop_same_text(std::vector<rule>& rules, const pattern_list& items) 
       shared = shared || it->second != i;
     }
   if (!shared) return;
-  boost::unordered_flat_set<std::uint64_t> seen[2];  // by kind: the named sides, lhs in the high half
+  // By kind and order (a lagged `<=>` whose left side comes first says which way, as `=>` does):
+  // the named sides, lhs in the high half.
+  boost::unordered_flat_set<std::uint64_t> seen[3];
   std::erase_if(rules, [&](const rule& x) {
-    const bool both_ways = x.kind == rule_kind::equivalent;
+    const bool both_ways = x.kind == rule_kind::equivalent && x.order == rule_order::together;
     std::uint32_t l = name_of.at(x.lhs), r = name_of.at(x.rhs);
     if (both_ways && r < l) std::swap(l, r);
-    return !seen[both_ways ? 1 : 0].insert(std::uint64_t{l} << 32 | r).second;
+    const int kind = x.kind == rule_kind::implies ? 0 : both_ways ? 1 : 2;
+    return !seen[kind].insert(std::uint64_t{l} << 32 | r).second;
   });
 }
 

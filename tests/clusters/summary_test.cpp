@@ -73,6 +73,14 @@ TEST_CASE("clusters.summary.a_name_two_items_share_is_listed_once") {
   CHECK(clusters::listed_flows(c, items) == std::vector<std::uint32_t>{3, 0, 2});
   c.items = {2};
   CHECK(clusters::listed_flows(c, items) == std::vector<std::uint32_t>{2});
+  // Described by name too: rules 1-2, 3-0 and 0-2 join three flow names, each to each (counted by
+  // item: 4 items, 3 pairs of 6, density 0.5); a rule between items 1 and 3 (one name) is no pair.
+  std::vector<cluster> cs(1);
+  cs[0].items = {0, 1, 2, 3};
+  cs[0].rules = {0, 1, 2, 3};
+  clusters::describe(cs, {edge(1, 2), edge(3, 0), edge(0, 2), edge(1, 3)}, items);
+  CHECK(cs[0].density == 1.0);
+  CHECK(cs[0].summary == "10.0.0.1.{40000,40001,*} : {10.0.0.2,10.0.0.3}.{21,80,*} : tcp \u2014 clique of 3");
   c.items.clear();
   CHECK(clusters::listed_flows(c, items).empty());
 }

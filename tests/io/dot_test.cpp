@@ -25,4 +25,33 @@ TEST_CASE("io.dot.clusters_as_subgraphs_rules_as_edges") {
   CHECK(d.substr(d.size() - 2) == "}\n");
 }
 
+TEST_CASE("io.dot.one_node_a_flow_name") {
+  // Items 1 and 3 have one name (a generic X and a rest of it named by its closure): one node,
+  // and the rule of either is drawn from it.
+  flow_pattern x = exact(flow_key{ip_address::v4(0x0a000001), ip_address::v4(0x0a000002), 0, 0, 6});
+  x.set(field::src_port, slot::any);
+  x.set(field::dst_port, slot::any);
+  const flow_pattern y = exact(flow_key{ip_address::v4(0x0a000001), ip_address::v4(0x0a000002), 40000, 21, 6}),
+                     z = exact(flow_key{ip_address::v4(0x0a000001), ip_address::v4(0x0a000003), 40001, 80, 6});
+  mine_result r;
+  r.items = pattern_list(std::vector<flow_pattern>{y, x, z, x});
+  rule a, b;
+  a.lhs = 1;
+  a.rhs = 2;
+  b.lhs = 3;
+  b.rhs = 0;
+  r.rules = {a, b};
+  r.clusters.resize(1);
+  r.clusters[0].items = {0, 1, 2, 3};
+  r.clusters[0].rules = {0, 1};
+  std::ostringstream s;
+  io::write_dot(s, r);
+  const std::string d = s.str();
+  CHECK(d.find("n1 [label=\"10.0.0.1.* : 10.0.0.2.* : tcp\"]") != std::string::npos);
+  CHECK(d.find("n3 [") == std::string::npos);
+  CHECK(d.find("n1 -> n2") != std::string::npos);
+  CHECK(d.find("n1 -> n0") != std::string::npos);
+  CHECK(d.find("n3") == std::string::npos);
+}
+
 TEST_CASE("io.dot.quotes_labels") { CHECK(io::detail::dot_quote("a\"b\\c") == "\"a\\\"b\\\\c\""); }

@@ -156,8 +156,8 @@ template <class Indices>
   return hosts_named(items, c.items);
 }
 
-/// A cluster's items as its flows are listed and counted: the first item of each pattern, in the
-/// cluster's order. Two items can have one name (a rest X minus Y is named by its closure, which
+/// A cluster's items as its flows are listed and counted: the first item of each name (pattern),
+/// in the cluster's order. Two items can have one name (a rest X minus Y is named by its closure, which
 /// can be X's own pattern: ppa_gnutella's first pattern holds 5 such pairs), and a list of flows
 /// says each name once.
 [[nodiscard]] inline std::vector<std::uint32_t> listed_flows(const cluster& c, const pattern_list& items) {
@@ -172,23 +172,33 @@ template <class Indices>
 /// How many hosts a cluster's flows name (host_list's size).
 [[nodiscard]] inline std::size_t hosts_of(const cluster& c, const pattern_list& items) { return host_list(c, items).size(); }
 
-/// Fills each cluster's density and summary from the run's rules and items.
+/// Fills each cluster's density and summary from the run's rules and items. Flows are counted by
+/// name, as the outputs list them (listed_flows): two items of one name are one flow of the
+/// summary, and a rule between them no pair.
 inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& rules, const pattern_list& items) {
   for (auto& c : clusters) {
-    const std::size_t n = c.items.size();
+    const auto named = listed_flows(c, items);
+    const std::size_t n = named.size();
+    std::unordered_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;  // a name -> its listed item
+    if (n != c.items.size())
+      for (const auto item : named) first_of.emplace(items[item], item);
+    const auto listed = [&](std::uint32_t item) { return first_of.empty() ? item : first_of.at(items[item]); };
     // Distinct pairs joined by a rule.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
     pairs.reserve(c.rules.size());
-    for (auto k : c.rules) pairs.emplace_back(std::min(rules[k].lhs, rules[k].rhs), std::max(rules[k].lhs, rules[k].rhs));
+    for (auto k : c.rules) {
+      const std::uint32_t a = listed(rules[k].lhs), b = listed(rules[k].rhs);
+      if (a != b) pairs.emplace_back(std::min(a, b), std::max(a, b));
+    }
     std::sort(pairs.begin(), pairs.end());
     pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
     const double all_pairs = n < 2 ? 1.0 : static_cast<double>(n) * static_cast<double>(n - 1) / 2;
     c.density = static_cast<double>(pairs.size()) / all_pairs;
     using detail::field_set;
-    c.summary = field_set(items, c.items, field::src_ip) + "." + field_set(items, c.items, field::src_port) + " : " +
-                field_set(items, c.items, field::dst_ip) + "." + field_set(items, c.items, field::dst_port) + " : " +
-                field_set(items, c.items, field::proto) + " \u2014 " +
-                (c.parts > 1 ? detail::parts_shape(c.items, pairs, items) : detail::shape(n, pairs, items));
+    c.summary = field_set(items, named, field::src_ip) + "." + field_set(items, named, field::src_port) + " : " +
+                field_set(items, named, field::dst_ip) + "." + field_set(items, named, field::dst_port) + " : " +
+                field_set(items, named, field::proto) + " \u2014 " +
+                (c.parts > 1 ? detail::parts_shape(named, pairs, items) : detail::shape(n, pairs, items));
   }
 }
 

@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "expose/clusters/summary.hpp"
 #include "expose/mine_result.hpp"
 #include "expose/names.hpp"
 
@@ -36,13 +38,26 @@ inline void write_dot(std::ostream& out, const mine_result& r, const host_names*
       << "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
   std::vector<char> drawn(r.items.size(), 0);
-  auto node = [&](std::uint32_t i) { return "n" + std::to_string(i); };
+  // An item is drawn as the first item of its name in its cluster (clusters::listed_flows): one
+  // node a flow name, as the other outputs list them.
+  std::vector<std::uint32_t> drawn_as(r.items.size());
+  for (std::uint32_t i = 0; i < drawn_as.size(); ++i) drawn_as[i] = i;
+  auto node = [&](std::uint32_t i) { return "n" + std::to_string(drawn_as[i]); };
   for (std::size_t c = 0; c < r.clusters.size(); ++c) {
     out << "  subgraph cluster_" << c << " {\n    label=" << detail::dot_quote("cluster " + std::to_string(c) + ": " + r.clusters[c].summary)
         << "; style=dashed; color=gray50;\n";
-    for (auto i : r.clusters[c].items) {
+    const auto named = clusters::listed_flows(r.clusters[c], r.items);
+    for (auto i : named) {
       out << "    " << node(i) << " [label=" << detail::dot_quote(named_text(r.items[i], names)) << "];\n";
       drawn[i] = 1;
+    }
+    if (named.size() != r.clusters[c].items.size()) {
+      std::unordered_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;
+      for (auto i : named) first_of.emplace(r.items[i], i);
+      for (auto i : r.clusters[c].items) {
+        drawn_as[i] = first_of.at(r.items[i]);
+        drawn[i] = 1;
+      }
     }
     out << "  }\n";
   }
