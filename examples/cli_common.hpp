@@ -178,18 +178,34 @@ inline void remove_empty_files(std::initializer_list<std::string> paths) {
   }
 }
 
-/// Why an output file (given as `option`) must not be written: it is one of `inputs` (the same
-/// file by another name too), which opening it for writing would empty before it is read
-/// (`expose-mine -o day.pcap day.pcap` emptied the capture, and then removed it as an empty
-/// output). Empty when it may be written; `-` and an empty path are never an input's.
+/// Whether two paths name one file: where both exist, the same file however spelled (a link, a
+/// relative path); else the same path once absolute and normal. A device both name (-o /dev/null
+/// --truth /dev/null) is not one file here: writing it twice spoils nothing.
+inline bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path pa(a), pb(b);
+  if (fs::exists(pa, ec) && fs::exists(pb, ec)) {
+    if (fs::is_character_file(pa, ec) && fs::is_character_file(pb, ec)) return false;
+    const bool same = fs::equivalent(pa, pb, ec);
+    if (!ec) return same;
+  }
+  const auto normal = [](const fs::path& p) {
+    std::error_code e;
+    const auto abs = fs::absolute(p, e);
+    return (e ? p : abs).lexically_normal();
+  };
+  return normal(pa) == normal(pb);
+}
+
+/// Why an output file (given as `option`) must not be written: it is one of `inputs` (same_file),
+/// which opening it for writing would empty before it is read (`expose-mine -o day.pcap day.pcap`
+/// emptied the capture, and then removed it as an empty output). Empty when it may be written;
+/// `-` and an empty path are never an input's.
 inline std::string output_is_input(const std::string& option, const std::string& output, const std::vector<std::string>& inputs) {
   if (output.empty() || output == "-") return {};
-  const std::filesystem::path out = std::filesystem::path(output).lexically_normal();
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    const bool same = std::filesystem::exists(out, ec) ? std::filesystem::equivalent(out, in, ec) : out == std::filesystem::path(in).lexically_normal();
-    if (same && !ec) return option + ": '" + output + "' is also an input ('" + in + "'): writing it would destroy it";
-  }
+  for (const auto& in : inputs)
+    if (same_file(output, in)) return option + ": '" + output + "' is also an input ('" + in + "'): writing it would destroy it";
   return {};
 }
 

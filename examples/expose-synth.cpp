@@ -9,17 +9,25 @@
 // expose/synth/demo.hpp instead. `--background` mixes real captures in, each with its own
 // addresses (expose/synth/background.hpp). `--truth` writes the ground truth (JSON) that
 // expose-accuracy scores mined rules against, with the mix's sources. Exit status 0 written,
-// 1 cannot read or write or a bad option value, 2 bad command line, 3 written but a background
+// 1 cannot read or write (an output that is also an input or the other output is refused before
+// anything is opened) or a bad option value, 2 bad command line, 3 written but a background
 // capture was damaged (its packets before the damage are in).
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cli_common.hpp"
@@ -44,6 +52,15 @@ std::string seconds_text(std::int64_t ns) {
   else if (s >= 60) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
   else std::snprintf(buf, sizeof buf, "%.3g s", s);
   return buf;
+}
+
+// A seed as written: 0 to 2^64-1 in decimal. CLI11 reads "-1" into an unsigned as 2^64-1 and
+// wraps a number past 2^64-1, so another seed than the one given made the trace, unsaid.
+std::optional<std::uint64_t> parse_seed(const std::string& text) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 // One line per background capture: what was taken, where it lies, what was left out; then warnings.
@@ -75,20 +92,21 @@ void report_mix(const ex::synth::background_mix& mix, const ex::synth::ground_tr
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   CLI::App app{"expose-synth: writes a synthetic packet trace with planted communication patterns"};
-  std::string output, duration = "10m", truth_file;
-  std::uint64_t seed = 1;
+  std::string output, duration = "10m", truth_file, seed_text = "1";
   const ex::synth::generator defaults{};
   double noise = defaults.noise_per_second;
   std::uint32_t snaplen = 65535, hosts = defaults.hosts, heavy = defaults.heavy_flows;
   std::vector<std::string> rate_settings, delay_settings;
   bool demo = false;
   app.add_option("-o,--output", output, "pcap file to write")->required();
-  app.add_option("--seed", seed, "random seed: the same seed writes the same trace")->capture_default_str();
+  app.add_option("--seed", seed_text, "random seed, 0 to 18446744073709551615: the same seed writes the same trace")
+      ->type_name("UINT")
+      ->capture_default_str();
   app.add_option("-d,--duration", duration, "trace length: 10m, 1h, 600s ...")->capture_default_str();
   auto* noise_opt = app.add_option("--noise", noise, "random one-off connections per second (default 5; 2 with --demo)")
-                        ->check(CLI::Range(0.0, 1e6));  // tiny positive rates are refused by the generator
+                        ->check(CLI::Range(0.0, 1e6));  // tiny positive rates: refused below
   auto* hosts_opt = app.add_option("--hosts", hosts, "client hosts")->capture_default_str()->check(CLI::Range(1u, ex::synth::site::max_clients));
   auto* heavy_opt = app.add_option("--heavy", heavy, "always-on heavy flows")->capture_default_str()->check(CLI::Range(0u, 50000u));
   std::string rate_help = "planted events per hour of one pattern (per client for per-client patterns; 0 switches it off), NAME=R; names:";
@@ -103,11 +121,11 @@ int main(int argc, char** argv) {
                           ->check(CLI::Range(64u, 262144u));
   app.add_option("--truth", truth_file, "also write the ground truth (what was planted) to this JSON file");
   std::vector<std::string> backgrounds;
-  std::uint64_t spread = 0;
+  std::string spread_text;
   auto* background_opt = app.add_option("--background", backgrounds,
                                         "real captures (pcap, pcapng) to mix in, each with its own addresses, merged in time order")
                              ->type_name("FILE...");
-  auto* spread_opt = app.add_option("--spread", spread, "start each background capture at a random instant (drawn with this seed)")
+  auto* spread_opt = app.add_option("--spread", spread_text, "start each background capture at a random instant (drawn with this seed)")
                          ->type_name("SEED")
                          ->needs(background_opt);
   auto* demo_opt = app.add_flag("--demo", demo, "write the small demo trace (expose/synth/demo.hpp) instead");
@@ -123,7 +141,52 @@ int main(int argc, char** argv) {
     std::cerr << "expose-synth: --duration: '" << duration << "' is not a duration of at least 1s\n";
     return 1;
   }
+  // Both generators make whole seconds: 1.5s was cut to 1 s, unsaid.
+  if (*d % std::chrono::seconds(1) != std::chrono::nanoseconds(0)) {
+    std::cerr << "expose-synth: --duration: '" << duration << "' is not a whole number of seconds (traces are made in whole seconds)\n";
+    return 1;
+  }
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  if (!demo && seconds > std::chrono::hours(366 * 24)) {
+    std::cerr << "expose-synth: --duration: '" << duration << "' is longer than 366 days\n";
+    return 1;
+  }
+  const auto seed_given = parse_seed(seed_text);
+  if (!seed_given) {
+    std::cerr << "expose-synth: --seed: '" << seed_text << "' is not a whole number from 0 to 18446744073709551615\n";
+    return 1;
+  }
+  const std::uint64_t seed = *seed_given;
+  std::uint64_t spread = 0;
+  if (spread_opt->count() > 0) {
+    const auto given = parse_seed(spread_text);
+    if (!given) {
+      std::cerr << "expose-synth: --spread: '" << spread_text << "' is not a whole number from 0 to 18446744073709551615\n";
+      return 1;
+    }
+    spread = *given;
+  }
+  // CLI11's range stops at 0; below 0.000001 a second (one connection in 12 days) the generator
+  // refuses it, in its own words: say it here with the option's name.
+  if (noise != 0 && noise < 1e-6) {
+    std::cerr << "expose-synth: --noise: " << noise << " is not 0 or 0.000001 to 1000000 connections a second\n";
+    return 1;
+  }
+  // An output written over an input destroys it before it is read (-o g.pcap --background g.pcap
+  // left 24 bytes of the capture), and the trace and its truth written into one file make neither:
+  // refused before any file is opened.
+  for (const auto& bg : backgrounds) {
+    for (const auto& [option, path] : {std::pair{"-o", &output}, std::pair{"--truth", &truth_file}})
+      if (!path->empty() && expose_tools::same_file(*path, bg)) {
+        std::cerr << "expose-synth: " << option << " and --background name one file, '" << *path
+                  << "': writing it would destroy the capture before it is read; write to another file\n";
+        return 1;
+      }
+  }
+  if (!truth_file.empty() && expose_tools::same_file(output, truth_file)) {
+    std::cerr << "expose-synth: -o and --truth name one file, '" << output << "': give the trace and its ground truth a file each\n";
+    return 1;
+  }
 
   ex::synth::generator gen{.seed = seed, .duration = seconds, .hosts = hosts, .noise_per_second = noise, .heavy_flows = heavy};
   for (const auto& s : rate_settings) {
@@ -171,9 +234,27 @@ int main(int argc, char** argv) {
     *delay = ms;
   }
   const ex::synth::demo demo_gen{.seed = seed, .duration = seconds, .noise_per_second = noise_opt->count() > 0 ? noise : ex::synth::demo{}.noise_per_second};
+  // The demo trace is made whole in memory: one too long stopped the tool with bad_alloc.
+  if (demo && demo_gen.expected_packets() > ex::synth::demo::max_packets) {
+    std::cerr << "expose-synth: --demo with --duration " << duration << " and --noise " << demo_gen.noise_per_second
+              << ": the demo trace would be about " << std::llround(demo_gen.expected_packets())
+              << " packets, made whole in memory, and it holds at most " << std::llround(ex::synth::demo::max_packets)
+              << "; give a shorter --duration or a lower --noise, or leave out --demo (the generator writes a long trace a slice at a time)\n";
+    return 1;
+  }
 
+  std::ofstream tf;
+  // A failed run leaves no empty ground truth behind, where it would read as a trace with nothing planted.
+  auto failed = [&] {
+    if (tf.is_open()) {
+      tf.close();
+      expose_tools::remove_empty_files({truth_file});
+    }
+    return 1;
+  };
   try {
-    if (!demo) gen.check();
+    if (demo) demo_gen.check();
+    else gen.check();
     // Every background capture is read once before anything is written: an unreadable one stops here.
     const std::int64_t start_ns = demo ? ex::synth::demo::start_ns : gen.start_ns;
     const std::int64_t end_ns = start_ns + seconds.count() * 1'000'000'000;
@@ -188,7 +269,6 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    std::ofstream tf;
     if (!truth_file.empty()) {
       tf.open(truth_file);
       if (!tf) {
@@ -217,7 +297,7 @@ int main(int argc, char** argv) {
       tf.flush();
       if (!tf) {
         std::cerr << "expose-synth: --truth: writing '" << truth_file << "' failed\n";
-        return 1;
+        return failed();
       }
     }
     if (mix) report_mix(*mix, truth, start_ns, end_ns);
@@ -227,6 +307,15 @@ int main(int argc, char** argv) {
     return mix && !mix->warnings().empty() ? 3 : 0;
   } catch (const ex::error& e) {
     std::cerr << "expose-synth: " << e.what() << "\n";
-    return 1;
+    return failed();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "expose-synth: out of memory\n";
+    return failed();
+  } catch (const std::exception& e) {
+    std::cerr << "expose-synth: " << e.what() << "\n";
+    return failed();
   }
+} catch (const std::exception& e) {  // before any file is opened: a message, not an abort
+  std::cerr << "expose-synth: " << e.what() << "\n";
+  return 1;
 }

@@ -228,3 +228,35 @@ TEST_CASE("io.pcap_file.a_corrupted_record_header_keeps_what_came_before") {
   CHECK(c.stats.warnings[0].find("is damaged after record 5") != std::string::npos);
   CHECK(c.stats.warnings[0].find("the results hold the 5 records before it") != std::string::npos);
 }
+
+TEST_CASE("io.pcap_writer.a_failed_write_is_said") {
+  // libpcap's dump API reports no write error: expose-synth -o /dev/full said it wrote 688
+  // packets and exited 0. close() says so, naming the file, and so does write() in a long run.
+  if (!fs::exists("/dev/full")) {
+    MESSAGE("SKIPPED: no /dev/full here");
+    return;
+  }
+  {
+    io::pcap_writer w("/dev/full");
+    for (int i = 0; i < 10; ++i) w.write(udp(1'700'000'000'000'000'000LL + i, 0x0a000002u, 40000));
+    CHECK(w.written() == 10);
+    CHECK_THROWS_WITH_AS(w.close(), "cannot write '/dev/full': No space left on device (10 packets given; the file is incomplete)", bad_trace);
+    CHECK_NOTHROW(w.close());  // closed: nothing more to say
+  }
+  {
+    io::pcap_writer w("/dev/full");
+    std::uint64_t taken = 0;
+    CHECK_THROWS_AS(
+        [&] {
+          for (int i = 0; i < 100'000; ++i, ++taken) w.write(udp(1'700'000'000'000'000'000LL + i, 0x0a000002u, 40000));
+        }(),
+        bad_trace);
+    CHECK(taken < 100'000);  // stopped early, not after the whole run
+  }
+  // A file that takes every byte closes quietly.
+  const auto path = temp("writer-ok.pcap");
+  io::pcap_writer w(path);
+  w.write(udp(1'700'000'000'000'000'000LL, 0x0a000002u, 40000));
+  CHECK_NOTHROW(w.close());
+  CHECK(read_all(io::pcap_file(path)).packets.size() == 1);
+}

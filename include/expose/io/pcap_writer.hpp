@@ -4,7 +4,10 @@
 #include <pcap/pcap.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -25,7 +28,7 @@ class pcap_writer {
  public:
   using options = pcap_writer_options;
 
-  explicit pcap_writer(const std::filesystem::path& path, options opt = {}) : opt_(opt) {
+  explicit pcap_writer(const std::filesystem::path& path, options opt = {}) : opt_(opt), path_(path) {
     dead_.reset(pcap_open_dead_with_tstamp_precision(
         opt.link_type, static_cast<int>(opt.snaplen),
         opt.nanosecond ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO));
@@ -54,13 +57,21 @@ class pcap_writer {
     h.len = static_cast<bpf_u_int32>(std::max(wire_len, caplen));
     h.caplen = static_cast<bpf_u_int32>(std::min<std::size_t>(caplen, opt_.snaplen));
     pcap_dump(reinterpret_cast<u_char*>(dump_.get()), &h, data);
-    ++written_;
+    // pcap_dump says nothing of a failed write: look at the stream now and then, so that a full
+    // disk stops a long run early instead of at close().
+    if (++written_ % check_every == 0 && std::ferror(pcap_dump_file(dump_.get())) != 0) fail(errno);
   }
 
   [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
 
-  /// Flushes and closes the file (also done on destruction).
+  /// Flushes and closes the file; throws bad_trace naming the file when a write failed (a full
+  /// disk, /dev/full), so that a caller never reports a file written that is not. Destruction
+  /// closes too, but cannot say that a write failed: call close() to know.
   void close() {
+    if (dump_) {
+      if (pcap_dump_flush(dump_.get()) != 0) fail(errno);
+      if (std::ferror(pcap_dump_file(dump_.get())) != 0) fail(errno);
+    }
     dump_.reset();
     dead_.reset();
   }
@@ -72,7 +83,16 @@ class pcap_writer {
   struct pcap_closer {
     void operator()(pcap_t* p) const { pcap_close(p); }
   };
+  static constexpr std::uint64_t check_every = 4096;
+  /// A write failed (`cause`: errno after it, 0 if unknown): closes the file and says so.
+  [[noreturn]] void fail(int cause) {
+    dump_.reset();
+    dead_.reset();
+    throw bad_trace("cannot write '" + path_.string() + "': " + (cause != 0 ? std::strerror(cause) : "a write failed") + " (" +
+                    std::to_string(written_) + " packets given; the file is incomplete)");
+  }
   options opt_;
+  std::filesystem::path path_;
   std::unique_ptr<pcap_t, pcap_closer> dead_;
   std::unique_ptr<pcap_dumper_t, dump_closer> dump_;
   std::uint64_t written_ = 0;

@@ -351,7 +351,8 @@ class synth_run {
     tcp(p, t, s, 443, c, cp, ack, 1514);
     if (p.events % 2 == 1) tcp(p, t + 200 * us, c, cp, s, 443, ack, 54);
   }
-  /// Background: a random one-off connection.
+  /// Background: a random one-off connection. The ground truth's noise members (generator::truth)
+  /// say exactly what this sends: change the two together.
   void fire_noise(synth_process& p, std::int64_t t) {
     const auto c = synth::site::client(static_cast<std::uint32_t>(p.rng.below(g_.hosts)));
     const auto s = ip_address::v4(0xc6120000u | static_cast<std::uint32_t>(p.rng.below(1u << 17)));  // 198.18.0.0/15
@@ -1031,11 +1032,20 @@ inline ground_truth generator::truth() const {
                  "always-on downloads: a 1500-byte packet every 5-40 ms and an ack every other one", heavy_flows, 0, std::move(m));
   }
   if (noise_per_second > 0) {
-    auto m = w.member("random connection", proto::tcp, K, site::v4(10, 1, 0, 0), A, 0, K, site::v4(198, 18, 0, 0), A, 0);
-    m.src_prefix = 16;
-    m.dst_prefix = 15;
+    // One member per port the noise uses (fire_noise), each as narrow as the noise is: a `*`
+    // destination port made every rule on a client's ports (a BitTorrent host's `$A.* : *.6882 <=>
+    // $A.* : *.6885`) touch the noise, and scored a true rule as background.
+    std::vector<truth_member> m;
+    for (const std::uint16_t port : {443, 80}) {
+      auto to = w.member("random connection to port " + std::to_string(port), proto::tcp, K, site::v4(10, 1, 0, 0), K, 49152, K,
+                         site::v4(198, 18, 0, 0), K, port);
+      to.src_prefix = 16;
+      to.sport_last = 65535;
+      to.dst_prefix = 15;
+      m.push_back(std::move(to));
+    }
     w.background("noise", "(none: independent connections)", "random one-off connections from clients to 198.18.0.0/15, ports 443 and 80", 1,
-                 noise_per_second * 3600, {m});
+                 noise_per_second * 3600, std::move(m));
   }
   return t;
 }
