@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -136,7 +137,7 @@ void write_text(std::ostream& out, const ex::accuracy_report& r, const ex::synth
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   CLI::App app{"expose-accuracy: scores mined rules (expose-mine --format json) against a ground truth (expose-synth --truth)"};
   std::string truth_file, rules_file, format = "text";
   app.add_option("--truth", truth_file, "ground truth written by expose-synth --truth")->required()->type_name("FILE.json");
@@ -149,6 +150,11 @@ int main(int argc, char** argv) {
     return expose_tools::refused_status(app, e);
   }
 
+  for (const auto& path : {truth_file, rules_file})
+    if (std::filesystem::is_directory(path)) {
+      std::cerr << "expose-accuracy: '" << path << "' is a directory, not a JSON file\n";
+      return 1;
+    }
   ex::synth::ground_truth truth;
   {
     std::ifstream in(truth_file);
@@ -158,7 +164,7 @@ int main(int argc, char** argv) {
     }
     try {
       truth = ex::synth::read_truth_json(in);
-    } catch (const ex::error& e) {
+    } catch (const std::exception& e) {  // expose::error, and a read that failed
       std::cerr << "expose-accuracy: '" << truth_file << "': " << e.what() << "\n";
       return 1;
     }
@@ -172,7 +178,7 @@ int main(int argc, char** argv) {
     }
     try {
       rules = ex::read_rules_json(in);
-    } catch (const ex::error& e) {
+    } catch (const std::exception& e) {  // expose::error, and a read that failed
       std::cerr << "expose-accuracy: '" << rules_file << "': " << e.what() << "\n";
       return 1;
     }
@@ -186,4 +192,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+} catch (const std::exception& e) {  // anything not said above (memory, the JSON library): said, never an abort
+  std::cerr << "expose-accuracy: " << e.what() << "\n";
+  return 1;
 }

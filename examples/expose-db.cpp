@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -183,11 +184,18 @@ int main(int argc, char** argv) {
         }
       }
       std::istream& in = rules_file == "-" ? std::cin : file;
+      const std::string text(std::istreambuf_iterator<char>(in), {});
       nlohmann::json j;
       try {
-        j = nlohmann::json::parse(in);
+        j = nlohmann::json::parse(text);
       } catch (const nlohmann::json::exception& e) {
-        std::cerr << "expose-db: '" << rules_file << "': not JSON (" << e.what() << ")\n";
+        // expose-mine --epoch -F json writes a report a line (JSON Lines): say so, and what to do.
+        const auto first = nlohmann::json::parse(text.substr(0, text.find('\n')), nullptr, false);
+        if (first.is_object() && first.contains("rules"))
+          std::cerr << "expose-db: '" << rules_file << "' holds a report a line (expose-mine --epoch): add each line as a run of its own "
+                    << "(e.g. sed -n 2p FILE | expose-db --db DB add --site S --run R -), or mine with expose-mine --db, which adds every epoch\n";
+        else
+          std::cerr << "expose-db: '" << rules_file << "': not JSON (" << e.what() << ")\n";
         return 1;
       }
       report = st::read_report(j, rules_file);

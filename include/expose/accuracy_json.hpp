@@ -49,9 +49,10 @@ namespace expose {
     if (jr.contains("kind") && jr["kind"].is_string()) r.kind = jr["kind"].get<std::string>();
     if (jr.contains("text") && jr["text"].is_string()) r.text = jr["text"].get<std::string>();
     r.alike = jr.contains("alike_of") || jr.contains("same_shape_of");
-    if (jr.contains("delay") && jr["delay"].is_object()) {
-      r.delay_ms = jr["delay"].value("median_ms", 0.0);
-      r.delay_samples = jr["delay"].value("samples", std::uint64_t{0});
+    if (jr.contains("delay") && jr["delay"].is_object()) {  // a field of another type reads as not measured
+      const auto& d = jr["delay"];
+      if (d.contains("median_ms") && d["median_ms"].is_number()) r.delay_ms = d["median_ms"].get<double>();
+      if (d.contains("samples") && d["samples"].is_number_unsigned()) r.delay_samples = d["samples"].get<std::uint64_t>();
     }
     if (jr.contains("leads") && jr["leads"].is_string()) r.leads = jr["leads"].get<std::string>();
     out.push_back(std::move(r));
@@ -59,7 +60,8 @@ namespace expose {
   return out;
 }
 
-/// The same from a stream of JSON text; throws bad_argument when it is not JSON or not a report.
+/// The same from a stream of JSON text; throws bad_argument when it is not JSON or not a report,
+/// or holds more than one report (expose-mine --epoch writes one a line: only the first was scored).
 [[nodiscard]] inline std::vector<mined_rule> read_rules_json(std::istream& in) {
   nlohmann::json j;
   try {
@@ -67,6 +69,8 @@ namespace expose {
   } catch (const nlohmann::json::exception& e) {
     throw bad_argument(std::string("not JSON: ") + e.what());
   }
+  if (!(in >> std::ws).eof())
+    throw bad_argument("more than one JSON object (expose-mine --epoch writes a report a line): score one epoch's line at a time");
   return rules_from_json(j);
 }
 
