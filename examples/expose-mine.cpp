@@ -45,6 +45,7 @@ struct settings : expose_tools::mining_settings {
   std::string epoch;            // stream: rules per epoch of trace time
   std::uint32_t history = ex::stream_options{}.history;
   std::string db, site, run;    // rule database
+  std::string busy = "30s";      // --busy-timeout
   std::chrono::nanoseconds epoch_ns{0};
   ex::host_names* names_table = nullptr;  // filled by the decoder and the inventory; null with --names off
 };
@@ -72,6 +73,10 @@ struct writer {
   std::unique_ptr<ex::store::rule_store> store;
   bool left_out = false, damaged = false;
   std::size_t written = 0;
+  /// Why the database did not take a run (busy past its timeout, a disk full ...), or empty: the
+  /// rules are written all the same, without marks, and the tool exits 1 at the end. The mining is
+  /// not thrown away for the database's sake.
+  std::string db_failed{};
 
   /// One result: kept to --top, added to the database and marked, written in the chosen format.
   template <class Clusters>
@@ -89,11 +94,17 @@ struct writer {
       const ex::store::run_info info{run_name, epoch ? start : static_cast<double>(result.input.start_ns) / 1e9,
                                      static_cast<double>(result.input.end_ns) / 1e9,
                                      result.input.packets, result.flows, result.windows, result.window_seconds};
-      status = store->add_run(s.site, info, ex::store::observe(result));
-      std::size_t known = 0;
-      for (const auto& x : status) known += x.known ? 1 : 0;
-      std::cerr << "expose-mine: added run " << run_name << " to site " << s.site << " in '" << s.db << "': " << status.size() - known
-                << " new, " << known << " known\n";
+      try {
+        status = store->add_run(s.site, info, ex::store::observe(result));
+        std::size_t known = 0;
+        for (const auto& x : status) known += x.known ? 1 : 0;
+        std::cerr << "expose-mine: added run " << run_name << " to site " << s.site << " in '" << s.db << "': " << status.size() - known
+                  << " new, " << known << " known\n";
+      } catch (const ex::error& e) {
+        if (db_failed.empty()) db_failed = e.what();
+        std::cerr << "expose-mine: --db: run " << run_name << " was not added: " << e.what() << " (its rules are written without marks)\n";
+        status.clear();
+      }
     }
     if (s.format == "json") {
       // The rules are written one at a time (io::write_json): a real capture can give 378,865 of them.
@@ -105,7 +116,10 @@ struct writer {
           one["runs_seen"] = status[i].runs_seen;
           one["first_run"] = status[i].first_run;
         };
-      if (store) add.after["db"] = {{"file", s.db}, {"site", s.site}, {"run", run_name}};
+      if (store) {
+        add.after["db"] = {{"file", s.db}, {"site", s.site}, {"run", run_name}};
+        if (status.empty() && !db_failed.empty()) add.after["db"]["error"] = db_failed;  // not added: no marks
+      }
       if (epoch) {
         add.after["epoch"] = {{"index", epoch->index},
                               {"start", static_cast<double>(epoch->start_ns) / 1e9},
@@ -214,6 +228,8 @@ int main(int argc, char** argv) {
   app.add_option("--db", s.db, "rule database (SQLite, see expose-db): add this run and mark each rule new or known")->type_name("FILE");
   app.add_option("--site", s.site, "with --db: the site the run belongs to");
   app.add_option("--run", s.run, "with --db: the run's name (default: its trace start, e.g. 2026-01-05T10:00:00Z; with --epoch, RUN@epoch start)");
+  auto* busy_opt = app.add_option("--busy-timeout", s.busy, "with --db: how long to wait for another process writing the database")
+                       ->capture_default_str();
   app.set_version_flag("-V,--version", std::string("expose-mine ") + ex::version);
   try {
     app.parse(argc, argv);
@@ -232,9 +248,14 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --db needs --site NAME (the site the run belongs to)\n";
     return 2;
   }
-  if (s.db.empty() && (!s.site.empty() || !s.run.empty())) {
-    std::cerr << "expose-mine: " << (s.site.empty() ? "--run" : "--site") << " needs --db FILE\n";
+  if (s.db.empty() && (!s.site.empty() || !s.run.empty() || busy_opt->count() != 0)) {
+    std::cerr << "expose-mine: " << (!s.site.empty() ? "--site" : !s.run.empty() ? "--run" : "--busy-timeout") << " needs --db FILE\n";
     return 2;
+  }
+  const auto busy_timeout = expose_tools::parse_duration(s.busy);
+  if (!busy_timeout) {
+    std::cerr << "expose-mine: --busy-timeout: '" << s.busy << "' is not a positive duration (try 30s, 2m)\n";
+    return 1;
   }
   if (!s.epoch.empty()) {
     const auto epoch = expose_tools::parse_duration(s.epoch);
@@ -319,7 +340,8 @@ int main(int argc, char** argv) {
     }
     writer w{s, s.output.empty() ? std::cout : file, s.report.empty() ? nullptr : &report, nullptr};
     if (!s.db.empty()) {
-      w.store = std::make_unique<ex::store::rule_store>(s.db);
+      w.store = std::make_unique<ex::store::rule_store>(
+          s.db, ex::store::store_options{.busy_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*busy_timeout)});
       // A run named on the command line is looked up before the trace is read, not after it is
       // mined (a run named by its trace start can only be looked up once the trace is read).
       if (!s.run.empty() && s.epoch.empty() && w.store->has_run(s.site, s.run))
@@ -349,6 +371,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (stop_requested.load()) std::cerr << "expose-mine: interrupted: the rules of what was captured are written\n";
+    if (!w.db_failed.empty()) return 1;  // said as it happened; the rules are written
     return w.damaged || w.left_out ? 3 : 0;
   } catch (const std::exception& e) {  // expose::error, and anything else (memory, the JSON library): said, never an abort
     std::cerr << "expose-mine: " << e.what() << "\n";
