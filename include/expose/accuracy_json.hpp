@@ -9,6 +9,7 @@
 // "widened_rules" (each: index, patterns, detail, text) and per pattern "widened".
 
 #include <istream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -60,9 +61,19 @@ namespace expose {
   return out;
 }
 
+/// The span of trace an expose-mine JSON report read, [input.start, input.end] in seconds, or
+/// nullopt when it does not say.
+[[nodiscard]] inline std::optional<std::pair<double, double>> report_span(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("input") || !j["input"].is_object()) return std::nullopt;
+  const auto& in = j["input"];
+  if (!in.contains("start") || !in["start"].is_number() || !in.contains("end") || !in["end"].is_number()) return std::nullopt;
+  return std::pair{in["start"].get<double>(), in["end"].get<double>()};
+}
+
 /// The same from a stream of JSON text; throws bad_argument when it is not JSON or not a report,
 /// or holds more than one report (expose-mine --epoch writes one a line: only the first was scored).
-[[nodiscard]] inline std::vector<mined_rule> read_rules_json(std::istream& in) {
+/// `span`, when given, gets the report's report_span.
+[[nodiscard]] inline std::vector<mined_rule> read_rules_json(std::istream& in, std::optional<std::pair<double, double>>* span = nullptr) {
   nlohmann::json j;
   try {
     in >> j;
@@ -71,6 +82,7 @@ namespace expose {
   }
   if (!(in >> std::ws).eof())
     throw bad_argument("more than one JSON object (expose-mine --epoch writes a report a line): score one epoch's line at a time");
+  if (span != nullptr) *span = report_span(j);
   return rules_from_json(j);
 }
 
