@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
     }
     std::cout.flush();
     if (!std::cout) {
-      std::cerr << "expose-db: writing the output failed\n";
+      std::cerr << "expose-db: writing the output failed" << (add->parsed() ? " (the run was added all the same)" : "") << "\n";
       return 1;
     }
     return 0;

@@ -38,6 +38,9 @@ flags="-D_GLIBCXX_ASSERTIONS -fno-sanitize=$no_sanitize -fno-sanitize-recover=al
 export ASAN_OPTIONS="exitcode=86:abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
 export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
 export LSAN_OPTIONS="exitcode=86"
+# Tests that repeat a long check on bigger inputs run a part of it here (tests/mpi/real_traces.sh):
+# the plain suite runs it whole.
+export EXPOSE_SANITIZED=1
 
 # ---- the tools, by CMake, built beside everything else (their compile jobs fill what the meson
 # build and the unit-test run leave of the two cores; the longest ones are started first) ----

@@ -13,7 +13,10 @@
 # record passes over the damage, the range before must read on to it (before 2026-12-06 the
 # pcapng capture's job stopped on 2 and 4 ranks: the ranges did not meet); and on one rank under a
 # flow and a memory limit that evict whole windows' flows. Leaves real-*.single and real-*.mpi
-# behind for a look.
+# behind for a look. Under the sanitizers (EXPOSE_SANITIZED set, scripts/sanitize.sh) the damaged
+# captures run on 2 and 4 ranks, not 3 too, and the memory limit on nfpuzzle_evidence04 (378,865
+# rules: 42 s of the test's 107 s there) is left to the plain run: the flow limit takes the same
+# eviction path, sanitized.
 set -uo pipefail
 launch=()
 while [[ $# -gt 0 && $1 != -- ]]; do launch+=("$1"); shift; done
@@ -75,7 +78,9 @@ for t in edge/chrissanders_http_ip4and6.pcapng edge/wireshark_grpc_web_nulllink.
   [[ -r $dir/$t ]] || { echo "FAIL: no $dir/$t" >&2; exit 1; }
   base=${t##*/}
   "$split" "$dir/$t" --damage "real-damaged-$base" >/dev/null || { echo "FAIL: pcap_split --damage $t" >&2; exit 1; }
-  for n in 2 3 4; do
+  ranks=(2 3 4)
+  [[ -n ${EXPOSE_SANITIZED:-} ]] && ranks=(2 4)
+  for n in "${ranks[@]}"; do
     RANKS=$n IDLE_OK=1 same "damaged-$n-$base.json" -F json "real-damaged-$base"
     grep -q '"damaged": true' "real-damaged-$n-$base.json.mpi" || { echo "FAIL: real-damaged-$base is not said damaged on $n ranks" >&2; fail=1; }
   done
@@ -85,7 +90,7 @@ done
 # 666, and the scores moved with N).
 RANKS=1 IDLE_OK=1 same limited-slips.json -F json --max-flows 50 "$dir/slips_test-cc-capture-1.pcap"
 grep -q '"windows": 666' real-limited-slips.json.mpi || { echo "FAIL: one rank under --max-flows 50 does not count 666 windows" >&2; fail=1; }
-RANKS=1 IDLE_OK=1 same limited-nfpuzzle.json -F json --max-memory 1M "$dir/nfpuzzle_evidence04.pcap"
+[[ -z ${EXPOSE_SANITIZED:-} ]] && RANKS=1 IDLE_OK=1 same limited-nfpuzzle.json -F json --max-memory 1M "$dir/nfpuzzle_evidence04.pcap"
 # Names were read (the JSON's host table lists each name with its source) ...
 echo "names read from the captures: $named"
 if ((named != 29)); then
@@ -107,5 +112,5 @@ for base in ppa_evilprogram ustc_Tinba; do
     fail=1
   fi
 done
-((fail == 0)) && echo "same outputs on 11 real captures, 21 runs"
+((fail == 0)) && echo "same outputs on 11 real captures${EXPOSE_SANITIZED:+ (sanitized: fewer runs)}"
 exit $fail

@@ -99,7 +99,7 @@ struct add_options {
 
 struct store_options {
   std::chrono::milliseconds busy_timeout{std::chrono::seconds{30}};
-  bool create = true;  ///< create the file when it does not exist
+  bool create = true;  ///< create the file, or the schema in an empty one, when there is none (else: an error)
 };
 
 /// The schema, one step per version. Version 1: sites, runs, rules, observations. Version 2: the
@@ -167,6 +167,10 @@ inline void migrate(connection& db) {
 class rule_store {
  public:
   explicit rule_store(const std::string& path, const store_options& opt = {}) : db_(path, opt.create, opt.busy_timeout) {
+    // Not creating: an empty file (no schema, no table) is not given one. `expose-db list` on a
+    // 0-byte file wrote a schema into it.
+    if (!opt.create && db_.scalar("PRAGMA user_version") == 0 && db_.scalar("SELECT count(*) FROM sqlite_schema") == 0)
+      throw bad_argument("database '" + path + "' is empty: it holds no rule database yet (add a run first: it creates the database)");
     // The schema first: another program's SQLite file is refused before anything in it changes.
     migrate(db_);
     // WAL: readers do not block the writer, and a commit is one append. Switching needs a moment
