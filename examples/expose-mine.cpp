@@ -86,8 +86,13 @@ struct writer {
     left_out = left_out || result.limits.refused != 0 || result.limits.stopped;
     damaged = damaged || result.input.damaged;
     std::vector<ex::store::rule_status> status;
-    std::string run_name;
-    if (store) {
+    std::string run_name, not_added;  // with --db: why this run is not in the database, or empty
+    if (store && !epoch && result.input.decoded == 0) {
+      // Nothing was read: a run would stand in the database with no rule at 1970-01-01 (its start),
+      // first of the site, and every diff would compare against it.
+      not_added = "no packet or record was decoded: the run was not added";
+      std::cerr << "expose-mine: --db: " << not_added << " to '" << s.db << "'\n";
+    } else if (store) {
       const double start = static_cast<double>(epoch ? epoch->start_ns : result.input.start_ns) / 1e9;
       run_name = s.run.empty() ? expose_tools::iso_utc(start) : epoch ? s.run + "@" + expose_tools::iso_utc(start) : s.run;
       // An epoch's run starts at its epoch (its counts span earlier ones): runs stay in epoch order.
@@ -102,6 +107,7 @@ struct writer {
                   << " new, " << known << " known\n";
       } catch (const ex::error& e) {
         if (db_failed.empty()) db_failed = e.what();
+        not_added = e.what();
         std::cerr << "expose-mine: --db: run " << run_name << " was not added: " << e.what() << " (its rules are written without marks)\n";
         status.clear();
       }
@@ -118,7 +124,7 @@ struct writer {
         };
       if (store) {
         add.after["db"] = {{"file", s.db}, {"site", s.site}, {"run", run_name}};
-        if (status.empty() && !db_failed.empty()) add.after["db"]["error"] = db_failed;  // not added: no marks
+        if (!not_added.empty()) add.after["db"]["error"] = not_added;  // not added: no marks
       }
       if (epoch) {
         add.after["epoch"] = {{"index", epoch->index},
@@ -294,6 +300,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   s.flow_logs = !a_log.empty();
+  // Flow logs are written as connections end, not in time order, and a record covers many windows:
+  // an epoch would take records of other epochs (a review saw 73 records of a whole log in the last
+  // 2-minute epoch). Until the reader orders them in time, refused.
+  if (s.flow_logs && !s.epoch.empty()) {
+    std::cerr << "expose-mine: --epoch: reads packet captures in time order, not flow logs such as '" << a_log
+              << "' (mine the log whole, or by the hour with one log a run)\n";
+    return 1;
+  }
   if (s.flow_logs && !s.filter.empty()) {
     std::cerr << "expose-mine: --filter: applies to packet captures, not to flow logs such as '" << a_log << "'\n";
     return 1;

@@ -73,5 +73,27 @@ TEST_CASE("names.inventory_file") {
   // A directory opens as a stream and reads as nothing: refused, not taken as an empty inventory.
   CHECK_THROWS_WITH_AS(n.load_csv(dir), ("--names: cannot read '" + dir.string() + "': it is a directory").c_str(),
                        ex::bad_argument);
+  // As spreadsheets write CSV: a byte order mark (it hid the first entry, read as a header), a
+  // header after a comment (refused), quoted names with commas (refused), a third column (read
+  // into the name), and a control character (sent raw to terminals, made SVG invalid).
+  {
+    std::ofstream out(file);
+    out << "\xEF\xBB\xBF# the inventory\naddress,name,owner\n10.0.3.1,\"web, east\",ops\n10.0.3.2,db,\"team b\"\n10.0.3.3,\"say \"\"hi\"\"\"\n"
+        << "10.0.3.4,bad\x1b[31mred\n";
+  }
+  ex::host_names m;
+  m.load_csv(file);
+  CHECK(m.best(ip("10.0.3.1")) == "web, east");
+  CHECK(m.best(ip("10.0.3.2")) == "db");
+  CHECK(m.best(ip("10.0.3.3")) == "say \"hi\"");
+  CHECK(m.best(ip("10.0.3.4")) == "bad?[31mred");
+  CHECK(m.size() == 4);
+  {
+    std::ofstream out(file);
+    out << "\xEF\xBB\xBF" "10.0.3.9,first\n";
+  }
+  ex::host_names one;
+  one.load_csv(file);
+  CHECK(one.best(ip("10.0.3.9")) == "first");
   fs::remove_all(dir);
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "expose/address.hpp"
@@ -95,8 +96,10 @@ class host_names {
   [[nodiscard]] const std::map<ip_address, std::vector<entry>>& all() const { return names_; }
 
   /// Adds an operator's inventory: a CSV file of `address,name` lines (a header line, blank
-  /// lines and `#` comments are skipped). Throws bad_argument naming the file and line of the first
-  /// line that is neither.
+  /// lines and `#` comments are skipped; a UTF-8 byte order mark too). The name is the second
+  /// field, quoted as CSV quotes (`"web, east"`, `""` for a quote) or up to the next comma; later
+  /// columns are not read. Control characters in a name are shown as `?` (a name reaches terminals,
+  /// SVG and HTML). Throws bad_argument naming the file and line of the first line that is neither.
   void load_csv(const std::filesystem::path& path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))  // a directory opens as a stream and reads as nothing
@@ -104,15 +107,18 @@ class host_names {
     std::ifstream in(path);
     if (!in) throw bad_argument("--names: cannot read '" + path.string() + "'");
     std::string line;
+    bool first = true;  // the first line that is not blank or a comment may be a header
     for (std::size_t number = 1; std::getline(in, line); ++number) {
+      if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       const auto text = trim(line);
       if (text.empty() || text.front() == '#') continue;
+      const bool header_allowed = std::exchange(first, false);
       const auto comma = text.find(',');
       const auto address = ip_address::parse(trim(text.substr(0, comma)));
-      const auto name = comma == std::string_view::npos ? std::string_view{} : trim(text.substr(comma + 1));
+      const std::string name = comma == std::string_view::npos ? std::string{} : csv_field(trim(text.substr(comma + 1)));
       if (!address || name.empty()) {
-        if (number == 1 && !address) continue;  // a header line such as `address,name`
+        if (header_allowed && !address) continue;  // a header line such as `address,name`
         throw bad_argument("--names: " + path.string() + ":" + std::to_string(number) + ": expected 'address,name', got '" +
                            std::string(text) + "'");
       }
@@ -122,6 +128,23 @@ class host_names {
 
  private:
   static char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+  /// The first CSV field of `s`: quoted (`"a, b"`, `""` a quote) or up to the next comma, trimmed,
+  /// control characters as `?`.
+  static std::string csv_field(std::string_view s) {
+    std::string out;
+    if (!s.empty() && s.front() == '"') {
+      for (std::size_t i = 1; i < s.size(); ++i) {
+        if (s[i] != '"') out += s[i];
+        else if (i + 1 < s.size() && s[i + 1] == '"') out += s[++i];
+        else break;  // the closing quote: what follows is later columns
+      }
+    } else {
+      out = std::string(trim(s.substr(0, s.find(','))));
+    }
+    for (auto& c : out)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return std::string(trim(out));
+  }
   static std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -54,4 +54,9 @@ TEST_CASE("io.dot.one_node_a_flow_name") {
   CHECK(d.find("n3") == std::string::npos);
 }
 
-TEST_CASE("io.dot.quotes_labels") { CHECK(io::detail::dot_quote("a\"b\\c") == "\"a\\\"b\\\\c\""); }
+TEST_CASE("io.dot.quotes_labels") {
+  CHECK(io::detail::dot_quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  // An ampersand is one in the drawing: Graphviz reads `&amp;` in a label as an entity, so a name
+  // `x&amp;y` from the traffic was drawn `x&y`.
+  CHECK(io::detail::dot_quote("x&amp;y<z>") == "\"x&amp;amp;y<z>\"");
+}

@@ -153,9 +153,40 @@ TEST_CASE("io.flow_log.times_in_every_spelling") {
   CHECK(io::detail::timestamp("2020-09-13T12:26:40Z") == 1'600'000'000'000'000'000LL);
   CHECK(io::detail::timestamp("2020-09-13 12:26:40.25") == 1'600'000'000'250'000'000LL);
   CHECK_FALSE(io::detail::timestamp("2020-13-13 12:26:40"));
+  CHECK_FALSE(io::detail::timestamp("2020-02-31 00:00:00"));  // no such day: it read as 2 March
+  CHECK(io::detail::timestamp("2020-02-29 00:00:00"));
   CHECK_FALSE(io::detail::timestamp("12:26"));
   CHECK_FALSE(io::detail::timestamp(""));
   CHECK(io::detail::protocol_number("TCP") == 6);
   CHECK(io::detail::protocol_number("47") == 47);
   CHECK_FALSE(io::detail::protocol_number("256"));
+}
+
+TEST_CASE("io.flow_log.icmp_type_and_code_as_each_format_writes_them") {
+  std::vector<packet> seen;
+  auto sink = [&](const packet& p) { seen.push_back(p); };
+  io::detail::connection c;
+  c.src = ip_address::v4(0x0a000005);
+  c.dst = ip_address::v4(0x0a000009);
+  c.proto = proto::icmp;
+  c.sport = 8;  // Zeek: the type in the source port, the code in the destination port
+  c.dport = 0;
+  io::detail::emit(c, 1'000'000'000, true, sink);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].icmp_type == 8);
+  CHECK(seen[0].icmp_code == 0);
+  // nfdump: source port 0, destination port type * 256 + code (an echo request, 2048, read as an
+  // echo reply before, which turned the flow round)
+  seen.clear();
+  c.sport = 0;
+  c.dport = 8 * 256 + 0;
+  io::detail::emit(c, 1'000'000'000, false, sink);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].icmp_type == 8);
+  CHECK(seen[0].icmp_code == 0);
+  seen.clear();
+  c.dport = 3 * 256 + 1;  // host unreachable
+  io::detail::emit(c, 1'000'000'000, false, sink);
+  CHECK(seen[0].icmp_type == 3);
+  CHECK(seen[0].icmp_code == 1);
 }

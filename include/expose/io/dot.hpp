@@ -23,6 +23,10 @@ inline std::string dot_quote(const std::string& s) {
       q += "\\n";
       continue;
     }
+    if (c == '&') {  // Graphviz reads `&...;` in a label as an entity: `x&amp;y` was drawn `x&y`
+      q += "&amp;";
+      continue;
+    }
     if (c == '"' || c == '\\') q += '\\';
     q += c;
   }

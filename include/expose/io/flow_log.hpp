@@ -105,7 +105,9 @@ namespace detail {
   const int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
   if (y < 1970 || y > 2262 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
     return std::nullopt;
-  const auto days = std::chrono::sys_days{std::chrono::year{y} / mo / d}.time_since_epoch().count();
+  const std::chrono::year_month_day date{std::chrono::year{y} / mo / d};
+  if (!date.ok()) return std::nullopt;  // 2020-02-31 is no day (it read as 2 March)
+  const auto days = std::chrono::sys_days{date}.time_since_epoch().count();
   std::int64_t ns = 0;
   if (s.size() > 19) {
     const auto frac = decimal_seconds(std::string("0") + std::string(s.substr(19)));
@@ -244,8 +246,13 @@ void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink
   p.dst = c.dst;
   p.proto = c.proto;
   if (c.proto == expose::proto::icmp || c.proto == expose::proto::icmp6) {
-    p.icmp_type = static_cast<std::uint8_t>(c.sport);  // Zeek: type and code in the port fields
-    p.icmp_code = static_cast<std::uint8_t>(c.dport);
+    if (c.sport == 0 && c.dport > 255) {  // nfdump: source port 0, destination port type * 256 + code
+      p.icmp_type = static_cast<std::uint8_t>(c.dport >> 8);
+      p.icmp_code = static_cast<std::uint8_t>(c.dport & 0xff);
+    } else {  // Zeek: type and code in the port fields
+      p.icmp_type = static_cast<std::uint8_t>(c.sport);
+      p.icmp_code = static_cast<std::uint8_t>(c.dport);
+    }
   } else {
     p.sport = c.sport;
     p.dport = c.dport;
