@@ -155,14 +155,9 @@ int main_body(int argc, char** argv) {
     }
     s.limits = *limits;
   }
-  {
-    std::vector<std::string> inputs(s.traces.begin(), s.traces.end());
-    if (s.names != "off" && !s.names.empty()) inputs.push_back(s.names);
-    for (const auto& [option, path] : {std::pair{"--output", &s.output}, std::pair{"--report", &s.report}})
-      if (const auto why = expose_tools::output_is_input(option, *path, inputs); !why.empty()) {
-        if (rank == 0) std::cerr << "expose-mine-mpi: " << why << "\n";
-        return 1;
-      }
+  if (const auto why = expose_tools::output_over_input(s); !why.empty()) {
+    if (rank == 0) std::cerr << "expose-mine-mpi: " << why << "\n";
+    return 1;
   }
   // Outputs are opened by rank 0 before the work, and the answer shared, so no rank mines in vain.
   // Names: each rank reads those its range shows; rank 0's table gets the operator's inventory

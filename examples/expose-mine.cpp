@@ -312,15 +312,9 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --filter: applies to packet captures, not to flow logs such as '" << a_log << "'\n";
     return 1;
   }
-  {
-    std::vector<std::string> inputs(s.traces.begin(), s.traces.end());
-    if (s.names != "off" && !s.names.empty()) inputs.push_back(s.names);
-    if (!s.db.empty()) inputs.push_back(s.db);
-    for (const auto& [option, path] : {std::pair{"--output", &s.output}, std::pair{"--report", &s.report}})
-      if (const auto why = expose_tools::output_is_input(option, *path, inputs); !why.empty()) {
-        std::cerr << "expose-mine: " << why << "\n";
-        return 1;
-      }
+  if (const auto why = expose_tools::output_over_input(s, {s.db}); !why.empty()) {
+    std::cerr << "expose-mine: " << why << "\n";
+    return 1;
   }
   try {
     std::ofstream file;

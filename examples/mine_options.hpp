@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_common.hpp"
@@ -103,6 +104,19 @@ struct mining_settings {
   std::string max_memory = "half";
   std::string idle = "60s";
 };
+
+/// Why --output or --report must not be written (output_is_input): it is one of the traces, the
+/// --names inventory, or one of `more` (a tool's own inputs, e.g. expose-mine's --db); empty when
+/// both may be.
+inline std::string output_over_input(const mining_settings& s, const std::vector<std::string>& more = {}) {
+  std::vector<std::string> inputs(s.traces.begin(), s.traces.end());
+  if (s.names != "off" && !s.names.empty()) inputs.push_back(s.names);
+  for (const auto& path : more)
+    if (!path.empty()) inputs.push_back(path);
+  for (const auto& [option, path] : {std::pair{"--output", &s.output}, std::pair{"--report", &s.report}})
+    if (auto why = output_is_input(option, *path, inputs); !why.empty()) return why;
+  return {};
+}
 
 /// The ingest limits the options name (--max-flows, --max-memory, --idle, with --min-support as
 /// the eviction bar), the memory shared by `sharing` processes when it defaults to half of RAM;

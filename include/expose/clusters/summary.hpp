@@ -169,6 +169,19 @@ template <class Indices>
   return out;
 }
 
+/// A cluster's items that share their name with an item listed before them, each -> that listed
+/// item (listed_flows `named`, of this cluster); empty when every name is one item's.
+[[nodiscard]] inline std::unordered_map<std::uint32_t, std::uint32_t> name_twins(const cluster& c, const pattern_list& items,
+                                                                                const std::vector<std::uint32_t>& named) {
+  std::unordered_map<std::uint32_t, std::uint32_t> out;
+  if (named.size() == c.items.size()) return out;
+  std::unordered_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;
+  for (const auto item : named) first_of.emplace(items[item], item);
+  for (const auto item : c.items)
+    if (const auto listed = first_of.at(items[item]); listed != item) out.emplace(item, listed);
+  return out;
+}
+
 /// How many hosts a cluster's flows name (host_list's size).
 [[nodiscard]] inline std::size_t hosts_of(const cluster& c, const pattern_list& items) { return host_list(c, items).size(); }
 
@@ -179,10 +192,11 @@ inline void describe(std::vector<cluster>& clusters, const std::vector<rule>& ru
   for (auto& c : clusters) {
     const auto named = listed_flows(c, items);
     const std::size_t n = named.size();
-    std::unordered_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;  // a name -> its listed item
-    if (n != c.items.size())
-      for (const auto item : named) first_of.emplace(items[item], item);
-    const auto listed = [&](std::uint32_t item) { return first_of.empty() ? item : first_of.at(items[item]); };
+    const auto twins = name_twins(c, items, named);
+    const auto listed = [&](std::uint32_t item) {
+      const auto it = twins.find(item);
+      return it == twins.end() ? item : it->second;
+    };
     // Distinct pairs joined by a rule.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
     pairs.reserve(c.rules.size());

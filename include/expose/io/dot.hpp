@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "expose/clusters/summary.hpp"
@@ -55,13 +54,9 @@ inline void write_dot(std::ostream& out, const mine_result& r, const host_names*
       out << "    " << node(i) << " [label=" << detail::dot_quote(named_text(r.items[i], names)) << "];\n";
       drawn[i] = 1;
     }
-    if (named.size() != r.clusters[c].items.size()) {
-      std::unordered_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;
-      for (auto i : named) first_of.emplace(r.items[i], i);
-      for (auto i : r.clusters[c].items) {
-        drawn_as[i] = first_of.at(r.items[i]);
-        drawn[i] = 1;
-      }
+    for (const auto& [i, listed] : clusters::name_twins(r.clusters[c], r.items, named)) {
+      drawn_as[i] = listed;
+      drawn[i] = 1;
     }
     out << "  }\n";
   }
