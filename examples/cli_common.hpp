@@ -98,7 +98,7 @@ inline std::optional<std::pair<double, std::string>> number_and_unit(const std::
   }
 }
 
-/// "1s", "250ms", "2m", "1h", "500us", or plain seconds ("0.5"); nullopt when malformed or not positive.
+/// "1s", "250ms", "2m", "1h", "1d", "500us", or plain seconds ("0.5"); nullopt when malformed or not positive.
 inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) {
   const auto parsed = number_and_unit(text);
   if (!parsed) return std::nullopt;
@@ -110,6 +110,7 @@ inline std::optional<std::chrono::nanoseconds> parse_duration(const std::string&
   else if (unit == "ns") scale = 1;
   else if (unit == "m" || unit == "min") scale = 60e9;
   else if (unit == "h") scale = 3600e9;
+  else if (unit == "d") scale = 86400e9;
   else return std::nullopt;
   const double ns = value * scale;
   if (!(ns >= 1) || !std::isfinite(ns) || ns > 1e18) return std::nullopt;

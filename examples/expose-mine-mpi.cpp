@@ -177,7 +177,7 @@ int main_body(int argc, char** argv) {
   if (rank == 0) {
     if (s.names_table != nullptr && !s.names.empty()) {
       try {
-        names.load_csv(s.names);
+        for (const auto& warning : names.load_csv(s.names)) std::cerr << "expose-mine-mpi: warning: " << warning << "\n";
       } catch (const ex::error& e) {
         std::cerr << "expose-mine-mpi: " << e.what() << "\n";
         cannot = 1;

@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
       ->type_name("IFACE");
   app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h; a whole number of windows)")
       ->type_name("D");
-  app.add_option("--history", s.history, "stream: epochs each epoch's counts span, the current one included (sliding)")
+  auto* history_opt = app.add_option("--history", s.history, "stream: epochs each epoch's counts span, the current one included (sliding)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
   app.add_option("--db", s.db, "rule database (SQLite, see expose-db): add this run and mark each rule new or known")->type_name("FILE");
@@ -252,6 +252,10 @@ int main(int argc, char** argv) {
   }
   if (!s.db.empty() && s.site.empty()) {
     std::cerr << "expose-mine: --db needs --site NAME (the site the run belongs to)\n";
+    return 2;
+  }
+  if (history_opt->count() != 0 && s.epoch.empty()) {
+    std::cerr << "expose-mine: --history needs --epoch D (it is the number of epochs each epoch's counts span)\n";
     return 2;
   }
   if (s.db.empty() && (!s.site.empty() || !s.run.empty() || busy_opt->count() != 0)) {
@@ -344,7 +348,8 @@ int main(int argc, char** argv) {
     ex::host_names names;
     if (s.names != "off") {
       s.names_table = &names;
-      if (!s.names.empty()) names.load_csv(s.names);
+      if (!s.names.empty())
+        for (const auto& warning : names.load_csv(s.names)) std::cerr << "expose-mine: warning: " << warning << "\n";
     }
     writer w{s, s.output.empty() ? std::cout : file, s.report.empty() ? nullptr : &report, nullptr};
     if (!s.db.empty()) {

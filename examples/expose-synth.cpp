@@ -244,11 +244,19 @@ int main(int argc, char** argv) try {
   }
 
   std::ofstream tf;
-  // A failed run leaves no empty ground truth behind, where it would read as a trace with nothing planted.
+  bool trace_opened = false;  // the writer truncated -o: from then on a failure leaves part of a trace there
+  // A failed run leaves neither an empty ground truth (it would read as a trace with nothing
+  // planted) nor part of a trace (it would read as a shorter one, whole), nor part of a truth.
   auto failed = [&] {
+    const auto remove_part = [](const std::string& path, const char* what) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) return;  // /dev/stdout, a pipe: nothing to take back
+      if (std::filesystem::remove(path, ec)) std::cerr << "expose-synth: removed the unfinished " << what << " '" << path << "'\n";
+    };
+    if (trace_opened) remove_part(output, "trace");
     if (tf.is_open()) {
       tf.close();
-      expose_tools::remove_empty_files({truth_file});
+      remove_part(truth_file, "ground truth");
     }
     return 1;
   };
@@ -279,6 +287,7 @@ int main(int argc, char** argv) try {
     auto truth = demo ? ex::synth::demo_truth(demo_gen) : gen.truth();
     if (mix && snaplen_opt->count() == 0) snaplen = 262144;  // keep every byte the captures hold
     ex::io::pcap_writer out(output, {.snaplen = snaplen});
+    trace_opened = true;
     auto generate = [&](auto&& sink) {
       if (demo) {
         for (const auto& p : demo_gen.packets()) sink(p);

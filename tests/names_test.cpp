@@ -93,7 +93,19 @@ TEST_CASE("names.inventory_file") {
     out << "\xEF\xBB\xBF" "10.0.3.9,first\n";
   }
   ex::host_names one;
-  one.load_csv(file);
+  CHECK(one.load_csv(file).empty());
   CHECK(one.best(ip("10.0.3.9")) == "first");
+  // An address named twice keeps its first name, and says so (the second was dropped unsaid); the
+  // same name again, in any case, is no second name.
+  {
+    std::ofstream out(file);
+    out << "address,name\n10.0.4.1,mail\n10.0.4.2,web\n10.0.4.1,MAIL\n10.0.4.1,smtp-relay\n10.0.4.2,www\n";
+  }
+  ex::host_names twice;
+  CHECK(twice.load_csv(file) == std::vector<std::string>{"--names: " + file.string() +
+                                                         ": 2 addresses have another name on a later line; the first name is shown: "
+                                                         "10.0.4.1 is 'mail' on line 2 and 'smtp-relay' on line 5"});
+  CHECK(twice.best(ip("10.0.4.1")) == "mail");
+  CHECK(twice.best(ip("10.0.4.2")) == "web");
   fs::remove_all(dir);
 }

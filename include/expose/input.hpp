@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace expose {
@@ -16,6 +17,7 @@ struct input_stats {
   std::int64_t end_ns = 0;
   std::vector<std::string> warnings;  ///< damage and other non-fatal trouble, one sentence each
   bool damaged = false;               ///< a file ended in damage: results hold what came before it
+  std::string_view record = "packet";  ///< what a record is, for people ("connection record" for a flow log)
 
   void skip(const std::string& reason) {
     ++packets;

@@ -60,10 +60,7 @@ class host_names {
     while (!name.empty() && name.back() == '.') name.remove_suffix(1);  // the root label's dot
     if (name.empty() || address == ip_address{} || address == ip_address::v4(0u)) return;  // no address: :: or 0.0.0.0
     auto& list = names_[address];
-    const auto same = [&](const entry& e) {
-      return std::equal(e.name.begin(), e.name.end(), name.begin(), name.end(),
-                        [](char a, char b) { return lower(a) == lower(b); });
-    };
+    const auto same = [&](const entry& e) { return same_name(e.name, name); };
     if (std::any_of(list.begin(), list.end(), same) || list.size() >= max_per_address) return;
     list.push_back({std::string(name), source});
   }
@@ -100,7 +97,9 @@ class host_names {
   /// field, quoted as CSV quotes (`"web, east"`, `""` for a quote) or up to the next comma; later
   /// columns are not read. Control characters in a name are shown as `?` (a name reaches terminals,
   /// SVG and HTML). Throws bad_argument naming the file and line of the first line that is neither.
-  void load_csv(const std::filesystem::path& path) {
+  /// An address named twice keeps its first name, shown: returns a warning that counts such
+  /// addresses and names the first (none when every address has one name).
+  std::vector<std::string> load_csv(const std::filesystem::path& path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))  // a directory opens as a stream and reads as nothing
       throw bad_argument("--names: cannot read '" + path.string() + "': it is a directory");
@@ -108,6 +107,9 @@ class host_names {
     if (!in) throw bad_argument("--names: cannot read '" + path.string() + "'");
     std::string line;
     bool first = true;  // the first line that is not blank or a comment may be a header
+    std::map<ip_address, std::pair<std::size_t, std::string>> named;  // where each address was named first, and how
+    std::size_t twice = 0;
+    std::string first_twice;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
       if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -123,11 +125,22 @@ class host_names {
                            std::string(text) + "'");
       }
       add(*address, name, name_source::inventory);
+      const auto [at, fresh] = named.try_emplace(*address, number, name);
+      if (!fresh && !same_name(at->second.second, name) && twice++ == 0)
+        first_twice = address->notation() + " is '" + at->second.second + "' on line " + std::to_string(at->second.first) + " and '" +
+                      name + "' on line " + std::to_string(number);
     }
+    if (twice == 0) return {};
+    return {"--names: " + path.string() + ": " + std::to_string(twice) + (twice == 1 ? " address has" : " addresses have") +
+            " another name on a later line; the first name is shown: " + first_twice};
   }
 
  private:
   static char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+  /// Names are compared without case (DNS names have none).
+  static bool same_name(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) { return lower(x) == lower(y); });
+  }
   /// The first CSV field of `s`: quoted (`"a, b"`, `""` a quote) or up to the next comma, trimmed,
   /// control characters as `?`.
   static std::string csv_field(std::string_view s) {

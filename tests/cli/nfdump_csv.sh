@@ -13,7 +13,7 @@ TZ=UTC "$nfdump" -R "$dir/nf" -o csv >"$dir/demo.csv"
 out=$("$mine" -q "$dir/demo.csv")
 printf '%s\n' "$out" | head -12
 all=$("$mine" -q --all-rules --rules all "$dir/demo.csv")
-grep -Eq '^expose 0.1.0: [0-9]+ packets, [0-9]+ decoded; 1213 flows' <<<"$out" || { echo "FAIL: not the demo's 1213 flows"; exit 1; }
+grep -Eq '^expose 0.1.0: 3524 connection records, 3524 decoded; 1213 flows' <<<"$out" || { echo "FAIL: not the demo's 1213 flows"; exit 1; }
 grep -q '^3 patterns, most significant first, from 3 rules (+2 alike)' <<<"$out" || { echo "FAIL: not 3 rules (+2 alike) in 3 patterns"; exit 1; }
 for want in '10.0.0.30.50100 : 64.4.0.1.1863 : tcp <=> 10.0.0.30.50101 : 64.12.0.1.5190 : tcp' \
             '10.0.0.40.5353 : 10.0.0.42.5353 : udp <=> 10.0.0.40.5353 : 10.0.0.43.5353 : udp' \

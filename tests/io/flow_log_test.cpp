@@ -85,6 +85,71 @@ TEST_CASE("io.flow_log.formats_are_recognized_by_their_first_bytes") {
   CHECK(io::sniff_flow_log(write("a.csv", csv())) == io::flow_log_format::csv);
   CHECK_FALSE(io::sniff_flow_log(write("a.pcap", std::string("\xd4\xc3\xb2\xa1\x02\x00\x04\x00", 8))));
   CHECK_FALSE(io::sniff_flow_log(write("a.bin", std::string("\x01\x02\x00\xff", 4))));
+  CHECK_FALSE(io::sniff_flow_log(write("a.gz", std::string("\x1f\x8b\x08\x00", 4))));
+  // what programs put before a CSV's header: a byte order mark, comments; and a long first name
+  // (each was "unknown file format": the first 16 bytes were judged)
+  CHECK(io::sniff_flow_log(write("bom.csv", "\xEF\xBB\xBF" + csv())) == io::flow_log_format::csv);
+  CHECK(io::sniff_flow_log(write("comment.csv", "# exported 2020-09-13 by a collector\n#\n" + csv())) == io::flow_log_format::csv);
+  CHECK(io::sniff_flow_log(write("long.csv", "first_seen_timestamp_utc,src,dst,proto\n1,10.0.0.1,10.0.0.2,tcp\n")) ==
+        io::flow_log_format::csv);
+  CHECK(io::sniff_flow_log(write("bom.json", "\xEF\xBB\xBF" + zeek_json())) == io::flow_log_format::zeek_json);
+  CHECK_FALSE(io::sniff_flow_log(write("prose.txt", "# notes\nno commas in this line\nbut, here\n")));
+}
+
+TEST_CASE("io.flow_log.a_byte_order_mark_and_comments_before_the_header_are_passed_over") {
+  for (const auto& path : {write("j.csv", "\xEF\xBB\xBF" + csv()), write("k.csv", "# exported by a collector\n" + csv()),
+                           write("l.json", "\xEF\xBB\xBF" + zeek_json())}) {
+    CAPTURE(path);
+    const auto r = mine_log(path);
+    CHECK(r.input.decoded == 42);  // the first record was lost behind the mark before
+    CHECK(r.input.skipped.empty());
+    CHECK(r.input.record == "connection record");
+  }
+}
+
+TEST_CASE("io.flow_log.csv_fields_in_quotes") {
+  CHECK(io::detail::split_csv(R"(a,"b,c", "d""e" ,,f )") == std::vector<std::string>{"a", "b,c", "d\"e", "", "f"});
+  CHECK(io::detail::split_csv("") == std::vector<std::string>{""});
+  CHECK_FALSE(io::detail::split_csv(R"(a,"b)"));
+  CHECK_FALSE(io::detail::split_csv(R"(a,"b"c)"));
+  auto text = std::string("proto,src,sport,dst,dport,start,duration,bytes\n");
+  text += "udp,10.0.0.1,1,10.0.0.2,2,1600000000,,\"1,000\"\n";   // a comma within quotes: one field
+  text += "\"udp\",\"10.0.0.1\",\"1\",\"10.0.0.3\",2,1600000000,0.5,7\n";  // every field quoted
+  text += "udp,10.0.0.1,1,10.0.0.4,2,1600000000,,1,000\n";          // one field too many: not taken
+  text += "udp,10.0.0.1,1,10.0.0.5,2,1600000000,,\"1\n";            // a quote not closed
+  const auto r = mine_log(write("m.csv", text));
+  CHECK(r.input.packets == 4);
+  CHECK(r.input.decoded == 2);
+  CHECK(r.flows == 2);
+  CHECK(r.input.skipped.at("malformed record") == 2);
+  REQUIRE(r.input.warnings.size() == 1);
+  CHECK(r.input.warnings[0].ends_with("m.csv': 2 malformed record(s) skipped, the first on line 4 (too many fields)"));
+}
+
+TEST_CASE("io.flow_log.a_connection_that_began_long_before_the_logs_is_counted_from_their_start") {
+  // an ssh session of 23 days ends in the log: it made 2,000,000 windows with nothing else in them
+  auto text = zeek_tsv();
+  text.insert(text.rfind("#close"), "1598000000.0\tCssh\t10.0.0.2\t50022\t10.0.0.22\t22\ttcp\t-\t2000100.0\t0\t0\tSF\n");
+  const auto r = mine_log(write("n.log", text));
+  CHECK(r.input.decoded == 43);
+  // the earliest end is the first lookup's, 1600000000.010000123; the session counts from 5 min before
+  CHECK(r.input.start_ns == 1'599'999'700'010'000'123LL);
+  CHECK(r.windows == 500);
+  CHECK(r.activity_entries == 20 + 20 * 3 + 200 + 1 + 401);  // the session: 1599999700 to its end, 1600000100
+  REQUIRE(r.input.warnings.size() == 1);
+  CHECK(r.input.warnings[0] ==
+        "1 connection(s) began more than 5 min before the earliest end of any connection in the logs (2020-09-13 12:26:40 UTC), "
+        "where the logs begin to see the network: each is counted from 2020-09-13 12:21:40 UTC on; the first is on line 50 of '" +
+            (fs::temp_directory_path() / "expose_flow_log_n.log").string() + "' (began 2020-08-21 08:53:20 UTC)");
+  // the lead is an option
+  const auto wide = mine(io::flow_logs({write("n.log", text)}, {.step = 1s, .lead = 1h}), spec());
+  CHECK(wide.windows == 3800);
+}
+
+TEST_CASE("io.flow_log.a_json_line_with_text_after_its_object_is_malformed") {
+  const auto r = mine_log(write("o.json", zeek_json() + R"({"ts":1600000000,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"udp"} trailing)" "\n"));
+  CHECK(r.input.decoded == 42);
+  CHECK(r.input.skipped.at("malformed record") == 1);
 }
 
 TEST_CASE("io.flow_log.a_connection_is_active_in_every_window_it_spans") {
@@ -159,6 +224,8 @@ TEST_CASE("io.flow_log.times_in_every_spelling") {
   CHECK_FALSE(io::detail::timestamp(""));
   CHECK(io::detail::protocol_number("TCP") == 6);
   CHECK(io::detail::protocol_number("47") == 47);
+  CHECK(io::detail::protocol_number("IGMP") == 2);  // nfdump's multicast joins were malformed records
+  CHECK(io::detail::protocol_number("ospf") == 89);
   CHECK_FALSE(io::detail::protocol_number("256"));
 }
 

@@ -9,14 +9,24 @@
 //   start   (required) Unix seconds with up to nine decimals, or `YYYY-MM-DD[T ]hh:mm:ss[.frac][Z]` (UTC)
 //   end | duration     end time as `start`, or seconds; neither: a one-moment connection
 //   src, dst (required) IPv4 or IPv6 address         sport, dport   ports (0 when absent or empty)
-//   proto  (required)  tcp, udp, icmp, icmp6, sctp, or an IP protocol number
+//   proto  (required)  tcp, udp, icmp, icmp6, igmp, sctp, gre, esp, ah, ospf, pim, vrrp ... or an IP protocol number
 // nfdump's `-o csv` is read as it comes (names ts, te, td, sa, da, sp, dp, pr; its summary
 // trailer ignored); its date-times are local time, so run it with TZ=UTC.
 // For ICMP the ports are the type and code, as Zeek writes them.
 //
+// CSV is read as RFC 4180 has it: a field in double quotes may hold commas, "" is a quote; a line
+// with more or fewer fields than the header is malformed. A byte order mark and '#' lines before
+// the header are passed over.
+//
 // A line that cannot be read is skipped and counted ("malformed record"), with one warning per
 // file naming the first such line; a file that cannot be opened, or lacks a required column, is an
 // error naming it.
+//
+// Logs are written as connections end, so a connection that began long before the others (an ssh
+// session of weeks in an hour's log) would make every window since it began, with nothing else in
+// them. A connection is counted from at most `lead` before the earliest end of any connection in
+// the logs (where they begin to see the network), with a warning naming the first one so cut. The
+// records are read whole before any is counted (72 bytes a record).
 
 #include <algorithm>
 #include <array>
@@ -28,6 +38,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,6 +73,9 @@ struct flow_log_options {
   std::chrono::nanoseconds step = std::chrono::seconds(1);
   /// Longer connections are taken for damage and skipped ("implausible duration").
   std::chrono::nanoseconds max_duration = std::chrono::hours(24 * 366);
+  /// A connection is counted from at most this long before the earliest end of any connection in
+  /// the logs: what began before is outside the time the logs cover.
+  std::chrono::nanoseconds lead = std::chrono::minutes(5);
   /// Called every few thousand records with (bytes read, bytes in all files).
   std::function<void(std::uint64_t, std::uint64_t)> progress{};
 };
@@ -137,8 +151,11 @@ namespace detail {
 [[nodiscard]] inline std::optional<std::uint8_t> protocol_number(std::string_view s) {
   std::string lower(s);
   std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::pair<std::string_view, std::uint8_t>, 9> names = {{
-      {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmp6", 58}, {"ipv6-icmp", 58}, {"sctp", 132}, {"gre", 47}, {"esp", 50}, {"ah", 51}}};
+  // as Zeek and nfdump write them (nfdump: IGMP for multicast joins, seen in every capture with multicast)
+  static constexpr std::array<std::pair<std::string_view, std::uint8_t>, 20> names = {{
+      {"tcp", 6},  {"udp", 17},  {"icmp", 1},    {"icmp6", 58}, {"ipv6-icmp", 58}, {"sctp", 132}, {"gre", 47},
+      {"esp", 50}, {"ah", 51},   {"igmp", 2},    {"ipip", 4},   {"ipv6", 41},      {"rsvp", 46},  {"eigrp", 88},
+      {"ospf", 89}, {"pim", 103}, {"vrrp", 112}, {"l2tp", 115}, {"egp", 8},        {"udplite", 136}}};
   for (const auto& [name, n] : names)
     if (lower == name) return n;
   unsigned v = 0;
@@ -157,6 +174,66 @@ namespace detail {
     from = at + 1;
   }
 }
+
+/// A CSV line's fields (RFC 4180: a field in double quotes may hold commas, "" in it is a quote;
+/// spaces around an unquoted field are dropped, as around a quoted one), or nothing when a quote
+/// is not closed or text follows a closing quote.
+[[nodiscard]] inline std::optional<std::vector<std::string>> split_csv(std::string_view line) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (true) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    std::string field;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) return std::nullopt;  // not closed (a field over several lines is not a flow record)
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += line[i++];
+      }
+      while (i < line.size() && line[i] == ' ') ++i;
+      if (i < line.size() && line[i] != ',') return std::nullopt;
+    } else {
+      const auto at = line.find(',', i);
+      std::string_view v = line.substr(i, at == std::string_view::npos ? std::string_view::npos : at - i);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      field = v;
+      i = at == std::string_view::npos ? line.size() : at;
+    }
+    out.push_back(std::move(field));
+    if (i >= line.size()) return out;
+    ++i;  // the comma
+  }
+}
+
+/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings.
+[[nodiscard]] inline std::string utc_text(std::int64_t ns) {
+  const auto t = static_cast<std::time_t>(ns >= 0 ? ns / 1'000'000'000 : (ns + 1) / 1'000'000'000 - 1);
+  std::tm tm{};
+  if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(ns / 1'000'000'000) + " s";
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+/// `5 min`, `90 s`, `250 ms` of a duration, for warnings.
+[[nodiscard]] inline std::string duration_text(std::chrono::nanoseconds d) {
+  const auto ns = d.count();
+  if (ns % 60'000'000'000 == 0 && ns != 0) return std::to_string(ns / 60'000'000'000) + " min";
+  if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + " s";
+  return std::to_string(ns / 1'000'000) + " ms";
+}
+
+/// A UTF-8 byte order mark, which some programs put before a CSV's header.
+inline constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 
 /// The scalar members of a JSON object as their text, numbers exactly as written (a double would
 /// round Zeek's microsecond times); nested values are passed over.
@@ -271,25 +348,39 @@ void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink
 
 }  // namespace detail
 
-/// What a file holds, judged by its first bytes: a flow log format, or nothing (a capture, or unknown).
-[[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, 16> head{};
-  in.read(head.data(), head.size());
-  const std::string_view h(head.data(), static_cast<std::size_t>(in.gcount()));
+/// What a file holds, judged by its first bytes (`head`, a few KiB): a flow log format, or nothing
+/// (a capture, something compressed, or unknown). A byte order mark, and '#' lines before a CSV's
+/// header, are passed over.
+[[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log_head(std::string_view h) {
+  static constexpr std::array<std::string_view, 6> binary_magic = {
+      std::string_view("\xd4\xc3\xb2\xa1", 4), std::string_view("\xa1\xb2\xc3\xd4", 4), std::string_view("\x4d\x3c\xb2\xa1", 4),
+      std::string_view("\xa1\xb2\x3c\x4d", 4), std::string_view("\x0a\x0d\x0d\x0a", 4), std::string_view("\x1f\x8b", 2)};
+  for (const auto m : binary_magic)
+    if (h.starts_with(m)) return std::nullopt;
+  if (h.starts_with(detail::byte_order_mark)) h.remove_prefix(detail::byte_order_mark.size());
   if (h.starts_with("#separator")) return flow_log_format::zeek_tsv;
   const auto first = h.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && h[first] == '{') return flow_log_format::zeek_json;
-  if (h.size() >= 4) {
-    static constexpr std::array<std::string_view, 5> capture_magic = {
-        std::string_view("\xd4\xc3\xb2\xa1", 4), std::string_view("\xa1\xb2\xc3\xd4", 4), std::string_view("\x4d\x3c\xb2\xa1", 4),
-        std::string_view("\xa1\xb2\x3c\x4d", 4), std::string_view("\x0a\x0d\x0d\x0a", 4)};
-    for (const auto m : capture_magic)
-      if (h.starts_with(m)) return std::nullopt;
+  // CSV: the first line that is neither empty nor a '#' comment (as far as the head goes) has a comma
+  while (!h.empty()) {
+    const auto eol = h.find('\n');
+    std::string_view line = h.substr(0, eol);
+    h.remove_prefix(eol == std::string_view::npos ? h.size() : eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    const bool printable = std::ranges::all_of(line, [](char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
+    if (printable && line.find(',') != std::string_view::npos) return flow_log_format::csv;
+    return std::nullopt;
   }
-  const bool printable = std::ranges::all_of(h, [](char c) { return c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f); });
-  if (printable && h.find(',') != std::string_view::npos) return flow_log_format::csv;
   return std::nullopt;
+}
+
+/// What a file holds, judged by its first 4 KiB.
+[[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 4096> head{};
+  in.read(head.data(), head.size());
+  return sniff_flow_log_head(std::string_view(head.data(), static_cast<std::size_t>(in.gcount())));
 }
 
 /// One or more flow logs read one after the other (the pipeline does not need them in time order).
@@ -304,13 +395,16 @@ class flow_logs {
 
   template <class Sink>
   void read(Sink&& sink, input_stats& stats) {
+    stats.record = "connection record";
     for (const auto& path : paths_) {
       std::error_code ec;
       const auto size = std::filesystem::file_size(path, ec);
       if (!ec) total_ += size;
     }
-    for (const auto& path : paths_) read_one(path, sink, stats);
+    std::vector<held> records;
+    for (std::size_t i = 0; i < paths_.size(); ++i) read_one(i, records, stats);
     if (opt_.progress) opt_.progress(total_, total_);
+    count_all(records, sink, stats);
   }
 
  private:
@@ -321,16 +415,61 @@ class flow_logs {
     std::uint64_t first_bad_line = 0;
     std::string first_bad_reason;
   };
+  /// A connection read, before it is counted: where it came from, and whether its log says who
+  /// opened it (Zeek does; a CSV, often one record per direction, leaves it to the ports).
+  struct held {
+    detail::connection c;
+    std::uint64_t line = 0;
+    std::uint32_t file = 0;
+    bool knows_originator = false;
+  };
 
+  /// Every connection read becomes its packets, each counted from at most `lead` before the
+  /// earliest end.
   template <class Sink>
-  void read_one(const std::filesystem::path& path, Sink& sink, input_stats& stats) {
-    const auto format = sniff_flow_log(path);
+  void count_all(const std::vector<held>& records, Sink& sink, input_stats& stats) const {
+    if (records.empty()) return;
+    std::int64_t earliest_end = records.front().c.end_ns;
+    for (const auto& r : records) earliest_end = std::min(earliest_end, r.c.end_ns);
+    std::int64_t from = 0;
+    if (__builtin_sub_overflow(earliest_end, opt_.lead.count(), &from)) from = std::numeric_limits<std::int64_t>::min();
+    std::uint64_t cut = 0;
+    const held* first = nullptr;
+    for (const auto& r : records) {
+      detail::connection c = r.c;
+      if (c.start_ns < from) {
+        if (cut++ == 0) first = &r;
+        c.start_ns = from;
+      }
+      detail::emit(c, opt_.step.count(), r.knows_originator, sink);
+    }
+    if (cut != 0)
+      stats.warnings.push_back(std::to_string(cut) + " connection(s) began more than " + detail::duration_text(opt_.lead) +
+                               " before the earliest end of any connection in the logs (" + detail::utc_text(earliest_end) +
+                               "), where the logs begin to see the network: each is counted from " + detail::utc_text(from) +
+                               " on; the first is on line " + std::to_string(first->line) + " of '" + paths_[first->file].string() +
+                               "' (began " + detail::utc_text(first->c.start_ns) + ")");
+  }
+
+  void read_one(std::size_t file, std::vector<held>& records, input_stats& stats) {
+    const auto& path = paths_[file];
     std::ifstream in(path, std::ios::binary);
     if (!in) throw bad_trace("cannot read '" + path.string() + "': " + std::strerror(errno));
-    if (!format) throw bad_trace("cannot read '" + path.string() + "': not a Zeek conn.log (TSV or JSON) nor a CSV of flows");
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    const auto format = sniff_flow_log_head(head);
+    if (!format) {
+      if (head.starts_with("\x1f\x8b"))
+        throw bad_trace("cannot read '" + path.string() + "': it is compressed (gzip): decompress it first, e.g. zcat '" + path.string() +
+                        "' > conn.log");
+      throw bad_trace("cannot read '" + path.string() + "': not a Zeek conn.log (TSV or JSON) nor a CSV of flows");
+    }
+    in.clear();
+    in.seekg(0);
+    if (!in) throw bad_trace("cannot read '" + path.string() + "': cannot go back to its start (give a file, not a pipe)");
     file_state f;
     f.name = path.string();
-    std::string line;
     auto take = [&](const detail::connection_text& t) {
       if (opt_.progress && (stats.packets & 4095) == 0) {
         const auto at = in.tellg();
@@ -340,7 +479,7 @@ class flow_logs {
       const auto [c, why] = detail::parse_connection(t, opt_.max_duration.count());
       if (!c) return bad(f, stats, why);
       ++stats.decoded;
-      detail::emit(*c, opt_.step.count(), *format != flow_log_format::csv, sink);
+      records.push_back(held{*c, f.line, static_cast<std::uint32_t>(file), *format != flow_log_format::csv});
     };
     switch (*format) {
       case flow_log_format::zeek_tsv: read_zeek_tsv(in, f, stats, take); break;
@@ -353,6 +492,14 @@ class flow_logs {
     if (f.malformed != 0)
       stats.warnings.push_back("'" + f.name + "': " + std::to_string(f.malformed) + " malformed record(s) skipped, the first on line " +
                                std::to_string(f.first_bad_line) + " (" + f.first_bad_reason + ")");
+  }
+
+  /// The next line of `in` (its line ending and, on the first line, a byte order mark dropped).
+  static bool next_line(std::istream& in, file_state& f, std::string& line) {
+    if (!std::getline(in, line)) return false;
+    if (++f.line == 1 && line.starts_with(detail::byte_order_mark)) line.erase(0, detail::byte_order_mark.size());
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
   }
 
   static void bad(file_state& f, input_stats& stats, std::string_view why) {
@@ -374,9 +521,7 @@ class flow_logs {
     std::array<std::size_t, 8> col{};
     bool have_fields = false;
     std::string line;
-    while (std::getline(in, line)) {
-      ++f.line;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    while (next_line(in, f, line)) {
       if (line.empty()) continue;
       if (line.front() == '#') {
         if (line.starts_with("#separator ")) {
@@ -410,11 +555,10 @@ class flow_logs {
   template <class Take>
   void read_zeek_json(std::istream& in, file_state& f, input_stats& stats, Take& take) {
     std::string line;
-    while (std::getline(in, line)) {
-      ++f.line;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    while (next_line(in, f, line)) {
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
       detail::top_level_fields j;
-      if (!nlohmann::json::sax_parse(line, &j, nlohmann::json::input_format_t::json, false) || !j.object) {
+      if (!nlohmann::json::sax_parse(line, &j, nlohmann::json::input_format_t::json, true) || !j.object) {  // strict: nothing after it
         bad_line(f, stats, "not a JSON object");
         continue;
       }
@@ -440,17 +584,13 @@ class flow_logs {
     std::string line;
     std::vector<std::string> header;
     std::array<std::size_t, 8> col{};
-    while (std::getline(in, line)) {
-      ++f.line;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    while (next_line(in, f, line)) {
       if (line.empty() || line.front() == '#') continue;
       if (line == "Summary") break;  // nfdump's trailer: totals, not flows
-      const auto v = detail::split(line, ',');
+      auto v = detail::split_csv(line);
       if (header.empty()) {
-        for (auto name : v) {
-          std::string n(name);
-          n.erase(0, n.find_first_not_of(" \""));
-          n.erase(n.find_last_not_of(" \"") + 1);
+        if (!v) throw bad_trace("'" + f.name + "' line " + std::to_string(f.line) + ": the header has a quote that is not closed");
+        for (auto& n : *v) {
           std::ranges::transform(n, n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
           header.push_back(n);
         }
@@ -460,17 +600,15 @@ class flow_logs {
         col = columns(f, header, {"start", "end?", "duration?", "src", "dst", "sport?", "dport?", "proto"});
         continue;
       }
-      if (v.size() < header.size()) {
-        bad_line(f, stats, "too few fields");
+      if (!v) {
+        bad_line(f, stats, "a quote that is not closed, or text after one");
         continue;
       }
-      auto at = [&](std::size_t i) -> std::string_view {
-        if (col[i] == npos) return {};
-        std::string_view s = v[col[i]];
-        while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '"')) s.remove_suffix(1);
-        return s;
-      };
+      if (v->size() != header.size()) {
+        bad_line(f, stats, v->size() < header.size() ? "too few fields" : "too many fields");
+        continue;
+      }
+      auto at = [&](std::size_t i) -> std::string_view { return col[i] == npos ? std::string_view{} : std::string_view((*v)[col[i]]); };
       take(detail::connection_text{at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)});
     }
   }

@@ -295,7 +295,8 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
       << "<body data-patterns=\"" << order.size() << "\" data-drawings=\"" << done.drawings << "\">\n"
       << "<h1>expose report</h1>\n<p class=\"sub\">expose " << version;
   if (!options.title.empty()) out << " \u2014 " << html_escape(options.title);
-  out << "</p>\n<p class=\"lead\">" << in.packets << " packets";
+  const std::string records = std::string(in.record) + "s";  // packets, or connection records of a flow log
+  out << "</p>\n<p class=\"lead\">" << in.packets << " " << records;
   if (in.decoded != 0) out << " from " << detail::html_time(in.start_ns) << " to " << detail::html_time(in.end_ns);
   out << "; " << plural(r.flows, "flow", "flows") << " in " << r.windows << " windows of " << html_number("%g", r.window_seconds)
       << " s; <b>" << plural(r.clusters.size(), "pattern", "patterns") << "</b> from " << detail::rules_count(r)
@@ -444,7 +445,7 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   auto row = [&](std::string_view name, const std::string& value) {
     out << "<tr><th>" << name << "</th><td class=\"n\">" << value << "</td></tr>\n";
   };
-  row("packets", std::to_string(in.packets));
+  row(records, std::to_string(in.packets));
   row("decoded", std::to_string(in.decoded));
   row("skipped", skipped == 0 ? std::string("0") : std::to_string(skipped) + " (<a href=\"#skipped\">by reason</a>)");
   row("flows", std::to_string(r.flows));
@@ -466,13 +467,13 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
     out << "</ul>\n";
   }
 
-  // ---- the skipped packets ----
-  out << "<h2 id=\"skipped\">Skipped packets</h2>\n";
+  // ---- the skipped packets (or records) ----
+  out << "<h2 id=\"skipped\">Skipped " << records << "</h2>\n";
   if (in.skipped.empty()) {
-    out << "<p>No packet was skipped.</p>\n";
+    out << "<p>No " << in.record << " was skipped.</p>\n";
   } else {
-    out << "<table class=\"kv\" id=\"skipped-table\">\n<thead><tr><th>reason</th><th class=\"n\">packets</th>"
-        << "<th class=\"n\">share of all packets</th></tr></thead>\n<tbody>\n";
+    out << "<table class=\"kv\" id=\"skipped-table\">\n<thead><tr><th>reason</th><th class=\"n\">" << records << "</th>"
+        << "<th class=\"n\">share of all " << records << "</th></tr></thead>\n<tbody>\n";
     for (const auto& [why, n] : in.skipped) {
       const double share = in.packets == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(in.packets);
       out << "<tr><td>" << html_escape(why) << "</td><td class=\"n\">" << n << "</td><td class=\"n\">" << html_number("%.2f", share)

@@ -117,7 +117,7 @@ inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, co
 /// rules; with `all_rules`, every rule and every pattern's flows after them.
 inline void write_text(std::ostream& out, const mine_result& r, const text_options& opt = {}) {
   char buf[160];
-  out << "expose " << version << ": " << r.input.packets << " packets, " << r.input.decoded << " decoded";
+  out << "expose " << version << ": " << r.input.packets << " " << r.input.record << "s, " << r.input.decoded << " decoded";
   std::uint64_t skipped = 0;
   for (const auto& [why, n] : r.input.skipped) skipped += n;
   if (skipped != 0) {
