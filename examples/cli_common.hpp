@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -138,6 +140,18 @@ inline std::optional<std::uint64_t> parse_size(const std::string& text) {
 }
 
 /// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
+/// The columns `s` takes on a terminal: its UTF-8 characters (a name such as "Zürich" is 6, not 7
+/// bytes' worth; wide characters count one).
+inline std::size_t text_width(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+/// `s` and the spaces that make it `width` columns wide (none when it is wider).
+inline std::string padded(std::string_view s, std::size_t width) {
+  const auto w = text_width(s);
+  return std::string(s) + std::string(w < width ? width - w : 0, ' ');
+}
+
 inline std::string utc(double seconds) {
   const auto t = static_cast<std::time_t>(std::floor(seconds));
   std::tm tm{};

@@ -58,14 +58,14 @@ ojson known_json(const st::known_rule& k) {
 void write_rules(std::ostream& out, const std::vector<st::known_rule>& rules, bool gone) {
   char buf[96];
   std::size_t width = 0;
-  for (const auto& k : rules) width = std::max(width, (gone ? k.last_run : k.first_run).size());
+  for (const auto& k : rules) width = std::max(width, expose_tools::text_width(gone ? k.last_run : k.first_run));
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto& k = rules[i];
     std::snprintf(buf, sizeof buf, "%4zu  %.4f  %6llu/%-6llu  %4llu run%s  ", i + 1, k.rule.score,
                   static_cast<unsigned long long>(k.rule.support), static_cast<unsigned long long>(k.rule.lhs_count),
                   static_cast<unsigned long long>(k.runs_seen), k.runs_seen == 1 ? " " : "s");
     const std::string& when = gone ? k.last_run : k.first_run;
-    out << buf << (gone ? "last " : "since ") << when << std::string(width - when.size() + 2, ' ') << k.rule.reported_text() << "\n";
+    out << buf << (gone ? "last " : "since ") << expose_tools::padded(when, width + 2) << k.rule.reported_text() << "\n";
   }
 }
 
@@ -98,12 +98,12 @@ void write_list_text(std::ostream& out, const std::vector<st::site_summary>& sit
     out << "site " << s.name << ": " << s.runs.size() << (s.runs.size() == 1 ? " run, " : " runs, ") << s.distinct_rules
         << (s.distinct_rules == 1 ? " distinct rule\n" : " distinct rules\n");
     std::size_t width = 3;
-    for (const auto& r : s.runs) width = std::max(width, r.name.size());
+    for (const auto& r : s.runs) width = std::max(width, expose_tools::text_width(r.name));
     out << "  " << "run" << std::string(width - 3 + 2, ' ') << "trace start (UTC)      rules    new\n";
     for (const auto& r : s.runs) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "  %7llu  %5llu\n", static_cast<unsigned long long>(r.rules), static_cast<unsigned long long>(r.new_rules));
-      out << "  " << r.name << std::string(width - r.name.size() + 2, ' ') << expose_tools::utc(r.start) << buf;
+      out << "  " << expose_tools::padded(r.name, width + 2) << expose_tools::utc(r.start) << buf;
     }
   }
 }
@@ -207,7 +207,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*busy_timeout);
-    st::rule_store store(db_file, {.busy_timeout = ms, .create = creates});
+    // list, diff and check only read: a database in a read-only folder is read too
+    const bool reads = list->parsed() || diff->parsed() || check->parsed();
+    st::rule_store store(db_file, {.busy_timeout = ms, .create = creates, .read_only = reads});
 
     if (add->parsed()) {
       st::add_options opt{.replace = replace};

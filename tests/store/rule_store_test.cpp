@@ -225,4 +225,16 @@ TEST_CASE("store.rule_store.refuses_newer_and_foreign_databases") {
     CHECK(mode.text(0) == "delete");
   }
   CHECK_THROWS_AS(store::rule_store(fresh("missing.db").string(), {.create = false}), store::sqlite_error);
+  // Read only (list, diff, check): another program's file is refused as when writing; an older
+  // schema is brought up to date (the file can be written here), and then read.
+  CHECK_THROWS_WITH_AS(store::rule_store(foreign, {.create = false, .read_only = true}),
+                       doctest::Contains("holds tables but no expose schema version"), error);
+  const auto old = fresh("version-1.db").string();
+  {
+    store::connection c(old);
+    store::migrations::to_1(c);
+    c.exec("PRAGMA user_version = 1");
+  }
+  CHECK(store::rule_store(old, {.create = false, .read_only = true}).list("").empty());
+  CHECK(store::connection(old).scalar("PRAGMA user_version") == 2);
 }

@@ -51,3 +51,17 @@ TEST_CASE("store.sqlite.errors_name_the_file_and_the_cause") {
                        store::sqlite_error);
   CHECK_THROWS_AS(store::connection(fresh("never-made.db").string(), false), store::sqlite_error);
 }
+
+TEST_CASE("store.sqlite.read_only_connections_write_nothing") {
+  const auto path = fresh("sqlite-ro%?#.db").string();
+  {
+    store::connection db(path);
+    db.exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (7)");
+  }
+  CHECK(store::file_uri("/a b/c%d?e#f.db") == "file:/a b/c%25d%3Fe%23f.db");
+  for (const auto as : {store::open_as::read, store::open_as::read_unchanging}) {
+    store::connection db(path, false, std::chrono::seconds{1}, as);  // the name's %, ? and # are the file's, not a URI's
+    CHECK(db.scalar("SELECT x FROM t") == 7);
+    CHECK_THROWS_WITH_AS(db.exec("INSERT INTO t VALUES (8)"), doctest::Contains("attempt to write a readonly database"), store::sqlite_error);
+  }
+}

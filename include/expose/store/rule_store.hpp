@@ -22,12 +22,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -100,6 +102,10 @@ struct add_options {
 struct store_options {
   std::chrono::milliseconds busy_timeout{std::chrono::seconds{30}};
   bool create = true;  ///< create the file, or the schema in an empty one, when there is none (else: an error)
+  /// Only read (list, diff, check): nothing is written, not the journal mode, and the schema only
+  /// when it is older (brought up to date as when writing); a database in a read-only folder is
+  /// read too, when it has no unwritten WAL.
+  bool read_only = false;
 };
 
 /// The schema, one step per version. Version 1: sites, runs, rules, observations. Version 2: the
@@ -166,11 +172,27 @@ inline void migrate(connection& db) {
 
 class rule_store {
  public:
-  explicit rule_store(const std::string& path, const store_options& opt = {}) : db_(path, opt.create, opt.busy_timeout) {
+  explicit rule_store(const std::string& path, const store_options& opt = {}) : db_(open(path, opt)) {
     // Not creating: an empty file (no schema, no table) is not given one. `expose-db list` on a
     // 0-byte file wrote a schema into it.
-    if (!opt.create && db_.scalar("PRAGMA user_version") == 0 && db_.scalar("SELECT count(*) FROM sqlite_schema") == 0)
+    if ((!opt.create || opt.read_only) && db_.scalar("PRAGMA user_version") == 0 && db_.scalar("SELECT count(*) FROM sqlite_schema") == 0)
       throw bad_argument("database '" + path + "' is empty: it holds no rule database yet (add a run first: it creates the database)");
+    if (opt.read_only) {
+      const auto v = db_.scalar("PRAGMA user_version");
+      if (v > schema_version)
+        throw error("database '" + path + "' has schema version " + std::to_string(v) + ", newer than this expose's " +
+                    std::to_string(schema_version) + ": use a newer expose");
+      if (v <= 0) throw error("database '" + path + "' holds tables but no expose schema version: not an expose rule database");
+      if (v == schema_version) return;
+      // an older schema is brought up to date where the file can be written, as before
+      try {
+        db_ = connection(path, false, opt.busy_timeout);
+        migrate(db_);
+      } catch (const sqlite_error&) {
+        throw error("database '" + path + "' has schema version " + std::to_string(v) + " and cannot be written here to bring it to " +
+                    std::to_string(schema_version) + " (add a run to it where it can: expose-db add, or expose-mine --db)");
+      }
+    }
     // The schema first: another program's SQLite file is refused before anything in it changes.
     migrate(db_);
     // WAL: readers do not block the writer, and a commit is one append. Switching needs a moment
@@ -187,6 +209,23 @@ class rule_store {
       }
     }
     db_.exec("PRAGMA synchronous = NORMAL");  // durable at each checkpoint, never corrupt (WAL)
+  }
+
+  /// The connection `opt` asks for. Reading a WAL database needs its shared-memory file, which
+  /// SQLite cannot make in a read-only folder ("unable to open database file"): such a database is
+  /// read as unchanging, unless a WAL file holds changes not yet in it (then the error stands).
+  static connection open(const std::string& path, const store_options& opt) {
+    if (!opt.read_only) return connection(path, opt.create, opt.busy_timeout);
+    try {
+      connection c(path, false, opt.busy_timeout, open_as::read);
+      [[maybe_unused]] const auto v = c.scalar("PRAGMA user_version");  // the first read opens the WAL
+      return c;
+    } catch (const sqlite_error& e) {
+      std::error_code ec;
+      const auto wal = std::filesystem::file_size(path + "-wal", ec);
+      if (e.code() != SQLITE_CANTOPEN || (!ec && wal != 0)) throw;
+    }
+    return connection(path, false, opt.busy_timeout, open_as::read_unchanging);
   }
 
   /// Records a run of `site` (created when new) with its rules, in one transaction. Returns, per

@@ -31,15 +31,39 @@ class sqlite_error : public error {
 
 class statement;
 
+/// How a connection opens its file: to write; to read; or to read a file nothing can change (a
+/// read-only folder, where SQLite cannot make the shared-memory file a WAL database needs, and
+/// which holds no unwritten WAL: SQLite's `immutable`, which takes no lock and reads no WAL).
+enum class open_as { write, read, read_unchanging };
+
+/// A path as an SQLite URI (`file:` and the path, `%`, `?` and `#` escaped).
+[[nodiscard]] inline std::string file_uri(std::string_view path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[static_cast<unsigned char>(c) >> 4];
+      uri += hex[static_cast<unsigned char>(c) & 15];
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
 /// One open database file. Not copyable; one connection per thread.
 class connection {
  public:
-  /// Opens (creating when `create`) the file, with foreign keys on and `busy` as busy timeout.
-  explicit connection(const std::string& path, bool create = true, std::chrono::milliseconds busy = std::chrono::seconds{30})
+  /// Opens (creating when `create` and writing) the file, with foreign keys on and `busy` as busy timeout.
+  explicit connection(const std::string& path, bool create = true, std::chrono::milliseconds busy = std::chrono::seconds{30},
+                      open_as as = open_as::write)
       : path_(path) {
     sqlite3* db = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    const int flags = (as == open_as::write ? SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) : SQLITE_OPEN_READONLY) |
+                      (as == open_as::read_unchanging ? SQLITE_OPEN_URI : 0) | SQLITE_OPEN_NOMUTEX;
+    const std::string name = as == open_as::read_unchanging ? file_uri(path) + "?immutable=1" : path;
+    const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
     db_.reset(db);  // closed even when opening failed
     if (rc != SQLITE_OK)
       throw sqlite_error("cannot open database '" + path + "': " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)), rc);
