@@ -226,9 +226,9 @@ int main(int argc, char** argv) {
        .clusters = "how rules are grouped: components (linked by any chain of rules) or spectral (also cut where conductance is low; ~1 s per 100 000 rules)"});
   app.add_option("--live", s.live, "capture from this interface instead of reading traces, until SIGINT (needs root or CAP_NET_RAW)")
       ->type_name("IFACE");
-  app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h; a whole number of windows)")
+  app.add_option("--epoch", s.epoch, "stream: write the rules at the end of every epoch of trace time (10m, 1h, 1d; a whole number of windows)")
       ->type_name("D");
-  auto* history_opt = app.add_option("--history", s.history, "stream: epochs each epoch's counts span, the current one included (sliding)")
+  auto* history_opt = app.add_option("--history", s.history, "stream (with --epoch): epochs each epoch's counts span, the current one included (sliding)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
   app.add_option("--db", s.db, "rule database (SQLite, see expose-db): add this run and mark each rule new or known")->type_name("FILE");

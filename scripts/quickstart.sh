@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config meson libboost1.81-dev libpcap-dev libeigen3-dev
           libspectra-dev nlohmann-json3-dev libcli11-dev doctest-dev libbenchmark-dev graphviz
-          libopenmpi-dev openmpi-bin libsqlite3-dev sqlite3)
+          libopenmpi-dev openmpi-bin libsqlite3-dev sqlite3 zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

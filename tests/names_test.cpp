@@ -99,7 +99,8 @@ TEST_CASE("names.inventory_file") {
   // same name again, in any case, is no second name.
   {
     std::ofstream out(file);
-    out << "address,name\n10.0.4.1,mail\n10.0.4.2,web\n10.0.4.1,MAIL\n10.0.4.1,smtp-relay\n10.0.4.2,www\n";
+    out << "address,name\n10.0.4.1,mail\n10.0.4.2,web\n10.0.4.1,MAIL\n10.0.4.1,smtp-relay\n10.0.4.2,www\n10.0.4.1,imap\n"
+        << "10.0.4.3,ns.example.com.\n10.0.4.3,ns.example.com\n";  // the root label's dot makes no other name
   }
   ex::host_names twice;
   CHECK(twice.load_csv(file) == std::vector<std::string>{"--names: " + file.string() +

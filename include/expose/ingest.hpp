@@ -35,22 +35,28 @@
 namespace expose {
 
 /// Puts what the limits made a run do into the input's counts (packets left out are skipped, not
-/// decoded) and its warnings, one sentence each.
+/// decoded) and its warnings, one sentence each. A flow log's records are not packets (each makes
+/// one packet a window its connection spans): what was left out is said, and the records' counts
+/// stay (subtracting packets from records wrapped `decoded` round).
 inline void describe(const limit_report& done, const ingest_limits& limits, input_stats& input) {
-  input.decoded -= done.refused + done.left_after_stop;
-  if (done.refused != 0) input.skipped["flow limit"] += done.refused;
-  if (done.left_after_stop != 0) input.skipped["memory limit"] += done.left_after_stop;
+  const bool of_packets = input.record == "packet";
+  if (of_packets) {
+    input.decoded -= done.refused + done.left_after_stop;
+    if (done.refused != 0) input.skipped["flow limit"] += done.refused;
+    if (done.left_after_stop != 0) input.skipped["memory limit"] += done.left_after_stop;
+  }
+  const std::string what = of_packets ? " packets" : " of the packets the connection records make (one a window each spans)";
   if (done.evicted_flows != 0)
     input.warnings.push_back("flow or memory limit reached " + std::to_string(done.evictions) + " time(s): evicted " +
                              std::to_string(done.evicted_flows) + " flows idle for " + std::to_string(limits.idle_ns / 1'000'000'000) +
                              " s and active in fewer than " + std::to_string(limits.evict_below) + " windows (" +
                              std::to_string(done.evicted_entries) + " activity entries dropped; generic rules do not count them)");
   if (done.refused != 0)
-    input.warnings.push_back("flow or memory limit reached with no idle flow to evict: " + std::to_string(done.refused) +
-                             " packets of new connections were left out (skipped: flow limit)");
+    input.warnings.push_back("flow or memory limit reached with no idle flow to evict: " + std::to_string(done.refused) + what +
+                             " of new connections were left out" + (of_packets ? " (skipped: flow limit)" : ""));
   if (done.stopped)
     input.warnings.push_back("memory limit reached by the activity itself: the results cover the first " +
-                             std::to_string(done.stopped_after) + " decoded packets (the rest: skipped, memory limit)");
+                             std::to_string(done.stopped_after) + (of_packets ? " decoded packets (the rest: skipped, memory limit)" : what));
 }
 
 /// Flows to items: a flow's key under the key policy; the flows of one key are one item, named by

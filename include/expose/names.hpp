@@ -97,8 +97,8 @@ class host_names {
   /// field, quoted as CSV quotes (`"web, east"`, `""` for a quote) or up to the next comma; later
   /// columns are not read. Control characters in a name are shown as `?` (a name reaches terminals,
   /// SVG and HTML). Throws bad_argument naming the file and line of the first line that is neither.
-  /// An address named twice keeps its first name, shown: returns a warning that counts such
-  /// addresses and names the first (none when every address has one name).
+  /// An address named twice shows its first name (the others are kept, see `of`): returns a
+  /// warning that counts such addresses and names the first (none when every address has one name).
   std::vector<std::string> load_csv(const std::filesystem::path& path) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))  // a directory opens as a stream and reads as nothing
@@ -107,8 +107,13 @@ class host_names {
     if (!in) throw bad_argument("--names: cannot read '" + path.string() + "'");
     std::string line;
     bool first = true;  // the first line that is not blank or a comment may be a header
-    std::map<ip_address, std::pair<std::size_t, std::string>> named;  // where each address was named first, and how
-    std::size_t twice = 0;
+    struct first_name {
+      std::size_t line;
+      std::string name;
+      bool another = false;  // a later line gave it another name
+    };
+    std::map<ip_address, first_name> named;
+    std::size_t twice = 0;  // addresses given another name
     std::string first_twice;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
       if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
@@ -125,10 +130,13 @@ class host_names {
                            std::string(text) + "'");
       }
       add(*address, name, name_source::inventory);
-      const auto [at, fresh] = named.try_emplace(*address, number, name);
-      if (!fresh && !same_name(at->second.second, name) && twice++ == 0)
-        first_twice = address->notation() + " is '" + at->second.second + "' on line " + std::to_string(at->second.first) + " and '" +
-                      name + "' on line " + std::to_string(number);
+      std::string_view bare = name;  // as add() keeps it: without the root label's dot
+      while (!bare.empty() && bare.back() == '.') bare.remove_suffix(1);
+      const auto [at, fresh] = named.try_emplace(*address, first_name{number, std::string(bare)});
+      if (fresh || same_name(at->second.name, bare) || std::exchange(at->second.another, true)) continue;
+      if (twice++ == 0)
+        first_twice = address->notation() + " is '" + at->second.name + "' on line " + std::to_string(at->second.line) + " and '" +
+                      std::string(bare) + "' on line " + std::to_string(number);
     }
     if (twice == 0) return {};
     return {"--names: " + path.string() + ": " + std::to_string(twice) + (twice == 1 ? " address has" : " addresses have") +

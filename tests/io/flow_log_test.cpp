@@ -1,6 +1,7 @@
 #include "expose/io/flow_log.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -132,18 +133,89 @@ TEST_CASE("io.flow_log.a_connection_that_began_long_before_the_logs_is_counted_f
   text.insert(text.rfind("#close"), "1598000000.0\tCssh\t10.0.0.2\t50022\t10.0.0.22\t22\ttcp\t-\t2000100.0\t0\t0\tSF\n");
   const auto r = mine_log(write("n.log", text));
   CHECK(r.input.decoded == 43);
-  // the earliest end is the first lookup's, 1600000000.010000123; the session counts from 5 min before
-  CHECK(r.input.start_ns == 1'599'999'700'010'000'123LL);
-  CHECK(r.windows == 500);
-  CHECK(r.activity_entries == 20 + 20 * 3 + 200 + 1 + 401);  // the session: 1599999700 to its end, 1600000100
+  // it began more than 5 min before the earliest end (the first lookup's, 1600000000.010000123): it
+  // counts from where the others begin, the first lookup's start, and adds no window of its own
+  CHECK(r.input.start_ns == 1'600'000'000'000'000'123LL);
+  CHECK(r.windows == 200);
+  CHECK(r.activity_entries == 20 + 20 * 3 + 200 + 1 + 101);  // the session: 1600000000 to its end, 1600000100
   REQUIRE(r.input.warnings.size() == 1);
   CHECK(r.input.warnings[0] ==
-        "1 connection(s) began more than 5 min before the earliest end of any connection in the logs (2020-09-13 12:26:40 UTC), "
-        "where the logs begin to see the network: each is counted from 2020-09-13 12:21:40 UTC on; the first is on line 50 of '" +
+        "1 connection(s) began more than 5 min before the others (2020-09-13 12:26:40 UTC, the earliest start of those that began at "
+        "most 5 min before the earliest end of any connection in the logs, 2020-09-13 12:26:40 UTC), before the logs see the network: "
+        "each is counted from then on; the earliest is on line 50 of '" +
             (fs::temp_directory_path() / "expose_flow_log_n.log").string() + "' (began 2020-08-21 08:53:20 UTC)");
-  // the lead is an option
-  const auto wide = mine(io::flow_logs({write("n.log", text)}, {.step = 1s, .lead = 1h}), spec());
-  CHECK(wide.windows == 3800);
+  // with a lead of a month it is not cut
+  const auto wide = mine(io::flow_logs({write("n.log", text)}, {.step = 1s, .lead = 24h * 31}), spec());
+  CHECK(wide.input.warnings.empty());
+  CHECK(wide.windows == 2'000'200);
+
+  // When every connection began that early, nothing says where the logs begin: none is cut (ten
+  // sessions of 2 hours, 10 minutes apart, were all moved to one instant).
+  std::string sessions = "start,duration,src,dst,sport,dport,proto\n";
+  for (int k = 0; k < 10; ++k)
+    sessions += std::to_string(1'600'000'000 + 600 * k) + ",7200,10.0.0.2," + "10.0.1." + std::to_string(k) + ",5000" + std::to_string(k) + ",22,tcp\n";
+  const auto all_long = mine_log(write("long.csv", sessions));
+  CHECK(all_long.input.warnings.empty());
+  CHECK(all_long.windows == 5400 + 7201);
+  // Nor when they began within 5 min of each other: ten sessions of 10 minutes a minute apart (the
+  // first five began more than 5 min before the first end, and were moved to the sixth's start)
+  std::string overlapping = "start,duration,src,dst,sport,dport,proto\n";
+  for (int k = 0; k < 10; ++k)
+    overlapping += std::to_string(1'600'000'000 + 60 * k) + ",600,10.0.0.2,10.0.1." + std::to_string(k) + ",5000" + std::to_string(k) + ",22,tcp\n";
+  const auto close = mine_log(write("close.csv", overlapping));
+  CHECK(close.input.warnings.empty());
+  CHECK(close.windows == 540 + 601);
+
+  // The warning names the connection that began first, whatever the order of the files.
+  const auto a = write("pa.csv", "start,duration,src,dst,proto\n1600000000,1,10.0.0.1,10.0.0.2,udp\n1599000000,1000001,10.0.0.1,10.0.0.3,tcp\n");
+  const auto b = write("pb.csv", "start,duration,src,dst,proto\n1598000000,2000001,10.0.0.1,10.0.0.4,tcp\n");
+  const auto ab = mine(io::flow_logs({a, b}, {.step = 1s}), spec());
+  const auto ba = mine(io::flow_logs({b, a}, {.step = 1s}), spec());
+  REQUIRE(ab.input.warnings.size() == 1);
+  CHECK(ab.input.warnings == ba.input.warnings);
+  CHECK(ab.input.warnings[0].starts_with("2 connection(s) began more than 5 min before"));
+  CHECK(ab.input.warnings[0].ends_with("the earliest is on line 2 of '" + b.string() + "' (began 2020-08-21 08:53:20 UTC)"));
+  CHECK(ab.windows == 2);
+}
+
+TEST_CASE("io.flow_log.nfdump_outputs_concatenated") {
+  // nfdump's summary, its "No matching flows", and the header again: logs concatenated went on
+  // being read (the records after the first summary were dropped unsaid)
+  const std::string one = "ts,te,td,sa,da,sp,dp,pr\n2020-09-13 12:26:40,2020-09-13 12:26:41,1.000,10.0.0.1,10.0.0.2,1,2,UDP\n"
+                          "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n1,100,1,800,1,100\n";
+  const std::string none = "ts,te,td,sa,da,sp,dp,pr\nNo matching flows\n";
+  const auto r = mine_log(write("cat.csv", one + none + one));
+  CHECK(r.input.packets == 2);
+  CHECK(r.input.decoded == 2);
+  CHECK(r.input.skipped.empty());
+}
+
+TEST_CASE("io.flow_log.compressed_with_gzip") {
+  // as Zeek archives its logs: read as they are, the same records as the plain log
+  const auto plain = write("z.log", zeek_tsv());
+  const auto gz = fs::temp_directory_path() / "expose_flow_log_z.log.gz";
+  REQUIRE(std::system(("gzip -c '" + plain.string() + "' > '" + gz.string() + "'").c_str()) == 0);
+  CHECK(io::sniff_flow_log(gz) == io::flow_log_format::zeek_tsv);
+  const auto r = mine_log(gz);
+  CHECK(r.input.decoded == 42);
+  CHECK(r.activity_entries == mine_log(plain).activity_entries);
+  CHECK(r.input.warnings.empty());
+  // cut short: the records before the cut, a warning, damaged
+  const auto size = fs::file_size(gz);
+  fs::resize_file(gz, size / 2);
+  const auto cut = mine_log(gz);
+  CHECK(cut.input.damaged);
+  CHECK(cut.input.decoded > 0);
+  CHECK(cut.input.decoded < 42);
+  REQUIRE_FALSE(cut.input.warnings.empty());
+  CHECK(cut.input.warnings.back().find("is damaged after line") != std::string::npos);
+}
+
+TEST_CASE("io.flow_log.comments_before_the_header_longer_than_4_KiB") {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "# an export note of fifty characters, or about it\n";
+  const auto r = mine_log(write("longcomment.csv", text + csv()));
+  CHECK(r.input.decoded == 42);
 }
 
 TEST_CASE("io.flow_log.a_json_line_with_text_after_its_object_is_malformed") {

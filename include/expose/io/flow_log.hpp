@@ -14,6 +14,10 @@
 // trailer ignored); its date-times are local time, so run it with TZ=UTC.
 // For ICMP the ports are the type and code, as Zeek writes them.
 //
+// A log may be compressed with gzip (as Zeek archives its logs: conn.00:00:00-01:00:00.log.gz): it
+// is read through zlib as it is (component expose::json links zlib). A compressed file that ends
+// early or is damaged gives the records before the damage, and a warning.
+//
 // CSV is read as RFC 4180 has it: a field in double quotes may hold commas, "" is a quote; a line
 // with more or fewer fields than the header is malformed. A byte order mark and '#' lines before
 // the header are passed over.
@@ -24,9 +28,10 @@
 //
 // Logs are written as connections end, so a connection that began long before the others (an ssh
 // session of weeks in an hour's log) would make every window since it began, with nothing else in
-// them. A connection is counted from at most `lead` before the earliest end of any connection in
-// the logs (where they begin to see the network), with a warning naming the first one so cut. The
-// records are read whole before any is counted (72 bytes a record).
+// them. The others are the connections that began at most `lead` before the earliest end of any
+// connection in the logs; one that began more than `lead` before the earliest start of the others is
+// counted from that start, with a warning naming the earliest so cut (when every connection began
+// that early, none is cut). The records are read whole before any is counted (72 bytes a record).
 
 #include <algorithm>
 #include <array>
@@ -40,8 +45,8 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 #include <optional>
 #include <cstring>
 #include <string>
@@ -73,8 +78,9 @@ struct flow_log_options {
   std::chrono::nanoseconds step = std::chrono::seconds(1);
   /// Longer connections are taken for damage and skipped ("implausible duration").
   std::chrono::nanoseconds max_duration = std::chrono::hours(24 * 366);
-  /// A connection is counted from at most this long before the earliest end of any connection in
-  /// the logs: what began before is outside the time the logs cover.
+  /// A connection that began more than this long before the others (those that began at most this
+  /// long before the earliest end of any connection in the logs) began before the time the logs
+  /// cover: it is counted from the earliest start of the others.
   std::chrono::nanoseconds lead = std::chrono::minutes(5);
   /// Called every few thousand records with (bytes read, bytes in all files).
   std::function<void(std::uint64_t, std::uint64_t)> progress{};
@@ -348,7 +354,7 @@ void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink
 
 }  // namespace detail
 
-/// What a file holds, judged by its first bytes (`head`, a few KiB): a flow log format, or nothing
+/// What a file holds, judged by its first bytes (`head`, up to 64 KiB): a flow log format, or nothing
 /// (a capture, something compressed, or unknown). A byte order mark, and '#' lines before a CSV's
 /// header, are passed over.
 [[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log_head(std::string_view h) {
@@ -375,12 +381,96 @@ void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink
   return std::nullopt;
 }
 
-/// What a file holds, judged by its first 4 KiB.
+/// A file's text line by line, read once through zlib: plain, or compressed with gzip (read as
+/// it is); never re-opened or sought, so its first bytes are judged from what is read anyway.
+class log_lines {
+ public:
+  static constexpr std::size_t head_size = 65536;
+
+  /// Opens `path` and reads its first `head_size` bytes (fewer when it is shorter). Throws
+  /// bad_trace naming the file when it cannot be opened.
+  explicit log_lines(const std::filesystem::path& path) : name_(path.string()) {
+    errno = 0;
+    file_ = ::gzopen(name_.c_str(), "rb");
+    if (file_ == nullptr) throw bad_trace("cannot read '" + name_ + "': " + std::strerror(errno != 0 ? errno : ENOMEM));
+    ::gzbuffer(file_, 1 << 17);
+    while (buf_.size() < head_size && fill()) {
+    }
+  }
+  log_lines(const log_lines&) = delete;
+  log_lines& operator=(const log_lines&) = delete;
+  ~log_lines() {
+    if (file_ != nullptr) ::gzclose(file_);
+  }
+
+  /// The first bytes of the text (decompressed), as far as `head_size`.
+  [[nodiscard]] std::string_view head() const { return std::string_view(buf_).substr(0, head_size); }
+  /// The file is compressed with gzip.
+  [[nodiscard]] bool compressed() const { return ::gzdirect(file_) == 0; }
+  /// Bytes of the file read so far (compressed bytes for a compressed file), for progress.
+  [[nodiscard]] std::uint64_t offset() const {
+    const auto at = ::gzoffset(file_);
+    return at < 0 ? 0 : static_cast<std::uint64_t>(at);
+  }
+  /// What stopped the reading before the end (zlib's message: a compressed file cut short or
+  /// damaged), or empty.
+  [[nodiscard]] const std::string& damage() const { return damage_; }
+
+  /// The next line, without its line ending; false at the end (or at damage).
+  bool next(std::string& line) {
+    for (;;) {
+      const auto eol = buf_.find('\n', pos_);
+      if (eol != std::string::npos) {
+        line.assign(buf_, pos_, eol - pos_);
+        pos_ = eol + 1;
+        return true;
+      }
+      if (done_) {
+        if (pos_ >= buf_.size() || !damage_.empty()) return false;  // a line cut by damage is not read
+        line.assign(buf_, pos_);  // a last line without its line ending
+        pos_ = buf_.size();
+        return true;
+      }
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      fill();
+    }
+  }
+
+ private:
+  /// Reads the next piece into the buffer; false at the end or at damage.
+  bool fill() {
+    if (done_) return false;
+    const std::size_t at = buf_.size();
+    buf_.resize(at + (1 << 16));
+    const int n = ::gzread(file_, buf_.data() + at, 1 << 16);
+    buf_.resize(at + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n > 0) return true;
+    done_ = true;
+    int code = Z_OK;
+    const char* why = ::gzerror(file_, &code);
+    if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+      damage_ = why != nullptr && *why != '\0' ? why : "read error";
+      if (damage_.starts_with(name_ + ": ")) damage_.erase(0, name_.size() + 2);  // zlib puts the file's name first
+    }
+    return false;
+  }
+
+  std::string name_;
+  gzFile file_ = nullptr;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  bool done_ = false;
+  std::string damage_;
+};
+
+/// What a file holds, judged by its first 64 KiB (decompressed, when it is compressed with gzip).
 [[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, 4096> head{};
-  in.read(head.data(), head.size());
-  return sniff_flow_log_head(std::string_view(head.data(), static_cast<std::size_t>(in.gcount())));
+  try {
+    return sniff_flow_log_head(log_lines(path).head());
+  } catch (const bad_trace&) {
+    return std::nullopt;  // cannot be opened: the reader that takes it names why
+  }
 }
 
 /// One or more flow logs read one after the other (the pipeline does not need them in time order).
@@ -424,57 +514,60 @@ class flow_logs {
     bool knows_originator = false;
   };
 
-  /// Every connection read becomes its packets, each counted from at most `lead` before the
-  /// earliest end.
+  /// Every connection read becomes its packets. The others (O) are those that began at most `lead`
+  /// before the earliest end of any connection in the logs; one that began more than `lead` before
+  /// the earliest start of O (S) began before the logs see the network, and is counted from S, where
+  /// their activity begins. When O is empty (every connection began so early) the logs say nothing
+  /// of where they begin, and none is cut.
   template <class Sink>
   void count_all(const std::vector<held>& records, Sink& sink, input_stats& stats) const {
     if (records.empty()) return;
+    const auto before = [](std::int64_t t, std::int64_t d) {
+      std::int64_t out = 0;
+      return __builtin_sub_overflow(t, d, &out) ? std::numeric_limits<std::int64_t>::min() : out;
+    };
     std::int64_t earliest_end = records.front().c.end_ns;
     for (const auto& r : records) earliest_end = std::min(earliest_end, r.c.end_ns);
-    std::int64_t from = 0;
-    if (__builtin_sub_overflow(earliest_end, opt_.lead.count(), &from)) from = std::numeric_limits<std::int64_t>::min();
+    const std::int64_t near_the_end = before(earliest_end, opt_.lead.count());
+    std::optional<std::int64_t> from;  // S
+    for (const auto& r : records)
+      if (r.c.start_ns >= near_the_end) from = std::min(from.value_or(r.c.start_ns), r.c.start_ns);
+    const std::int64_t cut_below = from ? before(*from, opt_.lead.count()) : std::numeric_limits<std::int64_t>::min();
     std::uint64_t cut = 0;
-    const held* first = nullptr;
+    const held* earliest = nullptr;  // the cut connection that began first (the first read of those that began alike)
     for (const auto& r : records) {
-      detail::connection c = r.c;
-      if (c.start_ns < from) {
-        if (cut++ == 0) first = &r;
-        c.start_ns = from;
+      if (r.c.start_ns >= cut_below) {
+        detail::emit(r.c, opt_.step.count(), r.knows_originator, sink);
+        continue;
       }
+      ++cut;
+      if (earliest == nullptr || r.c.start_ns < earliest->c.start_ns) earliest = &r;
+      detail::connection c = r.c;
+      c.start_ns = *from;
       detail::emit(c, opt_.step.count(), r.knows_originator, sink);
     }
     if (cut != 0)
       stats.warnings.push_back(std::to_string(cut) + " connection(s) began more than " + detail::duration_text(opt_.lead) +
-                               " before the earliest end of any connection in the logs (" + detail::utc_text(earliest_end) +
-                               "), where the logs begin to see the network: each is counted from " + detail::utc_text(from) +
-                               " on; the first is on line " + std::to_string(first->line) + " of '" + paths_[first->file].string() +
-                               "' (began " + detail::utc_text(first->c.start_ns) + ")");
+                               " before the others (" + detail::utc_text(*from) + ", the earliest start of those that began at most " +
+                               detail::duration_text(opt_.lead) + " before the earliest end of any connection in the logs, " +
+                               detail::utc_text(earliest_end) + "), before the logs see the network: each is counted from then on; " +
+                               "the earliest is on line " + std::to_string(earliest->line) + " of '" + paths_[earliest->file].string() +
+                               "' (began " + detail::utc_text(earliest->c.start_ns) + ")");
   }
 
   void read_one(std::size_t file, std::vector<held>& records, input_stats& stats) {
     const auto& path = paths_[file];
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw bad_trace("cannot read '" + path.string() + "': " + std::strerror(errno));
-    std::string head(4096, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
-    const auto format = sniff_flow_log_head(head);
-    if (!format) {
-      if (head.starts_with("\x1f\x8b"))
-        throw bad_trace("cannot read '" + path.string() + "': it is compressed (gzip): decompress it first, e.g. zcat '" + path.string() +
-                        "' > conn.log");
-      throw bad_trace("cannot read '" + path.string() + "': not a Zeek conn.log (TSV or JSON) nor a CSV of flows");
-    }
-    in.clear();
-    in.seekg(0);
-    if (!in) throw bad_trace("cannot read '" + path.string() + "': cannot go back to its start (give a file, not a pipe)");
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw bad_trace("cannot read '" + path.string() + "': it is a directory");
+    log_lines in(path);
+    const auto format = sniff_flow_log_head(in.head());
+    if (!format)
+      throw bad_trace("cannot read '" + path.string() + "': not a Zeek conn.log (TSV or JSON) nor a CSV of flows" +
+                      (in.compressed() ? " (once decompressed)" : ""));
     file_state f;
     f.name = path.string();
     auto take = [&](const detail::connection_text& t) {
-      if (opt_.progress && (stats.packets & 4095) == 0) {
-        const auto at = in.tellg();
-        opt_.progress(done_ + (at < 0 ? 0 : static_cast<std::uint64_t>(at)), total_);
-      }
+      if (opt_.progress && (stats.packets & 4095) == 0) opt_.progress(done_ + in.offset(), total_);
       ++stats.packets;
       const auto [c, why] = detail::parse_connection(t, opt_.max_duration.count());
       if (!c) return bad(f, stats, why);
@@ -486,17 +579,21 @@ class flow_logs {
       case flow_log_format::zeek_json: read_zeek_json(in, f, stats, take); break;
       case flow_log_format::csv: read_csv(in, f, stats, take); break;
     }
-    std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (!ec) done_ += size;
     if (f.malformed != 0)
       stats.warnings.push_back("'" + f.name + "': " + std::to_string(f.malformed) + " malformed record(s) skipped, the first on line " +
                                std::to_string(f.first_bad_line) + " (" + f.first_bad_reason + ")");
+    if (!in.damage().empty()) {
+      stats.damaged = true;
+      stats.warnings.push_back("'" + f.name + "' is damaged after line " + std::to_string(f.line) + " (" + in.damage() +
+                               "): the records before it are read");
+    }
   }
 
   /// The next line of `in` (its line ending and, on the first line, a byte order mark dropped).
-  static bool next_line(std::istream& in, file_state& f, std::string& line) {
-    if (!std::getline(in, line)) return false;
+  static bool next_line(log_lines& in, file_state& f, std::string& line) {
+    if (!in.next(line)) return false;
     if (++f.line == 1 && line.starts_with(detail::byte_order_mark)) line.erase(0, detail::byte_order_mark.size());
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return true;
@@ -515,7 +612,7 @@ class flow_logs {
   }
 
   template <class Take>
-  void read_zeek_tsv(std::istream& in, file_state& f, input_stats& stats, Take& take) {
+  void read_zeek_tsv(log_lines& in, file_state& f, input_stats& stats, Take& take) {
     char sep = '\t';
     std::vector<std::string> fields;
     std::array<std::size_t, 8> col{};
@@ -553,7 +650,7 @@ class flow_logs {
   }
 
   template <class Take>
-  void read_zeek_json(std::istream& in, file_state& f, input_stats& stats, Take& take) {
+  void read_zeek_json(log_lines& in, file_state& f, input_stats& stats, Take& take) {
     std::string line;
     while (next_line(in, f, line)) {
       if (line.find_first_not_of(" \t") == std::string::npos) continue;
@@ -580,16 +677,30 @@ class flow_logs {
   }
 
   template <class Take>
-  void read_csv(std::istream& in, file_state& f, input_stats& stats, Take& take) {
+  void read_csv(log_lines& in, file_state& f, input_stats& stats, Take& take) {
     std::string line;
     std::vector<std::string> header;
+    std::string first_header;  // as written
+    bool summary = false;
     std::array<std::size_t, 8> col{};
     while (next_line(in, f, line)) {
-      if (line.empty() || line.front() == '#') continue;
-      if (line == "Summary") break;  // nfdump's trailer: totals, not flows
+      if (line.empty() || line.front() == '#' || line == "No matching flows") continue;  // nfdump says so when a filter takes nothing
+      // nfdump's trailer, totals not flows: passed over up to the next header line, where the
+      // output of another nfdump run, concatenated, goes on
+      if (line == "Summary") {
+        summary = true;
+        continue;
+      }
+      if (summary) {
+        if (line != first_header) continue;
+        summary = false;
+        continue;
+      }
+      if (!header.empty() && line == first_header) continue;  // the header again: logs concatenated
       auto v = detail::split_csv(line);
       if (header.empty()) {
         if (!v) throw bad_trace("'" + f.name + "' line " + std::to_string(f.line) + ": the header has a quote that is not closed");
+        first_header = line;
         for (auto& n : *v) {
           std::ranges::transform(n, n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
           header.push_back(n);

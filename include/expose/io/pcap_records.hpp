@@ -60,26 +60,29 @@ class pcap_records {
   explicit pcap_records(const std::filesystem::path& path) : name_(path.string()) {
     char err[PCAP_ERRBUF_SIZE] = {};
     handle_.reset(pcap_open_offline_with_tstamp_precision(name_.c_str(), PCAP_TSTAMP_PRECISION_NANO, err));
-    if (!handle_) throw bad_trace("cannot read '" + name_ + "': " + err + unreadable_hint(path));
+    if (!handle_) throw bad_trace("cannot read '" + name_ + "': " + err + unreadable_hint(path, err));
     current_.link_type = pcap_datalink(handle_.get());
     read_classic_records(path);
   }
 
-  /// What to do when libpcap cannot take `path`: decompress a gzip file; give a flow log as a
-  /// file (a pipe is read once, by libpcap, so its kind cannot be judged first).
-  static std::string unreadable_hint(const std::filesystem::path& path) {
+  /// What to do when libpcap cannot take `path`: decompress a capture compressed with gzip (a
+  /// compressed flow log never comes here: it is read as it is); give a flow log as a file (a pipe
+  /// is read once, by libpcap, so its kind cannot be judged first).
+  static std::string unreadable_hint(const std::filesystem::path& path, std::string_view said) {
+    if (said.find("unknown file format") == std::string_view::npos && said.find("truncated dump file") == std::string_view::npos)
+      return {};
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (ec) return {};
-    if (status.type() == std::filesystem::file_type::regular) {
-      std::ifstream in(path, std::ios::binary);
-      char magic[2] = {};
-      if (in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b')
-        return " (it is compressed with gzip: decompress it first, e.g. zcat '" + path.string() + "' > file; a capture can also be read through a pipe, <(zcat '" + path.string() + "'))";
-      return {};
-    }
-    if (status.type() == std::filesystem::file_type::fifo || status.type() == std::filesystem::file_type::character)
-      return " (from a pipe only captures are read: give a flow log as a file)";
+    if (path == "-" || status.type() == std::filesystem::file_type::fifo || status.type() == std::filesystem::file_type::character)
+      return said.find("unknown file format") == std::string_view::npos
+                 ? std::string{}
+                 : " (from a pipe only captures are read: give a flow log as a file; a compressed one is read as it is)";
+    if (ec || status.type() != std::filesystem::file_type::regular) return {};
+    if (std::filesystem::file_size(path, ec) == 0 && !ec) return " (the file is empty)";
+    std::ifstream in(path, std::ios::binary);
+    char magic[2] = {};
+    if (in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b')
+      return " (a capture compressed with gzip: decompress it first, or read it through a pipe: <(zcat '" + path.string() + "'))";
     return {};
   }
 
