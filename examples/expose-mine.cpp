@@ -295,7 +295,10 @@ int main(int argc, char** argv) {
   // Captures or flow logs, judged by content; one run takes one kind.
   std::string a_capture, a_log;
   for (const auto& t : s.traces) {
-    if (!std::filesystem::is_regular_file(t)) continue;  // the reader names what is wrong with it
+    std::error_code ec;
+    // a pipe (`-`, <(zcat ...)) is judged by what waits in it, left there for the reader; anything
+    // else that is not a file is named by the reader
+    if (!std::filesystem::is_regular_file(t, ec) && t != "-" && !std::filesystem::is_fifo(t, ec)) continue;
     (ex::io::sniff_flow_log(t) ? a_log : a_capture) = t;
   }
   if (!a_log.empty() && !a_capture.empty()) {

@@ -33,6 +33,12 @@
 // counted from that start, with a warning naming the earliest so cut (when every connection began
 // that early, none is cut). The records are read whole before any is counted (72 bytes a record).
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -40,15 +46,14 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 #include <optional>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -391,7 +396,7 @@ class log_lines {
   /// bad_trace naming the file when it cannot be opened.
   explicit log_lines(const std::filesystem::path& path) : name_(path.string()) {
     errno = 0;
-    file_ = ::gzopen(name_.c_str(), "rb");
+    file_ = name_ == "-" ? ::gzdopen(::dup(STDIN_FILENO), "rb") : ::gzopen(name_.c_str(), "rb");
     if (file_ == nullptr) throw bad_trace("cannot read '" + name_ + "': " + std::strerror(errno != 0 ? errno : ENOMEM));
     ::gzbuffer(file_, 1 << 17);
     while (buf_.size() < head_size && fill()) {
@@ -464,10 +469,55 @@ class log_lines {
   std::string damage_;
 };
 
+namespace detail {
+/// The first bytes waiting in a pipe (`fd`), read without taking them (tee(2) copies them into a
+/// pipe of our own), so that whoever reads the pipe next reads it from its start. Waits for a
+/// whole first line, `want` bytes or the writer's end, at most about two seconds once the first
+/// bytes came; empty when the writer ends without writing or `fd` is not a pipe.
+[[nodiscard]] inline std::string peek_pipe(int fd, std::size_t want) {
+  int copy[2];
+  if (::pipe(copy) != 0) return {};
+  ::fcntl(copy[1], F_SETPIPE_SZ, static_cast<int>(want));  // room for `want` bytes (a pipe holds 64 KiB by default)
+  std::string head;
+  for (int round = 0; round < 100; ++round) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, round == 0 ? -1 : 20) < 0) break;  // the first time, wait for the writer as a read would
+    const ssize_t n = ::tee(fd, copy[1], want, SPLICE_F_NONBLOCK);
+    if (n <= 0) break;  // nothing written, or not a pipe
+    head.resize(static_cast<std::size_t>(n));
+    ssize_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::read(copy[0], head.data() + got, static_cast<std::size_t>(n - got));
+      if (r <= 0) break;
+      got += r;
+    }
+    head.resize(static_cast<std::size_t>(got));
+    if (head.size() >= want || head.find('\n') != std::string::npos || (p.revents & POLLHUP) != 0) break;
+  }
+  ::close(copy[0]);
+  ::close(copy[1]);
+  return head;
+}
+}  // namespace detail
+
 /// What a file holds, judged by its first 64 KiB (decompressed, when it is compressed with gzip).
+/// A pipe (`-` for standard input, `<(zcat ...)`) is judged by what waits in it, which is left
+/// there for the reader.
 [[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
+  const bool standard_input = path == "-";
+  struct stat st {};
+  std::error_code ec;
+  if (standard_input ? ::fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) : std::filesystem::is_fifo(path, ec)) {
+    const int fd = standard_input ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    const auto head = detail::peek_pipe(fd, log_lines::head_size);
+    ::close(fd);
+    if (head.starts_with("\x1f\x8b")) return std::nullopt;  // compressed in a pipe: its text cannot be judged unread
+    return sniff_flow_log_head(head);
+  }
   try {
-    return sniff_flow_log_head(log_lines(path).head());
+    // a file as standard input (`- < conn.log`) is opened again to be judged, from its start
+    return sniff_flow_log_head(log_lines(standard_input ? std::filesystem::path("/dev/stdin") : path).head());
   } catch (const bad_trace&) {
     return std::nullopt;  // cannot be opened: the reader that takes it names why
   }

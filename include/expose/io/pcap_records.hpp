@@ -66,17 +66,18 @@ class pcap_records {
   }
 
   /// What to do when libpcap cannot take `path`: decompress a capture compressed with gzip (a
-  /// compressed flow log never comes here: it is read as it is); give a flow log as a file (a pipe
-  /// is read once, by libpcap, so its kind cannot be judged first).
+  /// compressed flow log never comes here: it is read as it is), and what comes through a pipe
+  /// (there a compressed log cannot be judged without reading it); an empty file is said.
   static std::string unreadable_hint(const std::filesystem::path& path, std::string_view said) {
     if (said.find("unknown file format") == std::string_view::npos && said.find("truncated dump file") == std::string_view::npos)
       return {};
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (path == "-" || status.type() == std::filesystem::file_type::fifo || status.type() == std::filesystem::file_type::character)
+    if (path == "-" || status.type() == std::filesystem::file_type::fifo) {
       return said.find("unknown file format") == std::string_view::npos
                  ? std::string{}
-                 : " (from a pipe only captures are read: give a flow log as a file; a compressed one is read as it is)";
+                 : " (through a pipe a capture or a flow log is read as it is, not compressed: decompress it in the pipe, <(zcat FILE))";
+    }
     if (ec || status.type() != std::filesystem::file_type::regular) return {};
     if (std::filesystem::file_size(path, ec) == 0 && !ec) return " (the file is empty)";
     std::ifstream in(path, std::ios::binary);
