@@ -139,7 +139,6 @@ inline std::optional<std::uint64_t> parse_size(const std::string& text) {
   return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
-/// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
 /// The columns `s` takes on a terminal: its UTF-8 characters (a name such as "Zürich" is 6, not 7
 /// bytes' worth; wide characters count one).
 inline std::size_t text_width(std::string_view s) {
@@ -152,6 +151,7 @@ inline std::string padded(std::string_view s, std::size_t width) {
   return std::string(s) + std::string(w < width ? width - w : 0, ' ');
 }
 
+/// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
 inline std::string utc(double seconds) {
   const auto t = static_cast<std::time_t>(std::floor(seconds));
   std::tm tm{};

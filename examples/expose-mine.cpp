@@ -296,9 +296,9 @@ int main(int argc, char** argv) {
   std::string a_capture, a_log;
   for (const auto& t : s.traces) {
     std::error_code ec;
-    // a pipe (`-`, <(zcat ...)) is judged by what waits in it, left there for the reader; anything
-    // else that is not a file is named by the reader
-    if (!std::filesystem::is_regular_file(t, ec) && t != "-" && !std::filesystem::is_fifo(t, ec)) continue;
+    // a pipe this process holds (`-`, <(zcat ...)) is judged by what waits in it, left there for the
+    // reader; anything else that is not a file (a named FIFO too) is read as a capture, or named by the reader
+    if (!std::filesystem::is_regular_file(t, ec) && ex::io::held_descriptor(t) < 0) continue;
     (ex::io::sniff_flow_log(t) ? a_log : a_capture) = t;
   }
   if (!a_log.empty() && !a_capture.empty()) {

@@ -3,7 +3,8 @@
 # archive share) is listed, diffed and checked; SQLite cannot make there the shared-memory file a
 # WAL database needs, and every command said "unable to open database file". A forget is refused,
 # naming the permissions. The folder is made read-only by a bind mount in a mount namespace
-# (unshare -m, as root: permissions do not stop root): skipped (77) where there is none.
+# (unshare -m, as root: permissions do not stop root): skipped (77) where there is none. Then a
+# -wal file left beside it without its -shm is named.
 set -u
 mine=$1 db_tool=$2 trace=$3
 fail() { echo "FAIL: $*"; exit 1; }
@@ -24,4 +25,20 @@ for want in "^site lab: 1 run, 5 distinct rules" "^list rc 0" "the site.s first 
             "^ok$" "^check rc 0" "unable to open database file (check the file's and its folder's permissions)" "^forget rc 1"; do
   grep -q -- "$want" <<<"$out" || fail "missing: $want"
 done
+# A -wal file left by a writer killed after its commit, without its -shm (copied alone): the
+# changes in it cannot be read in a read-only folder, and that is said (it said "check the
+# file's and its folder's permissions").
+python3 -c '
+import os, signal, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA wal_autocheckpoint = 0")
+c.execute("INSERT INTO sites(name) VALUES (?)", ("after",))
+c.commit()
+os.kill(os.getpid(), signal.SIGKILL)' "$dir/r.db"
+rm -f "$dir/r.db-shm"
+[ -s "$dir/r.db-wal" ] || fail "no -wal file was left"
+out=$(unshare -m bash -c 'mount --bind -o ro "$0" "$0" || exit 9; "$1" --db "$0/r.db" list; echo "list rc $?"' "$dir" "$db_tool" 2>&1)
+printf '%s\n' "$out"
+grep -q "r.db-wal' beside it may hold changes not yet in it, which SQLite reads through a shared-memory file it cannot make in this folder: copy both files to a folder that can be written" <<<"$out" || fail "the -wal file is not named"
+grep -q "^list rc 1" <<<"$out" || fail "list did not fail"
 echo "ok: a database in a read-only folder is read"

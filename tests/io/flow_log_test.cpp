@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -176,6 +177,13 @@ TEST_CASE("io.flow_log.a_connection_that_began_long_before_the_logs_is_counted_f
   CHECK(ab.input.warnings[0].starts_with("2 connection(s) began more than 5 min before"));
   CHECK(ab.input.warnings[0].ends_with("the earliest is on line 2 of '" + b.string() + "' (began 2020-08-21 08:53:20 UTC)"));
   CHECK(ab.windows == 2);
+
+  // One that ended before the others began is counted at its end, never after it (an ssh session
+  // of 1000 to 2000 s was moved to the first web connection, at 2600).
+  const auto ended = mine_log(write("ended.csv", "start,end,src,dst,dport,proto\n1000,2000,10.0.0.1,10.0.0.2,22,tcp\n"
+                                                  "2600,2601,10.0.0.1,10.0.0.3,80,tcp\n2700,2701,10.0.0.1,10.0.0.3,80,tcp\n"));
+  CHECK(ended.input.start_ns == 2'000'000'000'000LL);
+  CHECK(ended.windows == 702);
 }
 
 TEST_CASE("io.flow_log.nfdump_outputs_concatenated") {
@@ -188,6 +196,12 @@ TEST_CASE("io.flow_log.nfdump_outputs_concatenated") {
   CHECK(r.input.packets == 2);
   CHECK(r.input.decoded == 2);
   CHECK(r.input.skipped.empty());
+  // only the totals are passed over: what follows them is read (a CSV of another header's
+  // columns was dropped unsaid up to a line equal to the first header)
+  const auto mixed = mine_log(write("mixed.csv", one + "start,src,dst,proto\n1600000100,10.0.0.1,10.0.0.3,tcp\n"));
+  CHECK(mixed.input.packets == 3);
+  CHECK(mixed.input.decoded == 1);
+  CHECK(mixed.input.skipped.at("malformed record") == 2);
 }
 
 TEST_CASE("io.flow_log.compressed_with_gzip") {
@@ -200,6 +214,25 @@ TEST_CASE("io.flow_log.compressed_with_gzip") {
   CHECK(r.input.decoded == 42);
   CHECK(r.activity_entries == mine_log(plain).activity_entries);
   CHECK(r.input.warnings.empty());
+  // two members, as `cat a.gz b.gz` makes them: both read
+  const auto twice = fs::temp_directory_path() / "expose_flow_log_zz.log.gz";
+  REQUIRE(std::system(("cat '" + gz.string() + "' '" + gz.string() + "' > '" + twice.string() + "'").c_str()) == 0);
+  CHECK(mine_log(twice).input.decoded == 84);
+  // a bad check value at the end: every record is read, and the damage said (zlib's gzread threw
+  // away the last 64 KiB it had inflated)
+  {
+    std::string data;
+    {
+      std::ifstream in(gz, std::ios::binary);
+      data.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    for (std::size_t i = data.size() - 8; i < data.size() - 4; ++i) data[i] = 0;  // the CRC-32
+    std::ofstream(fs::temp_directory_path() / "expose_flow_log_crc.log.gz", std::ios::binary) << data;
+    const auto bad = mine_log(fs::temp_directory_path() / "expose_flow_log_crc.log.gz");
+    CHECK(bad.input.decoded == 42);
+    CHECK(bad.input.damaged);
+    CHECK(bad.input.warnings.back().ends_with("is damaged after line 50 (incorrect data check): the records before it are read"));
+  }
   // cut short: the records before the cut, a warning, damaged
   const auto size = fs::file_size(gz);
   fs::resize_file(gz, size / 2);

@@ -58,7 +58,9 @@ TEST_CASE("store.sqlite.read_only_connections_write_nothing") {
     store::connection db(path);
     db.exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (7)");
   }
-  CHECK(store::file_uri("/a b/c%d?e#f.db") == "file:/a b/c%25d%3Fe%23f.db");
+  CHECK(store::file_uri("/a b/c%d?e#f.db") == "file:///a b/c%25d%3Fe%23f.db");
+  CHECK(store::file_uri("//tmp/x.db") == "file:////tmp/x.db");  // read as the host 'tmp' before
+  CHECK(store::file_uri("x.db") == "file:x.db");
   for (const auto as : {store::open_as::read, store::open_as::read_unchanging}) {
     store::connection db(path, false, std::chrono::seconds{1}, as);  // the name's %, ? and # are the file's, not a URI's
     CHECK(db.scalar("SELECT x FROM t") == 7);

@@ -386,39 +386,51 @@ void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink
   return std::nullopt;
 }
 
-/// A file's text line by line, read once through zlib: plain, or compressed with gzip (read as
-/// it is); never re-opened or sought, so its first bytes are judged from what is read anyway.
+/// A file's text line by line, read once: plain, or compressed with gzip (one member or several,
+/// as `cat a.gz b.gz` makes them), inflated with zlib as it is read; never re-opened or sought, so
+/// its first bytes are judged from what is read anyway. At damage in the compressed data (cut
+/// short, a bad check value) every byte inflated before it is kept.
 class log_lines {
  public:
   static constexpr std::size_t head_size = 65536;
 
-  /// Opens `path` and reads its first `head_size` bytes (fewer when it is shorter). Throws
-  /// bad_trace naming the file when it cannot be opened.
+  /// Opens `path` (`-`: standard input) and reads its first `head_size` bytes of text (fewer when
+  /// it is shorter). Throws bad_trace naming the file when it cannot be opened.
   explicit log_lines(const std::filesystem::path& path) : name_(path.string()) {
-    errno = 0;
-    file_ = name_ == "-" ? ::gzdopen(::dup(STDIN_FILENO), "rb") : ::gzopen(name_.c_str(), "rb");
-    if (file_ == nullptr) throw bad_trace("cannot read '" + name_ + "': " + std::strerror(errno != 0 ? errno : ENOMEM));
-    ::gzbuffer(file_, 1 << 17);
+    fd_ = name_ == "-" ? ::dup(STDIN_FILENO) : ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw bad_trace("cannot read '" + name_ + "': " + std::strerror(errno));
+    in_.resize(1 << 16);
+    // gzip or not, by its first two bytes
+    while (in_end_ < 2 && read_in()) {
+    }
+    gzip_ = in_end_ >= 2 && in_[0] == 0x1f && in_[1] == 0x8b;
+    if (gzip_) {
+      z_.next_in = in_.data();
+      z_.avail_in = static_cast<uInt>(in_end_);
+      if (::inflateInit2(&z_, 15 + 16) != Z_OK) throw bad_trace("cannot read '" + name_ + "': zlib cannot start");
+      inflating_ = true;
+    } else {
+      buf_.assign(reinterpret_cast<const char*>(in_.data()), in_end_);
+      raw_ += in_end_;
+    }
     while (buf_.size() < head_size && fill()) {
     }
   }
   log_lines(const log_lines&) = delete;
   log_lines& operator=(const log_lines&) = delete;
   ~log_lines() {
-    if (file_ != nullptr) ::gzclose(file_);
+    if (inflating_) ::inflateEnd(&z_);
+    if (fd_ >= 0) ::close(fd_);
   }
 
-  /// The first bytes of the text (decompressed), as far as `head_size`.
+  /// The first bytes of the text (inflated), as far as `head_size`.
   [[nodiscard]] std::string_view head() const { return std::string_view(buf_).substr(0, head_size); }
   /// The file is compressed with gzip.
-  [[nodiscard]] bool compressed() const { return ::gzdirect(file_) == 0; }
+  [[nodiscard]] bool compressed() const { return gzip_; }
   /// Bytes of the file read so far (compressed bytes for a compressed file), for progress.
-  [[nodiscard]] std::uint64_t offset() const {
-    const auto at = ::gzoffset(file_);
-    return at < 0 ? 0 : static_cast<std::uint64_t>(at);
-  }
-  /// What stopped the reading before the end (zlib's message: a compressed file cut short or
-  /// damaged), or empty.
+  [[nodiscard]] std::uint64_t offset() const { return raw_ - (gzip_ ? z_.avail_in : 0); }
+  /// What stopped the reading before the end (the compressed data cut short or damaged, a read
+  /// error), or empty.
   [[nodiscard]] const std::string& damage() const { return damage_; }
 
   /// The next line, without its line ending; false at the end (or at damage).
@@ -443,26 +455,72 @@ class log_lines {
   }
 
  private:
-  /// Reads the next piece into the buffer; false at the end or at damage.
+  /// Reads the next piece of the file into `in_` after what is there; false at its end or at a
+  /// read error (said as damage).
+  bool read_in() {
+    if (in_end_ == in_.size()) return true;
+    const ssize_t n = ::read(fd_, in_.data() + in_end_, in_.size() - in_end_);
+    if (n < 0 && errno == EINTR) return true;
+    if (n < 0) damage_ = std::string("read error: ") + std::strerror(errno);
+    if (n <= 0) return false;
+    in_end_ += static_cast<std::size_t>(n);
+    return true;
+  }
+
+  /// Adds the next piece of text to the buffer; false at the end or at damage.
   bool fill() {
     if (done_) return false;
     const std::size_t at = buf_.size();
-    buf_.resize(at + (1 << 16));
-    const int n = ::gzread(file_, buf_.data() + at, 1 << 16);
-    buf_.resize(at + static_cast<std::size_t>(n > 0 ? n : 0));
-    if (n > 0) return true;
-    done_ = true;
-    int code = Z_OK;
-    const char* why = ::gzerror(file_, &code);
-    if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
-      damage_ = why != nullptr && *why != '\0' ? why : "read error";
-      if (damage_.starts_with(name_ + ": ")) damage_.erase(0, name_.size() + 2);  // zlib puts the file's name first
+    if (!gzip_) {
+      in_end_ = 0;
+      const bool more = read_in();
+      buf_.append(reinterpret_cast<const char*>(in_.data()), in_end_);
+      raw_ += in_end_;
+      if (!more || in_end_ == 0) done_ = true;
+      return !done_;
     }
-    return false;
+    buf_.resize(at + (1 << 16));
+    z_.next_out = reinterpret_cast<Bytef*>(buf_.data() + at);
+    z_.avail_out = 1 << 16;
+    while (z_.avail_out == (1 << 16)) {  // until some text comes, or the end
+      if (z_.avail_in == 0) {
+        in_end_ = 0;
+        const bool more = read_in();
+        raw_ += in_end_;
+        z_.next_in = in_.data();
+        z_.avail_in = static_cast<uInt>(in_end_);
+        if (in_end_ == 0) {
+          if (!more && damage_.empty() && !member_ended_) damage_ = "the compressed data ends early";
+          done_ = true;
+          break;
+        }
+      }
+      if (member_ended_) {  // another member follows (gzip files concatenated)
+        ::inflateReset(&z_);
+        member_ended_ = false;
+      }
+      const int rc = ::inflate(&z_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        damage_ = z_.msg != nullptr ? z_.msg : "the compressed data is damaged";
+        done_ = true;
+        break;
+      }
+    }
+    buf_.resize(at + ((1 << 16) - z_.avail_out));  // what was inflated, before any damage too
+    return buf_.size() > at || !done_;
   }
 
   std::string name_;
-  gzFile file_ = nullptr;
+  int fd_ = -1;
+  std::vector<unsigned char> in_;
+  std::size_t in_end_ = 0;
+  std::uint64_t raw_ = 0;  // bytes of the file read
+  bool gzip_ = false;
+  bool inflating_ = false;
+  bool member_ended_ = false;
+  z_stream z_{};
   std::string buf_;
   std::size_t pos_ = 0;
   bool done_ = false;
@@ -500,24 +558,37 @@ namespace detail {
 }
 }  // namespace detail
 
+/// The descriptor this process already holds for `path`: 0 for `-` and /dev/stdin, N for /dev/fd/N
+/// and /proc/self/fd/N (as a shell's <(...) names its pipe); -1 for any other path.
+[[nodiscard]] inline int held_descriptor(const std::filesystem::path& path) {
+  const std::string p = path.string();
+  if (p == "-" || p == "/dev/stdin") return STDIN_FILENO;
+  for (const std::string_view dir : {"/dev/fd/", "/proc/self/fd/"}) {
+    if (!p.starts_with(dir)) continue;
+    int fd = -1;
+    const auto [end, ec] = std::from_chars(p.data() + dir.size(), p.data() + p.size(), fd);
+    return ec == std::errc{} && end == p.data() + p.size() ? fd : -1;
+  }
+  return -1;
+}
+
 /// What a file holds, judged by its first 64 KiB (decompressed, when it is compressed with gzip).
-/// A pipe (`-` for standard input, `<(zcat ...)`) is judged by what waits in it, which is left
-/// there for the reader.
+/// A pipe this process holds (`-`, a shell's <(zcat ...)) is judged by what waits in it, which is
+/// left there for the reader. A named FIFO is not opened (opening it, and closing it, could leave
+/// its writer without a reader): it is taken for no flow log.
 [[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
-  const bool standard_input = path == "-";
+  const int held = held_descriptor(path);
   struct stat st {};
-  std::error_code ec;
-  if (standard_input ? ::fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) : std::filesystem::is_fifo(path, ec)) {
-    const int fd = standard_input ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    const auto head = detail::peek_pipe(fd, log_lines::head_size);
-    ::close(fd);
+  if (held >= 0 && ::fstat(held, &st) == 0 && S_ISFIFO(st.st_mode)) {
+    const auto head = detail::peek_pipe(held, log_lines::head_size);
     if (head.starts_with("\x1f\x8b")) return std::nullopt;  // compressed in a pipe: its text cannot be judged unread
     return sniff_flow_log_head(head);
   }
+  std::error_code ec;
+  if (std::filesystem::is_fifo(path, ec)) return std::nullopt;
   try {
     // a file as standard input (`- < conn.log`) is opened again to be judged, from its start
-    return sniff_flow_log_head(log_lines(standard_input ? std::filesystem::path("/dev/stdin") : path).head());
+    return sniff_flow_log_head(log_lines(path == "-" ? std::filesystem::path("/dev/stdin") : path).head());
   } catch (const bad_trace&) {
     return std::nullopt;  // cannot be opened: the reader that takes it names why
   }
@@ -567,7 +638,7 @@ class flow_logs {
   /// Every connection read becomes its packets. The others (O) are those that began at most `lead`
   /// before the earliest end of any connection in the logs; one that began more than `lead` before
   /// the earliest start of O (S) began before the logs see the network, and is counted from S, where
-  /// their activity begins. When O is empty (every connection began so early) the logs say nothing
+  /// their activity begins (or from its end, when it ended before S). When O is empty (every connection began so early) the logs say nothing
   /// of where they begin, and none is cut.
   template <class Sink>
   void count_all(const std::vector<held>& records, Sink& sink, input_stats& stats) const {
@@ -593,7 +664,7 @@ class flow_logs {
       ++cut;
       if (earliest == nullptr || r.c.start_ns < earliest->c.start_ns) earliest = &r;
       detail::connection c = r.c;
-      c.start_ns = *from;
+      c.start_ns = std::min(*from, c.end_ns);  // never after its own end (one that ended before the others began: a moment)
       detail::emit(c, opt_.step.count(), r.knows_originator, sink);
     }
     if (cut != 0)
@@ -731,21 +802,21 @@ class flow_logs {
     std::string line;
     std::vector<std::string> header;
     std::string first_header;  // as written
-    bool summary = false;
+    int summary = 0;  // within nfdump's trailer: after "Summary" (1), after its header (2)
     std::array<std::size_t, 8> col{};
     while (next_line(in, f, line)) {
       if (line.empty() || line.front() == '#' || line == "No matching flows") continue;  // nfdump says so when a filter takes nothing
-      // nfdump's trailer, totals not flows: passed over up to the next header line, where the
-      // output of another nfdump run, concatenated, goes on
+      // nfdump's trailer, totals not flows: "Summary", a header "flows,bytes,...", a line of totals;
+      // what follows is read on (the output of another nfdump run, concatenated)
       if (line == "Summary") {
-        summary = true;
+        summary = 1;
         continue;
       }
-      if (summary) {
-        if (line != first_header) continue;
-        summary = false;
+      if (summary == 1 && line.starts_with("flows,")) {
+        summary = 2;
         continue;
       }
+      if (std::exchange(summary, 0) == 2) continue;
       if (!header.empty() && line == first_header) continue;  // the header again: logs concatenated
       auto v = detail::split_csv(line);
       if (header.empty()) {

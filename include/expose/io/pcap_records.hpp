@@ -83,7 +83,8 @@ class pcap_records {
     std::ifstream in(path, std::ios::binary);
     char magic[2] = {};
     if (in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b')
-      return " (a capture compressed with gzip: decompress it first, or read it through a pipe: <(zcat '" + path.string() + "'))";
+      return " (compressed with gzip, and no flow log once decompressed: a capture must be decompressed first, or read through a pipe: "
+             "<(zcat '" + path.string() + "'))";
     return {};
   }
 

@@ -102,9 +102,9 @@ struct add_options {
 struct store_options {
   std::chrono::milliseconds busy_timeout{std::chrono::seconds{30}};
   bool create = true;  ///< create the file, or the schema in an empty one, when there is none (else: an error)
-  /// Only read (list, diff, check): nothing is written, not the journal mode, and the schema only
+  /// Only read (list, diff, check): no data is written, not the journal mode, and the schema only
   /// when it is older (brought up to date as when writing); a database in a read-only folder is
-  /// read too, when it has no unwritten WAL.
+  /// read too, when it has no -wal file that may hold changes.
   bool read_only = false;
 };
 
@@ -211,20 +211,35 @@ class rule_store {
     db_.exec("PRAGMA synchronous = NORMAL");  // durable at each checkpoint, never corrupt (WAL)
   }
 
-  /// The connection `opt` asks for. Reading a WAL database needs its shared-memory file, which
-  /// SQLite cannot make in a read-only folder ("unable to open database file"): such a database is
-  /// read as unchanging, unless a WAL file holds changes not yet in it (then the error stands).
+  /// The connection `opt` asks for. To read, the file is opened as a writer where it and its folder
+  /// can be written (SQLite then removes its -wal and -shm files on close, as for any writer; nothing
+  /// is written), else read-only. Reading a WAL database needs its shared-memory file, which SQLite
+  /// cannot make in a read-only folder ("unable to open database file"): such a database is read as
+  /// unchanging, unless a -wal file beside it may hold changes not yet in it (then that is said).
   static connection open(const std::string& path, const store_options& opt) {
     if (!opt.read_only) return connection(path, opt.create, opt.busy_timeout);
-    try {
-      connection c(path, false, opt.busy_timeout, open_as::read);
+    const auto probe = [](connection c) {
       [[maybe_unused]] const auto v = c.scalar("PRAGMA user_version");  // the first read opens the WAL
       return c;
+    };
+    const auto cannot_write = [](const sqlite_error& e) {
+      return e.code() == SQLITE_CANTOPEN || e.code() == SQLITE_READONLY || e.code() == SQLITE_PERM;
+    };
+    try {
+      return probe(connection(path, false, opt.busy_timeout));
     } catch (const sqlite_error& e) {
-      std::error_code ec;
-      const auto wal = std::filesystem::file_size(path + "-wal", ec);
-      if (e.code() != SQLITE_CANTOPEN || (!ec && wal != 0)) throw;
+      if (!cannot_write(e)) throw;
     }
+    try {
+      return probe(connection(path, false, opt.busy_timeout, open_as::read));
+    } catch (const sqlite_error& e) {
+      if (e.code() != SQLITE_CANTOPEN) throw;
+    }
+    std::error_code ec;
+    if (const auto wal = std::filesystem::file_size(path + "-wal", ec); !ec && wal != 0)
+      throw error("database '" + path + "' cannot be read here: '" + path + "-wal' beside it may hold changes not yet in it, " +
+                  "which SQLite reads through a shared-memory file it cannot make in this folder: copy both files to a folder " +
+                  "that can be written, or read it where it was written");
     return connection(path, false, opt.busy_timeout, open_as::read_unchanging);
   }
 

@@ -36,9 +36,10 @@ class statement;
 /// which holds no unwritten WAL: SQLite's `immutable`, which takes no lock and reads no WAL).
 enum class open_as { write, read, read_unchanging };
 
-/// A path as an SQLite URI (`file:` and the path, `%`, `?` and `#` escaped).
+/// A path as an SQLite URI (`file:` and the path, `%`, `?` and `#` escaped; an absolute path after
+/// an empty authority, `file:///`, so that `//host/x` stays a path).
 [[nodiscard]] inline std::string file_uri(std::string_view path) {
-  std::string uri = "file:";
+  std::string uri = path.starts_with('/') ? "file://" : "file:";
   for (const char c : path) {
     if (c == '%' || c == '?' || c == '#') {
       static constexpr char hex[] = "0123456789ABCDEF";

@@ -1,10 +1,11 @@
 // A consumer of every component (CMake expose::pcap + expose::json + expose::db, meson
 // 'expose-pcap' + 'expose-json' + 'expose-db'): writes the fixture to a pcap with libpcap, reads it
-// back, mines it, writes the JSON report, then adds the result twice as two runs of one site to a
+// back, mines it, judges it no flow log (zlib), writes the JSON report, then adds the result twice as two runs of one site to a
 // new SQLite rule database and checks that the second run knows the rule.
 //   full [FILE.pcap [FILE.db]]     (default: full-consumer.pcap, full-consumer.db in the current directory)
 // One program for the three components: each consumer compiles the mining pipeline, which is
 // most of a packaging test's time.
+#include <expose/io/flow_log.hpp>
 #include <expose/io/json.hpp>
 #include <expose/io/pcap_file.hpp>
 #include <expose/io/pcap_writer.hpp>
@@ -28,6 +29,7 @@ bool pcap_and_json(const std::string& path, expose::mine_result& result) {
   }
   result = expose::mine(expose::io::pcap_file(path), consumer::spec());
   bool ok = consumer::check("pcap", result) && result.input.skipped.empty() && !result.input.damaged;
+  ok = ok && !expose::io::sniff_flow_log(path);  // the flow-log reader links zlib: a capture is no log
 
   const auto report = expose::io::to_json(result);
   const auto rules = report.at("rules").size();
