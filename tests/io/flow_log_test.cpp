@@ -218,6 +218,10 @@ TEST_CASE("io.flow_log.compressed_with_gzip") {
   const auto twice = fs::temp_directory_path() / "expose_flow_log_zz.log.gz";
   REQUIRE(std::system(("cat '" + gz.string() + "' '" + gz.string() + "' > '" + twice.string() + "'").c_str()) == 0);
   CHECK(mine_log(twice).input.decoded == 84);
+  // zero bytes after the last member (a padded tape or block device) are passed over, as gzip does
+  std::ofstream(twice, std::ios::binary | std::ios::app) << std::string(512, '\0');
+  CHECK(mine_log(twice).input.decoded == 84);
+  CHECK_FALSE(mine_log(twice).input.damaged);
   // a bad check value at the end: every record is read, and the damage said (zlib's gzread threw
   // away the last 64 KiB it had inflated)
   {

@@ -495,7 +495,12 @@ class log_lines {
           break;
         }
       }
-      if (member_ended_) {  // another member follows (gzip files concatenated)
+      if (member_ended_) {  // another member follows (gzip files concatenated), or zero bytes, which gzip passes over
+        while (z_.avail_in > 0 && *z_.next_in == 0) {
+          ++z_.next_in;
+          --z_.avail_in;
+        }
+        if (z_.avail_in == 0) continue;
         ::inflateReset(&z_);
         member_ended_ = false;
       }
