@@ -143,7 +143,7 @@ TEST_CASE("io.flow_log.a_connection_that_began_long_before_the_logs_is_counted_f
   CHECK(r.input.warnings[0] ==
         "1 connection(s) began more than 5 min before the others (2020-09-13 12:26:40 UTC, the earliest start of those that began at "
         "most 5 min before the earliest end of any connection in the logs, 2020-09-13 12:26:40 UTC), before the logs see the network: "
-        "each is counted from then on; the earliest is on line 50 of '" +
+        "each is counted from then on (one that ended before, at its end); the earliest is on line 50 of '" +
             (fs::temp_directory_path() / "expose_flow_log_n.log").string() + "' (began 2020-08-21 08:53:20 UTC)");
   // with a lead of a month it is not cut
   const auto wide = mine(io::flow_logs({write("n.log", text)}, {.step = 1s, .lead = 24h * 31}), spec());
@@ -235,7 +235,8 @@ TEST_CASE("io.flow_log.compressed_with_gzip") {
     const auto bad = mine_log(fs::temp_directory_path() / "expose_flow_log_crc.log.gz");
     CHECK(bad.input.decoded == 42);
     CHECK(bad.input.damaged);
-    CHECK(bad.input.warnings.back().ends_with("is damaged after line 50 (incorrect data check): the records before it are read"));
+    CHECK(bad.input.warnings.back().ends_with("is damaged after line 50 (incorrect data check; what was read of the compressed data before "
+                                              "may hold the damage too): the records before it are read"));
   }
   // cut short: the records before the cut, a warning, damaged
   const auto size = fs::file_size(gz);

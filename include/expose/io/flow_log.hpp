@@ -15,12 +15,13 @@
 // For ICMP the ports are the type and code, as Zeek writes them.
 //
 // A log may be compressed with gzip (as Zeek archives its logs: conn.00:00:00-01:00:00.log.gz): it
-// is read through zlib as it is (component expose::json links zlib). A compressed file that ends
-// early or is damaged gives the records before the damage, and a warning.
+// is inflated with zlib as it is read (component expose::json links zlib). A compressed file that
+// ends early or is damaged gives the records before the damage, and a warning. `-` is standard
+// input; a pipe this process holds (`-`, a shell's <(zcat ...)) is judged by what waits in it.
 //
 // CSV is read as RFC 4180 has it: a field in double quotes may hold commas, "" is a quote; a line
 // with more or fewer fields than the header is malformed. A byte order mark and '#' lines before
-// the header are passed over.
+// the header (within the first 64 KiB) are passed over, and so are nfdump's totals.
 //
 // A line that cannot be read is skipped and counted ("malformed record"), with one warning per
 // file naming the first such line; a file that cannot be opened, or lacks a required column, is an
@@ -404,14 +405,17 @@ class log_lines {
     while (in_end_ < 2 && read_in()) {
     }
     gzip_ = in_end_ >= 2 && in_[0] == 0x1f && in_[1] == 0x8b;
+    raw_ += in_end_;
     if (gzip_) {
       z_.next_in = in_.data();
       z_.avail_in = static_cast<uInt>(in_end_);
-      if (::inflateInit2(&z_, 15 + 16) != Z_OK) throw bad_trace("cannot read '" + name_ + "': zlib cannot start");
+      if (::inflateInit2(&z_, 15 + 16) != Z_OK) {
+        ::close(fd_);  // the destructor does not run for a constructor that throws
+        throw bad_trace("cannot read '" + name_ + "': zlib cannot start");
+      }
       inflating_ = true;
     } else {
       buf_.assign(reinterpret_cast<const char*>(in_.data()), in_end_);
-      raw_ += in_end_;
     }
     while (buf_.size() < head_size && fill()) {
     }
@@ -490,12 +494,12 @@ class log_lines {
         z_.next_in = in_.data();
         z_.avail_in = static_cast<uInt>(in_end_);
         if (in_end_ == 0) {
-          if (!more && damage_.empty() && !member_ended_) damage_ = "the compressed data ends early";
+          if (!more && damage_.empty() && !member_ended_) damage_ = "the compressed data ends early";  // cut short: what came before is whole
           done_ = true;
           break;
         }
       }
-      if (member_ended_) {  // another member follows (gzip files concatenated), or zero bytes, which gzip passes over
+      if (member_ended_) {  // another member follows (gzip files concatenated), or zero bytes (gzip passes those at the end over)
         while (z_.avail_in > 0 && *z_.next_in == 0) {
           ++z_.next_in;
           --z_.avail_in;
@@ -508,7 +512,10 @@ class log_lines {
       if (rc == Z_STREAM_END) {
         member_ended_ = true;
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        damage_ = z_.msg != nullptr ? z_.msg : "the compressed data is damaged";
+        // not cut short but damaged: a check value that fails says only that the member holds damage
+        // somewhere, so what was read of it may hold it too
+        damage_ = std::string(z_.msg != nullptr ? z_.msg : "the compressed data is damaged") +
+                  "; what was read of the compressed data before may hold the damage too";
         done_ = true;
         break;
       }
@@ -676,7 +683,8 @@ class flow_logs {
       stats.warnings.push_back(std::to_string(cut) + " connection(s) began more than " + detail::duration_text(opt_.lead) +
                                " before the others (" + detail::utc_text(*from) + ", the earliest start of those that began at most " +
                                detail::duration_text(opt_.lead) + " before the earliest end of any connection in the logs, " +
-                               detail::utc_text(earliest_end) + "), before the logs see the network: each is counted from then on; " +
+                               detail::utc_text(earliest_end) + "), before the logs see the network: each is counted from then on (one that " +
+                               "ended before, at its end); " +
                                "the earliest is on line " + std::to_string(earliest->line) + " of '" + paths_[earliest->file].string() +
                                "' (began " + detail::utc_text(earliest->c.start_ns) + ")");
   }

@@ -73,6 +73,11 @@ class pcap_records {
       return {};
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::fifo && path != "-" && !path.string().starts_with("/dev/fd/") &&
+        !path.string().starts_with("/proc/self/fd/"))
+      return said.find("unknown file format") == std::string_view::npos
+                 ? std::string{}
+                 : " (a named FIFO is read as a capture: give a flow log as a file, as - or as <(...))";
     if (path == "-" || status.type() == std::filesystem::file_type::fifo) {
       return said.find("unknown file format") == std::string_view::npos
                  ? std::string{}

@@ -212,8 +212,9 @@ class rule_store {
   }
 
   /// The connection `opt` asks for. To read, the file is opened as a writer where it and its folder
-  /// can be written (SQLite then removes its -wal and -shm files on close, as for any writer; nothing
-  /// is written), else read-only. Reading a WAL database needs its shared-memory file, which SQLite
+  /// can be written (SQLite then removes its -wal and -shm files on close, as for any writer, and
+  /// merges a -wal left by a writer that was killed into the file; no data is written), else as
+  /// unchanging where there is no -wal, else read-only. Reading a WAL database needs its shared-memory file, which SQLite
   /// cannot make in a read-only folder ("unable to open database file"): such a database is read as
   /// unchanging, unless a -wal file beside it may hold changes not yet in it (then that is said).
   static connection open(const std::string& path, const store_options& opt) {
@@ -225,22 +226,27 @@ class rule_store {
     const auto cannot_write = [](const sqlite_error& e) {
       return e.code() == SQLITE_CANTOPEN || e.code() == SQLITE_READONLY || e.code() == SQLITE_PERM;
     };
+    std::error_code ec;
+    const auto wal = std::filesystem::file_size(path + "-wal", ec);
+    const bool no_wal = ec || wal == 0;
     try {
-      return probe(connection(path, false, opt.busy_timeout));
+      connection c(path, false, opt.busy_timeout);
+      // A file that cannot be written (mode 444) is opened read-only all the same, and its first
+      // read would leave -wal and -shm files behind (read-only, in the way of a later writer):
+      // without a -wal to read, it is read as unchanging.
+      if (sqlite3_db_readonly(c.handle(), "main") != 1 || !no_wal) return probe(std::move(c));
     } catch (const sqlite_error& e) {
       if (!cannot_write(e)) throw;
     }
+    if (no_wal) return connection(path, false, opt.busy_timeout, open_as::read_unchanging);
     try {
       return probe(connection(path, false, opt.busy_timeout, open_as::read));
     } catch (const sqlite_error& e) {
       if (e.code() != SQLITE_CANTOPEN) throw;
     }
-    std::error_code ec;
-    if (const auto wal = std::filesystem::file_size(path + "-wal", ec); !ec && wal != 0)
-      throw error("database '" + path + "' cannot be read here: '" + path + "-wal' beside it may hold changes not yet in it, " +
-                  "which SQLite reads through a shared-memory file it cannot make in this folder: copy both files to a folder " +
-                  "that can be written, or read it where it was written");
-    return connection(path, false, opt.busy_timeout, open_as::read_unchanging);
+    throw error("database '" + path + "' cannot be read here: '" + path + "-wal' beside it may hold changes not yet in it, " +
+                "which SQLite reads through a shared-memory file it cannot make in this folder: copy both files to a folder " +
+                "that can be written, or read it where it was written");
   }
 
   /// Records a run of `site` (created when new) with its rules, in one transaction. Returns, per
