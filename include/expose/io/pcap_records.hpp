@@ -73,15 +73,17 @@ class pcap_records {
       return {};
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (status.type() == std::filesystem::file_type::fifo && path != "-" && !path.string().starts_with("/dev/fd/") &&
-        !path.string().starts_with("/proc/self/fd/"))
+    const std::string name = path.string();
+    const bool held = name == "-" || name == "/dev/stdin" || name.starts_with("/dev/fd/") || name.starts_with("/proc/self/fd/");
+    if (status.type() == std::filesystem::file_type::fifo && !held)
       return said.find("unknown file format") == std::string_view::npos
                  ? std::string{}
                  : " (a named FIFO is read as a capture: give a flow log as a file, as - or as <(...))";
-    if (path == "-" || status.type() == std::filesystem::file_type::fifo) {
+    if (name == "-" || status.type() == std::filesystem::file_type::fifo) {
       return said.find("unknown file format") == std::string_view::npos
                  ? std::string{}
-                 : " (through a pipe a capture or a flow log is read as it is, not compressed: decompress it in the pipe, <(zcat FILE))";
+                 : " (neither a capture nor a flow log by its first bytes; through a pipe a compressed one must be decompressed in the "
+                   "pipe, <(zcat FILE))";
     }
     if (ec || status.type() != std::filesystem::file_type::regular) return {};
     if (std::filesystem::file_size(path, ec) == 0 && !ec) return " (the file is empty)";
