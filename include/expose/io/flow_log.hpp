@@ -226,8 +226,9 @@ namespace detail {
   }
 }
 
-/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings.
-[[nodiscard]] inline std::string utc_text(std::int64_t ns) {
+/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings (not io::detail::utc_text of
+/// text.hpp, which takes seconds: one name for both would let a count of one unit pass as the other).
+[[nodiscard]] inline std::string log_time_text(std::int64_t ns) {
   const auto t = static_cast<std::time_t>(ns >= 0 ? ns / 1'000'000'000 : (ns + 1) / 1'000'000'000 - 1);
   std::tm tm{};
   if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(ns / 1'000'000'000) + " s";
@@ -681,12 +682,12 @@ class flow_logs {
     }
     if (cut != 0)
       stats.warnings.push_back(std::to_string(cut) + " connection(s) began more than " + detail::duration_text(opt_.lead) +
-                               " before the others (" + detail::utc_text(*from) + ", the earliest start of those that began at most " +
+                               " before the others (" + detail::log_time_text(*from) + ", the earliest start of those that began at most " +
                                detail::duration_text(opt_.lead) + " before the earliest end of any connection in the logs, " +
-                               detail::utc_text(earliest_end) + "), before the logs see the network: each is counted from then on (one that " +
+                               detail::log_time_text(earliest_end) + "), before the logs see the network: each is counted from then on (one that " +
                                "ended before, at its end); " +
                                "the earliest is on line " + std::to_string(earliest->line) + " of '" + paths_[earliest->file].string() +
-                               "' (began " + detail::utc_text(earliest->c.start_ns) + ")");
+                               "' (began " + detail::log_time_text(earliest->c.start_ns) + ")");
   }
 
   void read_one(std::size_t file, std::vector<held>& records, input_stats& stats) {
