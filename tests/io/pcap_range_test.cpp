@@ -80,7 +80,8 @@ TEST_CASE("io.pcap_range.boundary_found_from_every_byte") {
 
 TEST_CASE("io.pcap_range.ambiguous_headers_are_detected") {
   // Payload crafted to hold this file's own record headers can fool the search; the reader of the
-  // range before then stops elsewhere than the boundary found, which expose::mpi reports.
+  // range before then stops elsewhere than the boundary found, which expose::mpi sees, and reads
+  // the range again from where the one before stopped (pcap_slice::exact): one read's records.
   const auto path = range_file("crafted.pcap");
   write_range_trace(path, 1'700'000'000'000'000'000LL, 300, 7, false, true);
   const auto size = fs::file_size(path);
@@ -96,8 +97,17 @@ TEST_CASE("io.pcap_range.ambiguous_headers_are_detected") {
     input_stats s1, s2;
     before.read([](const packet&) {}, s1);
     after.read([](const packet&) {}, s2);
-    if (before.stops()[0] != after.starts()[0]) ++fooled;
-    else CHECK(s1.packets + s2.packets == 300);
+    if (before.stops()[0] != after.starts()[0]) {
+      ++fooled;
+      io::pcap_slices again({{path, before.stops()[0], UINT64_MAX, true}});
+      input_stats s3;
+      again.read([](const packet&) {}, s3);
+      CHECK(again.starts()[0] == before.stops()[0]);
+      CHECK(s1.packets + s3.packets == 300);
+      CHECK_FALSE(s3.damaged);
+    } else {
+      CHECK(s1.packets + s2.packets == 300);
+    }
   }
   MESSAGE("crafted payload: " << fooled << " cut points resynchronized wrongly, each detected");
   CHECK(fooled > 0);  // the crafted payload does fool the search, so the detection is exercised
@@ -598,6 +608,36 @@ TEST_CASE("io.pcap_range.records_the_next_piece_passes_over_are_taken_by_the_pie
     CHECK(parts.first.records()[0] == 101);
     check_one_read(parts.joined, whole);
   }
+}
+
+TEST_CASE("io.pcap_range.a_record_that_runs_over_the_next_ones_is_read_through_from_where_the_piece_before_stopped") {
+  // A damaged captured length (within the largest libpcap takes) makes record 101 hold records 102
+  // to 105 as its data: one reader reads them so, and goes on at record 106. A piece whose search
+  // starts among them finds record 103 (a true record, for all the search can tell), where the
+  // piece before stopped at 106: read again from there (exact), the two are one read.
+  const auto path = range_file("long-record.pcap");
+  write_range_trace(path, 1'700'000'000'000'000'000LL, 200, 5, false);
+  auto b = file_bytes(path);
+  const auto starts = record_starts(b);
+  const auto caplen = static_cast<std::uint32_t>(starts[105] - starts[100] - 16);
+  std::memcpy(b.data() + starts[100] + 8, &caplen, 4);
+  std::memcpy(b.data() + starts[100] + 12, &caplen, 4);
+  put_bytes(path, b);
+  collected whole;
+  io::pcap_files({path}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+  REQUIRE(whole.stats.packets == 196);
+  const two_pieces parts(path, starts[102] - 3);
+  CHECK(parts.second.starts()[0] == starts[102]);
+  CHECK(parts.first.stops()[0] == starts[105]);
+  CHECK(parts.first.records()[0] == 101);
+  CHECK(parts.joined.stats.packets == 101 + 98);  // records 103 to 105 twice: once as data, once as records
+  collected joined;
+  io::pcap_slices first({{path, 0, starts[102] - 3}}), again({{path, starts[105], UINT64_MAX, true}});
+  first.read([&](const packet& p) { joined.packets.push_back(p); }, joined.stats);
+  again.read([&](const packet& p) { joined.packets.push_back(p); }, joined.stats);
+  CHECK(again.starts()[0] == starts[105]);
+  CHECK(again.records()[0] == 95);
+  check_one_read(joined, whole);
 }
 
 TEST_CASE("io.pcap_range.damage_the_next_piece_passes_over_is_said_by_the_piece_before") {

@@ -3,8 +3,11 @@
 // headers, so that looking for the next record from bytes 15,089 to 15,131 finds a false one), and
 // for 2, 3 and 4 ranks DIR/filler-R.pcap: a valid trace of such a size that, given before
 // crafted.pcap, the first range boundary of R ranks falls at byte 15,110 of crafted.pcap. Rank 1
-// then resynchronizes where rank 0's reader did not stop, and the job must stop on every rank with
-// rank 0's message.
+// then resynchronizes where rank 0's reader did not stop, reads its range again from there, and
+// the results must be one process's. Also DIR/late-interface.pcapng: a pcapng file whose second
+// interface is described after a fifth of its packets, so that on 2, 3 and 4 ranks a range after
+// the first is read without it: the merge fails on rank 0, and the job must stop on every rank
+// with rank 0's message (the ranks after rank 1 wait for the generic items' matrices then).
 
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "../fixtures.hpp"
+#include "expose/io/encode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -60,5 +64,18 @@ int main(int argc, char** argv) {
     }
     write_filler(dir / ("filler-" + std::to_string(ranks) + ".pcap"), header, static_cast<std::uint64_t>(filler));
   }
-  return 0;
+  expose_test::pcapng_builder late{false, {}};
+  late.section();
+  late.interface(1, 9, 400);
+  for (int i = 0; i < 400; ++i) {
+    if (i == 80) late.interface(1, 9, 400);
+    const std::uint64_t ts = 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(i) * 1'000'000ULL;
+    const std::string client = "10.0.0." + std::to_string(2 + i % 5);
+    late.packet(i < 80 ? 0 : 1, ts,
+                expose::io::encode_ethernet(expose_test::make_packet(static_cast<std::int64_t>(ts), client.c_str(), static_cast<std::uint16_t>(4000 + i % 7), "10.1.0.1", 53,
+                                                                     expose::proto::udp)));
+  }
+  std::ofstream out(dir / "late-interface.pcapng", std::ios::binary);
+  out.write(reinterpret_cast<const char*>(late.out.data()), static_cast<std::streamsize>(late.out.size()));
+  return out ? 0 : 1;
 }

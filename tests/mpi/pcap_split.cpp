@@ -15,6 +15,13 @@
 //                                   snapshot length): a reader of the whole file stops there, and
 //                                   one that starts later finds the records after it; IN may be
 //                                   pcapng too (a packet block's total length made 2^31 - 16)
+//   pcap_split IN --long-record OUT writes OUT with the captured length of the last record that
+//                                   starts 1,000 bytes or more before the middle of the file made
+//                                   to run over every record that starts up to 1,000 bytes after
+//                                   it (within the snapshot length libpcap allows): a reader of
+//                                   the whole file reads them as that record's data and goes on
+//                                   after them, where one that starts at the middle finds the
+//                                   records it ran over
 
 #include <cstdint>
 #include <cstdio>
@@ -36,7 +43,8 @@ int main(int argc, char** argv) {
   const bool to_pcapng = std::string(argv[2]) == "--pcapng";
   const bool fragment = std::string(argv[2]) == "--fragment";
   const bool damage = std::string(argv[2]) == "--damage";
-  const int n = to_pcapng || fragment || damage ? 1 : std::stoi(argv[2]);
+  const bool long_record = std::string(argv[2]) == "--long-record";
+  const int n = to_pcapng || fragment || damage || long_record ? 1 : std::stoi(argv[2]);
   std::uint32_t magic = 0;
   if (b.size() < 24 || n < 1) return 1;
   std::memcpy(&magic, b.data(), 4);
@@ -77,6 +85,26 @@ int main(int argc, char** argv) {
     std::ofstream out(argv[3], std::ios::binary);
     out.write(d.data(), static_cast<std::streamsize>(d.size()));
     std::printf("damaged record %zu of %zu at byte %zu\n", static_cast<std::size_t>(at - starts.begin()) + 1, records, *at);
+    return out ? 0 : 1;
+  }
+  if (long_record) {
+    std::vector<char> d = b;
+    const std::size_t middle = b.size() / 2;
+    const auto after = std::find_if(starts.begin(), starts.end(), [&](std::size_t x) { return x > middle + 1000; });
+    auto from = std::find_if(starts.begin(), starts.end(), [&](std::size_t x) { return x + 1000 > middle; });
+    if (from == starts.begin() || after == starts.end()) return 1;
+    --from;
+    const auto caplen = static_cast<std::uint32_t>(*after - *from - 16);
+    if (caplen > 262144) return 1;
+    std::uint32_t len = 0;
+    std::memcpy(&len, d.data() + *from + 12, 4);
+    len = std::max(len, caplen);
+    std::memcpy(d.data() + *from + 8, &caplen, 4);
+    std::memcpy(d.data() + *from + 12, &len, 4);
+    std::ofstream out(argv[3], std::ios::binary);
+    out.write(d.data(), static_cast<std::streamsize>(d.size()));
+    std::printf("record %zu of %zu at byte %zu runs over the %zu records after it, to byte %zu\n", static_cast<std::size_t>(from - starts.begin()) + 1,
+                records, *from, static_cast<std::size_t>(after - from) - 1, *after);
     return out ? 0 : 1;
   }
   if (fragment) {

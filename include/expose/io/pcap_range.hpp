@@ -7,8 +7,9 @@
 // blocks whose lengths agree with the copy each block ends with. A pcapng range is read in the
 // section described at the file's start (its byte order and interfaces), or in one its own blocks
 // describe. The caller can check both against where the previous range's reader stopped
-// (`pcap_slices::stops`, `pcap_slices::sections`), which is exact. Anything else libpcap reads is
-// read whole, through libpcap.
+// (`pcap_slices::stops`, `pcap_slices::sections`), which is exact, and read a range again from
+// there where they differ (`pcap_slice::exact`). Anything else libpcap reads is read whole,
+// through libpcap.
 //
 // Records are decoded as `pcap_files` decodes them (same timestamps in ns, same BPF filter, same
 // skip reasons), so a file read in consecutive ranges yields the packets of one whole read, in
@@ -85,6 +86,10 @@ struct pcap_slice {
   std::filesystem::path path;
   std::uint64_t begin = 0;
   std::uint64_t end = UINT64_MAX;
+  /// `begin` is where a record (block) starts, as the reader of the range before found it (where it
+  /// stopped): read from there, not from the first boundary a search finds at or after it (which
+  /// can lie inside a record whose length runs over the next ones, or be a false one).
+  bool exact = false;
   [[nodiscard]] bool whole() const noexcept { return begin == 0 && end == UINT64_MAX; }
 };
 
@@ -372,7 +377,7 @@ class pcap_slices {
       };
       return boundary_after(f.get(), name, at, size, "pcap record", find);
     };
-    const std::uint64_t at = start_of(s.begin);
+    const std::uint64_t at = s.exact ? std::min(std::max<std::uint64_t>(s.begin, pcap_classic_header::size), size) : start_of(s.begin);
     // Records are taken while they start before the next piece's start, which lies past `end` where
     // that piece's search passed over damage (or records it cannot vouch for): those in between are
     // this piece's, as one reader of the whole file takes them, up to the damage.
@@ -442,7 +447,7 @@ class pcap_slices {
       };
       return boundary_after(f.get(), name, at, size, "pcapng block", find);
     };
-    const std::uint64_t at = start_of(s.begin);
+    const std::uint64_t at = s.exact ? std::min(std::max(s.begin, leading.first_packet), size) : start_of(s.begin);
     // Packets are taken while their blocks start before the next piece's start (as read_classic).
     const std::uint64_t limit = end < size ? start_of(end) : end;
     f.reset();

@@ -12,7 +12,10 @@
 //             resynchronizes on a record or block boundary, any other file goes whole to the rank
 //             its first byte falls to) through the ingest every driver uses (ingest.hpp, keyed by
 //             flow, within the rank's limits) into flows and activity keyed by its own flow ids,
-//             each connection oriented by the first packet the rank saw of it. Then the IP
+//             each connection oriented by the first packet the rank saw of it. The ranks' pieces
+//             of each file must meet as one reader reads it: a piece after damage in its file is
+//             dropped, and one that did not start where the piece before stopped is read again
+//             from there (detail::settle_pieces; rare: damaged or ambiguous files). Then the IP
 //             fragment tables go from rank to rank: later fragments whose first fragment lay in
 //             an earlier rank's range are placed in their flows (detail::carry_fragments).
 //  2. merge   the flows are numbered across the ranks as one whole read numbers them, by first
@@ -950,28 +953,50 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
   return s;
 }
 
-/// What pieces_after_damage found: per rank, per slice of its cut, whether it is dropped; and
-/// this rank's warnings of damage as its range counts records (`was`) and as one process says them
-/// (`is`, counted from the file's start).
-struct damage_said {
+/// How the ranks' pieces of the files are to be read so that they meet as one reader reads the
+/// files (settle_pieces): per rank, per slice of its cut, the slice (from where a later read
+/// takes it) and whether it is dropped; whether some rank must read again; and this rank's
+/// warnings of damage as its range counts records (`was`) and as one process says them (`is`,
+/// counted from the file's start).
+struct piece_plan {
+  std::vector<std::vector<io::pcap_slice>> cuts;
   std::vector<std::vector<char>> dropped;
+  bool again = false;
   std::vector<std::pair<std::string, std::string>> said;  // (was, is)
 
+  /// The pieces of rank `r` to read: its slices not dropped.
+  [[nodiscard]] std::vector<io::pcap_slice> kept(int r) const {
+    std::vector<io::pcap_slice> out;
+    const auto i = static_cast<std::size_t>(r);
+    for (std::size_t k = 0; k < cuts[i].size(); ++k)
+      if (dropped[i][k] == 0) out.push_back(cuts[i][k]);
+    return out;
+  }
   /// Says this rank's damage as one process says it, in `warnings` (a read's).
   void say(std::vector<std::string>& warnings) const {
     for (const auto& [was, is] : said) std::replace(warnings.begin(), warnings.end(), was, is);
   }
 };
 
-/// Every rank's pieces of each file that come after damage a rank found in the file, and the
-/// damage as one process says it. One process stops reading a file where it is damaged; a rank
-/// whose range starts after that point reads on past it (it starts at the next record boundary
-/// it finds). So the ranks share what they found (every rank's records and damage of each of its
-/// slices; `s`: this rank's read), and every piece of a file after the first piece found damaged
-/// (in rank order) is dropped. The rank that found it says it counting the file's records from
-/// its start (the records of the pieces before), where its range counted its own.
-[[nodiscard]] inline damage_said pieces_after_damage(const shard& s, const std::vector<std::vector<io::pcap_slice>>& cuts, MPI_Comm comm,
-                                                     traffic& t) {
+/// Where the pieces of each file must be read again, or not at all, for the ranks to read what one
+/// reader of the files reads, from what every rank read of its slices (`s`: this rank's read of
+/// `plan`'s slices, the dropped ones put back empty). Two things part a range's reader from one
+/// reader of the whole file:
+/// - Damage. One process stops reading a file where it is damaged; a rank whose range starts after
+///   that point reads on past it. Every piece of a file after the first piece found damaged (in
+///   rank order) is dropped, and the rank that found the damage says it counting the file's
+///   records from its start (the records of the pieces before), where its range counted its own.
+/// - Where a range starts. A range's reader starts at the first record boundary a search finds at
+///   or after its first byte; one reader stands where the records before took it, which differs
+///   where a damaged record's length runs over the next records (one reader reads through them as
+///   its data) or where a payload imitates record headers (the search takes a false one). Where a
+///   piece does not start where the piece before stopped, it is read again from there
+///   (`pcap_slice::exact`).
+/// The pieces are judged in file order, each only once every piece before it in its file is as one
+/// reader reads it (a piece read again can stop elsewhere, which moves the next): so a plan may
+/// need several rounds (`again`: read the plan's slices, and settle again), at most one per
+/// piece; every rank computes the same plan from the same reports.
+[[nodiscard]] inline piece_plan settle_pieces(const shard& s, const piece_plan& plan, MPI_Comm comm, traffic& t) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -980,6 +1005,8 @@ struct damage_said {
   for (std::size_t i = 0; i < s.records.size(); ++i) {
     const auto& d = s.damages[i];  // beside records (read_shard, put_back_dropped)
     w.put<std::uint64_t>(s.records[i]);
+    w.put<std::uint64_t>(s.starts[i]);
+    w.put<std::uint64_t>(s.stops[i]);
     w.put<std::uint8_t>(d.found ? 1 : 0);
     w.put<std::uint64_t>(d.records);
     w.put<std::uint64_t>(d.near);
@@ -987,43 +1014,61 @@ struct damage_said {
   }
   // every rank's report to every rank (a few bytes a slice)
   const auto reports = exchange(std::vector<std::vector<char>>(static_cast<std::size_t>(size), w.bytes), comm, t);
-  std::vector<std::vector<std::uint64_t>> records(static_cast<std::size_t>(size));
-  std::vector<std::vector<io::pcap_slices::damage_found>> damages(static_cast<std::size_t>(size));
+  struct read_piece {
+    std::uint64_t records = 0, start = 0, stop = 0;
+    io::pcap_slices::damage_found damage;
+  };
+  std::vector<std::vector<read_piece>> read(static_cast<std::size_t>(size));
   for (int r = 0; r < size; ++r) {
     reader rd(reports[static_cast<std::size_t>(r)]);
     const auto n = rd.get<std::uint64_t>();
-    if (n != cuts[static_cast<std::size_t>(r)].size())
+    if (n != plan.cuts[static_cast<std::size_t>(r)].size())
       throw job_stops("expose::mpi: rank " + std::to_string(r) + " said what it read of other pieces than it was given");
     for (std::uint64_t i = 0; i < n; ++i) {
-      records[static_cast<std::size_t>(r)].push_back(rd.get<std::uint64_t>());
-      io::pcap_slices::damage_found d;
-      d.found = rd.get<std::uint8_t>() != 0;
-      d.records = rd.get<std::uint64_t>();
-      d.near = rd.get<std::uint64_t>();
-      d.why = rd.get_string();
-      damages[static_cast<std::size_t>(r)].push_back(std::move(d));
+      read_piece p;
+      p.records = rd.get<std::uint64_t>();
+      p.start = rd.get<std::uint64_t>();
+      p.stop = rd.get<std::uint64_t>();
+      p.damage.found = rd.get<std::uint8_t>() != 0;
+      p.damage.records = rd.get<std::uint64_t>();
+      p.damage.near = rd.get<std::uint64_t>();
+      p.damage.why = rd.get_string();
+      read[static_cast<std::size_t>(r)].push_back(std::move(p));
     }
   }
-  damage_said out;
-  auto& dropped = out.dropped;
-  dropped.resize(static_cast<std::size_t>(size));
-  for (int r = 0; r < size; ++r) dropped[static_cast<std::size_t>(r)].assign(cuts[static_cast<std::size_t>(r)].size(), 0);
-  std::map<std::filesystem::path, std::uint64_t> before;  // per file: records of its pieces so far
-  std::set<std::filesystem::path> ended;                  // files damaged in a piece so far
+  piece_plan out{plan.cuts, plan.dropped, false, {}};
+  struct file_state {
+    std::uint64_t records = 0;  // of its pieces so far
+    std::optional<std::uint64_t> stop;  // where the last piece so far stopped
+    bool ended = false;    // damaged in a piece so far
+    bool unsure = false;   // a piece so far is read again: those after it are judged in a later round
+  };
+  std::map<std::filesystem::path, file_state> files;
   for (int r = 0; r < size; ++r) {
-    const auto& mine = cuts[static_cast<std::size_t>(r)];
-    for (std::size_t i = 0; i < mine.size(); ++i) {  // as many as records[r] (checked above)
-      const auto& file = mine[i].path;
-      if (ended.contains(file)) {
-        dropped[static_cast<std::size_t>(r)][i] = 1;
+    const auto ri = static_cast<std::size_t>(r);
+    for (std::size_t i = 0; i < out.cuts[ri].size(); ++i) {  // as many as read[r] (checked above)
+      auto& slice = out.cuts[ri][i];
+      auto& f = files[slice.path];
+      const auto& p = read[ri][i];
+      if (f.unsure) continue;
+      if (f.ended || out.dropped[ri][i] != 0) {  // a piece is dropped only after damage, which stays
+        out.again = out.again || out.dropped[ri][i] == 0;
+        out.dropped[ri][i] = 1;
         continue;
       }
-      const auto& d = damages[static_cast<std::size_t>(r)][i];
-      if (d.found) {
-        ended.insert(file);
-        if (r == rank) out.said.emplace_back(d.range_warning(file.string()), d.warning(file.string(), before[file]));
+      if (f.stop && p.start != *f.stop) {
+        slice.begin = *f.stop;
+        slice.exact = true;
+        out.again = true;
+        f.unsure = true;
+        continue;
       }
-      before[file] += records[static_cast<std::size_t>(r)][i];
+      if (p.damage.found) {
+        f.ended = true;
+        if (r == rank) out.said.emplace_back(p.damage.range_warning(slice.path.string()), p.damage.warning(slice.path.string(), f.records));
+      }
+      f.records += p.records;
+      f.stop = p.stop;
     }
   }
   return out;
@@ -1178,28 +1223,35 @@ template <class K, class W, class L, class S, class E, class C>
     failure = "rank " + std::to_string(rank) + ": " + e.what();
   }
   detail::agree(failure, comm, t);
-  // A file damaged in one rank's range ends there, as one process stops reading it there: the
-  // ranks after it drop what they read of it, reading their range again without it (only then:
-  // rank 0 never does, and a trace without damage is read once).
-  std::vector<std::vector<char>> dropped(static_cast<std::size_t>(size));
+  // The ranks' pieces must meet as one reader reads the files: a file damaged in one rank's range
+  // ends there, and a range starts where the one before stopped. The ranks whose pieces are not so
+  // read them again (only then: rank 0 never does, and a trace read as one reader reads it is read
+  // once).
+  detail::piece_plan plan{cuts, {}, false, {}};
+  for (const auto& c : cuts) plan.dropped.emplace_back(c.size(), 0);
   if (size > 1) {
-    const detail::damage_said damage = detail::pieces_after_damage(mine_shard, cuts, comm, t);
-    dropped = damage.dropped;
-    const auto& mine_dropped = dropped[static_cast<std::size_t>(rank)];
-    if (std::find(mine_dropped.begin(), mine_dropped.end(), 1) != mine_dropped.end()) {
-      std::vector<io::pcap_slice> kept;
-      for (std::size_t i = 0; i < mine_dropped.size(); ++i)
-        if (mine_dropped[i] == 0) kept.push_back(cuts[static_cast<std::size_t>(rank)][i]);
-      try {
-        read_range(kept);
-        mine_shard.put_back_dropped(mine_dropped);
-      } catch (const std::exception& e) {
-        failure = "rank " + std::to_string(rank) + ": " + e.what();
+    for (;;) {
+      const detail::piece_plan next = detail::settle_pieces(mine_shard, plan, comm, t);
+      const auto me = static_cast<std::size_t>(rank);
+      const bool mine_changed = next.dropped[me] != plan.dropped[me] ||
+                                !std::equal(next.cuts[me].begin(), next.cuts[me].end(), plan.cuts[me].begin(), [](const auto& a, const auto& b) {
+                                  return a.begin == b.begin && a.exact == b.exact;
+                                });
+      plan = next;
+      if (!plan.again) break;
+      if (mine_changed) {
+        try {
+          read_range(plan.kept(rank));
+          mine_shard.put_back_dropped(plan.dropped[me]);
+        } catch (const std::exception& e) {
+          failure = "rank " + std::to_string(rank) + ": " + e.what();
+        }
       }
+      detail::agree(failure, comm, t);
     }
-    damage.say(mine_shard.input.warnings);
-    detail::agree(failure, comm, t);
+    plan.say(mine_shard.input.warnings);
   }
+  const auto& dropped = plan.dropped;
   t.packets = mine_shard.input.packets;
   t.read = detail::seconds_since(t0);
   t.read_cpu = detail::cpu_seconds() - c0;
