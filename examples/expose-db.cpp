@@ -7,7 +7,8 @@
 //   expose-db --db FILE check                                                SQLite's integrity check
 //
 // Exit status: 0 done; 1 a file could not be read or written, a value is wrong, or there is no such
-// site or run; 2 the command line itself is wrong.
+// site or run; 2 the command line itself is wrong; 3 (list, diff) the database is damaged: said,
+// and what could be read is written.
 //
 // Test hook: with EXPOSE_DB_TEST_PAUSE=SECONDS, `add` pauses that long inside its transaction once
 // half the rules are written (and says so on stderr), so a test can kill it there.
@@ -210,6 +211,23 @@ int main(int argc, char** argv) {
     // list, diff and check only read: a database in a read-only folder is read too
     const bool reads = list->parsed() || diff->parsed() || check->parsed();
     st::rule_store store(db_file, {.busy_timeout = ms, .create = creates, .read_only = reads});
+    // A damaged page can leave rules out of a list or a diff, or garble them, without an error
+    // from SQLite: list and diff check the file first, say so, and exit 3 (as expose-mine does
+    // with a damaged capture) after what they could read.
+    int exit_status = 0;
+    if (list->parsed() || diff->parsed()) {
+      const auto health = store.integrity_check(true);
+      if (health != "ok") {
+        std::string first = health.substr(0, health.find('\n'));  // the first problem, past "*** in database main ***"
+        if (first.starts_with("*** ") && health.find('\n') != std::string::npos) {
+          first = health.substr(health.find('\n') + 1);
+          first = first.substr(0, first.find('\n'));
+        }
+        std::cerr << "expose-db: warning: database '" << db_file << "' is damaged (SQLite's quick check: " << first << "): what follows may lack rules or hold garbled ones; "
+                  << "expose-db check says more, and an earlier copy of the file is the way back\n";
+        exit_status = 3;
+      }
+    }
 
     if (add->parsed()) {
       st::add_options opt{.replace = replace};
@@ -284,7 +302,7 @@ int main(int argc, char** argv) {
       std::cerr << "expose-db: writing the output failed" << (add->parsed() ? " (the run was added all the same)" : "") << "\n";
       return 1;
     }
-    return 0;
+    return exit_status;
   } catch (const std::exception& e) {  // expose::error, and anything else (memory, a file's read): said, never an abort
     std::cerr << "expose-db: " << e.what() << "\n";
     return 1;

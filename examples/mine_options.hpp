@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,18 @@ inline auto significant_named(double min_score, std::uint64_t min_support, doubl
       .scorer = expose::scores::jmeasure{.min_score = min_score, .min_support = min_support}, .alpha = alpha, .null = null_named(null)};
 }
 
+/// A count from 0: CLI11's NonNegativeNumber names its range up to the largest double, in 300
+/// digits ("Value -3 not in range 0.000000 to 17976931348623157081...").
+inline const CLI::Validator whole_number(
+    [](std::string& s) -> std::string {
+      std::uint64_t v = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc::result_out_of_range) return "'" + s + "' is too large";
+      if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return "'" + s + "' is not a whole number from 0";
+      return {};
+    },
+    "NONNEGATIVE");
+
 /// The text output's options, as both tools take them: `--rules` and `--rules-per-pattern`.
 struct text_choice {
   std::string rules = "patterns";
@@ -72,7 +85,7 @@ inline void add_text_options(CLI::App& app, text_choice& t) {
       ->capture_default_str();
   app.add_option("--rules-per-pattern", t.rules_per_pattern, "text: the best rules shown under each pattern")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number);
 }
 
 /// The job's settings both mining tools take (each tool adds its own around them).
@@ -162,7 +175,7 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_option("-s,--min-score", s.min_score, "keep rules scoring at least this, in bits (J-measure)")->capture_default_str();
   app.add_option("-n,--min-support", s.min_support, "keep rules whose sides co-occur in at least this many windows")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number);
   app.add_option("--fdr", s.alpha, "false-discovery rate of the exact co-occurrence test (1: no test)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
@@ -171,9 +184,9 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_option("-F,--format", s.format, help.format)->check(CLI::IsMember(help.formats))->capture_default_str();
   app.add_option("-o,--output", s.output, "write the rules to this file (default: standard output)");
   app.add_option("--report", s.report, help.report)->type_name("FILE.html");
-  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("-t,--top", s.top, "report only the N most significant rules (0: all)")->capture_default_str()->check(whole_number);
   app.add_option("-k,--key", s.key, "what a flow is")->check(CLI::IsMember({"five-tuple", "host-pair", "service"}))->capture_default_str();
-  app.add_option("-j,--threads", s.threads, help.threads)->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("-j,--threads", s.threads, help.threads)->capture_default_str()->check(whole_number);
   app.add_option("-T,--templates", s.templates, "generic rules: paper (every rule shape of the paper) or none")
       ->check(CLI::IsMember({"paper", "none"}))
       ->capture_default_str();
@@ -194,7 +207,7 @@ inline void add_mining_options(CLI::App& app, mining_settings& s, const mining_o
   app.add_flag("-a,--all-rules", s.all_rules, "also report rules that a more general rule explains, and list rules alike to another");
   add_text_options(app, s.text);
   app.add_flag("-q,--quiet", s.quiet, "no progress line on stderr");
-  app.add_option("--max-flows", s.max_flows, help.max_flows)->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--max-flows", s.max_flows, help.max_flows)->capture_default_str()->check(whole_number);
   app.add_option("--max-memory", s.max_memory, help.max_memory)->capture_default_str();
   app.add_option("--idle", s.idle, "at a limit, flows not seen for this long (and in fewer windows than --min-support) are evicted")
       ->capture_default_str();

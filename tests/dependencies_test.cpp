@@ -107,3 +107,23 @@ TEST_CASE("dependencies.a_rule_alike_between_other_services_is_not_counted") {
   CHECK(deps[0].hosts == 2);  // clients 10.0.0.9 and 10.0.0.8
   CHECK(deps[0].rule_indices == std::vector<std::size_t>{0});
 }
+
+TEST_CASE("dependencies.a_rule_over_servers_counts_its_clients_not_its_servers") {
+  // One scanner probes port 1085 then port 50000 of three servers: a host rule whose variable is
+  // the server ($S), its delays pooled over the 3 servers. One client shows the dependency (as
+  // nfpuzzle_evidence04's scan read "3 hosts" on every line before).
+  mine_result r;
+  const auto any_server = [](flow_pattern p) {
+    p.set(field::dst_ip, slot::var);
+    return p;
+  };
+  r.items = {any_server(to("10.42.42.253", "10.42.42.25", 1085, 6)), any_server(to("10.42.42.253", "10.42.42.25", 50000, 6))};
+  rule x{0, 1, rule_kind::equivalent, 0.5, 0.5, {10, 10, 10, 100}};
+  x.leads = rule_leads::lhs;
+  x.delay = {3.3, 1.6, 3.7, 10, 3};
+  r.rules = {x};
+  const auto deps = dependencies_of(r);
+  REQUIRE(deps.size() == 1);
+  CHECK(deps[0].hosts == 1);
+  CHECK(deps[0].delay.samples == 10);
+}

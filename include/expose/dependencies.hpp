@@ -12,7 +12,9 @@
 //
 //   rules   how many rules say it (the rules folded into its rules that join its two services included)
 //   hosts   at least how many clients show it: the distinct client addresses its rules name, or
-//           the most hosts one host-variable rule pooled its delays over, whichever is more
+//           the most hosts one rule whose variable stands for the client (`$C.* : server`)
+//           pooled its delays over, whichever is more (a rule whose variable stands for the
+//           server, `scanner.* : $S.22`, pools over servers: its clients are those it names)
 //   delay   the median, quartiles and samples of its rules' delays, from the first service to
 //           the second: the sample-weighted median of the rules' medians (and of their quartiles)
 //
@@ -119,7 +121,8 @@ namespace detail {
     e.d.rule_indices.push_back(i);
     of_rule[i] = &e;
     add_clients(e, x);
-    e.d.hosts = std::max(e.d.hosts, delay.hosts);
+    if (r.items.at(x.lhs, field::src_ip) == slot::var || r.items.at(x.rhs, field::src_ip) == slot::var)
+      e.d.hosts = std::max(e.d.hosts, delay.hosts);
     if (delay.samples != 0) {
       e.medians.emplace_back(delay.median_ms, delay.samples);
       e.p25s.emplace_back(delay.p25_ms, delay.samples);

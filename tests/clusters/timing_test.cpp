@@ -41,6 +41,21 @@ TEST_CASE("clusters.timing.first_last_per_minute_and_period") {
   CHECK(cs[1].period_seconds == 0);  // 3 bursts: too few to call periodic
 }
 
+TEST_CASE("clusters.timing.windows_longer_than_a_minute_count_in_every_minute_they_cover") {
+  // 2-minute windows over 6 windows (12 minutes): windows 0 and 3 active give minutes 0, 1, 6 and
+  // 7 (ppa_evilprogram at --window 2m listed one number a window before, 171 for 342 minutes);
+  // 90-second windows: window 1 covers 1:30 to 3:00, minutes 1 and 2 (the trace starts at window 0,
+  // where another item is active).
+  const activity a = timing_matrix({{0, 0}, {3, 0}}, 1, 6);
+  std::vector<cluster> cs(1);
+  cs[0].items = {0};
+  clusters::describe_time(cs, a, 120.0);
+  CHECK(cs[0].per_minute == std::vector<std::uint32_t>{1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0});
+  const activity b = timing_matrix({{0, 1}, {1, 0}}, 2, 3);
+  clusters::describe_time(cs, b, 90.0);
+  CHECK(cs[0].per_minute == std::vector<std::uint32_t>{0, 1, 1, 0, 0});
+}
+
 TEST_CASE("clusters.timing.uneven_gaps_are_not_a_period") {
   std::vector<std::pair<std::int64_t, std::uint32_t>> e;
   for (const std::int64_t w : {0, 10, 20, 45, 55, 65}) e.emplace_back(w, 0);

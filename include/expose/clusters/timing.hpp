@@ -27,8 +27,14 @@ inline void describe_time(std::vector<cluster>& clusters, const activity& a, dou
                           const std::vector<std::size_t>* host_window_start = nullptr) {
   if (a.windows.empty() || window_seconds <= 0) return;
   const std::int64_t start = a.windows.front();
+  // Windows of a minute or less are counted in the minute they start in (60 / width of them a
+  // minute); a longer window counts in every minute it covers (a 2-minute window in two), so the
+  // list holds one number a minute whatever the width.
+  const bool long_windows = window_seconds > 60.0;
   const auto per_minute_windows = std::max<std::int64_t>(1, std::llround(60.0 / window_seconds));
-  const auto minutes = static_cast<std::size_t>((static_cast<std::int64_t>(a.samples) + per_minute_windows - 1) / per_minute_windows);
+  const auto minute_of = [&](std::int64_t offset) { return static_cast<std::size_t>(std::floor(static_cast<double>(offset) * window_seconds / 60.0 + 1e-9)); };
+  const auto minutes = long_windows ? static_cast<std::size_t>(std::ceil(static_cast<double>(a.samples) * window_seconds / 60.0 - 1e-9))
+                                    : static_cast<std::size_t>((static_cast<std::int64_t>(a.samples) + per_minute_windows - 1) / per_minute_windows);
   constexpr std::size_t columns = 60;
   std::vector<std::uint32_t> positions;
   for (auto& c : clusters) {
@@ -61,7 +67,13 @@ inline void describe_time(std::vector<cluster>& clusters, const activity& a, dou
     std::int64_t previous = 0;
     for (const auto pos : positions) {
       const std::int64_t w = a.windows[pos], offset = w - start;
-      ++c.per_minute[std::min(minutes - 1, static_cast<std::size_t>(offset / per_minute_windows))];
+      if (long_windows) {
+        // the minutes from the one it starts in to the one its last instant lies in
+        const auto last = static_cast<std::size_t>(std::ceil(static_cast<double>(offset + 1) * window_seconds / 60.0 - 1e-9)) - 1;
+        for (std::size_t m = minute_of(offset); m <= std::min(minutes - 1, last); ++m) ++c.per_minute[m];
+      } else {
+        ++c.per_minute[std::min(minutes - 1, static_cast<std::size_t>(offset / per_minute_windows))];
+      }
       ++c.timeline[std::min(columns - 1, static_cast<std::size_t>(static_cast<double>(offset) * columns / static_cast<double>(a.samples)))];
       if (burst_starts.empty() || w > previous + 1) burst_starts.push_back(w);
       previous = w;

@@ -218,7 +218,9 @@ inline void write_patterns_dot(std::ostream& out, const mine_result& r, const ho
   if (order.empty())  // said in the drawing, as the HTML report says it, not a blank page
     out << "  none [shape=plaintext, label="
         << detail::dot_quote(r.rules.empty() ? "No pattern: no rule was found." : "No pattern: the rules were not clustered.") << "];\n";
-  for (std::size_t k = 0; k < order.size(); ++k) {
+  // Graphviz stacks the subgraphs of a left-to-right graph bottom up: written last first, the
+  // most significant pattern is drawn on top.
+  for (std::size_t k = order.size(); k-- > 0;) {
     out << "  subgraph cluster_" << k + 1 << " {\n    label=" << detail::dot_quote("pattern " + std::to_string(k + 1) + ": " + r.clusters[order[k]].summary)
         << "; labeljust=l; style=\"rounded,dashed\"; color=gray60;\n";
     write_host_statements(out, pattern_hosts(r, r.clusters[order[k]], opt), "p" + std::to_string(k + 1) + "_", "    ");
