@@ -66,6 +66,7 @@
 #include "expose/concepts.hpp"
 #include "expose/error.hpp"
 #include "expose/input.hpp"
+#include "expose/io/held_path.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -598,20 +599,6 @@ namespace detail {
   return head;
 }
 }  // namespace detail
-
-/// The descriptor this process already holds for `path`: 0 for `-` and /dev/stdin, N for /dev/fd/N
-/// and /proc/self/fd/N (as a shell's <(...) names its pipe); -1 for any other path.
-[[nodiscard]] inline int held_descriptor(const std::filesystem::path& path) {
-  const std::string p = path.string();
-  if (p == "-" || p == "/dev/stdin") return STDIN_FILENO;
-  for (const std::string_view dir : {"/dev/fd/", "/proc/self/fd/"}) {
-    if (!p.starts_with(dir)) continue;
-    int fd = -1;
-    const auto [end, ec] = std::from_chars(p.data() + dir.size(), p.data() + p.size(), fd);
-    return ec == std::errc{} && end == p.data() + p.size() ? fd : -1;
-  }
-  return -1;
-}
 
 /// What a file holds, judged by its first 64 KiB (decompressed, when it is compressed with gzip).
 /// A pipe this process holds (`-`, a shell's <(zcat ...)) is judged by what waits in it, which is
