@@ -50,7 +50,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -67,6 +66,7 @@
 #include "expose/error.hpp"
 #include "expose/input.hpp"
 #include "expose/io/held_path.hpp"
+#include "expose/io/utc_time.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -229,16 +229,8 @@ namespace detail {
   }
 }
 
-/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings (not io::detail::utc_text of
-/// text.hpp, which takes seconds: one name for both would let a count of one unit pass as the other).
-[[nodiscard]] inline std::string log_time_text(std::int64_t ns) {
-  const auto t = static_cast<std::time_t>(ns >= 0 ? ns / 1'000'000'000 : (ns + 1) / 1'000'000'000 - 1);
-  std::tm tm{};
-  if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(ns / 1'000'000'000) + " s";
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
+/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings.
+[[nodiscard]] inline std::string log_time_text(std::int64_t ns) { return utc_time_text(utc_nanoseconds(ns), {.zone = true}); }
 
 /// `5 min`, `90 s`, `250 ms` of a duration, for warnings.
 [[nodiscard]] inline std::string duration_text(std::chrono::nanoseconds d) {
