@@ -19,7 +19,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "expose/clusters/join.hpp"
+#include "expose/io/utc_time.hpp"
 
 namespace expose_tools {
 
@@ -152,14 +152,7 @@ inline std::string padded(std::string_view s, std::size_t width) {
 }
 
 /// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
-inline std::string utc(double seconds) {
-  const auto t = static_cast<std::time_t>(std::floor(seconds));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+inline std::string utc(double seconds) { return expose::io::utc_time_text(expose::io::utc_second(seconds)); }
 
 /// The same as ISO 8601, `2026-01-05T10:00:00Z`: a run's default name in a rule database.
 inline std::string iso_utc(double seconds) {

@@ -292,21 +292,26 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --min-score: must be 0 or more bits\n";
     return 1;
   }
-  // Captures or flow logs, judged by content; one run takes one kind.
-  std::string a_capture, a_log;
+  // Captures or flow logs, judged by content; one run takes one kind. A file compressed with gzip
+  // that holds no text (cut short before any, or empty) is of no kind: it goes with the others, and
+  // alone to the flow-log reader, the one that reads compressed files, which names what it is.
+  std::string a_capture, a_log, no_text;
   for (const auto& t : s.traces) {
     std::error_code ec;
     // a pipe this process holds (`-`, <(zcat ...)) is judged by what waits in it, left there for the
     // reader; anything else that is not a file (a named FIFO too) is read as a capture, or named by the reader
     if (!std::filesystem::is_regular_file(t, ec) && ex::io::held_descriptor(t) < 0) continue;
-    (ex::io::sniff_flow_log(t) ? a_log : a_capture) = t;
+    if (ex::io::sniff_flow_log(t)) a_log = t;
+    else if (ex::io::compressed_without_text(t)) no_text = t;
+    else a_capture = t;
   }
   if (!a_log.empty() && !a_capture.empty()) {
     std::cerr << "expose-mine: cannot mix packet captures and flow logs in one run: '" << a_capture << "' is a capture, '" << a_log
               << "' a flow log\n";
     return 1;
   }
-  s.flow_logs = !a_log.empty();
+  s.flow_logs = !a_log.empty() || (a_capture.empty() && !no_text.empty());
+  if (s.flow_logs && a_log.empty()) a_log = no_text;
   // Flow logs are written as connections end, not in time order, and a record covers many windows:
   // an epoch would take records of other epochs (a review saw 73 records of a whole log in the last
   // 2-minute epoch). Until the reader orders them in time, refused.

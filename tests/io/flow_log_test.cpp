@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "doctest.hpp"
@@ -247,6 +248,62 @@ TEST_CASE("io.flow_log.compressed_with_gzip") {
   CHECK(cut.input.decoded < 42);
   REQUIRE_FALSE(cut.input.warnings.empty());
   CHECK(cut.input.warnings.back().find("is damaged after line") != std::string::npos);
+}
+
+namespace {
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+}  // namespace
+
+TEST_CASE("io.flow_log.compressed_without_text_is_named_as_what_it_is") {
+  // cut within its first bytes (head -c 15), or empty once inflated: each was called "compressed
+  // with gzip, and no flow log once decompressed", as if it held text of another kind
+  const auto plain = write("nt.log", zeek_tsv());
+  const auto gz = fs::temp_directory_path() / "expose_flow_log_nt.log.gz";
+  REQUIRE(std::system(("gzip -c '" + plain.string() + "' > '" + gz.string() + "'").c_str()) == 0);
+  const auto cut = write("cut15.log.gz", file_bytes(gz).substr(0, 15));
+  CHECK_FALSE(io::sniff_flow_log(cut));
+  CHECK(io::compressed_without_text(cut));
+  const auto r = mine_log(cut);
+  CHECK(r.input.packets == 0);
+  CHECK(r.input.damaged);
+  REQUIRE(r.input.warnings.size() == 1);
+  CHECK(r.input.warnings[0] == "'" + cut.string() +
+                                   "' is compressed with gzip and cut short before any of its text (the compressed data ends early): "
+                                   "nothing of it is read");
+  const auto empty = fs::temp_directory_path() / "expose_flow_log_empty.log.gz";
+  REQUIRE(std::system(("gzip -c < /dev/null > '" + empty.string() + "'").c_str()) == 0);
+  CHECK(io::compressed_without_text(empty));
+  CHECK_THROWS_WITH_AS(mine_log(empty), ("cannot read '" + empty.string() + "': compressed with gzip, and empty once decompressed").c_str(),
+                       bad_trace);
+  // a log with text, a plain file, a missing one: not so
+  CHECK_FALSE(io::compressed_without_text(gz));
+  CHECK_FALSE(io::compressed_without_text(plain));
+  CHECK_FALSE(io::compressed_without_text("/nonexistent/conn.log.gz"));
+}
+
+TEST_CASE("io.flow_log.bytes_after_the_last_member_are_passed_over_as_gzip_does") {
+  // gzip warns "trailing garbage ignored" and decompresses the file whole; they were damage (exit 3)
+  const auto plain = write("tg.log", zeek_tsv());
+  const auto gz = fs::temp_directory_path() / "expose_flow_log_tg.log.gz";
+  REQUIRE(std::system(("gzip -c '" + plain.string() + "' > '" + gz.string() + "'").c_str()) == 0);
+  const std::string member = file_bytes(gz);
+  for (const auto& [name, after, at] : {std::tuple{"tg1.log.gz", std::string("trailing garbage\n"), member.size()},
+                                        {"tg2.log.gz", std::string("x"), member.size()},
+                                        {"tg3.log.gz", std::string(3, '\0') + "junk", member.size() + 3},
+                                        {"tg4.log.gz", member + "\x1f", 2 * member.size()}}) {
+    CAPTURE(name);
+    const auto path = write(name, member + after);
+    const auto r = mine_log(path);
+    CHECK(r.input.decoded == (after.size() > member.size() ? 84 : 42));
+    CHECK(r.activity_entries == mine_log(plain).activity_entries);  // the second member's connections are the first's
+    CHECK_FALSE(r.input.damaged);
+    REQUIRE(r.input.warnings.size() == 1);
+    CHECK(r.input.warnings[0] == "'" + path.string() + "': what follows its compressed data, from byte " + std::to_string(at) +
+                                     " on, is not compressed data: passed over, as gzip does (\"trailing garbage ignored\")");
+  }
 }
 
 TEST_CASE("io.flow_log.comments_before_the_header_longer_than_4_KiB") {

@@ -16,7 +16,9 @@
 //
 // A log may be compressed with gzip (as Zeek archives its logs: conn.00:00:00-01:00:00.log.gz): it
 // is inflated with zlib as it is read (component expose::json links zlib). A compressed file that
-// ends early or is damaged gives the records before the damage, and a warning. `-` is standard
+// ends early or is damaged gives the records before the damage, and a warning (one cut before any
+// of its text says so; one empty once inflated is an error); bytes after the last member that
+// begin no other member are passed over with a warning, as gzip does. `-` is standard
 // input; a pipe this process holds (`-`, a shell's <(zcat ...)) is judged by what waits in it.
 //
 // CSV is read as RFC 4180 has it: a field in double quotes may hold commas, "" is a quote; a line
@@ -48,7 +50,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -64,6 +65,8 @@
 #include "expose/concepts.hpp"
 #include "expose/error.hpp"
 #include "expose/input.hpp"
+#include "expose/io/held_path.hpp"
+#include "expose/io/utc_time.hpp"
 #include "expose/packet.hpp"
 
 namespace expose::io {
@@ -226,16 +229,8 @@ namespace detail {
   }
 }
 
-/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings (not io::detail::utc_text of
-/// text.hpp, which takes seconds: one name for both would let a count of one unit pass as the other).
-[[nodiscard]] inline std::string log_time_text(std::int64_t ns) {
-  const auto t = static_cast<std::time_t>(ns >= 0 ? ns / 1'000'000'000 : (ns + 1) / 1'000'000'000 - 1);
-  std::tm tm{};
-  if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(ns / 1'000'000'000) + " s";
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
+/// `2026-01-05 10:00:03 UTC` of a time in nanoseconds since the epoch, for warnings.
+[[nodiscard]] inline std::string log_time_text(std::int64_t ns) { return utc_time_text(utc_nanoseconds(ns), {.zone = true}); }
 
 /// `5 min`, `90 s`, `250 ms` of a duration, for warnings.
 [[nodiscard]] inline std::string duration_text(std::chrono::nanoseconds d) {
@@ -244,6 +239,9 @@ namespace detail {
   if (ns % 1'000'000'000 == 0) return std::to_string(ns / 1'000'000'000) + " s";
   return std::to_string(ns / 1'000'000) + " ms";
 }
+
+/// What log_lines says of compressed data that ends before its member does.
+inline constexpr std::string_view ends_early = "the compressed data ends early";
 
 /// A UTF-8 byte order mark, which some programs put before a CSV's header.
 inline constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
@@ -391,7 +389,9 @@ void emit(const connection& c, std::int64_t step_ns, bool knows_originator, Sink
 /// A file's text line by line, read once: plain, or compressed with gzip (one member or several,
 /// as `cat a.gz b.gz` makes them), inflated with zlib as it is read; never re-opened or sought, so
 /// its first bytes are judged from what is read anyway. At damage in the compressed data (cut
-/// short, a bad check value) every byte inflated before it is kept.
+/// short, a bad check value) every byte inflated before it is kept. Zero bytes after the last
+/// member are passed over, and so is anything else there that does not begin another member, as
+/// gzip does ("trailing garbage ignored"): `trailing()` says where it begins.
 class log_lines {
  public:
   static constexpr std::size_t head_size = 65536;
@@ -437,6 +437,9 @@ class log_lines {
   /// What stopped the reading before the end (the compressed data cut short or damaged, a read
   /// error), or empty.
   [[nodiscard]] const std::string& damage() const { return damage_; }
+  /// The byte of the file where bytes that are neither zeros nor another member begin after the
+  /// last member of a compressed file (passed over, as gzip does), or nothing.
+  [[nodiscard]] std::optional<std::uint64_t> trailing() const { return trailing_; }
 
   /// The next line, without its line ending; false at the end (or at damage).
   bool next(std::string& line) {
@@ -495,7 +498,7 @@ class log_lines {
         z_.next_in = in_.data();
         z_.avail_in = static_cast<uInt>(in_end_);
         if (in_end_ == 0) {
-          if (!more && damage_.empty() && !member_ended_) damage_ = "the compressed data ends early";  // cut short: what came before is whole
+          if (!more && damage_.empty() && !member_ended_) damage_ = std::string(detail::ends_early);  // cut short: what came before is whole
           done_ = true;
           break;
         }
@@ -506,6 +509,23 @@ class log_lines {
           --z_.avail_in;
         }
         if (z_.avail_in == 0) continue;
+        if (z_.avail_in == 1) {  // a member's first two bytes may lie on both sides of a read
+          in_[0] = *z_.next_in;
+          in_end_ = 1;
+          const auto before = in_end_;
+          while (in_end_ < 2 && read_in()) {
+          }
+          raw_ += in_end_ - before;
+          z_.next_in = in_.data();
+          z_.avail_in = static_cast<uInt>(in_end_);
+        }
+        if (z_.avail_in < 2 || z_.next_in[0] != 0x1f || z_.next_in[1] != 0x8b) {
+          // not another member: what follows the compressed data is passed over, as gzip passes
+          // "trailing garbage" over (it warns, and decompresses the file whole)
+          trailing_ = raw_ - z_.avail_in;
+          done_ = true;
+          break;
+        }
         ::inflateReset(&z_);
         member_ended_ = false;
       }
@@ -538,6 +558,7 @@ class log_lines {
   std::size_t pos_ = 0;
   bool done_ = false;
   std::string damage_;
+  std::optional<std::uint64_t> trailing_;
 };
 
 namespace detail {
@@ -571,20 +592,6 @@ namespace detail {
 }
 }  // namespace detail
 
-/// The descriptor this process already holds for `path`: 0 for `-` and /dev/stdin, N for /dev/fd/N
-/// and /proc/self/fd/N (as a shell's <(...) names its pipe); -1 for any other path.
-[[nodiscard]] inline int held_descriptor(const std::filesystem::path& path) {
-  const std::string p = path.string();
-  if (p == "-" || p == "/dev/stdin") return STDIN_FILENO;
-  for (const std::string_view dir : {"/dev/fd/", "/proc/self/fd/"}) {
-    if (!p.starts_with(dir)) continue;
-    int fd = -1;
-    const auto [end, ec] = std::from_chars(p.data() + dir.size(), p.data() + p.size(), fd);
-    return ec == std::errc{} && end == p.data() + p.size() ? fd : -1;
-  }
-  return -1;
-}
-
 /// What a file holds, judged by its first 64 KiB (decompressed, when it is compressed with gzip).
 /// A pipe this process holds (`-`, a shell's <(zcat ...)) is judged by what waits in it, which is
 /// left there for the reader. A named FIFO is not opened (opening it, and closing it, could leave
@@ -604,6 +611,31 @@ namespace detail {
     return sniff_flow_log_head(log_lines(path == "-" ? std::filesystem::path("/dev/stdin") : path).head());
   } catch (const bad_trace&) {
     return std::nullopt;  // cannot be opened: the reader that takes it names why
+  }
+}
+
+/// A file compressed with gzip that holds no text once inflated: cut short or damaged before any,
+/// or empty. Its kind cannot be told, and only flow_logs reads compressed files: given to it, it is
+/// named as what it is (cut short: a warning and damage; empty: an error). A pipe is not read to
+/// be judged (a log compressed in a pipe is named by the capture reader): false.
+[[nodiscard]] inline bool compressed_without_text(const std::filesystem::path& path) {
+  const int held = held_descriptor(path);
+  struct stat st {};
+  if (held >= 0 && ::fstat(held, &st) == 0 && S_ISFIFO(st.st_mode)) return false;
+  std::error_code ec;
+  if (std::filesystem::is_fifo(path, ec)) return false;
+  const auto file = path == "-" ? std::filesystem::path("/dev/stdin") : path;
+  try {
+    unsigned char magic[2] = {};
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool gzip = ::read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    ::close(fd);
+    if (!gzip) return false;  // a plain file is not read whole to be judged
+    const log_lines in(file);
+    return in.compressed() && in.head().empty();
+  } catch (const bad_trace&) {
+    return false;  // cannot be opened: the reader that takes it names why
   }
 }
 
@@ -695,6 +727,15 @@ class flow_logs {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw bad_trace("cannot read '" + path.string() + "': it is a directory");
     log_lines in(path);
+    if (in.compressed() && in.head().empty()) {
+      // no text to judge: said as what it is, not as a file of another kind
+      if (in.damage().empty()) throw bad_trace("cannot read '" + path.string() + "': compressed with gzip, and empty once decompressed");
+      stats.damaged = true;
+      stats.warnings.push_back("'" + path.string() + "' is compressed with gzip and " +
+                               (in.damage() == detail::ends_early ? std::string("cut short") : "damaged") + " before any of its text (" +
+                               in.damage() + "): nothing of it is read");
+      return;
+    }
     const auto format = sniff_flow_log_head(in.head());
     if (!format)
       throw bad_trace("cannot read '" + path.string() + "': not a Zeek conn.log (TSV or JSON) nor a CSV of flows" +
@@ -719,6 +760,9 @@ class flow_logs {
     if (f.malformed != 0)
       stats.warnings.push_back("'" + f.name + "': " + std::to_string(f.malformed) + " malformed record(s) skipped, the first on line " +
                                std::to_string(f.first_bad_line) + " (" + f.first_bad_reason + ")");
+    if (const auto at = in.trailing())
+      stats.warnings.push_back("'" + f.name + "': what follows its compressed data, from byte " + std::to_string(*at) +
+                               " on, is not compressed data: passed over, as gzip does (\"trailing garbage ignored\")");
     if (!in.damage().empty()) {
       stats.damaged = true;
       stats.warnings.push_back("'" + f.name + "' is damaged after line " + std::to_string(f.line) + " (" + in.damage() +

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -25,6 +24,7 @@
 #include "expose/io/graphviz.hpp"
 #include "expose/io/host_graph.hpp"
 #include "expose/io/text.hpp"
+#include "expose/io/utc_time.hpp"
 #include "expose/mine_result.hpp"
 #include "expose/version.hpp"
 
@@ -79,18 +79,7 @@ namespace detail {
 
 /// `2026-01-05 08:00:00.000 UTC`.
 [[nodiscard]] inline std::string html_time(std::int64_t ns) {
-  std::int64_t s = ns / 1'000'000'000, frac = ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --s;
-  }
-  const std::time_t t = static_cast<std::time_t>(s);
-  std::tm tm{};
-  if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(s) + " s";
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(frac / 1'000'000));
-  return buf;
+  return utc_time_text(utc_nanoseconds(ns), {.milliseconds = true, .zone = true});
 }
 
 /// A string as a JSON string literal that is safe inside a `<script>` element: `<`, `>` and `&`

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "expose/error.hpp"
+#include "expose/io/held_path.hpp"
 #include "expose/io/pcap_classic.hpp"
 #include "expose/io/pcapng_reader.hpp"
 
@@ -74,7 +75,7 @@ class pcap_records {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     const std::string name = path.string();
-    const bool held = name == "-" || name == "/dev/stdin" || name.starts_with("/dev/fd/") || name.starts_with("/proc/self/fd/");
+    const bool held = held_descriptor(path) >= 0;
     if (status.type() == std::filesystem::file_type::fifo && !held)
       return said.find("unknown file format") == std::string_view::npos
                  ? std::string{}

@@ -8,12 +8,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "expose/clusters/summary.hpp"
+#include "expose/io/utc_time.hpp"
 #include "expose/mine_result.hpp"
 #include "expose/names.hpp"
 #include "expose/version.hpp"
@@ -37,17 +37,6 @@ struct text_options {
 };
 
 namespace detail {
-/// `2026-01-05 10:00:03` (UTC) of a time in seconds; the date left out when `day` is the same day.
-inline std::string utc_text(double seconds, const std::string& day = {}) {
-  const auto t = static_cast<std::time_t>(std::floor(seconds));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[16], clock[16];
-  std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
-  std::strftime(clock, sizeof clock, "%H:%M:%S", &tm);
-  return day == date ? std::string(clock) : std::string(date) + " " + clock;
-}
-
 /// One line of block characters, one per 60th of the trace, higher where more windows are active.
 inline std::string strip(const std::vector<std::uint32_t>& timeline) {
   static constexpr const char* levels[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
@@ -162,8 +151,8 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
         << hosts << (hosts == 1 ? " host, " : " hosts, ") << detail::rules_count(r, cl.rules);
     if (cl.windows_active != 0) {
       const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
-      const auto first = detail::utc_text(from);
-      out << "; " << first << " to " << detail::utc_text(to, first.substr(0, 10)) << " UTC, active in " << cl.windows_active << " of "
+      const auto first = utc_time_text(utc_second(from));
+      out << "; " << first << " to " << utc_time_text(utc_second(to), {.same_day = std::string_view(first).substr(0, 10)}) << " UTC, active in " << cl.windows_active << " of "
           << r.windows << " windows";
       if (cl.period_seconds > 0) {
         std::snprintf(buf, sizeof buf, "%.3g", cl.period_seconds);
