@@ -4,9 +4,11 @@
 // io/html.hpp) and the rule store (store/) read it without the pipeline.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "expose/activity.hpp"
@@ -42,6 +44,19 @@ struct mine_result {
   std::shared_ptr<const activity> host_activity{};
   std::shared_ptr<const std::vector<std::size_t>> host_window_start{};
 
+  /// When a cluster was active, in seconds since the epoch, as the reports say it: from the start
+  /// of its first active window to the end of its last, within the first and last packet decoded
+  /// (a window's edges can lie outside the capture: a 2-minute window from 16:50:00 in a capture
+  /// from 16:51:53). The JSON's first_seen and last_seen are the window edges themselves.
+  [[nodiscard]] std::pair<double, double> active_span(const cluster& c) const {
+    double from = static_cast<double>(c.first_window) * window_seconds, to = static_cast<double>(c.last_window + 1) * window_seconds;
+    if (input.decoded != 0) {
+      from = std::max(from, static_cast<double>(input.start_ns) / 1e9);
+      to = std::max(from, std::min(to, static_cast<double>(input.end_ns) / 1e9));
+    }
+    return {from, to};
+  }
+
   /// Rules the outputs list: those not folded into a more significant one (rule::folded).
   [[nodiscard]] std::size_t listed_rules() const {
     return static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [](const rule& x) { return !x.folded(); }));
@@ -62,5 +77,15 @@ struct mine_result {
  private:
   [[nodiscard]] static bool other_host(const rule& x) { return x.alike_of == rule::not_alike && x.same_shape_of != rule::not_alike; }
 };
+
+/// The clusters in the order every report shows them, as patterns 1, 2, ...: by their most
+/// significant rule.
+[[nodiscard]] inline std::vector<std::size_t> pattern_order(const mine_result& r) {
+  std::vector<std::size_t> order(r.clusters.size());
+  for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
+  const auto best = [&](std::size_t c) { return r.clusters[c].rules.empty() ? SIZE_MAX : r.clusters[c].rules.front(); };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best(a) < best(b); });
+  return order;
+}
 
 }  // namespace expose

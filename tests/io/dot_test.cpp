@@ -14,9 +14,15 @@ TEST_CASE("io.dot.clusters_as_subgraphs_rules_as_edges") {
   io::write_dot(s, r);
   const std::string d = s.str();
   CHECK(d.rfind("digraph expose {\n", 0) == 0);
-  CHECK(d.find("subgraph cluster_0 {") != std::string::npos);
-  CHECK(d.find("subgraph cluster_2 {") != std::string::npos);
-  CHECK(d.find("subgraph cluster_3 {") == std::string::npos);
+  // numbered as every report numbers the patterns, from 1, pattern 1 written last (drawn on top)
+  CHECK(d.find("subgraph cluster_0 {") == std::string::npos);
+  const auto first = d.find("subgraph cluster_1 {\n    label=\"pattern 1: ");
+  const auto third = d.find("subgraph cluster_3 {\n    label=\"pattern 3: ");
+  REQUIRE(first != std::string::npos);
+  REQUIRE(third != std::string::npos);
+  CHECK(third < first);
+  CHECK(d.find("subgraph cluster_4 {") == std::string::npos);
+  CHECK(d.find("label=\"expose: 5 rules over ") != std::string::npos);
   CHECK(d.find("[label=\"10.0.0.21.123 : 10.0.0.1.123 : udp\"]") != std::string::npos);
   CHECK(d.find("[label=\"0.4854\\n+22 ms\", weight=48, penwidth=5.00, dir=both];") != std::string::npos);  // score and delay
   std::size_t edges = 0;

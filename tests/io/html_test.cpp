@@ -131,10 +131,35 @@ TEST_CASE("io.html.limits_keep_the_page_small") {
   const std::string h = s.str();
   CHECK_FALSE(done.drawn);
   CHECK(occurrences(h, "\n[") == 2);
-  CHECK(h.find("<p>5 rules, most significant first; the table holds the first 2 (all of them: <code>expose-mine --format json</code>, "
-               "or <code>--rules all</code>).") != std::string::npos);
+  CHECK(h.find("<p>5 rules, most significant first; the table holds 2 of them: the 20 best of every pattern, then the most significant "
+               "others (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>).") != std::string::npos);
+  CHECK(h.find("<table class=\"sortable\" id=\"rule-table\" data-listed=\"5\">") != std::string::npos);
   CHECK(h.find("<h4>Its best 1 of 3 rules</h4>") != std::string::npos);
   CHECK(h.find("<details><summary>Its first 1 of 3 flows</summary>") != std::string::npos);
+}
+
+TEST_CASE("io.html.a_table_of_part_of_the_rules_holds_every_patterns_best") {
+  // Five rules in two patterns, ranks 1-4 the first's and rank 5 the second's; four rows: half of
+  // them go to the patterns' best rules (ranks 1 and 5), the rest to the most significant others
+  // (ranks 2 and 3), in rank order. The first four by rank alone left the second pattern out, and
+  // a filter for its hosts found nothing (nfpuzzle_evidence04: 378,865 rules, its third pattern's
+  // ranked from 127,462 on).
+  mine_result r = demo_result();
+  for (auto& x : r.rules) x.alike_of = rule::not_alike, x.alike = 0;
+  REQUIRE(r.rules.size() == 5);
+  r.clusters.resize(2);
+  r.clusters[0].rules = {0, 1, 2, 3};
+  r.clusters[1].rules = {4};
+  std::ostringstream s;
+  io::write_html(s, r, {.dot_program = "expose-no-such-dot-program", .max_table_rules = 4});
+  const std::string h = s.str();
+  const auto from = h.find("id=\"rule-data\">[");
+  const auto island = h.substr(from, h.find("]</script>", from) - from);
+  std::vector<std::size_t> rows;
+  for (std::size_t at = island.find("\n["); at != std::string::npos; at = island.find("\n[", at + 1)) rows.push_back(std::stoul(island.substr(at + 2)));
+  CHECK(rows == std::vector<std::size_t>{1, 2, 3, 5});
+  // the filter says when it searched part of the rules
+  CHECK(h.find("\"no rule matches\" + part") != std::string::npos);
 }
 
 TEST_CASE("io.html.without_graphviz_a_note_instead_of_the_drawings") {

@@ -1,6 +1,7 @@
 #pragma once
-// The rule graph as Graphviz: one subgraph per cluster, flows as nodes, rules as edges weighted
-// and labelled by score and delay (`dot -Tsvg` draws the picture of the paper's Fig. 6).
+// The rule graph as Graphviz: one subgraph per cluster (`pattern K`, numbered as every report
+// numbers them), flows as nodes, rules as edges weighted and labelled by score and delay
+// (`dot -Tsvg` draws the picture of the paper's Fig. 6).
 
 #include <algorithm>
 #include <cstdio>
@@ -37,7 +38,8 @@ inline std::string dot_quote(const std::string& s) {
 /// flows are labelled `name(address).port`.
 inline void write_dot(std::ostream& out, const mine_result& r, const host_names* names = nullptr) {
   out << "digraph expose {\n  graph [rankdir=LR, fontname=\"Helvetica\", label=" << detail::dot_quote(
-      "expose: " + std::to_string(r.rules.size()) + " rules over " + std::to_string(r.windows) + " windows") << "];\n"
+      "expose: " + std::to_string(r.rules.size()) + (r.rules.size() == 1 ? " rule over " : " rules over ") + std::to_string(r.windows) +
+      (r.windows == 1 ? " window" : " windows")) << "];\n"
       << "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
   std::vector<char> drawn(r.items.size(), 0);
@@ -46,8 +48,13 @@ inline void write_dot(std::ostream& out, const mine_result& r, const host_names*
   std::vector<std::uint32_t> drawn_as(r.items.size());
   for (std::uint32_t i = 0; i < drawn_as.size(); ++i) drawn_as[i] = i;
   auto node = [&](std::uint32_t i) { return "n" + std::to_string(drawn_as[i]); };
-  for (std::size_t c = 0; c < r.clusters.size(); ++c) {
-    out << "  subgraph cluster_" << c << " {\n    label=" << detail::dot_quote("cluster " + std::to_string(c) + ": " + r.clusters[c].summary)
+  // The clusters as the other reports number them (pattern 1, the most significant, ...), written
+  // last first: Graphviz stacks a left-to-right graph's subgraphs bottom up, so pattern 1 is drawn
+  // on top (as expose-mine --format svg draws the patterns).
+  const auto order = pattern_order(r);
+  for (std::size_t k = order.size(); k-- > 0;) {
+    const std::size_t c = order[k];
+    out << "  subgraph cluster_" << k + 1 << " {\n    label=" << detail::dot_quote("pattern " + std::to_string(k + 1) + ": " + r.clusters[c].summary)
         << "; style=dashed; color=gray50;\n";
     const auto named = clusters::listed_flows(r.clusters[c], r.items);
     for (auto i : named) {

@@ -11,6 +11,7 @@
 // and is written all the same.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <ostream>
@@ -174,7 +175,7 @@ inline constexpr std::string_view html_script = R"(
   var data = JSON.parse(document.getElementById("rule-data").textContent);
   var table = document.getElementById("rule-table");
   var body = table.tBodies[0], heads = table.tHead.rows[0].cells;
-  var perPage = 100, page = 0, view = data.slice();
+  var perPage = 100, page = 0, view = data.slice(), listed = Number(table.getAttribute("data-listed"));
   var numeric = [true, true, true, true, false, false, false, true];
   function cell(row, text, cls) {
     var td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td;
@@ -190,7 +191,9 @@ inline constexpr std::string_view html_script = R"(
       var td = tr.insertCell(); td.className = "n";
       if (r[7] > 0) { var a = document.createElement("a"); a.href = "#pattern-" + r[7]; a.textContent = r[7]; td.appendChild(a); }
     });
-    document.getElementById("rule-page").textContent = view.length === 0 ? "no rule matches" :
+    // a table that holds part of the rules says so where a filter finds nothing in it
+    var part = data.length < listed ? " among the " + data.length + " in this table, of " + listed + ": all in expose-mine --format json" : "";
+    document.getElementById("rule-page").textContent = view.length === 0 ? "no rule matches" + part :
       "rules " + (page * perPage + 1) + "\u2013" + Math.min(view.length, (page + 1) * perPage) + " of " + view.length;
     document.getElementById("rule-prev").disabled = page === 0;
     document.getElementById("rule-next").disabled = page >= pages - 1;
@@ -325,11 +328,9 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
         << html_number("%.2f", cl.density);
     if (cl.parts > 1) out << ", " << cl.parts << " parts joined";
     if (cl.windows_active != 0) {
-      const auto at = [&](std::int64_t window) {
-        return detail::html_time(static_cast<std::int64_t>(static_cast<double>(window) * r.window_seconds * 1e9));
-      };
-      out << "; active in " << cl.windows_active << " of " << r.windows << " windows, " << at(cl.first_window) << " to "
-          << at(cl.last_window + 1);
+      const auto at = [](double seconds) { return detail::html_time(static_cast<std::int64_t>(std::floor(seconds * 1e3)) * 1'000'000); };
+      const auto [from, to] = r.active_span(cl);
+      out << "; active in " << cl.windows_active << " of " << r.windows << " windows, " << at(from) << " to " << at(to);
       if (cl.period_seconds > 0) out << ", every " << html_number("%.3g", cl.period_seconds) << " s";
       out << "</p>\n" << detail::timeline_svg(cl, true) << "\n<div class=\"axis\"><span>"
           << (in.decoded != 0 ? detail::html_time(in.start_ns) : std::string()) << "</span><span>"
@@ -400,22 +401,48 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   }
 
   // ---- the rules: a JSON island the script pages through ----
+  // Past max_table_rules, the table holds each pattern's 20 best rules (up to half the table: every
+  // pattern's best first, then every pattern's second best, ...), then
+  // the most significant of the others: the first 10,000 alone left out every pattern but the first
+  // two of nfpuzzle_evidence04 (378,865 rules), and a filter for a host of the third found nothing.
   const std::size_t in_table = std::min(listed_rules, options.max_table_rules);
+  constexpr std::size_t per_pattern = 20;
+  std::vector<char> in_the_table(r.rules.size(), in_table == listed_rules ? 1 : 0);
+  if (in_table < listed_rules) {
+    // every pattern's best, then every pattern's second best, ...: as many patterns as half holds
+    std::vector<std::vector<std::size_t>> listed_of(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+      for (const std::size_t i : r.clusters[order[k]].rules)
+        if (i < r.rules.size() && !r.rules[i].folded() && listed_of[k].size() < per_pattern) listed_of[k].push_back(i);
+    std::size_t taken = 0;
+    for (std::size_t depth = 0; depth < per_pattern && taken < in_table / 2; ++depth)
+      for (std::size_t k = 0; k < order.size() && taken < in_table / 2; ++k)
+        if (depth < listed_of[k].size() && in_the_table[listed_of[k][depth]] == 0) {
+          in_the_table[listed_of[k][depth]] = 1;
+          ++taken;
+        }
+    for (std::size_t i = 0; i < r.rules.size() && taken < in_table; ++i)
+      if (!r.rules[i].folded() && in_the_table[i] == 0) {
+        in_the_table[i] = 1;
+        ++taken;
+      }
+  }
   out << "<h2 id=\"rules\">Rules</h2>\n<p>" << detail::rules_count(r) << ", most significant first";
   if (in_table < listed_rules)
-    out << "; the table holds the first " << in_table << " (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
+    out << "; the table holds " << in_table << " of them: the " << per_pattern << " best of every pattern, then the most significant others "
+        << "(all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
   out << ". Click a column header to sort, type to filter. Score: J-measure in bits; support: samples with both sides; "
          "lhs_count: samples with the left side.</p>\n"
       << "<div class=\"pager\"><input id=\"rule-filter\" type=\"search\" placeholder=\"filter: address, name, port\" "
          "aria-label=\"filter the rules\"><button id=\"rule-prev\" type=\"button\">&larr; previous</button>"
       << "<span id=\"rule-page\"></span><button id=\"rule-next\" type=\"button\">next &rarr;</button></div>\n"
-      << "<table class=\"sortable\" id=\"rule-table\">\n<thead><tr><th class=\"n\">rank</th><th class=\"n\">score</th>"
+      << "<table class=\"sortable\" id=\"rule-table\" data-listed=\"" << listed_rules << "\">\n<thead><tr><th class=\"n\">rank</th><th class=\"n\">score</th>"
       << "<th class=\"n\">support</th><th class=\"n\">lhs_count</th><th>kind</th><th>rule</th><th>order</th><th class=\"n\">pattern</th>"
       << "</tr></thead>\n<tbody></tbody>\n</table>\n<noscript><p class=\"note\">The rule table needs JavaScript.</p></noscript>\n"
       << "<script type=\"application/json\" id=\"rule-data\">[";
   for (std::size_t i = 0, rows = 0; i < r.rules.size() && rows < in_table; ++i) {
     const rule& x = r.rules[i];
-    if (x.folded()) continue;
+    if (x.folded() || in_the_table[i] == 0) continue;
     // which side comes first: by lag (order), else by the delays (leads), with the median delay
     std::string order_cell = x.order == rule_order::lhs_first ? order_text(x.order)
                              : x.leads == rule_leads::together ? std::string("together")

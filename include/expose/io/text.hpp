@@ -92,15 +92,6 @@ inline void rule_line(std::ostream& out, const mine_result& r, std::size_t i, co
 }
 }  // namespace detail
 
-/// The clusters in the order the text shows them: by their most significant rule.
-[[nodiscard]] inline std::vector<std::size_t> pattern_order(const mine_result& r) {
-  std::vector<std::size_t> order(r.clusters.size());
-  for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
-  const auto best = [&](std::size_t c) { return r.clusters[c].rules.empty() ? SIZE_MAX : r.clusters[c].rules.front(); };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best(a) < best(b); });
-  return order;
-}
-
 /// The text report: the input in one line, then the patterns (the clusters of the rule graph),
 /// most significant first, each with its summary, its counts, when it was active and its best
 /// rules; with `all_rules`, every rule and every pattern's flows after them.
@@ -150,7 +141,7 @@ inline void write_text(std::ostream& out, const mine_result& r, const text_optio
     out << "\npattern " << k + 1 << ": " << cl.summary << "\n  " << flows << (flows == 1 ? " flow, " : " flows, ")
         << hosts << (hosts == 1 ? " host, " : " hosts, ") << detail::rules_count(r, cl.rules);
     if (cl.windows_active != 0) {
-      const double from = static_cast<double>(cl.first_window) * r.window_seconds, to = static_cast<double>(cl.last_window + 1) * r.window_seconds;
+      const auto [from, to] = r.active_span(cl);
       const auto first = utc_time_text(utc_second(from));
       out << "; " << first << " to " << utc_time_text(utc_second(to), {.same_day = std::string_view(first).substr(0, 10)}) << " UTC, active in " << cl.windows_active << " of "
           << r.windows << " windows";
