@@ -58,12 +58,14 @@ extern "C" void on_interrupt(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
-/// The line that heads an epoch's rules (text, deps; a comment in dot).
-std::string epoch_line(const ex::epoch_result& e) {
-  return "== epoch " + expose_tools::utc(static_cast<double>(e.start_ns) / 1e9) + " to " + expose_tools::utc(static_cast<double>(e.end_ns) / 1e9) +
+/// Which epoch a report is of: "epoch 2026-01-05 08:08:00 to ... UTC; counts over 5 epochs since ...".
+std::string epoch_text(const ex::epoch_result& e) {
+  return "epoch " + expose_tools::utc(static_cast<double>(e.start_ns) / 1e9) + " to " + expose_tools::utc(static_cast<double>(e.end_ns) / 1e9) +
          " UTC" + (e.partial ? " (partial)" : "") + "; counts over " + std::to_string(e.epochs_in_span) +
-         (e.epochs_in_span == 1 ? " epoch" : " epochs") + " since " + expose_tools::utc(static_cast<double>(e.from_ns) / 1e9) + " ==";
+         (e.epochs_in_span == 1 ? " epoch" : " epochs") + " since " + expose_tools::utc(static_cast<double>(e.from_ns) / 1e9);
 }
+/// The line that heads an epoch's rules (text, deps; a comment in dot).
+std::string epoch_line(const ex::epoch_result& e) { return "== " + epoch_text(e) + " =="; }
 
 /// What the tool writes, once per run or once per epoch.
 struct writer {
@@ -167,6 +169,8 @@ struct writer {
       std::string title;
       for (const auto& t : s.traces) title += (title.empty() ? "" : ", ") + t;
       if (!s.live.empty()) title = "live capture on " + s.live;
+      // the page is the last epoch's: its heading says which, as the text output's line does
+      if (epoch) title = epoch_text(*epoch) + ", of " + title;
       auto& file = *report;
       file.close();
       file.open(s.report);
