@@ -191,10 +191,11 @@ inline constexpr std::string_view html_script = R"(
       var td = tr.insertCell(); td.className = "n";
       if (r[7] > 0) { var a = document.createElement("a"); a.href = "#pattern-" + r[7]; a.textContent = r[7]; td.appendChild(a); }
     });
-    // a table that holds part of the rules says so where a filter finds nothing in it
+    // a table that holds part of the rules says so of what a filter finds in it
     var part = data.length < listed ? " among the " + data.length + " in this table, of " + listed + ": all in expose-mine --format json" : "";
     document.getElementById("rule-page").textContent = view.length === 0 ? "no rule matches" + part :
-      "rules " + (page * perPage + 1) + "\u2013" + Math.min(view.length, (page + 1) * perPage) + " of " + view.length;
+      "rules " + (page * perPage + 1) + "\u2013" + Math.min(view.length, (page + 1) * perPage) + " of " + view.length +
+      (view.length < data.length ? part : "");
     document.getElementById("rule-prev").disabled = page === 0;
     document.getElementById("rule-next").disabled = page >= pages - 1;
   }

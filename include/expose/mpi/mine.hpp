@@ -1452,7 +1452,7 @@ template <class K, class W, class L, class S, class E, class C>
                             " must be read, and only the file's first section can be known there; run with another number of ranks, "
                             "or one rank, or convert the file first (editcap -F pcap)");
       // One read merges files by time; ranks read them one after the other: say when that differs.
-      std::optional<std::pair<std::size_t, std::int64_t>> before;  // (file, last ts)
+      std::optional<std::pair<std::size_t, std::int64_t>> before;  // (the file read so far that ends last, its last ts)
       for (const auto& [file, ps] : pieces) {
         std::int64_t f_first = std::numeric_limits<std::int64_t>::max(), f_last = std::numeric_limits<std::int64_t>::min();
         for (const auto& p : ps) {
@@ -1465,7 +1465,9 @@ template <class K, class W, class L, class S, class E, class C>
                                      "' overlap in time or are not in time order: ranks read files one after the other "
                                      "(one process merges them packet by packet), so results may differ from expose-mine's; "
                                      "give the files in time order, or merge them first (mergecap -w)");
-        before = std::pair{file, std::max(f_last, before ? before->second : f_last)};
+        // the file that ends last is the one named (it was the file before, with another's end: two
+        // files in time order were named after a damaged file's garbled time two files before)
+        if (!before || f_last >= before->second) before = std::pair{file, f_last};
       }
       if (first <= last) {
         r.input.start_ns = first;
