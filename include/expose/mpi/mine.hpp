@@ -675,7 +675,7 @@ struct shard {
   std::vector<std::uint64_t> records;                      // per slice: records read (pcap_slices::records; not sent)
   std::vector<io::pcap_slices::damage_found> damages;      // per slice (pcap_slices::damages; not sent)
 
-  /// After a read of the slices not `dropped` (per slice of the rank's cut, pieces_after_damage),
+  /// After a read of the slices not `dropped` (per slice of the rank's cut, settle_pieces),
   /// the per-slice lists are the cut's again: a dropped slice read nothing.
   void put_back_dropped(const std::vector<char>& dropped) {
     const auto spread = [&]<class T>(std::vector<T>& v, T none) {
