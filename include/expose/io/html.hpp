@@ -403,9 +403,9 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
 
   // ---- the rules: a JSON island the script pages through ----
   // Past max_table_rules, the table holds each pattern's 20 best rules (up to half the table: every
-  // pattern's best first, then every pattern's second best, ...), then
-  // the most significant of the others: the first 10,000 alone left out every pattern but the first
-  // two of nfpuzzle_evidence04 (378,865 rules), and a filter for a host of the third found nothing.
+  // pattern's best first, then every pattern's second best, ...), then the most significant of the
+  // others: the first 10,000 alone left out the third of nfpuzzle_evidence04's patterns (148,509
+  // rules listed), and a filter for one of its hosts found nothing.
   const std::size_t in_table = std::min(listed_rules, options.max_table_rules);
   constexpr std::size_t per_pattern = 20;
   std::vector<char> in_the_table(r.rules.size(), in_table == listed_rules ? 1 : 0);
