@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -26,6 +27,22 @@ TEST_CASE("io.held_path.paths_of_a_descriptor_this_process_holds") {
   CHECK(io::held_descriptor("/dev/fd/3x") == -1);
   CHECK(io::held_descriptor("/dev/fd/x") == -1);
   CHECK(io::held_descriptor("/proc/self/fd/") == -1);
+}
+
+TEST_CASE("io.held_path.a_held_pipe_is_a_held_descriptor_that_is_a_pipe") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  CHECK(io::held_pipe("/dev/fd/" + std::to_string(fds[0])) == fds[0]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  // a held descriptor of a file (as standard input redirected from one) is no pipe, nor is a path
+  const auto file = std::filesystem::temp_directory_path() / "expose_held_path.txt";
+  std::FILE* f = std::fopen(file.c_str(), "w");
+  REQUIRE(f != nullptr);
+  CHECK(io::held_pipe("/dev/fd/" + std::to_string(::fileno(f))) == -1);
+  std::fclose(f);
+  std::filesystem::remove(file);
+  CHECK(io::held_pipe("conn.log") == -1);
 }
 
 TEST_CASE("io.held_path.the_capture_reader_tells_a_held_pipe_from_a_named_fifo_by_it") {

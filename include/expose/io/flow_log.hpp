@@ -38,7 +38,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -597,9 +596,7 @@ namespace detail {
 /// left there for the reader. A named FIFO is not opened (opening it, and closing it, could leave
 /// its writer without a reader): it is taken for no flow log.
 [[nodiscard]] inline std::optional<flow_log_format> sniff_flow_log(const std::filesystem::path& path) {
-  const int held = held_descriptor(path);
-  struct stat st {};
-  if (held >= 0 && ::fstat(held, &st) == 0 && S_ISFIFO(st.st_mode)) {
+  if (const int held = held_pipe(path); held >= 0) {
     const auto head = detail::peek_pipe(held, log_lines::head_size);
     if (head.starts_with("\x1f\x8b")) return std::nullopt;  // compressed in a pipe: its text cannot be judged unread
     return sniff_flow_log_head(head);
@@ -619,11 +616,8 @@ namespace detail {
 /// named as what it is (cut short: a warning and damage; empty: an error). A pipe is not read to
 /// be judged (a log compressed in a pipe is named by the capture reader): false.
 [[nodiscard]] inline bool compressed_without_text(const std::filesystem::path& path) {
-  const int held = held_descriptor(path);
-  struct stat st {};
-  if (held >= 0 && ::fstat(held, &st) == 0 && S_ISFIFO(st.st_mode)) return false;
   std::error_code ec;
-  if (std::filesystem::is_fifo(path, ec)) return false;
+  if (held_pipe(path) >= 0 || std::filesystem::is_fifo(path, ec)) return false;
   const auto file = path == "-" ? std::filesystem::path("/dev/stdin") : path;
   try {
     unsigned char magic[2] = {};

@@ -5,6 +5,7 @@
 // opened to be judged: the flow-log reader (flow_log.hpp) and the capture reader's hint
 // (pcap_records.hpp) tell them apart by this one rule.
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -27,6 +28,14 @@ namespace expose::io {
     return ec == std::errc{} && end == p.data() + p.size() ? fd : -1;
   }
   return -1;
+}
+
+/// The descriptor of a pipe this process holds for `path` (held_descriptor, and a pipe: standard
+/// input redirected from a file is none), else -1.
+[[nodiscard]] inline int held_pipe(const std::filesystem::path& path) {
+  const int held = held_descriptor(path);
+  struct stat st {};
+  return held >= 0 && ::fstat(held, &st) == 0 && S_ISFIFO(st.st_mode) ? held : -1;
 }
 
 }  // namespace expose::io

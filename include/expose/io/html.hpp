@@ -83,6 +83,37 @@ namespace detail {
   return utc_time_text(utc_nanoseconds(ns), {.milliseconds = true, .zone = true});
 }
 
+/// Each pattern's best rules a table of part of the rules holds first (rules_in_table).
+inline constexpr std::size_t table_rules_per_pattern = 20;
+
+/// Which listed rules the report's table holds, `in_table` of them (every one when that is all):
+/// past that, each pattern's 20 best (up to half the table: every pattern's best first, then every
+/// pattern's second best, ...), then the most significant of the others. The first 10,000 alone
+/// left out the third of nfpuzzle_evidence04's patterns (148,509 rules listed), and a filter for
+/// one of its hosts found nothing. `order`: pattern_order(r).
+[[nodiscard]] inline std::vector<char> rules_in_table(const mine_result& r, const std::vector<std::size_t>& order, std::size_t in_table) {
+  const std::size_t listed = r.listed_rules();
+  std::vector<char> in(r.rules.size(), in_table >= listed ? 1 : 0);
+  if (in_table >= listed) return in;
+  std::vector<std::vector<std::size_t>> listed_of(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k)
+    for (const std::size_t i : r.clusters[order[k]].rules)
+      if (i < r.rules.size() && !r.rules[i].folded() && listed_of[k].size() < table_rules_per_pattern) listed_of[k].push_back(i);
+  std::size_t taken = 0;
+  for (std::size_t depth = 0; depth < table_rules_per_pattern && taken < in_table / 2; ++depth)
+    for (std::size_t k = 0; k < order.size() && taken < in_table / 2; ++k)
+      if (depth < listed_of[k].size() && in[listed_of[k][depth]] == 0) {
+        in[listed_of[k][depth]] = 1;
+        ++taken;
+      }
+  for (std::size_t i = 0; i < r.rules.size() && taken < in_table; ++i)
+    if (!r.rules[i].folded() && in[i] == 0) {
+      in[i] = 1;
+      ++taken;
+    }
+  return in;
+}
+
 /// A string as a JSON string literal that is safe inside a `<script>` element: `<`, `>` and `&`
 /// are written as `\u003c`, `\u003e`, `\u0026`, so no text from the trace can close the element.
 [[nodiscard]] inline std::string script_json_string(std::string_view s) {
@@ -402,36 +433,12 @@ inline html_result write_html(std::ostream& out, const mine_result& r, const htm
   }
 
   // ---- the rules: a JSON island the script pages through ----
-  // Past max_table_rules, the table holds each pattern's 20 best rules (up to half the table: every
-  // pattern's best first, then every pattern's second best, ...), then the most significant of the
-  // others: the first 10,000 alone left out the third of nfpuzzle_evidence04's patterns (148,509
-  // rules listed), and a filter for one of its hosts found nothing.
   const std::size_t in_table = std::min(listed_rules, options.max_table_rules);
-  constexpr std::size_t per_pattern = 20;
-  std::vector<char> in_the_table(r.rules.size(), in_table == listed_rules ? 1 : 0);
-  if (in_table < listed_rules) {
-    // every pattern's best, then every pattern's second best, ...: as many patterns as half holds
-    std::vector<std::vector<std::size_t>> listed_of(order.size());
-    for (std::size_t k = 0; k < order.size(); ++k)
-      for (const std::size_t i : r.clusters[order[k]].rules)
-        if (i < r.rules.size() && !r.rules[i].folded() && listed_of[k].size() < per_pattern) listed_of[k].push_back(i);
-    std::size_t taken = 0;
-    for (std::size_t depth = 0; depth < per_pattern && taken < in_table / 2; ++depth)
-      for (std::size_t k = 0; k < order.size() && taken < in_table / 2; ++k)
-        if (depth < listed_of[k].size() && in_the_table[listed_of[k][depth]] == 0) {
-          in_the_table[listed_of[k][depth]] = 1;
-          ++taken;
-        }
-    for (std::size_t i = 0; i < r.rules.size() && taken < in_table; ++i)
-      if (!r.rules[i].folded() && in_the_table[i] == 0) {
-        in_the_table[i] = 1;
-        ++taken;
-      }
-  }
+  const auto in_the_table = detail::rules_in_table(r, order, in_table);
   out << "<h2 id=\"rules\">Rules</h2>\n<p>" << detail::rules_count(r) << ", most significant first";
   if (in_table < listed_rules)
-    out << "; the table holds " << in_table << " of them: the " << per_pattern << " best of every pattern, then the most significant others "
-        << "(all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
+    out << "; the table holds " << in_table << " of them: the " << detail::table_rules_per_pattern
+        << " best of every pattern, then the most significant others (all of them: <code>expose-mine --format json</code>, or <code>--rules all</code>)";
   out << ". Click a column header to sort, type to filter. Score: J-measure in bits; support: samples with both sides; "
          "lhs_count: samples with the left side.</p>\n"
       << "<div class=\"pager\"><input id=\"rule-filter\" type=\"search\" placeholder=\"filter: address, name, port\" "
