@@ -287,7 +287,7 @@ TEST_CASE("io.pcap_range.pcapng_in_parts_is_one_libpcap_read") {
   }
 }
 
-TEST_CASE("io.pcap_range.pcapng_interface_described_mid_file_is_detected") {
+TEST_CASE("io.pcap_range.pcapng_interface_described_mid_file_is_detected_and_read_again") {
   // An interface described after packets: a range that starts past it is read without it, and
   // the section it was read in differs from the one the range before it stopped in.
   auto f = built_pcapng(false, 100);
@@ -310,6 +310,28 @@ TEST_CASE("io.pcap_range.pcapng_interface_described_mid_file_is_detected") {
   for (std::size_t i = 0; i + 1 < sections.size(); ++i) changed += sections[i].second != sections[i + 1].first ? 1 : 0;
   CHECK(changed == 1);
   CHECK(stats.damaged);  // the ranges after it meet packets of an interface they know nothing of
+
+  // Each range read again exactly from where the one before stopped, in the section it stopped
+  // in (pcap_slice::section): the ranges meet, and together they are one whole read.
+  const auto whole = expose_test::read_all(io::pcap_files({path}));
+  REQUIRE(whole.stats.decoded == 180);  // every fifth of the first 100 is an ARP frame
+  collected joined;
+  std::optional<std::pair<std::uint64_t, io::pcapng_reader::section>> before;  // (stop, section there)
+  int given = 0;  // ranges read in a section other than the file's first
+  for (auto slices : cuts) {
+    if (before) {
+      slices[0].begin = before->first;
+      slices[0].exact = true;
+      slices[0].section = before->second;
+      given += before->second.interfaces.size() == 2 ? 1 : 0;
+    }
+    io::pcap_slices src(slices);
+    src.read([&](const packet& p) { joined.packets.push_back(p); }, joined.stats);
+    if (before) CHECK(src.starts()[0] == before->first);
+    before = std::pair{src.stops()[0], src.stop_sections()[0]};
+  }
+  CHECK(given >= 1);
+  check_one_read(joined, whole);
 }
 
 TEST_CASE("io.pcap_range.one_fragment_table_for_every_slice_whole_files_too") {

@@ -6,6 +6,9 @@
 //                                   type and snapshot length, stamps in its units), then an
 //                                   enhanced packet block per record, every 50th preceded by an
 //                                   interface statistics block (a block the readers pass over)
+//   pcap_split IN --late-interface OUT  as --pcapng, with a second interface like the first
+//                                   described after a fifth of the records, which the records
+//                                   after it are on: a range that starts past it cannot know it
 //   pcap_split IN --fragment OUT    writes OUT with every Ethernet IPv4 UDP or TCP datagram that
 //                                   carries data sent as two IP fragments: the first (the transport
 //                                   header, rounded up to 8 bytes) in its place, the later one 5
@@ -40,7 +43,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::vector<char> b = expose_test::file_bytes(argv[1]);
-  const bool to_pcapng = std::string(argv[2]) == "--pcapng";
+  const bool late_interface = std::string(argv[2]) == "--late-interface";
+  const bool to_pcapng = std::string(argv[2]) == "--pcapng" || late_interface;
   const bool fragment = std::string(argv[2]) == "--fragment";
   const bool damage = std::string(argv[2]) == "--damage";
   const bool long_record = std::string(argv[2]) == "--long-record";
@@ -169,15 +173,20 @@ int main(int argc, char** argv) {
     std::memcpy(&link, b.data() + 20, 4);
     const bool nanos = magic == 0xa1b23c4d;
     u32(0x0a0d0d0a), u32(28), u32(0x1a2b3c4d), u16(1), u16(0), u32(0xffffffff), u32(0xffffffff), u32(28);  // section header
-    u32(1), u32(32), u16(static_cast<std::uint16_t>(link)), u16(0), u32(snaplen);                       // interface
-    u16(9), u16(1), u32(nanos ? 9 : 6), u16(0), u16(0), u32(32);                                          // if_tsresol, end
+    const auto interface = [&] {
+      u32(1), u32(32), u16(static_cast<std::uint16_t>(link)), u16(0), u32(snaplen);  // interface
+      u16(9), u16(1), u32(nanos ? 9 : 6), u16(0), u16(0), u32(32);                    // if_tsresol, end
+    };
+    interface();
+    std::uint32_t on = 0;  // the interface the records are on
     for (std::size_t r = 0; r < records; ++r) {
-      if (r % 50 == 49) u32(5), u32(24), u32(0), u32(0), u32(0), u32(24);  // interface statistics: no options
+      if (late_interface && r == records / 5) interface(), on = 1;
+      if (r % 50 == 49) u32(5), u32(24), u32(on), u32(0), u32(0), u32(24);  // interface statistics: no options
       std::uint32_t h[4];
       std::memcpy(h, b.data() + starts[r], 16);
       const std::uint64_t ts = std::uint64_t{h[0]} * (nanos ? 1'000'000'000u : 1'000'000u) + h[1];
       const std::uint32_t padded = (h[2] + 3) / 4 * 4, total = 32 + padded;
-      u32(6), u32(total), u32(0), u32(static_cast<std::uint32_t>(ts >> 32)), u32(static_cast<std::uint32_t>(ts)), u32(h[2]), u32(h[3]);
+      u32(6), u32(total), u32(on), u32(static_cast<std::uint32_t>(ts >> 32)), u32(static_cast<std::uint32_t>(ts)), u32(h[2]), u32(h[3]);
       out.write(b.data() + starts[r] + 16, h[2]);
       for (std::uint32_t k = h[2]; k < padded; ++k) out.put(0);
       u32(total);

@@ -11,7 +11,8 @@
 # the file made impossible), on 2, 3 and 4 ranks (the last element of MPIEXEC_COMMAND is the count
 # of ranks): the warning must be libpcap's, word for word, and where a range's search for its first
 # record passes over the damage, the range before must read on to it (before 2026-12-06 the
-# pcapng capture's job stopped on 2 and 4 ranks: the ranges did not meet); and on one rank under a
+# pcapng capture's job stopped on 2 and 4 ranks: the ranges did not meet); on real captures joined
+# with cat into pcapng files of several sections; and on one rank under a
 # flow and a memory limit that evict whole windows' flows. Leaves real-*.single and real-*.mpi
 # behind for a look. Under the sanitizers (EXPOSE_SANITIZED set, scripts/sanitize.sh) the damaged
 # captures run on 2 and 4 ranks, not 3 too, and the memory limit on nfpuzzle_evidence04 (378,865
@@ -85,6 +86,19 @@ for t in edge/chrissanders_http_ip4and6.pcapng edge/wireshark_grpc_web_nulllink.
     grep -q '"damaged": true' "real-damaged-$n-$base.json.mpi" || { echo "FAIL: real-damaged-$base is not said damaged on $n ranks" >&2; fail=1; }
   done
 done
+# Real captures joined with cat as the sections of one pcapng file: slips_test7-malicious cut in
+# two, each half written as pcapng; and the three real pcapng captures (three link types; the
+# third's interface says another snapshot length, which libpcap calls damage: exit status 3). A
+# range that starts past a section header is read again from where the range before stopped, in
+# that reader's section (before 2026-12-07 the job stopped on 2 ranks and more).
+"$split" "$dir/slips_test7-malicious.pcap" 2 real-slips-half >/dev/null &&
+  "$split" real-slips-half-0.pcap --pcapng real-slips-half-0.pcapng && "$split" real-slips-half-1.pcap --pcapng real-slips-half-1.pcapng &&
+  cat real-slips-half-0.pcapng real-slips-half-1.pcapng >real-joined-slips.pcapng || { echo "FAIL: joining slips_test7's halves" >&2; exit 1; }
+same joined-slips.json -F json real-joined-slips.pcapng
+cat "$dir/wireshark_logistics_multicast.pcapng" "$dir/edge/wireshark_grpc_web_nulllink.pcapng" "$dir/edge/chrissanders_http_ip4and6.pcapng" \
+  >real-joined-three.pcapng || { echo "FAIL: joining the pcapng captures" >&2; exit 1; }
+IDLE_OK=1 same joined-three.json -F json real-joined-three.pcapng
+grep -q '"damaged": true' real-joined-three.json.mpi || { echo "FAIL: the joined pcapng captures are not said damaged" >&2; fail=1; }
 # One rank under a limit that evicts every flow of the capture's first windows: those windows still
 # count in N, as in one process (before 2026-12-06 the rank counted only the windows left, 72 of
 # 666, and the scores moved with N).
@@ -112,5 +126,5 @@ for base in ppa_evilprogram ustc_Tinba; do
     fail=1
   fi
 done
-((fail == 0)) && echo "same outputs on 11 real captures${EXPOSE_SANITIZED:+ (sanitized: fewer runs)}"
+((fail == 0)) && echo "same outputs on 11 real captures and 2 files joined of them${EXPOSE_SANITIZED:+ (sanitized: fewer runs)}"
 exit $fail

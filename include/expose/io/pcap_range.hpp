@@ -8,7 +8,8 @@
 // section described at the file's start (its byte order and interfaces), or in one its own blocks
 // describe. The caller can check both against where the previous range's reader stopped
 // (`pcap_slices::stops`, `pcap_slices::sections`), which is exact, and read a range again from
-// there where they differ (`pcap_slice::exact`). Anything else libpcap reads is read whole,
+// there, in the section that reader was in (`pcap_slices::stop_sections`), where they differ
+// (`pcap_slice::exact`, `pcap_slice::section`). Anything else libpcap reads is read whole,
 // through libpcap.
 //
 // Records are decoded as `pcap_files` decodes them (same timestamps in ns, same BPF filter, same
@@ -90,6 +91,10 @@ struct pcap_slice {
   /// stopped): read from there, not from the first boundary a search finds at or after it (which
   /// can lie inside a record whose length runs over the next ones, or be a false one).
   bool exact = false;
+  /// With `exact`, in a pcapng file: the section the reader of the range before was in where it
+  /// stopped (its byte order and interfaces, which blocks before `begin` described); else the
+  /// piece is read in the section described at the file's start, or in one its own blocks describe.
+  std::optional<pcapng_reader::section> section{};
   [[nodiscard]] bool whole() const noexcept { return begin == 0 && end == UINT64_MAX; }
 };
 
@@ -227,6 +232,9 @@ class pcap_slices {
   /// Of each slice, digests of the pcapng section it was read in at its start and at its stop
   /// (both 0 for other files).
   [[nodiscard]] const std::vector<std::pair<std::uint64_t, std::uint64_t>>& sections() const noexcept { return sections_; }
+  /// Of each slice of a pcapng file, the section in effect where it stopped (what a piece read
+  /// from there must be read in: `pcap_slice::section`); empty for other files.
+  [[nodiscard]] const std::vector<pcapng_reader::section>& stop_sections() const noexcept { return stop_sections_; }
   /// Of each piece of a classic pcap or pcapng file, the records read (0 for a file read whole).
   [[nodiscard]] const std::vector<std::uint64_t>& records() const noexcept { return records_; }
 
@@ -272,6 +280,7 @@ class pcap_slices {
     stops_.assign(slices_.size(), 0);
     spans_.assign(slices_.size(), {INT64_MAX, INT64_MIN});
     sections_.assign(slices_.size(), {0, 0});
+    stop_sections_.assign(slices_.size(), {});
     records_.assign(slices_.size(), 0);
     damages_.assign(slices_.size(), {});
     std::uint64_t total = 0;
@@ -428,7 +437,8 @@ class pcap_slices {
 
   /// A piece of a pcapng file, through the own reader (libpcap reads a pcapng file only from its
   /// start): from the first block boundary at or after the piece's begin (the first packet block
-  /// when it begins in the header blocks), in the section described at the file's start.
+  /// when it begins in the header blocks), in the section described at the file's start; or from
+  /// its begin, in the section it is given (`pcap_slice::exact`, `pcap_slice::section`).
   template <class Sink>
   void read_pcapng(std::size_t index, const pcapng_reader::leading& leading, Sink& sink, input_stats& stats, std::uint64_t total) {
     const pcap_slice& s = slices_[index];
@@ -452,8 +462,9 @@ class pcap_slices {
     const std::uint64_t limit = end < size ? start_of(end) : end;
     f.reset();
     starts_[index] = at;
-    pcapng_reader in(s.path, at, leading.state);
-    sections_[index].first = digest(leading.state);
+    const pcapng_reader::section& state = s.exact && s.section ? *s.section : leading.state;
+    pcapng_reader in(s.path, at, state);
+    sections_[index].first = digest(state);
     // The filter, compiled per link type as pcap_files compiles it: for the first interface's type
     // by libpcap's handle of the file, as on a whole read (a filter it cannot take is an error);
     // for any other when a packet of it comes (a filter that cannot speak of that type lets none
@@ -505,6 +516,7 @@ class pcap_slices {
     records_[index] = records;
     stops_[index] = std::min(in.offset(), size);
     sections_[index].second = digest(in.state());
+    stop_sections_[index] = in.state();
     // Ended at the next piece's start: as read_classic, its first packet block is looked at (blocks
     // before it passed over), not taken: where it is damaged, a reader of the whole file stops.
     if (in.error().empty() && stops_[index] < size && stops_[index] >= limit) {
@@ -533,6 +545,7 @@ class pcap_slices {
   std::vector<damage_found> damages_;
   std::vector<std::pair<std::int64_t, std::int64_t>> spans_;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> sections_;
+  std::vector<pcapng_reader::section> stop_sections_;
   std::uint64_t done_ = 0;
 };
 
@@ -573,7 +586,6 @@ static_assert(PacketSource<pcap_slices>);
         const std::uint64_t lo = std::max(bound(r), g), hi = r + 1 == r_count ? g + size : std::min(bound(r + 1), g + size);
         if (lo >= hi) continue;
         pcap_slice s{files[i], lo - g, hi == g + size ? UINT64_MAX : hi - g};
-        if (s.begin == 0 && s.end == UINT64_MAX) s = {files[i]};
         out[r].push_back(std::move(s));
       }
     }

@@ -14,8 +14,9 @@
 //             flow, within the rank's limits) into flows and activity keyed by its own flow ids,
 //             each connection oriented by the first packet the rank saw of it. The ranks' pieces
 //             of each file must meet as one reader reads it: a piece after damage in its file is
-//             dropped, and one that did not start where the piece before stopped is read again
-//             from there (detail::settle_pieces; rare: damaged or ambiguous files). Then the IP
+//             dropped, and one that did not start where (or in the pcapng section in which) the
+//             piece before stopped is read again from there (detail::settle_pieces; rare: damaged
+//             or ambiguous files, pcapng files of several sections). Then the IP
 //             fragment tables go from rank to rank: later fragments whose first fragment lay in
 //             an earlier rank's range are placed in their flows (detail::carry_fragments).
 //  2. merge   the flows are numbered across the ranks as one whole read numbers them, by first
@@ -673,6 +674,7 @@ struct shard {
   std::vector<std::int64_t> span_first, span_last;      // per slice
   std::vector<std::uint64_t> section_start, section_stop;  // per slice: pcapng sections it was read in (pcap_slices::sections)
   std::vector<std::uint64_t> records;                      // per slice: records read (pcap_slices::records; not sent)
+  std::vector<io::pcapng_reader::section> stop_sections;   // per slice: where it stopped (pcap_slices::stop_sections; not sent)
   std::vector<io::pcap_slices::damage_found> damages;      // per slice (pcap_slices::damages; not sent)
 
   /// After a read of the slices not `dropped` (per slice of the rank's cut, settle_pieces),
@@ -691,6 +693,7 @@ struct shard {
     spread(section_start, std::uint64_t{0});
     spread(section_stop, std::uint64_t{0});
     spread(records, std::uint64_t{0});
+    spread(stop_sections, io::pcapng_reader::section{});
     spread(damages, io::pcap_slices::damage_found{});
   }
   /// The activity of later IP fragments placed after the read (their first fragment lay in an
@@ -948,8 +951,38 @@ shard read_shard(const std::vector<io::pcap_slice>& slices, const W& window, con
     s.section_stop.push_back(stop);
   }
   s.records = source.records();
+  s.stop_sections = source.stop_sections();
   s.damages = source.damages();
   s.fragments = std::move(source.fragments());
+  return s;
+}
+
+/// A pcapng section between ranks (settle_pieces' reports).
+inline void put_section(writer& w, const io::pcapng_reader::section& s) {
+  w.put<std::uint8_t>(s.big ? 1 : 0);
+  w.put(s.snapshot);
+  w.put(s.max_block);
+  w.put<std::uint64_t>(s.interfaces.size());
+  for (const auto& i : s.interfaces) {
+    w.put(i.link_type);
+    w.put(i.snaplen);
+    w.put(i.units);
+    w.put(i.offset_s);
+  }
+}
+inline io::pcapng_reader::section get_section(reader& r) {
+  io::pcapng_reader::section s;
+  s.big = r.get<std::uint8_t>() != 0;
+  s.snapshot = r.get<std::uint32_t>();
+  s.max_block = r.get<std::uint32_t>();
+  for (auto n = r.get<std::uint64_t>(); n-- > 0;) {
+    io::pcapng_reader::interface i;
+    i.link_type = r.get<int>();
+    i.snaplen = r.get<std::uint32_t>();
+    i.units = r.get<std::uint64_t>();
+    i.offset_s = r.get<std::int64_t>();
+    s.interfaces.push_back(i);
+  }
   return s;
 }
 
@@ -989,9 +1022,12 @@ struct piece_plan {
 /// - Where a range starts. A range's reader starts at the first record boundary a search finds at
 ///   or after its first byte; one reader stands where the records before took it, which differs
 ///   where a damaged record's length runs over the next records (one reader reads through them as
-///   its data) or where a payload imitates record headers (the search takes a false one). Where a
-///   piece does not start where the piece before stopped, it is read again from there
-///   (`pcap_slice::exact`).
+///   its data) or where a payload imitates record headers (the search takes a false one); and, in
+///   a pcapng file, in which section: a range's reader knows the section the file's start
+///   describes, one reader the last one described before (files joined with cat, an interface
+///   described after packets). Where a piece does not start where, or in the section in which, the
+///   piece before stopped, it is read again from there in that section (`pcap_slice::exact`,
+///   `pcap_slice::section`).
 /// The pieces are judged in file order, each only once every piece before it in its file is as one
 /// reader reads it (a piece read again can stop elsewhere, which moves the next): so a plan may
 /// need several rounds (`again`: read the plan's slices, and settle again), at most one per
@@ -1007,6 +1043,9 @@ struct piece_plan {
     w.put<std::uint64_t>(s.records[i]);
     w.put<std::uint64_t>(s.starts[i]);
     w.put<std::uint64_t>(s.stops[i]);
+    w.put<std::uint64_t>(s.section_start[i]);
+    w.put<std::uint64_t>(s.section_stop[i]);
+    put_section(w, s.stop_sections[i]);
     w.put<std::uint8_t>(d.found ? 1 : 0);
     w.put<std::uint64_t>(d.records);
     w.put<std::uint64_t>(d.near);
@@ -1016,6 +1055,8 @@ struct piece_plan {
   const auto reports = exchange(std::vector<std::vector<char>>(static_cast<std::size_t>(size), w.bytes), comm, t);
   struct read_piece {
     std::uint64_t records = 0, start = 0, stop = 0;
+    std::uint64_t section_start = 0, section_stop = 0;  // digests (0: no pcapng file)
+    io::pcapng_reader::section stop_section;
     io::pcap_slices::damage_found damage;
   };
   std::vector<std::vector<read_piece>> read(static_cast<std::size_t>(size));
@@ -1029,6 +1070,9 @@ struct piece_plan {
       p.records = rd.get<std::uint64_t>();
       p.start = rd.get<std::uint64_t>();
       p.stop = rd.get<std::uint64_t>();
+      p.section_start = rd.get<std::uint64_t>();
+      p.section_stop = rd.get<std::uint64_t>();
+      p.stop_section = get_section(rd);
       p.damage.found = rd.get<std::uint8_t>() != 0;
       p.damage.records = rd.get<std::uint64_t>();
       p.damage.near = rd.get<std::uint64_t>();
@@ -1040,6 +1084,8 @@ struct piece_plan {
   struct file_state {
     std::uint64_t records = 0;  // of its pieces so far
     std::optional<std::uint64_t> stop;  // where the last piece so far stopped
+    std::uint64_t section = 0;          // in which pcapng section (a digest; 0: not pcapng)
+    io::pcapng_reader::section state;   // that section
     bool ended = false;    // damaged in a piece so far
     bool unsure = false;   // a piece so far is read again: those after it are judged in a later round
   };
@@ -1056,9 +1102,10 @@ struct piece_plan {
         out.dropped[ri][i] = 1;
         continue;
       }
-      if (f.stop && p.start != *f.stop) {
+      if (f.stop && (p.start != *f.stop || p.section_start != f.section)) {
         slice.begin = *f.stop;
         slice.exact = true;
+        if (f.section != 0) slice.section = f.state;
         out.again = true;
         f.unsure = true;
         continue;
@@ -1069,6 +1116,8 @@ struct piece_plan {
       }
       f.records += p.records;
       f.stop = p.stop;
+      f.section = p.section_stop;
+      f.state = p.stop_section;
     }
   }
   return out;
@@ -1235,7 +1284,7 @@ template <class K, class W, class L, class S, class E, class C>
       const auto me = static_cast<std::size_t>(rank);
       const bool mine_changed = next.dropped[me] != plan.dropped[me] ||
                                 !std::equal(next.cuts[me].begin(), next.cuts[me].end(), plan.cuts[me].begin(), [](const auto& a, const auto& b) {
-                                  return a.begin == b.begin && a.exact == b.exact;
+                                  return a.begin == b.begin && a.exact == b.exact && a.section == b.section;
                                 });
       plan = next;
       if (!plan.again) break;
