@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "doctest.hpp"
+#include "fixtures.hpp"
 #include "expose/io/text.hpp"
 #include "expose/synth/demo.hpp"
 
@@ -47,6 +48,30 @@ TEST_CASE("stream.one_span_over_the_whole_trace_equals_a_batch_run") {
   CHECK(out[0].result.input.packets < 30158);
   // What is held is one record per flow per window, far fewer than the packets.
   CHECK(miner.held_records() == batch.activity_entries);
+}
+
+TEST_CASE("stream.an_epoch_counts_its_quiet_windows_to_its_end") {
+  // Packets in the first 30 s of a minute, then one at 70 s: the first epoch's N runs to its end
+  // (60 windows, where its last packet's window gave 31 before 2026-12-07); the second, in
+  // progress when the stream ends, runs to its last packet; a span starts at the stream's first
+  // packet, not before it.
+  const std::int64_t t0 = 1'700'000'040'000'000'000;  // a minute's start (UTC)
+  std::vector<packet> packets;
+  for (int s = 5; s <= 30; ++s)
+    packets.push_back(expose_test::make_packet(t0 + s * 1'000'000'000LL, "10.0.0.1", 5000, "10.0.0.2", 53, proto::udp));
+  packets.push_back(expose_test::make_packet(t0 + 70'000'000'000LL, "10.0.0.1", 5001, "10.0.0.2", 53, proto::udp));
+  stream_miner miner(pipeline<>{}, {.epoch = 1min, .history = 2});
+  std::vector<epoch_result> out;
+  for (const auto& p : packets) miner.add(p, [&](epoch_result&& e) { out.push_back(std::move(e)); });
+  miner.finish([&](epoch_result&& e) { out.push_back(std::move(e)); });
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].start_ns == t0);
+  CHECK(out[0].result.windows == 55);  // from 5 s (the first packet) to 59 s
+  CHECK(out[0].result.input.end_ns == t0 + 30'000'000'000LL);  // the packets' span stays the packets'
+  CHECK(out[1].partial);
+  CHECK(out[1].result.windows == 66);  // from 5 s to 70 s
+  // The same packets mined at once: N runs from the first packet to the last.
+  CHECK(mine(packets, pipeline<>{}).windows == 66);
 }
 
 TEST_CASE("stream.sliding_span_keeps_a_pattern_across_epoch_edges") {

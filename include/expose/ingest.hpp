@@ -125,6 +125,14 @@ class flow_items {
   std::size_t flows_ = 0;  // FlowPerItemKey: flows (and items) so far
 };
 
+/// A stretch of trace time that was watched, packets or not (ns, both ends included): the windows
+/// it covers count in N beside those the packets fell in (a stream's epoch runs to its end, though
+/// its last packet may come minutes before).
+struct observed_span {
+  std::int64_t from_ns = 0;
+  std::int64_t to_ns = 0;
+};
+
 /// Packets to the items' activity, within the limits. Writes the items, flows by protocol and
 /// what the limits did into the result it is given; finish() gives the activity.
 template <KeyPolicy K, WindowPolicy W>
@@ -153,6 +161,13 @@ class ingest {
     last_ = std::max(last_, p.ts_ns);
     overlapping_ = overlapping_ || hi != lo;
     for (auto w = lo; w <= hi; ++w) act_.add(w, items_[flow], offset_in_window(p.ts_ns, w, width_ns_));
+  }
+
+  /// Counts the windows of `span` in N too (observed_span).
+  void observe(const observed_span& span) {
+    if (span.to_ns < span.from_ns) return;
+    act_.touch(window_.window_range(span.from_ns).first);
+    act_.touch(window_.window_range(span.to_ns).second);
   }
 
   /// The items' activity; the result gets the time span, the flows seen, the window length and

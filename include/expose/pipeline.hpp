@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <ranges>
 #include <type_traits>
@@ -362,12 +363,15 @@ host_delay_sources finish_rules(mine_result& r, item_space space, counted_pairs 
   return finish_rules(r, std::move(space), std::move(counted), spec, [] { return measured_delays{}; });
 }
 
-/// Runs a pipeline over a packet source (or any range of packets).
+/// Runs a pipeline over a packet source (or any range of packets). `observed`: a stretch of time
+/// that was watched, whose windows count in N though no packet fell in them (stream_miner's
+/// epochs); without it N runs from the first packet's window to the last's.
 template <class Source, class K, class W, class L, class S, class E, class C>
-[[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec, const ingest_limits& limits = {}) {
+[[nodiscard]] mine_result mine(Source&& source, const pipeline<K, W, L, S, E, C>& spec, const ingest_limits& limits = {},
+                               const std::optional<observed_span>& observed = std::nullopt) {
   if constexpr (!PacketSource<std::remove_cvref_t<Source>>) {
     static_assert(std::ranges::input_range<Source>, "mine: the source must model PacketSource or be a range of expose::packet");
-    return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec, limits);
+    return mine(io::packets{std::views::all(std::forward<Source>(source))}, spec, limits, observed);
   } else {
     mine_result r;
     activity act;
@@ -377,6 +381,7 @@ template <class Source, class K, class W, class L, class S, class E, class C>
       // A file or generator is read on a second core; packets already in memory are taken as they are.
       if constexpr (detail::in_memory<std::remove_cvref_t<Source>>) source.read(sink, r.input);
       else io::read_ahead(source, sink, r.input);
+      if (observed) in.observe(*observed);
       act = std::move(in).finish();
     }
     item_space space = generalize_items(r, std::move(act), spec);
