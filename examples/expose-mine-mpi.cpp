@@ -175,7 +175,26 @@ int main_body(int argc, char** argv) {
   };
   int cannot = 0;
   if (rank == 0) {
-    if (s.names_table != nullptr && !s.names.empty()) {
+    // The ranks read byte ranges of files each opens itself: standard input and a pipe (mpirun
+    // hands rank 0 alone its standard input; <(zcat ...) is this process's) cannot be cut. Said
+    // before an output is opened, in rank 0's words (the others saw a "truncated dump file", or
+    // no such file).
+    for (const auto& t : s.traces) {
+      std::error_code ec;
+      const auto type = std::filesystem::status(t, ec).type();
+      // <(zcat ...) names a descriptor of the shell's, which the processes mpirun starts do not hold
+      const bool shells = type == std::filesystem::file_type::not_found && t.rfind("/dev/fd/", 0) == 0;
+      if (t == "-" || shells || type == std::filesystem::file_type::fifo || type == std::filesystem::file_type::character ||
+          type == std::filesystem::file_type::socket) {
+        std::cerr << "expose-mine-mpi: '" << t << "' is "
+                  << (t == "-" ? "standard input" : shells ? "a pipe of the shell's, which the ranks do not hold" : "a pipe or device")
+                  << ": the ranks read byte ranges of files they open themselves; save the capture to a file first, "
+                  << "or read it with expose-mine\n";
+        cannot = 1;
+        break;
+      }
+    }
+    if (!cannot && s.names_table != nullptr && !s.names.empty()) {
       try {
         for (const auto& warning : names.load_csv(s.names)) std::cerr << "expose-mine-mpi: warning: " << warning << "\n";
       } catch (const ex::error& e) {
