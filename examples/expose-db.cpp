@@ -46,14 +46,31 @@ ojson run_json(const st::run_summary& r) {
           {"window_seconds", r.window_seconds}, {"rules", r.rules}, {"new_rules", r.new_rules}};
 }
 
-ojson known_json(const st::known_rule& k) {
+/// `related`: a new or gone rule, with the other run's rules it lies within or is split into.
+ojson known_json(const st::known_rule& k, bool related) {
   ojson j = st::rule_json(k.rule);
   j["runs_seen"] = k.runs_seen;
   j["first_run"] = k.first_run;
   j["first_seen"] = k.first_seen;
   j["last_run"] = k.last_run;
   j["last_seen"] = k.last_seen;
+  if (related) {
+    const auto texts = [](const std::vector<st::rule_key>& keys) {
+      ojson a = ojson::array();
+      for (const auto& key : keys) a.push_back(key.text());
+      return a;
+    };
+    j["within"] = texts(k.within);
+    j["within_count"] = k.within_count;
+    j["split"] = texts(k.split);
+    j["split_count"] = k.split_count;
+  }
   return j;
+}
+
+/// How many of `rules` the other run reported in another form.
+std::size_t in_another_form(const std::vector<st::known_rule>& rules) {
+  return static_cast<std::size_t>(std::ranges::count_if(rules, [](const st::known_rule& k) { return k.within_count + k.split_count != 0; }));
 }
 
 void write_rules(std::ostream& out, const std::vector<st::known_rule>& rules, bool gone) {
@@ -67,6 +84,15 @@ void write_rules(std::ostream& out, const std::vector<st::known_rule>& rules, bo
                   static_cast<unsigned long long>(k.runs_seen), k.runs_seen == 1 ? " " : "s");
     const std::string& when = gone ? k.last_run : k.first_run;
     out << buf << (gone ? "last " : "since ") << expose_tools::padded(when, width + 2) << k.rule.reported_text() << "\n";
+    // the pattern in the other run's form (new: the previous run's; gone: this run's)
+    const auto other = [&](const char* how, const std::vector<st::rule_key>& keys, std::size_t count) {
+      if (count == 0) return;
+      out << "        " << (gone ? "now " : "before ") << how << " " << keys.front().text();
+      if (count > 1) out << " (and " << count - 1 << " more)";
+      out << "\n";
+    };
+    other("within", k.within, k.within_count);
+    other("split into", k.split, k.split_count);
   }
 }
 
@@ -77,6 +103,11 @@ void write_diff_text(std::ostream& out, const st::run_diff& d) {
                       << (d.previous->rules == 1 ? " rule" : " rules") << ")";
   else out << ", the site's first run";
   out << ": " << d.new_rules.size() << " new, " << d.gone.size() << " gone, " << d.persistent.size() << " persistent\n";
+  // A rule within a broader one, or split into narrower ones, is the same pattern in another form.
+  if (const auto n = in_another_form(d.new_rules), g = in_another_form(d.gone); n + g != 0)
+    out << "(of them, " << n << " new and " << g << " gone lie within or are split into rules of the other run: the same pattern "
+        << "reported in another form, shown under each)\n";
+  if (!d.related_complete) out << "(too many rules to look up every one in the other run: rules past the budget show no other form)\n";
   out << "\nnew: " << d.new_rules.size() << (d.new_rules.size() == 1 ? " rule" : " rules") << " no earlier run of the site reported"
       << (d.new_rules.empty() ? "\n" : " (rank, score, support, runs that saw it, first run, rule)\n");
   write_rules(out, d.new_rules, false);
@@ -256,10 +287,10 @@ int main(int argc, char** argv) {
       const auto d = store.diff(site, run);
       if (format == "json") {
         ojson out = {{"tool", "expose-db"}, {"version", ex::version}, {"site", d.site}, {"run", run_json(d.run)},
-                     {"previous", d.previous ? run_json(*d.previous) : ojson(nullptr)}};
+                     {"previous", d.previous ? run_json(*d.previous) : ojson(nullptr)}, {"related_complete", d.related_complete}};
         for (const auto& [name, rules] : {std::pair{"new", &d.new_rules}, std::pair{"gone", &d.gone}, std::pair{"persistent", &d.persistent}}) {
           ojson a = ojson::array();
-          for (const auto& k : *rules) a.push_back(known_json(k));
+          for (const auto& k : *rules) a.push_back(known_json(k, rules != &d.persistent));
           out[name] = std::move(a);
         }
         std::cout << out.dump(2, ' ', false, ojson::error_handler_t::replace) << "\n";  // a name not in UTF-8 shows as U+FFFD

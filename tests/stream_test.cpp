@@ -51,10 +51,9 @@ TEST_CASE("stream.one_span_over_the_whole_trace_equals_a_batch_run") {
 }
 
 TEST_CASE("stream.an_epoch_counts_its_quiet_windows_to_its_end") {
-  // Packets in the first 30 s of a minute, then one at 70 s: the first epoch's N runs to its end
-  // (60 windows, where its last packet's window gave 31 before 2026-12-07); the second, in
-  // progress when the stream ends, runs to its last packet; a span starts at the stream's first
-  // packet, not before it.
+  // Packets from 5 s to 30 s of a minute, then one at 70 s: the first epoch's N runs from its
+  // first packet to its end (55 windows, where its last packet's window gave 26 before
+  // 2026-12-07); the second, in progress when the stream ends, runs to its last packet.
   const std::int64_t t0 = 1'700'000'040'000'000'000;  // a minute's start (UTC)
   std::vector<packet> packets;
   for (int s = 5; s <= 30; ++s)

@@ -21,11 +21,10 @@
 // entries (about 48 bytes each), not with packets.
 //
 // Epochs are aligned to the Unix epoch (floor(ts / epoch)) and must be a whole number of windows.
-// A report's N (its windows) counts every window of its span, from the span's start (or the
-// stream's first packet) to the epoch's end, the quiet ones at either end too (the epoch in
-// progress when the stream ends, to its last packet). An epoch in which no packet arrived is not
-// reported. Records a source skips (undecodable,
-// filtered) are counted in the epoch in which they were read.
+// A report's N (its windows) runs from the span's first packet to the epoch's end, the quiet
+// windows after its last packet included (the epoch in progress when the stream ends, to its last
+// packet). An epoch in which no packet arrived is not reported. Records a source skips
+// (undecodable, filtered) are counted in the epoch in which they were read.
 
 #include <algorithm>
 #include <chrono>
@@ -147,10 +146,7 @@ class stream_miner {
   template <class Emit>
   void take(const packet& p, Emit& emit) {
     const std::int64_t k = epoch_of(p.ts_ns);
-    if (!first_) {
-      first_ = k;
-      first_ns_ = p.ts_ns;
-    }
+    if (!first_) first_ = k;
     if (!current_ || k > *current_) {
       // The packet just counted belongs to the epoch it opens, not to the one it closes.
       if (current_ && !held_.empty() && held_.back().index == *current_) close(emit, false, 1, 1);
@@ -205,10 +201,11 @@ class stream_miner {
     out.from_ns = std::max(cur.index - static_cast<std::int64_t>(opt_.history) + 1, *first_) * opt_.epoch.count();
     out.epochs_in_span = static_cast<std::uint32_t>(held_.size());
     out.partial = partial;
-    // N counts every window the span watched: from its start (or the stream's first packet) to
-    // the epoch's end, quiet windows at either end included (the epoch in progress when the
-    // stream ended, to its last packet).
-    const observed_span watched{std::max(out.from_ns, first_ns_), partial ? std::max(out.from_ns, first_ns_) : out.end_ns - 1};
+    // N runs to the epoch's end, its quiet windows after the last packet included: a packet of a
+    // later epoch closed it, so they were watched (the epoch in progress when the stream ended
+    // runs to its last packet). It starts at the span's first packet, as a run's does.
+    std::optional<observed_span> watched;
+    if (!partial) watched = observed_span{out.end_ns - 1, out.end_ns - 1};
     out.result = mine(io::packets{records}, spec_, limits_, watched);
     // The input as read, not the held records: every record of the span's epochs.
     input_stats& in = out.result.input;
@@ -240,7 +237,6 @@ class stream_miner {
   std::deque<held_epoch> held_;  // the span, oldest first; the last is the current epoch
   std::optional<std::int64_t> current_;
   std::optional<std::int64_t> first_;  // the first epoch a packet fell in: no span starts before it
-  std::int64_t first_ns_ = 0;          // the stream's first packet: no window before it was watched
   boost::unordered_flat_set<seen_key, seen_hash> seen_;  // (windows, flow) pairs of the current epoch
   input_stats total_, mark_;
 };

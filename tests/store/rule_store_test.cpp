@@ -73,6 +73,35 @@ TEST_CASE("store.rule_store.new_gone_persistent_day_over_day") {
   CHECK(db.integrity_check() == "ok");
 }
 
+TEST_CASE("store.rule_store.a_pattern_in_another_form_is_said_beside_new_and_gone") {
+  // mon reports the rule over any client port; tue reports two narrower ones instead (the
+  // broader one was left out as explained): gone and new, each with the other run's form.
+  store::rule_store db(fresh("forms.db").string());
+  const auto wide = seen_rule("10.1.0.1", "10.1.0.1", 0.5);
+  auto narrow = [](const char* port, double score) {
+    store::observed_rule o = seen_rule("10.1.0.1", "10.1.0.1", score);
+    o.key = store::canonical({"udp", "10.1.0.1", port, "10.0.0.1", "53"}, "<=>", {"tcp", "10.1.0.1", "*", "10.0.0.2", "80"});
+    return o;
+  };
+  const auto other = seen_rule("10.1.0.9", "10.1.0.9", 0.2);
+  db.add_run("campus", day("mon", 1000), std::vector{wide});
+  db.add_run("campus", day("tue", 2000), std::vector{narrow("4000", 0.6), narrow("4001", 0.55), other});
+  const auto d = db.diff("campus", "tue");
+  CHECK(d.related_complete);
+  REQUIRE(d.gone.size() == 1);
+  CHECK(d.gone[0].split_count == 2);
+  REQUIRE(d.gone[0].split.size() == 2);
+  CHECK(d.gone[0].split[0].text() == narrow("4000", 0).key.text());  // most significant first
+  CHECK(d.gone[0].within_count == 0);
+  REQUIRE(d.new_rules.size() == 3);
+  CHECK(d.new_rules[0].within_count == 1);
+  REQUIRE(d.new_rules[0].within.size() == 1);
+  CHECK(d.new_rules[0].within[0].text() == wide.key.text());
+  CHECK(d.new_rules[1].within_count == 1);
+  CHECK(d.new_rules[2].rule.key.text() == other.key.text());
+  CHECK(d.new_rules[2].within_count + d.new_rules[2].split_count == 0);  // truly new
+}
+
 TEST_CASE("store.rule_store.runs_are_ordered_by_trace_time_and_sites_are_apart") {
   store::rule_store db(fresh("order.db").string());
   db.add_run("a", day("later", 5000), std::vector{seen_rule("10.1.0.1", "10.1.0.1", 0.5)});

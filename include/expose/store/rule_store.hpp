@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "expose/error.hpp"
+#include "expose/store/related.hpp"
 #include "expose/store/rule_key.hpp"
 #include "expose/store/sqlite.hpp"
 
@@ -74,6 +75,12 @@ struct known_rule {
   std::uint64_t runs_seen = 0;   ///< runs of the site that reported it
   std::string first_run, last_run;
   double first_seen = 0, last_seen = 0;  ///< trace start of those runs
+  /// In a diff's new and gone lists: the rules of the other run (the previous one for a new rule,
+  /// this one for a gone rule) that cover it (`within`) or that it covers (`split`), the same
+  /// pattern reported in another form (store/related.hpp): the first three of each, most
+  /// significant first, and how many.
+  std::vector<rule_key> within{}, split{};
+  std::size_t within_count = 0, split_count = 0;
 };
 
 /// What a run changed at its site: rules not seen in any earlier run, rules of the previous run
@@ -83,6 +90,7 @@ struct run_diff {
   run_summary run;
   std::optional<run_summary> previous;
   std::vector<known_rule> new_rules, gone, persistent;
+  bool related_complete = true;  ///< every new and gone rule was looked up in the other run (related_rules' budget)
 };
 
 /// Per rule of an added run, in the order given: seen in an earlier run of the site, and by how many runs so far.
@@ -338,19 +346,54 @@ class rule_store {
       known_rule k{std::move(o), h.runs_seen, runs[h.first].name, runs[h.last].name, runs[h.first].start, runs[h.last].start};
       (h.runs_seen > 1 ? d.persistent : d.new_rules).push_back(std::move(k));
     }
+    // The previous run's rules and this run's, each by score, then text (as the lists): what the
+    // new and the gone rules are looked up among.
+    struct ranked {
+      double score;
+      std::string text;
+      rule_key key;
+    };
+    std::vector<ranked> before, now;
     if (d.previous) {
       for (auto& [id, o] : observations(d.previous->id)) {
+        before.push_back({o.score, o.key.text(), o.key});
         if (in_current.count(id)) continue;
         const auto& h = hist.at(id);
         d.gone.push_back({std::move(o), h.runs_seen, runs[h.first].name, runs[h.last].name, runs[h.first].start, runs[h.last].start});
       }
     }
-    const auto by_score = [](const known_rule& a, const known_rule& b) {
-      return a.rule.score != b.rule.score ? a.rule.score > b.rule.score : a.rule.key.text() < b.rule.key.text();
+    const auto by_score = [](const observed_rule& a, const observed_rule& b) {
+      return a.score != b.score ? a.score > b.score : a.key.text() < b.key.text();
     };
-    std::ranges::sort(d.new_rules, by_score);
-    std::ranges::sort(d.gone, by_score);
-    std::ranges::sort(d.persistent, by_score);
+    const auto known_by_score = [&](const known_rule& a, const known_rule& b) { return by_score(a.rule, b.rule); };
+    std::ranges::sort(d.new_rules, known_by_score);
+    std::ranges::sort(d.gone, known_by_score);
+    std::ranges::sort(d.persistent, known_by_score);
+    if (d.previous) {
+      // A new rule within or split from one of the previous run's, a gone one within or split into
+      // one of this run's: the pattern reported in another form.
+      for (const auto* l : {&d.new_rules, &d.persistent})
+        for (const auto& k : *l) now.push_back({k.rule.score, k.rule.key.text(), k.rule.key});
+      const auto ranked_order = [](const ranked& a, const ranked& b) { return a.score != b.score ? a.score > b.score : a.text < b.text; };
+      std::ranges::sort(before, ranked_order);
+      std::ranges::sort(now, ranked_order);
+      const auto relate = [&](std::vector<known_rule>& rules, const std::vector<ranked>& other) {
+        std::vector<const rule_key*> of, among;
+        for (const auto& k : rules) of.push_back(&k.rule.key);
+        for (const auto& o : other) among.push_back(&o.key);
+        const auto found = related_rules(of, among);
+        d.related_complete = d.related_complete && found.complete;
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+          const auto& f = found.found[i];
+          for (const auto j : f.within) rules[i].within.push_back(other[j].key);
+          for (const auto j : f.split) rules[i].split.push_back(other[j].key);
+          rules[i].within_count = f.within_count;
+          rules[i].split_count = f.split_count;
+        }
+      };
+      relate(d.new_rules, before);
+      relate(d.gone, now);
+    }
     return d;
   }
 
