@@ -334,6 +334,32 @@ TEST_CASE("io.pcap_range.pcapng_interface_described_mid_file_is_detected_and_rea
   check_one_read(joined, whole);
 }
 
+TEST_CASE("io.pcap_range.filter_of_a_file_whose_first_section_holds_no_packet") {
+  // A first section describing a BSD loopback interface and no packet, then the packets in a
+  // section of Ethernet (files joined with cat): libpcap compiles the filter for the file's first
+  // interface, and a range must not take that program for the Ethernet packets (every packet was
+  // "filtered" on 2 and 3 ranks before 2026-12-07, none in one read).
+  expose_test::pcapng_builder f{false, {}};
+  f.section();
+  f.interface(0, 9);  // DLT_NULL
+  f.section();
+  f.interface(1, 9);  // Ethernet, nanoseconds
+  for (int i = 0; i < 200; ++i)
+    f.packet(0, 1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(i) * 1'000'000ULL,
+             io::encode_ethernet(expose_test::make_packet(0, "10.0.0.3", static_cast<std::uint16_t>(5000 + i), "10.1.0.1",
+                                                          static_cast<std::uint16_t>(i % 2 == 0 ? 53 : 80), i % 2 == 0 ? proto::udp : proto::tcp)));
+  const auto path = f.write("null_first.pcapng");
+  collected whole;
+  io::pcap_file(path, {.filter = "udp"}).read([&](const packet& p) { whole.packets.push_back(p); }, whole.stats);
+  REQUIRE(whole.stats.decoded == 100);
+  for (int parts : {1, 2, 3}) {
+    CAPTURE(parts);
+    collected joined;
+    read_in_parts(path, parts, joined, {.filter = "udp"});
+    check_one_read(joined, whole);
+  }
+}
+
 TEST_CASE("io.pcap_range.one_fragment_table_for_every_slice_whole_files_too") {
   // A datagram's first fragment ends one pcapng file, its later fragment starts the next: a rank
   // given both files whole (through libpcap) places the later one, as one read does.

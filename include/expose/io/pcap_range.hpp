@@ -350,13 +350,16 @@ class pcap_slices {
 
   /// The filter compiled by libpcap's handle of the file, as on a whole read (the code for BSD
   /// loopback depends on the file's byte order, which only that handle knows); null without one.
-  [[nodiscard]] filter_program compile_for_file(const std::filesystem::path& path) const {
+  /// `link_type`: the link type it is compiled for (the file's first interface's, in a pcapng
+  /// file: not the one in effect at its first packet when a first section holds none).
+  [[nodiscard]] filter_program compile_for_file(const std::filesystem::path& path, int* link_type = nullptr) const {
     filter_program prog(nullptr, &free_program);
     if (opt_.filter.empty()) return prog;
     char err[PCAP_ERRBUF_SIZE] = {};
     std::unique_ptr<pcap_t, void (*)(pcap_t*)> handle(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err),
                                                       &pcap_close);
     if (!handle) throw bad_trace("cannot read '" + path.string() + "': " + err);
+    if (link_type != nullptr) *link_type = pcap_datalink(handle.get());
     auto* raw = new bpf_program{};
     if (pcap_compile(handle.get(), raw, opt_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
       const std::string why = pcap_geterr(handle.get());
@@ -470,7 +473,12 @@ class pcap_slices {
     // for any other when a packet of it comes (a filter that cannot speak of that type lets none
     // of it pass).
     std::map<int, filter_program> filters;
-    if (!opt_.filter.empty() && !leading.state.interfaces.empty()) filters.emplace(leading.state.interfaces.front().link_type, compile_for_file(s.path));
+    if (!opt_.filter.empty() && !leading.state.interfaces.empty()) {
+      int first_type = 0;
+      auto prog = compile_for_file(s.path, &first_type);
+      if (first_type == link::raw) first_type = link::raw_linktype;  // the reader names it as the file does
+      filters.emplace(first_type, std::move(prog));
+    }
     const auto compile = [&](int link_type) -> const filter_program& {
       filter_program prog(nullptr, &free_program);
       std::unique_ptr<pcap_t, void (*)(pcap_t*)> dead(pcap_open_dead(link_type, 262144), &pcap_close);

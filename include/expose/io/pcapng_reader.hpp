@@ -155,7 +155,7 @@ class pcapng_reader {
           interface i;
           i.link_type = u16(b);
           i.snaplen = u32(b + 4);
-          options(b + 8, n - 8, i);
+          if (auto why = options(b + 8, n - 8, i); !why.empty()) return fail(std::move(why));
           state_.interfaces.push_back(i);
           // libpcap takes the first interface's snapshot length for the file, and stops at one that differs
           const std::uint32_t snapshot = adjusted_snaplen(i);
@@ -267,26 +267,42 @@ class pcapng_reader {
     return false;
   }
 
-  void options(const std::uint8_t* p, std::size_t n, interface& i) const {
+  /// An interface description's options (if_tsresol, if_tsoffset), checked as libpcap 1.10's
+  /// process_idb_options checks them, in its words: what is wrong, or empty.
+  [[nodiscard]] std::string options(const std::uint8_t* p, std::size_t n, interface& i) const {
+    const std::string idb = "Interface Description Block ";
+    bool saw_tsresol = false, saw_tsoffset = false;
     while (n >= 4) {
       const std::uint16_t code = u16(p), len = u16(p + 2);
       const std::size_t padded = (std::size_t{len} + 3) / 4 * 4;
-      if (code == 0 || 4 + padded > n) return;
-      if (code == 9 && len >= 1) {  // if_tsresol: 10^-v, or 2^-v with the top bit set
+      if (4 + padded > n) return "block of type 1 in pcapng dump file is too short";
+      if (code == 0) {  // opt_endofopt
+        if (len != 0) return idb + "has opt_endofopt option with length " + std::to_string(len) + " != 0";
+        return {};
+      }
+      if (code == 9) {  // if_tsresol: 10^-v, or 2^-v with the top bit set
+        if (len != 1) return idb + "has if_tsresol option with length " + std::to_string(len) + " != 1";
+        if (saw_tsresol) return idb + "has more than one if_tsresol option";
+        saw_tsresol = true;
         const std::uint8_t v = p[4];
         const unsigned e = v & 0x7f;
-        if ((v & 0x80) != 0 ? e < 64 : e <= 19) {
-          std::uint64_t units = 1;
-          for (unsigned k = 0; k < e; ++k) units *= (v & 0x80) != 0 ? 2 : 10;
-          i.units = units;
-        }
-      } else if (code == 14 && len == 8) {  // if_tsoffset, seconds
+        const bool binary = (v & 0x80) != 0;
+        if (binary ? e > 63 : e > 19)
+          return idb + "if_tsresol option resolution " + (binary ? "2^-" : "10^-") + std::to_string(e) + " is too high";
+        std::uint64_t units = 1;
+        for (unsigned k = 0; k < e; ++k) units *= binary ? 2 : 10;
+        i.units = units;
+      } else if (code == 14) {  // if_tsoffset, seconds
+        if (len != 8) return idb + "has if_tsoffset option with length " + std::to_string(len) + " != 8";
+        if (saw_tsoffset) return idb + "has more than one if_tsoffset option";
+        saw_tsoffset = true;
         const std::uint64_t first = u32(p + 4), second = u32(p + 8);
         i.offset_s = static_cast<std::int64_t>(state_.big ? (first << 32 | second) : (second << 32 | first));
       }
       p += 4 + padded;
       n -= 4 + padded;
     }
+    return {};
   }
 
   bool take(record& r, const interface& i, std::uint64_t ts, std::uint32_t caplen, std::uint32_t len, const std::uint8_t* data) {
