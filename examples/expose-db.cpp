@@ -7,8 +7,9 @@
 //   expose-db --db FILE check                                                SQLite's integrity check
 //
 // Exit status: 0 done; 1 a file could not be read or written, a value is wrong, or there is no such
-// site or run; 2 the command line itself is wrong; 3 (list, diff) the database is damaged: said,
-// and what could be read is written.
+// site or run; 2 the command line itself is wrong; 3 the database is damaged: said, and (list,
+// diff) what could be read is written, or (an SQLite file SQLite cannot open: cut short, a damaged
+// header page) nothing.
 //
 // Test hook: with EXPOSE_DB_TEST_PAUSE=SECONDS, `add` pauses that long inside its transaction once
 // half the rules are written (and says so on stderr), so a test can kill it there.
@@ -68,6 +69,22 @@ ojson known_json(const st::known_rule& k, bool related) {
   return j;
 }
 
+/// What a reader of a diff must know besides its lists: runs mined with windows of other widths
+/// find other rules (a reviewer's 2-second run showed 239 rules "gone" without a word).
+std::vector<std::string> diff_notes(const st::run_diff& d) {
+  std::vector<std::string> out;
+  if (d.previous && d.previous->window_seconds > 0 && d.run.window_seconds > 0 && d.previous->window_seconds != d.run.window_seconds) {
+    const auto w = [](double s) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%g s", s);
+      return std::string(b);
+    };
+    out.push_back("run " + d.run.name + " was mined with windows of " + w(d.run.window_seconds) + ", run " + d.previous->name + " with windows of " +
+                  w(d.previous->window_seconds) + ": their rules differ for that reason too; mine both alike to compare them");
+  }
+  return out;
+}
+
 /// How many of `rules` the other run reported in another form.
 std::size_t in_another_form(const std::vector<st::known_rule>& rules) {
   return static_cast<std::size_t>(std::ranges::count_if(rules, [](const st::known_rule& k) { return k.within_count + k.split_count != 0; }));
@@ -103,6 +120,7 @@ void write_diff_text(std::ostream& out, const st::run_diff& d) {
                       << (d.previous->rules == 1 ? " rule" : " rules") << ")";
   else out << ", the site's first run";
   out << ": " << d.new_rules.size() << " new, " << d.gone.size() << " gone, " << d.persistent.size() << " persistent\n";
+  for (const auto& note : diff_notes(d)) out << "(note: " << note << ")\n";
   // A rule within a broader one, or split into narrower ones, is the same pattern in another form.
   if (const auto n = in_another_form(d.new_rules), g = in_another_form(d.gone); n + g != 0)
     out << "(of them, " << n << " new and " << g << " gone lie within or are split into rules of the other run: the same pattern "
@@ -186,6 +204,9 @@ int main(int argc, char** argv) {
     if (given != 0 && name->empty()) {
       std::cerr << "expose-db: " << option << ": the name is empty\n";
       return 1;
+    } else if (const auto why = expose_tools::name_problem(*name); add->parsed() && name != &db_file && !why.empty()) {  // names made here
+      std::cerr << "expose-db: " << option << ": " << why << "\n";
+      return 1;
     }
   // SQLite takes these names for a database held in memory or a temporary file: a run added there
   // would be gone when the command ends.
@@ -234,8 +255,13 @@ int main(int argc, char** argv) {
     }
     const bool creates = add->parsed();
     if (!creates && !std::ifstream(db_file)) {
-      std::cerr << "expose-db: --db: cannot read '" << db_file << "': " << std::strerror(errno)
-                << (errno == ENOENT ? " (add a run first: it creates the database)" : "") << "\n";
+      const int why = errno;
+      const auto folder = std::filesystem::path(db_file).parent_path();
+      std::error_code ec;
+      const bool no_folder = !folder.empty() && !std::filesystem::is_directory(folder, ec);
+      std::cerr << "expose-db: --db: cannot read '" << db_file << "': " << std::strerror(why)
+                << (why != ENOENT ? "" : no_folder ? " (there is no folder '" + folder.string() + "')" : std::string(" (add a run first: it creates the database)"))
+                << "\n";
       return 1;
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*busy_timeout);
@@ -287,7 +313,8 @@ int main(int argc, char** argv) {
       const auto d = store.diff(site, run);
       if (format == "json") {
         ojson out = {{"tool", "expose-db"}, {"version", ex::version}, {"site", d.site}, {"run", run_json(d.run)},
-                     {"previous", d.previous ? run_json(*d.previous) : ojson(nullptr)}, {"related_complete", d.related_complete}};
+                     {"previous", d.previous ? run_json(*d.previous) : ojson(nullptr)}, {"related_complete", d.related_complete},
+                     {"notes", diff_notes(d)}};
         for (const auto& [name, rules] : {std::pair{"new", &d.new_rules}, std::pair{"gone", &d.gone}, std::pair{"persistent", &d.persistent}}) {
           ojson a = ojson::array();
           for (const auto& k : *rules) a.push_back(known_json(k, rules != &d.persistent));
@@ -334,6 +361,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     return exit_status;
+  } catch (const st::sqlite_error& e) {
+    std::cerr << "expose-db: " << e.what() << "\n";
+    // an SQLite file SQLite calls damaged (a page, a file cut short) is damage: 3, as a capture's
+    const bool damaged = (e.code() == SQLITE_CORRUPT || e.code() == SQLITE_NOTADB) && st::file_shape::of(db_file).sqlite;
+    return damaged ? 3 : 1;
   } catch (const std::exception& e) {  // expose::error, and anything else (memory, a file's read): said, never an abort
     std::cerr << "expose-db: " << e.what() << "\n";
     return 1;

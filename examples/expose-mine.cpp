@@ -94,6 +94,7 @@ struct writer {
       // first of the site, and every diff would compare against it.
       not_added = "no packet or record was decoded: the run was not added";
       std::cerr << "expose-mine: --db: " << not_added << " to '" << s.db << "'\n";
+      if (db_failed.empty()) db_failed = not_added;  // exit 1: a job that adds a run a day must hear it
     } else if (store) {
       const double start = static_cast<double>(epoch ? epoch->start_ns : result.input.start_ns) / 1e9;
       run_name = s.run.empty() ? expose_tools::iso_utc(start) : epoch ? s.run + "@" + expose_tools::iso_utc(start) : s.run;
@@ -258,6 +259,11 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --db needs --site NAME (the site the run belongs to)\n";
     return 2;
   }
+  for (const auto& [option, name] : {std::pair{"--site", &s.site}, std::pair{"--run", &s.run}})
+    if (const auto why = expose_tools::name_problem(*name); !why.empty()) {
+      std::cerr << "expose-mine: " << option << ": " << why << "\n";
+      return 1;
+    }
   if (history_opt->count() != 0 && s.epoch.empty()) {
     std::cerr << "expose-mine: --history needs --epoch D (it is the number of epochs each epoch's counts span)\n";
     return 2;

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +32,31 @@ class sqlite_error : public error {
 };
 
 class statement;
+
+/// What a file's first bytes say of it as an SQLite database (the file format's header): not one,
+/// one, or one cut short (its header counts more pages than the file holds: a copy or a write that
+/// stopped midway).
+struct file_shape {
+  bool sqlite = false;
+  std::uint64_t bytes = 0;     ///< the file's size
+  std::uint64_t expected = 0;  ///< pages x page size, when the header's page count is valid (else 0)
+  [[nodiscard]] bool cut_short() const noexcept { return sqlite && expected > bytes; }
+  [[nodiscard]] static file_shape of(const std::string& path) {
+    file_shape out;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) return out;
+    unsigned char h[100] = {};
+    const std::size_t got = std::fread(h, 1, sizeof h, f.get());
+    if (std::fseek(f.get(), 0, SEEK_END) == 0) out.bytes = static_cast<std::uint64_t>(std::max(0L, std::ftell(f.get())));
+    out.sqlite = got >= 16 && std::memcmp(h, "SQLite format 3", 16) == 0;
+    if (!out.sqlite || got < 100) return out;
+    const auto be32 = [&](int at) { return std::uint32_t{h[at]} << 24 | std::uint32_t{h[at + 1]} << 16 | std::uint32_t{h[at + 2]} << 8 | h[at + 3]; };
+    const std::uint32_t page = h[16] == 0 && h[17] == 1 ? 65536u : (std::uint32_t{h[16]} << 8 | h[17]);
+    // The page count at byte 28 holds when the change counter (24) equals version-valid-for (92).
+    if (be32(24) == be32(92) && page >= 512) out.expected = std::uint64_t{be32(28)} * page;
+    return out;
+  }
+};
 
 /// How a connection opens its file: to write; to read; or to read a file nothing can change (a
 /// read-only folder, where SQLite cannot make the shared-memory file a WAL database needs, and
@@ -99,7 +126,13 @@ class connection {
     const int primary = rc & 0xff;
     std::string hint;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) hint = " (another process held the database longer than the busy timeout)";
-    else if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) hint = " (not an expose rule database, or damaged)";
+    else if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+      const auto shape = file_shape::of(path_);
+      hint = !shape.sqlite      ? " (not an SQLite database: not an expose rule database)"
+             : shape.cut_short() ? " (the file is cut short: " + std::to_string(shape.bytes) + " of its " + std::to_string(shape.expected) +
+                                      " bytes; an earlier copy of the file is the way back)"
+                                : " (damaged; expose-db check says more, and an earlier copy of the file is the way back)";
+    }
     else if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) hint = " (check the file's and its folder's permissions)";
     throw sqlite_error("database '" + path_ + "': " + why + hint, primary);
   }
