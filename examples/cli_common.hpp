@@ -151,7 +151,6 @@ inline std::string padded(std::string_view s, std::size_t width) {
   return std::string(s) + std::string(w < width ? width - w : 0, ' ');
 }
 
-/// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
 /// What is wrong with a site's or a run's name, or empty: a name is one line of text, without a
 /// control character (a newline broke `expose-db list`'s table) or spaces around it (" day1 " was
 /// stored as another run than "day1").
@@ -162,6 +161,7 @@ inline std::string name_problem(const std::string& name) {
   return {};
 }
 
+/// A time in seconds since the Unix epoch as `2026-01-05 10:00:00` (UTC).
 inline std::string utc(double seconds) { return expose::io::utc_time_text(expose::io::utc_second(seconds)); }
 
 /// The same as ISO 8601, `2026-01-05T10:00:00Z`: a run's default name in a rule database.

@@ -104,7 +104,7 @@ void write_rules(std::ostream& out, const std::vector<st::known_rule>& rules, bo
     // the pattern in the other run's form (new: the previous run's; gone: this run's)
     const auto other = [&](const char* how, const std::vector<st::rule_key>& keys, std::size_t count) {
       if (count == 0) return;
-      out << "        " << (gone ? "now " : "before ") << how << " " << keys.front().text();
+      out << "        " << (gone ? "now " : "before ") << how << " " << keys.front().reported_text();
       if (count > 1) out << " (and " << count - 1 << " more)";
       out << "\n";
     };
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     if (given != 0 && name->empty()) {
       std::cerr << "expose-db: " << option << ": the name is empty\n";
       return 1;
-    } else if (const auto why = expose_tools::name_problem(*name); add->parsed() && name != &db_file && !why.empty()) {  // names made here
+    } else if (const auto why = expose_tools::name_problem(*name); add->parsed() && name == &run && !why.empty()) {  // a run's name made here
       std::cerr << "expose-db: " << option << ": " << why << "\n";
       return 1;
     }
@@ -268,6 +268,9 @@ int main(int argc, char** argv) {
     // list, diff and check only read: a database in a read-only folder is read too
     const bool reads = list->parsed() || diff->parsed() || check->parsed();
     st::rule_store store(db_file, {.busy_timeout = ms, .create = creates, .read_only = reads});
+    // A site's name is one line of text without spaces around it; a site named so before is taken.
+    if (const auto why = expose_tools::name_problem(site); add->parsed() && !why.empty() && !store.has_site(site))
+      throw ex::bad_argument("--site: " + why);
     // A damaged page can leave rules out of a list or a diff, or garble them, without an error
     // from SQLite: list and diff check the file first, say so, and exit 3 (as expose-mine does
     // with a damaged capture) after what they could read.
@@ -353,7 +356,7 @@ int main(int argc, char** argv) {
     } else if (check->parsed()) {
       const auto result = store.integrity_check();
       std::cout << result << "\n";
-      if (result != "ok") return 1;
+      if (result != "ok") return 3;  // damaged
     }
     std::cout.flush();
     if (!std::cout) {

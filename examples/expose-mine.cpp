@@ -259,11 +259,6 @@ int main(int argc, char** argv) {
     std::cerr << "expose-mine: --db needs --site NAME (the site the run belongs to)\n";
     return 2;
   }
-  for (const auto& [option, name] : {std::pair{"--site", &s.site}, std::pair{"--run", &s.run}})
-    if (const auto why = expose_tools::name_problem(*name); !why.empty()) {
-      std::cerr << "expose-mine: " << option << ": " << why << "\n";
-      return 1;
-    }
   if (history_opt->count() != 0 && s.epoch.empty()) {
     std::cerr << "expose-mine: --history needs --epoch D (it is the number of epochs each epoch's counts span)\n";
     return 2;
@@ -375,6 +370,10 @@ int main(int argc, char** argv) {
           s.db, ex::store::store_options{.busy_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*busy_timeout)});
       // A run named on the command line is looked up before the trace is read, not after it is
       // mined (a run named by its trace start can only be looked up once the trace is read).
+      // A name is one line of text without spaces around it; a site named so before is taken.
+      if (const auto why = expose_tools::name_problem(s.site); !why.empty() && !w.store->has_site(s.site))
+        throw ex::bad_argument("--site: " + why);
+      if (const auto why = expose_tools::name_problem(s.run); !why.empty()) throw ex::bad_argument("--run: " + why);
       if (!s.run.empty() && s.epoch.empty() && w.store->has_run(s.site, s.run))
         throw ex::bad_argument("--run: run '" + s.run + "' is already in the database for site '" + s.site +
                                "' (forget it first: expose-db forget; or name this run otherwise)");

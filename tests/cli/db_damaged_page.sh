@@ -28,8 +28,13 @@ for command in list "diff --site lab"; do
     grep -q "^  mon  2026-01-05 08:00:00  *5  *5$" "$dir/out" || fail "list: the run not written after the warning: $(cat "$dir/out")"
   else
     [ "$rc" = 3 ] || fail "diff: exit status $rc, expected 3: $(cat "$dir/err")"
-    grep -q "database disk image is malformed (damaged; expose-db check says more" "$dir/err" || fail "diff: no error after the warning: $(cat "$dir/err")"
+    grep -q "database disk image is malformed (damaged; an earlier copy" "$dir/err" || fail "diff: no error after the warning: $(cat "$dir/err")"
   fi
 done
+# check meets the damaged page too: damage, exit 3 (it was 1)
+"$db_tool" --db "$dir/r.db" check >"$dir/out" 2>"$dir/err"
+rc=$?
+[ "$rc" = 3 ] || fail "check: exit status $rc, expected 3: $(cat "$dir/out" "$dir/err")"
+grep -q "database disk image is malformed (damaged; an earlier copy of the file is the way back)" "$dir/err" || fail "check: not said damaged: $(cat "$dir/err")"
 [ "$(md5sum <"$dir/r.db")" = "$sum" ] || fail "the damaged file was changed"
 echo "pass: damaged page said, exit status 3"

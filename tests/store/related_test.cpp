@@ -30,6 +30,11 @@ TEST_CASE("store.related.covers_by_fields_host_variables_and_direction") {
   const auto two_hosts = key({"tcp", "10.0.0.5", "3821", "24.0.0.1", "6346"}, "<=>", {"tcp", "10.0.0.6", "3817", "24.0.0.2", "6346"});
   CHECK_FALSE(store::covers(host, two_hosts));
   CHECK_FALSE(store::covers(key({"udp", "$A", "*", "24.0.0.1", "6346"}, "<=>", {"tcp", "$A", "*", "24.0.0.2", "6346"}), specific));
+  // `*` covers a host variable (any host, one or several), a host variable never `*` (one host)
+  const auto any_host = key({"tcp", "*", "*", "*", "143"}, "<=>", {"tcp", "*", "*", "*", "993"});
+  const auto one_host = key({"tcp", "$A", "*", "*", "143"}, "<=>", {"tcp", "$A", "*", "*", "993"});
+  CHECK(store::covers(any_host, one_host));
+  CHECK_FALSE(store::covers(one_host, any_host));
 }
 
 TEST_CASE("store.related.rules_within_and_split_found_through_their_addresses") {

@@ -233,7 +233,7 @@ class pcap_slices {
   /// (both 0 for other files).
   [[nodiscard]] const std::vector<std::pair<std::uint64_t, std::uint64_t>>& sections() const noexcept { return sections_; }
   /// Of each slice of a pcapng file, the section in effect where it stopped (what a piece read
-  /// from there must be read in: `pcap_slice::section`); empty for other files.
+  /// from there must be read in: `pcap_slice::section`); a section with no interface for other files.
   [[nodiscard]] const std::vector<pcapng_reader::section>& stop_sections() const noexcept { return stop_sections_; }
   /// Of each piece of a classic pcap or pcapng file, the records read (0 for a file read whole).
   [[nodiscard]] const std::vector<std::uint64_t>& records() const noexcept { return records_; }

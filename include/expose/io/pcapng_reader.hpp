@@ -155,17 +155,18 @@ class pcapng_reader {
           interface i;
           i.link_type = u16(b);
           i.snaplen = u32(b + 4);
-          if (auto why = options(b + 8, n - 8, i); !why.empty()) return fail(std::move(why));
-          state_.interfaces.push_back(i);
-          // libpcap takes the first interface's snapshot length for the file, and stops at one that differs
+          // libpcap takes the first interface's snapshot length for the file, and stops at one that
+          // differs, before it reads the interface's options
           const std::uint32_t snapshot = adjusted_snaplen(i);
+          if (state_.snapshot != 0 && snapshot != state_.snapshot)
+            return fail("an interface has a snapshot length " + std::to_string(i.snaplen) +
+                        " different from the snapshot length of the first interface");
+          if (auto why = options(b + 8, n - 8, i); !why.empty()) return fail(std::move(why));
           if (state_.snapshot == 0) {
             state_.snapshot = snapshot;
             state_.max_block = libpcap_max_block(i.link_type);
-          } else if (snapshot != state_.snapshot) {
-            return fail("an interface has a snapshot length " + std::to_string(i.snaplen) +
-                        " different from the snapshot length of the first interface");
           }
+          state_.interfaces.push_back(i);
           continue;
         }
         case 6: {  // enhanced packet

@@ -8,7 +8,7 @@
 //
 //   G covers R  when each side of G matches the same side of R (either way round when G or R is
 //               <=>): each field of G is `*`, R's own value, or a host variable that stands for
-//               one value throughout G
+//               one value throughout G (a value or a host variable of R, never R's `*`)
 //
 // Looked up through the rules' field values (addresses and ports, each with its field), not every
 // pair: a rule that covers another names only values the other names, and one that is covered
@@ -50,7 +50,8 @@ struct bindings {
 inline bool side_matches(const side& g, const side& r, bindings& b) {
   const auto field = [&](const std::string& gf, const std::string& rf) {
     if (gf == "*" || gf == rf) return true;
-    return !gf.empty() && gf.front() == '$' && b.bind(gf, rf);
+    // a host variable is one host in every place it stands: it covers a value, never `*`
+    return !gf.empty() && gf.front() == '$' && rf != "*" && b.bind(gf, rf);
   };
   return field(g.proto, r.proto) && field(g.src, r.src) && field(g.sport, r.sport) && field(g.dst, r.dst) && field(g.dport, r.dport);
 }

@@ -42,6 +42,8 @@ struct rule_key {
   std::string kind;     ///< "=>" or "<=>"
   bool flipped = false; ///< the rule as reported had its sides the other way round
   [[nodiscard]] std::string text() const { return lhs.text() + " " + kind + " " + rhs.text(); }
+  /// The rule as the run reported it: sides in the reported order.
+  [[nodiscard]] std::string reported_text() const { return flipped ? rhs.text() + " " + kind + " " + lhs.text() : text(); }
 };
 
 /// The canonical key of a rule reported as `lhs kind rhs` (kind `=>` or `<=>`).
@@ -75,7 +77,7 @@ struct observed_rule {
   /// The rule as the run reported it: sides in the reported order.
   [[nodiscard]] const side& reported_lhs() const { return key.flipped ? key.rhs : key.lhs; }
   [[nodiscard]] const side& reported_rhs() const { return key.flipped ? key.lhs : key.rhs; }
-  [[nodiscard]] std::string reported_text() const { return reported_lhs().text() + " " + key.kind + " " + reported_rhs().text(); }
+  [[nodiscard]] std::string reported_text() const { return key.reported_text(); }
   [[nodiscard]] double confidence() const { return lhs_count == 0 ? 0.0 : static_cast<double>(support) / static_cast<double>(lhs_count); }
 };
 

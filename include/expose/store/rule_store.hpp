@@ -362,10 +362,9 @@ class rule_store {
         d.gone.push_back({std::move(o), h.runs_seen, runs[h.first].name, runs[h.last].name, runs[h.first].start, runs[h.last].start});
       }
     }
-    const auto by_score = [](const observed_rule& a, const observed_rule& b) {
-      return a.score != b.score ? a.score > b.score : a.key.text() < b.key.text();
+    const auto known_by_score = [](const known_rule& a, const known_rule& b) {
+      return ranked_before(a.rule.score, [&] { return a.rule.key.text(); }, b.rule.score, [&] { return b.rule.key.text(); });
     };
-    const auto known_by_score = [&](const known_rule& a, const known_rule& b) { return by_score(a.rule, b.rule); };
     std::ranges::sort(d.new_rules, known_by_score);
     std::ranges::sort(d.gone, known_by_score);
     std::ranges::sort(d.persistent, known_by_score);
@@ -374,7 +373,9 @@ class rule_store {
       // one of this run's: the pattern reported in another form.
       for (const auto* l : {&d.new_rules, &d.persistent})
         for (const auto& k : *l) now.push_back({k.rule.score, k.rule.key.text(), k.rule.key});
-      const auto ranked_order = [](const ranked& a, const ranked& b) { return a.score != b.score ? a.score > b.score : a.text < b.text; };
+      const auto ranked_order = [](const ranked& a, const ranked& b) {
+        return ranked_before(a.score, [&] { return a.text; }, b.score, [&] { return b.text; });
+      };
       std::ranges::sort(before, ranked_order);
       std::ranges::sort(now, ranked_order);
       const auto relate = [&](std::vector<known_rule>& rules, const std::vector<ranked>& other) {
@@ -447,6 +448,9 @@ class rule_store {
     return out;
   }
 
+  /// Whether the database holds a site named `site`.
+  [[nodiscard]] bool has_site(const std::string& site) { return site_of(site).has_value(); }
+
   /// Whether `site` has a run named `run` (add_run refuses to add it again unless told to replace it).
   [[nodiscard]] bool has_run(const std::string& site, const std::string& run) {
     const auto id = site_of(site);
@@ -456,6 +460,12 @@ class rule_store {
   [[nodiscard]] connection& db() noexcept { return db_; }
 
  private:
+  /// Every list of a diff most significant first: by score, then by text (made only on a tie).
+  template <class TextA, class TextB>
+  static bool ranked_before(double score_a, const TextA& text_a, double score_b, const TextB& text_b) {
+    return score_a != score_b ? score_a > score_b : text_a() < text_b();
+  }
+
   struct seen {
     std::uint64_t runs_seen = 0;
     std::size_t first = 0, last = 0;  // positions in the run order

@@ -131,7 +131,7 @@ class connection {
       hint = !shape.sqlite      ? " (not an SQLite database: not an expose rule database)"
              : shape.cut_short() ? " (the file is cut short: " + std::to_string(shape.bytes) + " of its " + std::to_string(shape.expected) +
                                       " bytes; an earlier copy of the file is the way back)"
-                                : " (damaged; expose-db check says more, and an earlier copy of the file is the way back)";
+                                : " (damaged; an earlier copy of the file is the way back)";
     }
     else if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) hint = " (check the file's and its folder's permissions)";
     throw sqlite_error("database '" + path_ + "': " + why + hint, primary);
