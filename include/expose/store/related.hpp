@@ -136,9 +136,7 @@ struct related_search {
     for (const auto x : v) h = (h ^ x) * 0xff51afd7ed558ccdULL + 0x2545f4914f6cdd1dULL;
     return h;
   };
-  std::vector<std::string> texts(among.size());
   for (std::size_t j = 0; j < among.size(); ++j) {
-    texts[j] = among[j]->text();
     const auto ids = numbers(*among[j], true);
     for (const auto v : ids) under_each[v].push_back(j);
     under_set[set_hash(ids)].push_back(j);
@@ -206,11 +204,12 @@ struct related_search {
       break;
     }
     std::sort(candidates.begin(), candidates.end());  // the other list's order
-    const std::string text = q.text();
     auto& r = out.found[i];
     for (const auto j : candidates) {
       if (covers(*among[j], q)) {
-        if (texts[j] == text) continue;  // the rule itself
+        // the rule itself: the same sides and kind, its identity (the text made of them), compared
+        // without making the text
+        if (among[j]->kind == q.kind && among[j]->lhs == q.lhs && among[j]->rhs == q.rhs) continue;
         if (r.within.size() < most) r.within.push_back(j);
         ++r.within_count;
       } else if (covers(q, *among[j])) {
