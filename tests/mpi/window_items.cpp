@@ -8,11 +8,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "expose/activity.hpp"
 #include "expose/flow_table.hpp"
+#include "expose/io/pcap_file.hpp"
 #include "expose/lattice/templates.hpp"
 #include "expose/mpi/messages.hpp"
 #include "expose/mpi/window_items.hpp"
@@ -33,13 +36,21 @@ struct item {
   friend bool operator==(const item&, const item&) = default;
 };
 
-/// Checks one trace; returns how many items one process made (on rank 0; 0 elsewhere).
-std::size_t check_trace(expose_test::mpi_check& c, const ex::synth::generator& gen, const std::string& name) {
+/// The window templates of the paper, and a set whose items nest three deep (`*.* : B.*` holds
+/// `*.* : B.80`, which holds `A.* : B.80`): a rest is taken against the largest pieces alone.
+using paper = ex::lattice::templates<ex::lattice::client_port, ex::lattice::any_client, ex::lattice::same_client, ex::lattice::any_ports>;
+using to_server = ex::lattice::shape<ex::lattice::any<ex::fields::src_ip>, ex::lattice::any<ex::fields::src_port>,
+                                     ex::lattice::any<ex::fields::dst_port>>;
+using nested = ex::lattice::templates<ex::lattice::client_port, ex::lattice::any_client, to_server>;
+
+/// Checks one trace's packets; returns how many items one process made (on rank 0; 0 elsewhere).
+template <class L>
+std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>& packets, const L& lattice, const std::string& name) {
   const int rank = c.rank, size = c.size;
   std::vector<ex::flow_pattern> patterns;
   std::vector<ex::timed_entry> entries;
   ex::flow_table table;
-  for (const auto& p : gen.packets()) {
+  for (const auto& p : packets) {
     const auto [id, fresh] = table.find_or_insert(p);
     if (fresh) patterns.push_back(ex::exact(table.flows()[id]));
     // windows of a second, the offset within it in units of 1/65536 s
@@ -52,19 +63,17 @@ std::size_t check_trace(expose_test::mpi_check& c, const ex::synth::generator& g
   const std::int64_t lo = entries.front().window, hi = entries.back().window;
   const auto samples = static_cast<std::uint64_t>(hi - lo + 1);
   const auto keep = [](std::uint64_t count, std::uint64_t) { return count >= 3; };
-  const ex::lattice::templates<ex::lattice::client_port, ex::lattice::any_client, ex::lattice::same_client, ex::lattice::any_ports> lattice{
-      .rests = false};
 
   // This rank's run of flows, and the entries of its range of windows.
   const auto n = static_cast<std::uint32_t>(patterns.size());
   const auto cut = [&](int r) { return static_cast<std::uint32_t>(std::uint64_t{n} * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(size)); };
-  ex::mpi::flow_run run{cut(rank), {patterns.begin() + cut(rank), patterns.begin() + cut(rank + 1)}};
+  ex::mpi::flow_run run{cut(rank), ex::pattern_list(std::vector<ex::flow_pattern>(patterns.begin() + cut(rank), patterns.begin() + cut(rank + 1)))};
   std::vector<ex::timed_entry> mine;
   const auto window_cut = [&](int r) { return lo + (hi - lo + 1) * r / size; };
   for (const auto& e : entries)
     if (e.window >= window_cut(rank) && e.window < window_cut(rank + 1)) mine.push_back(e);
   ex::mpi::traffic t;
-  const ex::mpi::window_item_share share = ex::mpi::window_items(run, std::move(mine), samples, lattice.masks, keep, MPI_COMM_WORLD, t);
+  const ex::mpi::window_item_share share = ex::mpi::window_items(run, std::move(mine), samples, lattice, keep, MPI_COMM_WORLD, t);
 
   // Every rank's items to rank 0, as text-free records: (id, closure, members, windows, offsets).
   ex::mpi::detail::writer w;
@@ -129,17 +138,70 @@ std::size_t check_trace(expose_test::mpi_check& c, const ex::synth::generator& g
   return want.size();
 }
 
+std::vector<ex::packet> packets_of(const ex::synth::generator& gen) {
+  std::vector<ex::packet> out;
+  for (const auto& p : gen.packets()) out.push_back(p);
+  return out;
+}
+
+/// `clients` hosts, each with two connections to one web server in each of ten windows: the
+/// server's item holds one item per client, so it has rests against each when there are at most
+/// max_rests (4) of them, and none with more.
+std::vector<ex::packet> web_clients(std::uint32_t clients) {
+  std::vector<ex::packet> out;
+  for (std::int64_t w = 0; w < 10; ++w)
+    for (std::uint32_t i = 1; i <= clients; ++i)
+      for (std::uint16_t k = 0; k < 2; ++k) {
+        ex::packet p;
+        p.ts_ns = w * 1'000'000'000 + i * 1'000 + k;
+        p.src = ex::ip_address::v4(0x0a080000U + i);
+        p.dst = ex::ip_address::v4(0x0a090909U);
+        p.sport = static_cast<std::uint16_t>(40000 + i * 10 + k);
+        p.dport = 80;
+        p.proto = 6;
+        out.push_back(p);
+      }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   expose_test::mpi_check c;
-  const std::size_t few = check_trace(c, {.seed = 7, .duration = std::chrono::seconds{600}, .hosts = 20, .noise_per_second = 4}, "few hosts");
-  const std::size_t many = check_trace(c, {.seed = 11, .duration = std::chrono::seconds{300}, .hosts = 300, .noise_per_second = 30}, "many hosts");
-  if (c.rank == 0) c.check(few > 50 && many > 50, "the traces make too few window items to tell (" + std::to_string(few) + ", " +
-                                                     std::to_string(many) + ")");
+  const auto few = packets_of({.seed = 7, .duration = std::chrono::seconds{600}, .hosts = 20, .noise_per_second = 4});
+  const auto many = packets_of({.seed = 11, .duration = std::chrono::seconds{300}, .hosts = 300, .noise_per_second = 30});
+  const std::size_t few_groups = check_trace(c, few, paper{.rests = false}, "few hosts, no rests");
+  const std::size_t few_items = check_trace(c, few, paper{}, "few hosts");
+  const std::size_t many_groups = check_trace(c, many, paper{.rests = false}, "many hosts, no rests");
+  const std::size_t many_items = check_trace(c, many, paper{}, "many hosts");
+  const std::size_t nested_items = check_trace(c, many, nested{}, "many hosts, nested templates");
+  const std::size_t four = check_trace(c, web_clients(4), paper{}, "four web clients");
+  const std::size_t five = check_trace(c, web_clients(5), paper{}, "five web clients");
+  if (c.rank == 0) c.check(four == 5 + 4 && five == 6, "the web clients made " + std::to_string(four) + " and " + std::to_string(five) + " items");
+  if (c.rank == 0)
+    c.check(few_groups > 50 && many_groups > 50 && few_items > few_groups && many_items > many_groups && nested_items > 50,
+            "the traces make too few window items or rests to tell (" + std::to_string(few_groups) + ", " + std::to_string(few_items) +
+                ", " + std::to_string(many_groups) + ", " + std::to_string(many_items) + ", " + std::to_string(nested_items) + ")");
+  // The real captures, when EXPOSE_TRACE_DIR names them.
+  std::size_t real = 0;
+  if (const char* dir = std::getenv("EXPOSE_TRACE_DIR"); dir != nullptr && *dir != 0) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const auto& path = entry.path();
+      if (path.extension() != ".pcap" && path.extension() != ".pcapng") continue;
+      std::vector<ex::packet> packets;
+      ex::input_stats stats;
+      ex::io::pcap_files({path}).read([&](const ex::packet& p) { packets.push_back(p); }, stats);
+      if (packets.empty()) continue;
+      check_trace(c, packets, paper{}, path.filename().string());
+      check_trace(c, packets, nested{}, path.filename().string() + ", nested templates");
+      ++real;
+    }
+  }
   const int all = c.ranks_failed();
-  if (c.rank == 0 && all == 0) std::printf("pass: the window items of %d ranks are one process's (%zu and %zu items)\n", c.size, few, many);
+  if (c.rank == 0 && all == 0)
+    std::printf("pass: the window items of %d ranks are one process's (%zu and %zu items, %zu and %zu with rests, %zu nested; %zu real captures)\n",
+                c.size, few_groups, many_groups, few_items, many_items, nested_items, real);
   MPI_Finalize();
   return all == 0 ? 0 : 1;
 }
