@@ -1,27 +1,34 @@
 #pragma once
 // The window items made by their owners across MPI ranks (component expose::mpi), as one process
-// makes them (lattice::templates' groups, closures and union windows), with no rank holding every
-// flow: docs/scale-out.md, steps 2 and 3.
+// makes them (lattice::templates' groups, closures, union windows and rests), with no rank
+// holding every flow: docs/scale-out.md, steps 2 and 3.
 //
-//   auto share = mpi::window_items(my_flows, my_entries, samples, lattice.masks, keep, comm, t);
+//   auto share = mpi::window_items(my_flows, my_entries, samples, spec.lattice, keep, comm, t);
 //
-// Four all-to-all exchanges. (0) Every activity entry goes to the rank that holds its flow (flows
-// are numbered in rank order: each rank holds a run of them), which so has its flows' whole
-// window lists. (1) For every window template and flow, the flow's pattern and windows go to the
-// owner of its generic pattern (by hash), which makes the groups: a group is one generic pattern,
-// its flows those of every template making it; it is left out with fewer than two flows, and
-// otherwise gives its closure, its windows (the union of its flows') and whether `keep` takes it.
-// (2) A kept group goes to the owner of its closure: equal closures cover equal flows, and the
-// one item they make is placed where one process meets it first, by the smallest (template, flow)
-// of the groups making it. (3) The items go to the rank holding that flow, which numbers them,
-// template by template in flow order, after the flows (a prefix sum over ranks and templates).
+// (0) Every activity entry goes to the rank holding its flow (flows are numbered in rank order:
+// each rank holds a run of them), which so has its flows' whole window lists. (1) Each rank groups
+// its own flows by every window template (lattice::detail::group_flows), and the ranks' shares of
+// a group (one generic pattern; its flows those of every template making it) meet at the owner
+// of its pattern: first each share's pattern hash and count of flows, then the shares of groups
+// of two flows or more over all ranks (most flows are a group of their own) with their flows,
+// closure and windows. The owner joins them; a group of two flows or more that `keep` takes is
+// an item. (2) Equal closures cover equal flows: at the closure's owner the item is the group one
+// process meets first (the smallest (template, flow)), and stays there. (3) The items are
+// numbered after the flows by that (template, flow), every rank seeing every item's key. (4) The
+// rests (X minus Y where an item X strictly holds a rule-able Y): each item is told, per flow, the
+// smaller items that flow starts and the flow's count of windows by the rank holding it; it makes
+// its rests as one process does; a rest the same as an item or as a rest one process takes first
+// is dropped at the owner of its flows' hash, which asks the flows' ranks for their patterns and
+// windows and keeps it when `keep` does; the rests are numbered after the items.
 //
-// Not yet: the rests (X minus Y where a generic X strictly holds a rule-able Y: they need, per
-// flow, the groups holding it) and the host-variable items; mine.hpp still makes every item on
-// ranks 0 and 1. tests/mpi/window_items.cpp compares what this makes with one process's items.
+// Checked against one process by tests/mpi/window_items.cpp. Not yet used by mine.hpp, which
+// still makes every item on ranks 0 and 1: it is slower than one process's window items on the
+// 6-hour trace (docs/scale-out.md says by how much and why), and the host-variable items, the
+// counting and the test are not yet made by owners.
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -36,6 +43,7 @@
 
 #include "expose/activity.hpp"
 #include "expose/detail/release.hpp"
+#include "expose/error.hpp"
 #include "expose/flow_key.hpp"
 #include "expose/lattice/mask.hpp"
 #include "expose/lattice/templates.hpp"
@@ -50,8 +58,8 @@ struct flow_run {
   pattern_list patterns;
 };
 
-/// The window items a rank holds once made: those whose first (template, flow) lies in its run of
-/// flows, by ascending number. Windows are window numbers (spec.window's), not positions.
+/// The window items a rank holds once made (those whose closure, or a rest's flows, it owns by
+/// hash), by ascending number. Windows are window numbers (spec.window's), not positions.
 struct window_item_share {
   std::vector<std::uint32_t> id;  ///< the item's number over every rank (flows first)
   std::vector<flow_pattern> closure;
@@ -101,9 +109,10 @@ class run_owners {
   std::vector<std::uint32_t> firsts_;
 };
 
-/// The rank that owns a pattern (by its hash, mixed again: the low bits alone are not spread).
-[[nodiscard]] inline int pattern_owner(const flow_pattern& p, int size) {
-  return static_cast<int>(flow_key_hash::mix(flow_pattern_hash{}(p)) % static_cast<std::uint64_t>(size));
+/// The rank that owns a hash (mixed again: the low bits alone are not spread), of a pattern or a
+/// set of flows.
+[[nodiscard]] inline int hash_owner(std::uint64_t h, int size) {
+  return static_cast<int>(flow_key_hash::mix(h) % static_cast<std::uint64_t>(size));
 }
 
 /// Where one process meets an item first, what it is, and how many flows and windows follow it.
@@ -114,17 +123,14 @@ struct item_head {
   std::uint32_t windows = 0;
   std::uint8_t made_by = 0;  // the template's position
   std::uint32_t place = 0;   // a rest: its place among the rests of item `first`
-  std::uint32_t home = 0;    // a rest: the rank holding that item
 };
 
 /// A rank's share of a group (the flows of one generic pattern): its pattern and, over the
-/// rank's flows, what the item it makes would be; `count` flows of every template making it
-/// (a flow twice where two do).
+/// rank's flows, what the item it makes would be.
 struct group_head {
   flow_pattern key;
   item_head item;
-  std::uint32_t count = 0;
-  std::uint32_t members = 0;  // (where send_lists finds them)
+  std::uint32_t members = 0;  // (item_lists keeps the counts here)
   std::uint32_t windows = 0;
 };
 
@@ -154,32 +160,47 @@ struct item_lists {
 };
 using item_batch = item_lists<item_head>;
 
+/// Sends `out[r]` to every rank r; returns what every rank sent this one, joined in rank order.
+template <class Head>
+[[nodiscard]] item_lists<Head> exchange_lists(std::vector<item_lists<Head>> out, MPI_Comm comm, traffic& t) {
+  std::vector<std::vector<Head>> heads;
+  std::vector<std::vector<std::uint32_t>> members;
+  std::vector<std::vector<timed_window>> windows;
+  for (auto& o : out) {
+    heads.push_back(std::move(o.heads));
+    members.push_back(std::move(o.members));
+    windows.push_back(std::move(o.windows));
+  }
+  out = {};
+  item_lists<Head> in;
+  const auto join = [](auto&& parts, auto& all) {
+    std::size_t n = 0;
+    for (const auto& v : parts) n += v.size();
+    all.reserve(n);
+    for (auto& v : parts) {
+      all.insert(all.end(), v.begin(), v.end());
+      expose::detail::release(v);
+    }
+  };
+  join(exchange(std::move(heads), comm, t), in.heads);
+  join(exchange(std::move(members), comm, t), in.members);
+  join(exchange(std::move(windows), comm, t), in.windows);
+  return in;
+}
+
 /// Sends every head of `out`, with its lists, to `to(head)`; returns what every rank sent this
-/// one, in rank order.
+/// one, joined in rank order.
 template <class Head, class To>
 [[nodiscard]] item_lists<Head> send_lists(const item_lists<Head>& out, const To& to, MPI_Comm comm, traffic& t) {
   int size = 1;
   MPI_Comm_size(comm, &size);
-  const auto ranks = static_cast<std::size_t>(size);
-  std::vector<std::vector<Head>> heads(ranks);
-  std::vector<std::vector<std::uint32_t>> members(ranks);
-  std::vector<std::vector<timed_window>> windows(ranks);
-  std::size_t m = 0, w = 0;
-  for (const auto& h : out.heads) {
-    const auto r = static_cast<std::size_t>(to(h));
-    heads[r].push_back(h);
-    members[r].insert(members[r].end(), out.members.begin() + static_cast<std::ptrdiff_t>(m),
-                      out.members.begin() + static_cast<std::ptrdiff_t>(m + h.members));
-    windows[r].insert(windows[r].end(), out.windows.begin() + static_cast<std::ptrdiff_t>(w),
-                      out.windows.begin() + static_cast<std::ptrdiff_t>(w + h.windows));
-    m += h.members;
-    w += h.windows;
-  }
-  item_lists<Head> in;
-  for (auto& v : exchange(std::move(heads), comm, t)) in.heads.insert(in.heads.end(), v.begin(), v.end());
-  for (auto& v : exchange(std::move(members), comm, t)) in.members.insert(in.members.end(), v.begin(), v.end());
-  for (auto& v : exchange(std::move(windows), comm, t)) in.windows.insert(in.windows.end(), v.begin(), v.end());
-  return in;
+  std::vector<item_lists<Head>> split(static_cast<std::size_t>(size));
+  const auto [m_at, w_at] = out.starts();
+  for (std::size_t k = 0; k < out.heads.size(); ++k)
+    split[static_cast<std::size_t>(to(out.heads[k]))].add(
+        out.heads[k], std::span<const std::uint32_t>(out.members).subspan(m_at[k], out.heads[k].members),
+        std::span<const timed_window>(out.windows).subspan(w_at[k], out.heads[k].windows));
+  return exchange_lists(std::move(split), comm, t);
 }
 
 /// `c` made the closure of its flows and those of `p` (a pattern or a closure): `*` where `p`
@@ -268,6 +289,9 @@ template <class Head, class T>
   const int n = static_cast<int>(mine.size());
   std::vector<int> counts(static_cast<std::size_t>(size)), at(static_cast<std::size_t>(size), 0);
   MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  // said alike on every rank: the same counts
+  if (std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) > static_cast<std::uint64_t>(INT_MAX))
+    throw bad_argument("expose::mpi::window_items: more items than an MPI count can hold");
   std::partial_sum(counts.begin(), counts.end() - 1, at.begin() + 1);
   std::vector<std::uint64_t> all(static_cast<std::size_t>(at.back()) + static_cast<std::size_t>(counts.back()));
   MPI_Allgatherv(mine.data(), n, MPI_UINT64_T, all.data(), counts.data(), at.data(), MPI_UINT64_T, comm);
@@ -447,7 +471,7 @@ void add_rests(window_item_share& share, const held_flows& held,
         std::set_difference(xs.begin(), xs.end(), ys.begin(), ys.end(), std::back_inserter(rest));
         if (rest.size() < 2) continue;  // a single flow is an item already
         const std::uint64_t h = set_hash(rest);
-        candidates[static_cast<std::size_t>(flow_key_hash::mix(h) % ranks)].add(
+        candidates[static_cast<std::size_t>(hash_owner(h, size))].add(
             {share.id[k], pos, h, 0}, rest);
       }
     }
@@ -469,7 +493,7 @@ void add_rests(window_item_share& share, const held_flows& held,
     for (std::size_t k = 0; k < n_items; ++k) {
       const auto m = share.members_of(k);
       const std::uint64_t h = set_hash(m);
-      out[static_cast<std::size_t>(flow_key_hash::mix(h) % ranks)].add({h, 0}, m);
+      out[static_cast<std::size_t>(hash_owner(h, size))].add({h, 0}, m);
     }
     items_in = exchange_batches(std::move(out), comm, t);
   }
@@ -568,14 +592,16 @@ void add_rests(window_item_share& share, const held_flows& held,
 
 }  // namespace detail
 
-/// The window items of every template of `masks` that binds no host variable, made by their
-/// owners over the ranks of `comm` (a collective: every rank calls it). `flows`: this rank's run
-/// of flows (runs in rank order, each after the one before); `entries`: activity of any flows
-/// (window, flow number, offset), in any order, each rank its own (a flow active in several ranks'
-/// windows has entries on each); `samples`: N, every window of the trace; `keep(count, samples)`:
-/// whether an item seen in `count` windows is kept (the lattice's). The items are those
-/// lattice::templates<...>{.rests = false}::generalize_windows makes of the same flows, numbered
-/// alike (from the count of flows), with the same flows and windows.
+/// The window items of `lattice` (a lattice::templates: every template that binds no host
+/// variable, and the rests as its `rests` and `max_rests` say), made by their owners over the
+/// ranks of `comm` (a collective: every rank calls it). `flows`: this rank's run of flows (runs in
+/// rank order, each after the one before); `entries`: activity of any flows (window, flow number,
+/// offset), in any order, each rank its own (a flow active in several ranks' windows has entries
+/// on each); `samples`: N, every window of the trace; `keep(count, samples)`: whether an item seen
+/// in `count` windows is kept (the lattice's). The items are those lattice.generalize_windows
+/// makes of the same flows, numbered alike (from the count of flows), with the same flows,
+/// windows and offsets. A failure that leaves ranks out of step (an entry naming no rank's flow)
+/// is detail::job_stops.
 template <class L, class Keep>
 [[nodiscard]] window_item_share window_items(const flow_run& flows, std::vector<timed_entry> entries, std::uint64_t samples,
                                              const L& lattice, const Keep& keep, MPI_Comm comm, traffic& t) {
@@ -632,28 +658,23 @@ template <class L, class Keep>
   // over all ranks: most flows are a group of their own), with their flows, closure and windows.
   // Where one process meets a group first is its smallest (template, flow): a share's first.
   const auto use = [](const lattice::mask& m) { return m.vars() == 0; };
-  std::vector<detail::group_head> shares;
-  std::vector<std::size_t> share_start{0};     // share g: its flows share_flows[share_start[g], share_start[g + 1])
-  std::vector<std::uint32_t> share_flows;      // flows of the run (from 0), ascending
-  std::vector<std::uint64_t> share_hash;
+  struct share {
+    std::uint8_t made_by;
+    std::uint32_t group;  // in its template's groups
+    std::uint32_t count;
+    std::uint64_t hash;   // of its pattern
+  };
+  std::vector<lattice::detail::flow_groups> groups_of(M);  // per template
+  std::vector<share> shares;
   for (std::size_t m = 0; m < M; ++m) {
     if (!use(masks[m])) continue;
-    const lattice::detail::flow_groups groups = lattice::detail::group_flows(flows.patterns, n_flows, masks, use, m, m + 1, 1);
-    for (std::size_t g = 0; g < groups.groups(); ++g) {
-      const auto members = groups[g];
-      detail::group_head h;
-      h.key = lattice::detail::apply(masks[m], flows.patterns[members.front()]);
-      h.item.closure = members.size() == 1 ? flows.patterns[members.front()] : lattice::detail::closure_of(flows.patterns, members);
-      h.item.first = flows.first + members.front();
-      h.item.made_by = static_cast<std::uint8_t>(m);
-      h.count = static_cast<std::uint32_t>(members.size());
-      shares.push_back(h);
-      share_hash.push_back(flow_pattern_hash{}(h.key));
-      share_flows.insert(share_flows.end(), members.begin(), members.end());
-      share_start.push_back(share_flows.size());
-    }
+    groups_of[m] = lattice::detail::group_flows(flows.patterns, n_flows, masks, use, m, m + 1, 1);
+    const auto& groups = groups_of[m];
+    for (std::uint32_t g = 0; g < groups.groups(); ++g)
+      shares.push_back({static_cast<std::uint8_t>(m), g, groups.size[g],
+                        flow_pattern_hash{}(lattice::detail::apply(masks[m], flows.patterns[groups[g].front()]))});
   }
-  const auto owner_of_hash = [&](std::uint64_t h) { return static_cast<std::size_t>(flow_key_hash::mix(h) % ranks); };
+  const auto owner_of_hash = [&](std::uint64_t h) { return static_cast<std::size_t>(detail::hash_owner(h, size)); };
   std::vector<char> wanted(shares.size(), 0);  // the shares of groups of two flows or more
   {
     struct counted {
@@ -663,8 +684,8 @@ template <class L, class Keep>
     std::vector<std::vector<counted>> out(ranks);
     std::vector<std::vector<std::uint32_t>> sent(ranks);  // which share each record is
     for (std::uint32_t g = 0; g < shares.size(); ++g) {
-      const auto to = owner_of_hash(share_hash[g]);
-      out[to].push_back({share_hash[g], shares[g].count});
+      const auto to = owner_of_hash(shares[g].hash);
+      out[to].push_back({shares[g].hash, shares[g].count});
       sent[to].push_back(g);
     }
     auto in = detail::exchange(std::move(out), comm, t);
@@ -678,57 +699,79 @@ template <class L, class Keep>
     for (std::size_t r = 0; r < ranks; ++r)
       for (std::size_t k = 0; k < sent[r].size(); ++k) wanted[sent[r][k]] = answers[r][k];
   }
-  detail::item_lists<detail::group_head> parts_out;
+  std::vector<detail::item_lists<detail::group_head>> parts_out(ranks);
   {
     std::vector<std::uint32_t> members;
     std::vector<timed_window> windows;
-    for (std::size_t g = 0; g < shares.size(); ++g) {
-      if (wanted[g] == 0) continue;
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      if (wanted[k] == 0) continue;
+      const share& s = shares[k];
+      const auto local = groups_of[s.made_by][s.group];
+      detail::group_head h;
+      h.key = lattice::detail::apply(masks[s.made_by], flows.patterns[local.front()]);
+      h.item.closure = local.size() == 1 ? flows.patterns[local.front()] : lattice::detail::closure_of(flows.patterns, local);
+      h.item.first = flows.first + local.front();
+      h.item.made_by = s.made_by;
       members.clear();
       windows.clear();
-      for (std::size_t k = share_start[g]; k < share_start[g + 1]; ++k) {
-        const std::uint32_t i = share_flows[k];
+      for (const std::uint32_t i : local) {
         members.push_back(flows.first + i);
         const auto w = held.windows_of(i);
         windows.insert(windows.end(), w.begin(), w.end());
       }
       if (members.size() > 1) detail::unite(windows);
-      parts_out.add(shares[g], members, windows);
+      parts_out[owner_of_hash(s.hash)].add(h, members, windows);
     }
   }
-  expose::detail::release(share_flows);
-  expose::detail::release(share_start);
-  expose::detail::release(share_hash);
+  expose::detail::release(groups_of);
   expose::detail::release(shares);
   expose::detail::release(wanted);
 
-  // The groups, of their shares: each kept one an item.
+  // The groups, of their shares: each kept one an item (a group of one share as it came).
   detail::item_batch kept;
   {
-    const auto in = detail::send_lists(
-        parts_out, [&](const detail::group_head& h) { return static_cast<int>(owner_of_hash(flow_pattern_hash{}(h.key))); }, comm, t);
-    parts_out = {};
+    const auto in = detail::exchange_lists(std::move(parts_out), comm, t);
     const auto [m_at, w_at] = in.starts();
-    boost::unordered_flat_map<flow_pattern, std::vector<std::uint32_t>, flow_pattern_hash> groups;  // pattern -> its shares
-    for (std::uint32_t k = 0; k < in.heads.size(); ++k) groups[in.heads[k].key].push_back(k);
+    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_share;  // pattern -> its first share
+    std::vector<std::uint32_t> next_share(in.heads.size(), UINT32_MAX);                    // the group's next share
+    std::vector<std::uint32_t> last_share(in.heads.size(), UINT32_MAX);
+    std::vector<std::uint32_t> group_firsts;
+    for (std::uint32_t k = 0; k < in.heads.size(); ++k) {
+      const auto [it, fresh] = first_share.try_emplace(in.heads[k].key, k);
+      if (fresh) {
+        group_firsts.push_back(k);
+        last_share[k] = k;
+      } else {
+        next_share[last_share[it->second]] = k;
+        last_share[it->second] = k;
+      }
+    }
+    expose::detail::release(first_share);
+    const auto members_of = [&](std::uint32_t k) { return std::span<const std::uint32_t>(in.members).subspan(m_at[k], in.heads[k].members); };
+    const auto windows_of = [&](std::uint32_t k) { return std::span<const timed_window>(in.windows).subspan(w_at[k], in.heads[k].windows); };
     std::vector<std::uint32_t> members;
     std::vector<timed_window> windows;
-    for (const auto& [key, parts] : groups) {
-      detail::item_head item = in.heads[parts.front()].item;
+    for (const std::uint32_t k0 : group_firsts) {
+      detail::item_head item = in.heads[k0].item;
+      if (next_share[k0] == UINT32_MAX) {  // one share: as it came
+        if (in.heads[k0].members >= 2 && keep(static_cast<std::uint64_t>(in.heads[k0].windows), samples)) kept.add(item, members_of(k0), windows_of(k0));
+        continue;
+      }
       members.clear();
       windows.clear();
-      for (const auto k : parts) {
+      for (std::uint32_t k = k0; k != UINT32_MAX; k = next_share[k]) {
         const auto& h = in.heads[k];
         detail::widen(item.closure, h.item.closure);
         if (std::tie(h.item.made_by, h.item.first) < std::tie(item.made_by, item.first)) std::tie(item.made_by, item.first) = std::tie(h.item.made_by, h.item.first);
-        members.insert(members.end(), in.members.begin() + static_cast<std::ptrdiff_t>(m_at[k]), in.members.begin() + static_cast<std::ptrdiff_t>(m_at[k + 1]));
-        windows.insert(windows.end(), in.windows.begin() + static_cast<std::ptrdiff_t>(w_at[k]), in.windows.begin() + static_cast<std::ptrdiff_t>(w_at[k + 1]));
+        const auto m = members_of(k);
+        const auto w = windows_of(k);
+        members.insert(members.end(), m.begin(), m.end());
+        windows.insert(windows.end(), w.begin(), w.end());
       }
-      if (parts.size() > 1) {  // a flow of two templates making the group is one flow
-        std::sort(members.begin(), members.end());
-        members.erase(std::unique(members.begin(), members.end()), members.end());
-        detail::unite(windows);
-      }
+      // a flow of two templates making the group is one flow
+      std::sort(members.begin(), members.end());
+      members.erase(std::unique(members.begin(), members.end()), members.end());
+      detail::unite(windows);
       if (members.size() < 2) continue;  // the flow itself (one process leaves out groups of one flow)
       if (!keep(static_cast<std::uint64_t>(windows.size()), samples)) continue;
       kept.add(item, members, windows);
@@ -739,7 +782,7 @@ template <class L, class Keep>
   // is the item, which stays there.
   detail::item_batch items;
   {
-    const detail::item_batch in = detail::send_lists(kept, [&](const auto& h) { return detail::pattern_owner(h.closure, size); }, comm, t);
+    const detail::item_batch in = detail::send_lists(kept, [&](const auto& h) { return detail::hash_owner(flow_pattern_hash{}(h.closure), size); }, comm, t);
     kept = {};
     boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;  // closure -> its first head
     for (std::uint32_t k = 0; k < in.heads.size(); ++k) {
