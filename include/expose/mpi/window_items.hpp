@@ -316,14 +316,17 @@ struct held_flows {
   }
 };
 
-/// Appends the items of `in` to `share`, numbered `ids`, by ascending number.
-inline void append_items(window_item_share& share, const item_batch& in, const std::vector<std::uint64_t>& ids) {
+/// Appends the items `chosen` (heads of `in`) to `share`, numbered `ids` (beside `chosen`), by
+/// ascending number.
+inline void append_items(window_item_share& share, const item_batch& in, const std::vector<std::uint32_t>& chosen,
+                         const std::vector<std::uint64_t>& ids) {
   const auto [m_at, w_at] = in.starts();
-  std::vector<std::uint32_t> order(in.heads.size());
+  std::vector<std::uint32_t> order(chosen.size());
   std::iota(order.begin(), order.end(), 0U);
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return ids[a] < ids[b]; });
-  for (const std::uint32_t k : order) {
-    share.id.push_back(static_cast<std::uint32_t>(ids[k]));
+  for (const std::uint32_t j : order) {
+    const std::uint32_t k = chosen[j];
+    share.id.push_back(static_cast<std::uint32_t>(ids[j]));
     share.closure.push_back(in.heads[k].closure);
     share.members.insert(share.members.end(), in.members.begin() + static_cast<std::ptrdiff_t>(m_at[k]),
                          in.members.begin() + static_cast<std::ptrdiff_t>(m_at[k + 1]));
@@ -587,7 +590,9 @@ void add_rests(window_item_share& share, const held_flows& held,
   for (const auto& h : kept.heads) keys.push_back(std::uint64_t{h.first} << 32 | h.place);
   const auto [ids, end] = number_by_keys(keys, from, comm);
   share.total += end - from;
-  append_items(share, kept, ids);
+  std::vector<std::uint32_t> all(kept.heads.size());
+  std::iota(all.begin(), all.end(), 0U);
+  append_items(share, kept, all, ids);
 }
 
 }  // namespace detail
@@ -778,23 +783,35 @@ template <class L, class Keep>
     }
   }
 
-  // (2) To the closure's owner: of the groups with one closure, the one one process meets first
-  // is the item, which stays there.
-  detail::item_batch items;
+  // (2) Equal closures cover equal flows: of the groups with one closure, the one one process
+  // meets first (the smallest (template, flow)) is the item. The closure's owner says which; the
+  // item stays with its group's owner.
+  std::vector<std::uint32_t> items;  // heads of `kept`
   {
-    const detail::item_batch in = detail::send_lists(kept, [&](const auto& h) { return detail::hash_owner(flow_pattern_hash{}(h.closure), size); }, comm, t);
-    kept = {};
-    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_of;  // closure -> its first head
-    for (std::uint32_t k = 0; k < in.heads.size(); ++k) {
-      const auto& h = in.heads[k];
-      const auto [it, fresh] = first_of.try_emplace(h.closure, k);
-      if (!fresh && std::tie(h.made_by, h.first) < std::tie(in.heads[it->second].made_by, in.heads[it->second].first)) it->second = k;
+    struct met {
+      flow_pattern closure;
+      std::uint64_t first = 0;  // (template, flow)
+    };
+    const auto first_of = [](const detail::item_head& h) { return std::uint64_t{h.made_by} << 32 | h.first; };
+    std::vector<std::vector<met>> out(ranks);
+    std::vector<std::vector<std::uint32_t>> sent(ranks);  // which head each is
+    for (std::uint32_t k = 0; k < kept.heads.size(); ++k) {
+      const auto to = static_cast<std::size_t>(detail::hash_owner(flow_pattern_hash{}(kept.heads[k].closure), size));
+      out[to].push_back({kept.heads[k].closure, first_of(kept.heads[k])});
+      sent[to].push_back(k);
     }
-    const auto [m_at, w_at] = in.starts();
-    for (std::uint32_t k = 0; k < in.heads.size(); ++k)
-      if (first_of.find(in.heads[k].closure)->second == k)
-        items.add(in.heads[k], std::span<const std::uint32_t>(in.members).subspan(m_at[k], in.heads[k].members),
-                  std::span<const timed_window>(in.windows).subspan(w_at[k], in.heads[k].windows));
+    const auto in = detail::exchange(std::move(out), comm, t);
+    boost::unordered_flat_map<flow_pattern, std::uint64_t, flow_pattern_hash> first;  // closure -> the first group's
+    for (const auto& v : in)
+      for (const auto& m : v)
+        if (const auto [it, fresh] = first.try_emplace(m.closure, m.first); !fresh) it->second = std::min(it->second, m.first);
+    std::vector<std::vector<char>> back(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto& m : in[r]) back[r].push_back(first.find(m.closure)->second == m.first ? 1 : 0);
+    const auto answers = detail::exchange(std::move(back), comm, t);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (std::size_t k = 0; k < sent[r].size(); ++k)
+        if (answers[r][k] != 0) items.push_back(sent[r][k]);
   }
 
   // (3) Numbered after the flows in the order one process makes them: by (template, flow).
@@ -804,12 +821,12 @@ template <class L, class Keep>
     MPI_Allreduce(&n, &flows_total, 1, MPI_UINT64_T, MPI_SUM, comm);
   }
   std::vector<std::uint64_t> keys;
-  for (const auto& h : items.heads) keys.push_back(std::uint64_t{h.made_by} << 32 | h.first);
+  for (const auto k : items) keys.push_back(std::uint64_t{kept.heads[k].made_by} << 32 | kept.heads[k].first);
   const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm);
   window_item_share out;
   out.total = end - flows_total;
-  detail::append_items(out, items, ids);
-  items = {};
+  detail::append_items(out, kept, items, ids);
+  kept = {};
   if (lattice.rests) detail::add_rests(out, held, runs, samples, lattice.max_rests, keep, end, comm, t);
   return out;
 }
