@@ -176,9 +176,13 @@ int main(int argc, char** argv) {
   const std::size_t many_groups = check_trace(c, many, paper{.rests = false}, "many hosts, no rests");
   const std::size_t many_items = check_trace(c, many, paper{}, "many hosts");
   const std::size_t nested_items = check_trace(c, many, nested{}, "many hosts, nested templates");
+  // two flows: on three ranks or more, some hold no flow
+  const std::size_t one = check_trace(c, web_clients(1), paper{}, "one web client");
   const std::size_t four = check_trace(c, web_clients(4), paper{}, "four web clients");
   const std::size_t five = check_trace(c, web_clients(5), paper{}, "five web clients");
-  if (c.rank == 0) c.check(four == 5 + 4 && five == 6, "the web clients made " + std::to_string(four) + " and " + std::to_string(five) + " items");
+  if (c.rank == 0)
+    c.check(one == 1 && four == 5 + 4 && five == 6, "the web clients made " + std::to_string(one) + ", " + std::to_string(four) + " and " +
+                                                        std::to_string(five) + " items");
   if (c.rank == 0)
     c.check(few_groups > 50 && many_groups > 50 && few_items > few_groups && many_items > many_groups && nested_items > 50,
             "the traces make too few window items or rests to tell (" + std::to_string(few_groups) + ", " + std::to_string(few_items) +
