@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -357,6 +358,28 @@ TEST_CASE("lattice.templates.groups_past_the_patterns_kept_are_found_from_their_
   for (std::uint32_t c = 0; c < clients; ++c) pairs += g[c].size() == 2 && g[c][0] == c && g[c][1] == c + clients ? 1 : 0;
   CHECK(pairs == clients);
   CHECK(g[clients].size() == 2 * clients);  // any_client: every flow
+}
+
+TEST_CASE("lattice.templates.only_the_largest_pieces_inside_an_item_take_rests") {
+  using pieces = std::vector<std::vector<std::uint32_t>>;
+  const auto flows_of = [](const std::vector<std::uint32_t>& p) { return std::span<const std::uint32_t>(p); };
+  // {1,2} and {7} lie inside larger pieces; {4,5} and {5,6} overlap, neither inside the other; the
+  // largest are kept in the order they came
+  pieces inside{{1, 2}, {4, 5}, {1, 2, 3}, {7}, {5, 6}, {6, 7, 8}};
+  CHECK(lattice::detail::keep_largest(inside, flows_of, 4));
+  CHECK(inside == pieces{{4, 5}, {1, 2, 3}, {5, 6}, {6, 7, 8}});
+  // more than `most` largest pieces: none is taken
+  pieces many{{1, 2}, {4, 5}, {1, 2, 3}, {7}, {5, 6}, {6, 7, 8}};
+  CHECK_FALSE(lattice::detail::keep_largest(many, flows_of, 3));
+  // pieces of equal size never hold each other
+  pieces equal{{1, 2}, {1, 2}};
+  CHECK(lattice::detail::keep_largest(equal, flows_of, 4));
+  CHECK(equal.size() == 2);
+  // a server's every client a piece (each client's connections an item inside `*.* : S.80`):
+  // a piece is compared with the pieces kept alone, and the count stops past `most`
+  pieces clients;
+  for (std::uint32_t c = 0; c < 50000; ++c) clients.push_back({2 * c, 2 * c + 1});
+  CHECK_FALSE(lattice::detail::keep_largest(clients, flows_of, 4));
 }
 
 TEST_CASE("lattice.templates.generic_activity_follows_the_flows_in_each_window") {

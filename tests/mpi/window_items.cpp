@@ -1,10 +1,13 @@
 // The window items made by their owners across ranks (expose/mpi/window_items.hpp), run with 1,
-// 2, 3 and 4 ranks: each rank makes the same generated traces' flows and activity, takes a run of
-// the flows and the entries of a range of windows (as a rank reading its range would), and rank 0
-// checks the items every rank made, gathered, against those one process makes
-// (lattice::templates::generalize_windows without rests): numbers, closures, flows, windows and
-// offsets. Two traces: few hosts (groups of many flows, equal closures from several templates) and
-// many (most groups of one flow). Prints what differs and exits 1; prints `pass` and exits 0.
+// 2, 3 and 4 ranks: each rank makes the same trace's flows and activity, takes a run of the flows
+// and the entries of a range of windows (as a rank reading its range would; also runs of unequal
+// length, and entries a second rank holds too with a later offset), and rank 0 checks the items
+// every rank made, gathered, against those one process makes (lattice::templates::
+// generalize_windows): numbers, closures, flows, windows and offsets. Generated traces of few hosts
+// (groups of many flows, equal closures from several templates) and many (most groups of one
+// flow), with and without rests, templates whose items nest three deep, web clients at and past
+// max_rests, two flows on up to four ranks, and every capture under EXPOSE_TRACE_DIR (edge/ too).
+// Prints what differs and exits 1; prints `pass` and exits 0.
 
 #include <algorithm>
 #include <cstdio>
@@ -43,9 +46,20 @@ using to_server = ex::lattice::shape<ex::lattice::any<ex::fields::src_ip>, ex::l
                                      ex::lattice::any<ex::fields::dst_port>>;
 using nested = ex::lattice::templates<ex::lattice::client_port, ex::lattice::any_client, to_server>;
 
+/// How the flows and entries are dealt to the ranks, beside the plain way (equal runs of flows,
+/// each rank the entries of its range of windows).
+struct dealing {
+  std::uint64_t min_count = 3;  ///< the lattice's keep: items seen in this many windows or more
+  bool uneven = false;          ///< runs of flows growing with the rank (the first ranks' empty on small traces)
+  /// every third entry also on the next rank with a later offset (a window two ranks read: the
+  /// earliest offset is the flow's)
+  bool copies = false;
+};
+
 /// Checks one trace's packets; returns how many items one process made (on rank 0; 0 elsewhere).
 template <class L>
-std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>& packets, const L& lattice, const std::string& name) {
+std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>& packets, const L& lattice, const std::string& name,
+                        const dealing& deal = {}) {
   const int rank = c.rank, size = c.size;
   std::vector<ex::flow_pattern> patterns;
   std::vector<ex::timed_entry> entries;
@@ -62,16 +76,24 @@ std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>
                 entries.end());
   const std::int64_t lo = entries.front().window, hi = entries.back().window;
   const auto samples = static_cast<std::uint64_t>(hi - lo + 1);
-  const auto keep = [](std::uint64_t count, std::uint64_t) { return count >= 3; };
+  const auto keep = [min = deal.min_count](std::uint64_t count, std::uint64_t) { return count >= min; };
 
   // This rank's run of flows, and the entries of its range of windows.
   const auto n = static_cast<std::uint32_t>(patterns.size());
-  const auto cut = [&](int r) { return static_cast<std::uint32_t>(std::uint64_t{n} * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(size)); };
+  const auto cut = [&](int r) {
+    const auto r64 = static_cast<std::uint64_t>(r), s64 = static_cast<std::uint64_t>(size);
+    return static_cast<std::uint32_t>(deal.uneven ? std::uint64_t{n} * r64 * r64 / (s64 * s64) : std::uint64_t{n} * r64 / s64);
+  };
   ex::mpi::flow_run run{cut(rank), ex::pattern_list(std::vector<ex::flow_pattern>(patterns.begin() + cut(rank), patterns.begin() + cut(rank + 1)))};
   std::vector<ex::timed_entry> mine;
   const auto window_cut = [&](int r) { return lo + (hi - lo + 1) * r / size; };
-  for (const auto& e : entries)
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    const auto& e = entries[k];
     if (e.window >= window_cut(rank) && e.window < window_cut(rank + 1)) mine.push_back(e);
+    if (deal.copies && k % 3 == 0 && e.offset < UINT16_MAX && e.window >= window_cut((rank + size - 1) % size) &&
+        e.window < window_cut((rank + size - 1) % size + 1))
+      mine.push_back({e.window, e.item, static_cast<ex::window_offset>(e.offset + 1)});
+  }
   ex::mpi::traffic t;
   const ex::mpi::window_item_share share = ex::mpi::window_items(run, std::move(mine), samples, lattice, keep, MPI_COMM_WORLD, t);
 
@@ -176,6 +198,10 @@ int main(int argc, char** argv) {
   const std::size_t many_groups = check_trace(c, many, paper{.rests = false}, "many hosts, no rests");
   const std::size_t many_items = check_trace(c, many, paper{}, "many hosts");
   const std::size_t nested_items = check_trace(c, many, nested{}, "many hosts, nested templates");
+  check_trace(c, few, paper{.max_rests = 1}, "few hosts, dealt unevenly, entries on two ranks, items of one window",
+              {.min_count = 1, .uneven = true, .copies = true});
+  check_trace(c, many, nested{.max_rests = 8}, "many hosts, nested, dealt unevenly, entries on two ranks, items of ten windows",
+              {.min_count = 10, .uneven = true, .copies = true});
   // two flows: on three ranks or more, some hold no flow
   const std::size_t one = check_trace(c, web_clients(1), paper{}, "one web client");
   const std::size_t four = check_trace(c, web_clients(4), paper{}, "four web clients");
@@ -190,15 +216,14 @@ int main(int argc, char** argv) {
   // The real captures, when EXPOSE_TRACE_DIR names them.
   std::size_t real = 0;
   if (const char* dir = std::getenv("EXPOSE_TRACE_DIR"); dir != nullptr && *dir != 0) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {  // edge/ too (IPv6)
       const auto& path = entry.path();
       if (path.extension() != ".pcap" && path.extension() != ".pcapng") continue;
       std::vector<ex::packet> packets;
       ex::input_stats stats;
       ex::io::pcap_files({path}).read([&](const ex::packet& p) { packets.push_back(p); }, stats);
       if (packets.empty()) continue;
-      check_trace(c, packets, paper{}, path.filename().string());
-      check_trace(c, packets, nested{}, path.filename().string() + ", nested templates");
+      check_trace(c, packets, paper{}, path.filename().string(), {.min_count = 2, .uneven = true, .copies = true});
       ++real;
     }
   }

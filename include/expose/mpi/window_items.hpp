@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <numeric>
 #include <span>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -100,8 +101,10 @@ class run_owners {
     firsts_.resize(static_cast<std::size_t>(size));
     MPI_Allgather(&first, 1, MPI_UINT32_T, firsts_.data(), 1, MPI_UINT32_T, comm);
   }
-  /// The last rank whose run starts at or before `id` (a rank with no flows starts where the next does).
+  /// The last rank whose run starts at or before `id` (a rank with no flows starts where the next
+  /// does); job_stops for an id before rank 0's run (the runs must start at flow 0).
   [[nodiscard]] int of(std::uint32_t id) const {
+    if (id < firsts_.front()) throw job_stops("expose::mpi::window_items: flow " + std::to_string(id) + " lies before every rank's run");
     return static_cast<int>(std::upper_bound(firsts_.begin(), firsts_.end(), id) - firsts_.begin()) - 1;
   }
 
@@ -452,12 +455,7 @@ void add_rests(window_item_share& share, const held_flows& held,
           if (expose::detail::includes(xs, ys)) inside.push_back({y, false, ys});
         }
       }
-      std::erase_if(inside, [&](const piece& y) {
-        return std::any_of(inside.begin(), inside.end(), [&](const piece& z) {
-          return z.id != y.id && z.flows.size() > y.flows.size() && expose::detail::includes(z.flows, y.flows);
-        });
-      });
-      if (inside.size() > max_rests) continue;
+      if (!lattice::detail::keep_largest(inside, [](const piece& y) { return y.flows; }, max_rests)) continue;
       const std::size_t items_inside = inside.size();
       for (std::size_t j = 0; j < xs.size(); ++j) {
         if (!keep(std::uint64_t{counts[j]}, samples)) continue;
