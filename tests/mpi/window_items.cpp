@@ -216,9 +216,12 @@ int main(int argc, char** argv) {
   // The real captures, when EXPOSE_TRACE_DIR names them.
   std::size_t real = 0;
   if (const char* dir = std::getenv("EXPOSE_TRACE_DIR"); dir != nullptr && *dir != 0) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {  // edge/ too (IPv6)
-      const auto& path = entry.path();
-      if (path.extension() != ".pcap" && path.extension() != ".pcapng") continue;
+    // edge/ too (IPv6), in one order on every rank (each check is collective)
+    std::vector<std::filesystem::path> paths;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+      if (entry.path().extension() == ".pcap" || entry.path().extension() == ".pcapng") paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& path : paths) {
       std::vector<ex::packet> packets;
       ex::input_stats stats;
       ex::io::pcap_files({path}).read([&](const ex::packet& p) { packets.push_back(p); }, stats);
