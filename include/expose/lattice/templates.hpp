@@ -190,7 +190,7 @@ struct member_set_hash {
 /// rest). Largest first, each against the pieces kept (one inside a dropped piece is inside the
 /// piece that dropped it), stopping past `most`: where an item holds many pieces (a server's
 /// clients, each an item), comparing every pair took P^2 steps (80,000 clients, two connections
-/// each: 8.7-9.0 s of generalize_windows, now 0.23-0.25 s; bench/mpi_window_items --web-clients).
+/// each: 8.8 s of generalize_windows, now 0.25 s; bench/mpi_window_items --web-clients 80000).
 template <class Piece, class FlowsOf>
 [[nodiscard]] bool keep_largest(std::vector<Piece>& inside, const FlowsOf& flows_of, std::size_t most) {
   std::vector<std::size_t> order(inside.size());

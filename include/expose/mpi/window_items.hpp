@@ -342,10 +342,10 @@ inline void append_items(window_item_share& share, const item_batch& in, const s
   }
 }
 
-/// The rests (lattice::templates::add_rests) of the window items `share` holds (groups alone,
-/// `made_by` each one's template), made by the ranks holding their flows and items: appended to
-/// `share`, numbered from `from` (the first number after every group's item) as one process
-/// numbers them, the rests of an item of lower number first, one item's in the order it takes them.
+/// The rests (lattice::templates::add_rests) of the window items `share` holds (the groups' items
+/// alone), made by the ranks holding their flows and items: appended to `share`, numbered from
+/// `from` (the first number after every group's item) as one process numbers them, the rests of
+/// an item of lower number first, one item's in the order it takes them.
 template <class Keep>
 void add_rests(window_item_share& share, const held_flows& held,
                const run_owners& runs, std::uint64_t samples, std::size_t max_rests, const Keep& keep, std::uint64_t from,
