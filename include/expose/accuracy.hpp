@@ -323,21 +323,6 @@ namespace detail {
   return true;
 }
 
-[[nodiscard]] inline bool same_value(const flow_key& a, field fa, const flow_key& b, field fb) {
-  switch (fa) {
-    case field::src_ip:
-    case field::dst_ip: {
-      const auto& x = fa == field::src_ip ? a.src : a.dst;
-      const auto& y = fb == field::src_ip ? b.src : b.dst;
-      return x == y;
-    }
-    case field::src_port:
-    case field::dst_port: return (fa == field::src_port ? a.sport : a.dport) == (fb == field::src_port ? b.sport : b.dport);
-    case field::proto: return a.proto == b.proto;
-  }
-  return false;
-}
-
 /// Field fa of x and field fb of y say the same: both `*`, both variables, or equal values.
 [[nodiscard]] inline bool same_field(const flow_pattern& x, field fa, const flow_pattern& y, field fb) {
   if (x.at(fa) != y.at(fb)) return false;

@@ -134,6 +134,25 @@ struct flow_pattern_hash {
   }
 };
 
+namespace detail {
+/// Whether field `fa` of `a` holds the value field `fb` of `b` holds (two address fields, two port
+/// fields, or the protocols), whatever the patterns' slots.
+[[nodiscard]] inline bool same_value(const flow_key& a, field fa, const flow_key& b, field fb) {
+  switch (fa) {
+    case field::src_ip:
+    case field::dst_ip: {
+      const auto& x = fa == field::src_ip ? a.src : a.dst;
+      const auto& y = fb == field::src_ip ? b.src : b.dst;
+      return x == y;
+    }
+    case field::src_port:
+    case field::dst_port: return (fa == field::src_port ? a.sport : a.dport) == (fb == field::src_port ? b.sport : b.dport);
+    case field::proto: return a.proto == b.proto;
+  }
+  return false;
+}
+}  // namespace detail
+
 /// The pattern of one plain flow.
 [[nodiscard]] inline flow_pattern exact(const flow_key& k) { return {k, {}}; }
 

@@ -12,8 +12,9 @@
 // of its pattern: first each share's pattern hash and count of flows, then the shares of groups
 // of two flows or more over all ranks (most flows are a group of their own) with their flows,
 // closure and windows. The owner joins them; a group of two flows or more that `keep` takes is
-// an item. (2) Equal closures cover equal flows: at the closure's owner the item is the group one
-// process meets first (the smallest (template, flow)), and stays there. (3) The items are
+// an item. (2) Equal closures cover equal flows: the closure's owner names the group one process
+// meets first (the smallest (template, flow)), which is the item and stays with its group's
+// owner. (3) The items are
 // numbered after the flows by that (template, flow), every rank seeing every item's key. (4) The
 // rests (X minus Y where an item X strictly holds a rule-able Y): each item is told, per flow, the
 // smaller items that flow starts and the flow's count of windows by the rank holding it; it makes
@@ -191,36 +192,13 @@ template <class Head>
   return in;
 }
 
-/// Sends every head of `out`, with its lists, to `to(head)`; returns what every rank sent this
-/// one, joined in rank order.
-template <class Head, class To>
-[[nodiscard]] item_lists<Head> send_lists(const item_lists<Head>& out, const To& to, MPI_Comm comm, traffic& t) {
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  std::vector<item_lists<Head>> split(static_cast<std::size_t>(size));
-  const auto [m_at, w_at] = out.starts();
-  for (std::size_t k = 0; k < out.heads.size(); ++k)
-    split[static_cast<std::size_t>(to(out.heads[k]))].add(
-        out.heads[k], std::span<const std::uint32_t>(out.members).subspan(m_at[k], out.heads[k].members),
-        std::span<const timed_window>(out.windows).subspan(w_at[k], out.heads[k].windows));
-  return exchange_lists(std::move(split), comm, t);
-}
-
 /// `c` made the closure of its flows and those of `p` (a pattern or a closure): `*` where `p`
 /// does not keep a field `c` keeps, or keeps another value.
 inline void widen(flow_pattern& c, const flow_pattern& p) {
   for (std::size_t i = 0; i < field_count; ++i) {
     const auto f = static_cast<field>(i);
     if (c.at(f) != slot::kept) continue;
-    bool same = p.at(f) == slot::kept;
-    if (same) switch (f) {
-        case field::src_ip: same = p.key.src == c.key.src; break;
-        case field::src_port: same = p.key.sport == c.key.sport; break;
-        case field::dst_ip: same = p.key.dst == c.key.dst; break;
-        case field::dst_port: same = p.key.dport == c.key.dport; break;
-        case field::proto: same = p.key.proto == c.key.proto; break;
-      }
-    if (!same) c.set(f, slot::any);
+    if (p.at(f) != slot::kept || !expose::detail::same_value(p.key, f, c.key, f)) c.set(f, slot::any);
   }
 }
 
