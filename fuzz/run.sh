@@ -11,7 +11,7 @@
 # takes 0.1 s of CPU, so raise it only on a loaded machine) or ran out of memory (2 GB), and
 # prints the reproducer: `build-fuzz/fuzz/TARGET REPRODUCER` runs that one input again. The
 # corpus grows in build-fuzz/corpus/TARGET across runs; reproducers go to build-fuzz/artifacts/.
-# Needs clang and libFuzzer (Debian 12: clang, libclang-rt-14-dev) and the packages
+# Needs Clang 16 and libFuzzer (Debian 12: clang-16, libclang-rt-16-dev) and the packages
 # scripts/quickstart.sh installs. EXPOSE_FUZZ_BUILD changes the build folder, EXPOSE_FUZZ_FLAGS the
 # optimization and debug flags (default -O1 -g; .ci/run uses -O0 -g1, which compiles in a third of
 # the CPU time, 24 s instead of 69 s for flow_log_fuzz.cpp, and runs fewer inputs a second).
@@ -20,11 +20,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh [SECONDS]" >&2; exit 2; }
 build=${EXPOSE_FUZZ_BUILD:-build-fuzz}
-cxx=${EXPOSE_FUZZ_CXX:-clang++}
-command -v "$cxx" >/dev/null || { echo "fuzz: no $cxx; install the Debian packages clang libclang-rt-14-dev" >&2; exit 1; }
+cxx=${EXPOSE_FUZZ_CXX:-clang++-16}
+command -v "$cxx" >/dev/null || { echo "fuzz: no $cxx; install the Debian packages clang-16 libclang-rt-16-dev" >&2; exit 1; }
 if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
      "$cxx" -x c++ -fsanitize=fuzzer - -o /dev/null 2>/dev/null; then
-  echo "fuzz: $cxx cannot link libFuzzer; install the Debian package libclang-rt-14-dev" >&2
+  echo "fuzz: $cxx cannot link libFuzzer; install the Debian package libclang-rt-16-dev" >&2
   exit 1
 fi
 

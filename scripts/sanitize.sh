@@ -63,7 +63,8 @@ done
 while read -r check; do targets+=("$check"); done < <(sed -n 's|^build tests/\(expose_mpi_[a-z0-9_]*\): .*|\1|p' "$build/build.ninja" | sort -u)
 cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
 tools=$!
-trap 'kill "$tools" 2>/dev/null || true' EXIT  # a failing meson step stops the tools' build too
+# A failing meson step stops the tools' build too: ninja (cmake's child) and its compilers with it.
+trap '{ pkill -P "$tools"; kill "$tools"; } 2>/dev/null || true' EXIT
 
 # ---- the unit tests, by meson ----
 meson_build="$build-meson"

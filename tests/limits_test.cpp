@@ -14,7 +14,7 @@ using namespace expose;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr std::int64_t second = 1'000'000'000;
+constexpr std::int64_t one_second = 1'000'000'000;
 
 packet tcp(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::int64_t ts_ns) {
   packet p;
@@ -34,17 +34,17 @@ std::vector<packet> flood_with_pattern() {
   std::vector<packet> out;
   for (std::int64_t t = 0; t < 200; ++t) {
     if (t % 5 == 0) {
-      out.push_back(tcp(0x0a000001, 1000, 0x0a000002, 80, t * second));
-      out.push_back(tcp(0x0a000001, 1001, 0x0a000003, 80, t * second + 1000));
+      out.push_back(tcp(0x0a000001, 1000, 0x0a000002, 80, t * one_second));
+      out.push_back(tcp(0x0a000001, 1001, 0x0a000003, 80, t * one_second + 1000));
     }
     for (std::uint32_t i = 0; i < 20; ++i)
       out.push_back(tcp(0x0a090000 + static_cast<std::uint32_t>(t), static_cast<std::uint16_t>(2000 + i), 0x0a000009, 80,
-                        t * second + 2000 + i));
+                        t * one_second + 2000 + i));
   }
   return out;
 }
 
-const auto plain = key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s}) | generalize_by(lattice::none{}) |
+const auto plain_pipeline = key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s}) | generalize_by(lattice::none{}) |
                    count_by(engine::gustavson{.threads = 1});
 
 bool says(const mine_result& r, const std::string& words) {
@@ -54,7 +54,7 @@ bool says(const mine_result& r, const std::string& words) {
 }  // namespace
 
 TEST_CASE("limits.no_limit_does_nothing") {
-  const auto r = mine(flood_with_pattern(), plain);
+  const auto r = mine(flood_with_pattern(), plain_pipeline);
   CHECK(r.flows == 4002);
   CHECK(r.limits.evictions == 0);
   CHECK(r.limits.evicted_flows == 0);
@@ -62,8 +62,8 @@ TEST_CASE("limits.no_limit_does_nothing") {
 }
 
 TEST_CASE("limits.idle_rare_flows_are_evicted_and_the_run_says_so") {
-  const ingest_limits limits{.max_flows = 1000, .idle_ns = 5 * second, .evict_below = 3};
-  const auto r = mine(flood_with_pattern(), plain, limits);
+  const ingest_limits limits{.max_flows = 1000, .idle_ns = 5 * one_second, .evict_below = 3};
+  const auto r = mine(flood_with_pattern(), plain_pipeline, limits);
   // The table fills in windows 49, 93, 137 and 181 (18 flood packets in); each time the flood flows
   // of the windows before now - 5 go: 44 windows x 20 flows.
   CHECK(r.limits.evictions == 4);
@@ -76,7 +76,7 @@ TEST_CASE("limits.idle_rare_flows_are_evicted_and_the_run_says_so") {
   CHECK(r.input.decoded == r.input.packets);
   CHECK(says(r, "evicted 3520 flows idle for 5 s and active in fewer than 3 windows (3520 activity entries dropped"));
   // No evicted flow could have made a rule: the rules are those of the unlimited run.
-  const auto unlimited = mine(flood_with_pattern(), plain);
+  const auto unlimited = mine(flood_with_pattern(), plain_pipeline);
   REQUIRE(r.rules.size() == unlimited.rules.size());
   REQUIRE(r.rules.size() == 1);
   CHECK(r.items[r.rules[0].lhs].text() == unlimited.items[unlimited.rules[0].lhs].text());
@@ -89,8 +89,8 @@ TEST_CASE("limits.with_nothing_idle_new_connections_are_refused_and_counted") {
   // 1500 connections, every one active in each of 20 seconds; room for 1000.
   std::vector<packet> busy;
   for (std::int64_t t = 0; t < 20; ++t)
-    for (std::uint16_t i = 0; i < 1500; ++i) busy.push_back(tcp(0x0a000001, static_cast<std::uint16_t>(10000 + i), 0x0a000002, 80, t * second + i));
-  const auto r = mine(busy, plain, ingest_limits{.max_flows = 1000});
+    for (std::uint16_t i = 0; i < 1500; ++i) busy.push_back(tcp(0x0a000001, static_cast<std::uint16_t>(10000 + i), 0x0a000002, 80, t * one_second + i));
+  const auto r = mine(busy, plain_pipeline, ingest_limits{.max_flows = 1000});
   CHECK(r.flows == 1000);
   CHECK(r.limits.evicted_flows == 0);
   CHECK(r.limits.refused == 500 * 20);
@@ -104,8 +104,8 @@ TEST_CASE("limits.activity_past_the_memory_limit_stops_reading_and_keeps_what_ca
   // 10 connections in each of 1000 windows: 10000 entries; the budget holds 5000.
   std::vector<packet> steady;
   for (std::int64_t t = 0; t < 1000; ++t)
-    for (std::uint16_t i = 0; i < 10; ++i) steady.push_back(tcp(0x0a000001, static_cast<std::uint16_t>(10000 + i), 0x0a000002, 80, t * second + i));
-  const auto r = mine(steady, plain, ingest_limits{.max_memory = 5000 * ingest_limits::bytes_per_entry});
+    for (std::uint16_t i = 0; i < 10; ++i) steady.push_back(tcp(0x0a000001, static_cast<std::uint16_t>(10000 + i), 0x0a000002, 80, t * one_second + i));
+  const auto r = mine(steady, plain_pipeline, ingest_limits{.max_memory = 5000 * ingest_limits::bytes_per_entry});
   // Looked at every 4096 packets: at the second look, 8191 entries are past the budget.
   CHECK(r.limits.stopped);
   CHECK(r.limits.stopped_after == 8191);

@@ -46,7 +46,7 @@ TEST_CASE("store.sqlite.errors_name_the_file_and_the_cause") {
   store::connection db(path);
   const std::string syntax = "database '" + path + "': near \"SELEKT\": syntax error";
   CHECK_THROWS_WITH_AS(db.exec("SELEKT 1"), doctest::Contains(syntax.c_str()), store::sqlite_error);
-  CHECK_THROWS_WITH_AS(db.prepare("SELECT * FROM nowhere"), doctest::Contains("no such table: nowhere"), store::sqlite_error);
+  CHECK_THROWS_WITH_AS((void)db.prepare("SELECT * FROM nowhere"), doctest::Contains("no such table: nowhere"), store::sqlite_error);
   CHECK_THROWS_WITH_AS(store::connection("/nonexistent/dir/x.db"), doctest::Contains("cannot open database '/nonexistent/dir/x.db'"),
                        store::sqlite_error);
   CHECK_THROWS_AS(store::connection(fresh("never-made.db").string(), false), store::sqlite_error);

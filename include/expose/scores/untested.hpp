@@ -34,6 +34,10 @@ struct untested {
   }
 };
 
+// Deduced from the scorer (`untested{jmeasure{}}`): Clang before 17 deduces no aggregate's arguments.
+template <ScorePolicy S>
+untested(S) -> untested<S>;
+
 static_assert(UntestedScore<untested<>> && !TestedScore<untested<>> && PreparedScore<untested<>>);
 
 }  // namespace expose::scores

@@ -357,8 +357,11 @@ class synth_run {
     const auto c = synth::site::client(static_cast<std::uint32_t>(p.rng.below(g_.hosts)));
     const auto s = ip_address::v4(0xc6120000u | static_cast<std::uint32_t>(p.rng.below(1u << 17)));  // 198.18.0.0/15
     const auto dport = static_cast<std::uint16_t>(p.rng.chance(0.7) ? 443 : 80);
-    fetch(p, t, c, static_cast<std::uint16_t>(49152 + p.rng.below(16384)), s, dport, between(p, 10 * ms, 80 * ms),
-          1 + static_cast<std::uint32_t>(p.rng.below(8)));
+    // A call's draws are made one by one, last argument first: C++ leaves the order of arguments unspecified.
+    const auto n = 1 + static_cast<std::uint32_t>(p.rng.below(8));
+    const auto rtt = between(p, 10 * ms, 80 * ms);
+    const auto cp = static_cast<std::uint16_t>(49152 + p.rng.below(16384));
+    fetch(p, t, c, cp, s, dport, rtt, n);
   }
 
   const synth::generator& g_;
@@ -470,8 +473,11 @@ struct dns_web : pattern_base {
     const auto c = synth::site::client(p.host);
     const auto rtt = run.between(p, 1 * ms, 20 * ms);
     run.exchange(p, t, proto::udp, c, run.fresh(p), synth::site::dns(), 53, rtt, 74, 120);
-    run.fetch(p, t + planted(run, delay, rtt + run.between(p, 5 * ms, 100 * ms)), c, run.fresh(p), synth::site::web(), 80,
-              run.between(p, 300 * us, 3 * ms), 2 + static_cast<std::uint32_t>(p.rng.below(5)));
+    const auto n = 2 + static_cast<std::uint32_t>(p.rng.below(5));  // drawn last argument first (fire_noise)
+    const auto web_rtt = run.between(p, 300 * us, 3 * ms);
+    const auto cp = run.fresh(p);
+    const auto lag = rtt + run.between(p, 5 * ms, 100 * ms);
+    run.fetch(p, t + planted(run, delay, lag), c, cp, synth::site::web(), 80, web_rtt, n);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<dns_web>(g.hosts, g.rates.dns_web,
@@ -511,8 +517,10 @@ struct ftp : pattern_base {
       t += run.between(p, 1 * sec, 6 * sec);
       run.exchange(p, t, proto::tcp, c, cp, synth::site::mirror(), 21, rtt, 60, 100);  // PASV, 227
       const auto dport = static_cast<std::uint16_t>(synth::site::passive_first + p.rng.below(synth::site::passive_last - synth::site::passive_first + 1));
-      t = run.fetch(p, t + planted(run, delay, rtt + run.between(p, 1 * ms, 10 * ms)), c, run.fresh(p), synth::site::mirror(), dport, rtt,
-                4 + static_cast<std::uint32_t>(p.rng.below(40)));
+      const auto n = 4 + static_cast<std::uint32_t>(p.rng.below(40));
+      const auto data_port = run.fresh(p);
+      const auto lag = rtt + run.between(p, 1 * ms, 10 * ms);
+      t = run.fetch(p, t + planted(run, delay, lag), c, data_port, synth::site::mirror(), dport, rtt, n);
       run.tcp(p, t, synth::site::mirror(), 21, c, cp, psh_ack, 90);  // 226 Transfer complete
     }
     t += run.between(p, 500 * ms, 3 * sec);
@@ -565,9 +573,11 @@ struct ntp : pattern_base {
   static constexpr double packets_per_event = 4;
   static void fire(expose::detail::synth_run& run, expose::detail::synth_process& p, std::int64_t t) {
     using namespace expose::detail::synth_units;
-    for (int k = 0; k < 2; ++k)
-      run.exchange(p, t + run.between(p, 0, 50 * ms), proto::udp, synth::site::ntp_client(k), 123, synth::site::ntp_server(), 123,
-               run.between(p, 1 * ms, 10 * ms), 90, 90);
+    for (int k = 0; k < 2; ++k) {
+      const auto rtt = run.between(p, 1 * ms, 10 * ms);
+      const auto at = t + run.between(p, 0, 50 * ms);
+      run.exchange(p, at, proto::udp, synth::site::ntp_client(k), 123, synth::site::ntp_server(), 123, rtt, 90, 90);
+    }
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<ntp>(1, g.rates.ntp,
@@ -632,9 +642,13 @@ struct imap : pattern_base {
     using namespace expose::detail::synth_units;
     const auto c = synth::site::client(p.host);
     const auto rtt = run.between(p, 300 * us, 3 * ms);
-    run.fetch(p, t, c, run.fresh(p), synth::site::imap(), 143, rtt, 1 + static_cast<std::uint32_t>(p.rng.below(3)));
-    run.fetch(p, t + planted(run, delay, run.between(p, 0, 200 * ms)), c, run.fresh(p), synth::site::imap(), 993, rtt,
-              1 + static_cast<std::uint32_t>(p.rng.below(4)));
+    const auto n1 = 1 + static_cast<std::uint32_t>(p.rng.below(3));
+    const auto cp1 = run.fresh(p);
+    run.fetch(p, t, c, cp1, synth::site::imap(), 143, rtt, n1);
+    const auto n2 = 1 + static_cast<std::uint32_t>(p.rng.below(4));
+    const auto cp2 = run.fresh(p);
+    const auto lag = run.between(p, 0, 200 * ms);
+    run.fetch(p, t + planted(run, delay, lag), c, cp2, synth::site::imap(), 993, rtt, n2);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<imap>(g.imap_clients().size(), g.rates.imap,
@@ -699,10 +713,13 @@ struct llmnr : pattern_base {
     const auto cp = run.fresh(p);
     run.udp(p, t, c, cp, synth::site::llmnr(), 5355, 70);
     run.udp(p, t + 100 * ms, c, cp, synth::site::llmnr(), 5355, 70);
-    run.exchange(p, t + planted(run, delay, run.between(p, 0, 50 * ms)), proto::udp, c, run.fresh(p), synth::site::dns(), 53,
-                 run.between(p, 1 * ms, 20 * ms), 74, 120);
-    run.exchange(p, t + planted(run, delay, run.between(p, 0, 50 * ms)), proto::udp, c, 137, synth::site::wins(), 137,
-                 run.between(p, 1 * ms, 10 * ms), 92, 104);
+    const auto dns_rtt = run.between(p, 1 * ms, 20 * ms);
+    const auto dns_port = run.fresh(p);
+    const auto dns_lag = run.between(p, 0, 50 * ms);
+    run.exchange(p, t + planted(run, delay, dns_lag), proto::udp, c, dns_port, synth::site::dns(), 53, dns_rtt, 74, 120);
+    const auto wins_rtt = run.between(p, 1 * ms, 10 * ms);
+    const auto wins_lag = run.between(p, 0, 50 * ms);
+    run.exchange(p, t + planted(run, delay, wins_lag), proto::udp, c, 137, synth::site::wins(), 137, wins_rtt, 92, 104);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<llmnr>(g.llmnr_clients().size(), g.rates.llmnr,
@@ -762,8 +779,9 @@ struct im : pattern_base {
       t += 100 * ms;
     }
     run.exchange(p, t, proto::tcp, c, msn_port, synth::site::msn(), 1863, run.between(p, 20 * ms, 80 * ms), 120, 180);
-    run.exchange(p, t + planted(run, delay, run.between(p, 0, 80 * ms)), proto::tcp, c, aol_port, synth::site::aol(), 5190,
-                 run.between(p, 20 * ms, 80 * ms), 120, 180);
+    const auto aol_rtt = run.between(p, 20 * ms, 80 * ms);
+    const auto aol_lag = run.between(p, 0, 80 * ms);
+    run.exchange(p, t + planted(run, delay, aol_lag), proto::tcp, c, aol_port, synth::site::aol(), 5190, aol_rtt, 120, 180);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<im>(g.im_clients().size(), g.rates.im,
@@ -787,9 +805,13 @@ struct crawler : pattern_base {
     using namespace expose::detail::synth_units;
     const bool first1 = p.rng.chance(0.5);
     const auto rtt = run.between(p, 30 * ms, 100 * ms);
-    run.fetch(p, t, synth::site::robot(), run.fresh(p), first1 ? synth::site::web1() : synth::site::web2(), 80, rtt, 2 + static_cast<std::uint32_t>(p.rng.below(7)));
-    run.fetch(p, t + run.between(p, 100 * ms, 800 * ms), synth::site::robot(), run.fresh(p), first1 ? synth::site::web2() : synth::site::web1(), 80, rtt,
-          2 + static_cast<std::uint32_t>(p.rng.below(7)));
+    const auto n1 = 2 + static_cast<std::uint32_t>(p.rng.below(7));
+    const auto cp1 = run.fresh(p);
+    run.fetch(p, t, synth::site::robot(), cp1, first1 ? synth::site::web1() : synth::site::web2(), 80, rtt, n1);
+    const auto n2 = 2 + static_cast<std::uint32_t>(p.rng.below(7));
+    const auto cp2 = run.fresh(p);
+    const auto at = t + run.between(p, 100 * ms, 800 * ms);
+    run.fetch(p, at, synth::site::robot(), cp2, first1 ? synth::site::web2() : synth::site::web1(), 80, rtt, n2);
   }
   static void plant(const generator& g, truth_writer& w) {
     w.pattern<crawler>(1, g.rates.crawler,
