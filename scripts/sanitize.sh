@@ -61,10 +61,12 @@ for optional in examples/expose-db tests/expose_pcap_split tests/expose_ambiguou
 done
 # (a check program added to tests/CMakeLists.txt was not built here, and its tests failed to start)
 while read -r check; do targets+=("$check"); done < <(sed -n 's|^build tests/\(expose_mpi_[a-z0-9_]*\): .*|\1|p' "$build/build.ninja" | sort -u)
-cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
+# In a process group of its own (setsid: this script runs without job control, so setsid makes
+# cmake itself the group's leader), so that a failing meson step stops the tools' build too: cmake,
+# ninja and its compilers.
+setsid cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
 tools=$!
-# A failing meson step stops the tools' build too: ninja (cmake's child) and its compilers with it.
-trap '{ pkill -P "$tools"; kill "$tools"; } 2>/dev/null || true' EXIT
+trap 'kill -- -"$tools" 2>/dev/null || true' EXIT
 
 # ---- the unit tests, by meson ----
 meson_build="$build-meson"
@@ -81,6 +83,7 @@ meson test -C "$meson_build" --no-rebuild --print-errorlogs >"$meson_build/sanit
 unit_tests=$!
 built=0
 wait "$tools" || built=$?
+trap - EXIT  # the group is gone, and its number may be given to another
 cat "$build/sanitize-build.log"
 unit_rc=0
 wait "$unit_tests" || unit_rc=$?

@@ -44,8 +44,8 @@ std::vector<packet> flood_with_pattern() {
   return out;
 }
 
-const auto plain_pipeline = key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s}) | generalize_by(lattice::none{}) |
-                   count_by(engine::gustavson{.threads = 1});
+const auto plain_pipeline = key_by(keys::five_tuple{}) | window_by(windows::tumbling{1s}) |
+                            generalize_by(lattice::none{}) | count_by(engine::gustavson{.threads = 1});
 
 bool says(const mine_result& r, const std::string& words) {
   return std::any_of(r.input.warnings.begin(), r.input.warnings.end(),

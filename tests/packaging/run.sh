@@ -8,7 +8,7 @@
 #   cmake-install     configure expose (no tests, tools, benchmarks), `cmake --install` it into
 #                     WORK_DIR/cmake-install/prefix, then build and run two consumers:
 #                     find_package(expose REQUIRED COMPONENTS pcap json db) and find_package(expose REQUIRED);
-#                     then from the same install `$CXX core.cpp $(pkg-config --cflags --libs expose)`;
+#                     then from the same install `$EXPOSE_PKG_CONFIG_CXX core.cpp $(pkg-config --cflags --libs expose)`;
 #                     when meson is there, the .pc file meson installs too (its flags preprocess
 #                     core.cpp and link the object the first .pc's flags compiled: a third compile
 #                     of the same file would check nothing more)
@@ -18,8 +18,8 @@
 #                     dependency('expose') with a fallback
 # Everything is made under WORK_DIR/MODE, which is deleted first. Exit status: 0 passed, 1 failed,
 # 77 skipped (a tool the mode needs is missing). CXX picks the compiler (the build systems' own
-# choice without it); the pkg-config consumer is compiled by clang++-16 when installed, else by CXX
-# (default g++).
+# choice without it); EXPOSE_PKG_CONFIG_CXX the pkg-config consumer's (default CXX, else g++; the
+# ctest test sets it to clang++-16 when that is installed).
 set -euo pipefail
 
 usage() {
@@ -123,11 +123,11 @@ pkg_config_consumer() {
   include_dir=$(pkg-config --variable=includedir expose)
   [[ -f "$include_dir/expose/expose.hpp" && $(cd "$include_dir" && pwd -P) == $(cd "$prefix/include" && pwd -P) ]] ||
     fail "pkg-config's includedir '$include_dir' is not $prefix/include"
-  # Compiled by Clang 16 when it is installed (CI installs it): a user of another compiler than
-  # the one that built expose, with nothing but the .pc file's flags (Clang before 17 deduces no
-  # aggregate's template arguments: the consumer's scores::untested{...} needs the header's guide).
-  local cxx=${CXX:-g++}
-  if command -v clang++-16 >/dev/null 2>&1; then cxx=clang++-16; fi
+  # Under ctest, compiled by Clang 16 when it is installed (CI installs it): a user of another
+  # compiler than the one that built expose, with nothing but the .pc file's flags (Clang before 17
+  # deduces no aggregate's template arguments: the consumer's scores::untested{...} needs the
+  # header's deduction guide).
+  local cxx=${EXPOSE_PKG_CONFIG_CXX:-${CXX:-g++}}
   echo "compiler: $cxx"
   # Both .pc files must give the same flags besides the include path (checked above): core.cpp is
   # compiled once, with the first file's.
