@@ -7,14 +7,22 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <vector>
 
 namespace expose_test {
 
+/// The file's bytes, read in one call (not byte by byte through stream iterators: in the
+/// unoptimized sanitized build that took 3.5 s for a 13 MB trace, each of the eleven times the MPI
+/// tests' fixture read one); empty if it cannot be read.
 inline std::vector<char> file_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (ec || !in) return {};
+  std::vector<char> b(static_cast<std::size_t>(size));
+  in.read(b.data(), static_cast<std::streamsize>(b.size()));
+  b.resize(static_cast<std::size_t>(in.gcount()));
+  return b;
 }
 
 inline bool put_bytes(const std::filesystem::path& path, const std::vector<char>& b) {
