@@ -6,7 +6,8 @@
 // generalize_windows): numbers, closures, flows, windows and offsets. Generated traces of few hosts
 // (groups of many flows, equal closures from several templates) and many (most groups of one
 // flow), with and without rests, templates whose items nest three deep, web clients at and past
-// max_rests, two flows on up to four ranks, and every capture under EXPOSE_TRACE_DIR (edge/ too).
+// max_rests, two flows on up to four ranks, and every capture under EXPOSE_TRACE_DIR (edge/ too);
+// and an entry naming a flow before every rank's run stops each rank with job_stops, saying so.
 // Prints what differs and exits 1; prints `pass` and exits 0.
 
 #include <algorithm>
@@ -186,6 +187,24 @@ std::vector<ex::packet> web_clients(std::uint32_t clients) {
   return out;
 }
 
+/// Runs whose first flow is 1, not 0 (rank r holds flow 1 + r), and every rank an entry naming
+/// flow 0, which lies before them all: the message every rank stops with, or "none". Every rank
+/// meets it before the first exchange, so none is left waiting.
+std::string before_every_run(const expose_test::mpi_check& c) {
+  ex::flow_table table;
+  table.find_or_insert(web_clients(1).front());
+  const ex::mpi::flow_run run{static_cast<std::uint32_t>(1 + c.rank),
+                              ex::pattern_list(std::vector<ex::flow_pattern>{ex::exact(table.flows()[0])})};
+  ex::mpi::traffic t;
+  try {
+    [[maybe_unused]] const auto share = ex::mpi::window_items(
+        run, {{0, 0, 0}}, 1, paper{}, [](std::uint64_t, std::uint64_t) { return true; }, MPI_COMM_WORLD, t);
+  } catch (const ex::mpi::detail::job_stops& e) {
+    return e.what();
+  }
+  return "none";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -216,6 +235,8 @@ int main(int argc, char** argv) {
     c.check(few_groups > 50 && many_groups > 50 && few_items > few_groups && many_items > many_groups && nested_items > 50,
             "the traces make too few window items or rests to tell (" + std::to_string(few_groups) + ", " + std::to_string(few_items) +
                 ", " + std::to_string(many_groups) + ", " + std::to_string(many_items) + ", " + std::to_string(nested_items) + ")");
+  const std::string stop = before_every_run(c);
+  c.check(stop == "expose::mpi::window_items: flow 0 lies before every rank's run", "an entry before every run: got " + stop);
   // The real captures, when EXPOSE_TRACE_DIR names them.
   std::size_t real = 0;
   if (const char* dir = std::getenv("EXPOSE_TRACE_DIR"); dir != nullptr && *dir != 0 && !sanitized) {
