@@ -61,9 +61,12 @@ for optional in examples/expose-db tests/expose_pcap_split tests/expose_ambiguou
 done
 # (a check program added to tests/CMakeLists.txt was not built here, and its tests failed to start)
 while read -r check; do targets+=("$check"); done < <(sed -n 's|^build tests/\(expose_mpi_[a-z0-9_]*\): .*|\1|p' "$build/build.ninja" | sort -u)
-# In a process group of its own (setsid: this script runs without job control, so setsid makes
-# cmake itself the group's leader), so that a failing meson step stops the tools' build too: cmake,
-# ninja and its compilers.
+# In a process group of its own, so that a failing meson step stops the tools' build too: the
+# group's cmake and ninja, and ninja passes the signal on to its compilers (each in a group of its
+# own). Without job control (set +m) the background child is no group's leader, so setsid execs
+# cmake in place and $! is the new group's number; with it, setsid would fork and $! name a parent
+# that exits at once. (A SIGKILL of this script leaves the build running: it is in its own session.)
+set +m
 setsid cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
 tools=$!
 trap 'kill -- -"$tools" 2>/dev/null || true' EXIT

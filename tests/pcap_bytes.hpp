@@ -11,9 +11,10 @@
 
 namespace expose_test {
 
-/// The file's bytes, read in one call (not byte by byte through stream iterators: in the
-/// unoptimized sanitized build that took 3.5 s for a 13 MB trace, each of the eleven times the MPI
-/// tests' fixture read one); empty if it cannot be read.
+/// The file's bytes (a regular file's), read in one call (not byte by byte through stream
+/// iterators: in the unoptimized sanitized build that took 3.5 s for the MPI tests' 13 MB trace,
+/// which their fixture reads seven times); empty if it cannot be opened, what was read if a read
+/// fails part way.
 inline std::vector<char> file_bytes(const std::filesystem::path& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);

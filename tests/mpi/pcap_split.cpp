@@ -30,7 +30,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <algorithm>
 #include <vector>

@@ -128,6 +128,7 @@ pkg_config_consumer() {
   # deduces no aggregate's template arguments: the consumer's scores::untested{...} needs the
   # header's deduction guide).
   local cxx=${EXPOSE_PKG_CONFIG_CXX:-${CXX:-g++}}
+  need "$cxx"
   echo "compiler: $cxx"
   # Both .pc files must give the same flags besides the include path (checked above): core.cpp is
   # compiled once, with the first file's.
