@@ -4,7 +4,9 @@
 # listed once; with --all-rules the alike ones are listed too and --rules-per-pattern 1 counts what
 # it leaves out; --rules all lists every rule after the patterns. On two real captures (with EXPOSE_TRACE_DIR): nfpuzzle_evidence04
 # (378,865 rules) prints at most 100 lines and names all its patterns within the first 50;
-# ppa_gnutella at most 60 lines.
+# ppa_gnutella at most 60 lines. Under the sanitizers (EXPOSE_SANITIZED, scripts/sanitize.sh)
+# ppa_gnutella alone: nfpuzzle_evidence04 takes 22 s there, and the sanitized unit tests mine it
+# (real_traces_test.cpp); the plain suite runs both.
 set -euo pipefail
 mine=$1 demo=$2
 fail() { echo "FAIL: $*"; exit 1; }
@@ -20,13 +22,16 @@ grep -q '^3 rules (+2 alike), most significant first' <<<"$all" || fail "--rules
 [ "$(grep -cE '^ +[0-9]+  0[.][0-9]{4} ' <<<"$all")" = 6 ] || fail "--rules all: not 3 best rules and 3 in the list"
 grep -q '^the flows of each pattern$' <<<"$all" || fail "--rules all: no flows of each pattern"
 if [ -n "${EXPOSE_TRACE_DIR:-}" ] && [ -d "$EXPOSE_TRACE_DIR" ]; then
-  scan=$("$mine" -q "$EXPOSE_TRACE_DIR/nfpuzzle_evidence04.pcap")
-  lines=$(wc -l <<<"$scan")
-  [ "$lines" -le 100 ] || fail "nfpuzzle_evidence04: $lines lines, more than 100"
-  patterns=$(sed -n 's/^\([0-9]*\) patterns, most significant first.*/\1/p' <<<"$scan")
-  [ "$(head -50 <<<"$scan" | grep -c '^pattern [0-9]*: ')" = "$patterns" ] || fail "nfpuzzle_evidence04: not all $patterns patterns in the first 50 lines"
+  if [ -z "${EXPOSE_SANITIZED:-}" ]; then
+    scan=$("$mine" -q "$EXPOSE_TRACE_DIR/nfpuzzle_evidence04.pcap")
+    lines=$(wc -l <<<"$scan")
+    [ "$lines" -le 100 ] || fail "nfpuzzle_evidence04: $lines lines, more than 100"
+    patterns=$(sed -n 's/^\([0-9]*\) patterns, most significant first.*/\1/p' <<<"$scan")
+    [ "$(head -50 <<<"$scan" | grep -c '^pattern [0-9]*: ')" = "$patterns" ] || fail "nfpuzzle_evidence04: not all $patterns patterns in the first 50 lines"
+    echo "ok: nfpuzzle_evidence04 $lines lines ($patterns patterns)"
+  fi
   gnutella=$("$mine" -q "$EXPOSE_TRACE_DIR/ppa_gnutella.pcap" | wc -l)
   [ "$gnutella" -le 60 ] || fail "ppa_gnutella: $gnutella lines, more than 60"
-  echo "ok: nfpuzzle_evidence04 $lines lines ($patterns patterns), ppa_gnutella $gnutella lines"
+  echo "ok: ppa_gnutella $gnutella lines"
 fi
 echo "ok: patterns first"
