@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -55,23 +54,17 @@ TEST_CASE("io.pcap_range.boundary_found_from_every_byte") {
   for (bool nano : {false, true}) {
     const auto path = range_file(nano ? "every-nano.pcap" : "every.pcap");
     write_range_trace(path, 1'700'000'000'000'000'000LL, 300, 7, nano);
-    std::ifstream in(path, std::ios::binary);
-    const std::vector<std::uint8_t> file_bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<char> bytes = file_bytes(path);
+    const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
     const auto h = io::read_classic_header(path);
     REQUIRE(h.has_value());
     CHECK(h->nanos == nano);
-    std::vector<std::uint64_t> starts;  // the true record boundaries
-    for (std::uint64_t at = 24; at < file_bytes.size();) {
-      starts.push_back(at);
-      std::uint32_t caplen;
-      std::memcpy(&caplen, file_bytes.data() + at + 8, 4);
-      at += 16 + caplen;
-    }
+    const std::vector<std::size_t> starts = record_starts(bytes);  // the true record boundaries
     std::size_t next = 0;
-    for (std::uint64_t at = 24; at < file_bytes.size(); ++at) {
+    for (std::uint64_t at = 24; at < bytes.size(); ++at) {
       while (next < starts.size() && starts[next] < at) ++next;
-      const std::uint64_t want = next < starts.size() ? starts[next] : file_bytes.size();
-      const auto got = io::find_record_boundary(*h, file_bytes.data() + at, file_bytes.size() - at, at, true);
+      const std::uint64_t want = next < starts.size() ? starts[next] : bytes.size();
+      const auto got = io::find_record_boundary(*h, data + at, bytes.size() - at, at, true);
       REQUIRE(got.has_value());
       if (*got != want) FAIL_CHECK("from byte " << at << ": boundary " << *got << ", expected " << want);
     }
