@@ -54,17 +54,17 @@ TEST_CASE("io.pcap_range.boundary_found_from_every_byte") {
   for (bool nano : {false, true}) {
     const auto path = range_file(nano ? "every-nano.pcap" : "every.pcap");
     write_range_trace(path, 1'700'000'000'000'000'000LL, 300, 7, nano);
-    const std::vector<char> bytes = file_bytes(path);
-    const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+    const std::vector<char> trace = file_bytes(path);
+    const auto* data = reinterpret_cast<const std::uint8_t*>(trace.data());
     const auto h = io::read_classic_header(path);
     REQUIRE(h.has_value());
     CHECK(h->nanos == nano);
-    const std::vector<std::size_t> starts = record_starts(bytes);  // the true record boundaries
+    const std::vector<std::size_t> starts = record_starts(trace);  // the true record boundaries
     std::size_t next = 0;
-    for (std::uint64_t at = 24; at < bytes.size(); ++at) {
+    for (std::uint64_t at = 24; at < trace.size(); ++at) {
       while (next < starts.size() && starts[next] < at) ++next;
-      const std::uint64_t want = next < starts.size() ? starts[next] : bytes.size();
-      const auto got = io::find_record_boundary(*h, data + at, bytes.size() - at, at, true);
+      const std::uint64_t want = next < starts.size() ? starts[next] : trace.size();
+      const auto got = io::find_record_boundary(*h, data + at, trace.size() - at, at, true);
       REQUIRE(got.has_value());
       if (*got != want) FAIL_CHECK("from byte " << at << ": boundary " << *got << ", expected " << want);
     }
