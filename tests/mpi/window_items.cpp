@@ -2,19 +2,22 @@
 // 2, 3 and 4 ranks: each rank makes the same trace's flows and activity, takes a run of the flows
 // and the entries of a range of windows (as a rank reading its range would; also runs of unequal
 // length, and entries a second rank holds too with a later offset), and rank 0 checks the items
-// every rank made, gathered, against those one process makes (lattice::templates::
-// generalize_windows): numbers, closures, flows, windows and offsets. Generated traces of few hosts
-// (groups of many flows, equal closures from several templates) and many (most groups of one
-// flow), with and without rests, templates whose items nest three deep, web clients at and past
-// max_rests, two flows on up to four ranks, and every capture under EXPOSE_TRACE_DIR (edge/ too);
-// and an entry naming a flow before every rank's run stops each rank with job_stops, saying so.
-// Prints what differs and exits 1; prints `pass` and exits 0.
+// every rank made and the rows of every rank's windows, gathered, against those one process makes
+// (lattice::templates::generalize_windows): numbers, closures, flows, counts of windows, windows
+// and offsets, each rank's rows after the rows of the ranks before it. Generated traces of few
+// hosts (groups of many flows, equal closures from several templates) and many (most groups of
+// one flow), with and without rests, templates whose items nest three deep, web clients at and
+// past max_rests, two flows on up to four ranks, and every capture under EXPOSE_TRACE_DIR (edge/
+// too); and an entry naming a flow before every rank's run stops each rank with job_stops, saying
+// so. Prints what differs and exits 1; prints `pass` and exits 0.
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <numeric>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "expose/activity.hpp"
@@ -98,38 +101,78 @@ std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>
   ex::mpi::traffic t;
   const ex::mpi::window_item_share share = ex::mpi::window_items(run, std::move(mine), samples, lattice, keep, MPI_COMM_WORLD, t);
 
-  // Every rank's items to rank 0, as text-free records: (id, closure, members, windows, offsets).
+  // Every rank's rows and items to rank 0, as text-free records: the rows, then (id, closure,
+  // members, count) each.
   ex::mpi::detail::writer w;
+  w.put_vector(share.rows);
   for (std::size_t k = 0; k < share.items(); ++k) {
     w.put(share.id[k]);
     w.put(share.closure[k]);
     const auto m = share.members_of(k);
     w.put_vector(std::vector<std::uint32_t>(m.begin(), m.end()));
-    const auto ws = share.windows_of(k);
-    w.put_vector(std::vector<std::int64_t>(ws.begin(), ws.end()));
-    const auto os = share.offsets_of(k);
-    w.put_vector(std::vector<ex::window_offset>(os.begin(), os.end()));
+    w.put(share.count[k]);
   }
   c.check(std::is_sorted(share.id.begin(), share.id.end()), name + ": a rank's items are not in order of number");
+  c.check(std::is_sorted(share.rows.begin(), share.rows.end()), name + ": a rank's rows are not in order of window and item");
   if (rank != 0) {
     ex::mpi::detail::send_bytes(w.bytes, 0, MPI_COMM_WORLD, t);
     return 0;
   }
   std::vector<item> got;
+  std::vector<std::uint32_t> counts;           // beside got
+  std::vector<ex::timed_entry> rows;           // every rank's
+  std::int64_t last_window = INT64_MIN;        // of the ranks before: each rank's windows lie after them
   for (int from = 0; from < size; ++from) {
     const auto bytes = from == 0 ? w.bytes : ex::mpi::detail::recv_bytes(from, MPI_COMM_WORLD, t);
     ex::mpi::detail::reader r(bytes);
+    const auto held = r.get_vector<ex::timed_entry>();
+    if (!held.empty()) {
+      c.check(held.front().window > last_window, name + ": rank " + std::to_string(from) + " holds rows of window " +
+                                                     std::to_string(held.front().window) + ", not after an earlier rank's " +
+                                                     std::to_string(last_window));
+      last_window = held.back().window;
+    }
+    rows.insert(rows.end(), held.begin(), held.end());
     while (r.at != r.end) {
       item i;
       i.id = r.get<std::uint32_t>();
       i.closure = r.get<ex::flow_pattern>();
       i.members = r.get_vector<std::uint32_t>();
-      i.windows = r.get_vector<std::int64_t>();
-      i.offsets = r.get_vector<ex::window_offset>();
+      counts.push_back(r.get<std::uint32_t>());
       got.push_back(std::move(i));
     }
   }
-  std::sort(got.begin(), got.end(), [](const item& a, const item& b) { return a.id < b.id; });
+  {
+    std::vector<std::size_t> order(got.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return got[a].id < got[b].id; });
+    std::vector<item> by_id;
+    std::vector<std::uint32_t> counts_by_id;
+    for (const auto k : order) {
+      by_id.push_back(std::move(got[k]));
+      counts_by_id.push_back(counts[k]);
+    }
+    got = std::move(by_id);
+    counts = std::move(counts_by_id);
+  }
+  // each item's windows and offsets, of every rank's rows
+  std::sort(rows.begin(), rows.end(), [](const ex::timed_entry& a, const ex::timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); });
+  for (const auto& e : rows) {
+    const auto it = std::lower_bound(got.begin(), got.end(), e.item, [](const item& x, std::uint32_t id) { return x.id < id; });
+    if (it == got.end() || it->id != e.item) {
+      c.check(false, name + ": a row names item " + std::to_string(e.item) + ", which no rank holds");
+      return 0;
+    }
+    it->windows.push_back(e.window);
+    it->offsets.push_back(e.offset);
+  }
+  for (std::size_t k = 0; k < got.size(); ++k)
+    if (counts[k] != got[k].windows.size()) {
+      c.check(false, name + ": item " + std::to_string(got[k].id) + " counts " + std::to_string(counts[k]) + " windows, the ranks' rows hold " +
+                         std::to_string(got[k].windows.size()));
+      break;
+    }
+
 
   // One process's items: generic items follow the flows.
   const ex::activity a = ex::activity::from_sorted(std::span<const ex::timed_entry>(entries), patterns.size(), samples);

@@ -1,31 +1,37 @@
 #pragma once
 // The window items made by their owners across MPI ranks (component expose::mpi), as one process
 // makes them (lattice::templates' groups, closures, union windows and rests), with no rank
-// holding every flow: docs/scale-out.md, steps 2 and 3.
+// holding every flow and no window leaving the rank that holds it: docs/scale-out.md, steps 2
+// and 3.
 //
 //   auto share = mpi::window_items(my_flows, my_entries, samples, spec.lattice, keep, comm, t);
 //
-// (0) Every activity entry goes to the rank holding its flow (flows are numbered in rank order:
-// each rank holds a run of them), which so has its flows' whole window lists. (1) Each rank groups
+// (0) Each rank holds a range of windows (from the first window it read to the next rank's): the
+// few activity entries of another rank's windows (those a boundary between two reads cuts) go
+// there, and every rank tells the rank holding a flow (flows are numbered in rank order: each
+// rank holds a run of them) in how many of its windows the flow is active. (1) Each rank groups
 // its own flows by every window template (lattice::detail::group_flows), and the ranks' shares of
-// a group (one generic pattern; its flows those of every template making it) meet at the owner
-// of its pattern: first each share's pattern hash and count of flows, then the shares of groups
-// of two flows or more over all ranks (most flows are a group of their own) with their flows,
-// closure and windows. The owner joins them; a group of two flows or more that `keep` takes is
-// an item. (2) Equal closures cover equal flows: the closure's owner names the group one process
-// meets first (the smallest (template, flow)), which is the item and stays with its group's
-// owner. (3) The items are
-// numbered after the flows by that (template, flow), every rank seeing every item's key. (4) The
-// rests (X minus Y where an item X strictly holds a rule-able Y): each item is told, per flow, the
+// a group (one generic pattern; its flows those of every template making it) meet at the owner of
+// its pattern: first each share's pattern hash and count of flows, then the heads of the shares of
+// groups of two flows or more over all ranks (most flows are a group of their own). A group's
+// count of windows is counted where its windows are: each flow's owner tells the ranks holding
+// the flow's windows which groups hold it, and each such rank sends the group's owner the size of
+// the union of the group's windows it holds; the ranges are disjoint, so the owner adds them. A
+// group of two flows or more that `keep` takes is an item. (2) Equal closures cover equal flows:
+// the closure's owner names the group one process meets first (the smallest (template, flow)),
+// which is the item and stays with its group's owner. (3) The items are numbered after the flows
+// by that (template, flow), every rank seeing every item's key; the flows of an item go to its
+// owner, and each rank makes its windows' rows of the items it holds windows of. (4) The rests
+// (X minus Y where an item X strictly holds a rule-able Y): each item is told, per flow, the
 // smaller items that flow starts and the flow's count of windows by the rank holding it; it makes
 // its rests as one process does; a rest the same as an item or as a rest one process takes first
 // is dropped at the owner of its flows' hash, which asks the flows' ranks for their patterns and
-// windows and keeps it when `keep` does; the rests are numbered after the items.
+// counts its windows as a group's are counted, and keeps it when `keep` does; the rests are
+// numbered after the items.
 //
 // Checked against one process by tests/mpi/window_items.cpp. Not yet used by mine.hpp, which
-// still makes every item on ranks 0 and 1: it is slower than one process's window items on the
-// 6-hour trace (docs/scale-out.md says by how much and why), and the host-variable items, the
-// counting and the test are not yet made by owners.
+// still makes every item on ranks 0 and 1, and counts pairs of a window matrix it broadcasts; the
+// host-variable items, the counting and the test are not yet made by owners.
 
 #include <algorithm>
 #include <array>
@@ -60,57 +66,80 @@ struct flow_run {
   pattern_list patterns;
 };
 
-/// The window items a rank holds once made (those whose closure, or a rest's flows, it owns by
-/// hash), by ascending number. Windows are window numbers (spec.window's), not positions.
+/// What a rank holds of the window items once made: the items it owns (those whose group or
+/// closure, or a rest's flows, it owns by hash), by ascending number, with their flows and their
+/// count of windows; and the rows of the windows it holds (from the first window it read up to
+/// the next rank's), of every item active there, whoever owns it. Windows are window numbers
+/// (spec.window's), not positions.
 struct window_item_share {
   std::vector<std::uint32_t> id;  ///< the item's number over every rank (flows first)
   std::vector<flow_pattern> closure;
+  std::vector<std::uint32_t> count;          ///< beside id: the item's windows over every rank
   std::vector<std::size_t> member_start{0};  ///< item k: members[member_start[k], member_start[k + 1])
   std::vector<std::uint32_t> members;        ///< flow numbers, ascending
-  std::vector<std::size_t> window_start{0};  ///< item k: windows[window_start[k], window_start[k + 1])
-  std::vector<std::int64_t> windows;         ///< ascending
-  std::vector<window_offset> offsets;        ///< beside windows: the earliest of its flows' offsets there
-  std::uint64_t total = 0;                   ///< window items over every rank
+  /// (window, item number, the earliest of the item's flows' offsets there), by window, then item:
+  /// every item's windows of this rank's range, and no window of another rank's
+  std::vector<timed_entry> rows;
+  std::uint64_t total = 0;  ///< window items over every rank
 
   [[nodiscard]] std::size_t items() const noexcept { return id.size(); }
   [[nodiscard]] std::span<const std::uint32_t> members_of(std::size_t k) const noexcept {
     return {members.data() + member_start[k], member_start[k + 1] - member_start[k]};
   }
-  [[nodiscard]] std::span<const std::int64_t> windows_of(std::size_t k) const noexcept {
-    return {windows.data() + window_start[k], window_start[k + 1] - window_start[k]};
-  }
-  [[nodiscard]] std::span<const window_offset> offsets_of(std::size_t k) const noexcept {
-    return {offsets.data() + window_start[k], window_start[k + 1] - window_start[k]};
-  }
 };
 
 namespace detail {
 
-/// A window and the earliest offset in it (what an activity entry says of a flow or an item).
-struct timed_window {
-  std::int64_t window = 0;
-  window_offset offset = 0;
-  friend auto operator<=>(const timed_window&, const timed_window&) = default;
-};
-
 /// A rank's place among the runs of flows: which rank holds flow `id`.
 class run_owners {
  public:
-  run_owners(std::uint32_t first, MPI_Comm comm) {
+  run_owners(std::uint32_t first, std::uint32_t n, MPI_Comm comm) {
     int size = 1;
     MPI_Comm_size(comm, &size);
     firsts_.resize(static_cast<std::size_t>(size));
+    ends_.resize(static_cast<std::size_t>(size));
+    const std::uint32_t end = first + n;
     MPI_Allgather(&first, 1, MPI_UINT32_T, firsts_.data(), 1, MPI_UINT32_T, comm);
+    MPI_Allgather(&end, 1, MPI_UINT32_T, ends_.data(), 1, MPI_UINT32_T, comm);
   }
   /// The last rank whose run starts at or before `id` (a rank with no flows starts where the next
-  /// does); job_stops for an id before rank 0's run (the runs must start at flow 0).
+  /// does); job_stops for an id before rank 0's run (the runs must start at flow 0) or past the
+  /// run of the rank it would be in.
   [[nodiscard]] int of(std::uint32_t id) const {
     if (id < firsts_.front()) throw job_stops("expose::mpi::window_items: flow " + std::to_string(id) + " lies before every rank's run");
-    return static_cast<int>(std::upper_bound(firsts_.begin(), firsts_.end(), id) - firsts_.begin()) - 1;
+    const auto r = static_cast<std::size_t>(std::upper_bound(firsts_.begin(), firsts_.end(), id) - firsts_.begin()) - 1;
+    if (id >= ends_[r]) throw job_stops("expose::mpi::window_items: an activity entry names a flow no rank holds");
+    return static_cast<int>(r);
   }
 
  private:
-  std::vector<std::uint32_t> firsts_;
+  std::vector<std::uint32_t> firsts_, ends_;
+};
+
+/// Which rank holds each window: every rank from the first window it read up to the next rank's
+/// first (rank 0 every window before rank 1's; a rank that read nothing holds none). Ranks read
+/// consecutive ranges in time order, so only the windows a boundary between two reads cuts move.
+class window_owners {
+ public:
+  window_owners(const std::vector<timed_entry>& entries, MPI_Comm comm) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    std::int64_t first = INT64_MAX;  // none read
+    for (const auto& e : entries) first = std::min(first, e.window);
+    cuts_.resize(static_cast<std::size_t>(size));
+    MPI_Allgather(&first, 1, MPI_INT64_T, cuts_.data(), 1, MPI_INT64_T, comm);
+    // a rank that read nothing starts where the next does; then each cut at or after the one before
+    for (std::size_t r = cuts_.size() - 1; r-- > 0;)
+      if (cuts_[r] == INT64_MAX) cuts_[r] = cuts_[r + 1];
+    cuts_.front() = INT64_MIN;
+    for (std::size_t r = 1; r < cuts_.size(); ++r) cuts_[r] = std::max(cuts_[r], cuts_[r - 1]);
+  }
+  [[nodiscard]] int of(std::int64_t window) const noexcept {
+    return static_cast<int>(std::upper_bound(cuts_.begin(), cuts_.end(), window) - cuts_.begin()) - 1;
+  }
+
+ private:
+  std::vector<std::int64_t> cuts_;
 };
 
 /// The rank that owns a hash (mixed again: the low bits alone are not spread), of a pattern or a
@@ -119,78 +148,15 @@ class run_owners {
   return static_cast<int>(flow_key_hash::mix(h) % static_cast<std::uint64_t>(size));
 }
 
-/// Where one process meets an item first, what it is, and how many flows and windows follow it.
+/// Where one process meets an item first, what it is, and how many flows it has.
 struct item_head {
   flow_pattern closure;
   std::uint32_t first = 0;   // the flow of the (template, flow) where one process makes it (a rest: the item it is a rest of)
   std::uint32_t members = 0;
-  std::uint32_t windows = 0;
+  std::uint32_t count = 0;   // its windows
   std::uint8_t made_by = 0;  // the template's position
   std::uint32_t place = 0;   // a rest: its place among the rests of item `first`
 };
-
-/// A rank's share of a group (the flows of one generic pattern): its pattern and, over the
-/// rank's flows, what the item it makes would be.
-struct group_head {
-  flow_pattern key;
-  item_head item;
-  std::uint32_t members = 0;  // (item_lists keeps the counts here)
-  std::uint32_t windows = 0;
-};
-
-/// Items or groups on their way between ranks: heads, and each head's flows and windows, flat.
-template <class Head>
-struct item_lists {
-  std::vector<Head> heads;
-  std::vector<std::uint32_t> members;
-  std::vector<timed_window> windows;
-
-  void add(const Head& h, std::span<const std::uint32_t> m, std::span<const timed_window> w) {
-    heads.push_back(h);
-    heads.back().members = static_cast<std::uint32_t>(m.size());
-    heads.back().windows = static_cast<std::uint32_t>(w.size());
-    members.insert(members.end(), m.begin(), m.end());
-    windows.insert(windows.end(), w.begin(), w.end());
-  }
-  /// Where each head's flows and windows start, and one past the last.
-  [[nodiscard]] std::pair<std::vector<std::size_t>, std::vector<std::size_t>> starts() const {
-    std::vector<std::size_t> m(heads.size() + 1, 0), w(heads.size() + 1, 0);
-    for (std::size_t k = 0; k < heads.size(); ++k) {
-      m[k + 1] = m[k] + heads[k].members;
-      w[k + 1] = w[k] + heads[k].windows;
-    }
-    return {std::move(m), std::move(w)};
-  }
-};
-using item_batch = item_lists<item_head>;
-
-/// Sends `out[r]` to every rank r; returns what every rank sent this one, joined in rank order.
-template <class Head>
-[[nodiscard]] item_lists<Head> exchange_lists(std::vector<item_lists<Head>> out, MPI_Comm comm, traffic& t) {
-  std::vector<std::vector<Head>> heads;
-  std::vector<std::vector<std::uint32_t>> members;
-  std::vector<std::vector<timed_window>> windows;
-  for (auto& o : out) {
-    heads.push_back(std::move(o.heads));
-    members.push_back(std::move(o.members));
-    windows.push_back(std::move(o.windows));
-  }
-  out = {};
-  item_lists<Head> in;
-  const auto join = [](auto&& parts, auto& all) {
-    std::size_t n = 0;
-    for (const auto& v : parts) n += v.size();
-    all.reserve(n);
-    for (auto& v : parts) {
-      all.insert(all.end(), v.begin(), v.end());
-      expose::detail::release(v);
-    }
-  };
-  join(exchange(std::move(heads), comm, t), in.heads);
-  join(exchange(std::move(members), comm, t), in.members);
-  join(exchange(std::move(windows), comm, t), in.windows);
-  return in;
-}
 
 /// `c` made the closure of its flows and those of `p` (a pattern or a closure): `*` where `p`
 /// does not keep a field `c` keeps, or keeps another value.
@@ -209,26 +175,6 @@ inline void widen(flow_pattern& c, const flow_pattern& p) {
   flow_pattern c = flows.front();
   for (const auto& p : flows.subspan(1)) widen(c, p);
   return c;
-}
-
-/// Sorts windows and keeps each once, with its earliest offset (a radix sort of (window, offset)
-/// as one number where the windows span less than 2^47: an item of many flows lists millions).
-inline void unite(std::vector<timed_window>& w) {
-  if (w.size() < 2) return;
-  const auto [lo, hi] = std::minmax_element(w.begin(), w.end(), [](const timed_window& a, const timed_window& b) { return a.window < b.window; });
-  const std::int64_t base = lo->window;
-  if (static_cast<std::uint64_t>(hi->window) - static_cast<std::uint64_t>(base) >= (std::uint64_t{1} << 47)) {
-    std::sort(w.begin(), w.end());
-  } else {
-    static_assert(sizeof(window_offset) == 2);
-    std::vector<std::uint64_t> k;
-    k.reserve(w.size());
-    for (const auto& x : w) k.push_back((static_cast<std::uint64_t>(x.window) - static_cast<std::uint64_t>(base)) << 16 | x.offset);
-    boost::sort::spreadsort::integer_sort(k.begin(), k.end());
-    for (std::size_t i = 0; i < k.size(); ++i)
-      w[i] = {static_cast<std::int64_t>(static_cast<std::uint64_t>(base) + (k[i] >> 16)), static_cast<window_offset>(k[i] & 0xffffU)};
-  }
-  w.erase(std::unique(w.begin(), w.end(), [](const timed_window& a, const timed_window& b) { return a.window == b.window; }), w.end());
 }
 
 /// Lists on their way between ranks: a head per list, and the lists' elements flat (each head's
@@ -284,50 +230,294 @@ template <class Head, class T>
   return {std::move(ids), end};
 }
 
-/// This rank's run of flows with their windows (each flow's ascending, each once).
-struct held_flows {
-  const flow_run& run;
-  const std::vector<timed_window>& windows;
-  const std::vector<std::size_t>& start;  // flow i of the run: windows[start[i], start[i + 1])
-  [[nodiscard]] std::uint32_t count(std::uint32_t id) const noexcept {
-    return static_cast<std::uint32_t>(start[id - run.first + 1] - start[id - run.first]);
+/// The flows whose windows this rank holds, with those windows: each flow's ascending, each once
+/// with its earliest offset, as keys (window - base) << 16 | offset (so that a union is a radix
+/// sort of numbers, as one process's is of window positions).
+class read_flows {
+ public:
+  /// Of entries (window, flow, offset) in any order, each (window, flow) any number of times;
+  /// `run`: the flows this rank owns (looked up by position, the others by hash). job_stops
+  /// where the windows span 2^47 or more.
+  read_flows(std::vector<timed_entry> entries, const flow_run& run) : first_(run.first), own_(run.patterns.size(), none) {
+    static_assert(sizeof(window_offset) == 2);
+    if (!entries.empty()) {
+      const auto [lo, hi] = std::minmax_element(entries.begin(), entries.end(),
+                                                [](const timed_entry& a, const timed_entry& b) { return a.window < b.window; });
+      base = lo->window;
+      if (static_cast<std::uint64_t>(hi->window) - static_cast<std::uint64_t>(base) >= (std::uint64_t{1} << 47))
+        throw job_stops("expose::mpi::window_items: a rank's windows span 2^47 windows or more");
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const timed_entry& a, const timed_entry& b) { return std::tie(a.item, a.window, a.offset) < std::tie(b.item, b.window, b.offset); });
+    for (const auto& e : entries) {
+      const std::uint64_t key = (static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base)) << 16 | e.offset;
+      if (flow.empty() || flow.back() != e.item) {
+        const auto k = static_cast<std::uint32_t>(flow.size());
+        if (e.item >= first_ && e.item - first_ < own_.size())
+          own_[e.item - first_] = k;
+        else
+          other_.emplace(e.item, k);
+        flow.push_back(e.item);
+        start.push_back(keys.size());
+      } else if (keys.back() >> 16 == key >> 16) {
+        continue;  // a later offset in a window of the flow's
+      }
+      keys.push_back(key);
+    }
+    start.push_back(keys.size());
   }
-  [[nodiscard]] std::span<const timed_window> windows_of(std::uint32_t i) const noexcept {  // i: in the run
-    return {windows.data() + start[i], start[i + 1] - start[i]};
+  /// Flow `f`'s windows held here, as keys (none when it has none here).
+  [[nodiscard]] std::span<const std::uint64_t> of(std::uint32_t f) const {
+    std::uint32_t k = none;
+    if (f >= first_ && f - first_ < own_.size()) {
+      k = own_[f - first_];
+    } else if (const auto it = other_.find(f); it != other_.end()) {
+      k = it->second;
+    }
+    if (k == none) return {};
+    return {keys.data() + start[k], start[k + 1] - start[k]};
+  }
+  [[nodiscard]] std::int64_t window(std::uint64_t key) const noexcept {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(base) + (key >> 16));
+  }
+
+  std::int64_t base = 0;
+  std::vector<std::uint32_t> flow;  // the flows held, by place
+  std::vector<std::size_t> start;   // place k: keys[start[k], start[k + 1])
+  std::vector<std::uint64_t> keys;
+
+ private:
+  static constexpr std::uint32_t none = UINT32_MAX;
+  std::uint32_t first_;
+  std::vector<std::uint32_t> own_;                                 // flow first_ + i -> its place
+  boost::unordered_flat_map<std::uint32_t, std::uint32_t> other_;  // another rank's flow -> its place
+};
+
+/// This rank's run of flows: each flow's count of windows over every rank, and the ranks holding them.
+struct owned_flows {
+  const flow_run& run;
+  std::vector<std::uint32_t> windows;     // flow i of the run
+  std::vector<std::size_t> reader_start;  // flow i: readers[reader_start[i], reader_start[i + 1])
+  std::vector<int> readers;
+
+  /// Collective: every rank tells the flows' owners which flows it holds windows of, and how many.
+  owned_flows(const flow_run& r, const read_flows& read, const run_owners& runs, MPI_Comm comm, traffic& t) : run(r) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    struct held {
+      std::uint32_t flow = 0, count = 0;
+    };
+    std::vector<std::vector<held>> out(static_cast<std::size_t>(size));
+    for (std::size_t k = 0; k < read.flow.size(); ++k)
+      out[static_cast<std::size_t>(runs.of(read.flow[k]))].push_back({read.flow[k], static_cast<std::uint32_t>(read.start[k + 1] - read.start[k])});
+    const auto in = exchange(std::move(out), comm, t);
+    const std::size_t n = run.patterns.size();
+    windows.assign(n, 0);
+    reader_start.assign(n + 1, 0);
+    for (const auto& v : in)
+      for (const auto& h : v) {
+        const std::size_t i = index(h.flow);
+        windows[i] += h.count;
+        ++reader_start[i + 1];
+      }
+    std::partial_sum(reader_start.begin(), reader_start.end(), reader_start.begin());
+    readers.resize(reader_start.back());
+    std::vector<std::size_t> fill(reader_start.begin(), reader_start.end() - 1);
+    for (std::size_t from = 0; from < in.size(); ++from)
+      for (const auto& h : in[from]) readers[fill[h.flow - run.first]++] = static_cast<int>(from);
+  }
+  /// Flow `id`'s place in the run; job_stops for a flow of another rank's.
+  [[nodiscard]] std::size_t index(std::uint32_t id) const {
+    if (id < run.first || id - run.first >= windows.size())
+      throw job_stops("expose::mpi::window_items: a message names a flow this rank does not hold");
+    return id - run.first;
+  }
+  [[nodiscard]] std::uint32_t count(std::uint32_t id) const { return windows[index(id)]; }
+  [[nodiscard]] std::span<const int> readers_of(std::uint32_t id) const {
+    const std::size_t i = index(id);
+    return {readers.data() + reader_start[i], reader_start[i + 1] - reader_start[i]};
   }
 };
 
-/// Appends the items `chosen` (heads of `in`) to `share`, numbered `ids` (beside `chosen`), by
-/// ascending number.
-inline void append_items(window_item_share& share, const item_batch& in, const std::vector<std::uint32_t>& chosen,
-                         const std::vector<std::uint64_t>& ids) {
-  const auto [m_at, w_at] = in.starts();
-  std::vector<std::uint32_t> order(chosen.size());
-  std::iota(order.begin(), order.end(), 0U);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return ids[a] < ids[b]; });
-  for (const std::uint32_t j : order) {
-    const std::uint32_t k = chosen[j];
-    share.id.push_back(static_cast<std::uint32_t>(ids[j]));
-    share.closure.push_back(in.heads[k].closure);
-    share.members.insert(share.members.end(), in.members.begin() + static_cast<std::ptrdiff_t>(m_at[k]),
-                         in.members.begin() + static_cast<std::ptrdiff_t>(m_at[k + 1]));
-    share.member_start.push_back(share.members.size());
-    for (std::size_t w = w_at[k]; w < w_at[k + 1]; ++w) {
-      share.windows.push_back(in.windows[w].window);
-      share.offsets.push_back(in.windows[w].offset);
+/// A set of flows whose windows are counted where they are held: the rank asking, and the
+/// set's number there.
+struct set_tag {
+  std::uint32_t asker = 0, index = 0;
+  friend auto operator<=>(const set_tag&, const set_tag&) = default;
+};
+struct set_member {
+  set_tag set;
+  std::uint32_t flow = 0;
+  friend auto operator<=>(const set_member&, const set_member&) = default;
+};
+
+/// The sets whose windows this rank counts, each with its flows whose windows it may hold.
+struct counted_here {
+  std::vector<set_tag> tag;
+  std::vector<std::size_t> start{0};  // set k: flows[start[k], start[k + 1])
+  std::vector<std::uint32_t> flows;
+
+  [[nodiscard]] std::size_t sets() const noexcept { return tag.size(); }
+  [[nodiscard]] std::span<const std::uint32_t> flows_of(std::size_t k) const noexcept {
+    return {flows.data() + start[k], start[k + 1] - start[k]};
+  }
+  void add(set_tag s, std::span<const std::uint32_t> f) {
+    tag.push_back(s);
+    flows.insert(flows.end(), f.begin(), f.end());
+    start.push_back(flows.size());
+  }
+};
+
+/// Collective: `out[r]`, sets' flows whose windows rank r holds, sent; `local` (the sets whose
+/// flows this rank owns, by set, each set once) joined with what came: a set listed both ways is
+/// one set, its flows both lists'.
+[[nodiscard]] inline counted_here meet_at_readers(std::span<const std::pair<set_tag, std::span<const std::uint32_t>>> local,
+                                                  std::vector<std::vector<set_member>> out, MPI_Comm comm, traffic& t) {
+  std::vector<set_member> in;
+  for (auto& v : exchange(std::move(out), comm, t)) in.insert(in.end(), v.begin(), v.end());
+  std::sort(in.begin(), in.end());
+  counted_here c;
+  std::vector<char> taken(in.size(), 0);
+  for (const auto& [tag, flows] : local) {
+    c.tag.push_back(tag);
+    c.flows.insert(c.flows.end(), flows.begin(), flows.end());
+    auto it = std::lower_bound(in.begin(), in.end(), set_member{tag, 0});
+    for (; it != in.end() && it->set == tag; ++it) {
+      c.flows.push_back(it->flow);
+      taken[static_cast<std::size_t>(it - in.begin())] = 1;
     }
-    share.window_start.push_back(share.windows.size());
+    c.start.push_back(c.flows.size());
+  }
+  for (std::size_t k = 0; k < in.size();) {
+    if (taken[k] != 0) {  // a set's flows are taken together
+      ++k;
+      continue;
+    }
+    const set_tag tag = in[k].set;
+    for (; k < in.size() && in[k].set == tag; ++k) c.flows.push_back(in[k].flow);
+    c.tag.push_back(tag);
+    c.start.push_back(c.flows.size());
+  }
+  return c;
+}
+
+/// Collective: sets' flows (given anywhere, by set) to the ranks holding the flows' windows,
+/// through the flows' owners.
+[[nodiscard]] inline counted_here to_readers(const std::vector<set_member>& members, const run_owners& runs, const owned_flows& own,
+                                             MPI_Comm comm, traffic& t) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  const auto ranks = static_cast<std::size_t>(size);
+  std::vector<std::vector<set_member>> out(ranks);
+  for (const auto& m : members) out[static_cast<std::size_t>(runs.of(m.flow))].push_back(m);
+  std::vector<std::vector<set_member>> on(ranks);
+  for (const auto& v : exchange(std::move(out), comm, t))
+    for (const auto& m : v)
+      for (const int r : own.readers_of(m.flow)) on[static_cast<std::size_t>(r)].push_back(m);
+  return meet_at_readers({}, std::move(on), comm, t);
+}
+
+/// The union of the windows held here of some flows, as read_flows' keys: each window once, with
+/// its earliest offset.
+inline void union_here(std::span<const std::uint32_t> flows, const read_flows& read, std::vector<std::uint64_t>& w) {
+  w.clear();
+  std::size_t of = 0;
+  for (const auto f : flows) {
+    const auto ks = read.of(f);
+    if (!ks.empty()) ++of;
+    w.insert(w.end(), ks.begin(), ks.end());
+  }
+  if (of < 2) return;
+  boost::sort::spreadsort::integer_sort(w.begin(), w.end());
+  w.erase(std::unique(w.begin(), w.end(), [](std::uint64_t a, std::uint64_t b) { return a >> 16 == b >> 16; }), w.end());
+}
+
+/// Each set's count of windows over every rank, at the rank that asked: the sum of the sizes of
+/// the unions each rank holds (the ranks' windows are disjoint); and which ranks hold windows of
+/// which sets (`held[rank]`: set numbers), to name them.
+struct set_counts {
+  std::vector<std::uint32_t> count;  // by set number
+  std::vector<std::vector<std::uint32_t>> held;
+};
+
+/// Collective: counts the sets this rank asked about (numbers [0, n)), of the sets every rank counts.
+[[nodiscard]] inline set_counts count_sets(const counted_here& sets, const read_flows& read, std::size_t n, MPI_Comm comm, traffic& t) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  struct counted {
+    std::uint32_t index = 0, count = 0;
+  };
+  std::vector<std::vector<counted>> out(static_cast<std::size_t>(size));
+  std::vector<std::uint64_t> w;
+  for (std::size_t k = 0; k < sets.sets(); ++k) {
+    union_here(sets.flows_of(k), read, w);
+    if (!w.empty()) out[sets.tag[k].asker].push_back({sets.tag[k].index, static_cast<std::uint32_t>(w.size())});
+  }
+  const auto in = exchange(std::move(out), comm, t);
+  set_counts c;
+  c.count.assign(n, 0);
+  c.held.resize(in.size());
+  for (std::size_t r = 0; r < in.size(); ++r)
+    for (const auto& x : in[r]) {
+      if (x.index >= n) throw job_stops("expose::mpi::window_items: a count names a set this rank did not ask about");
+      c.count[x.index] += x.count;
+      c.held[r].push_back(x.index);
+    }
+  return c;
+}
+
+/// Collective: the sets this rank asked about that became items (`id[set]`, UINT32_MAX for none)
+/// are named to the ranks holding their windows, which add those windows' rows to `rows`.
+inline void name_sets(const set_counts& c, const std::vector<std::uint32_t>& id, const counted_here& sets, const read_flows& read,
+                      std::vector<timed_entry>& rows, MPI_Comm comm, traffic& t) {
+  struct named {
+    std::uint32_t index = 0, id = 0;
+  };
+  std::vector<std::vector<named>> out(c.held.size());
+  for (std::size_t r = 0; r < c.held.size(); ++r)
+    for (const auto k : c.held[r])
+      if (id[k] != UINT32_MAX) out[r].push_back({k, id[k]});
+  const auto in = exchange(std::move(out), comm, t);
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> place;  // (asker, index) -> the set's place here
+  for (std::uint32_t k = 0; k < sets.sets(); ++k) place.emplace(std::uint64_t{sets.tag[k].asker} << 32 | sets.tag[k].index, k);
+  std::vector<std::uint64_t> w;
+  for (std::size_t from = 0; from < in.size(); ++from)
+    for (const auto& x : in[from]) {
+      const auto it = place.find(std::uint64_t{from} << 32 | x.index);
+      if (it == place.end()) throw job_stops("expose::mpi::window_items: a name for a set this rank did not count");
+      union_here(sets.flows_of(it->second), read, w);
+      for (const auto k : w) rows.push_back({read.window(k), x.id, static_cast<window_offset>(k & 0xffffU)});
+    }
+}
+
+/// Items made here, to append to a share: heads (closure, count) with their numbers and flows.
+struct made_item {
+  std::uint32_t id = 0;
+  flow_pattern closure;
+  std::uint32_t count = 0;
+  std::vector<std::uint32_t> members;
+};
+
+/// Appends `made` to `share` by ascending number.
+inline void append_items(window_item_share& share, std::vector<made_item> made) {
+  std::sort(made.begin(), made.end(), [](const made_item& a, const made_item& b) { return a.id < b.id; });
+  for (auto& m : made) {
+    share.id.push_back(m.id);
+    share.closure.push_back(m.closure);
+    share.count.push_back(m.count);
+    share.members.insert(share.members.end(), m.members.begin(), m.members.end());
+    share.member_start.push_back(share.members.size());
   }
 }
 
 /// The rests (lattice::templates::add_rests) of the window items `share` holds (the groups' items
 /// alone), made by the ranks holding their flows and items: appended to `share`, numbered from
 /// `from` (the first number after every group's item) as one process numbers them, the rests of
-/// an item of lower number first, one item's in the order it takes them.
+/// an item of lower number first, one item's in the order it takes them; their windows' rows
+/// appended to `share.rows` where the windows are.
 template <class Keep>
-void add_rests(window_item_share& share, const held_flows& held,
-               const run_owners& runs, std::uint64_t samples, std::size_t max_rests, const Keep& keep, std::uint64_t from,
-               MPI_Comm comm, traffic& t) {
+void add_rests(window_item_share& share, const owned_flows& own, const read_flows& read, const run_owners& runs, std::uint64_t samples,
+               std::size_t max_rests, const Keep& keep, std::uint64_t from, MPI_Comm comm, traffic& t) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -389,7 +579,7 @@ void add_rests(window_item_share& share, const held_flows& held,
           ys.insert(ys.end(), starting_flows.begin() + static_cast<std::ptrdiff_t>(e->at),
                     starting_flows.begin() + static_cast<std::ptrdiff_t>(e->at + e->n));
         }
-        back[r].add({held.count(q.flow), 0}, ys);
+        back[r].add({own.count(q.flow), 0}, ys);
       }
     answers = exchange_batches(std::move(back), comm, t);
   }
@@ -450,16 +640,15 @@ void add_rests(window_item_share& share, const held_flows& held,
         std::set_difference(xs.begin(), xs.end(), ys.begin(), ys.end(), std::back_inserter(rest));
         if (rest.size() < 2) continue;  // a single flow is an item already
         const std::uint64_t h = set_hash(rest);
-        candidates[static_cast<std::size_t>(hash_owner(h, size))].add(
-            {share.id[k], pos, h, 0}, rest);
+        candidates[static_cast<std::size_t>(hash_owner(h, size))].add({share.id[k], pos, h, 0}, rest);
       }
     }
   }
   answers = {};
 
   // R3. Rests and items by their flows' hash: a rest the same as an item, or as a rest one process
-  // takes before it, is not one; of the others, the flows' windows and patterns are asked of the
-  // ranks holding them (R4).
+  // takes before it, is not one; of the others, the flows' patterns are asked of the ranks
+  // holding them and the windows counted where they are (R4).
   struct by_set {
     std::uint64_t hash = 0;
     std::uint32_t n = 0;
@@ -512,7 +701,8 @@ void add_rests(window_item_share& share, const held_flows& held,
   }
   expose::detail::release(items_in);
 
-  // R4. The rests' flows' patterns and windows, from the ranks holding the flows.
+  // R4. The rests' flows' patterns, from the ranks holding the flows; their windows counted where
+  // they are.
   struct flow_asked {
     std::uint32_t flow = 0, n = 0;
   };
@@ -520,55 +710,56 @@ void add_rests(window_item_share& share, const held_flows& held,
     flow_pattern pattern;
     std::uint32_t n = 0;
   };
-  std::vector<batch<flow_told, timed_window>> told;
+  std::vector<batch<flow_told, char>> told;
+  std::vector<set_member> members;
   {
-    std::vector<batch<flow_asked, std::uint32_t>> out(ranks);
-    for (const auto& r : rests)
-      for (const auto f : r.flows) out[holder(f)].add({f, 0}, {});
-    auto in = exchange_batches(std::move(out), comm, t);
-    std::vector<batch<flow_told, timed_window>> back(ranks);
-    for (std::size_t r = 0; r < ranks; ++r)
-      for (const auto& q : in[r].heads) {
-        const std::size_t i = q.flow - held.run.first;
-        back[r].add({held.run.patterns[i], 0}, held.windows_of(static_cast<std::uint32_t>(i)));
+    std::vector<batch<flow_asked, char>> out(ranks);
+    for (std::uint32_t k = 0; k < rests.size(); ++k)
+      for (const auto f : rests[k].flows) {
+        out[holder(f)].add({f, 0}, {});
+        members.push_back({{static_cast<std::uint32_t>(rank), k}, f});
       }
+    auto in = exchange_batches(std::move(out), comm, t);
+    std::vector<batch<flow_told, char>> back(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto& q : in[r].heads) back[r].add({own.run.patterns[own.index(q.flow)], 0}, {});
     told = exchange_batches(std::move(back), comm, t);
   }
+  const counted_here sets = to_readers(members, runs, own, comm, t);
+  expose::detail::release(members);
+  const set_counts counted = count_sets(sets, read, rests.size(), comm, t);
 
-  // Each rest's windows (the union of its flows') and closure; a kept one goes to the rank holding
-  // its item (R5), which numbers them.
-  item_batch kept;
+  // Each kept rest's closure; numbered by (item, place), the order one process makes them in.
+  std::vector<made_item> kept;
+  std::vector<std::uint32_t> kept_rests;  // places in `rests`
   {
-    std::vector<std::size_t> next_head(ranks, 0), next_flat(ranks, 0);  // reading the answers in the order asked
+    std::vector<std::size_t> next_head(ranks, 0);  // reading the answers in the order asked
     std::vector<flow_pattern> patterns;
-    std::vector<timed_window> windows;
-    for (const auto& r : rests) {
+    for (std::uint32_t k = 0; k < rests.size(); ++k) {
       patterns.clear();
-      windows.clear();
-      for (const auto f : r.flows) {
+      for (const auto f : rests[k].flows) {
         const std::size_t from_rank = holder(f);
-        const flow_told& h = told[from_rank].heads[next_head[from_rank]++];
-        patterns.push_back(h.pattern);
-        const timed_window* w = told[from_rank].flat.data() + next_flat[from_rank];
-        windows.insert(windows.end(), w, w + h.n);
-        next_flat[from_rank] += h.n;
+        patterns.push_back(told[from_rank].heads[next_head[from_rank]++].pattern);
       }
-      std::sort(windows.begin(), windows.end());
-      windows.erase(std::unique(windows.begin(), windows.end(), [](const auto& a, const auto& b) { return a.window == b.window; }), windows.end());
-      if (!keep(static_cast<std::uint64_t>(windows.size()), samples)) continue;
-      kept.add({closure_of_patterns(patterns), r.head.x, 0, 0, 0, r.head.pos}, r.flows, windows);
+      if (!keep(std::uint64_t{counted.count[k]}, samples)) continue;
+      kept.push_back({0, closure_of_patterns(patterns), counted.count[k], std::vector<std::uint32_t>(rests[k].flows.begin(), rests[k].flows.end())});
+      kept_rests.push_back(k);
     }
   }
   told = {};
-  rests = {};
-  cand_in = {};
-  std::vector<std::uint64_t> keys;  // (item, place): the order one process makes them in
-  for (const auto& h : kept.heads) keys.push_back(std::uint64_t{h.first} << 32 | h.place);
+  std::vector<std::uint64_t> keys;
+  for (const auto k : kept_rests) keys.push_back(std::uint64_t{rests[k].head.x} << 32 | rests[k].head.pos);
   const auto [ids, end] = number_by_keys(keys, from, comm);
   share.total += end - from;
-  std::vector<std::uint32_t> all(kept.heads.size());
-  std::iota(all.begin(), all.end(), 0U);
-  append_items(share, kept, all, ids);
+  std::vector<std::uint32_t> id_of(rests.size(), UINT32_MAX);
+  for (std::size_t j = 0; j < kept.size(); ++j) {
+    kept[j].id = static_cast<std::uint32_t>(ids[j]);
+    id_of[kept_rests[j]] = kept[j].id;
+  }
+  rests = {};
+  cand_in = {};
+  append_items(share, std::move(kept));
+  name_sets(counted, id_of, sets, read, share.rows, comm, t);
 }
 
 }  // namespace detail
@@ -577,12 +768,13 @@ void add_rests(window_item_share& share, const held_flows& held,
 /// variable, and the rests as its `rests` and `max_rests` say), made by their owners over the
 /// ranks of `comm` (a collective: every rank calls it). `flows`: this rank's run of flows (runs in
 /// rank order, each after the one before); `entries`: activity of any flows (window, flow number,
-/// offset), in any order, each rank its own (a flow active in several ranks' windows has entries
-/// on each); `samples`: N, every window of the trace; `keep(count, samples)`: whether an item seen
-/// in `count` windows is kept (the lattice's). The items are those lattice.generalize_windows
-/// makes of the same flows, numbered alike (from the count of flows), with the same flows,
-/// windows and offsets. A failure that leaves ranks out of step (an entry naming no rank's flow)
-/// is detail::job_stops.
+/// offset), in any order, each rank its own (ranks reading consecutive ranges of time: a window
+/// cut by two ranges has entries on both); `samples`: N, every window of the trace;
+/// `keep(count, samples)`: whether an item seen in `count` windows is kept (the lattice's). The
+/// items are those lattice.generalize_windows makes of the same flows, numbered alike (from the
+/// count of flows), with the same flows, windows and offsets, the windows spread over the ranks'
+/// rows. A failure that leaves ranks out of step (an entry naming no rank's flow) is
+/// detail::job_stops.
 template <class L, class Keep>
 [[nodiscard]] window_item_share window_items(const flow_run& flows, std::vector<timed_entry> entries, std::uint64_t samples,
                                              const L& lattice, const Keep& keep, MPI_Comm comm, traffic& t) {
@@ -593,51 +785,34 @@ template <class L, class Keep>
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const auto ranks = static_cast<std::size_t>(size);
-  const detail::run_owners runs(flows.first, comm);
   const auto n_flows = static_cast<std::uint32_t>(flows.patterns.size());
+  const detail::run_owners runs(flows.first, n_flows, comm);
+  for (const auto& e : entries) (void)runs.of(e.item);  // before any exchange: every rank stops on its own entries
 
-  // (0) Every flow's windows to the rank holding the flow: then by flow, window, offset.
+  // (0) Each window to the rank holding it (only those a boundary cuts move); every flow's count
+  // of windows, and the ranks holding them, to the flow's owner.
   {
+    const detail::window_owners windows(entries, comm);
     std::vector<std::vector<timed_entry>> out(ranks);
-    for (const auto& e : entries) out[static_cast<std::size_t>(runs.of(e.item))].push_back(e);
+    std::vector<timed_entry> here;
+    for (const auto& e : entries)
+      if (const int to = windows.of(e.window); to == rank)
+        here.push_back(e);
+      else
+        out[static_cast<std::size_t>(to)].push_back(e);
     expose::detail::release(entries);
-    for (auto& v : detail::exchange(std::move(out), comm, t)) entries.insert(entries.end(), v.begin(), v.end());
+    for (auto& v : detail::exchange(std::move(out), comm, t)) here.insert(here.end(), v.begin(), v.end());
+    entries = std::move(here);
   }
-  // By flow (a counting sort), then each flow's few windows in order, each once with its
-  // earliest offset (they came from several ranks).
-  using detail::timed_window;
-  std::vector<std::size_t> flow_start(std::size_t{n_flows} + 1, 0);
-  for (const auto& e : entries) {
-    if (e.item < flows.first || e.item - flows.first >= n_flows)
-      throw detail::job_stops("expose::mpi::window_items: an activity entry names a flow no rank holds");
-    ++flow_start[e.item - flows.first + 1];
-  }
-  std::partial_sum(flow_start.begin(), flow_start.end(), flow_start.begin());
-  std::vector<timed_window> flow_windows(entries.size());
-  {
-    std::vector<std::size_t> fill(flow_start.begin(), flow_start.end() - 1);
-    for (const auto& e : entries) flow_windows[fill[e.item - flows.first]++] = {e.window, e.offset};
-    expose::detail::release(entries);
-    std::size_t kept = 0;
-    for (std::uint32_t i = 0; i < n_flows; ++i) {
-      const auto b = flow_windows.begin() + static_cast<std::ptrdiff_t>(flow_start[i]);
-      const auto e = flow_windows.begin() + static_cast<std::ptrdiff_t>(flow_start[i + 1]);
-      std::sort(b, e);
-      const auto u = std::unique(b, e, [](const timed_window& x, const timed_window& y) { return x.window == y.window; });
-      flow_start[i] = kept;
-      kept = static_cast<std::size_t>(std::copy(b, u, flow_windows.begin() + static_cast<std::ptrdiff_t>(kept)) - flow_windows.begin());
-    }
-    flow_start[n_flows] = kept;
-    flow_windows.resize(kept);
-  }
-  const detail::held_flows held{flows, flow_windows, flow_start};
+  const detail::read_flows read(std::move(entries), flows);
+  const detail::owned_flows own(flows, read, runs, comm, t);
 
   // (1) Each rank groups its own flows by every window template (lattice::detail::group_flows,
   // template by template), and the ranks' shares of a group (the flows of one generic pattern,
-  // of every template making it) meet at the owner of its pattern. First each share's hash and
-  // count of flows go, then the shares of the groups that may make an item (two flows or more
-  // over all ranks: most flows are a group of their own), with their flows, closure and windows.
-  // Where one process meets a group first is its smallest (template, flow): a share's first.
+  // of every template making it) meet at the owner of its pattern: first each share's hash and
+  // count of flows, then the heads of the shares of groups that may make an item (two flows or
+  // more over all ranks: most flows are a group of their own). Where one process meets a group
+  // first is its smallest (template, flow): a share's first.
   const auto use = [](const lattice::mask& m) { return m.vars() == 0; };
   struct share {
     std::uint8_t made_by;
@@ -656,7 +831,7 @@ template <class L, class Keep>
                         flow_pattern_hash{}(lattice::detail::apply(masks[m], flows.patterns[groups[g].front()]))});
   }
   const auto owner_of_hash = [&](std::uint64_t h) { return static_cast<std::size_t>(detail::hash_owner(h, size)); };
-  std::vector<char> wanted(shares.size(), 0);  // the shares of groups of two flows or more
+  std::vector<char> wanted(shares.size(), 0);  // the shares of groups of two flows or more (a flow two templates put in one counted twice)
   {
     struct counted {
       std::uint64_t hash = 0;
@@ -680,89 +855,130 @@ template <class L, class Keep>
     for (std::size_t r = 0; r < ranks; ++r)
       for (std::size_t k = 0; k < sent[r].size(); ++k) wanted[sent[r][k]] = answers[r][k];
   }
-  std::vector<detail::item_lists<detail::group_head>> parts_out(ranks);
+
+  // The wanted shares of one pattern here (two templates making it) are one share; its flows.
+  struct wanted_share {
+    flow_pattern key;
+    detail::item_head item;  // closure, first, made_by; members: the count of its flows
+    std::uint64_t hash = 0;
+    std::span<const std::uint32_t> local;  // its flows in the run, when of one template
+    std::size_t at = 0;                    // else its flows (in the run) in `joined_flows`
+  };
+  std::vector<wanted_share> mine;
+  std::vector<std::uint32_t> joined_flows;
   {
-    std::vector<std::uint32_t> members;
-    std::vector<timed_window> windows;
+    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_key;
+    std::vector<std::uint32_t> joined;
     for (std::size_t k = 0; k < shares.size(); ++k) {
       if (wanted[k] == 0) continue;
       const share& s = shares[k];
       const auto local = groups_of[s.made_by][s.group];
-      detail::group_head h;
-      h.key = lattice::detail::apply(masks[s.made_by], flows.patterns[local.front()]);
-      h.item.closure = local.size() == 1 ? flows.patterns[local.front()] : lattice::detail::closure_of(flows.patterns, local);
-      h.item.first = flows.first + local.front();
-      h.item.made_by = s.made_by;
-      members.clear();
-      windows.clear();
-      for (const std::uint32_t i : local) {
-        members.push_back(flows.first + i);
-        const auto w = held.windows_of(i);
-        windows.insert(windows.end(), w.begin(), w.end());
-      }
-      if (members.size() > 1) detail::unite(windows);
-      parts_out[owner_of_hash(s.hash)].add(h, members, windows);
-    }
-  }
-  expose::detail::release(groups_of);
-  expose::detail::release(shares);
-  expose::detail::release(wanted);
-
-  // The groups, of their shares: each kept one an item (a group of one share as it came).
-  detail::item_batch kept;
-  {
-    const auto in = detail::exchange_lists(std::move(parts_out), comm, t);
-    const auto [m_at, w_at] = in.starts();
-    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> first_share;  // pattern -> its first share
-    std::vector<std::uint32_t> next_share(in.heads.size(), UINT32_MAX);                    // the group's next share
-    std::vector<std::uint32_t> last_share(in.heads.size(), UINT32_MAX);
-    std::vector<std::uint32_t> group_firsts;
-    for (std::uint32_t k = 0; k < in.heads.size(); ++k) {
-      const auto [it, fresh] = first_share.try_emplace(in.heads[k].key, k);
+      const flow_pattern key = lattice::detail::apply(masks[s.made_by], flows.patterns[local.front()]);
+      const flow_pattern closure = local.size() == 1 ? flows.patterns[local.front()] : lattice::detail::closure_of(flows.patterns, local);
+      const auto [it, fresh] = by_key.try_emplace(key, static_cast<std::uint32_t>(mine.size()));
       if (fresh) {
-        group_firsts.push_back(k);
-        last_share[k] = k;
-      } else {
-        next_share[last_share[it->second]] = k;
-        last_share[it->second] = k;
-      }
-    }
-    expose::detail::release(first_share);
-    const auto members_of = [&](std::uint32_t k) { return std::span<const std::uint32_t>(in.members).subspan(m_at[k], in.heads[k].members); };
-    const auto windows_of = [&](std::uint32_t k) { return std::span<const timed_window>(in.windows).subspan(w_at[k], in.heads[k].windows); };
-    std::vector<std::uint32_t> members;
-    std::vector<timed_window> windows;
-    for (const std::uint32_t k0 : group_firsts) {
-      detail::item_head item = in.heads[k0].item;
-      if (next_share[k0] == UINT32_MAX) {  // one share: as it came
-        if (in.heads[k0].members >= 2 && keep(static_cast<std::uint64_t>(in.heads[k0].windows), samples)) kept.add(item, members_of(k0), windows_of(k0));
+        detail::item_head h;
+        h.closure = closure;
+        h.first = flows.first + local.front();
+        h.made_by = s.made_by;
+        h.members = static_cast<std::uint32_t>(local.size());
+        mine.push_back({key, h, s.hash, local, 0});
         continue;
       }
-      members.clear();
-      windows.clear();
-      for (std::uint32_t k = k0; k != UINT32_MAX; k = next_share[k]) {
-        const auto& h = in.heads[k];
-        detail::widen(item.closure, h.item.closure);
-        if (std::tie(h.item.made_by, h.item.first) < std::tie(item.made_by, item.first)) std::tie(item.made_by, item.first) = std::tie(h.item.made_by, h.item.first);
-        const auto m = members_of(k);
-        const auto w = windows_of(k);
-        members.insert(members.end(), m.begin(), m.end());
-        windows.insert(windows.end(), w.begin(), w.end());
-      }
-      // a flow of two templates making the group is one flow
-      std::sort(members.begin(), members.end());
-      members.erase(std::unique(members.begin(), members.end()), members.end());
-      detail::unite(windows);
-      if (members.size() < 2) continue;  // the flow itself (one process leaves out groups of one flow)
-      if (!keep(static_cast<std::uint64_t>(windows.size()), samples)) continue;
-      kept.add(item, members, windows);
+      // a second template making the same group (rare; the first template's share is met first)
+      wanted_share& w = mine[it->second];
+      detail::widen(w.item.closure, closure);
+      const auto had = w.local.empty() ? std::span<const std::uint32_t>(joined_flows.data() + w.at, w.item.members) : w.local;
+      joined.clear();
+      std::set_union(had.begin(), had.end(), local.begin(), local.end(), std::back_inserter(joined));
+      w.at = joined_flows.size();
+      w.item.members = static_cast<std::uint32_t>(joined.size());
+      joined_flows.insert(joined_flows.end(), joined.begin(), joined.end());
+      w.local = {};
     }
+  }
+  expose::detail::release(shares);
+  expose::detail::release(wanted);
+  const auto local_of = [&](const wanted_share& w) {  // its flows, positions in the run
+    return w.local.empty() ? std::span<const std::uint32_t>(joined_flows.data() + w.at, w.item.members) : w.local;
+  };
+
+  // The wanted shares' heads to their owners, which join them into groups (numbered there) and
+  // say which group each share is of (none for a group of one flow over all ranks).
+  struct share_head {
+    flow_pattern key;
+    detail::item_head item;
+  };
+  std::vector<detail::item_head> groups;                           // at the owner
+  std::vector<std::vector<std::uint32_t>> group_from(ranks);       // per rank: the group of each head it sent, in order
+  std::vector<std::uint32_t> group_of(mine.size(), UINT32_MAX);    // per wanted share here
+  std::vector<std::vector<std::uint32_t>> head_sent(ranks);        // per rank: the shares whose heads went there, in order
+  {
+    std::vector<std::vector<share_head>> out(ranks);
+    for (std::uint32_t k = 0; k < mine.size(); ++k) {
+      const auto to = owner_of_hash(mine[k].hash);
+      out[to].push_back({mine[k].key, mine[k].item});
+      head_sent[to].push_back(k);
+    }
+    const auto in = detail::exchange(std::move(out), comm, t);
+    boost::unordered_flat_map<flow_pattern, std::uint32_t, flow_pattern_hash> by_key;
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto& h : in[r]) {
+        const auto [it, fresh] = by_key.try_emplace(h.key, static_cast<std::uint32_t>(groups.size()));
+        group_from[r].push_back(it->second);
+        if (fresh) {
+          groups.push_back(h.item);
+          continue;
+        }
+        detail::item_head& g = groups[it->second];
+        detail::widen(g.closure, h.item.closure);
+        if (std::tie(h.item.made_by, h.item.first) < std::tie(g.made_by, g.first)) std::tie(g.made_by, g.first) = std::tie(h.item.made_by, h.item.first);
+        g.members += h.item.members;  // the ranks' flows are apart
+      }
+    std::vector<std::vector<std::uint32_t>> back(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto g : group_from[r]) back[r].push_back(groups[g].members >= 2 ? g : UINT32_MAX);
+    const auto answers = detail::exchange(std::move(back), comm, t);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (std::size_t k = 0; k < head_sent[r].size(); ++k) group_of[head_sent[r][k]] = answers[r][k];
+  }
+
+  // Each group's windows counted where they are: the shares here count what this rank holds of
+  // their flows, and the flows' other readers are told the group; a group `keep` takes may be an item.
+  detail::counted_here sets;
+  {
+    std::vector<std::pair<detail::set_tag, std::span<const std::uint32_t>>> local;
+    std::vector<std::vector<detail::set_member>> out(ranks);
+    std::vector<std::uint32_t> numbers;  // the shares' flows as numbers over every rank, flat
+    std::vector<std::size_t> number_at;
+    for (std::uint32_t k = 0; k < mine.size(); ++k) {
+      if (group_of[k] == UINT32_MAX) continue;
+      const detail::set_tag tag{static_cast<std::uint32_t>(owner_of_hash(mine[k].hash)), group_of[k]};
+      number_at.push_back(numbers.size());
+      for (const auto i : local_of(mine[k])) {
+        const std::uint32_t f = flows.first + i;
+        numbers.push_back(f);
+        for (const int r : own.readers_of(f))
+          if (r != rank) out[static_cast<std::size_t>(r)].push_back({tag, f});
+      }
+      local.push_back({tag, {}});
+    }
+    number_at.push_back(numbers.size());
+    for (std::size_t j = 0; j < local.size(); ++j) local[j].second = std::span<const std::uint32_t>(numbers).subspan(number_at[j], number_at[j + 1] - number_at[j]);
+    std::sort(local.begin(), local.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    sets = detail::meet_at_readers(local, std::move(out), comm, t);
+  }
+  const detail::set_counts counted = detail::count_sets(sets, read, groups.size(), comm, t);
+  std::vector<std::uint32_t> kept;  // groups here
+  for (std::uint32_t g = 0; g < groups.size(); ++g) {
+    groups[g].count = counted.count[g];
+    if (groups[g].members >= 2 && keep(std::uint64_t{groups[g].count}, samples)) kept.push_back(g);
   }
 
   // (2) Equal closures cover equal flows: of the groups with one closure, the one one process
   // meets first (the smallest (template, flow)) is the item. The closure's owner says which; the
   // item stays with its group's owner.
-  std::vector<std::uint32_t> items;  // heads of `kept`
+  std::vector<std::uint32_t> items;  // groups here
   {
     struct met {
       flow_pattern closure;
@@ -770,11 +986,11 @@ template <class L, class Keep>
     };
     const auto first_of = [](const detail::item_head& h) { return std::uint64_t{h.made_by} << 32 | h.first; };
     std::vector<std::vector<met>> out(ranks);
-    std::vector<std::vector<std::uint32_t>> sent(ranks);  // which head each is
-    for (std::uint32_t k = 0; k < kept.heads.size(); ++k) {
-      const auto to = static_cast<std::size_t>(detail::hash_owner(flow_pattern_hash{}(kept.heads[k].closure), size));
-      out[to].push_back({kept.heads[k].closure, first_of(kept.heads[k])});
-      sent[to].push_back(k);
+    std::vector<std::vector<std::uint32_t>> sent(ranks);  // which group each is
+    for (const auto g : kept) {
+      const auto to = static_cast<std::size_t>(detail::hash_owner(flow_pattern_hash{}(groups[g].closure), size));
+      out[to].push_back({groups[g].closure, first_of(groups[g])});
+      sent[to].push_back(g);
     }
     const auto in = detail::exchange(std::move(out), comm, t);
     boost::unordered_flat_map<flow_pattern, std::uint64_t, flow_pattern_hash> first;  // closure -> the first group's
@@ -797,13 +1013,60 @@ template <class L, class Keep>
     MPI_Allreduce(&n, &flows_total, 1, MPI_UINT64_T, MPI_SUM, comm);
   }
   std::vector<std::uint64_t> keys;
-  for (const auto k : items) keys.push_back(std::uint64_t{kept.heads[k].made_by} << 32 | kept.heads[k].first);
+  for (const auto g : items) keys.push_back(std::uint64_t{groups[g].made_by} << 32 | groups[g].first);
   const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm);
+  std::vector<std::uint32_t> id_of(groups.size(), UINT32_MAX);
+  for (std::size_t j = 0; j < items.size(); ++j) id_of[items[j]] = static_cast<std::uint32_t>(ids[j]);
+
+  // The items' flows to their owners: each share's sender is told its group's number, if an item.
+  std::vector<detail::made_item> made;
+  {
+    std::vector<std::vector<std::uint32_t>> back(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto g : group_from[r]) back[r].push_back(id_of[g]);
+    const auto told = detail::exchange(std::move(back), comm, t);
+    struct listed {
+      std::uint32_t id = 0, n = 0;
+    };
+    std::vector<detail::batch<listed, std::uint32_t>> out(ranks);
+    std::vector<std::uint32_t> numbers;
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (std::size_t j = 0; j < head_sent[r].size(); ++j)
+        if (told[r][j] != UINT32_MAX) {
+          numbers.clear();
+          for (const auto i : local_of(mine[head_sent[r][j]])) numbers.push_back(flows.first + i);
+          out[r].add({told[r][j], 0}, numbers);
+        }
+    boost::unordered_flat_map<std::uint32_t, std::uint32_t> at;  // item number -> its place in `made`
+    for (const auto g : items) {
+      at.emplace(id_of[g], static_cast<std::uint32_t>(made.size()));
+      made.push_back({id_of[g], groups[g].closure, groups[g].count, {}});
+    }
+    for (const auto& in : detail::exchange_batches(std::move(out), comm, t)) {
+      std::size_t k = 0;
+      for (const auto& h : in.heads) {
+        const auto it = at.find(h.id);
+        if (it == at.end()) throw detail::job_stops("expose::mpi::window_items: flows sent for an item this rank does not hold");
+        auto& m = made[it->second].members;
+        m.insert(m.end(), in.flat.begin() + static_cast<std::ptrdiff_t>(k), in.flat.begin() + static_cast<std::ptrdiff_t>(k + h.n));
+        k += h.n;
+      }
+    }
+    for (auto& m : made) {
+      std::sort(m.members.begin(), m.members.end());
+      m.members.erase(std::unique(m.members.begin(), m.members.end()), m.members.end());
+    }
+  }
+  expose::detail::release(mine);
+  expose::detail::release(joined_flows);
+  expose::detail::release(groups_of);
   window_item_share out;
   out.total = end - flows_total;
-  detail::append_items(out, kept, items, ids);
-  kept = {};
-  if (lattice.rests) detail::add_rests(out, held, runs, samples, lattice.max_rests, keep, end, comm, t);
+  detail::append_items(out, std::move(made));
+  detail::name_sets(counted, id_of, sets, read, out.rows, comm, t);
+  sets = {};
+  if (lattice.rests) detail::add_rests(out, own, read, runs, samples, lattice.max_rests, keep, end, comm, t);
+  std::sort(out.rows.begin(), out.rows.end());
   return out;
 }
 
