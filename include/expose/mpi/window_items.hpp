@@ -333,6 +333,14 @@ struct owned_flows {
     return id - run.first;
   }
   [[nodiscard]] std::uint32_t count(std::uint32_t id) const { return windows[index(id)]; }
+  /// Whether flow i of the run (a position) has its windows on rank `r` alone.
+  [[nodiscard]] bool only_here(std::size_t i, int r) const noexcept {
+    return reader_start[i + 1] - reader_start[i] == 1 && readers[reader_start[i]] == r;
+  }
+  /// The ranks holding windows of flow i of the run (a position).
+  [[nodiscard]] std::span<const int> readers_at(std::size_t i) const noexcept {
+    return {readers.data() + reader_start[i], reader_start[i + 1] - reader_start[i]};
+  }
   [[nodiscard]] std::span<const int> readers_of(std::uint32_t id) const {
     const std::size_t i = index(id);
     return {readers.data() + reader_start[i], reader_start[i + 1] - reader_start[i]};
@@ -351,42 +359,55 @@ struct set_member {
   friend auto operator<=>(const set_member&, const set_member&) = default;
 };
 
-/// The sets whose windows this rank counts, each with its flows whose windows it may hold.
+/// The sets whose windows this rank counts: each its flows of this rank's run (positions in it)
+/// and the other flows their owners told it of; and, once counted, each set's union of windows.
 struct counted_here {
+  std::uint32_t first = 0;  // the run's first flow
   std::vector<set_tag> tag;
-  std::vector<std::size_t> start{0};  // set k: flows[start[k], start[k + 1])
-  std::vector<std::uint32_t> flows;
+  std::vector<std::span<const std::uint32_t>> own;  // positions in the run (kept by the caller)
+  std::vector<std::size_t> told_start{0};           // set k: told[told_start[k], told_start[k + 1])
+  std::vector<std::uint32_t> told;                  // flow numbers
+  std::vector<std::size_t> union_start{0};          // set k: unions[union_start[k], union_start[k + 1])
+  std::vector<std::uint64_t> unions;                // read_flows' keys
 
   [[nodiscard]] std::size_t sets() const noexcept { return tag.size(); }
-  [[nodiscard]] std::span<const std::uint32_t> flows_of(std::size_t k) const noexcept {
-    return {flows.data() + start[k], start[k + 1] - start[k]};
-  }
-  void add(set_tag s, std::span<const std::uint32_t> f) {
-    tag.push_back(s);
-    flows.insert(flows.end(), f.begin(), f.end());
-    start.push_back(flows.size());
+  /// The union of the windows held here of set k's flows, as read_flows' keys: each window once,
+  /// with its earliest offset.
+  void unite(std::size_t k, const read_flows& read, std::vector<std::uint64_t>& w) const {
+    w.clear();
+    std::size_t of = 0;
+    const auto add = [&](std::uint32_t f) {
+      const auto ks = read.of(f);
+      if (!ks.empty()) ++of;
+      w.insert(w.end(), ks.begin(), ks.end());
+    };
+    for (const auto i : own[k]) add(first + i);
+    for (std::size_t j = told_start[k]; j < told_start[k + 1]; ++j) add(told[j]);
+    if (of < 2) return;
+    boost::sort::spreadsort::integer_sort(w.begin(), w.end());
+    w.erase(std::unique(w.begin(), w.end(), [](std::uint64_t a, std::uint64_t b) { return a >> 16 == b >> 16; }), w.end());
   }
 };
 
-/// Collective: `out[r]`, sets' flows whose windows rank r holds, sent; `local` (the sets whose
-/// flows this rank owns, by set, each set once) joined with what came: a set listed both ways is
-/// one set, its flows both lists'.
-[[nodiscard]] inline counted_here meet_at_readers(std::span<const std::pair<set_tag, std::span<const std::uint32_t>>> local,
+/// Collective: `out[r]`, sets' flows whose windows rank r holds, sent; `local` (sets of flows of
+/// this rank's run, which starts at `first`: positions in it, each set once) joined with what
+/// came: a set listed both ways is one set, its flows both lists'.
+[[nodiscard]] inline counted_here meet_at_readers(std::uint32_t first, std::span<const std::pair<set_tag, std::span<const std::uint32_t>>> local,
                                                   std::vector<std::vector<set_member>> out, MPI_Comm comm, traffic& t) {
   std::vector<set_member> in;
   for (auto& v : exchange(std::move(out), comm, t)) in.insert(in.end(), v.begin(), v.end());
   std::sort(in.begin(), in.end());
   counted_here c;
+  c.first = first;
   std::vector<char> taken(in.size(), 0);
   for (const auto& [tag, flows] : local) {
     c.tag.push_back(tag);
-    c.flows.insert(c.flows.end(), flows.begin(), flows.end());
-    auto it = std::lower_bound(in.begin(), in.end(), set_member{tag, 0});
-    for (; it != in.end() && it->set == tag; ++it) {
-      c.flows.push_back(it->flow);
+    c.own.push_back(flows);
+    for (auto it = std::lower_bound(in.begin(), in.end(), set_member{tag, 0}); it != in.end() && it->set == tag; ++it) {
+      c.told.push_back(it->flow);
       taken[static_cast<std::size_t>(it - in.begin())] = 1;
     }
-    c.start.push_back(c.flows.size());
+    c.told_start.push_back(c.told.size());
   }
   for (std::size_t k = 0; k < in.size();) {
     if (taken[k] != 0) {  // a set's flows are taken together
@@ -394,9 +415,10 @@ struct counted_here {
       continue;
     }
     const set_tag tag = in[k].set;
-    for (; k < in.size() && in[k].set == tag; ++k) c.flows.push_back(in[k].flow);
+    for (; k < in.size() && in[k].set == tag; ++k) c.told.push_back(in[k].flow);
     c.tag.push_back(tag);
-    c.start.push_back(c.flows.size());
+    c.own.emplace_back();
+    c.told_start.push_back(c.told.size());
   }
   return c;
 }
@@ -414,22 +436,7 @@ struct counted_here {
   for (const auto& v : exchange(std::move(out), comm, t))
     for (const auto& m : v)
       for (const int r : own.readers_of(m.flow)) on[static_cast<std::size_t>(r)].push_back(m);
-  return meet_at_readers({}, std::move(on), comm, t);
-}
-
-/// The union of the windows held here of some flows, as read_flows' keys: each window once, with
-/// its earliest offset.
-inline void union_here(std::span<const std::uint32_t> flows, const read_flows& read, std::vector<std::uint64_t>& w) {
-  w.clear();
-  std::size_t of = 0;
-  for (const auto f : flows) {
-    const auto ks = read.of(f);
-    if (!ks.empty()) ++of;
-    w.insert(w.end(), ks.begin(), ks.end());
-  }
-  if (of < 2) return;
-  boost::sort::spreadsort::integer_sort(w.begin(), w.end());
-  w.erase(std::unique(w.begin(), w.end(), [](std::uint64_t a, std::uint64_t b) { return a >> 16 == b >> 16; }), w.end());
+  return meet_at_readers(own.run.first, {}, std::move(on), comm, t);
 }
 
 /// Each set's count of windows over every rank, at the rank that asked: the sum of the sizes of
@@ -440,8 +447,9 @@ struct set_counts {
   std::vector<std::vector<std::uint32_t>> held;
 };
 
-/// Collective: counts the sets this rank asked about (numbers [0, n)), of the sets every rank counts.
-[[nodiscard]] inline set_counts count_sets(const counted_here& sets, const read_flows& read, std::size_t n, MPI_Comm comm, traffic& t) {
+/// Collective: counts the sets this rank asked about (numbers [0, n)), of the sets every rank
+/// counts; keeps each union of `sets` for name_sets.
+[[nodiscard]] inline set_counts count_sets(counted_here& sets, const read_flows& read, std::size_t n, MPI_Comm comm, traffic& t) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   struct counted {
@@ -450,7 +458,9 @@ struct set_counts {
   std::vector<std::vector<counted>> out(static_cast<std::size_t>(size));
   std::vector<std::uint64_t> w;
   for (std::size_t k = 0; k < sets.sets(); ++k) {
-    union_here(sets.flows_of(k), read, w);
+    sets.unite(k, read, w);
+    sets.unions.insert(sets.unions.end(), w.begin(), w.end());
+    sets.union_start.push_back(sets.unions.size());
     if (!w.empty()) out[sets.tag[k].asker].push_back({sets.tag[k].index, static_cast<std::uint32_t>(w.size())});
   }
   const auto in = exchange(std::move(out), comm, t);
@@ -480,13 +490,12 @@ inline void name_sets(const set_counts& c, const std::vector<std::uint32_t>& id,
   const auto in = exchange(std::move(out), comm, t);
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> place;  // (asker, index) -> the set's place here
   for (std::uint32_t k = 0; k < sets.sets(); ++k) place.emplace(std::uint64_t{sets.tag[k].asker} << 32 | sets.tag[k].index, k);
-  std::vector<std::uint64_t> w;
   for (std::size_t from = 0; from < in.size(); ++from)
     for (const auto& x : in[from]) {
       const auto it = place.find(std::uint64_t{from} << 32 | x.index);
       if (it == place.end()) throw job_stops("expose::mpi::window_items: a name for a set this rank did not count");
-      union_here(sets.flows_of(it->second), read, w);
-      for (const auto k : w) rows.push_back({read.window(k), x.id, static_cast<window_offset>(k & 0xffffU)});
+      for (std::size_t j = sets.union_start[it->second]; j < sets.union_start[it->second + 1]; ++j)
+        rows.push_back({read.window(sets.unions[j]), x.id, static_cast<window_offset>(sets.unions[j] & 0xffffU)});
     }
 }
 
@@ -725,7 +734,7 @@ void add_rests(window_item_share& share, const owned_flows& own, const read_flow
       for (const auto& q : in[r].heads) back[r].add({own.run.patterns[own.index(q.flow)], 0}, {});
     told = exchange_batches(std::move(back), comm, t);
   }
-  const counted_here sets = to_readers(members, runs, own, comm, t);
+  counted_here sets = to_readers(members, runs, own, comm, t);
   expose::detail::release(members);
   const set_counts counted = count_sets(sets, read, rests.size(), comm, t);
 
@@ -794,15 +803,14 @@ template <class L, class Keep>
   {
     const detail::window_owners windows(entries, comm);
     std::vector<std::vector<timed_entry>> out(ranks);
-    std::vector<timed_entry> here;
+    std::size_t kept = 0;  // this rank's own windows' entries stay in place
     for (const auto& e : entries)
       if (const int to = windows.of(e.window); to == rank)
-        here.push_back(e);
+        entries[kept++] = e;
       else
         out[static_cast<std::size_t>(to)].push_back(e);
-    expose::detail::release(entries);
-    for (auto& v : detail::exchange(std::move(out), comm, t)) here.insert(here.end(), v.begin(), v.end());
-    entries = std::move(here);
+    entries.resize(kept);
+    for (auto& v : detail::exchange(std::move(out), comm, t)) entries.insert(entries.end(), v.begin(), v.end());
   }
   const detail::read_flows read(std::move(entries), flows);
   const detail::owned_flows own(flows, read, runs, comm, t);
@@ -903,15 +911,13 @@ template <class L, class Keep>
     return w.local.empty() ? std::span<const std::uint32_t>(joined_flows.data() + w.at, w.item.members) : w.local;
   };
 
-  // The wanted shares' heads to their owners, which join them into groups (numbered there) and
-  // say which group each share is of (none for a group of one flow over all ranks).
+  // The wanted shares' heads to their owners, which join them into groups (numbered there).
   struct share_head {
     flow_pattern key;
     detail::item_head item;
   };
   std::vector<detail::item_head> groups;                           // at the owner
   std::vector<std::vector<std::uint32_t>> group_from(ranks);       // per rank: the group of each head it sent, in order
-  std::vector<std::uint32_t> group_of(mine.size(), UINT32_MAX);    // per wanted share here
   std::vector<std::vector<std::uint32_t>> head_sent(ranks);        // per rank: the shares whose heads went there, in order
   {
     std::vector<std::vector<share_head>> out(ranks);
@@ -935,50 +941,15 @@ template <class L, class Keep>
         if (std::tie(h.item.made_by, h.item.first) < std::tie(g.made_by, g.first)) std::tie(g.made_by, g.first) = std::tie(h.item.made_by, h.item.first);
         g.members += h.item.members;  // the ranks' flows are apart
       }
-    std::vector<std::vector<std::uint32_t>> back(ranks);
-    for (std::size_t r = 0; r < ranks; ++r)
-      for (const auto g : group_from[r]) back[r].push_back(groups[g].members >= 2 ? g : UINT32_MAX);
-    const auto answers = detail::exchange(std::move(back), comm, t);
-    for (std::size_t r = 0; r < ranks; ++r)
-      for (std::size_t k = 0; k < head_sent[r].size(); ++k) group_of[head_sent[r][k]] = answers[r][k];
   }
 
-  // Each group's windows counted where they are: the shares here count what this rank holds of
-  // their flows, and the flows' other readers are told the group; a group `keep` takes may be an item.
-  detail::counted_here sets;
-  {
-    std::vector<std::pair<detail::set_tag, std::span<const std::uint32_t>>> local;
-    std::vector<std::vector<detail::set_member>> out(ranks);
-    std::vector<std::uint32_t> numbers;  // the shares' flows as numbers over every rank, flat
-    std::vector<std::size_t> number_at;
-    for (std::uint32_t k = 0; k < mine.size(); ++k) {
-      if (group_of[k] == UINT32_MAX) continue;
-      const detail::set_tag tag{static_cast<std::uint32_t>(owner_of_hash(mine[k].hash)), group_of[k]};
-      number_at.push_back(numbers.size());
-      for (const auto i : local_of(mine[k])) {
-        const std::uint32_t f = flows.first + i;
-        numbers.push_back(f);
-        for (const int r : own.readers_of(f))
-          if (r != rank) out[static_cast<std::size_t>(r)].push_back({tag, f});
-      }
-      local.push_back({tag, {}});
-    }
-    number_at.push_back(numbers.size());
-    for (std::size_t j = 0; j < local.size(); ++j) local[j].second = std::span<const std::uint32_t>(numbers).subspan(number_at[j], number_at[j + 1] - number_at[j]);
-    std::sort(local.begin(), local.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    sets = detail::meet_at_readers(local, std::move(out), comm, t);
-  }
-  const detail::set_counts counted = detail::count_sets(sets, read, groups.size(), comm, t);
-  std::vector<std::uint32_t> kept;  // groups here
-  for (std::uint32_t g = 0; g < groups.size(); ++g) {
-    groups[g].count = counted.count[g];
-    if (groups[g].members >= 2 && keep(std::uint64_t{groups[g].count}, samples)) kept.push_back(g);
-  }
-
-  // (2) Equal closures cover equal flows: of the groups with one closure, the one one process
-  // meets first (the smallest (template, flow)) is the item. The closure's owner says which; the
-  // item stays with its group's owner.
-  std::vector<std::uint32_t> items;  // groups here
+  // (2) Equal closures cover equal flows (so equal windows: the same `keep`): of the groups of two
+  // flows or more with one closure, the one one process meets first (the smallest (template,
+  // flow)) is the candidate, and no other is counted. The closure's owner says which; the
+  // candidate stays with its group's owner, and each share's sender is told its group's number if
+  // a candidate.
+  std::vector<std::uint32_t> candidates;  // groups here
+  std::vector<std::uint32_t> group_of(mine.size(), UINT32_MAX);  // per wanted share here
   {
     struct met {
       flow_pattern closure;
@@ -987,7 +958,8 @@ template <class L, class Keep>
     const auto first_of = [](const detail::item_head& h) { return std::uint64_t{h.made_by} << 32 | h.first; };
     std::vector<std::vector<met>> out(ranks);
     std::vector<std::vector<std::uint32_t>> sent(ranks);  // which group each is
-    for (const auto g : kept) {
+    for (std::uint32_t g = 0; g < groups.size(); ++g) {
+      if (groups[g].members < 2) continue;  // the flow itself (one process leaves out groups of one flow)
       const auto to = static_cast<std::size_t>(detail::hash_owner(flow_pattern_hash{}(groups[g].closure), size));
       out[to].push_back({groups[g].closure, first_of(groups[g])});
       sent[to].push_back(g);
@@ -1001,9 +973,44 @@ template <class L, class Keep>
     for (std::size_t r = 0; r < ranks; ++r)
       for (const auto& m : in[r]) back[r].push_back(first.find(m.closure)->second == m.first ? 1 : 0);
     const auto answers = detail::exchange(std::move(back), comm, t);
+    std::vector<char> candidate(groups.size(), 0);
     for (std::size_t r = 0; r < ranks; ++r)
       for (std::size_t k = 0; k < sent[r].size(); ++k)
-        if (answers[r][k] != 0) items.push_back(sent[r][k]);
+        if (answers[r][k] != 0) {
+          candidates.push_back(sent[r][k]);
+          candidate[sent[r][k]] = 1;
+        }
+    std::vector<std::vector<std::uint32_t>> told(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto g : group_from[r]) told[r].push_back(candidate[g] != 0 ? g : UINT32_MAX);
+    const auto groups_told = detail::exchange(std::move(told), comm, t);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (std::size_t k = 0; k < head_sent[r].size(); ++k) group_of[head_sent[r][k]] = groups_told[r][k];
+  }
+
+  // Each candidate's windows counted where they are: the shares here count what this rank holds of
+  // their flows, and the flows' other readers are told the group; a candidate `keep` takes is an item.
+  detail::counted_here sets;
+  {
+    std::vector<std::pair<detail::set_tag, std::span<const std::uint32_t>>> local;
+    std::vector<std::vector<detail::set_member>> out(ranks);
+    for (std::uint32_t k = 0; k < mine.size(); ++k) {
+      if (group_of[k] == UINT32_MAX) continue;
+      const detail::set_tag tag{static_cast<std::uint32_t>(owner_of_hash(mine[k].hash)), group_of[k]};
+      const auto positions = local_of(mine[k]);
+      for (const auto i : positions)
+        if (!own.only_here(i, rank))
+          for (const int r : own.readers_at(i))
+            if (r != rank) out[static_cast<std::size_t>(r)].push_back({tag, flows.first + i});
+      local.push_back({tag, positions});
+    }
+    sets = detail::meet_at_readers(flows.first, local, std::move(out), comm, t);
+  }
+  const detail::set_counts counted = detail::count_sets(sets, read, groups.size(), comm, t);
+  std::vector<std::uint32_t> items;  // groups here
+  for (const auto g : candidates) {
+    groups[g].count = counted.count[g];
+    if (keep(std::uint64_t{groups[g].count}, samples)) items.push_back(g);
   }
 
   // (3) Numbered after the flows in the order one process makes them: by (template, flow).
