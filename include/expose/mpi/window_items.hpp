@@ -230,6 +230,28 @@ template <class Head, class T>
   return {std::move(ids), end};
 }
 
+/// Sorts entries by (item, window), or by (window, item) when `window_first` (offsets in no order
+/// among equal pairs): a radix sort of the pair as one number where the windows, from `base`, span
+/// less than 2^32, as in nearly every trace.
+inline void sort_entries(std::vector<timed_entry>& entries, std::int64_t base, bool window_first) {
+  std::uint64_t span = 0;
+  for (const auto& e : entries) span = std::max(span, static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base));
+  if (span > UINT32_MAX) {
+    if (window_first)
+      std::sort(entries.begin(), entries.end());
+    else
+      std::sort(entries.begin(), entries.end(), [](const timed_entry& a, const timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); });
+    return;
+  }
+  const auto key = [base, window_first](const timed_entry& e) {
+    const std::uint64_t w = static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base);
+    return window_first ? w << 32 | e.item : std::uint64_t{e.item} << 32 | w;
+  };
+  boost::sort::spreadsort::integer_sort(
+      entries.begin(), entries.end(), [&](const timed_entry& e, unsigned shift) { return key(e) >> shift; },
+      [&](const timed_entry& a, const timed_entry& b) { return key(a) < key(b); });
+}
+
 /// The flows whose windows this rank holds, with those windows: each flow's ascending, each once
 /// with its earliest offset, as keys (window - base) << 16 | offset (so that a union is a radix
 /// sort of numbers, as one process's is of window positions).
@@ -247,8 +269,7 @@ class read_flows {
       if (static_cast<std::uint64_t>(hi->window) - static_cast<std::uint64_t>(base) >= (std::uint64_t{1} << 47))
         throw job_stops("expose::mpi::window_items: a rank's windows span 2^47 windows or more");
     }
-    std::sort(entries.begin(), entries.end(),
-              [](const timed_entry& a, const timed_entry& b) { return std::tie(a.item, a.window, a.offset) < std::tie(b.item, b.window, b.offset); });
+    sort_entries(entries, base, false);
     for (const auto& e : entries) {
       const std::uint64_t key = (static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base)) << 16 | e.offset;
       if (flow.empty() || flow.back() != e.item) {
@@ -260,7 +281,8 @@ class read_flows {
         flow.push_back(e.item);
         start.push_back(keys.size());
       } else if (keys.back() >> 16 == key >> 16) {
-        continue;  // a later offset in a window of the flow's
+        keys.back() = std::min(keys.back(), key);  // the earliest offset in a window of the flow's
+        continue;
       }
       keys.push_back(key);
     }
@@ -490,13 +512,19 @@ inline void name_sets(const set_counts& c, const std::vector<std::uint32_t>& id,
   const auto in = exchange(std::move(out), comm, t);
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> place;  // (asker, index) -> the set's place here
   for (std::uint32_t k = 0; k < sets.sets(); ++k) place.emplace(std::uint64_t{sets.tag[k].asker} << 32 | sets.tag[k].index, k);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> named_here;  // (set's place, id)
+  std::size_t n_rows = rows.size();
   for (std::size_t from = 0; from < in.size(); ++from)
     for (const auto& x : in[from]) {
       const auto it = place.find(std::uint64_t{from} << 32 | x.index);
       if (it == place.end()) throw job_stops("expose::mpi::window_items: a name for a set this rank did not count");
-      for (std::size_t j = sets.union_start[it->second]; j < sets.union_start[it->second + 1]; ++j)
-        rows.push_back({read.window(sets.unions[j]), x.id, static_cast<window_offset>(sets.unions[j] & 0xffffU)});
+      named_here.emplace_back(it->second, x.id);
+      n_rows += sets.union_start[it->second + 1] - sets.union_start[it->second];
     }
+  rows.reserve(n_rows);
+  for (const auto& [k, item] : named_here)
+    for (std::size_t j = sets.union_start[k]; j < sets.union_start[k + 1]; ++j)
+      rows.push_back({read.window(sets.unions[j]), item, static_cast<window_offset>(sets.unions[j] & 0xffffU)});
 }
 
 /// Items made here, to append to a share: heads (closure, count) with their numbers and flows.
@@ -1073,7 +1101,7 @@ template <class L, class Keep>
   detail::name_sets(counted, id_of, sets, read, out.rows, comm, t);
   sets = {};
   if (lattice.rests) detail::add_rests(out, own, read, runs, samples, lattice.max_rests, keep, end, comm, t);
-  std::sort(out.rows.begin(), out.rows.end());
+  detail::sort_entries(out.rows, read.base, true);
   return out;
 }
 
