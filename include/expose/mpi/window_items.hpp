@@ -207,10 +207,12 @@ template <class Head, class T>
 }
 
 /// Items numbered from `from` in the order of their keys (unique over every rank): given the keys
-/// of this rank's items, their numbers, and the first number after every rank's items. Every
+/// of this rank's items, their numbers, and the first number after every rank's items (and, in
+/// `every`, every rank's keys in order). Every
 /// rank receives every key (8 bytes an item: items are few beside flows).
 [[nodiscard]] inline std::pair<std::vector<std::uint64_t>, std::uint64_t> number_by_keys(const std::vector<std::uint64_t>& mine,
-                                                                                        std::uint64_t from, MPI_Comm comm) {
+                                                                                        std::uint64_t from, MPI_Comm comm,
+                                                                                        std::vector<std::uint64_t>* every = nullptr) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   const int n = static_cast<int>(mine.size());
@@ -227,6 +229,7 @@ template <class Head, class T>
   if (end > UINT32_MAX) throw bad_argument("expose::mpi::window_items: more items than 32-bit item ids can number");
   std::vector<std::uint64_t> ids;
   for (const auto k : mine) ids.push_back(from + static_cast<std::uint64_t>(std::lower_bound(all.begin(), all.end(), k) - all.begin()));
+  if (every != nullptr) *every = std::move(all);
   return {std::move(ids), end};
 }
 
@@ -527,18 +530,27 @@ inline void name_sets(const set_counts& c, const std::vector<std::uint32_t>& id,
       rows.push_back({read.window(sets.unions[j]), item, static_cast<window_offset>(sets.unions[j] & 0xffffU)});
 }
 
+/// A flow and its count of windows over every rank.
+struct counted_flow {
+  std::uint32_t flow = 0, count = 0;
+  friend auto operator<=>(const counted_flow&, const counted_flow&) = default;
+};
+
 /// Items made here, to append to a share: heads (closure, count) with their numbers and flows.
 struct made_item {
   std::uint32_t id = 0;
   flow_pattern closure;
   std::uint32_t count = 0;
   std::vector<std::uint32_t> members;
+  std::vector<std::uint32_t> member_counts;  // beside members: each flow's windows (a group's item; not kept in the share)
 };
 
-/// Appends `made` to `share` by ascending number.
-inline void append_items(window_item_share& share, std::vector<made_item> made) {
+/// Appends `made` to `share` by ascending number; their flows' counts of windows to `member_counts`
+/// (beside share.members) when not null.
+inline void append_items(window_item_share& share, std::vector<made_item> made, std::vector<std::uint32_t>* member_counts = nullptr) {
   std::sort(made.begin(), made.end(), [](const made_item& a, const made_item& b) { return a.id < b.id; });
   for (auto& m : made) {
+    if (member_counts != nullptr) member_counts->insert(member_counts->end(), m.member_counts.begin(), m.member_counts.end());
     share.id.push_back(m.id);
     share.closure.push_back(m.closure);
     share.count.push_back(m.count);
@@ -548,13 +560,15 @@ inline void append_items(window_item_share& share, std::vector<made_item> made) 
 }
 
 /// The rests (lattice::templates::add_rests) of the window items `share` holds (the groups' items
-/// alone), made by the ranks holding their flows and items: appended to `share`, numbered from
+/// alone; `member_counts`, beside share.members, each flow's count of windows; `starts`, every
+/// rank's items' first flows, ascending), made by the ranks holding their flows and items: appended to `share`, numbered from
 /// `from` (the first number after every group's item) as one process numbers them, the rests of
 /// an item of lower number first, one item's in the order it takes them; their windows' rows
 /// appended to `share.rows` where the windows are.
 template <class Keep>
-void add_rests(window_item_share& share, const owned_flows& own, const read_flows& read, const run_owners& runs, std::uint64_t samples,
-               std::size_t max_rests, const Keep& keep, std::uint64_t from, MPI_Comm comm, traffic& t) {
+void add_rests(window_item_share& share, std::span<const std::uint32_t> member_counts, std::span<const std::uint32_t> starts,
+               const owned_flows& own, const read_flows& read, const run_owners& runs, std::uint64_t samples, std::size_t max_rests,
+               const Keep& keep, std::uint64_t from, MPI_Comm comm, traffic& t) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -588,20 +602,21 @@ void add_rests(window_item_share& share, const owned_flows& own, const read_flow
     std::sort(starting.begin(), starting.end(), [](const start_entry& a, const start_entry& b) { return std::tie(a.flow, a.id) < std::tie(b.flow, b.id); });
   }
 
-  // R2. For every item x and flow f of it, the rank holding f answers with f's count of windows and
+  // R2. For every item x and flow f of it that starts an item, the rank holding f answers with
   // the items f starts that are smaller than x, with their flows: [id, size, flows...] each.
+  const auto starts_item = [&](std::uint32_t f) { return std::binary_search(starts.begin(), starts.end(), f); };
   struct asked {
     std::uint32_t x = 0, x_size = 0, flow = 0, n = 0;
   };
   struct answer {
-    std::uint32_t count = 0, n = 0;
+    std::uint32_t n = 0;
   };
   std::vector<batch<answer, std::uint32_t>> answers;
   {
     std::vector<batch<asked, std::uint32_t>> out(ranks);
     for (std::size_t k = 0; k < n_items; ++k)
       for (const auto f : share.members_of(k))
-        out[holder(f)].add({share.id[k], static_cast<std::uint32_t>(share.members_of(k).size()), f, 0}, {});
+        if (starts_item(f)) out[holder(f)].add({share.id[k], static_cast<std::uint32_t>(share.members_of(k).size()), f, 0}, {});
     std::vector<batch<answer, std::uint32_t>> back(ranks);
     auto in = exchange_batches(std::move(out), comm, t);
     std::vector<std::uint32_t> ys;
@@ -616,7 +631,7 @@ void add_rests(window_item_share& share, const owned_flows& own, const read_flow
           ys.insert(ys.end(), starting_flows.begin() + static_cast<std::ptrdiff_t>(e->at),
                     starting_flows.begin() + static_cast<std::ptrdiff_t>(e->at + e->n));
         }
-        back[r].add({own.count(q.flow), 0}, ys);
+        back[r].add({0}, ys);
       }
     answers = exchange_batches(std::move(back), comm, t);
   }
@@ -640,16 +655,16 @@ void add_rests(window_item_share& share, const owned_flows& own, const read_flow
       std::span<const std::uint32_t> flows;
     };
     std::vector<piece> inside;
-    std::vector<std::uint32_t> counts, single(1), rest;
+    std::vector<std::uint32_t> single(1), rest;
     const lattice::detail::member_set_hash set_hash;
     for (std::size_t k = 0; k < n_items; ++k) {
       const auto xs = share.members_of(k);
+      const auto counts = member_counts.subspan(share.member_start[k], xs.size());
       inside.clear();
-      counts.clear();
       for (const auto f : xs) {
+        if (!starts_item(f)) continue;
         const std::size_t r = holder(f);
         const answer& a = answers[r].heads[next_head[r]++];
-        counts.push_back(a.count);
         const std::uint32_t* p = answers[r].flat.data() + next_flat[r];
         const std::uint32_t* end = p + a.n;
         next_flat[r] += a.n;
@@ -779,7 +794,7 @@ void add_rests(window_item_share& share, const owned_flows& own, const read_flow
         patterns.push_back(told[from_rank].heads[next_head[from_rank]++].pattern);
       }
       if (!keep(std::uint64_t{counted.count[k]}, samples)) continue;
-      kept.push_back({0, closure_of_patterns(patterns), counted.count[k], std::vector<std::uint32_t>(rests[k].flows.begin(), rests[k].flows.end())});
+      kept.push_back({0, closure_of_patterns(patterns), counted.count[k], std::vector<std::uint32_t>(rests[k].flows.begin(), rests[k].flows.end()), {}});
       kept_rests.push_back(k);
     }
   }
@@ -1049,7 +1064,12 @@ template <class L, class Keep>
   }
   std::vector<std::uint64_t> keys;
   for (const auto g : items) keys.push_back(std::uint64_t{groups[g].made_by} << 32 | groups[g].first);
-  const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm);
+  std::vector<std::uint64_t> every_key;
+  const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm, &every_key);
+  std::vector<std::uint32_t> starts;  // every item's first flow
+  for (const auto k : every_key) starts.push_back(static_cast<std::uint32_t>(k & 0xffffffffU));
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
   std::vector<std::uint32_t> id_of(groups.size(), UINT32_MAX);
   for (std::size_t j = 0; j < items.size(); ++j) id_of[items[j]] = static_cast<std::uint32_t>(ids[j]);
 
@@ -1063,33 +1083,40 @@ template <class L, class Keep>
     struct listed {
       std::uint32_t id = 0, n = 0;
     };
-    std::vector<detail::batch<listed, std::uint32_t>> out(ranks);
-    std::vector<std::uint32_t> numbers;
+    using detail::counted_flow;
+    std::vector<detail::batch<listed, counted_flow>> out(ranks);
+    std::vector<counted_flow> numbers;
     for (std::size_t r = 0; r < ranks; ++r)
       for (std::size_t j = 0; j < head_sent[r].size(); ++j)
         if (told[r][j] != UINT32_MAX) {
           numbers.clear();
-          for (const auto i : local_of(mine[head_sent[r][j]])) numbers.push_back(flows.first + i);
+          for (const auto i : local_of(mine[head_sent[r][j]])) numbers.push_back({flows.first + i, own.windows[i]});
           out[r].add({told[r][j], 0}, numbers);
         }
     boost::unordered_flat_map<std::uint32_t, std::uint32_t> at;  // item number -> its place in `made`
     for (const auto g : items) {
       at.emplace(id_of[g], static_cast<std::uint32_t>(made.size()));
-      made.push_back({id_of[g], groups[g].closure, groups[g].count, {}});
+      made.push_back({id_of[g], groups[g].closure, groups[g].count, {}, {}});
     }
+    std::vector<std::vector<counted_flow>> joined(made.size());
     for (const auto& in : detail::exchange_batches(std::move(out), comm, t)) {
       std::size_t k = 0;
       for (const auto& h : in.heads) {
         const auto it = at.find(h.id);
         if (it == at.end()) throw detail::job_stops("expose::mpi::window_items: flows sent for an item this rank does not hold");
-        auto& m = made[it->second].members;
+        auto& m = joined[it->second];
         m.insert(m.end(), in.flat.begin() + static_cast<std::ptrdiff_t>(k), in.flat.begin() + static_cast<std::ptrdiff_t>(k + h.n));
         k += h.n;
       }
     }
-    for (auto& m : made) {
-      std::sort(m.members.begin(), m.members.end());
-      m.members.erase(std::unique(m.members.begin(), m.members.end()), m.members.end());
+    for (std::size_t j = 0; j < made.size(); ++j) {
+      auto& m = joined[j];
+      std::sort(m.begin(), m.end());
+      m.erase(std::unique(m.begin(), m.end()), m.end());
+      for (const auto& f : m) {
+        made[j].members.push_back(f.flow);
+        made[j].member_counts.push_back(f.count);
+      }
     }
   }
   expose::detail::release(mine);
@@ -1097,10 +1124,11 @@ template <class L, class Keep>
   expose::detail::release(groups_of);
   window_item_share out;
   out.total = end - flows_total;
-  detail::append_items(out, std::move(made));
+  std::vector<std::uint32_t> member_counts;  // beside out.members
+  detail::append_items(out, std::move(made), &member_counts);
   detail::name_sets(counted, id_of, sets, read, out.rows, comm, t);
   sets = {};
-  if (lattice.rests) detail::add_rests(out, own, read, runs, samples, lattice.max_rests, keep, end, comm, t);
+  if (lattice.rests) detail::add_rests(out, member_counts, starts, own, read, runs, samples, lattice.max_rests, keep, end, comm, t);
   detail::sort_entries(out.rows, read.base, true);
   return out;
 }
