@@ -113,7 +113,8 @@ std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>
     w.put(share.count[k]);
   }
   c.check(std::is_sorted(share.id.begin(), share.id.end()), name + ": a rank's items are not in order of number");
-  c.check(std::is_sorted(share.rows.begin(), share.rows.end()), name + ": a rank's rows are not in order of window and item");
+  const auto by_item = [](const ex::timed_entry& a, const ex::timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); };
+  c.check(std::is_sorted(share.rows.begin(), share.rows.end(), by_item), name + ": a rank's rows are not in order of item and window");
   if (rank != 0) {
     ex::mpi::detail::send_bytes(w.bytes, 0, MPI_COMM_WORLD, t);
     return 0;
@@ -127,10 +128,10 @@ std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>
     ex::mpi::detail::reader r(bytes);
     const auto held = r.get_vector<ex::timed_entry>();
     if (!held.empty()) {
-      c.check(held.front().window > last_window, name + ": rank " + std::to_string(from) + " holds rows of window " +
-                                                     std::to_string(held.front().window) + ", not after an earlier rank's " +
-                                                     std::to_string(last_window));
-      last_window = held.back().window;
+      const auto [earliest, latest] = std::minmax_element(held.begin(), held.end(), [](const auto& a, const auto& b) { return a.window < b.window; });
+      c.check(earliest->window > last_window, name + ": rank " + std::to_string(from) + " holds rows of window " + std::to_string(earliest->window) +
+                                            ", not after an earlier rank's " + std::to_string(last_window));
+      last_window = latest->window;
     }
     rows.insert(rows.end(), held.begin(), held.end());
     while (r.at != r.end) {
@@ -156,7 +157,7 @@ std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>
     counts = std::move(counts_by_id);
   }
   // each item's windows and offsets, of every rank's rows
-  std::sort(rows.begin(), rows.end(), [](const ex::timed_entry& a, const ex::timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); });
+  std::sort(rows.begin(), rows.end(), by_item);
   for (const auto& e : rows) {
     const auto it = std::lower_bound(got.begin(), got.end(), e.item, [](const item& x, std::uint32_t id) { return x.id < id; });
     if (it == got.end() || it->id != e.item) {

@@ -77,7 +77,7 @@ struct window_item_share {
   std::vector<std::uint32_t> count;          ///< beside id: the item's windows over every rank
   std::vector<std::size_t> member_start{0};  ///< item k: members[member_start[k], member_start[k + 1])
   std::vector<std::uint32_t> members;        ///< flow numbers, ascending
-  /// (window, item number, the earliest of the item's flows' offsets there), by window, then item:
+  /// (window, item number, the earliest of the item's flows' offsets there), by item, then window:
   /// every item's windows of this rank's range, and no window of another rank's
   std::vector<timed_entry> rows;
   std::uint64_t total = 0;  ///< window items over every rank
@@ -233,23 +233,16 @@ template <class Head, class T>
   return {std::move(ids), end};
 }
 
-/// Sorts entries by (item, window), or by (window, item) when `window_first` (offsets in no order
-/// among equal pairs): a radix sort of the pair as one number where the windows, from `base`, span
-/// less than 2^32, as in nearly every trace.
-inline void sort_entries(std::vector<timed_entry>& entries, std::int64_t base, bool window_first) {
+/// Sorts entries by (item, window), offsets in no order among equal pairs: a radix sort of the
+/// pair as one number where the windows, from `base`, span less than 2^32, as in nearly every trace.
+inline void sort_by_item(std::vector<timed_entry>& entries, std::int64_t base) {
   std::uint64_t span = 0;
   for (const auto& e : entries) span = std::max(span, static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base));
   if (span > UINT32_MAX) {
-    if (window_first)
-      std::sort(entries.begin(), entries.end());
-    else
-      std::sort(entries.begin(), entries.end(), [](const timed_entry& a, const timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); });
+    std::sort(entries.begin(), entries.end(), [](const timed_entry& a, const timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); });
     return;
   }
-  const auto key = [base, window_first](const timed_entry& e) {
-    const std::uint64_t w = static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base);
-    return window_first ? w << 32 | e.item : std::uint64_t{e.item} << 32 | w;
-  };
+  const auto key = [base](const timed_entry& e) { return std::uint64_t{e.item} << 32 | (static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base)); };
   boost::sort::spreadsort::integer_sort(
       entries.begin(), entries.end(), [&](const timed_entry& e, unsigned shift) { return key(e) >> shift; },
       [&](const timed_entry& a, const timed_entry& b) { return key(a) < key(b); });
@@ -272,7 +265,7 @@ class read_flows {
       if (static_cast<std::uint64_t>(hi->window) - static_cast<std::uint64_t>(base) >= (std::uint64_t{1} << 47))
         throw job_stops("expose::mpi::window_items: a rank's windows span 2^47 windows or more");
     }
-    sort_entries(entries, base, false);
+    sort_by_item(entries, base);
     for (const auto& e : entries) {
       const std::uint64_t key = (static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base)) << 16 | e.offset;
       if (flow.empty() || flow.back() != e.item) {
@@ -525,6 +518,7 @@ inline void name_sets(const set_counts& c, const std::vector<std::uint32_t>& id,
       n_rows += sets.union_start[it->second + 1] - sets.union_start[it->second];
     }
   rows.reserve(n_rows);
+  std::sort(named_here.begin(), named_here.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   for (const auto& [k, item] : named_here)
     for (std::size_t j = sets.union_start[k]; j < sets.union_start[k + 1]; ++j)
       rows.push_back({read.window(sets.unions[j]), item, static_cast<window_offset>(sets.unions[j] & 0xffffU)});
@@ -1129,7 +1123,6 @@ template <class L, class Keep>
   detail::name_sets(counted, id_of, sets, read, out.rows, comm, t);
   sets = {};
   if (lattice.rests) detail::add_rests(out, member_counts, starts, own, read, runs, samples, lattice.max_rests, keep, end, comm, t);
-  detail::sort_entries(out.rows, read.base, true);
   return out;
 }
 
