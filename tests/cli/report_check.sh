@@ -4,8 +4,10 @@
 # load it measures each pattern's drawing (the inline SVG's box, width and height > 0) and writes
 # how many into <body data-drawn="N">, beside data-drawings="D" (the drawings the page holds) and
 # data-patterns="P" (the patterns it lists), and when it had loaded, data-load-ms. Passes when
-# N >= 1, N == D == P, and the page loaded in under 5 s. With SCREENSHOT, also writes a screenshot
-# of the page's top (1200 x 1600 pixels) there, for the README.
+# N >= 1 and N == D == P; prints the load time but does not judge it (a time is no test: a loaded
+# machine would fail it; Chromium's --virtual-time-budget gives the page 5 s of virtual time to
+# load, and a page not loaded by then has no data-drawn, which fails). With SCREENSHOT, also
+# writes a screenshot of the page's top (1200 x 1600 pixels) there, for the README.
 set -u
 page=${1:?usage: report_check.sh REPORT.html [CHROMIUM] [SCREENSHOT.png]}
 chromium=${2:-chromium}
@@ -42,10 +44,6 @@ if [ "$drawn" -lt 1 ]; then
 fi
 if [ "$drawn" != "$drawings" ] || [ "$drawings" != "$patterns" ]; then
   echo "report_check: Chromium drew $drawn of the page's $drawings drawings, for ${patterns:-?} patterns, of $abs"
-  exit 1
-fi
-if [ "$load_ms" -ge 5000 ]; then
-  echo "report_check: $abs took $load_ms ms to load in Chromium (at most 5000 wanted)"
   exit 1
 fi
 rows=$(printf '%s\n' "$dom" | sed -n '/<table class="sortable" id="rule-table">/,/<\/table>/p' | grep -o '<tr>' | wc -l)
