@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "expose/activity.hpp"
+#include "expose/address.hpp"
+#include "expose/flow_key.hpp"
 #include "expose/flow_table.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/lattice/templates.hpp"
@@ -60,20 +62,12 @@ struct dealing {
   bool copies = false;
 };
 
-/// Checks one trace's packets; returns how many items one process made (on rank 0; 0 elsewhere).
+/// Checks flows' patterns and activity (window, flow, offset; any order, a (window, flow) any
+/// number of times); returns how many items one process made (on rank 0; 0 elsewhere).
 template <class L>
-std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>& packets, const L& lattice, const std::string& name,
-                        const dealing& deal = {}) {
+std::size_t check_flows(expose_test::mpi_check& c, const std::vector<ex::flow_pattern>& patterns, std::vector<ex::timed_entry> entries,
+                        const L& lattice, const std::string& name, const dealing& deal = {}) {
   const int rank = c.rank, size = c.size;
-  std::vector<ex::flow_pattern> patterns;
-  std::vector<ex::timed_entry> entries;
-  ex::flow_table table;
-  for (const auto& p : packets) {
-    const auto [id, fresh] = table.find_or_insert(p);
-    if (fresh) patterns.push_back(ex::exact(table.flows()[id]));
-    // windows of a second, the offset within it in units of 1/65536 s
-    entries.push_back({p.ts_ns / 1'000'000'000, id, static_cast<ex::window_offset>((p.ts_ns % 1'000'000'000) * 65536 / 1'000'000'000)});
-  }
   std::sort(entries.begin(), entries.end());
   entries.erase(std::unique(entries.begin(), entries.end(),
                             [](const ex::timed_entry& a, const ex::timed_entry& b) { return a.window == b.window && a.item == b.item; }),
@@ -205,6 +199,92 @@ std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>
   return want.size();
 }
 
+/// Checks one trace's packets (windows of a second, offsets in units of 1/65536 s).
+template <class L>
+std::size_t check_trace(expose_test::mpi_check& c, const std::vector<ex::packet>& packets, const L& lattice, const std::string& name,
+                        const dealing& deal = {}) {
+  std::vector<ex::flow_pattern> patterns;
+  std::vector<ex::timed_entry> entries;
+  ex::flow_table table;
+  for (const auto& p : packets) {
+    const auto [id, fresh] = table.find_or_insert(p);
+    if (fresh) patterns.push_back(ex::exact(table.flows()[id]));
+    entries.push_back({p.ts_ns / 1'000'000'000, id, static_cast<ex::window_offset>((p.ts_ns % 1'000'000'000) * 65536 / 1'000'000'000)});
+  }
+  return check_flows(c, patterns, std::move(entries), lattice, name, deal);
+}
+
+/// Flows whose patterns keep other fields than an exact flow's (a port as `*`, as a flow log's
+/// record may have): two templates can make one group, whose smallest flow is not the first
+/// flow of the template that makes it first, and a smaller group can share a larger one's
+/// closure. Templates: any source port, any destination port, and any client and ports.
+using any_sport = ex::lattice::shape<ex::lattice::any<ex::fields::src_port>>;
+using any_dport = ex::lattice::shape<ex::lattice::any<ex::fields::dst_port>>;
+using mixed = ex::lattice::templates<any_sport, any_dport, to_server>;
+
+/// A TCP flow 10.0.0.s:sp -> 11.0.0.d:dp, a port < 0 as `*`.
+ex::flow_pattern flow_of(std::uint32_t s, std::uint32_t d, int sp, int dp) {
+  ex::flow_key k;
+  k.src = ex::ip_address::v4(0x0a000000U + s);
+  k.dst = ex::ip_address::v4(0x0b000000U + d);
+  k.sport = static_cast<std::uint16_t>(sp < 0 ? 0 : sp);
+  k.dport = static_cast<std::uint16_t>(dp < 0 ? 0 : dp);
+  k.proto = 6;
+  ex::flow_pattern p = ex::exact(k);
+  if (sp < 0) p.set(ex::field::src_port, ex::slot::any);
+  if (dp < 0) p.set(ex::field::dst_port, ex::slot::any);
+  return p;
+}
+
+/// The mixed-slot cases: two by hand and `seeds` random ones (up to 50 flows in 20 windows).
+void check_mixed(expose_test::mpi_check& c, unsigned seeds) {
+  {
+    // flows 0 (port *, 2) and 1 (1, port *) are one group of any_sport and any_dport, met first by
+    // any_sport at flow 1, its smallest flow 0: a rest of the server's clients must find it
+    const std::vector<ex::flow_pattern> p{flow_of(1, 1, -1, 2), flow_of(1, 1, 1, -1), flow_of(2, 1, 5, 6), flow_of(3, 1, 7, 8),
+                                          flow_of(4, 1, 9, 10)};
+    std::vector<ex::timed_entry> e;
+    for (std::int64_t w = 0; w < 12; ++w)
+      for (std::uint32_t f = 0; f < p.size(); ++f)
+        if ((w + f) % 3 != 0) e.push_back({w, f, static_cast<ex::window_offset>(f * 7 + w)});
+    check_flows(c, p, e, mixed{}, "mixed slots: a group of two templates", {.min_count = 2});
+  }
+  {
+    // any_dport's {0, 1} (one window) and to_server's {0, 1, 2, 3} (five) have one closure,
+    // 10.0.0.1.* : 11.0.0.1.*: the first is not kept, so the second is an item
+    const std::vector<ex::flow_pattern> p{flow_of(1, 1, -1, 80), flow_of(1, 1, -1, 81), flow_of(1, 1, 5, 80), flow_of(1, 1, 6, 81)};
+    const std::vector<ex::timed_entry> e{{0, 0, 3}, {0, 1, 2}, {1, 2, 0}, {2, 2, 0}, {3, 3, 0}, {4, 3, 0}};
+    check_flows(c, p, e, mixed{}, "mixed slots: a closure of a group not kept", {.min_count = 3});
+  }
+  for (unsigned seed = 1; seed <= seeds; ++seed) {
+    std::uint64_t x = seed * 0x9E3779B97F4A7C15ULL;
+    const auto draw = [&](std::uint32_t n) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return static_cast<std::uint32_t>(x % n);
+    };
+    std::vector<ex::flow_pattern> p;
+    const std::uint32_t n = 10 + draw(40);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::uint32_t s = draw(3), d = draw(2);
+      const int sp = draw(4) == 0 ? -1 : static_cast<int>(draw(3));
+      const int dp = draw(4) == 0 ? -1 : static_cast<int>(80 + draw(3));
+      const auto q = flow_of(s, d, sp, dp);
+      if (std::find(p.begin(), p.end(), q) == p.end()) p.push_back(q);
+    }
+    std::vector<ex::timed_entry> e;
+    for (std::int64_t w = 0; w < 20; ++w)
+      for (std::uint32_t f = 0; f < p.size(); ++f)
+        if (draw(3) == 0) e.push_back({w, f, static_cast<ex::window_offset>(draw(1000))});
+    if (e.empty()) continue;
+    const std::uint64_t min_count = 1 + draw(3);
+    check_flows(c, p, e, mixed{}, "mixed slots, seed " + std::to_string(seed),
+                {.min_count = min_count, .uneven = (seed & 1) != 0, .copies = (seed & 2) != 0});
+    check_flows(c, p, e, paper{}, "mixed slots, paper templates, seed " + std::to_string(seed), {.min_count = min_count});
+  }
+}
+
 std::vector<ex::packet> packets_of(const ex::synth::generator& gen) {
   std::vector<ex::packet> out;
   for (const auto& p : gen.packets()) out.push_back(p);
@@ -279,6 +359,7 @@ int main(int argc, char** argv) {
     c.check(few_groups > 50 && many_groups > 50 && few_items > few_groups && many_items > many_groups && nested_items > 50,
             "the traces make too few window items or rests to tell (" + std::to_string(few_groups) + ", " + std::to_string(few_items) +
                 ", " + std::to_string(many_groups) + ", " + std::to_string(many_items) + ", " + std::to_string(nested_items) + ")");
+  check_mixed(c, sanitized ? 10 : 40);
   const std::string stop = before_every_run(c);
   c.check(stop == "expose::mpi::window_items: flow 0 lies before every rank's run", "an entry before every run: got " + stop);
   // The real captures, when EXPOSE_TRACE_DIR names them.

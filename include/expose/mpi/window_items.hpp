@@ -14,20 +14,20 @@
 // a group (one generic pattern; its flows those of every template making it) meet at the owner of
 // its pattern: first each share's pattern hash and count of flows, then the heads of the shares of
 // groups of two flows or more over all ranks (most flows are a group of their own). A group's
-// count of windows is counted where its windows are: each flow's owner tells the ranks holding
-// the flow's windows which groups hold it, and each such rank sends the group's owner the size of
-// the union of the group's windows it holds; the ranges are disjoint, so the owner adds them. A
-// group of two flows or more that `keep` takes is an item. (2) Equal closures cover equal flows:
-// the closure's owner names the group one process meets first (the smallest (template, flow)),
-// which is the item and stays with its group's owner. (3) The items are numbered after the flows
-// by that (template, flow), every rank seeing every item's key; the flows of an item go to its
-// owner, and each rank makes its windows' rows of the items it holds windows of. (4) The rests
-// (X minus Y where an item X strictly holds a rule-able Y): each item is told, per flow, the
-// smaller items that flow starts and the flow's count of windows by the rank holding it; it makes
-// its rests as one process does; a rest the same as an item or as a rest one process takes first
-// is dropped at the owner of its flows' hash, which asks the flows' ranks for their patterns and
-// counts its windows as a group's are counted, and keeps it when `keep` does; the rests are
-// numbered after the items.
+// count of windows is counted where its windows are: each flow's owner tells the other ranks
+// holding the flow's windows which groups hold it, and each rank sends the group's owner the size
+// of the union of the group's windows it holds; the ranges are disjoint, so the owner adds them
+// and applies `keep`. (2) Of the kept groups with one closure, the closure's owner names the one
+// one process meets first (the smallest (template, flow)), which is the item and stays with its
+// group's owner. (3) The items are numbered after the flows by that (template, flow), every rank
+// seeing every item's key; the flows of an item go to its owner with their counts of windows, and
+// each rank makes its windows' rows of the items it holds windows of. (4) The rests (X minus Y
+// where an item X strictly holds a rule-able Y): the item's owner asks each of its flows that
+// starts an item (every rank knows every item's smallest flow) for the smaller items it starts;
+// it makes its rests as one process does; a rest the same as an item or as a rest one process
+// takes first is dropped at the owner of its flows' hash, which asks the flows' ranks for their
+// patterns, has its windows counted as a group's are, and keeps it when `keep` does; the rests
+// are numbered after the items, their rows made where their windows are.
 //
 // Checked against one process by tests/mpi/window_items.cpp. Not yet used by mine.hpp, which
 // still makes every item on ranks 0 and 1, and counts pairs of a window matrix it broadcasts; the
@@ -52,6 +52,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "expose/activity.hpp"
+#include "expose/detail/gallop.hpp"
 #include "expose/detail/release.hpp"
 #include "expose/error.hpp"
 #include "expose/flow_key.hpp"
@@ -68,8 +69,8 @@ struct flow_run {
   pattern_list patterns;
 };
 
-/// What a rank holds of the window items once made: the items it owns (those whose group or
-/// closure, or a rest's flows, it owns by hash), by ascending number, with their flows and their
+/// What a rank holds of the window items once made: the items it owns (those whose group's
+/// pattern, or a rest's flows, it owns by hash), by ascending number, with their flows and their
 /// count of windows; and the rows of the windows it holds (from the first window it read up to
 /// the next rank's), of every item active there, whoever owns it. Windows are window numbers
 /// (spec.window's), not positions.
@@ -208,13 +209,8 @@ template <class Head, class T>
   return in;
 }
 
-/// Items numbered from `from` in the order of their keys (unique over every rank): given the keys
-/// of this rank's items, their numbers, and the first number after every rank's items (and, in
-/// `every`, every rank's keys in order). Every
-/// rank receives every key (8 bytes an item: items are few beside flows).
-[[nodiscard]] inline std::pair<std::vector<std::uint64_t>, std::uint64_t> number_by_keys(const std::vector<std::uint64_t>& mine,
-                                                                                        std::uint64_t from, MPI_Comm comm,
-                                                                                        std::vector<std::uint64_t>* every = nullptr) {
+/// Every rank's values, joined in rank order, on every rank (a collective).
+[[nodiscard]] inline std::vector<std::uint64_t> gather_all(const std::vector<std::uint64_t>& mine, MPI_Comm comm) {
   int size = 1;
   MPI_Comm_size(comm, &size);
   const int n = static_cast<int>(mine.size());
@@ -226,12 +222,20 @@ template <class Head, class T>
   std::partial_sum(counts.begin(), counts.end() - 1, at.begin() + 1);
   std::vector<std::uint64_t> all(static_cast<std::size_t>(at.back()) + static_cast<std::size_t>(counts.back()));
   MPI_Allgatherv(mine.data(), n, MPI_UINT64_T, all.data(), counts.data(), at.data(), MPI_UINT64_T, comm);
+  return all;
+}
+
+/// Items numbered from `from` in the order of their keys (unique over every rank): given the keys
+/// of this rank's items, their numbers, and the first number after every rank's items. Every
+/// rank receives every key (8 bytes an item: items are few beside flows).
+[[nodiscard]] inline std::pair<std::vector<std::uint64_t>, std::uint64_t> number_by_keys(const std::vector<std::uint64_t>& mine,
+                                                                                        std::uint64_t from, MPI_Comm comm) {
+  std::vector<std::uint64_t> all = gather_all(mine, comm);
   std::sort(all.begin(), all.end());
   const std::uint64_t end = from + all.size();
   if (end > UINT32_MAX) throw bad_argument("expose::mpi::window_items: more items than 32-bit item ids can number");
   std::vector<std::uint64_t> ids;
   for (const auto k : mine) ids.push_back(from + static_cast<std::uint64_t>(std::lower_bound(all.begin(), all.end(), k) - all.begin()));
-  if (every != nullptr) *every = std::move(all);
   return {std::move(ids), end};
 }
 
@@ -557,10 +561,10 @@ inline void append_items(window_item_share& share, std::vector<made_item> made, 
 
 /// The rests (lattice::templates::add_rests) of the window items `share` holds (the groups' items
 /// alone; `member_counts`, beside share.members, each flow's count of windows; `starts`, every
-/// rank's items' first flows, ascending), made by the ranks holding their flows and items: appended to `share`, numbered from
-/// `from` (the first number after every group's item) as one process numbers them, the rests of
-/// an item of lower number first, one item's in the order it takes them; their windows' rows
-/// appended to `share.rows` where the windows are.
+/// rank's items' smallest flows, ascending), made by the ranks holding their flows and items:
+/// appended to `share`, numbered from `from` (the first number after every group's item) as one
+/// process numbers them, the rests of an item of lower number first, one item's in the order it
+/// takes them; their windows' rows appended to `share.rows` where the windows are.
 template <class Keep>
 void add_rests(window_item_share& share, std::span<const std::uint32_t> member_counts, std::span<const std::uint32_t> starts,
                const owned_flows& own, const read_flows& read, const run_owners& runs, std::uint64_t samples, std::size_t max_rests,
@@ -835,7 +839,9 @@ template <class L, class Keep>
   const auto ranks = static_cast<std::size_t>(size);
   const auto n_flows = static_cast<std::uint32_t>(flows.patterns.size());
   const detail::run_owners runs(flows.first, n_flows, comm);
-  for (const auto& e : entries) (void)runs.of(e.item);  // before any exchange: every rank stops on its own entries
+  // Before any exchange, a rank holding an entry of no rank's flow stops (job_stops; the tools
+  // abort the job, the other ranks waiting in the next collective).
+  for (const auto& e : entries) (void)runs.of(e.item);
 
   // (0) Each window to the rank holding it (only those a boundary cuts move); every flow's count
   // of windows, and the ranks holding them, to the flow's owner.
@@ -982,53 +988,20 @@ template <class L, class Keep>
       }
   }
 
-  // (2) Equal closures cover equal flows (so equal windows: the same `keep`): of the groups of two
-  // flows or more with one closure, the one one process meets first (the smallest (template,
-  // flow)) is the candidate, and no other is counted. The closure's owner says which; the
-  // candidate stays with its group's owner, and each share's sender is told its group's number if
-  // a candidate.
-  std::vector<std::uint32_t> candidates;  // groups here
+  // Each group of two flows or more over all ranks is told to its shares' ranks, which count its
+  // windows.
   std::vector<std::uint32_t> group_of(mine.size(), UINT32_MAX);  // per wanted share here
   {
-    struct met {
-      flow_pattern closure;
-      std::uint64_t first = 0;  // (template, flow)
-    };
-    const auto first_of = [](const detail::item_head& h) { return std::uint64_t{h.made_by} << 32 | h.first; };
-    std::vector<std::vector<met>> out(ranks);
-    std::vector<std::vector<std::uint32_t>> sent(ranks);  // which group each is
-    for (std::uint32_t g = 0; g < groups.size(); ++g) {
-      if (groups[g].members < 2) continue;  // the flow itself (one process leaves out groups of one flow)
-      const auto to = static_cast<std::size_t>(detail::hash_owner(flow_pattern_hash{}(groups[g].closure), size));
-      out[to].push_back({groups[g].closure, first_of(groups[g])});
-      sent[to].push_back(g);
-    }
-    const auto in = detail::exchange(std::move(out), comm, t);
-    boost::unordered_flat_map<flow_pattern, std::uint64_t, flow_pattern_hash> first;  // closure -> the first group's
-    for (const auto& v : in)
-      for (const auto& m : v)
-        if (const auto [it, fresh] = first.try_emplace(m.closure, m.first); !fresh) it->second = std::min(it->second, m.first);
-    std::vector<std::vector<char>> back(ranks);
-    for (std::size_t r = 0; r < ranks; ++r)
-      for (const auto& m : in[r]) back[r].push_back(first.find(m.closure)->second == m.first ? 1 : 0);
-    const auto answers = detail::exchange(std::move(back), comm, t);
-    std::vector<char> candidate(groups.size(), 0);
-    for (std::size_t r = 0; r < ranks; ++r)
-      for (std::size_t k = 0; k < sent[r].size(); ++k)
-        if (answers[r][k] != 0) {
-          candidates.push_back(sent[r][k]);
-          candidate[sent[r][k]] = 1;
-        }
     std::vector<std::vector<std::uint32_t>> told(ranks);
     for (std::size_t r = 0; r < ranks; ++r)
-      for (const auto g : group_from[r]) told[r].push_back(candidate[g] != 0 ? g : UINT32_MAX);
+      for (const auto g : group_from[r]) told[r].push_back(groups[g].members >= 2 ? g : UINT32_MAX);
     const auto groups_told = detail::exchange(std::move(told), comm, t);
     for (std::size_t r = 0; r < ranks; ++r)
       for (std::size_t k = 0; k < head_sent[r].size(); ++k) group_of[head_sent[r][k]] = groups_told[r][k];
   }
 
-  // Each candidate's windows counted where they are: the shares here count what this rank holds of
-  // their flows, and the flows' other readers are told the group; a candidate `keep` takes is an item.
+  // Each group's windows counted where they are: the shares here count what this rank holds of
+  // their flows, and the flows' other readers are told the group.
   detail::counted_here sets;
   {
     std::vector<std::pair<detail::set_tag, std::span<const std::uint32_t>>> local;
@@ -1046,10 +1019,44 @@ template <class L, class Keep>
     sets = detail::meet_at_readers(flows.first, local, std::move(out), comm, t);
   }
   const detail::set_counts counted = detail::count_sets(sets, read, groups.size(), comm, t);
-  std::vector<std::uint32_t> items;  // groups here
-  for (const auto g : candidates) {
+  sets.own.clear();  // (they point into the shares' flows, released below; name_sets reads the unions)
+  std::vector<std::uint32_t> kept;  // groups here
+  for (std::uint32_t g = 0; g < groups.size(); ++g) {
     groups[g].count = counted.count[g];
-    if (keep(std::uint64_t{groups[g].count}, samples)) items.push_back(g);
+    if (groups[g].members >= 2 && keep(std::uint64_t{groups[g].count}, samples)) kept.push_back(g);
+  }
+
+  // (2) Of the kept groups with one closure, the one one process meets first (the smallest
+  // (template, flow)) is the item: one process skips a group whose closure an item has. (Where
+  // every flow keeps the same fields, equal closures hold equal flows; where some do not, a
+  // smaller group can share a larger one's closure, so the choice is made among the kept ones.)
+  // The closure's owner says which; the item stays with its group's owner.
+  std::vector<std::uint32_t> items;  // groups here
+  {
+    struct met {
+      flow_pattern closure;
+      std::uint64_t first = 0;  // (template, flow)
+    };
+    const auto first_of = [](const detail::item_head& h) { return std::uint64_t{h.made_by} << 32 | h.first; };
+    std::vector<std::vector<met>> out(ranks);
+    std::vector<std::vector<std::uint32_t>> sent(ranks);  // which group each is
+    for (const auto g : kept) {
+      const auto to = static_cast<std::size_t>(detail::hash_owner(flow_pattern_hash{}(groups[g].closure), size));
+      out[to].push_back({groups[g].closure, first_of(groups[g])});
+      sent[to].push_back(g);
+    }
+    const auto in = detail::exchange(std::move(out), comm, t);
+    boost::unordered_flat_map<flow_pattern, std::uint64_t, flow_pattern_hash> first;  // closure -> the first group's
+    for (const auto& v : in)
+      for (const auto& m : v)
+        if (const auto [it, fresh] = first.try_emplace(m.closure, m.first); !fresh) it->second = std::min(it->second, m.first);
+    std::vector<std::vector<char>> back(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (const auto& m : in[r]) back[r].push_back(first.find(m.closure)->second == m.first ? 1 : 0);
+    const auto answers = detail::exchange(std::move(back), comm, t);
+    for (std::size_t r = 0; r < ranks; ++r)
+      for (std::size_t k = 0; k < sent[r].size(); ++k)
+        if (answers[r][k] != 0) items.push_back(sent[r][k]);
   }
 
   // (3) Numbered after the flows in the order one process makes them: by (template, flow).
@@ -1060,12 +1067,7 @@ template <class L, class Keep>
   }
   std::vector<std::uint64_t> keys;
   for (const auto g : items) keys.push_back(std::uint64_t{groups[g].made_by} << 32 | groups[g].first);
-  std::vector<std::uint64_t> every_key;
-  const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm, &every_key);
-  std::vector<std::uint32_t> starts;  // every item's first flow
-  for (const auto k : every_key) starts.push_back(static_cast<std::uint32_t>(k & 0xffffffffU));
-  std::sort(starts.begin(), starts.end());
-  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm);
   std::vector<std::uint32_t> id_of(groups.size(), UINT32_MAX);
   for (std::size_t j = 0; j < items.size(); ++j) id_of[items[j]] = static_cast<std::uint32_t>(ids[j]);
 
@@ -1118,6 +1120,14 @@ template <class L, class Keep>
   expose::detail::release(mine);
   expose::detail::release(joined_flows);
   expose::detail::release(groups_of);
+  std::vector<std::uint32_t> starts;  // every rank's items' smallest flows, ascending (where the rests find the items a flow starts)
+  if (lattice.rests) {
+    std::vector<std::uint64_t> fronts;
+    for (const auto& m : made) fronts.push_back(m.members.front());
+    for (const auto f : detail::gather_all(fronts, comm)) starts.push_back(static_cast<std::uint32_t>(f));
+    std::sort(starts.begin(), starts.end());
+    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  }
   window_item_share out;
   out.total = end - flows_total;
   std::vector<std::uint32_t> member_counts;  // beside out.members
