@@ -358,7 +358,7 @@ int main(int argc, char** argv) {
     c.check(few_groups > 50 && many_groups > 50 && few_items > few_groups && many_items > many_groups && nested_items > 50,
             "the traces make too few window items or rests to tell (" + std::to_string(few_groups) + ", " + std::to_string(few_items) +
                 ", " + std::to_string(many_groups) + ", " + std::to_string(many_items) + ", " + std::to_string(nested_items) + ")");
-  check_mixed(c, sanitized ? 10 : 40);
+  check_mixed(c, sanitized ? 4 : 40);
   const std::string stop = before_every_run(c);
   c.check(stop == "expose::mpi::window_items: flow 0 lies before every rank's run", "an entry before every run: got " + stop);
   // The real captures, when EXPOSE_TRACE_DIR names them.
