@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # report_real.sh MINE CHECK CHROMIUM OUT_DIR: the HTML report of real captures (needs
 # EXPOSE_TRACE_DIR, else skipped with status 77). For nfpuzzle_evidence04 (378,865 rules) and
-# ppa_gnutella: the page is at most 5 MB, and headless Chromium draws every pattern and loads it in
-# under 5 s (report_check.sh, CHECK). Writes OUT_DIR/report-nfpuzzle.png, the screenshot the README
+# ppa_gnutella: the page is at most 5 MB, and headless Chromium draws every pattern (report_check.sh,
+# CHECK, which prints the load time). Writes OUT_DIR/report-nfpuzzle.png, the screenshot the README
 # shows. Under the sanitizers (EXPOSE_SANITIZED, scripts/sanitize.sh) ppa_gnutella alone:
 # nfpuzzle_evidence04's report takes 26 s there; the sanitized unit tests mine the capture
 # (real_traces_test.cpp), and the report writer runs sanitized on ppa_gnutella here and on

@@ -34,7 +34,6 @@
 // host-variable items, the counting and the test are not yet made by owners.
 
 #include <algorithm>
-#include <array>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -154,11 +153,10 @@ class window_owners {
 /// Where one process meets an item first, what it is, and how many flows it has.
 struct item_head {
   flow_pattern closure;
-  std::uint32_t first = 0;   // the flow of the (template, flow) where one process makes it (a rest: the item it is a rest of)
+  std::uint32_t first = 0;   // the flow of the (template, flow) where one process makes it
   std::uint32_t members = 0;
   std::uint32_t count = 0;   // its windows
   std::uint8_t made_by = 0;  // the template's position
-  std::uint32_t place = 0;   // a rest: its place among the rests of item `first`
 };
 
 /// `c` made the closure of its flows and those of `p` (a pattern or a closure): `*` where `p`
@@ -240,10 +238,8 @@ template <class Head, class T>
 }
 
 /// Sorts entries by (item, window), offsets in no order among equal pairs: a radix sort of the
-/// pair as one number where the windows, from `base`, span less than 2^32, as in nearly every trace.
-inline void sort_by_item(std::vector<timed_entry>& entries, std::int64_t base) {
-  std::uint64_t span = 0;
-  for (const auto& e : entries) span = std::max(span, static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base));
+/// pair as one number where the windows, from `base`, span `span` < 2^32, as in nearly every trace.
+inline void sort_by_item(std::vector<timed_entry>& entries, std::int64_t base, std::uint64_t span) {
   if (span > UINT32_MAX) {
     std::sort(entries.begin(), entries.end(), [](const timed_entry& a, const timed_entry& b) { return std::tie(a.item, a.window) < std::tie(b.item, b.window); });
     return;
@@ -264,14 +260,15 @@ class read_flows {
   /// where the windows span 2^47 or more.
   read_flows(std::vector<timed_entry> entries, const flow_run& run) : first_(run.first), own_(run.patterns.size(), none) {
     static_assert(sizeof(window_offset) == 2);
+    std::uint64_t span = 0;
     if (!entries.empty()) {
       const auto [lo, hi] = std::minmax_element(entries.begin(), entries.end(),
                                                 [](const timed_entry& a, const timed_entry& b) { return a.window < b.window; });
       base = lo->window;
-      if (static_cast<std::uint64_t>(hi->window) - static_cast<std::uint64_t>(base) >= (std::uint64_t{1} << 47))
-        throw job_stops("expose::mpi::window_items: a rank's windows span 2^47 windows or more");
+      span = static_cast<std::uint64_t>(hi->window) - static_cast<std::uint64_t>(base);
+      if (span >= (std::uint64_t{1} << 47)) throw job_stops("expose::mpi::window_items: a rank's windows span 2^47 windows or more");
     }
-    sort_by_item(entries, base);
+    sort_by_item(entries, base, span);
     for (const auto& e : entries) {
       const std::uint64_t key = (static_cast<std::uint64_t>(e.window) - static_cast<std::uint64_t>(base)) << 16 | e.offset;
       if (flow.empty() || flow.back() != e.item) {
@@ -356,7 +353,6 @@ struct owned_flows {
       throw job_stops("expose::mpi::window_items: a message names a flow this rank does not hold");
     return id - run.first;
   }
-  [[nodiscard]] std::uint32_t count(std::uint32_t id) const { return windows[index(id)]; }
   /// Whether flow i of the run (a position) has its windows on rank `r` alone.
   [[nodiscard]] bool only_here(std::size_t i, int r) const noexcept {
     return reader_start[i + 1] - reader_start[i] == 1 && readers[reader_start[i]] == r;
@@ -755,27 +751,20 @@ void add_rests(window_item_share& share, std::span<const std::uint32_t> member_c
 
   // R4. The rests' flows' patterns, from the ranks holding the flows; their windows counted where
   // they are.
-  struct flow_asked {
-    std::uint32_t flow = 0, n = 0;
-  };
-  struct flow_told {
-    flow_pattern pattern;
-    std::uint32_t n = 0;
-  };
-  std::vector<batch<flow_told, char>> told;
+  std::vector<std::vector<flow_pattern>> told;  // from each rank, in the order asked
   std::vector<set_member> members;
   {
-    std::vector<batch<flow_asked, char>> out(ranks);
+    std::vector<std::vector<std::uint32_t>> out(ranks);
     for (std::uint32_t k = 0; k < rests.size(); ++k)
       for (const auto f : rests[k].flows) {
-        out[holder(f)].add({f, 0}, {});
+        out[holder(f)].push_back(f);
         members.push_back({{static_cast<std::uint32_t>(rank), k}, f});
       }
-    auto in = exchange_batches(std::move(out), comm, t);
-    std::vector<batch<flow_told, char>> back(ranks);
+    const auto in = exchange(std::move(out), comm, t);
+    std::vector<std::vector<flow_pattern>> back(ranks);
     for (std::size_t r = 0; r < ranks; ++r)
-      for (const auto& q : in[r].heads) back[r].add({own.run.patterns[own.index(q.flow)], 0}, {});
-    told = exchange_batches(std::move(back), comm, t);
+      for (const auto f : in[r]) back[r].push_back(own.run.patterns[own.index(f)]);
+    told = exchange(std::move(back), comm, t);
   }
   counted_here sets = to_readers(members, runs, own, comm, t);
   expose::detail::release(members);
@@ -785,13 +774,13 @@ void add_rests(window_item_share& share, std::span<const std::uint32_t> member_c
   std::vector<made_item> kept;
   std::vector<std::uint32_t> kept_rests;  // places in `rests`
   {
-    std::vector<std::size_t> next_head(ranks, 0);  // reading the answers in the order asked
+    std::vector<std::size_t> next(ranks, 0);  // reading the patterns in the order asked
     std::vector<flow_pattern> patterns;
     for (std::uint32_t k = 0; k < rests.size(); ++k) {
       patterns.clear();
       for (const auto f : rests[k].flows) {
         const std::size_t from_rank = holder(f);
-        patterns.push_back(told[from_rank].heads[next_head[from_rank]++].pattern);
+        patterns.push_back(told[from_rank][next[from_rank]++]);
       }
       if (!keep(std::uint64_t{counted.count[k]}, samples)) continue;
       kept.push_back({0, closure_of_patterns(patterns), counted.count[k], std::vector<std::uint32_t>(rests[k].flows.begin(), rests[k].flows.end()), {}});
