@@ -8,9 +8,10 @@
 #               build of the tests works (the ctest test meson.unit_tests does it unsanitized).
 #               The tools are configured there (examples/meson.build is read), not compiled.
 #   the tools   CMake builds them into ./build-asan (-DEXPOSE_SANITIZE=address,undefined) beside
-#               the meson build and its test run (two jobs each: the cores are never idle), then
-#               runs the ctest tests that run them: cli.*, mpi.*. By Clang 16 when it is installed
-#               (CI installs it), with every check of UndefinedBehaviorSanitizer: the tools and the
+#               the meson build (two jobs each: the cores are never idle), then runs the ctest
+#               tests that run them, cli.* and mpi.*, beside the unit tests' last compile and
+#               their run. By Clang 16 when it is installed (CI installs it), with every check of
+#               UndefinedBehaviorSanitizer: the tools and the
 #               MPI check programs compile in 158 s here alone, where GCC with three checks fewer
 #               took 766 s of job time beside the meson build in CI (expose-mine-mpi 137 s, the
 #               rank-0 failure check 115 s; one file 19 s by Clang, 46 s by GCC, alone); and the
@@ -71,17 +72,21 @@ for optional in examples/expose-db tests/expose_pcap_split tests/expose_ambiguou
 done
 # (a check program added to tests/CMakeLists.txt was not built here, and its tests failed to start)
 while read -r check; do targets+=("$check"); done < <(sed -n 's|^build tests/\(expose_mpi_[a-z0-9_]*\): .*|\1|p' "$build/build.ninja" | sort -u)
-# In a process group of its own, so that a failing meson step stops the tools' build too: the
-# group's cmake and ninja, and ninja passes the signal on to its compilers (each in a group of its
+# Each build in a process group of its own, so that a failure stops the other too: the group's
+# cmake or meson and ninja, and ninja passes the signal on to its compilers (each in a group of its
 # own). Without job control (set +m) the background child is no group's leader, so setsid execs
-# cmake in place and $! is the new group's number; with it, setsid would fork and $! name a parent
-# that exits at once. (A SIGKILL of this script leaves the build running: it is in its own session.)
+# its command in place and $! is the new group's number; with it, setsid would fork and $! name a
+# parent that exits at once. (A SIGKILL of this script leaves the builds running: each is in its
+# own session.)
 set +m
 setsid cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
 tools=$!
-trap 'kill -- -"$tools" 2>/dev/null || true' EXIT
+groups=("$tools")
+trap 'for g in "${groups[@]}"; do kill -- -"$g" 2>/dev/null || true; done' EXIT
 
-# ---- the unit tests, by meson ----
+# ---- the unit tests, by meson: compiled, then run, beside the tools' build and then their tests
+# (the tools, by Clang, are built first: their tests fill the cores while the unit tests' longest
+# batch is compiled and while they run) ----
 meson_build="$build-meson"
 meson_args=(--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
             --unity=on --unity-size=32 "-Dcpp_args=$flags")
@@ -90,18 +95,15 @@ if [ -f "$meson_build/build.ninja" ]; then
 else
   CXX=g++ meson setup "$meson_build" "${meson_args[@]}" >/dev/null
 fi
-meson compile -C "$meson_build" -j "$jobs" expose-tests
-echo "sanitize: meson test in $meson_build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset}), log in $meson_build/sanitize-test.log"
-meson test -C "$meson_build" --no-rebuild --print-errorlogs >"$meson_build/sanitize-test.log" 2>&1 &
+echo "sanitize: meson compile and test in $meson_build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset}), log in $meson_build/sanitize-test.log"
+setsid bash -c 'meson compile -C "$0" -j "$1" expose-tests && meson test -C "$0" --no-rebuild --print-errorlogs' \
+  "$meson_build" "$jobs" >"$meson_build/sanitize-test.log" 2>&1 &
 unit_tests=$!
+groups+=("$unit_tests")
 built=0
 wait "$tools" || built=$?
-trap - EXIT  # the group is gone, and its number may be given to another
+groups=("$unit_tests")
 cat "$build/sanitize-build.log"
-unit_rc=0
-wait "$unit_tests" || unit_rc=$?
-cat "$meson_build/sanitize-test.log"
-[ "$unit_rc" = 0 ] || { echo "sanitize: the unit tests failed under the sanitizers (meson test exit $unit_rc)"; exit 1; }
 [ "$built" = 0 ] || { echo "sanitize: the sanitized tools did not build"; exit 1; }
 
 # Left to the unsanitized suite: cli.custom_template (not built here) and cli.mix_real_captures (an
@@ -109,12 +111,19 @@ cat "$meson_build/sanitize-test.log"
 # cli.patterns_first and cli.report_real_traces, nfpuzzle_evidence04 (EXPOSE_SANITIZED: 22 s and
 # 26 s here, a capture the sanitized unit tests mine).
 echo "sanitize: ctest -R cli in $build"
-ctest --test-dir "$build" --output-on-failure -j"$jobs" -R "^cli\." -E "^cli[.](custom_template|mix_real_captures)$" "$@"
+tools_rc=0
+ctest --test-dir "$build" --output-on-failure -j"$jobs" -R "^cli\." -E "^cli[.](custom_template|mix_real_captures)$" "$@" || tools_rc=1
 # The MPI tests: Open MPI's own start-up allocations (in its dlopened components, no symbols to
 # suppress them by) are never freed, so leak detection is off for them; ASan and UBSan stay on.
-# The window items by owner on four ranks here (one, two and three ranks run the same code, in
-# the unsanitized suite: 17-27 s each under the sanitizers beside the other tests).
+# The window items by owner on four ranks here (one, two and three ranks run the same code: a
+# plain build with the MPI tool runs them; 17-27 s each under the sanitizers beside the other tests).
 if grep -q "^build examples/expose-mine-mpi:" "$build/build.ninja"; then
   ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" \
-    ctest --test-dir "$build" --output-on-failure -j"$jobs" -R "^mpi\." -E "^mpi[.]window_items_(one_rank|two_ranks|three_ranks)$" "$@"
+    ctest --test-dir "$build" --output-on-failure -j"$jobs" -R "^mpi\." -E "^mpi[.]window_items_(one_rank|two_ranks|three_ranks)$" "$@" || tools_rc=1
 fi
+unit_rc=0
+wait "$unit_tests" || unit_rc=$?
+trap - EXIT  # the groups are gone, and their numbers may be given to others
+cat "$meson_build/sanitize-test.log"
+[ "$unit_rc" = 0 ] || { echo "sanitize: the unit tests failed under the sanitizers (meson compile or test exit $unit_rc)"; exit 1; }
+[ "$tools_rc" = 0 ] || { echo "sanitize: the tools' tests failed under the sanitizers"; exit 1; }
