@@ -22,14 +22,14 @@
 # of UndefinedBehaviorSanitizer are left out (-fno-sanitize=vptr,alignment,null): they add 60% to
 # its compile time, since they instrument every pointer and reference; a null dereference still
 # stops the program (AddressSanitizer reports the SEGV), and Clang's builds (the tools here, the
-# fuzzers in fuzz/run.sh) keep all of UBSan's checks. EXPOSE_TRACE_DIR is set (default
+# fuzzers in fuzz/run.sh) keep every check of -fsanitize=undefined. EXPOSE_TRACE_DIR is set (default
 # ../shared/traces), so the real captures go through the sanitized reader too. Any report (a bad
 # read or write, a leak, undefined behaviour) stops the program with exit status 86, which no test
 # expects, so the test fails and its output holds the report.
 # Left out: the packaging tests (they rebuild everything without sanitizers), the compile_fail
 # tests (they only compile), the benchmarks and the header check. Extra arguments go to the ctest
 # runs (e.g. -R cli.db). Needs the packages scripts/quickstart.sh installs; Debian's g++ ships the
-# sanitizer runtimes (libasan8, libubsan1).
+# sanitizer runtimes (libasan8, libubsan1); Clang's are in libclang-rt-16-dev (.ci/run installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${EXPOSE_SANITIZE_BUILD:-build-asan}
@@ -50,11 +50,15 @@ export EXPOSE_SANITIZED=1
 
 # ---- the tools, by CMake, built beside everything else (their compile jobs fill what the meson
 # build and the unit-test run leave of the two cores; the longest ones are started first) ----
+# (Clang with its sanitizers' runtimes: package libclang-rt-16-dev, which clang-16 only recommends)
 tools_cxx=g++ tools_no_sanitize=$no_sanitize
-if command -v clang++-16 >/dev/null 2>&1; then tools_cxx=clang++-16 tools_no_sanitize=""; fi
+if command -v clang++-16 >/dev/null 2>&1 && [ -e "$(clang++-16 -print-resource-dir)/lib/linux/libclang_rt.asan-x86_64.a" ]; then
+  tools_cxx=clang++-16 tools_no_sanitize=""
+fi
 echo "sanitize: the tools built by $tools_cxx in $build${tools_no_sanitize:+ (-fno-sanitize=$tools_no_sanitize)}"
-# (a build directory configured by another compiler is configured afresh: CMake keeps its first)
-if [ -f "$build/CMakeCache.txt" ] && ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=.*$tools_cxx\$" "$build/CMakeCache.txt"; then rm -rf "$build"; fi
+# (a build directory configured by another compiler is made afresh: CMake would drop its cache
+# with a warning, and build everything again all the same)
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=\(.*/\)\?$tools_cxx\$" "$build/CMakeCache.txt"; then rm -rf "$build"; fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$tools_cxx" -DCMAKE_BUILD_TYPE=Debug \
       -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE="$tools_no_sanitize" \
       -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_BUILD_MPI_TOOL=ON -DEXPOSE_INSTALL=OFF >/dev/null
@@ -72,17 +76,18 @@ for optional in examples/expose-db tests/expose_pcap_split tests/expose_ambiguou
 done
 # (a check program added to tests/CMakeLists.txt was not built here, and its tests failed to start)
 while read -r check; do targets+=("$check"); done < <(sed -n 's|^build tests/\(expose_mpi_[a-z0-9_]*\): .*|\1|p' "$build/build.ninja" | sort -u)
-# Each build in a process group of its own, so that a failure stops the other too: the group's
-# cmake or meson and ninja, and ninja passes the signal on to its compilers (each in a group of its
-# own). Without job control (set +m) the background child is no group's leader, so setsid execs
-# its command in place and $! is the new group's number; with it, setsid would fork and $! name a
-# parent that exits at once. (A SIGKILL of this script leaves the builds running: each is in its
-# own session.)
+# Each build in a process group of its own, so that a failing build of the tools stops the unit
+# tests' job too (a failure of the unit tests, or of the tools' tests, is said at the end): the
+# group's cmake or meson and ninja, and ninja passes the signal on to its compilers (each in a
+# group of its own). Without job control (set +m) the background child is no group's leader, so
+# setsid execs its command in place and $! is the new group's number; with it, setsid would fork
+# and $! name a parent that exits at once. (A SIGKILL of this script leaves the builds running:
+# each is in its own session.)
 set +m
 setsid cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/sanitize-build.log" 2>&1 &
 tools=$!
-groups=("$tools")
-trap 'for g in "${groups[@]}"; do kill -- -"$g" 2>/dev/null || true; done' EXIT
+# (only the jobs still running: a finished job's group number may be given to another process)
+trap 'for g in $(jobs -rp); do kill -- -"$g" 2>/dev/null || true; done' EXIT
 
 # ---- the unit tests, by meson: compiled, then run, beside the tools' build and then their tests
 # (the tools, by Clang, are built first: their tests fill the cores while the unit tests' longest
@@ -99,10 +104,8 @@ echo "sanitize: meson compile and test in $meson_build (EXPOSE_TRACE_DIR=${EXPOS
 setsid bash -c 'meson compile -C "$0" -j "$1" expose-tests && meson test -C "$0" --no-rebuild --print-errorlogs' \
   "$meson_build" "$jobs" >"$meson_build/sanitize-test.log" 2>&1 &
 unit_tests=$!
-groups+=("$unit_tests")
 built=0
 wait "$tools" || built=$?
-groups=("$unit_tests")
 cat "$build/sanitize-build.log"
 [ "$built" = 0 ] || { echo "sanitize: the sanitized tools did not build"; exit 1; }
 
@@ -123,7 +126,6 @@ if grep -q "^build examples/expose-mine-mpi:" "$build/build.ninja"; then
 fi
 unit_rc=0
 wait "$unit_tests" || unit_rc=$?
-trap - EXIT  # the groups are gone, and their numbers may be given to others
 cat "$meson_build/sanitize-test.log"
 [ "$unit_rc" = 0 ] || { echo "sanitize: the unit tests failed under the sanitizers (meson compile or test exit $unit_rc)"; exit 1; }
 [ "$tools_rc" = 0 ] || { echo "sanitize: the tools' tests failed under the sanitizers"; exit 1; }

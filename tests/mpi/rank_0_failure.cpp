@@ -13,8 +13,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <utility>
 #include <system_error>
+#include <utility>
 
 #include "expose/io/pcap_writer.hpp"
 #include "expose/lattice/templates.hpp"
@@ -26,7 +26,7 @@
 namespace {
 
 // One pipeline type for the three runs (a policy that fails only when told to): each pipeline type
-// compiles expose::mpi::mine whole again, which under the sanitizers took 139 s of CI for three.
+// compiles expose::mpi::mine whole again, which under the sanitizers took 139 s of CI's build for three (115 s for one, by GCC).
 
 /// The 5-tuple, but when `fail` is set a flow's pattern cannot be made (rank 0 makes them as it merges).
 struct failing_key : expose::keys::five_tuple {
