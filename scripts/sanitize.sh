@@ -1,35 +1,38 @@
 #!/usr/bin/env bash
 # scripts/sanitize.sh [CTEST ARGS...]: the test suite under AddressSanitizer and
-# UndefinedBehaviorSanitizer, each half built once, by the build system that checks most with it:
+# UndefinedBehaviorSanitizer, each half built once, by Clang 16 when it is installed with its
+# sanitizers' runtimes (CI installs both), else by GCC:
 #
 #   unit tests  meson builds them into ./build-asan-meson (test files in batches of 32, a unity
-#               build: 117 s of wall time and 227 s of CPU here, against 179 s and 321 s in batches
-#               of 11) and runs them with `meson test`: this is also CI's check that the meson
+#               build) and runs them with `meson test`: this is also CI's check that the meson
 #               build of the tests works (the ctest test meson.unit_tests does it unsanitized).
 #               The tools are configured there (examples/meson.build is read), not compiled.
 #   the tools   CMake builds them into ./build-asan (-DEXPOSE_SANITIZE=address,undefined) beside
 #               the meson build (two jobs each: the cores are never idle), then runs the ctest
 #               tests that run them, cli.* and mpi.*, beside the unit tests' last compile and
-#               their run. By Clang 16 when it is installed (CI installs it), with every check of
-#               UndefinedBehaviorSanitizer: the tools and the
-#               MPI check programs compile in 158 s here alone, where GCC with three checks fewer
-#               took 766 s of job time beside the meson build in CI (expose-mine-mpi 137 s, the
-#               rank-0 failure check 115 s; one file 19 s by Clang, 46 s by GCC, alone); and the
-#               tools are built by a second compiler. Else by GCC, as the unit tests.
+#               their run.
+#
+# Why Clang: it compiles this code under the sanitizers in a third to a half of GCC's time, and the
+# step is bound by compiling. Measured on 2026-12-07 on the 2-core machine, each alone: the unit
+# tests 77 s by Clang (meson compile, wall), where GCC's longest batch alone took 258-286 s of CI's
+# job time; the tools and MPI check programs 125 s by Clang, where GCC took 766 s of job time beside
+# the meson build in CI; one file (the rank-0 failure check) 19 s by Clang, 46 s by GCC. The tests
+# run about as fast either way (unit tests 100 s by Clang; cli.* 67 s, mpi.* 131 s).
 #
 # Both builds: -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer, plus
-# libstdc++'s bounds assertions, at -O0 (it compiles in half the time of -O1). With GCC three checks
-# of UndefinedBehaviorSanitizer are left out (-fno-sanitize=vptr,alignment,null): they add 60% to
-# its compile time, since they instrument every pointer and reference; a null dereference still
-# stops the program (AddressSanitizer reports the SEGV), and Clang's builds (the tools here, the
-# fuzzers in fuzz/run.sh) keep every check of -fsanitize=undefined. EXPOSE_TRACE_DIR is set (default
+# libstdc++'s bounds assertions, at -O0 (it compiles in half the time of -O1). Three checks of
+# UndefinedBehaviorSanitizer are left out (-fno-sanitize=vptr,alignment,null): they instrument every
+# pointer and reference, which costs Clang 1.3-1.7 times the compile time (unit tests 134 s, tools
+# 158 s; GCC 1.6 times); a null dereference still stops the program (AddressSanitizer reports the
+# SEGV), and the fuzzers (fuzz/run.sh) keep every check of -fsanitize=undefined on the input paths.
+# (With every check, everything here passed on 2026-12-07.) EXPOSE_TRACE_DIR is set (default
 # ../shared/traces), so the real captures go through the sanitized reader too. Any report (a bad
 # read or write, a leak, undefined behaviour) stops the program with exit status 86, which no test
 # expects, so the test fails and its output holds the report.
 # Left out: the packaging tests (they rebuild everything without sanitizers), the compile_fail
 # tests (they only compile), the benchmarks and the header check. Extra arguments go to the ctest
-# runs (e.g. -R cli.db). Needs the packages scripts/quickstart.sh installs; Debian's g++ ships the
-# sanitizer runtimes (libasan8, libubsan1); Clang's are in libclang-rt-16-dev (.ci/run installs it).
+# runs (e.g. -R cli.db). Needs the packages scripts/quickstart.sh installs; Clang's sanitizer
+# runtimes are in libclang-rt-16-dev (which clang-16 only recommends), GCC's come with Debian's g++.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${EXPOSE_SANITIZE_BUILD:-build-asan}
@@ -48,19 +51,19 @@ export LSAN_OPTIONS="exitcode=86"
 # the plain suite runs it whole.
 export EXPOSE_SANITIZED=1
 
+cxx=g++
+if command -v clang++-16 >/dev/null 2>&1 && [ -e "$(clang++-16 -print-resource-dir)/lib/linux/libclang_rt.asan-x86_64.a" ]; then
+  cxx=clang++-16
+fi
+echo "sanitize: built by $cxx"
+
 # ---- the tools, by CMake, built beside everything else (their compile jobs fill what the meson
 # build and the unit-test run leave of the two cores; the longest ones are started first) ----
-# (Clang with its sanitizers' runtimes: package libclang-rt-16-dev, which clang-16 only recommends)
-tools_cxx=g++ tools_no_sanitize=$no_sanitize
-if command -v clang++-16 >/dev/null 2>&1 && [ -e "$(clang++-16 -print-resource-dir)/lib/linux/libclang_rt.asan-x86_64.a" ]; then
-  tools_cxx=clang++-16 tools_no_sanitize=""
-fi
-echo "sanitize: the tools built by $tools_cxx in $build${tools_no_sanitize:+ (-fno-sanitize=$tools_no_sanitize)}"
 # (a build directory configured by another compiler is made afresh: CMake would drop its cache
 # with a warning, and build everything again all the same)
-if [ -f "$build/CMakeCache.txt" ] && ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=\(.*/\)\?$tools_cxx\$" "$build/CMakeCache.txt"; then rm -rf "$build"; fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$tools_cxx" -DCMAKE_BUILD_TYPE=Debug \
-      -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE="$tools_no_sanitize" \
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=\(.*/\)\?$cxx\$" "$build/CMakeCache.txt"; then rm -rf "$build"; fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_FLAGS_DEBUG="-O0 -D_GLIBCXX_ASSERTIONS -g1" -DEXPOSE_SANITIZE=address,undefined -DEXPOSE_NO_SANITIZE=$no_sanitize \
       -DEXPOSE_BUILD_BENCHMARKS=OFF -DEXPOSE_BUILD_MPI_TOOL=ON -DEXPOSE_INSTALL=OFF >/dev/null
 # Every program the cli.* and mpi.* tests run: the optional ones (expose-db with SQLite;
 # expose-mine-mpi, the MPI tests' trace splitter and crafted trace, and every MPI check program
@@ -90,15 +93,18 @@ tools=$!
 trap 'for g in $(jobs -rp); do kill -- -"$g" 2>/dev/null || true; done' EXIT
 
 # ---- the unit tests, by meson: compiled, then run, beside the tools' build and then their tests
-# (the tools, by Clang, are built first: their tests fill the cores while the unit tests' longest
-# batch is compiled and while they run) ----
+# (their tests fill the cores while the unit tests' longest batch is compiled and while they
+# run) ----
 meson_build="$build-meson"
 meson_args=(--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
             --unity=on --unity-size=32 "-Dcpp_args=$flags")
-if [ -f "$meson_build/build.ninja" ]; then
+# (meson keeps the compiler a build directory was set up with: one of another is made afresh)
+if [ -f "$meson_build/build.ninja" ] && [ "$(cat "$meson_build/sanitize-cxx" 2>/dev/null)" = "$cxx" ]; then
   meson setup --reconfigure "$meson_build" "${meson_args[@]}" >/dev/null
 else
-  CXX=g++ meson setup "$meson_build" "${meson_args[@]}" >/dev/null
+  rm -rf "$meson_build"
+  CXX=$cxx meson setup "$meson_build" "${meson_args[@]}" >/dev/null
+  echo "$cxx" >"$meson_build/sanitize-cxx"
 fi
 echo "sanitize: meson compile and test in $meson_build (EXPOSE_TRACE_DIR=${EXPOSE_TRACE_DIR:-unset}), log in $meson_build/sanitize-test.log"
 setsid bash -c 'meson compile -C "$0" -j "$1" expose-tests && meson test -C "$0" --no-rebuild --print-errorlogs' \
