@@ -15,7 +15,7 @@
 #   cmake-subdir      a consumer that does add_subdirectory(SOURCE_DIR) and builds the program of
 #                     every component (it links expose::expose through them)
 #   meson-subproject  a meson project whose subprojects/expose is a symlink to SOURCE_DIR, using
-#                     dependency('expose') with a fallback
+#                     dependency('expose') and the components' with a fallback, in one program
 # Everything is made under WORK_DIR/MODE, which is deleted first. Exit status: 0 passed, 1 failed,
 # 77 skipped (a tool the mode needs is missing). CXX picks the compiler (the build systems' own
 # choice without it); EXPOSE_PKG_CONFIG_CXX the pkg-config consumer's (default CXX, else g++; the
@@ -193,7 +193,6 @@ case $mode in
     for t in expose-tests expose-mine expose-synth; do
       if grep -q "\"name\": \"$t\"" <<<"$targets"; then fail "the subproject built $t: tests and tools must be off"; fi
     done
-    run_consumer "core (meson subproject)" "$consumer/build/core"
     run_consumer "full (meson subproject)" "$consumer/build/full" "$work/full.pcap" "$work/full.db"
     ;;
 esac
