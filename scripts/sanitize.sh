@@ -13,11 +13,12 @@
 #               their run.
 #
 # Why Clang: it compiles this code under the sanitizers in a third to a half of GCC's time, and the
-# step is bound by compiling. Measured on 2026-12-07 on the 2-core machine, each alone: the unit
-# tests 77 s by Clang (meson compile, wall), where GCC's longest batch alone took 258-286 s of CI's
-# job time; the tools and MPI check programs 125 s by Clang, where GCC took 766 s of job time beside
-# the meson build in CI; one file (the rank-0 failure check) 19 s by Clang, 46 s by GCC. The tests
-# run about as fast either way (unit tests 100 s by Clang; cli.* 67 s, mpi.* 131 s).
+# step is bound by compiling. Measured on 2026-12-07 on the 2-core machine: the unit tests 77 s by
+# Clang alone (meson compile, wall), where GCC's longest batch of them took 258-286 s of CI's job
+# time beside the tools' build; the tools and MPI check programs 125 s by Clang alone, where GCC
+# took 766 s of job time beside the meson build in CI; one file (the rank-0 failure check) 19 s by
+# Clang, 46 s by GCC, each alone. The tests run about as fast either way (by Clang alone: unit tests
+# 100 s, cli.* 67 s, mpi.* 131 s).
 #
 # Both builds: -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer, plus
 # libstdc++'s bounds assertions, at -O0 (it compiles in half the time of -O1). Three checks of
