@@ -5,7 +5,8 @@
 // day, so one record costs at most 1440 packets). A file that is no flow log, or lacks a required
 // column, is a bad_trace naming the file, as expected; any other exception escapes and is a crash.
 // It aborts when an invariant breaks: every record counted once (decoded + malformed == packets),
-// malformed records come with a warning, flows <= decoded records' packets, rules over known items.
+// malformed records and damage come with a warning, flows <= decoded records' packets, rules over
+// known items.
 
 
 #include <chrono>
@@ -44,7 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     skipped += n;
   }
   EXPOSE_FUZZ_CHECK(in.decoded + skipped == in.packets);
-  EXPOSE_FUZZ_CHECK((skipped == 0) == in.warnings.empty());
+  // Malformed records and damage are said in warnings; a warning may come without either (what
+  // follows a gzip stream, connections that began long before the others: 2026-12-07, a gzip
+  // header of an unknown method broke the earlier `(skipped == 0) == warnings.empty()`).
+  if (skipped != 0 || in.damaged) EXPOSE_FUZZ_CHECK(!in.warnings.empty());
   EXPOSE_FUZZ_CHECK(r.flows <= in.decoded);
   if (in.decoded > 0) EXPOSE_FUZZ_CHECK(r.windows >= 1 && in.start_ns <= in.end_ns);
   for (const expose::rule& x : r.rules) {
