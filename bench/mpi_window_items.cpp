@@ -13,8 +13,10 @@
 // Each round: rank 0 alone makes the window items (lattice generalize_windows, the others waiting),
 // then every rank makes them together (window_items, timed from a barrier to the last rank done).
 // Prints each round's two times and bytes, then the medians and their ratio, and checks once that
-// both made the same number of items. Times, not counts: run it on an idle machine, one rank per
-// core.
+// both made the same number of items, and the most memory a rank's call took (its peak resident
+// set while it ran, over its resident set before: Linux's VmHWM, reset before the call by
+// /proc/self/clear_refs; "n/a" where that cannot be read). Times, not counts: run it on an idle
+// machine, one rank per core.
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +25,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +42,25 @@ namespace {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0.0 : v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+/// This process's resident set and its peak, in KiB (0, 0 where /proc cannot be read).
+std::pair<long, long> resident_kib() {
+  std::ifstream in("/proc/self/status");
+  long rss = 0, hwm = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("VmRSS:")) rss = std::atol(line.c_str() + 6);
+    if (line.starts_with("VmHWM:")) hwm = std::atol(line.c_str() + 6);
+  }
+  return {rss, hwm};
+}
+
+/// Resets the peak resident set to the current one (Linux); false where it cannot.
+bool reset_peak() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
 }
 
 /// N clients, two connections each to one web server in every other of 30 windows (client i in
@@ -112,7 +134,7 @@ int run(const std::vector<std::filesystem::path>& traces, std::uint32_t clients,
   if (rank == 0)
     std::printf("%u flows, %zu activity entries, %llu windows; %d ranks\n", n, act.entries(), static_cast<unsigned long long>(act.samples), size);
 
-  std::vector<double> alone, together;
+  std::vector<double> alone, together, grew;  // grew: the call's most memory over the ranks, MiB
   std::size_t items_alone = 0, items_together = 0;
   for (int round = 0; round < rounds; ++round) {
     double t_alone = 0;
@@ -127,25 +149,35 @@ int run(const std::vector<std::filesystem::path>& traces, std::uint32_t clients,
     MPI_Barrier(MPI_COMM_WORLD);
     mpi::traffic t;
     std::vector<timed_entry> entries = mine;
+    const bool peak_known = reset_peak();
+    const long before = resident_kib().first;
     MPI_Barrier(MPI_COMM_WORLD);
     const auto t0 = clock::now();
     const mpi::window_item_share share = mpi::window_items(run, std::move(entries), act.samples, spec.lattice, keep, MPI_COMM_WORLD, t);
     double mine_s = std::chrono::duration<double>(clock::now() - t0).count(), slowest = 0;
     MPI_Reduce(&mine_s, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    const long peak = resident_kib().second;
+    double grew_mib = peak_known && peak != 0 ? static_cast<double>(peak - before) / 1024.0 : -1.0, most = 0;
+    MPI_Reduce(&grew_mib, &most, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     std::uint64_t sent = t.bytes_sent, sent_all = 0;
     MPI_Reduce(&sent, &sent_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     items_together = share.total;
     if (rank == 0) {
       alone.push_back(t_alone);
       together.push_back(slowest);
-      std::printf("round %d: one process %.3f s, %d ranks %.3f s (the slowest), %.1f MB sent in all\n", round + 1, t_alone, size, slowest,
+      grew.push_back(most);
+      std::printf("round %d: one process %.3f s, %d ranks %.3f s (the slowest), %.1f MB sent in all, ", round + 1, t_alone, size, slowest,
                   static_cast<double>(sent_all) / 1e6);
+      if (most >= 0)
+        std::printf("a rank's call took %.1f MiB more at most\n", most);
+      else
+        std::printf("memory n/a\n");
     }
   }
   if (rank == 0) {
-    std::printf("medians of %d: one process %.3f s, %d ranks %.3f s: %.2fx; items %zu and %zu%s\n", rounds, median(alone), size,
-                median(together), median(alone) / median(together), items_alone, items_together,
-                items_alone == items_together ? "" : " (DIFFERENT)");
+    std::printf("medians of %d: one process %.3f s, %d ranks %.3f s: %.2fx; items %zu and %zu%s; a rank's call %.1f MiB more at most\n", rounds,
+                median(alone), size, median(together), median(alone) / median(together), items_alone, items_together,
+                items_alone == items_together ? "" : " (DIFFERENT)", median(grew));
   }
   return items_alone == items_together || rank != 0 ? 0 : 1;
 }
