@@ -13,10 +13,11 @@
 // Each round: rank 0 alone makes the window items (lattice generalize_windows, the others waiting),
 // then every rank makes them together (window_items, timed from a barrier to the last rank done).
 // Prints each round's two times and bytes, then the medians and their ratio, and checks once that
-// both made the same number of items, and the most memory a rank's call took (its peak resident
-// set while it ran, over its resident set before: Linux's VmHWM, reset before the call by
-// /proc/self/clear_refs; "n/a" where that cannot be read). Times, not counts: run it on an idle
-// machine, one rank per core.
+// both made the same number of items. Then a last round, not timed, for memory: how far a rank's
+// peak resident memory rose over what it held before the call, the most over the ranks (glibc's
+// free memory given back first by malloc_trim, so that the call cannot reuse pages it did not
+// take; Linux's VmHWM, reset before the call by /proc/self/clear_refs; "n/a" where that cannot be
+// read). Times, not counts: run it on an idle machine, one rank per core.
 
 #include <algorithm>
 #include <chrono>
@@ -32,6 +33,9 @@
 #include <vector>
 
 #include <mpi.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "expose/expose.hpp"
 #include "expose/io/pcap_file.hpp"
@@ -134,7 +138,7 @@ int run(const std::vector<std::filesystem::path>& traces, std::uint32_t clients,
   if (rank == 0)
     std::printf("%u flows, %zu activity entries, %llu windows; %d ranks\n", n, act.entries(), static_cast<unsigned long long>(act.samples), size);
 
-  std::vector<double> alone, together, grew;  // grew: the call's most memory over the ranks, MiB
+  std::vector<double> alone, together;
   std::size_t items_alone = 0, items_together = 0;
   for (int round = 0; round < rounds; ++round) {
     double t_alone = 0;
@@ -149,35 +153,48 @@ int run(const std::vector<std::filesystem::path>& traces, std::uint32_t clients,
     MPI_Barrier(MPI_COMM_WORLD);
     mpi::traffic t;
     std::vector<timed_entry> entries = mine;
-    const bool peak_known = reset_peak();
-    const long before = resident_kib().first;
     MPI_Barrier(MPI_COMM_WORLD);
     const auto t0 = clock::now();
     const mpi::window_item_share share = mpi::window_items(run, std::move(entries), act.samples, spec.lattice, keep, MPI_COMM_WORLD, t);
     double mine_s = std::chrono::duration<double>(clock::now() - t0).count(), slowest = 0;
     MPI_Reduce(&mine_s, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-    const long peak = resident_kib().second;
-    double grew_mib = peak_known && peak != 0 ? static_cast<double>(peak - before) / 1024.0 : -1.0, most = 0;
-    MPI_Reduce(&grew_mib, &most, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     std::uint64_t sent = t.bytes_sent, sent_all = 0;
     MPI_Reduce(&sent, &sent_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     items_together = share.total;
     if (rank == 0) {
       alone.push_back(t_alone);
       together.push_back(slowest);
-      grew.push_back(most);
-      std::printf("round %d: one process %.3f s, %d ranks %.3f s (the slowest), %.1f MB sent in all, ", round + 1, t_alone, size, slowest,
+      std::printf("round %d: one process %.3f s, %d ranks %.3f s (the slowest), %.1f MB sent in all\n", round + 1, t_alone, size, slowest,
                   static_cast<double>(sent_all) / 1e6);
-      if (most >= 0)
-        std::printf("a rank's call took %.1f MiB more at most\n", most);
-      else
-        std::printf("memory n/a\n");
     }
   }
+  // Memory, in a last round not timed: the free memory glibc keeps given back first (else the call
+  // reuses pages the trace's read and the rounds before left), the peak reset, the call made.
+  double grew_most = -1.0;
+  {
+    mpi::traffic t;
+    std::vector<timed_entry> entries = mine;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    const bool peak_known = reset_peak();
+    const long before = resident_kib().first;
+    { [[maybe_unused]] const auto share = mpi::window_items(run, std::move(entries), act.samples, spec.lattice, keep, MPI_COMM_WORLD, t); }
+    const long peak = resident_kib().second;
+    const double grew_mib = peak_known && peak != 0 ? static_cast<double>(peak - before) / 1024.0 : -1.0;
+    double least = 0;
+    MPI_Reduce(&grew_mib, &grew_most, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    MPI_Reduce(&grew_mib, &least, 1, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
+    if (least < 0) grew_most = -1.0;  // a rank could not read it
+  }
   if (rank == 0) {
-    std::printf("medians of %d: one process %.3f s, %d ranks %.3f s: %.2fx; items %zu and %zu%s; a rank's call %.1f MiB more at most\n", rounds,
-                median(alone), size, median(together), median(alone) / median(together), items_alone, items_together,
-                items_alone == items_together ? "" : " (DIFFERENT)", median(grew));
+    std::printf("medians of %d: one process %.3f s, %d ranks %.3f s: %.2fx; items %zu and %zu%s; ", rounds, median(alone), size,
+                median(together), median(alone) / median(together), items_alone, items_together,
+                items_alone == items_together ? "" : " (DIFFERENT)");
+    if (grew_most >= 0)
+      std::printf("a rank's peak rose %.1f MiB at most (a last round)\n", grew_most);
+    else
+      std::printf("memory n/a\n");
   }
   return items_alone == items_together || rank != 0 ? 0 : 1;
 }

@@ -396,26 +396,30 @@ struct counted_here {
     for (const auto i : own[k]) visit(read.of(first + i));
     for (std::size_t j = told_start[k]; j < told_start[k + 1]; ++j) visit(read.of(told[j]));
   }
-  /// The union of the windows held here of set k's flows, as read_flows' keys: each window once,
-  /// with its earliest offset (a sort of every key; window_stamps' is faster where it can be made).
-  void unite(std::size_t k, const read_flows& read, std::vector<std::uint64_t>& w) const {
-    w.clear();
-    std::size_t of = 0;
-    each_flow(k, read, [&](std::span<const std::uint64_t> keys) {
-      if (!keys.empty()) ++of;
-      w.insert(w.end(), keys.begin(), keys.end());
-    });
-    if (of < 2) return;
-    boost::sort::spreadsort::integer_sort(w.begin(), w.end());
-    w.erase(std::unique(w.begin(), w.end(), [](std::uint64_t a, std::uint64_t b) { return a >> 16 == b >> 16; }), w.end());
-  }
 };
+
+/// The union of the windows held here of some flows, as read_flows' keys: each window once, with
+/// its earliest offset. `keys_of(visit)` calls visit with each flow's keys. A sort of every key
+/// (window_stamps' union is faster where it can be made).
+template <class KeysOf>
+void unite_by_sort(const KeysOf& keys_of, std::vector<std::uint64_t>& w) {
+  w.clear();
+  std::size_t of = 0;
+  keys_of([&](std::span<const std::uint64_t> keys) {
+    if (!keys.empty()) ++of;
+    w.insert(w.end(), keys.begin(), keys.end());
+  });
+  if (of < 2) return;
+  boost::sort::spreadsort::integer_sort(w.begin(), w.end());
+  w.erase(std::unique(w.begin(), w.end(), [](std::uint64_t a, std::uint64_t b) { return a >> 16 == b >> 16; }), w.end());
+}
 
 /// Per window held here, the last set that met it (a stamp) and that set's earliest offset there:
 /// sets counted and united without a sort of their flows' keys (a union sorts its distinct
 /// windows, or reads the stamps in window order where they are many). Dense, 6 bytes a window
-/// from read_flows' base to its span, so made only where those windows are no more than the
-/// entries held and 2^16 (memory grows with activity alone; `dense()` false: unite by a sort).
+/// from read_flows' base to its span, so made only where those windows are no more than the keys
+/// held ((flow, window) pairs) and 2^16 (memory grows with activity alone; `dense()` false: unite
+/// by a sort). `keys_of(visit)` calls visit with each of a set's flows' keys.
 /// On the 6-hour trace on 2 ranks, counting every group took 0.11 s by unions kept for naming,
 /// 0.03 s by stamps (the named sets' unions made again then take about the difference; what it
 /// saves is memory: no union of every group kept, the rows made in one allocation).
@@ -427,11 +431,12 @@ class window_stamps {
     earliest_.resize(read.span + 1);
   }
   [[nodiscard]] bool dense() const noexcept { return !seen_.empty(); }
-  /// Set k's count of windows held here (dense() only).
-  [[nodiscard]] std::uint32_t count(const counted_here& sets, std::size_t k, const read_flows& read) {
+  /// A set's count of windows held here (dense() only).
+  template <class KeysOf>
+  [[nodiscard]] std::uint32_t count(const KeysOf& keys_of) {
     const std::uint32_t stamp = next();
     std::uint32_t n = 0;
-    sets.each_flow(k, read, [&](std::span<const std::uint64_t> keys) {
+    keys_of([&](std::span<const std::uint64_t> keys) {
       for (const auto key : keys)
         if (auto& s = seen_[key >> 16]; s != stamp) {
           s = stamp;
@@ -440,11 +445,12 @@ class window_stamps {
     });
     return n;
   }
-  /// counted_here::unite's union, the same keys (dense() only).
-  void unite(const counted_here& sets, std::size_t k, const read_flows& read, std::vector<std::uint64_t>& w) {
+  /// unite_by_sort's union, the same keys (dense() only).
+  template <class KeysOf>
+  void unite(const KeysOf& keys_of, std::vector<std::uint64_t>& w) {
     const std::uint32_t stamp = next();
     w.clear();
-    sets.each_flow(k, read, [&](std::span<const std::uint64_t> keys) {
+    keys_of([&](std::span<const std::uint64_t> keys) {
       for (const auto key : keys) {
         const auto at = key >> 16;
         const auto offset = static_cast<window_offset>(key & 0xffffU);
@@ -551,10 +557,11 @@ struct set_counts {
   std::vector<std::uint64_t> w;
   sets.windows.assign(sets.sets(), 0);
   for (std::size_t k = 0; k < sets.sets(); ++k) {
+    const auto keys_of = [&](const auto& visit) { sets.each_flow(k, read, visit); };
     if (stamps.dense()) {
-      sets.windows[k] = stamps.count(sets, k, read);
+      sets.windows[k] = stamps.count(keys_of);
     } else {
-      sets.unite(k, read, w);
+      unite_by_sort(keys_of, w);
       sets.windows[k] = static_cast<std::uint32_t>(w.size());
     }
     if (sets.windows[k] != 0) out[sets.tag[k].asker].push_back({sets.tag[k].index, sets.windows[k]});
@@ -572,25 +579,23 @@ struct set_counts {
   return c;
 }
 
-/// A set counted here that became an item: its rows' place among the rows made here.
-struct named_set {
-  std::uint32_t set = 0, id = 0;  // the set's place here, its item
-  std::size_t row = 0;            // its first row
-};
+/// The sets counted here that became items, by item number: each one's flows (numbers: they
+/// hold no place in the caller's lists, which can go before the rows are made) and its count of
+/// windows here.
+struct named_sets {
+  std::vector<std::uint32_t> id;
+  std::vector<std::uint32_t> windows;
+  std::vector<std::size_t> flow_start{0};  // set k: flows[flow_start[k], flow_start[k + 1])
+  std::vector<std::uint32_t> flows;
 
-/// Sets counted here and those of them named, with their rows' places in the share's rows (what
-/// make_rows reads); `rows`: the first place after them.
-struct naming {
-  counted_here sets;
-  std::vector<named_set> named;
-  std::size_t rows = 0;
+  [[nodiscard]] std::size_t sets() const noexcept { return id.size(); }
+  [[nodiscard]] std::size_t rows() const noexcept { return std::accumulate(windows.begin(), windows.end(), std::size_t{0}); }
 };
 
 /// Collective: the sets this rank asked about that became items (`id[set]`, UINT32_MAX for none)
-/// are named to the ranks holding their windows; of `sets` (counted here), those named, their
-/// rows placed by item from `from`. Returns the first place after them.
-[[nodiscard]] inline std::size_t name_sets(const set_counts& c, const std::vector<std::uint32_t>& id, const counted_here& sets,
-                                           std::vector<named_set>& named, std::size_t from, MPI_Comm comm, traffic& t) {
+/// are named to the ranks holding their windows; returns those of `sets` (counted here) named.
+[[nodiscard]] inline named_sets name_sets(const set_counts& c, const std::vector<std::uint32_t>& id, const counted_here& sets, MPI_Comm comm,
+                                          traffic& t) {
   struct told {
     std::uint32_t index = 0, id = 0;
   };
@@ -601,35 +606,40 @@ struct naming {
   const auto in = exchange(std::move(out), comm, t);
   boost::unordered_flat_map<std::uint64_t, std::uint32_t> place;  // (asker, index) -> the set's place here
   for (std::uint32_t k = 0; k < sets.sets(); ++k) place.emplace(std::uint64_t{sets.tag[k].asker} << 32 | sets.tag[k].index, k);
-  named.clear();
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> named;  // (id, the set's place here)
   for (std::size_t r = 0; r < in.size(); ++r)
     for (const auto& x : in[r]) {
       const auto it = place.find(std::uint64_t{r} << 32 | x.index);
       if (it == place.end()) throw job_stops("expose::mpi::window_items: a name for a set this rank did not count");
-      named.push_back({it->second, x.id, 0});
+      named.emplace_back(x.id, it->second);
     }
-  std::sort(named.begin(), named.end(), [](const named_set& a, const named_set& b) { return a.id < b.id; });
-  for (auto& x : named) {
-    x.row = from;
-    from += sets.windows[x.set];
+  std::sort(named.begin(), named.end());
+  named_sets n;
+  for (const auto& [item, k] : named) {
+    n.id.push_back(item);
+    n.windows.push_back(sets.windows[k]);
+    for (const auto i : sets.own[k]) n.flows.push_back(sets.first + i);
+    n.flows.insert(n.flows.end(), sets.told.begin() + static_cast<std::ptrdiff_t>(sets.told_start[k]),
+                   sets.told.begin() + static_cast<std::ptrdiff_t>(sets.told_start[k + 1]));
+    n.flow_start.push_back(n.flows.size());
   }
-  return from;
+  return n;
 }
 
-/// The rows of the named sets (`named`, by item: the union of each one's windows made again, as
-/// most sets counted are not named), written at their places in `rows` (sized for them: one
-/// allocation for the groups' items and the rests').
-inline void make_rows(const counted_here& sets, const std::vector<named_set>& named, const read_flows& read, std::vector<timed_entry>& rows) {
-  window_stamps stamps(read);
+/// Appends the rows of the named sets to `rows`, by item (the union of each one's windows made
+/// again: most sets counted are not named).
+inline void make_rows(const named_sets& named, const read_flows& read, window_stamps& stamps, std::vector<timed_entry>& rows) {
   std::vector<std::uint64_t> w;
-  for (const auto& x : named) {
+  for (std::size_t k = 0; k < named.sets(); ++k) {
+    const auto keys_of = [&](const auto& visit) {
+      for (std::size_t j = named.flow_start[k]; j < named.flow_start[k + 1]; ++j) visit(read.of(named.flows[j]));
+    };
     if (stamps.dense())
-      stamps.unite(sets, x.set, read, w);
+      stamps.unite(keys_of, w);
     else
-      sets.unite(x.set, read, w);
-    if (w.size() != sets.windows[x.set] || x.row + w.size() > rows.size())
-      throw job_stops("expose::mpi::window_items: a set's windows changed between counting and naming");
-    for (std::size_t j = 0; j < w.size(); ++j) rows[x.row + j] = {read.window(w[j]), x.id, static_cast<window_offset>(w[j] & 0xffffU)};
+      unite_by_sort(keys_of, w);
+    if (w.size() != named.windows[k]) throw job_stops("expose::mpi::window_items: a set's windows made for its rows are not those counted");
+    for (const auto key : w) rows.push_back({read.window(key), named.id[k], static_cast<window_offset>(key & 0xffffU)});
   }
 }
 
@@ -667,12 +677,11 @@ inline void append_items(window_item_share& share, std::vector<made_item> made, 
 /// rank's items' smallest flows, ascending), made by the ranks holding their flows and items:
 /// appended to `share`, numbered from `from` (the first number after every group's item) as one
 /// process numbers them, the rests of an item of lower number first, one item's in the order it
-/// takes them. Returns the rests' sets counted here and those named, their rows placed from
-/// `first_row` (make_rows makes them).
+/// takes them. Returns the rests' sets counted here that are named (make_rows makes their rows).
 template <class Keep>
-[[nodiscard]] naming add_rests(window_item_share& share, std::span<const std::uint32_t> member_counts, std::span<const std::uint32_t> starts,
+[[nodiscard]] named_sets add_rests(window_item_share& share, std::span<const std::uint32_t> member_counts, std::span<const std::uint32_t> starts,
                const owned_flows& own, const read_flows& read, const run_owners& runs, std::uint64_t samples, std::size_t max_rests,
-               const Keep& keep, std::uint64_t from, std::size_t first_row, MPI_Comm comm, traffic& t) {
+               const Keep& keep, std::uint64_t from, MPI_Comm comm, traffic& t) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -874,10 +883,9 @@ template <class Keep>
       for (const auto f : in[r]) back[r].push_back(own.run.patterns[own.index(f)]);
     told = exchange(std::move(back), comm, t);
   }
-  naming out;
-  out.sets = to_readers(members, runs, own, comm, t);
+  counted_here sets = to_readers(members, runs, own, comm, t);
   expose::detail::release(members);
-  const set_counts counted = count_sets(out.sets, read, rests.size(), comm, t);
+  const set_counts counted = count_sets(sets, read, rests.size(), comm, t);
 
   // Each kept rest's closure; numbered by (item, place), the order one process makes them in.
   std::vector<made_item> kept;
@@ -909,8 +917,7 @@ template <class Keep>
   rests = {};
   cand_in = {};
   append_items(share, std::move(kept));
-  out.rows = name_sets(counted, id_of, out.sets, out.named, first_row, comm, t);
-  return out;
+  return name_sets(counted, id_of, sets, comm, t);
 }
 
 }  // namespace detail
@@ -1168,8 +1175,8 @@ template <class L, class Keep>
   const auto [ids, end] = detail::number_by_keys(keys, flows_total, comm);
   std::vector<std::uint32_t> id_of(groups.size(), UINT32_MAX);
   for (std::size_t j = 0; j < items.size(); ++j) id_of[items[j]] = static_cast<std::uint32_t>(ids[j]);
-  std::vector<detail::named_set> named;  // the rows are made once the rests' are placed too (one allocation)
-  const std::size_t group_rows = detail::name_sets(counted, id_of, sets, named, 0, comm, t);
+  const detail::named_sets named = detail::name_sets(counted, id_of, sets, comm, t);  // their rows made with the rests' (one allocation)
+  sets = {};
 
   // The items' flows to their owners: each share's sender is told its group's number, if an item.
   std::vector<detail::made_item> made;
@@ -1217,7 +1224,9 @@ template <class L, class Keep>
       }
     }
   }
-  expose::detail::release(mine);  // (`sets` reads the flows in joined_flows and groups_of until the rows are made)
+  expose::detail::release(mine);
+  expose::detail::release(joined_flows);
+  expose::detail::release(groups_of);
   std::vector<std::uint32_t> starts;  // every rank's items' smallest flows, ascending (where the rests find the items a flow starts)
   if (lattice.rests) {
     std::vector<std::uint64_t> fronts;
@@ -1230,11 +1239,14 @@ template <class L, class Keep>
   out.total = end - flows_total;
   std::vector<std::uint32_t> member_counts;  // beside out.members
   detail::append_items(out, std::move(made), &member_counts);
-  detail::naming rests;
-  if (lattice.rests) rests = detail::add_rests(out, member_counts, starts, own, read, runs, samples, lattice.max_rests, keep, end, group_rows, comm, t);
-  out.rows.resize(lattice.rests ? rests.rows : group_rows);
-  detail::make_rows(sets, named, read, out.rows);
-  detail::make_rows(rests.sets, rests.named, read, out.rows);
+  detail::named_sets rests;
+  if (lattice.rests) rests = detail::add_rests(out, member_counts, starts, own, read, runs, samples, lattice.max_rests, keep, end, comm, t);
+  if (named.sets() + rests.sets() != 0) {
+    out.rows.reserve(named.rows() + rests.rows());
+    detail::window_stamps stamps(read);
+    detail::make_rows(named, read, stamps, out.rows);
+    detail::make_rows(rests, read, stamps, out.rows);
+  }
   return out;
 }
 
