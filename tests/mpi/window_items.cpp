@@ -352,7 +352,8 @@ int main(int argc, char** argv) {
     // counted and united by a sort (window_stamps' arrays would grow with the span); no copies,
     // which would leave rank 0 no window of its own
     auto spread = few;
-    for (auto& p : spread) p.ts_ns = p.ts_ns / 1'000'000'000 * 100'000 * 1'000'000'000 + p.ts_ns % 1'000'000'000;
+    const std::int64_t first = few.front().ts_ns / 1'000'000'000;  // seconds since 1970: spread from the trace's first second
+    for (auto& p : spread) p.ts_ns = (first + (p.ts_ns / 1'000'000'000 - first) * 100'000) * 1'000'000'000 + p.ts_ns % 1'000'000'000;
     check_trace(c, spread, paper{}, "few hosts, windows 100,000 apart", {.min_count = 1, .uneven = true});
   }
   // two flows: on three ranks or more, some hold no flow
