@@ -15,7 +15,7 @@
 // Prints each round's two times and bytes, then the medians and their ratio, and checks once that
 // both made the same number of items. Then a last round, not timed, for memory: how far a rank's
 // peak resident memory rose over what it held before the call, the most over the ranks (glibc's
-// free memory given back first by malloc_trim, so that the call cannot reuse pages it did not
+// free memory given back first by detail::trim_heap, so that the call cannot reuse pages it did not
 // take; Linux's VmHWM, reset before the call by /proc/self/clear_refs; "n/a" where that cannot be
 // read). Times, not counts: run it on an idle machine, one rank per core.
 
@@ -33,10 +33,8 @@
 #include <vector>
 
 #include <mpi.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
+#include "expose/detail/release.hpp"
 #include "expose/expose.hpp"
 #include "expose/io/pcap_file.hpp"
 #include "expose/mpi/window_items.hpp"
@@ -174,9 +172,7 @@ int run(const std::vector<std::filesystem::path>& traces, std::uint32_t clients,
   {
     mpi::traffic t;
     std::vector<timed_entry> entries = mine;
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
+    detail::trim_heap();
     const bool peak_known = reset_peak();
     const long before = resident_kib().first;
     { [[maybe_unused]] const auto share = mpi::window_items(run, std::move(entries), act.samples, spec.lattice, keep, MPI_COMM_WORLD, t); }

@@ -414,12 +414,13 @@ void unite_by_sort(const KeysOf& keys_of, std::vector<std::uint64_t>& w) {
   w.erase(std::unique(w.begin(), w.end(), [](std::uint64_t a, std::uint64_t b) { return a >> 16 == b >> 16; }), w.end());
 }
 
-/// Per window held here, the last set that met it (a stamp) and that set's earliest offset there:
-/// sets counted and united without a sort of their flows' keys (a union sorts its distinct
-/// windows, or reads the stamps in window order where they are many). Dense, 6 bytes a window
-/// from read_flows' base to its span, so made only where those windows are no more than the keys
-/// held ((flow, window) pairs) and 2^16 (memory grows with activity alone; `dense()` false: unite
-/// by a sort). `keys_of(visit)` calls visit with each of a set's flows' keys.
+/// Counts and unites sets' windows held here. Per window, the last set that met it (a stamp) and
+/// that set's earliest offset there: sets counted and united without a sort of their flows' keys
+/// (a union sorts its distinct windows, or reads the stamps in window order where they are many).
+/// Dense, 6 bytes a window from read_flows' base to its span, so made only where those windows
+/// are no more than the keys held ((flow, window) pairs) and 2^16 (memory grows with activity
+/// alone); elsewhere (windows far apart) by unite_by_sort. `keys_of(visit)` calls visit with each
+/// of a set's flows' keys.
 /// On the 6-hour trace on 2 ranks, counting every group took 0.11 s by unions kept for naming,
 /// 0.03 s by stamps (the named sets' unions made again then take about the difference; what it
 /// saves is memory: no union of every group kept, the rows made in one allocation).
@@ -430,10 +431,13 @@ class window_stamps {
     seen_.assign(read.span + 1, 0);
     earliest_.resize(read.span + 1);
   }
-  [[nodiscard]] bool dense() const noexcept { return !seen_.empty(); }
-  /// A set's count of windows held here (dense() only).
+  /// A set's count of windows held here.
   template <class KeysOf>
   [[nodiscard]] std::uint32_t count(const KeysOf& keys_of) {
+    if (seen_.empty()) {
+      unite_by_sort(keys_of, sorted_);
+      return static_cast<std::uint32_t>(sorted_.size());
+    }
     const std::uint32_t stamp = next();
     std::uint32_t n = 0;
     keys_of([&](std::span<const std::uint64_t> keys) {
@@ -445,9 +449,13 @@ class window_stamps {
     });
     return n;
   }
-  /// unite_by_sort's union, the same keys (dense() only).
+  /// unite_by_sort's union, the same keys.
   template <class KeysOf>
   void unite(const KeysOf& keys_of, std::vector<std::uint64_t>& w) {
+    if (seen_.empty()) {
+      unite_by_sort(keys_of, w);
+      return;
+    }
     const std::uint32_t stamp = next();
     w.clear();
     keys_of([&](std::span<const std::uint64_t> keys) {
@@ -482,8 +490,9 @@ class window_stamps {
     return ++stamp_;
   }
   std::uint32_t stamp_ = 0;
-  std::vector<std::uint32_t> seen_;
+  std::vector<std::uint32_t> seen_;  // none where not dense
   std::vector<window_offset> earliest_;
+  std::vector<std::uint64_t> sorted_;  // a union where not dense
 };
 
 /// Collective: `out[r]`, sets' flows whose windows rank r holds, sent; `local` (sets of flows of
@@ -554,16 +563,9 @@ struct set_counts {
   };
   std::vector<std::vector<counted>> out(static_cast<std::size_t>(size));
   window_stamps stamps(read);
-  std::vector<std::uint64_t> w;
   sets.windows.assign(sets.sets(), 0);
   for (std::size_t k = 0; k < sets.sets(); ++k) {
-    const auto keys_of = [&](const auto& visit) { sets.each_flow(k, read, visit); };
-    if (stamps.dense()) {
-      sets.windows[k] = stamps.count(keys_of);
-    } else {
-      unite_by_sort(keys_of, w);
-      sets.windows[k] = static_cast<std::uint32_t>(w.size());
-    }
+    sets.windows[k] = stamps.count([&](const auto& visit) { sets.each_flow(k, read, visit); });
     if (sets.windows[k] != 0) out[sets.tag[k].asker].push_back({sets.tag[k].index, sets.windows[k]});
   }
   const auto in = exchange(std::move(out), comm, t);
@@ -634,10 +636,7 @@ inline void make_rows(const named_sets& named, const read_flows& read, window_st
     const auto keys_of = [&](const auto& visit) {
       for (std::size_t j = named.flow_start[k]; j < named.flow_start[k + 1]; ++j) visit(read.of(named.flows[j]));
     };
-    if (stamps.dense())
-      stamps.unite(keys_of, w);
-    else
-      unite_by_sort(keys_of, w);
+    stamps.unite(keys_of, w);
     if (w.size() != named.windows[k]) throw job_stops("expose::mpi::window_items: a set's windows made for its rows are not those counted");
     for (const auto key : w) rows.push_back({read.window(key), named.id[k], static_cast<window_offset>(key & 0xffffU)});
   }
